@@ -1,0 +1,144 @@
+# dsk — top-level build.
+#
+#   make            the three programs and the libraries, in build/
+#   make check      unit suites (plain and under ASan+UBSan), protocol and
+#                   cluster suites with real daemons on loopback
+#   make deps       installs the Debian packages the build and tests need
+#                   (as root), or prints the apt-get line
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make demo       a local cluster, its status
+#   make fuzz       libFuzzer on the message decoder (clang)
+#
+# Everything is built out of tree in build/ (build/asan/ for sanitizers).
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+
+CC      ?= cc
+PKGS    := libzmq msgpack jansson
+CHECKPKG := check
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags $(CHECKPKG) 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs $(CHECKPKG) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) \
+              -Icommon -Iproto -Iclient -Ischeduler -Iworker -MMD -MP
+LDLIBS  := $(PKG_LIBS) -lpthread -lm
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+COMMON_SRC := $(wildcard common/*.c)
+PROTO_SRC  := $(wildcard proto/*.c)
+CLIENT_SRC := $(filter-out client/dsk_submit.c,$(wildcard client/*.c))
+SCHED_SRC  := $(wildcard scheduler/*.c)
+WORKER_SRC := $(wildcard worker/*.c)
+SUBMIT_SRC := client/dsk_submit.c
+UNIT_SRC   := $(wildcard tests/check_*.c)
+CLUSTER_SRC := $(wildcard tests/cluster/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+asan_obj = $(patsubst %.c,$(BUILD)/asan/%.o,$(1))
+
+LIBDSK     := $(BUILD)/libdsk.a
+LIBDSK_ASAN := $(BUILD)/asan/libdsk.a
+PROGRAMS   := $(BUILD)/dskd-scheduler $(BUILD)/dskd-worker $(BUILD)/dsk-submit
+UNIT       := $(BUILD)/check_unit
+UNIT_ASAN  := $(BUILD)/asan/check_unit
+CLUSTER    := $(BUILD)/check_cluster
+
+.PHONY: all check check-unit check-asan check-cluster check-systemd deps demo install clean bench fuzz
+all: $(PROGRAMS) $(LIBDSK)
+
+# libdsk: common + proto + client API, the code every program shares.
+$(LIBDSK): $(call obj,$(COMMON_SRC) $(PROTO_SRC) $(CLIENT_SRC))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(LIBDSK_ASAN): $(call asan_obj,$(COMMON_SRC) $(PROTO_SRC) $(CLIENT_SRC))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(BUILD)/dskd-scheduler: $(call obj,$(SCHED_SRC)) $(LIBDSK)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/dskd-worker: $(call obj,$(WORKER_SRC)) $(LIBDSK)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/dsk-submit: $(call obj,$(SUBMIT_SRC)) $(LIBDSK)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The unit runner adds every `Suite *dsk_*_suite(void)` found in tests/check_*.c.
+$(BUILD)/tests/suites.h: $(UNIT_SRC)
+	@mkdir -p $(@D)
+	sed -n 's/^Suite \*\(dsk_[a-z0-9_]*_suite\)(void)$$/SUITE(\1)/p' $(UNIT_SRC) > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/tests/check_main.o $(BUILD)/asan/tests/check_main.o: $(BUILD)/tests/suites.h
+
+$(UNIT): $(call obj,$(UNIT_SRC) tests/check_main.c) $(LIBDSK)
+	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+$(UNIT_ASAN): $(call asan_obj,$(UNIT_SRC) tests/check_main.c) $(LIBDSK_ASAN)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+$(CLUSTER): $(call obj,$(CLUSTER_SRC)) $(LIBDSK)
+	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -I$(BUILD)/tests -c -o $@ $<
+
+$(BUILD)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) $(CHECK_CFLAGS) -I$(BUILD)/tests -c -o $@ $<
+
+check: deps
+	$(MAKE) check-unit check-asan check-systemd check-cluster
+
+check-unit: $(UNIT)
+	$(UNIT)
+
+check-asan: $(UNIT_ASAN)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $(UNIT_ASAN)
+
+check-cluster: $(CLUSTER) $(PROGRAMS)
+	DSK_BIN=$(BUILD) $(CLUSTER)
+
+check-systemd: $(PROGRAMS)
+	sh tests/check_systemd.sh $(BUILD)
+
+deps:
+	@sh conf/deps.sh
+
+demo: deps
+	$(MAKE) all
+	sh examples/demo.sh $(BUILD)
+
+bench: all
+	@echo "bench: no benchmarks yet (the estimators and jobs land with issues 3 and 4)"
+
+# libFuzzer on the message decoder (needs clang); FUZZ_SECONDS=60 by default.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p $(BUILD)/fuzz-corpus
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -Icommon -Iproto $(shell pkg-config --cflags msgpack) \
+	    tests/fuzz/fuzz_msg.c proto/dsk_msg.c proto/dsk_mpcheck.c common/dsk_error.c \
+	    $(shell pkg-config --libs msgpack) -o $(BUILD)/fuzz_msg
+	$(BUILD)/fuzz_msg -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(BUILD)/fuzz-corpus
+
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)/etc/dsk
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/dskd-scheduler.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/dskd-scheduler.service
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/dskd-worker@.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/dskd-worker@.service
+	install -m 0644 conf/dskd-scheduler.conf conf/dskd-worker.conf $(DESTDIR)/etc/dsk/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,101 @@
+/* dsk_client.c — synchronous requests to the scheduler. */
+#include "dsk_client.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "dsk_clock.h"
+#include "dsk_wire.h"
+
+struct dsk_client {
+    void *ctx;
+    void *socket;
+    char endpoint[256];
+    int64_t timeout_ms;
+};
+
+dsk_client_t *dsk_client_new(const char *endpoint, int64_t timeout_ms, char *err)
+{
+    dsk_client_t *c = calloc(1, sizeof *c);
+    if (!c)
+        abort();
+    snprintf(c->endpoint, sizeof c->endpoint, "%s", endpoint);
+    c->timeout_ms = timeout_ms;
+    c->ctx = zmq_ctx_new();
+    c->socket = dsk_wire_socket(c->ctx, ZMQ_DEALER, (int64_t)DSK_DEFAULT_MAX_MSG_SIZE, err);
+    if (!c->socket) {
+        dsk_client_destroy(&c);
+        return NULL;
+    }
+    if (zmq_connect(c->socket, endpoint) < 0) {
+        dsk_seterr(err, DSK_EINVAL, "bad scheduler address '%s': %s", endpoint,
+                   zmq_strerror(zmq_errno()));
+        dsk_client_destroy(&c);
+        return NULL;
+    }
+    return c;
+}
+
+void dsk_client_destroy(dsk_client_t **client_p)
+{
+    dsk_client_t *c = *client_p;
+    if (!c)
+        return;
+    if (c->socket)
+        zmq_close(c->socket);
+    zmq_ctx_term(c->ctx);
+    free(c);
+    *client_p = NULL;
+}
+
+/*
+ * Sends req and waits for a reply of type want (an ERROR reply ends the
+ * wait too). Other messages are skipped: they may be late answers to an
+ * earlier request that timed out.
+ */
+static int s_request(dsk_client_t *c, const dsk_msg_t *req, dsk_msg_type_t want,
+                     dsk_msg_t *rep, char *err)
+{
+    int rc = dsk_wire_send(c->socket, NULL, req, err);
+    if (rc < 0)
+        return rc;
+    int64_t deadline = dsk_clock_mono_ms() + c->timeout_ms;
+    for (;;) {
+        int64_t left = deadline - dsk_clock_mono_ms();
+        if (left <= 0)
+            return dsk_seterr(err, DSK_ETIMEDOUT,
+                              "no answer from the scheduler at %s within %.1f s",
+                              c->endpoint, (double)c->timeout_ms / 1000.0);
+        zmq_pollitem_t item = {.socket = c->socket, .events = ZMQ_POLLIN};
+        if (zmq_poll(&item, 1, (long)left) < 0) {
+            if (zmq_errno() == EINTR)
+                return dsk_seterr(err, DSK_EINTR, "interrupted");
+            return dsk_seterr(err, DSK_EZMQ, "zmq_poll: %s", zmq_strerror(zmq_errno()));
+        }
+        if (!(item.revents & ZMQ_POLLIN))
+            continue;
+        rc = dsk_wire_recv(c->socket, NULL, NULL, 0, rep, err);
+        if (rc == DSK_ENOTFOUND)
+            continue;
+        if (rc < 0)
+            return rc;
+        if (rep->type == want)
+            return DSK_OK;
+        if (rep->type == DSK_MSG_ERROR) {
+            rc = rep->u.error.code < 0 ? rep->u.error.code : DSK_EPROTO;
+            dsk_seterr(err, rc, "scheduler: %s", rep->u.error.message);
+            dsk_msg_clear(rep);
+            return rc;
+        }
+        dsk_msg_clear(rep);
+    }
+}
+
+int dsk_client_status(dsk_client_t *c, dsk_msg_t *status, char *err)
+{
+    dsk_msg_t req = {.type = DSK_MSG_STATUS_REQ};
+    return s_request(c, &req, DSK_MSG_STATUS_REP, status, err);
+}

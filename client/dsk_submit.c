@@ -1,0 +1,189 @@
+/*
+ * dsk-submit — the command-line client.
+ *
+ *   dsk-submit [--scheduler ADDR] [--timeout SECONDS] COMMAND [ARGS...]
+ *
+ * Commands come from one table; each parses its own arguments. Exit codes
+ * (DESIGN.md): 0 success, 1 the job failed on the cluster, 2 bad usage or a
+ * bad job file, 3 cannot reach the scheduler.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsk_client.h"
+
+enum { EXIT_OK = 0, EXIT_JOB = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
+
+typedef struct {
+    const char *scheduler;
+    double timeout_s;
+} s_options_t;
+
+typedef int(s_command_fn)(const s_options_t *opt, int argc, char **argv);
+
+/* Exit code for a failed request: no answer means the scheduler is unreachable. */
+static int s_exit_for(int rc)
+{
+    return rc == DSK_ETIMEDOUT || rc == DSK_ECONNECT ? EXIT_UNREACHABLE : EXIT_JOB;
+}
+
+/* "1.5 GiB", "512 MiB", "0 B": memory as people read it. */
+static const char *s_bytes(uint64_t b, char *buf, size_t len)
+{
+    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    double v = (double)b;
+    size_t u = 0;
+    while (v >= 1024.0 && u + 1 < sizeof units / sizeof units[0]) {
+        v /= 1024.0;
+        u++;
+    }
+    snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+    return buf;
+}
+
+static void s_print_status_table(const char *endpoint, const dsk_msg_status_rep_t *st)
+{
+    uint32_t threads = 0;
+    for (uint32_t i = 0; i < st->n_workers; i++)
+        threads += st->workers[i].nthreads;
+    printf("scheduler %s: up %.0f s, %u worker%s, %u threads, tasks %u running / %u "
+           "queued, %u job%s\n", endpoint, (double)st->uptime_ms / 1000.0, st->n_workers,
+           st->n_workers == 1 ? "" : "s", threads, st->tasks_running, st->tasks_queued,
+           st->jobs, st->jobs == 1 ? "" : "s");
+    if (st->n_workers == 0)
+        return;
+    printf("\n%-24s %-22s %7s %23s %10s %7s\n", "NAME", "ADDRESS", "THREADS",
+           "MEMORY (USED / LIMIT)", "HEARTBEAT", "TASKS");
+    for (uint32_t i = 0; i < st->n_workers; i++) {
+        const dsk_worker_info_t *w = &st->workers[i];
+        char used[32], limit[32], mem[72], seen[32], tasks[32];
+        snprintf(mem, sizeof mem, "%s / %s", s_bytes(w->memory_used, used, sizeof used),
+                 s_bytes(w->memory_limit, limit, sizeof limit));
+        snprintf(seen, sizeof seen, "%.1f s ago", (double)w->last_seen_ms / 1000.0);
+        snprintf(tasks, sizeof tasks, "%u/%u", w->tasks_running, w->tasks_queued);
+        printf("%-24s %-22s %7u %23s %10s %7s\n", w->name,
+               w->address[0] ? w->address : w->host, w->nthreads, mem, seen, tasks);
+    }
+}
+
+static json_t *s_status_json(const char *endpoint, const dsk_msg_status_rep_t *st)
+{
+    json_t *workers = json_array();
+    for (uint32_t i = 0; i < st->n_workers; i++) {
+        const dsk_worker_info_t *w = &st->workers[i];
+        json_array_append_new(workers, json_pack(
+            "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f}",
+            "name", w->name, "host", w->host, "address", w->address,
+            "pid", (json_int_t)w->pid, "nthreads", (json_int_t)w->nthreads,
+            "memory_limit", (json_int_t)w->memory_limit,
+            "memory_used", (json_int_t)w->memory_used,
+            "tasks_running", (json_int_t)w->tasks_running,
+            "tasks_queued", (json_int_t)w->tasks_queued,
+            "last_heartbeat_s", (double)w->last_seen_ms / 1000.0,
+            "uptime_s", (double)w->uptime_ms / 1000.0));
+    }
+    return json_pack("{s:s, s:f, s:I, s:I, s:I, s:o}", "scheduler", endpoint,
+                     "uptime_s", (double)st->uptime_ms / 1000.0,
+                     "tasks_running", (json_int_t)st->tasks_running,
+                     "tasks_queued", (json_int_t)st->tasks_queued,
+                     "jobs", (json_int_t)st->jobs, "workers", workers);
+}
+
+static int s_cmd_status(const s_options_t *opt, int argc, char **argv)
+{
+    int as_json = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            as_json = 1;
+        } else {
+            fprintf(stderr, "dsk-submit status: unknown argument '%s' (usage: dsk-submit "
+                    "status [--json])\n", argv[i]);
+            return EXIT_USAGE;
+        }
+    }
+    char err[DSK_ERR_LEN];
+    dsk_client_t *c = dsk_client_new(opt->scheduler, (int64_t)(opt->timeout_s * 1000), err);
+    if (!c) {
+        fprintf(stderr, "dsk-submit: %s\n", err);
+        return EXIT_USAGE;
+    }
+    dsk_msg_t rep;
+    int rc = dsk_client_status(c, &rep, err);
+    dsk_client_destroy(&c);
+    if (rc < 0) {
+        fprintf(stderr, "dsk-submit: %s\n", err);
+        return s_exit_for(rc);
+    }
+    if (as_json) {
+        json_t *doc = s_status_json(opt->scheduler, &rep.u.status_rep);
+        json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+        putchar('\n');
+        json_decref(doc);
+    } else {
+        s_print_status_table(opt->scheduler, &rep.u.status_rep);
+    }
+    dsk_msg_clear(&rep);
+    return EXIT_OK;
+}
+
+static const struct {
+    const char *name;
+    s_command_fn *fn;
+    const char *usage;
+} s_commands[] = {
+    {"status", s_cmd_status, "status [--json]      workers, threads, memory, tasks"},
+};
+
+static void s_usage(FILE *out)
+{
+    fprintf(out, "usage: dsk-submit [--scheduler ADDR] [--timeout SECONDS] COMMAND [ARGS]\n\n"
+                 "  --scheduler ADDR   scheduler endpoint (default $DSK_SCHEDULER or %s)\n"
+                 "  --timeout SECONDS  how long to wait for the scheduler (default 5)\n\n"
+                 "commands:\n", DSK_CLIENT_DEFAULT_SCHEDULER);
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
+        fprintf(out, "  %s\n", s_commands[i].usage);
+}
+
+/* Global options stop at the first word that is not one: the command. */
+int main(int argc, char **argv)
+{
+    s_options_t opt = {.scheduler = getenv("DSK_SCHEDULER"), .timeout_s = 5.0};
+    if (!opt.scheduler || !*opt.scheduler)
+        opt.scheduler = DSK_CLIENT_DEFAULT_SCHEDULER;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            s_usage(stdout);
+            return EXIT_OK;
+        } else if (strcmp(a, "--scheduler") == 0 && i + 1 < argc) {
+            opt.scheduler = argv[++i];
+        } else if (strncmp(a, "--scheduler=", 12) == 0) {
+            opt.scheduler = a + 12;
+        } else if (strcmp(a, "--timeout") == 0 && i + 1 < argc) {
+            char *end;
+            opt.timeout_s = strtod(argv[++i], &end);
+            if (*end || opt.timeout_s <= 0) {
+                fprintf(stderr, "dsk-submit: --timeout: expected a positive number of "
+                        "seconds, got '%s'\n", argv[i]);
+                return EXIT_USAGE;
+            }
+        } else {
+            fprintf(stderr, "dsk-submit: unknown or incomplete option '%s'\n", a);
+            s_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (i == argc) {
+        s_usage(stderr);
+        return EXIT_USAGE;
+    }
+    for (size_t k = 0; k < sizeof s_commands / sizeof s_commands[0]; k++)
+        if (strcmp(argv[i], s_commands[k].name) == 0)
+            return s_commands[k].fn(&opt, argc - i - 1, argv + i + 1);
+    fprintf(stderr, "dsk-submit: unknown command '%s'\n", argv[i]);
+    s_usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,24 @@
+#!/bin/sh
+# deps.sh — the Debian packages dsk's build and tests need.
+# As root: installs what is missing. Otherwise: prints the apt-get line and
+# fails if anything is missing, so `make check` stops with the fix in view.
+set -eu
+pkgs="gcc make pkg-config libzmq3-dev libmsgpack-dev libjansson-dev check libsubunit-dev systemd valgrind"
+if ! command -v dpkg-query >/dev/null 2>&1; then
+    echo "deps: not a Debian system; dsk needs the equivalents of: $pkgs" >&2
+    exit 0
+fi
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+    echo "deps: installing$missing"
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+else
+    echo "deps: dsk needs packages that are not installed; run:" >&2
+    echo "  sudo apt-get install$missing" >&2
+    exit 1
+fi

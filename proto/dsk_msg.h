@@ -1,0 +1,150 @@
+/*
+ * dsk_msg.h — every message of the dsk wire protocol (see PROTOCOL.md).
+ *
+ * A message is one ZeroMQ frame holding one msgpack array:
+ *     ["DSK", version, type, field1, field2, ...]
+ * The fields of each type are positional and described by one table in
+ * dsk_msg.c; encode and decode are driven by that table. A decoder accepts
+ * trailing fields it does not know (a newer peer of the same version may
+ * append fields) but never missing ones.
+ *
+ * Decoding untrusted bytes: dsk_msg_decode first runs dsk_mp_check (counts
+ * against bytes left, depth <= DSK_PROTO_MAX_DEPTH, object count bounded),
+ * then unpacks with msgpack-c, then checks every field's type and limit.
+ * Strings are copied into the fixed buffers below, so a decoded message
+ * does not depend on the frame or on a msgpack zone.
+ */
+#ifndef DSK_MSG_H
+#define DSK_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dsk_error.h"
+
+#define DSK_PROTO_SIGNATURE "DSK"
+#define DSK_PROTO_VERSION 1
+#define DSK_PROTO_MAX_DEPTH 32          /* deepest nesting a decoder accepts */
+#define DSK_PROTO_MAX_OBJECTS (1 << 20) /* msgpack objects in one frame */
+
+/* String limits in bytes (excluding the NUL the structs add). */
+#define DSK_NAME_MAX 64     /* worker names */
+#define DSK_HOST_MAX 255    /* host names */
+#define DSK_ADDR_MAX 128    /* endpoint / peer addresses */
+#define DSK_TEXT_MAX 1024   /* reasons and error messages */
+#define DSK_STATUS_MAX_WORKERS 65536
+
+typedef enum {
+    DSK_MSG_REGISTER = 1,   /* worker -> scheduler: here I am */
+    DSK_MSG_WELCOME = 2,    /* scheduler -> worker: registered */
+    DSK_MSG_HEARTBEAT = 3,  /* both ways, every interval */
+    DSK_MSG_DISCONNECT = 4, /* both ways: I am going / I do not know you */
+    DSK_MSG_STATUS_REQ = 5, /* client -> scheduler */
+    DSK_MSG_STATUS_REP = 6, /* scheduler -> client */
+    DSK_MSG_ERROR = 7,      /* scheduler -> any peer: your request failed */
+} dsk_msg_type_t;
+#define DSK_MSG_TYPE_MIN 1
+#define DSK_MSG_TYPE_MAX 7
+
+typedef struct {
+    char name[DSK_NAME_MAX + 1];  /* unique in the cluster */
+    char host[DSK_HOST_MAX + 1];
+    uint64_t instance;            /* random per worker process: a reconnect of the same process repeats it */
+    uint32_t pid;
+    uint32_t nthreads;
+    uint64_t memory_limit;        /* bytes; 0 = no limit */
+} dsk_msg_register_t;
+
+typedef struct {
+    uint64_t worker_id;           /* the scheduler's number for this worker */
+    uint32_t heartbeat_ms;        /* the interval both sides use */
+} dsk_msg_welcome_t;
+
+typedef struct {
+    uint64_t memory_used;         /* worker -> scheduler: bytes held; 0 from the scheduler */
+    uint32_t tasks_running;
+    uint32_t tasks_queued;
+} dsk_msg_heartbeat_t;
+
+typedef struct {
+    int32_t code;                 /* a DSK_E* code, 0 for a plain goodbye */
+    char reason[DSK_TEXT_MAX + 1];
+} dsk_msg_disconnect_t;
+
+typedef struct {
+    uint32_t flags;               /* reserved, 0 */
+} dsk_msg_status_req_t;
+
+typedef struct {
+    char name[DSK_NAME_MAX + 1];
+    char host[DSK_HOST_MAX + 1];
+    char address[DSK_ADDR_MAX + 1]; /* peer address the scheduler sees */
+    uint32_t pid;
+    uint32_t nthreads;
+    uint64_t memory_limit;
+    uint64_t memory_used;
+    uint32_t tasks_running;
+    uint32_t tasks_queued;
+    uint64_t last_seen_ms;        /* ms since the scheduler last heard from it */
+    uint64_t uptime_ms;           /* ms since it registered */
+} dsk_worker_info_t;
+
+typedef struct {
+    uint64_t uptime_ms;           /* scheduler's */
+    uint32_t tasks_running;
+    uint32_t tasks_queued;
+    uint32_t jobs;
+    uint32_t n_workers;
+    dsk_worker_info_t *workers;   /* n_workers entries, owned by the message */
+} dsk_msg_status_rep_t;
+
+typedef struct {
+    int32_t code;                 /* a DSK_E* code */
+    char message[DSK_TEXT_MAX + 1];
+} dsk_msg_error_t;
+
+typedef struct {
+    dsk_msg_type_t type;
+    union {
+        dsk_msg_register_t reg;
+        dsk_msg_welcome_t welcome;
+        dsk_msg_heartbeat_t heartbeat;
+        dsk_msg_disconnect_t disconnect;
+        dsk_msg_status_req_t status_req;
+        dsk_msg_status_rep_t status_rep;
+        dsk_msg_error_t error;
+    } u;
+} dsk_msg_t;
+
+/* "REGISTER", ...; "UNKNOWN" for anything else. */
+const char *dsk_msg_type_name(int type);
+
+/*
+ * Encodes msg. On success *buf is a malloc'd buffer of *len bytes that the
+ * caller owns (free()). Fails with DSK_EINVAL when a field breaks a limit
+ * (an over-long string, too many workers), so a peer never sends what the
+ * other side would reject.
+ */
+int dsk_msg_encode(const dsk_msg_t *msg, char **buf, size_t *len, char *err);
+
+/*
+ * Decodes one frame into msg (overwritten). On success the caller owns
+ * what msg points to and releases it with dsk_msg_clear. On failure msg
+ * holds nothing to release and err says what is wrong and where, e.g.
+ * "STATUS_REP field 5 (workers): element 3 field 1 (name) is 80 bytes, limit 64".
+ * Errors: DSK_EPROTO (malformed), DSK_EVERSION (other version),
+ * DSK_ETOOBIG (depth/size limits).
+ */
+int dsk_msg_decode(const void *buf, size_t len, dsk_msg_t *msg, char *err);
+
+/*
+ * True when buf starts like a dsk message (an array whose first element is
+ * the signature), whatever follows. Lets a receiver tell a dsk peer that
+ * sent a bad message (worth an ERROR reply) from noise (dropped silently).
+ */
+int dsk_msg_has_signature(const void *buf, size_t len);
+
+/* Frees what a decoded (or hand-built) message owns; leaves it empty. */
+void dsk_msg_clear(dsk_msg_t *msg);
+
+#endif

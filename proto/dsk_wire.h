@@ -1,0 +1,58 @@
+/*
+ * dsk_wire.h — dsk messages over ZeroMQ sockets.
+ *
+ * The scheduler has one ROUTER socket; workers and clients have a DEALER
+ * each. On a ROUTER a message is [routing id][body], on a DEALER [body]; the
+ * body is one dsk_msg frame. These helpers create sockets with the limits
+ * every dsk socket must have (ZMQ_MAXMSGSIZE, no linger) and move whole
+ * messages, so no daemon handles frames by hand.
+ */
+#ifndef DSK_WIRE_H
+#define DSK_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dsk_msg.h"
+
+#define DSK_PEER_ID_MAX 255
+#define DSK_DEFAULT_MAX_MSG_SIZE (512ULL << 20)
+
+/* A ROUTER routing id: who a message came from, or goes to. */
+typedef struct {
+    unsigned char bytes[DSK_PEER_ID_MAX];
+    size_t len;
+} dsk_peer_id_t;
+
+/*
+ * New socket of type (ZMQ_ROUTER, ZMQ_DEALER) with ZMQ_MAXMSGSIZE =
+ * max_msg_size (frames larger than that make libzmq drop the connection)
+ * and ZMQ_LINGER 0. Caller owns it (zmq_close). NULL on error, err filled.
+ */
+void *dsk_wire_socket(void *ctx, int type, int64_t max_msg_size, char *err);
+
+/*
+ * Encodes and sends msg, without blocking. to: the routing id on a ROUTER,
+ * NULL on a DEALER. A message that cannot be queued now (peer gone, queue
+ * full) fails with DSK_EIO; the caller still owns msg.
+ */
+int dsk_wire_send(void *socket, const dsk_peer_id_t *to, const dsk_msg_t *msg,
+                  char *err);
+
+/*
+ * Receives one whole message without blocking. from: filled on a ROUTER
+ * (NULL on a DEALER). peer_addr (may be NULL): the sender's address as
+ * libzmq reports it ("127.0.0.1"), "" if unknown.
+ * Returns 0 with msg decoded (caller releases it with dsk_msg_clear);
+ * DSK_ENOTFOUND when nothing is waiting; DSK_ENOTDSK when the frame is not
+ * a dsk message at all (noise); DSK_EPROTO / DSK_EVERSION / DSK_ETOOBIG when
+ * it is one but malformed. Either way the frames are consumed, msg holds
+ * nothing, err says why and from is filled, so the caller can log or answer.
+ */
+int dsk_wire_recv(void *socket, dsk_peer_id_t *from, char *peer_addr,
+                  size_t addr_len, dsk_msg_t *msg, char *err);
+
+/* A printable form of a routing id ("00a1b2c3d4") for logs. */
+const char *dsk_peer_id_str(const dsk_peer_id_t *id, char *buf, size_t len);
+
+#endif

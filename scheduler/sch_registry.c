@@ -1,0 +1,96 @@
+/* sch_registry.c — live workers, in registration order. */
+#include "sch_registry.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct sch_registry {
+    sch_worker_t **workers;
+    size_t count, cap;
+    uint64_t next_id;
+};
+
+sch_registry_t *sch_registry_new(void)
+{
+    sch_registry_t *reg = calloc(1, sizeof *reg);
+    if (!reg)
+        abort();
+    reg->next_id = 1;
+    return reg;
+}
+
+void sch_registry_destroy(sch_registry_t **reg_p)
+{
+    sch_registry_t *reg = *reg_p;
+    if (!reg)
+        return;
+    for (size_t i = 0; i < reg->count; i++)
+        free(reg->workers[i]);
+    free(reg->workers);
+    free(reg);
+    *reg_p = NULL;
+}
+
+sch_worker_t *sch_registry_add(sch_registry_t *reg, const dsk_peer_id_t *peer,
+                               const dsk_msg_register_t *hello,
+                               const char *address, int64_t now_ms)
+{
+    if (reg->count == reg->cap) {
+        reg->cap = reg->cap ? reg->cap * 2 : 16;
+        reg->workers = realloc(reg->workers, reg->cap * sizeof *reg->workers);
+        if (!reg->workers)
+            abort();
+    }
+    sch_worker_t *w = calloc(1, sizeof *w);
+    if (!w)
+        abort();
+    w->id = reg->next_id++;
+    w->peer = *peer;
+    memcpy(w->name, hello->name, sizeof w->name);
+    memcpy(w->host, hello->host, sizeof w->host);
+    strncpy(w->address, address, sizeof w->address - 1);
+    w->instance = hello->instance;
+    w->pid = hello->pid;
+    w->nthreads = hello->nthreads;
+    w->memory_limit = hello->memory_limit;
+    w->registered_ms = w->last_seen_ms = now_ms;
+    reg->workers[reg->count++] = w;
+    return w;
+}
+
+void sch_registry_remove(sch_registry_t *reg, sch_worker_t *worker)
+{
+    for (size_t i = 0; i < reg->count; i++)
+        if (reg->workers[i] == worker) {
+            memmove(&reg->workers[i], &reg->workers[i + 1],
+                    (reg->count - i - 1) * sizeof *reg->workers);
+            reg->count--;
+            free(worker);
+            return;
+        }
+}
+
+sch_worker_t *sch_registry_by_peer(const sch_registry_t *reg, const dsk_peer_id_t *peer)
+{
+    for (size_t i = 0; i < reg->count; i++) {
+        sch_worker_t *w = reg->workers[i];
+        if (w->peer.len == peer->len && memcmp(w->peer.bytes, peer->bytes, peer->len) == 0)
+            return w;
+    }
+    return NULL;
+}
+
+sch_worker_t *sch_registry_by_name(const sch_registry_t *reg, const char *name)
+{
+    for (size_t i = 0; i < reg->count; i++)
+        if (strcmp(reg->workers[i]->name, name) == 0)
+            return reg->workers[i];
+    return NULL;
+}
+
+size_t sch_registry_count(const sch_registry_t *reg) { return reg->count; }
+
+sch_worker_t *sch_registry_at(const sch_registry_t *reg, size_t i)
+{
+    return i < reg->count ? reg->workers[i] : NULL;
+}

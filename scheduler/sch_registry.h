@@ -1,0 +1,56 @@
+/*
+ * sch_registry.h — the scheduler's table of live workers.
+ *
+ * A worker is known by its ZeroMQ routing id (how to reach it) and by its
+ * name (how people and jobs refer to it). Names are unique among live
+ * workers. A worker process also sends a random `instance` number that stays
+ * the same across its reconnects, which is how the scheduler tells "the same
+ * worker came back on a new connection" (replace the old entry) from "another
+ * worker wants a name that is taken" (refuse).
+ */
+#ifndef SCH_REGISTRY_H
+#define SCH_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dsk_msg.h"
+#include "dsk_wire.h"
+
+typedef struct {
+    uint64_t id;                  /* scheduler-assigned, never reused */
+    dsk_peer_id_t peer;
+    char name[DSK_NAME_MAX + 1];
+    char host[DSK_HOST_MAX + 1];
+    char address[DSK_ADDR_MAX + 1];
+    uint64_t instance;
+    uint32_t pid;
+    uint32_t nthreads;
+    uint64_t memory_limit;
+    uint64_t memory_used;
+    uint32_t tasks_running;
+    uint32_t tasks_queued;
+    int64_t registered_ms;        /* monotonic */
+    int64_t last_seen_ms;         /* monotonic: last message of any kind */
+} sch_worker_t;
+
+typedef struct sch_registry sch_registry_t;
+
+/* Caller owns the registry; the registry owns its workers. */
+sch_registry_t *sch_registry_new(void);
+void sch_registry_destroy(sch_registry_t **reg_p);
+
+/* Adds a worker; the returned pointer stays valid until it is removed. */
+sch_worker_t *sch_registry_add(sch_registry_t *reg, const dsk_peer_id_t *peer,
+                               const dsk_msg_register_t *hello,
+                               const char *address, int64_t now_ms);
+void sch_registry_remove(sch_registry_t *reg, sch_worker_t *worker);
+
+sch_worker_t *sch_registry_by_peer(const sch_registry_t *reg, const dsk_peer_id_t *peer);
+sch_worker_t *sch_registry_by_name(const sch_registry_t *reg, const char *name);
+
+size_t sch_registry_count(const sch_registry_t *reg);
+/* The i-th worker, in registration order. */
+sch_worker_t *sch_registry_at(const sch_registry_t *reg, size_t i);
+
+#endif

@@ -1,0 +1,281 @@
+/*
+ * check_cluster.c — the foundation's cluster suite: a real dskd-scheduler
+ * and real dskd-workers on loopback, queried through the real dsk-submit.
+ *
+ * Timing bounds here are the protocol's contract (register within 2 s,
+ * dead after 3 silent heartbeats), not performance targets.
+ */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cluster_util.h"
+
+/* Fails the test with every daemon's log attached, so a CI failure explains itself. */
+#define CU_ASSERT(cond, ...)                                                       \
+    do {                                                                           \
+        if (!(cond)) {                                                             \
+            cu_dump_logs();                                                        \
+            ck_abort_msg(__VA_ARGS__);                                             \
+        }                                                                          \
+    } while (0)
+
+static char s_ep[64];
+
+static pid_t s_start_scheduler(const char *endpoint, const char *log)
+{
+    const char *args[] = {"--listen", endpoint, "--log-level", "debug", NULL};
+    return cu_spawn("dskd-scheduler", log, args);
+}
+
+static pid_t s_start_worker(const char *endpoint, const char *name, const char *log)
+{
+    const char *args[] = {"--scheduler", endpoint, "--name", name, "--nthreads", "2",
+                          "--memory-limit", "1GiB", "--log-level", "debug", NULL};
+    return cu_spawn("dskd-worker", log, args);
+}
+
+static void teardown(void) { cu_kill_all(); }
+
+/* The name of the i-th worker in a status document ("" if absent). */
+static const char *s_worker_name(json_t *st, size_t i)
+{
+    json_t *w = json_array_get(json_object_get(st, "workers"), i);
+    const char *name = json_string_value(json_object_get(w, "name"));
+    return name ? name : "";
+}
+
+START_TEST(test_two_workers_then_kill9)
+{
+    cu_endpoint(s_ep, sizeof s_ep);
+    s_start_scheduler(s_ep, "scheduler.log");
+    CU_ASSERT(cu_wait_workers(s_ep, 0, 3000) >= 0, "scheduler did not answer status");
+
+    pid_t w1 = s_start_worker(s_ep, "w1", "w1.log");
+    s_start_worker(s_ep, "w2", "w2.log");
+    int64_t took = cu_wait_workers(s_ep, 2, 2000);
+    CU_ASSERT(took >= 0, "2 workers not shown within 2 s");
+
+    json_t *st = cu_status(s_ep);
+    CU_ASSERT(st != NULL, "status failed");
+    json_t *w = json_array_get(json_object_get(st, "workers"), 0);
+    CU_ASSERT(json_integer_value(json_object_get(w, "nthreads")) == 2, "nthreads not reported");
+    CU_ASSERT(json_integer_value(json_object_get(w, "memory_limit")) == 1073741824,
+              "memory limit not reported");
+    CU_ASSERT(json_integer_value(json_object_get(w, "memory_used")) >= 0, "no memory_used");
+    CU_ASSERT(strstr(json_string_value(json_object_get(w, "address")), "127.0.0.1") != NULL,
+              "peer address not reported");
+    json_decref(st);
+
+    kill(w1, SIGKILL);
+    took = cu_wait_workers(s_ep, 1, 4000);
+    CU_ASSERT(took >= 0, "killed worker still shown after 4 s");
+    st = cu_status(s_ep);
+    CU_ASSERT(strcmp(s_worker_name(st, 0), "w2") == 0, "the survivor is not w2");
+    json_decref(st);
+}
+END_TEST
+
+/*
+ * A stopped worker is declared dead; once continued it comes back under the
+ * same name exactly once, and stays registered.
+ */
+START_TEST(test_sigstop_sigcont)
+{
+    cu_endpoint(s_ep, sizeof s_ep);
+    s_start_scheduler(s_ep, "scheduler.log");
+    pid_t w1 = s_start_worker(s_ep, "w1", "w1.log");
+    s_start_worker(s_ep, "w2", "w2.log");
+    CU_ASSERT(cu_wait_workers(s_ep, 2, 3000) >= 0, "workers did not register");
+
+    kill(w1, SIGSTOP);
+    CU_ASSERT(cu_wait_workers(s_ep, 1, 4500) >= 0, "stopped worker not declared dead");
+    cu_sleep_ms(1000); /* let the scheduler's heartbeats to the dead peer pile up */
+    kill(w1, SIGCONT);
+    CU_ASSERT(cu_wait_workers(s_ep, 2, 8000) >= 0, "continued worker did not re-register");
+
+    /* stable for 3 heartbeats: no duplicate, no flapping, names unique */
+    for (int i = 0; i < 6; i++) {
+        json_t *st = cu_status(s_ep);
+        CU_ASSERT(st != NULL, "status failed");
+        CU_ASSERT(json_array_size(json_object_get(st, "workers")) == 2,
+                  "expected 2 workers after re-registration");
+        CU_ASSERT(strcmp(s_worker_name(st, 0), s_worker_name(st, 1)) != 0,
+                  "a worker is listed twice");
+        json_decref(st);
+        cu_sleep_ms(500);
+    }
+}
+END_TEST
+
+/* SIGTERM: the worker says goodbye (gone at once, not after 3 s) and both exit 0. */
+START_TEST(test_sigterm_clean_shutdown)
+{
+    cu_endpoint(s_ep, sizeof s_ep);
+    pid_t sch = s_start_scheduler(s_ep, "scheduler.log");
+    pid_t w1 = s_start_worker(s_ep, "w1", "w1.log");
+    CU_ASSERT(cu_wait_workers(s_ep, 1, 3000) >= 0, "worker did not register");
+    cu_sleep_ms(200);
+    kill(w1, SIGTERM);
+    int status = cu_wait_exit(w1, 3000);
+    CU_ASSERT(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "worker did not exit 0 on SIGTERM");
+    CU_ASSERT(cu_wait_workers(s_ep, 0, 1000) >= 0, "worker's goodbye not seen at once");
+    kill(sch, SIGINT);
+    status = cu_wait_exit(sch, 3000);
+    CU_ASSERT(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "scheduler did not exit 0 on SIGINT");
+}
+END_TEST
+
+/* A worker started before its scheduler, and one whose scheduler restarts. */
+START_TEST(test_scheduler_late_and_restart)
+{
+    cu_endpoint(s_ep, sizeof s_ep);
+    s_start_worker(s_ep, "w1", "w1.log");
+    cu_sleep_ms(1500);
+    pid_t sch = s_start_scheduler(s_ep, "scheduler.log");
+    CU_ASSERT(cu_wait_workers(s_ep, 1, 8000) >= 0, "worker did not find a late scheduler");
+
+    kill(sch, SIGKILL);
+    cu_wait_exit(sch, 2000);
+    s_start_scheduler(s_ep, "scheduler2.log");
+    CU_ASSERT(cu_wait_workers(s_ep, 1, 8000) >= 0,
+              "worker did not re-register with the restarted scheduler");
+}
+END_TEST
+
+/* Two live workers cannot share a name; the second is refused and says so. */
+START_TEST(test_duplicate_name_refused)
+{
+    char log[8192];
+    cu_endpoint(s_ep, sizeof s_ep);
+    s_start_scheduler(s_ep, "scheduler.log");
+    s_start_worker(s_ep, "same", "a.log");
+    CU_ASSERT(cu_wait_workers(s_ep, 1, 3000) >= 0, "first worker did not register");
+    s_start_worker(s_ep, "same", "b.log");
+    cu_sleep_ms(1500);
+    CU_ASSERT(cu_worker_count(s_ep) == 1, "two workers registered under one name");
+    CU_ASSERT(strstr(cu_read_log("b.log", log, sizeof log), "is taken") != NULL,
+              "the refused worker does not say why");
+}
+END_TEST
+
+START_TEST(test_status_unreachable_exits_3)
+{
+    char err[1024];
+    cu_endpoint(s_ep, sizeof s_ep); /* nothing listens there */
+    const char *args[] = {"--timeout", "0.5", "status", NULL};
+    int rc = cu_submit(s_ep, NULL, 0, err, sizeof err, args);
+    ck_assert_int_eq(rc, 3);
+    ck_assert_ptr_nonnull(strstr(err, "no answer from the scheduler"));
+}
+END_TEST
+
+START_TEST(test_status_table)
+{
+    char out[8192];
+    cu_endpoint(s_ep, sizeof s_ep);
+    s_start_scheduler(s_ep, "scheduler.log");
+    s_start_worker(s_ep, "alpha", "w1.log");
+    CU_ASSERT(cu_wait_workers(s_ep, 1, 3000) >= 0, "worker did not register");
+    const char *args[] = {"status", NULL};
+    CU_ASSERT(cu_submit(s_ep, out, sizeof out, NULL, 0, args) == 0, "status failed");
+    CU_ASSERT(strstr(out, "NAME") && strstr(out, "alpha") && strstr(out, "1 worker,"),
+              "unexpected table:\n%s", out);
+}
+END_TEST
+
+/* Bad flags and config files: exit 2 and a message naming the culprit. */
+START_TEST(test_bad_config_exits_2)
+{
+    char path[512], log[4096];
+    snprintf(path, sizeof path, "%s/bad.conf", cu_tmpdir());
+    FILE *f = fopen(path, "w");
+    fprintf(f, "# a comment\nscheduler tcp://127.0.0.1:1\nnthraeds 4\n");
+    fclose(f);
+    const char *args1[] = {"--config", path, NULL};
+    pid_t p = cu_spawn("dskd-worker", "bad1.log", args1);
+    int status = cu_wait_exit(p, 3000);
+    CU_ASSERT(status >= 0 && WEXITSTATUS(status) == 2, "bad config file did not exit 2");
+    CU_ASSERT(strstr(cu_read_log("bad1.log", log, sizeof log), "bad.conf:3") != NULL,
+              "error does not name file:line: %s", log);
+
+    const char *args2[] = {"--nthreads", "-3", NULL};
+    p = cu_spawn("dskd-worker", "bad2.log", args2);
+    status = cu_wait_exit(p, 3000);
+    CU_ASSERT(status >= 0 && WEXITSTATUS(status) == 2, "bad flag did not exit 2");
+    CU_ASSERT(strstr(cu_read_log("bad2.log", log, sizeof log), "--nthreads") != NULL,
+              "error does not name the flag: %s", log);
+}
+END_TEST
+
+
+/*
+ * Both daemons under valgrind through a whole life: register, heartbeats,
+ * status, a worker's goodbye, SIGTERM. memcheck errors or definite leaks
+ * make valgrind exit 99 instead of the daemon's 0.
+ */
+START_TEST(test_daemons_valgrind_clean)
+{
+    ck_assert_msg(system("valgrind --version >/dev/null 2>&1") == 0,
+                  "valgrind is not installed (make deps installs it)");
+    cu_endpoint(s_ep, sizeof s_ep);
+    const char *sargs[] = {"--listen", s_ep, NULL};
+    pid_t sch = cu_spawn_valgrind("dskd-scheduler", "scheduler.log", sargs);
+    const char *wargs[] = {"--scheduler", s_ep, "--name", "vg", NULL};
+    pid_t w = cu_spawn_valgrind("dskd-worker", "worker.log", wargs);
+    CU_ASSERT(cu_wait_workers(s_ep, 1, 20000) >= 0, "worker under valgrind did not register");
+    cu_sleep_ms(2500); /* a few heartbeats both ways */
+    CU_ASSERT(cu_worker_count(s_ep) == 1, "status failed under valgrind");
+    kill(w, SIGTERM);
+    int status = cu_wait_exit(w, 20000);
+    CU_ASSERT(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "worker under valgrind: exit status %d", status);
+    kill(sch, SIGTERM);
+    status = cu_wait_exit(sch, 20000);
+    CU_ASSERT(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "scheduler under valgrind: exit status %d", status);
+}
+END_TEST
+
+Suite *cluster_suite(void);
+Suite *garbage_suite(void);
+
+Suite *cluster_suite(void)
+{
+    Suite *s = suite_create("cluster");
+    TCase *tc = tcase_create("membership");
+    tcase_add_checked_fixture(tc, NULL, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_two_workers_then_kill9);
+    tcase_add_test(tc, test_sigstop_sigcont);
+    tcase_add_test(tc, test_sigterm_clean_shutdown);
+    tcase_add_test(tc, test_scheduler_late_and_restart);
+    tcase_add_test(tc, test_duplicate_name_refused);
+    tcase_add_test(tc, test_status_unreachable_exits_3);
+    tcase_add_test(tc, test_status_table);
+    tcase_add_test(tc, test_bad_config_exits_2);
+    suite_add_tcase(s, tc);
+    TCase *vg = tcase_create("valgrind");
+    tcase_add_checked_fixture(vg, NULL, teardown);
+    tcase_set_timeout(vg, 90);
+    tcase_add_test(vg, test_daemons_valgrind_clean);
+    suite_add_tcase(s, vg);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(cluster_suite());
+    srunner_add_suite(sr, garbage_suite());
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,292 @@
+/* cluster_util.c — spawning and querying real dsk daemons. */
+#include "cluster_util.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CU_MAX_PROCS 64
+
+static pid_t s_pids[CU_MAX_PROCS];
+static size_t s_npids;
+static char s_tmpdir[256];
+
+int64_t cu_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cu_sleep_ms(int64_t ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+int cu_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
+        perror("cu_free_port");
+        abort();
+    }
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+const char *cu_endpoint(char *buf, size_t len)
+{
+    snprintf(buf, len, "tcp://127.0.0.1:%d", cu_free_port());
+    return buf;
+}
+
+const char *cu_tmpdir(void)
+{
+    if (!s_tmpdir[0]) {
+        snprintf(s_tmpdir, sizeof s_tmpdir, "/tmp/dsk-cluster-XXXXXX");
+        if (!mkdtemp(s_tmpdir))
+            abort();
+    }
+    return s_tmpdir;
+}
+
+static const char *s_bin(const char *prog, char *buf, size_t len)
+{
+    const char *dir = getenv("DSK_BIN");
+    snprintf(buf, len, "%s/%s", dir && *dir ? dir : "build", prog);
+    return buf;
+}
+
+/* Forks and execs argv[0] with stdout and stderr appended to TMPDIR/log_name. */
+static pid_t s_spawn_argv(const char *const *argv, const char *log_name)
+{
+    char log[512];
+    snprintf(log, sizeof log, "%s/%s", cu_tmpdir(), log_name);
+    pid_t pid = fork();
+    if (pid < 0)
+        abort();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+            close(fd);
+        }
+        setpgid(0, 0);
+        execvp(argv[0], (char *const *)argv);
+        fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    if (s_npids < CU_MAX_PROCS)
+        s_pids[s_npids++] = pid;
+    return pid;
+}
+
+static pid_t s_spawn(const char *const *prefix, const char *prog, const char *log_name,
+                     const char *const *args)
+{
+    char path[512];
+    const char *argv[96];
+    size_t n = 0;
+    for (size_t i = 0; prefix && prefix[i]; i++)
+        argv[n++] = prefix[i];
+    argv[n++] = s_bin(prog, path, sizeof path);
+    for (size_t i = 0; args[i] && n < 94; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    return s_spawn_argv(argv, log_name);
+}
+
+pid_t cu_spawn(const char *prog, const char *log_name, const char *const *args)
+{
+    return s_spawn(NULL, prog, log_name, args);
+}
+
+pid_t cu_spawn_valgrind(const char *prog, const char *log_name, const char *const *args)
+{
+    static const char *const prefix[] = {
+        "valgrind", "--quiet", "--leak-check=full", "--show-leak-kinds=definite",
+        "--errors-for-leak-kinds=definite", "--error-exitcode=99", NULL};
+    return s_spawn(prefix, prog, log_name, args);
+}
+
+int cu_wait_exit(pid_t pid, int64_t ms)
+{
+    int64_t deadline = cu_now_ms() + ms;
+    int status;
+    do {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid) {
+            for (size_t i = 0; i < s_npids; i++)
+                if (s_pids[i] == pid)
+                    s_pids[i] = 0;
+            return status;
+        }
+        if (r < 0)
+            return -1;
+        cu_sleep_ms(10);
+    } while (cu_now_ms() < deadline);
+    return -1;
+}
+
+void cu_kill_all(void)
+{
+    for (size_t i = 0; i < s_npids; i++) {
+        if (s_pids[i] <= 0)
+            continue;
+        kill(s_pids[i], SIGCONT);
+        kill(s_pids[i], SIGKILL);
+        waitpid(s_pids[i], NULL, 0);
+        s_pids[i] = 0;
+    }
+    s_npids = 0;
+}
+
+/* Reads all of fd into buf (NUL-terminated, truncated to len - 1). */
+static void s_slurp(int fd, char *buf, size_t len)
+{
+    size_t used = 0;
+    char scratch[4096];
+    for (;;) {
+        ssize_t r = read(fd, used + 1 < len ? buf + used : scratch,
+                         used + 1 < len ? len - 1 - used : sizeof scratch);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        if (used + 1 < len)
+            used += (size_t)r;
+    }
+    if (len)
+        buf[used] = '\0';
+}
+
+int cu_submit(const char *endpoint, char *out, size_t out_len, char *errout,
+              size_t err_len, const char *const *args)
+{
+    char path[512], errfile[512];
+    const char *argv[64];
+    size_t n = 0;
+    argv[n++] = s_bin("dsk-submit", path, sizeof path);
+    argv[n++] = "--scheduler";
+    argv[n++] = endpoint;
+    for (size_t i = 0; args[i] && n < 62; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    snprintf(errfile, sizeof errfile, "%s/submit-stderr-XXXXXX", cu_tmpdir());
+    int efd = mkstemp(errfile);
+    int pipefd[2];
+    if (efd < 0 || pipe(pipefd) < 0)
+        abort();
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(pipefd[1], STDOUT_FILENO);
+        dup2(efd, STDERR_FILENO);
+        close(pipefd[0]);
+        close(pipefd[1]);
+        execv(path, (char *const *)argv);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    char sink[1];
+    s_slurp(pipefd[0], out ? out : sink, out ? out_len : 1);
+    close(pipefd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    lseek(efd, 0, SEEK_SET);
+    s_slurp(efd, errout ? errout : sink, errout ? err_len : 1);
+    close(efd);
+    unlink(errfile);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+json_t *cu_status(const char *endpoint)
+{
+    static char out[1 << 16];
+    const char *args[] = {"--timeout", "1", "status", "--json", NULL};
+    if (cu_submit(endpoint, out, sizeof out, NULL, 0, args) != 0)
+        return NULL;
+    json_error_t jerr;
+    return json_loads(out, 0, &jerr);
+}
+
+int cu_worker_count(const char *endpoint)
+{
+    json_t *st = cu_status(endpoint);
+    if (!st)
+        return -1;
+    json_t *w = json_object_get(st, "workers");
+    int n = json_is_array(w) ? (int)json_array_size(w) : -1;
+    json_decref(st);
+    return n;
+}
+
+int64_t cu_wait_workers(const char *endpoint, int n, int64_t timeout_ms)
+{
+    int64_t start = cu_now_ms();
+    do {
+        if (cu_worker_count(endpoint) == n)
+            return cu_now_ms() - start;
+        cu_sleep_ms(50);
+    } while (cu_now_ms() - start < timeout_ms);
+    return -1;
+}
+
+long cu_rss_kib(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    long kib = -1;
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+            break;
+    fclose(f);
+    return kib;
+}
+
+const char *cu_read_log(const char *log_name, char *buf, size_t len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", cu_tmpdir(), log_name);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        snprintf(buf, len, "(no log %s)", log_name);
+        return buf;
+    }
+    s_slurp(fd, buf, len);
+    close(fd);
+    return buf;
+}
+
+void cu_dump_logs(void)
+{
+    DIR *d = opendir(cu_tmpdir());
+    struct dirent *e;
+    static char buf[1 << 16];
+    if (!d)
+        return;
+    while ((e = readdir(d)))
+        if (strstr(e->d_name, ".log")) {
+            fprintf(stderr, "----- %s\n%s\n", e->d_name,
+                    cu_read_log(e->d_name, buf, sizeof buf));
+        }
+    closedir(d);
+}

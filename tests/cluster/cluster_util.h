@@ -1,0 +1,72 @@
+/*
+ * cluster_util.h — real daemons on loopback for the cluster suites.
+ *
+ * Programs are found in $DSK_BIN (the build directory). Each spawned
+ * process writes its stderr to a log file in a per-test temporary
+ * directory, which a failing test prints. Nothing here is a stand-in:
+ * tests fork and exec dskd-scheduler, dskd-worker and dsk-submit.
+ */
+#ifndef CLUSTER_UTIL_H
+#define CLUSTER_UTIL_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* A free TCP port on 127.0.0.1 (asked of the kernel, then released). */
+int cu_free_port(void);
+
+/* "tcp://127.0.0.1:PORT" for a fresh free port, into buf. */
+const char *cu_endpoint(char *buf, size_t len);
+
+/* Directory for this test's logs and files (created on first use). */
+const char *cu_tmpdir(void);
+
+/*
+ * Starts $DSK_BIN/prog with the NULL-terminated argument list (not
+ * including argv[0]); stdout and stderr go to TMPDIR/log_name. Returns the pid.
+ * The process is remembered and killed by cu_kill_all.
+ */
+pid_t cu_spawn(const char *prog, const char *log_name, const char *const *args);
+
+/*
+ * The same under valgrind (memcheck, definite leaks and any error make the
+ * process exit 99), for the valgrind-clean daemons test.
+ */
+pid_t cu_spawn_valgrind(const char *prog, const char *log_name, const char *const *args);
+
+/* Kills (SIGKILL) every spawned process still running and reaps it. */
+void cu_kill_all(void);
+
+/* Waits up to ms for pid to exit; returns its wait status or -1 on time-out. */
+int cu_wait_exit(pid_t pid, int64_t ms);
+
+/* Runs `dsk-submit --scheduler EP ARGS...`, captures stdout and stderr. Returns the exit code. */
+int cu_submit(const char *endpoint, char *out, size_t out_len, char *errout,
+              size_t err_len, const char *const *args);
+
+/* `dsk-submit status --json` parsed, or NULL when it fails. Caller owns it. */
+json_t *cu_status(const char *endpoint);
+
+/* Number of workers in the status, or -1 when status fails. */
+int cu_worker_count(const char *endpoint);
+
+/*
+ * Polls status until it shows exactly n workers; returns the ms it took or
+ * -1 after timeout_ms.
+ */
+int64_t cu_wait_workers(const char *endpoint, int n, int64_t timeout_ms);
+
+/* Resident set size of pid in KiB (VmRSS), -1 if unknown. */
+long cu_rss_kib(pid_t pid);
+
+/* Prints every log file of this test to stderr (for failing tests). */
+void cu_dump_logs(void);
+
+/* Reads TMPDIR/log_name into buf (truncated); returns buf. */
+const char *cu_read_log(const char *log_name, char *buf, size_t len);
+
+int64_t cu_now_ms(void);
+void cu_sleep_ms(int64_t ms);
+
+#endif

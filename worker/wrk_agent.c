@@ -1,0 +1,283 @@
+/* wrk_agent.c — register, heartbeat, reconnect. */
+#include "wrk_agent.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "dsk_clock.h"
+#include "dsk_log.h"
+#include "dsk_loop.h"
+#include "dsk_notify.h"
+#include "dsk_wire.h"
+
+#define WRK_LIVENESS 3             /* silent intervals before the scheduler is presumed gone */
+#define WRK_BACKOFF_MIN_MS 1000
+#define WRK_BACKOFF_MAX_MS 32000
+#define WRK_GOODBYE_LINGER_MS 500  /* how long the last DISCONNECT may take to leave */
+
+typedef enum {
+    S_REGISTERING, /* REGISTER sent, no WELCOME yet */
+    S_READY,       /* registered: heartbeating */
+    S_WAITING,     /* socket closed, reconnect timer armed */
+} s_state_t;
+
+struct wrk_agent {
+    wrk_config_t cfg;
+    void *ctx;
+    void *socket;
+    dsk_loop_t *loop;
+    dsk_msg_register_t hello;
+    s_state_t state;
+    int64_t heartbeat_ms;
+    int64_t last_heard_ms;
+    int64_t backoff_ms;
+    uint64_t worker_id;
+    bool ever_registered;
+};
+
+static void s_on_socket(dsk_loop_t *loop, void *socket, int fd, void *arg);
+
+static void s_send(wrk_agent_t *a, const dsk_msg_t *msg)
+{
+    char err[DSK_ERR_LEN];
+    if (dsk_wire_send(a->socket, NULL, msg, err) < 0)
+        dsk_debug("%s", err);
+}
+
+static void s_send_register(wrk_agent_t *a)
+{
+    dsk_msg_t msg = {.type = DSK_MSG_REGISTER};
+    msg.u.reg = a->hello;
+    s_send(a, &msg);
+    a->state = S_REGISTERING;
+}
+
+/* Resident memory of this process, in bytes (what a memory limit is about). */
+static uint64_t s_resident_bytes(void)
+{
+    unsigned long size = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return 0;
+    if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+        resident = 0;
+    fclose(f);
+    return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * A fresh DEALER each time: messages queued on the old one (for a scheduler
+ * that may be gone) are dropped with it, and the scheduler sees a new
+ * routing id, which it handles like any registration.
+ */
+static int s_connect(wrk_agent_t *a)
+{
+    char err[DSK_ERR_LEN];
+    a->socket = dsk_wire_socket(a->ctx, ZMQ_DEALER, (int64_t)a->cfg.max_message_size, err);
+    if (!a->socket) {
+        dsk_error("%s", err);
+        return DSK_EZMQ;
+    }
+    if (zmq_connect(a->socket, a->cfg.scheduler) < 0) {
+        dsk_error("cannot connect to %s: %s", a->cfg.scheduler, zmq_strerror(zmq_errno()));
+        zmq_close(a->socket);
+        a->socket = NULL;
+        return DSK_EZMQ;
+    }
+    dsk_loop_add_reader(a->loop, a->socket, -1, s_on_socket, a);
+    a->last_heard_ms = dsk_clock_mono_ms();
+    s_send_register(a);
+    return DSK_OK;
+}
+
+static void s_close(wrk_agent_t *a)
+{
+    if (!a->socket)
+        return;
+    dsk_loop_remove_reader(a->loop, a->socket, -1);
+    zmq_close(a->socket);
+    a->socket = NULL;
+}
+
+static int64_t s_reconnect_timer(dsk_loop_t *loop, int64_t id, void *arg)
+{
+    wrk_agent_t *a = arg;
+    dsk_info("connecting to %s", a->cfg.scheduler);
+    if (s_connect(a) < 0) {
+        a->state = S_WAITING;
+        return a->backoff_ms; /* try again later; the address may become valid */
+    }
+    return DSK_LOOP_TIMER_DONE;
+}
+
+/* Drops the link and arms a reconnect after the current back-off, then doubles it. */
+static void s_reconnect_later(wrk_agent_t *a, const char *why)
+{
+    s_close(a);
+    a->state = S_WAITING;
+    dsk_warn("%s; reconnecting in %.0f s", why, (double)a->backoff_ms / 1000.0);
+    dsk_loop_add_timer(a->loop, a->backoff_ms, s_reconnect_timer, a);
+    a->backoff_ms *= 2;
+    if (a->backoff_ms > WRK_BACKOFF_MAX_MS)
+        a->backoff_ms = WRK_BACKOFF_MAX_MS;
+}
+
+static void s_send_heartbeat(wrk_agent_t *a)
+{
+    dsk_msg_t hb = {.type = DSK_MSG_HEARTBEAT};
+    hb.u.heartbeat.memory_used = s_resident_bytes();
+    s_send(a, &hb);
+}
+
+static void s_on_message(wrk_agent_t *a, dsk_msg_t *msg)
+{
+    switch (msg->type) {
+    case DSK_MSG_WELCOME:
+        if (!a->ever_registered || a->worker_id != msg->u.welcome.worker_id)
+            dsk_info("registered with %s as worker %llu ('%s')", a->cfg.scheduler,
+                     (unsigned long long)msg->u.welcome.worker_id, a->hello.name);
+        a->worker_id = msg->u.welcome.worker_id;
+        if (msg->u.welcome.heartbeat_ms >= 50)
+            a->heartbeat_ms = msg->u.welcome.heartbeat_ms;
+        a->state = S_READY;
+        a->backoff_ms = WRK_BACKOFF_MIN_MS;
+        dsk_notify("STATUS=registered with the scheduler");
+        a->ever_registered = true;
+        s_send_heartbeat(a); /* the scheduler knows our load from the start */
+        break;
+    case DSK_MSG_HEARTBEAT:
+        break;
+    case DSK_MSG_DISCONNECT:
+        dsk_info("scheduler says: %s; registering again", msg->u.disconnect.reason);
+        s_send_register(a);
+        break;
+    case DSK_MSG_ERROR:
+        if (a->state == S_REGISTERING) {
+            char why[DSK_ERR_LEN];
+            snprintf(why, sizeof why, "scheduler refused registration: %.400s",
+                     msg->u.error.message);
+            s_reconnect_later(a, why);
+        } else {
+            dsk_warn("scheduler error: %s", msg->u.error.message);
+        }
+        break;
+    default:
+        dsk_warn("unexpected %s message from the scheduler", dsk_msg_type_name(msg->type));
+    }
+}
+
+static void s_on_socket(dsk_loop_t *loop, void *socket, int fd, void *arg)
+{
+    wrk_agent_t *a = arg;
+    for (int i = 0; i < 64 && a->socket == socket; i++) {
+        dsk_msg_t msg;
+        char err[DSK_ERR_LEN];
+        int rc = dsk_wire_recv(socket, NULL, NULL, 0, &msg, err);
+        if (rc == DSK_ENOTFOUND)
+            return;
+        a->last_heard_ms = dsk_clock_mono_ms();
+        if (rc < 0) {
+            dsk_warn("malformed message from the scheduler: %s", err);
+            continue;
+        }
+        s_on_message(a, &msg);
+        dsk_msg_clear(&msg);
+    }
+}
+
+/*
+ * Every interval: heartbeat when registered, and check that the scheduler
+ * still speaks. Checking liveness here rather than on every message keeps
+ * the rule simple: silent for WRK_LIVENESS intervals, whatever the state.
+ */
+static int64_t s_heartbeat_timer(dsk_loop_t *loop, int64_t id, void *arg)
+{
+    wrk_agent_t *a = arg;
+    if (a->state == S_WAITING)
+        return a->heartbeat_ms;
+    int64_t silent = dsk_clock_mono_ms() - a->last_heard_ms;
+    if (silent > WRK_LIVENESS * a->heartbeat_ms) {
+        char why[DSK_ERR_LEN];
+        snprintf(why, sizeof why, "scheduler %s silent for %.1f s", a->cfg.scheduler,
+                 (double)silent / 1000.0);
+        s_reconnect_later(a, why);
+        return a->heartbeat_ms;
+    }
+    if (a->state == S_READY)
+        s_send_heartbeat(a);
+    return a->heartbeat_ms;
+}
+
+wrk_agent_t *wrk_agent_new(const wrk_config_t *cfg, char *err)
+{
+    wrk_agent_t *a = calloc(1, sizeof *a);
+    if (!a)
+        abort();
+    a->cfg = *cfg;
+    a->ctx = zmq_ctx_new();
+    a->loop = dsk_loop_new();
+    a->heartbeat_ms = cfg->heartbeat_ms;
+    a->backoff_ms = WRK_BACKOFF_MIN_MS;
+    dsk_msg_register_t *h = &a->hello;
+    snprintf(h->name, sizeof h->name, "%s", cfg->name);
+    if (gethostname(h->host, sizeof h->host - 1) < 0)
+        snprintf(h->host, sizeof h->host, "unknown");
+    if (getrandom(&h->instance, sizeof h->instance, 0) != sizeof h->instance)
+        h->instance = (uint64_t)dsk_clock_wall_ms() ^ ((uint64_t)getpid() << 32);
+    h->pid = (uint32_t)getpid();
+    h->nthreads = (uint32_t)cfg->nthreads;
+    h->memory_limit = cfg->memory_limit;
+    (void)err;
+    return a;
+}
+
+void wrk_agent_destroy(wrk_agent_t **agent_p)
+{
+    wrk_agent_t *a = *agent_p;
+    if (!a)
+        return;
+    s_close(a);
+    zmq_ctx_term(a->ctx);
+    dsk_loop_destroy(&a->loop);
+    free(a);
+    *agent_p = NULL;
+}
+
+/* The last word: DISCONNECT, given a moment to leave before the socket closes. */
+static void s_goodbye(wrk_agent_t *a)
+{
+    if (!a->socket || a->state != S_READY)
+        return;
+    dsk_msg_t bye = {.type = DSK_MSG_DISCONNECT};
+    snprintf(bye.u.disconnect.reason, sizeof bye.u.disconnect.reason, "worker shutting down");
+    int linger = WRK_GOODBYE_LINGER_MS;
+    zmq_setsockopt(a->socket, ZMQ_LINGER, &linger, sizeof linger);
+    s_send(a, &bye);
+}
+
+int wrk_agent_run(wrk_agent_t *a)
+{
+    int rc = dsk_loop_catch_signals(a->loop);
+    if (rc < 0)
+        return rc;
+    dsk_info("worker '%s': %u threads, memory limit %llu bytes, scheduler %s",
+             a->hello.name, a->hello.nthreads, (unsigned long long)a->hello.memory_limit,
+             a->cfg.scheduler);
+    if (s_connect(a) < 0)
+        return DSK_EZMQ;
+    dsk_loop_add_timer(a->loop, a->heartbeat_ms, s_heartbeat_timer, a);
+    /* Ready means serving, not registered: a worker waiting for its
+       scheduler is healthy and must not be restarted by systemd. */
+    dsk_notify("READY=1\nSTATUS=connecting to the scheduler");
+    rc = dsk_loop_run(a->loop);
+    dsk_notify("STOPPING=1");
+    if (dsk_loop_signal(a->loop))
+        dsk_info("caught signal %d: shutting down", dsk_loop_signal(a->loop));
+    s_goodbye(a);
+    return rc;
+}
