@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "dsk_daemon.h"
 #include "dsk_log.h"
 #include "sch_config.h"
 #include "sch_server.h"
@@ -18,23 +19,10 @@ int main(int argc, char **argv)
 {
     sch_config_t cfg;
     char err[DSK_ERR_LEN];
-    dsk_log_init("dskd-scheduler");
-    int rc = dsk_cfg_load(sch_config_table, &cfg, argc, argv, SCH_DEFAULT_CONFIG, err);
-    if (rc == 1) {
-        dsk_cfg_usage(sch_config_table, "dskd-scheduler", stdout);
-        return 0;
-    }
-    if (rc < 0) {
-        fprintf(stderr, "dskd-scheduler: %s\n", err);
-        return 2;
-    }
-    dsk_log_level_t level;
-    if (dsk_log_level_parse(cfg.log_level, &level) < 0) {
-        fprintf(stderr, "dskd-scheduler: log-level: unknown level '%s' "
-                "(debug, info, warn, error)\n", cfg.log_level);
-        return 2;
-    }
-    dsk_log_set_level(level);
+    int rc = dsk_daemon_configure("dskd-scheduler", sch_config_table, &cfg, argc, argv,
+                                  SCH_DEFAULT_CONFIG);
+    if (rc >= 0)
+        return rc;
 
     sch_server_t *srv = sch_server_new(&cfg, err);
     if (!srv) {

@@ -46,13 +46,13 @@ sch_worker_t *sch_registry_add(sch_registry_t *reg, const dsk_peer_id_t *peer,
         abort();
     w->id = reg->next_id++;
     w->peer = *peer;
-    memcpy(w->name, hello->name, sizeof w->name);
-    memcpy(w->host, hello->host, sizeof w->host);
-    strncpy(w->address, address, sizeof w->address - 1);
     w->instance = hello->instance;
-    w->pid = hello->pid;
-    w->nthreads = hello->nthreads;
-    w->memory_limit = hello->memory_limit;
+    memcpy(w->info.name, hello->name, sizeof w->info.name);
+    memcpy(w->info.host, hello->host, sizeof w->info.host);
+    strncpy(w->info.address, address, sizeof w->info.address - 1);
+    w->info.pid = hello->pid;
+    w->info.nthreads = hello->nthreads;
+    w->info.memory_limit = hello->memory_limit;
     w->registered_ms = w->last_seen_ms = now_ms;
     reg->workers[reg->count++] = w;
     return w;
@@ -83,7 +83,7 @@ sch_worker_t *sch_registry_by_peer(const sch_registry_t *reg, const dsk_peer_id_
 sch_worker_t *sch_registry_by_name(const sch_registry_t *reg, const char *name)
 {
     for (size_t i = 0; i < reg->count; i++)
-        if (strcmp(reg->workers[i]->name, name) == 0)
+        if (strcmp(reg->workers[i]->info.name, name) == 0)
             return reg->workers[i];
     return NULL;
 }

@@ -20,16 +20,10 @@
 typedef struct {
     uint64_t id;                  /* scheduler-assigned, never reused */
     dsk_peer_id_t peer;
-    char name[DSK_NAME_MAX + 1];
-    char host[DSK_HOST_MAX + 1];
-    char address[DSK_ADDR_MAX + 1];
     uint64_t instance;
-    uint32_t pid;
-    uint32_t nthreads;
-    uint64_t memory_limit;
-    uint64_t memory_used;
-    uint32_t tasks_running;
-    uint32_t tasks_queued;
+    /* What STATUS_REP shows: name, host, address, pid, threads, memory,
+       tasks. Its last_seen_ms and uptime_ms are filled when reporting. */
+    dsk_worker_info_t info;
     int64_t registered_ms;        /* monotonic */
     int64_t last_seen_ms;         /* monotonic: last message of any kind */
 } sch_worker_t;

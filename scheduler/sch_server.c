@@ -85,10 +85,10 @@ static void s_on_register(sch_server_t *srv, const dsk_peer_id_t *from,
     sch_worker_t *same_name = sch_registry_by_name(srv->workers, hello->name);
     if (same_name && same_name->instance != hello->instance) {
         dsk_warn("refused worker '%s' from %s: the name is taken by a live worker at %s",
-                 hello->name, address, same_name->address);
+                 hello->name, address, same_name->info.address);
         s_send_error(srv, from, DSK_ESTATE,
                      "worker name '%s' is taken by a live worker at %s (pid %u)",
-                     hello->name, same_name->address, same_name->pid);
+                     hello->name, same_name->info.address, same_name->info.pid);
         return;
     }
     if (same_name) {
@@ -98,8 +98,8 @@ static void s_on_register(sch_server_t *srv, const dsk_peer_id_t *from,
     sch_worker_t *w = sch_registry_add(srv->workers, from, hello, address, now);
     if (!same_name)
         dsk_info("worker '%s' registered from %s (host %s, pid %u, %u threads, "
-                 "memory limit %llu)", w->name, address, w->host, w->pid,
-                 w->nthreads, (unsigned long long)w->memory_limit);
+                 "memory limit %llu)", w->info.name, address, w->info.host, w->info.pid,
+                 w->info.nthreads, (unsigned long long)w->info.memory_limit);
     s_send_welcome(srv, w);
 }
 
@@ -116,9 +116,9 @@ static void s_on_heartbeat(sch_server_t *srv, const dsk_peer_id_t *from,
         s_send(srv, from, &bye);
         return;
     }
-    w->memory_used = msg->u.heartbeat.memory_used;
-    w->tasks_running = msg->u.heartbeat.tasks_running;
-    w->tasks_queued = msg->u.heartbeat.tasks_queued;
+    w->info.memory_used = msg->u.heartbeat.memory_used;
+    w->info.tasks_running = msg->u.heartbeat.tasks_running;
+    w->info.tasks_queued = msg->u.heartbeat.tasks_queued;
 }
 
 static void s_on_disconnect(sch_server_t *srv, const dsk_peer_id_t *from,
@@ -127,7 +127,7 @@ static void s_on_disconnect(sch_server_t *srv, const dsk_peer_id_t *from,
     sch_worker_t *w = sch_registry_by_peer(srv->workers, from);
     if (!w)
         return;
-    dsk_info("worker '%s' left: %s", w->name,
+    dsk_info("worker '%s' left: %s", w->info.name,
              msg->u.disconnect.reason[0] ? msg->u.disconnect.reason : "goodbye");
     sch_registry_remove(srv->workers, w);
 }
@@ -149,19 +149,11 @@ static void s_on_status(sch_server_t *srv, const dsk_peer_id_t *from,
     for (size_t i = 0; i < n; i++) {
         const sch_worker_t *w = sch_registry_at(srv->workers, i);
         dsk_worker_info_t *info = &st->workers[i];
-        memcpy(info->name, w->name, sizeof info->name);
-        memcpy(info->host, w->host, sizeof info->host);
-        memcpy(info->address, w->address, sizeof info->address);
-        info->pid = w->pid;
-        info->nthreads = w->nthreads;
-        info->memory_limit = w->memory_limit;
-        info->memory_used = w->memory_used;
-        info->tasks_running = w->tasks_running;
-        info->tasks_queued = w->tasks_queued;
+        *info = w->info;
         info->last_seen_ms = (uint64_t)(now - w->last_seen_ms);
         info->uptime_ms = (uint64_t)(now - w->registered_ms);
-        st->tasks_running += w->tasks_running;
-        st->tasks_queued += w->tasks_queued;
+        st->tasks_running += info->tasks_running;
+        st->tasks_queued += info->tasks_queued;
     }
     s_send(srv, from, &rep);
     dsk_msg_clear(&rep);
@@ -242,8 +234,8 @@ static int64_t s_reaper_timer(dsk_loop_t *loop, int64_t id, void *arg)
         sch_worker_t *w = sch_registry_at(srv->workers, i);
         int64_t silent = now - w->last_seen_ms;
         if (silent > limit) {
-            dsk_warn("worker '%s' at %s silent for %.1f s: declared dead", w->name,
-                     w->address, (double)silent / 1000.0);
+            dsk_warn("worker '%s' at %s silent for %.1f s: declared dead", w->info.name,
+                     w->info.address, (double)silent / 1000.0);
             sch_registry_remove(srv->workers, w);
             continue;
         }
