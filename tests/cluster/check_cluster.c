@@ -243,6 +243,26 @@ START_TEST(test_daemons_valgrind_clean)
 }
 END_TEST
 
+/*
+ * With no scheduler, the worker's reconnects back off 1 s, 2 s, 4 s ...
+ * (a short heartbeat makes each silence last 0.3 s, so this takes ~8 s).
+ */
+START_TEST(test_reconnect_backoff_doubles)
+{
+    char log[16384];
+    cu_endpoint(s_ep, sizeof s_ep); /* nothing listens there */
+    const char *args[] = {"--scheduler", s_ep, "--name", "lonely",
+                          "--heartbeat-interval", "100ms", NULL};
+    cu_spawn("dskd-worker", "w.log", args);
+    cu_sleep_ms(8700);
+    cu_read_log("w.log", log, sizeof log);
+    const char *one = strstr(log, "reconnecting in 1 s");
+    const char *two = one ? strstr(one, "reconnecting in 2 s") : NULL;
+    const char *four = two ? strstr(two, "reconnecting in 4 s") : NULL;
+    CU_ASSERT(one && two && four, "no 1 s, 2 s, 4 s back-off in the worker's log:\n%s", log);
+}
+END_TEST
+
 Suite *cluster_suite(void);
 Suite *garbage_suite(void);
 
@@ -260,6 +280,7 @@ Suite *cluster_suite(void)
     tcase_add_test(tc, test_status_unreachable_exits_3);
     tcase_add_test(tc, test_status_table);
     tcase_add_test(tc, test_bad_config_exits_2);
+    tcase_add_test(tc, test_reconnect_backoff_doubles);
     suite_add_tcase(s, tc);
     TCase *vg = tcase_create("valgrind");
     tcase_add_checked_fixture(vg, NULL, teardown);

@@ -246,6 +246,56 @@ START_TEST(test_bad_dsk_message_answered)
 }
 END_TEST
 
+/*
+ * A frame over --max-message-size: libzmq drops that peer's connection
+ * (ZMQ_MAXMSGSIZE) before the scheduler sees a byte; others are served.
+ */
+START_TEST(test_oversized_frame_dropped)
+{
+    char ep[64];
+    cu_endpoint(ep, sizeof ep);
+    const char *sargs[] = {"--listen", ep, "--max-message-size", "64KiB", NULL};
+    pid_t sch = cu_spawn("dskd-scheduler", "scheduler.log", sargs);
+    ck_assert_msg(cu_wait_workers(ep, 0, 3000) >= 0, "scheduler did not start");
+    long rss_before = cu_rss_kib(sch);
+    void *ctx = zmq_ctx_new();
+    void *dealer = zmq_socket(ctx, ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(dealer, ZMQ_LINGER, &linger, sizeof linger);
+    ck_assert_int_eq(zmq_connect(dealer, ep), 0);
+    /* a dsk STATUS_REQ padded with trailing bytes: were it read, it would
+       be answered with an ERROR ("malformed message") */
+    size_t big = 8 << 20;
+    unsigned char *frame = calloc(1, big);
+    const unsigned char head[] = {0x93, 0xa3, 'D', 'S', 'K', 0x01, 0x05};
+    memcpy(frame, head, sizeof head);
+    zmq_send(dealer, frame, big, 0);
+    free(frame);
+    char buf[4096];
+    ck_assert_msg(s_reply(dealer, buf, sizeof buf, 1000) < 0,
+                  "the oversized frame was read and answered");
+    /* the peer's next connection is served as usual */
+    dsk_msg_t req = {.type = DSK_MSG_STATUS_REQ}, rep;
+    char *enc, err[DSK_ERR_LEN];
+    size_t len;
+    ck_assert_int_eq(dsk_msg_encode(&req, &enc, &len, err), 0);
+    zmq_send(dealer, enc, len, 0);
+    free(enc);
+    int n = s_reply(dealer, buf, sizeof buf, 3000);
+    ck_assert_int_gt(n, 0);
+    ck_assert_int_eq(dsk_msg_decode(buf, (size_t)n, &rep, err), 0);
+    ck_assert_int_eq(rep.type, DSK_MSG_STATUS_REP);
+    dsk_msg_clear(&rep);
+    ck_assert_msg(cu_worker_count(ep) == 0, "status does not answer");
+    ck_assert_msg(waitpid(sch, NULL, WNOHANG) == 0, "scheduler died");
+    long rss_after = cu_rss_kib(sch);
+    ck_assert_msg(rss_after - rss_before < RSS_GROWTH_LIMIT_KIB,
+                  "scheduler took in the oversized frames: %ld KiB", rss_after - rss_before);
+    zmq_close(dealer);
+    zmq_ctx_term(ctx);
+}
+END_TEST
+
 static void teardown(void) { cu_kill_all(); }
 
 Suite *garbage_suite(void);
@@ -258,6 +308,7 @@ Suite *garbage_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_10000_hostile_frames);
     tcase_add_test(tc, test_bad_dsk_message_answered);
+    tcase_add_test(tc, test_oversized_frame_dropped);
     suite_add_tcase(s, tc);
     return s;
 }
