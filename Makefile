@@ -16,7 +16,7 @@ DESTDIR ?=
 BUILD   ?= build
 
 CC      ?= cc
-PKGS    := libzmq msgpack jansson
+PKGS    := libzmq msgpack jansson openblas libpcre2-8 zlib libxxhash
 CHECKPKG := check
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -27,11 +27,12 @@ CHECK_LIBS   := $(shell pkg-config --libs $(CHECKPKG) 2>/dev/null)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) \
-              -Icommon -Iproto -Iclient -Ischeduler -Iworker -MMD -MP
+              -Icommon -Iproto -Iml -Iclient -Ischeduler -Iworker -MMD -MP
 LDLIBS  := $(PKG_LIBS) -lpthread -lm
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 COMMON_SRC := $(wildcard common/*.c)
+ML_SRC     := $(wildcard ml/*.c)
 PROTO_SRC  := $(wildcard proto/*.c)
 CLIENT_SRC := $(filter-out client/dsk_submit.c,$(wildcard client/*.c))
 SCHED_SRC  := $(wildcard scheduler/*.c)
@@ -39,19 +40,23 @@ WORKER_SRC := $(wildcard worker/*.c)
 SUBMIT_SRC := client/dsk_submit.c
 UNIT_SRC   := $(wildcard tests/check_*.c)
 CLUSTER_SRC := $(wildcard tests/cluster/*.c)
+PARITY_SRC := $(wildcard tests/parity/check_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 asan_obj = $(patsubst %.c,$(BUILD)/asan/%.o,$(1))
 
 LIBDSK     := $(BUILD)/libdsk.a
 LIBDSK_ASAN := $(BUILD)/asan/libdsk.a
+LIBML      := $(BUILD)/libdskml.a
+LIBML_ASAN := $(BUILD)/asan/libdskml.a
 PROGRAMS   := $(BUILD)/dskd-scheduler $(BUILD)/dskd-worker $(BUILD)/dsk-submit
 UNIT       := $(BUILD)/check_unit
 UNIT_ASAN  := $(BUILD)/asan/check_unit
 CLUSTER    := $(BUILD)/check_cluster
+PARITY     := $(BUILD)/check_parity
 
-.PHONY: all check check-unit check-asan check-cluster check-systemd deps demo install clean bench fuzz
-all: $(PROGRAMS) $(LIBDSK)
+.PHONY: all check check-unit check-asan check-cluster check-parity check-systemd deps demo install clean bench fuzz
+all: $(PROGRAMS) $(LIBDSK) $(LIBML)
 
 # libdsk: common + proto + client API, the code every program shares.
 $(LIBDSK): $(call obj,$(COMMON_SRC) $(PROTO_SRC) $(CLIENT_SRC))
@@ -62,10 +67,19 @@ $(LIBDSK_ASAN): $(call asan_obj,$(COMMON_SRC) $(PROTO_SRC) $(CLIENT_SRC))
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
+# libdskml: estimators, matrices, loaders, search spaces, model files.
+$(LIBML): $(call obj,$(ML_SRC))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(LIBML_ASAN): $(call asan_obj,$(ML_SRC))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
 $(BUILD)/dskd-scheduler: $(call obj,$(SCHED_SRC)) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/dskd-worker: $(call obj,$(WORKER_SRC)) $(LIBDSK)
+$(BUILD)/dskd-worker: $(call obj,$(WORKER_SRC)) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/dsk-submit: $(call obj,$(SUBMIT_SRC)) $(LIBDSK)
@@ -79,11 +93,25 @@ $(BUILD)/tests/suites.h: $(UNIT_SRC)
 
 $(BUILD)/tests/check_main.o $(BUILD)/asan/tests/check_main.o: $(BUILD)/tests/suites.h
 
-$(UNIT): $(call obj,$(UNIT_SRC) tests/check_main.c) $(LIBDSK)
+$(UNIT): $(call obj,$(UNIT_SRC) tests/check_main.c) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
-$(UNIT_ASAN): $(call asan_obj,$(UNIT_SRC) tests/check_main.c) $(LIBDSK_ASAN)
+$(UNIT_ASAN): $(call asan_obj,$(UNIT_SRC) tests/check_main.c) $(LIBML_ASAN) $(LIBDSK_ASAN)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+# The parity runner: scikit-learn's answers (tests/parity/golden/) on the
+# real data in $$DSK_DATA_HOME; its suite list is generated the same way.
+$(BUILD)/tests/parity/suites.h: $(PARITY_SRC)
+	@mkdir -p $(@D)
+	sed -n 's/^Suite \*\(dsk_[a-z0-9_]*_suite\)(void)$$/SUITE(\1)/p' $(PARITY_SRC) /dev/null > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/tests/parity/parity_main.o: tests/parity/parity_main.c $(BUILD)/tests/parity/suites.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -I$(BUILD)/tests/parity -c -o $@ $<
+
+$(PARITY): $(call obj,$(PARITY_SRC) tests/parity/parity_util.c) $(BUILD)/tests/parity/parity_main.o $(LIBML) $(LIBDSK)
+	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 $(CLUSTER): $(call obj,$(CLUSTER_SRC)) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
@@ -97,13 +125,16 @@ $(BUILD)/asan/%.o: %.c
 	$(CC) $(ALL_CFLAGS) $(SAN) $(CHECK_CFLAGS) -I$(BUILD)/tests -c -o $@ $<
 
 check: deps
-	$(MAKE) check-unit check-asan check-systemd check-cluster
+	$(MAKE) check-unit check-asan check-parity check-systemd check-cluster
 
 check-unit: $(UNIT)
 	$(UNIT)
 
 check-asan: $(UNIT_ASAN)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $(UNIT_ASAN)
+
+check-parity: $(PARITY)
+	$(PARITY)
 
 check-cluster: $(CLUSTER) $(PROGRAMS)
 	DSK_BIN=$(BUILD) $(CLUSTER)

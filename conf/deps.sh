@@ -3,7 +3,7 @@
 # As root: installs what is missing. Otherwise: prints the apt-get line and
 # fails if anything is missing, so `make check` stops with the fix in view.
 set -eu
-pkgs="gcc make pkg-config libzmq3-dev libmsgpack-dev libjansson-dev check libsubunit-dev systemd valgrind"
+pkgs="gcc make pkg-config libzmq3-dev libmsgpack-dev libjansson-dev check libsubunit-dev libopenblas-dev libpcre2-dev zlib1g-dev libxxhash-dev systemd valgrind"
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "deps: not a Debian system; dsk needs the equivalents of: $pkgs" >&2
     exit 0

@@ -1,0 +1,133 @@
+/* ml_param.c — typed reads of estimator parameters, with uniform errors. */
+#include "ml_param.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static int s_bad(const ml_value_t *v, const char *est, const char *name, const char *want,
+                 char *err)
+{
+    char got[200];
+    return dsk_seterr(err, DSK_EINVAL, "%s: parameter '%s' must be %s, got %s", est, name,
+                      want, ml_value_describe(v, got, sizeof got));
+}
+
+int ml_param_float(const ml_value_t *v, const char *est, const char *name, double lo,
+                   double hi, double *out, char *err)
+{
+    double x;
+    if (v->type == ML_V_FLOAT)
+        x = v->u.f;
+    else if (v->type == ML_V_INT)
+        x = (double)v->u.i;
+    else
+        x = lo - 1;
+    if ((v->type != ML_V_FLOAT && v->type != ML_V_INT) || !(x >= lo && x <= hi)) {
+        char want[128];
+        snprintf(want, sizeof want, "a float in [%g, %g]", lo, hi);
+        return s_bad(v, est, name, want, err);
+    }
+    *out = x;
+    return DSK_OK;
+}
+
+int ml_param_float_gt(const ml_value_t *v, const char *est, const char *name, double lo,
+                      double *out, char *err)
+{
+    double x = 0;
+    int ok = (v->type == ML_V_FLOAT && (x = v->u.f) > lo) ||
+             (v->type == ML_V_INT && (x = (double)v->u.i) > lo);
+    if (!ok) {
+        char want[64];
+        snprintf(want, sizeof want, "a float > %g", lo);
+        return s_bad(v, est, name, want, err);
+    }
+    *out = x;
+    return DSK_OK;
+}
+
+int ml_param_int(const ml_value_t *v, const char *est, const char *name, int64_t lo,
+                 int64_t hi, int64_t *out, char *err)
+{
+    if (v->type != ML_V_INT || v->u.i < lo || v->u.i > hi) {
+        char want[128];
+        if (hi == INT64_MAX)
+            snprintf(want, sizeof want, "an integer >= %" PRId64, lo);
+        else
+            snprintf(want, sizeof want, "an integer in [%" PRId64 ", %" PRId64 "]", lo, hi);
+        return s_bad(v, est, name, want, err);
+    }
+    *out = v->u.i;
+    return DSK_OK;
+}
+
+int ml_param_bool(const ml_value_t *v, const char *est, const char *name, int *out,
+                  char *err)
+{
+    if (v->type != ML_V_BOOL)
+        return s_bad(v, est, name, "true or false", err);
+    *out = v->u.b;
+    return DSK_OK;
+}
+
+int ml_param_enum(const ml_value_t *v, const char *est, const char *name,
+                  const char *const *choices, int *out, char *err)
+{
+    if (v->type == ML_V_STRING)
+        for (int i = 0; choices[i]; i++)
+            if (strcmp(v->u.s, choices[i]) == 0) {
+                *out = i;
+                return DSK_OK;
+            }
+    char want[512];
+    size_t o = (size_t)snprintf(want, sizeof want, "one of");
+    for (int i = 0; choices[i] && o < sizeof want; i++)
+        o += (size_t)snprintf(want + o, sizeof want - o, "%s '%s'", i ? "," : "", choices[i]);
+    return s_bad(v, est, name, want, err);
+}
+
+/* Levenshtein distance, capped: enough to suggest a close parameter name. */
+static size_t s_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return 99;
+    size_t prev[64], cur[64];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof *prev);
+    }
+    return prev[lb];
+}
+
+int ml_param_unknown(const char *est, const char *name, const char *const *known, char *err)
+{
+    const char *best = NULL;
+    size_t best_d = 3;
+    for (size_t i = 0; known && known[i]; i++) {
+        size_t d = s_distance(name, known[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = known[i];
+        }
+    }
+    if (best)
+        return dsk_seterr(err, DSK_EINVAL, "%s has no parameter '%s' (did you mean '%s'?)",
+                          est, name, best);
+    return dsk_seterr(err, DSK_EINVAL, "%s has no parameter '%s'", est, name);
+}
+
+int ml_param_unsupported(const char *est, const char *name, const ml_value_t *v, char *err)
+{
+    char r[200];
+    return dsk_seterr(err, DSK_EINVAL, "%s: parameter '%s' value %s is not supported by dsk",
+                      est, name, ml_value_repr(v, r, sizeof r));
+}
