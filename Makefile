@@ -55,7 +55,7 @@ UNIT_ASAN  := $(BUILD)/asan/check_unit
 CLUSTER    := $(BUILD)/check_cluster
 PARITY     := $(BUILD)/check_parity
 
-.PHONY: all check check-unit check-asan check-cluster check-parity check-systemd deps demo install clean bench fuzz
+.PHONY: all check check-unit check-asan check-cluster check-parity check-systemd deps deps-bench demo install clean bench fuzz
 all: $(PROGRAMS) $(LIBDSK) $(LIBML)
 
 # libdsk: common + proto + client API, the code every program shares.
@@ -133,8 +133,9 @@ check-unit: $(UNIT)
 check-asan: $(UNIT_ASAN)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $(UNIT_ASAN)
 
+# The data home defaults to ../shared/data (the layout CI and the team use).
 check-parity: $(PARITY)
-	$(PARITY)
+	DSK_DATA_HOME=$${DSK_DATA_HOME:-$(CURDIR)/../shared/data} $(PARITY)
 
 check-cluster: $(CLUSTER) $(PROGRAMS)
 	DSK_BIN=$(BUILD) $(CLUSTER)
@@ -149,8 +150,17 @@ demo: deps
 	$(MAKE) all
 	sh examples/demo.sh $(BUILD)
 
-bench: all
-	@echo "bench: no benchmarks yet (the estimators and jobs land with issues 3 and 4)"
+# Benchmarks against the reference stack (needs python3-sklearn: `make deps-bench`).
+# BENCH_REPLICATE copies of digits feed the SVC predict (1000 = 1.8 M rows).
+BENCH_REPLICATE ?= 1000
+$(BUILD)/bench_ml: $(call obj,bench/ml/bench_ml.c) $(LIBML) $(LIBDSK)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: deps-bench $(BUILD)/bench_ml
+	sh bench/ml/run.sh $(BUILD) $(BENCH_REPLICATE)
+
+deps-bench:
+	@sh conf/deps.sh bench
 
 # libFuzzer on the message decoder (needs clang); FUZZ_SECONDS=60 by default.
 FUZZ_SECONDS ?= 60

@@ -3,7 +3,11 @@
 # As root: installs what is missing. Otherwise: prints the apt-get line and
 # fails if anything is missing, so `make check` stops with the fix in view.
 set -eu
+# `deps.sh bench` adds the reference stack the benchmarks compare against.
 pkgs="gcc make pkg-config libzmq3-dev libmsgpack-dev libjansson-dev check libsubunit-dev libopenblas-dev libpcre2-dev zlib1g-dev libxxhash-dev systemd valgrind"
+if [ "${1:-}" = bench ]; then
+    pkgs="$pkgs python3-sklearn python3-distributed python3-dask"
+fi
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "deps: not a Debian system; dsk needs the equivalents of: $pkgs" >&2
     exit 0

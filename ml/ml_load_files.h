@@ -1,0 +1,36 @@
+/*
+ * ml_load_files.h — the text loaders:
+ *
+ * "files": scikit-learn's load_files. Keys: path (the container folder:
+ *   one sub-folder per class), categories (null or a list of folder
+ *   names), shuffle (default true), random_state (an integer, default 0),
+ *   encoding ("utf-8" default, "latin-1"/"latin1"), decode_error
+ *   ("strict" default, "replace", "ignore"), allowed_extensions (null or a
+ *   list like [".txt"]). Same order as load_files: folders sorted, files
+ *   sorted, then RandomState(random_state).shuffle; target_names are the
+ *   folder names; filenames are path/CATEGORY/FILE.
+ * "text-lines": path holds one document per line, labels_path one label per
+ *   line (the same number of lines).
+ * "tsv": path holds lines "label<TAB>document" (split at the first tab).
+ *   text-lines and tsv take encoding and decode_error too, and read gzip'd
+ *   files transparently; a trailing "\r" is dropped from each line, and the
+ *   newline ending the file does not start another line. In text-lines
+ *   every line counts (an empty line is an empty document); tsv skips
+ *   empty lines. Labels are LabelEncoder'd (ml_load_util.h).
+ *
+ * With decode_error "strict", invalid UTF-8 is an error naming the file
+ * and the byte offset (and line for line formats). Caller owns *out.
+ */
+#ifndef ML_LOAD_FILES_H
+#define ML_LOAD_FILES_H
+
+#include <jansson.h>
+
+#include "dsk_error.h"
+#include "ml_data.h"
+
+int ml_files_load(const json_t *spec, ml_dataset_t **out, char *err);
+int ml_text_lines_load(const json_t *spec, ml_dataset_t **out, char *err);
+int ml_tsv_load(const json_t *spec, ml_dataset_t **out, char *err);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * ml_load_numeric.h — the numeric file loaders:
+ *
+ * "svmlight": scikit-learn's load_svmlight_file. Keys: path, n_features
+ *   (optional; at least the largest index + 1), zero_based (true, false or
+ *   "auto", the default: zero-based when some index is 0). Lines
+ *   "label idx:val idx:val ... # comment" (a "qid:N" token is skipped);
+ *   indices strictly increasing within a line. X is CSR (explicit zeros
+ *   kept, as scikit-learn keeps them); labels are numbers, classes sorted.
+ * "npy": path to a NumPy .npy file (formats 1.0-3.0) holding a 2-D C-order
+ *   array of <f8, <f4, <i8, <i4 or |u1, read as doubles; labels_path to a
+ *   1-D .npy of as many labels (same dtypes). The header is validated; a
+ *   truncated file is an error giving expected and actual bytes.
+ *
+ * Errors name the file and the line (svmlight) or byte offset (npy).
+ * Caller owns *out.
+ */
+#ifndef ML_LOAD_NUMERIC_H
+#define ML_LOAD_NUMERIC_H
+
+#include <jansson.h>
+
+#include "dsk_error.h"
+#include "ml_data.h"
+
+int ml_svmlight_load(const json_t *spec, ml_dataset_t **out, char *err);
+int ml_npy_load(const json_t *spec, ml_dataset_t **out, char *err);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * ml_loaders.h — the datasets a job's "data" object names (DESIGN.md, "Job
+ * files" -> data sources): 20newsgroups, digits, files, csv, svmlight, npy,
+ * text-lines, tsv. Each gives the same documents or rows, labels and order
+ * as scikit-learn's equivalent, so that folds and scores are comparable.
+ *
+ * Labels: y holds 0..n_classes-1; target_names are the distinct labels in
+ * sorted order (scikit-learn's LabelEncoder: strings sorted bytewise,
+ * numbers sorted numerically and named by their text), except where the
+ * scikit-learn loader defines its own names (20newsgroups, files, digits).
+ *
+ * Keys per loader: ml_newsgroups.h (20newsgroups), ml_load_files.h (files,
+ * text-lines, tsv), ml_load_numeric.h (svmlight, npy); "digits" takes
+ * data_home (digits.csv.gz there: X 1797x64 float64, y the digit), "csv"
+ * takes path, header (default false) and label_column (default -1, the
+ * last; negative counts from the end). Every loader rejects unknown keys.
+ * Text files may be gzip-compressed (read transparently), except the
+ * documents of "files" and 20newsgroups' folders, which are taken as is.
+ */
+#ifndef ML_LOADERS_H
+#define ML_LOADERS_H
+
+#include <jansson.h>
+
+#include "dsk_error.h"
+#include "ml_data.h"
+
+/* Loads the dataset a job's "data" object describes. spec is a JSON object ({"loader": "20newsgroups", ...}); errors name the key, e.g. "data.subset: expected one of 'train', 'test', 'all', got 'tran'", or the file and line/byte for a corrupt file. Caller owns *out (ml_dataset_destroy). */
+int ml_dataset_load(const json_t *spec, ml_dataset_t **out, char *err);
+
+#endif

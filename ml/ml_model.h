@@ -1,0 +1,47 @@
+/*
+ * ml_model.h — model files (.dskm): a fitted pipeline as one versioned,
+ * self-describing msgpack map
+ *
+ *   {"format": "dskm", "version": 1, "created_by": "dsk",
+ *    "pipeline": [{"name": "clf", "estimator": "SVC",
+ *                  "params": {"C": 1.0, ...}, "state": <ops->save()>}, ...]}
+ *
+ * so that a model fitted on one machine loads on any other (classes are
+ * found through ml_registry by name, never by switch) and predicts
+ * bit-identically. Files are written atomically (a temporary file in the
+ * same folder, fsync, rename); loading runs the bytes through dsk_mp_check
+ * first, so a corrupt or truncated file is a clear error naming the file,
+ * never a crash or a huge allocation.
+ *
+ * Ownership: the caller owns a loaded pipeline; buffers passed in stay the
+ * caller's; ml_model_unpack_value copies everything out of the msgpack zone.
+ */
+#ifndef ML_MODEL_H
+#define ML_MODEL_H
+
+#include <msgpack.h>
+#include <stddef.h>
+
+#include "dsk_error.h"
+#include "ml_pipeline.h"
+#include "ml_value.h"
+
+#define ML_MODEL_FORMAT "dskm"
+#define ML_MODEL_VERSION 1
+
+/* Serialises a fitted pipeline into sbuf (appending). */
+int ml_model_pack(const ml_pipeline_t *p, msgpack_sbuffer *sbuf, char *err);
+/* Rebuilds a fitted pipeline from buf[0..len); `what` names the source in errors. */
+int ml_model_unpack(const void *buf, size_t len, const char *what, ml_pipeline_t **out,
+                    char *err);
+
+/* Writes path atomically. */
+int ml_model_save(const ml_pipeline_t *p, const char *path, char *err);
+int ml_model_load(const char *path, ml_pipeline_t **out, char *err);
+
+/* An ml_value as msgpack: nil, bool, int, float64, str, array. */
+void ml_model_pack_value(msgpack_packer *pk, const ml_value_t *v);
+/* The inverse (copied out of the zone); maps, bin and ext are errors. */
+int ml_model_unpack_value(const msgpack_object *o, ml_value_t *out, char *err);
+
+#endif
