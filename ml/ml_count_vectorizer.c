@@ -64,15 +64,15 @@ void ml_doc_counts_destroy(ml_doc_counts_t **c_p)
 }
 
 /*
- * Sorts a document's keys (rank << 32 | count; ranks distinct) by rank:
- * insertion sort when short, else LSD radix on 11-bit digits of the rank
- * (passes = digits needed for nterms), a few microseconds per document.
+ * Sorts a document's term ranks (with repeats): insertion sort when short,
+ * else LSD radix on 11-bit digits (passes = digits needed for nterms), a
+ * few microseconds per document.
  */
-static void s_sort_doc(uint64_t *v, uint64_t *tmp, size_t n, int passes)
+static void s_sort_doc(uint32_t *v, uint32_t *tmp, size_t n, int passes)
 {
     if (n <= 48) {
         for (size_t i = 1; i < n; i++) {
-            uint64_t x = v[i];
+            uint32_t x = v[i];
             size_t k = i;
             for (; k > 0 && v[k - 1] > x; k--)
                 v[k] = v[k - 1];
@@ -82,7 +82,7 @@ static void s_sort_doc(uint64_t *v, uint64_t *tmp, size_t n, int passes)
     }
     uint32_t count[2048];
     for (int p = 0; p < passes; p++) {
-        int shift = 32 + 11 * p;
+        int shift = 11 * p;
         memset(count, 0, sizeof count);
         for (size_t i = 0; i < n; i++)
             count[(v[i] >> shift) & 2047]++;
@@ -100,22 +100,24 @@ static void s_sort_doc(uint64_t *v, uint64_t *tmp, size_t n, int passes)
 
 /*
  * Renumbers the terms in string order (the analyzer hands them out in
- * first-seen order) and re-sorts each document's entries by the new ids
- * (a small sort per document).
+ * first-seen order) and turns each document's term occurrences into sorted
+ * (term, count) entries: map to ranks, sort, count runs. Entries never
+ * outnumber occurrences, so the arrays are compacted in place.
  */
 static void s_renumber(ml_doc_counts_t *c, ml_analyzer_t *a)
 {
     int32_t *order = ml_analyzer_sorted_ids(a);
-    int32_t *rank = s_xmalloc((size_t)c->nterms * sizeof *rank);
+    uint32_t *rank = s_xmalloc((size_t)c->nterms * sizeof *rank);
     for (int32_t k = 0; k < c->nterms; k++)
-        rank[order[k]] = k;
+        rank[order[k]] = (uint32_t)k;
     ml_analyzer_renumber(a, order);
     free(order);
-    uint64_t *keys = NULL, *tmp = NULL;
+    uint32_t *keys = NULL, *tmp = NULL;
     size_t kcap = 0;
     int passes = 1;
     while (passes < 3 && ((uint64_t)c->nterms >> (11 * passes)) != 0)
         passes++;
+    int64_t o = 0;
     for (int64_t d = 0; d < c->ndocs; d++) {
         int64_t b = c->indptr[d], n = c->indptr[d + 1] - b;
         if ((size_t)n > kcap) {
@@ -126,60 +128,37 @@ static void s_renumber(ml_doc_counts_t *c, ml_analyzer_t *a)
                 abort();
         }
         for (int64_t e = 0; e < n; e++)
-            keys[e] = (uint64_t)rank[c->ids[b + e]] << 32 | (uint32_t)c->cnt[b + e];
+            keys[e] = rank[c->ids[b + e]];
         s_sort_doc(keys, tmp, (size_t)n, passes);
-        for (int64_t e = 0; e < n; e++) {
-            c->ids[b + e] = (int32_t)(keys[e] >> 32);
-            c->cnt[b + e] = (int32_t)(uint32_t)keys[e];
+        c->indptr[d] = o;
+        for (int64_t e = 0; e < n;) {
+            int64_t f = e + 1;
+            while (f < n && keys[f] == keys[e])
+                f++;
+            c->ids[o] = (int32_t)keys[e];
+            c->cnt[o++] = (int32_t)(f - e);
+            e = f;
         }
     }
+    c->indptr[c->ndocs] = o;
     free(keys);
     free(tmp);
     free(rank);
 }
 
-/* Per term while counting: the last document it was seen in, and where. */
-typedef struct {
-    int32_t doc;  /* document index + 1 */
-    int32_t pos;  /* its entry, relative to the document's first */
-} s_seen_t;
-
-/* One document's terms, deduplicated in first-seen order, appended to c. */
-static void s_count_doc(ml_doc_counts_t *c, int64_t d, const int32_t *ids, size_t n,
-                        s_seen_t **seen, size_t *cap, size_t *ecap, int32_t nterms)
+/* One document's term occurrences, appended to c (counted in s_renumber). */
+static void s_append_doc(ml_doc_counts_t *c, int64_t d, const int32_t *ids, size_t n,
+                         size_t *ecap)
 {
-    if ((size_t)nterms > *cap) {
-        size_t old = *cap;
-        *cap = 2 * (size_t)nterms + 1024;
-        *seen = realloc(*seen, *cap * sizeof **seen);
-        if (!*seen)
-            abort();
-        memset(*seen + old, 0, (*cap - old) * sizeof **seen);
-    }
-    int64_t base = c->indptr[d], nnz = base;
-    if ((size_t)nnz + n > *ecap) {
-        *ecap = 2 * ((size_t)nnz + n) + 4096;
+    int64_t base = c->indptr[d];
+    if ((size_t)base + n > *ecap) {
+        *ecap = 2 * ((size_t)base + n) + 4096;
         c->ids = realloc(c->ids, *ecap * sizeof *c->ids);
-        c->cnt = realloc(c->cnt, *ecap * sizeof *c->cnt);
-        if (!c->ids || !c->cnt)
+        if (!c->ids)
             abort();
     }
-    s_seen_t *sn = *seen;
-    int32_t stamp = (int32_t)(d + 1);
-    for (size_t i = 0; i < n; i++)
-        __builtin_prefetch(&sn[ids[i]]);
-    for (size_t i = 0; i < n; i++) {
-        int32_t t = ids[i];
-        if (sn[t].doc != stamp) {
-            sn[t].doc = stamp;
-            sn[t].pos = (int32_t)(nnz - base);
-            c->ids[nnz] = t;
-            c->cnt[nnz++] = 1;
-        } else {
-            c->cnt[base + sn[t].pos]++;
-        }
-    }
-    c->indptr[d + 1] = nnz;
+    memcpy(c->ids + base, ids, n * sizeof *ids);
+    c->indptr[d + 1] = base + (int64_t)n;
 }
 
 ml_doc_counts_t *ml_doc_counts_build(const ml_analyzer_cfg_t *cfg, const ml_data_t *docs,
@@ -204,30 +183,27 @@ ml_doc_counts_t *ml_doc_counts_build(const ml_analyzer_cfg_t *cfg, const ml_data
         ml_analyzer_destroy(&a);
         return NULL;
     }
-    s_seen_t *seen = NULL;
-    size_t cap = 0, ecap = 0, total = 0;
+    size_t ecap = 0, total = 0;
     for (int64_t d = 0; d < docs->nrows; d++)
         total += docs->text.lens[d];
     ml_analyzer_reserve(a, total);
+    /* room for the occurrences up front (about one per 3 bytes of text), not by doubling */
+    ecap = total / 3 + 4096;
+    c->ids = s_xmalloc(ecap * sizeof *c->ids);
     for (int64_t d = 0; d < c->ndocs; d++) {
         const int32_t *ids;
         size_t n;
         char sub[DSK_ERR_LEN];
         if (ml_analyzer_doc(a, docs->text.docs[d], docs->text.lens[d], &ids, &n, sub) != 0) {
             dsk_seterr(err, DSK_EINVAL, "CountVectorizer: document %lld: %s", (long long)d, sub);
-            free(seen);
             ml_analyzer_destroy(&a);
             ml_doc_counts_destroy(&c);
             return NULL;
         }
-        s_count_doc(c, d, ids, n, &seen, &cap, &ecap, ml_analyzer_nterms(a));
+        s_append_doc(c, d, ids, n, &ecap);
     }
-    free(seen);
     c->nterms = ml_analyzer_nterms(a);
-    if (!c->ids) {
-        c->ids = s_xmalloc(sizeof *c->ids);
-        c->cnt = s_xmalloc(sizeof *c->cnt);
-    }
+    c->cnt = s_xmalloc(((size_t)c->indptr[c->ndocs] + 1) * sizeof *c->cnt);
     s_renumber(c, a);
     ml_analyzer_compact(a);
     c->a = a;

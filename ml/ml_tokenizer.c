@@ -197,9 +197,13 @@ int ml_analyzer_cfg_check(const ml_analyzer_cfg_t *c, const char *est, char *err
  * id side by side (one cache line visit per probe).
  */
 typedef struct {
-    uint32_t h;
-    int32_t id; /* id + 1; 0 = empty */
+    uint64_t key8; /* a dictionary key's first 8 bytes (0-padded), inline */
+    uint32_t h;    /* hash; for dictionaries, its low byte is min(length, 255) */
+    int32_t id;    /* id + 1; 0 = empty */
 } s_slot_t;
+
+/* The slot a hash starts probing at (its low byte may hold a length). */
+#define S_POS(h, mask) ((size_t)((h) >> 8) & (mask))
 
 /*
  * Zeroed memory for a hash table. Tables of megabytes are probed at random,
@@ -248,21 +252,21 @@ static void s_tab_init(s_tab_t *t, size_t cap)
 static void s_tab_free(s_tab_t *t) { s_zfree(t->slot, (t->mask + 1) * sizeof *t->slot); }
 
 /* Adds id under hash h (the key is known to be absent); grows at 1/2 load. */
-static void s_tab_add(s_tab_t *t, uint32_t h, int32_t id)
+static void s_tab_add(s_tab_t *t, uint32_t h, uint64_t key8, int32_t id)
 {
     if (2 * (t->count + 1) > t->mask + 1) {
         s_tab_t n;
         s_tab_init(&n, 2 * (t->mask + 1));
         for (size_t i = 0; i <= t->mask; i++)
             if (t->slot[i].id)
-                s_tab_add(&n, t->slot[i].h, t->slot[i].id - 1);
+                s_tab_add(&n, t->slot[i].h, t->slot[i].key8, t->slot[i].id - 1);
         s_tab_free(t);
         *t = n;
     }
-    size_t i = h & t->mask;
+    size_t i = S_POS(h, t->mask);
     while (t->slot[i].id)
         i = (i + 1) & t->mask;
-    t->slot[i] = (s_slot_t){h, id + 1};
+    t->slot[i] = (s_slot_t){key8, h, id + 1};
     t->count++;
 }
 
@@ -334,21 +338,44 @@ static int32_t s_dict_append(s_dict_t *d, const char *s, size_t len)
     return (int32_t)d->n++;
 }
 
-/* The id of s[0..len) whose hash is h, adding it (aux S_UNSEEN) if new. */
+/* Equal bytes? Tokens are short: an inline loop beats a call to memcmp. */
+static inline int s_eq(const char *a, const char *b, size_t n)
+{
+    if (n > 16)
+        return memcmp(a, b, n) == 0;
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
+/*
+ * The id of s[0..len) whose hash is h, adding it (aux S_UNSEEN) if new.
+ * A key of up to 8 bytes is matched in the slot alone (its bytes and length
+ * are there): most tokens are, and the entry and the bytes stay untouched.
+ */
 static int32_t s_dict_intern_h(s_dict_t *d, uint32_t h, const char *s, size_t len, int *added)
 {
-    for (size_t i = h & d->tab.mask; d->tab.slot[i].id; i = (i + 1) & d->tab.mask) {
-        if (d->tab.slot[i].h != h)
+    uint64_t key8 = 0;
+    memcpy(&key8, s, len < 8 ? len : 8);
+    h = (h & ~0xFFu) | (uint32_t)(len < 255 ? len : 255);
+    for (size_t i = S_POS(h, d->tab.mask); d->tab.slot[i].id; i = (i + 1) & d->tab.mask) {
+        const s_slot_t *sl = &d->tab.slot[i];
+        if (sl->h != h || sl->key8 != key8)
             continue;
-        int32_t id = d->tab.slot[i].id - 1;
+        int32_t id = sl->id - 1;
+        if (len <= 8) {
+            *added = 0;
+            return id;
+        }
         const s_ent_t *e = &d->ent[id];
-        if ((size_t)e->len == len && memcmp(d->bytes.p + e->off, s, len) == 0) {
+        if ((size_t)e->len == len && s_eq(d->bytes.p + e->off, s, len)) {
             *added = 0;
             return id;
         }
     }
     int32_t id = s_dict_append(d, s, len);
-    s_tab_add(&d->tab, h, id);
+    s_tab_add(&d->tab, h, key8, id);
     *added = 1;
     return id;
 }
@@ -790,7 +817,7 @@ static size_t s_tokens(ml_analyzer_t *a, const char *text, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         a->hashes[i] = s_hash(text + a->spans[2 * i], (size_t)a->spans[2 * i + 1]);
-        __builtin_prefetch(&a->toks.tab.slot[a->hashes[i] & a->toks.tab.mask]);
+        __builtin_prefetch(&a->toks.tab.slot[S_POS(a->hashes[i], a->toks.tab.mask)]);
     }
     size_t nt = 0;
     for (size_t i = 0; i < n; i++) {
@@ -859,7 +886,7 @@ static int32_t s_ngram(ml_analyzer_t *a, const int32_t *k, size_t n)
 {
     uint32_t h = (uint32_t)XXH3_64bits(k, n * sizeof *k);
     s_tab_t *t = &a->ng_tab;
-    for (size_t i = h & t->mask; t->slot[i].id; i = (i + 1) & t->mask) {
+    for (size_t i = S_POS(h, t->mask); t->slot[i].id; i = (i + 1) & t->mask) {
         int32_t id = t->slot[i].id - 1;
         if (t->slot[i].h == h && a->ng_off[id + 1] - a->ng_off[id] == (int64_t)n &&
             memcmp(a->ng_keys + a->ng_off[id], k, n * sizeof *k) == 0)
@@ -880,7 +907,7 @@ static int32_t s_ngram(ml_analyzer_t *a, const int32_t *k, size_t n)
     a->ng_keys_len += n;
     a->ng_term[a->ng_n] = term;
     a->ng_off[a->ng_n + 1] = (int64_t)a->ng_keys_len;
-    s_tab_add(t, h, (int32_t)a->ng_n++);
+    s_tab_add(t, h, 0, (int32_t)a->ng_n++);
     return term;
 }
 
@@ -1107,11 +1134,14 @@ int32_t *ml_analyzer_sorted_ids(const ml_analyzer_t *a)
     int32_t *out = malloc((n ? n : 1) * sizeof *out);
     if (!rank || !v || !out)
         abort();
+    int bits = 1;
+    while (bits < 32 && ((uint64_t)a->toks.n + 1) >> bits)
+        bits++;
     for (size_t k = 0; k < a->toks.n; k++)
         rank[tok_order[k]] = (uint32_t)k + 1;
     for (size_t i = 0; i < n; i++) {
         int32_t t0 = a->term_tok[2 * i], t1 = a->term_tok[2 * i + 1];
-        v[i] = (s_item_t){(uint64_t)rank[t0] << 32 | (t1 >= 0 ? rank[t1] : 0), (int32_t)i};
+        v[i] = (s_item_t){(uint64_t)rank[t0] << bits | (t1 >= 0 ? rank[t1] : 0), (int32_t)i};
     }
     s_radix(v, n);
     for (size_t i = 0; i < n; i++)

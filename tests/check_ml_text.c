@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "ml_count_vectorizer.h"
+#include "ml_hashing_vectorizer.h"
 
 #include "ml_rng.h"
+#include "ml_tfidf.h"
 
 #include "ml_tokenizer.h"
 #include "ml_unicode.h"
@@ -45,6 +47,8 @@ static const s_case_t s_cases[] = {
      {0, 6, 15, 17, 17, 21, 26}, {2, 4, 5, 8, 11, 13, 0, 1, 3, 6, 9, 12, 14, 15, 18, 4, 5, 14, 16, 17, 18, 4, 5, 7, 10, 13}, {1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 2, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3}, 26},
     {1, 1, 0, 0, 0, 1.0, 0, "\x5c" "S+", "12|LAZY|The|a|brown|caf\xc3\xa9" "|dog|dog.|fox|fox;|jumps|na\xc3\xaf" "ve|over|quick|the|x|x_y|\xc2\xb2" "|\xc4\xb0" "stanbul|\xce\x91" "\xce\xa3" ".|\xce\x9f" "\xce\x94" "\xce\xa5" "\xce\xa3" "\xce\xa3" "\xce\x95" "\xce\xa5" "\xce\xa3" ":|\xce\xa3" "|\xce\xa3" "\xce\x9f" "\xce\xa6" "\xce\x9f" "\xce\xa3" "|\xcf\x83" "\xce\xbf" "\xcf\x86" "\xcf\x8c" "\xcf\x82" "",
      {0, 7, 16, 18, 18, 22, 27}, {1, 2, 4, 7, 9, 13, 14, 0, 3, 5, 11, 16, 17, 18, 22, 23, 6, 8, 15, 19, 20, 21, 6, 8, 10, 12, 14}, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3}, 27},
+    {1, 2, 0, 0, 0, 1.0, 1, "\x5c" "S+", "12|12 \xc2\xb2" "|a|brown|brown fox;|caf\xc3\xa9" "|caf\xc3\xa9" " x_y|dog|dog dog|dog fox|dog.|fox|fox jumps|fox;|fox; the|i\xcc\x87" "stanbul|i\xcc\x87" "stanbul na\xc3\xaf" "ve|jumps|jumps over|lazy|lazy dog.|na\xc3\xaf" "ve|na\xc3\xaf" "ve caf\xc3\xa9" "|over|over the|quick|quick brown|the|the dog|the fox|the lazy|the quick|the the|x|x_y|x_y 12|\xc2\xb2" "|\xc2\xb2" " a|\xce\xb1" "\xcf\x82" ".|\xce\xb1" "\xcf\x82" ". \xce\xbf" "\xce\xb4" "\xcf\x85" "\xcf\x83" "\xcf\x83" "\xce\xb5" "\xcf\x85" "\xcf\x82" ":|\xce\xbf" "\xce\xb4" "\xcf\x85" "\xcf\x83" "\xcf\x83" "\xce\xb5" "\xcf\x85" "\xcf\x82" ":|\xce\xbf" "\xce\xb4" "\xcf\x85" "\xcf\x83" "\xcf\x83" "\xce\xb5" "\xcf\x85" "\xcf\x82" ": \xcf\x83" "|\xcf\x83" "|\xcf\x83" " x|\xcf\x83" "\xce\xbf" "\xcf\x86" "\xce\xbf" "\xcf\x82" "|\xcf\x83" "\xce\xbf" "\xcf\x86" "\xce\xbf" "\xcf\x82" " \xcf\x83" "\xce\xbf" "\xcf\x86" "\xcf\x8c" "\xcf\x82" "|\xcf\x83" "\xce\xbf" "\xcf\x86" "\xcf\x8c" "\xcf\x82" "|\xcf\x83" "\xce\xbf" "\xcf\x86" "\xcf\x8c" "\xcf\x82" " i\xcc\x87" "stanbul",
+     {0, 12, 29, 33, 33, 40, 51}, {3, 4, 10, 13, 14, 19, 20, 25, 26, 27, 30, 31, 0, 1, 2, 5, 6, 15, 16, 21, 22, 34, 35, 36, 37, 44, 45, 46, 47, 7, 8, 9, 11, 33, 38, 39, 40, 41, 42, 43, 7, 11, 12, 17, 18, 23, 24, 27, 28, 29, 32}, {1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1}, 51},
     {1, 1, 0, 0, 0, 1.0, 1, "\x5c" "w*", "|12|a|brown|caf\xc3\xa9" "|dog|fox|i|jumps|lazy|na\xc3\xaf" "ve|over|quick|stanbul|the|x|x_y|\xc2\xb2" "|\xce\xb1" "\xcf\x82" "|\xce\xbf" "\xce\xb4" "\xcf\x85" "\xcf\x83" "\xcf\x83" "\xce\xb5" "\xcf\x85" "\xcf\x82" "|\xcf\x83" "|\xcf\x83" "\xce\xbf" "\xcf\x86" "\xce\xbf" "\xcf\x82" "|\xcf\x83" "\xce\xbf" "\xcf\x86" "\xcf\x8c" "\xcf\x82" "",
      {0, 7, 18, 21, 22, 27, 33}, {0, 3, 5, 6, 9, 12, 14, 0, 1, 2, 4, 7, 10, 13, 16, 17, 21, 22, 0, 5, 6, 0, 0, 15, 18, 19, 20, 0, 5, 6, 8, 11, 14}, {9, 1, 1, 1, 1, 1, 2, 10, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 4, 3, 1, 1, 6, 1, 1, 1, 1, 7, 1, 1, 1, 1, 3}, 33},
 };
@@ -417,6 +421,132 @@ START_TEST(test_fixed_vocabulary_and_save_load)
 }
 END_TEST
 
+/* scikit-learn's TfidfTransformer example counts, three settings (values from 1.2.1). */
+START_TEST(test_tfidf_small)
+{
+    char err[DSK_ERR_LEN];
+    static const double counts[6][3] = {{3, 0, 1}, {2, 0, 0}, {3, 0, 0},
+                                        {4, 0, 0}, {3, 2, 0}, {3, 0, 2}};
+    ml_csr_t *X = ml_csr_new(6, 3, 9);
+    int64_t o = 0;
+    for (int i = 0; i < 6; i++) {
+        for (int j = 0; j < 3; j++)
+            if (counts[i][j] != 0) {
+                X->indices[o] = j;
+                X->data[o++] = counts[i][j];
+            }
+        X->indptr[i + 1] = o;
+    }
+    ml_data_t *in = ml_data_from_csr(&X);
+    static const double want[3][9] = {
+        {0.81940995107537551, 0.57320793092790578, 1, 1, 1, 0.47330339145578754,
+         0.88089948327629841, 0.58149260706885997, 0.81355168730957728},
+        {0.53184492535151529, 0.46815507464848471, 1, 1, 1, 0.35492269168207741,
+         0.64507730831792265, 0.40154381031124625, 0.5984561896887538},
+        {3, 1, 2, 3, 4, 3, 2, 3, 2}};
+    const ml_estimator_ops_t *ops = &ml_tfidf_transformer_ops;
+    for (int k = 0; k < 3; k++) {
+        void *tt = ops->create();
+        if (k == 0)
+            s_set(ops, tt, "smooth_idf", ml_value_bool(0));
+        if (k == 1) {
+            s_set(ops, tt, "sublinear_tf", ml_value_bool(1));
+            s_set(ops, tt, "norm", ml_value_string("l1"));
+        }
+        if (k == 2) {
+            s_set(ops, tt, "use_idf", ml_value_bool(0));
+            s_set(ops, tt, "norm", ml_value_none());
+        }
+        ml_data_t *out = NULL;
+        ck_assert_int_eq(ops->fit(tt, in, NULL, err), 0);
+        ck_assert_int_eq(ops->transform(tt, in, &out, err), 0);
+        ck_assert_int_eq(ml_csr_nnz(out->csr), 9);
+        for (int q = 0; q < 9; q++)
+            ck_assert_double_eq_tol(out->csr->data[q], want[k][q], 1e-15);
+        ml_data_destroy(&out);
+        ops->destroy(tt);
+    }
+    void *tt = ops->create();
+    ml_value_t v = ml_value_string("l3");
+    ck_assert_int_eq(ops->set_param(tt, "norm", &v, err), DSK_EINVAL);
+    ml_value_clear(&v);
+    ml_data_t *out = NULL;
+    ck_assert_int_eq(ops->transform(tt, in, &out, err), DSK_ESTATE);
+    ops->destroy(tt);
+    ml_data_destroy(&in);
+}
+END_TEST
+
+/* A saved TfidfVectorizer loads and transforms bit for bit. */
+START_TEST(test_tfidf_vectorizer_save_load)
+{
+    char err[DSK_ERR_LEN];
+    const ml_estimator_ops_t *ops = &ml_tfidf_vectorizer_ops;
+    ml_data_t *docs = s_text(s_docs, 6), *a = NULL, *b = NULL;
+    void *tv = ops->create();
+    s_set(ops, tv, "ngram_range", s_pair(1, 2));
+    s_set(ops, tv, "sublinear_tf", ml_value_bool(1));
+    ck_assert_int_eq(ops->fit(tv, docs, NULL, err), 0);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    ck_assert_int_eq(ops->save(tv, &pk, err), 0);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    ck_assert_int_eq(msgpack_unpack_next(&u, sb.data, sb.size, NULL), MSGPACK_UNPACK_SUCCESS);
+    void *back = ops->create();
+    s_set(ops, back, "ngram_range", s_pair(1, 2));
+    s_set(ops, back, "sublinear_tf", ml_value_bool(1));
+    ck_assert_msg(ops->load(back, &u.data, err) == 0, "%s", err);
+    ck_assert_int_eq(ops->transform(tv, docs, &a, err), 0);
+    ck_assert_int_eq(ops->transform(back, docs, &b, err), 0);
+    ck_assert(s_csr_equal(a->csr, b->csr));
+    ml_value_t v;
+    ck_assert_int_eq(ops->get_param(back, "norm", &v, err), 0);
+    ck_assert_str_eq(v.u.s, "l2");
+    ml_value_clear(&v);
+    ck_assert_int_eq(ops->get_param(back, "max_dff", &v, err), DSK_EINVAL);
+    ml_data_destroy(&a);
+    ml_data_destroy(&b);
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&sb);
+    ops->destroy(back);
+    ops->destroy(tv);
+    ml_data_destroy(&docs);
+}
+END_TEST
+
+/* HashingVectorizer(n_features=16, norm=None) on the fixture documents; murmurhash3_32. */
+START_TEST(test_hashing_small)
+{
+    char err[DSK_ERR_LEN];
+    ck_assert_int_eq(ml_murmurhash3_32("hello", 5, 0), 613153351);
+    ck_assert_int_eq(ml_murmurhash3_32("", 0, 0), 0);
+    ck_assert_int_eq(ml_murmurhash3_32("caf\xc3\xa9", 5, 0), 605818632);
+    ck_assert_int_eq(ml_murmurhash3_32("the quick", 9, 0), -112969417);
+    const ml_estimator_ops_t *ops = &ml_hashing_vectorizer_ops;
+    void *hv = ops->create();
+    s_set(ops, hv, "n_features", ml_value_int(16));
+    s_set(ops, hv, "norm", ml_value_none());
+    ml_data_t *docs = s_text(s_docs, 6), *out = NULL;
+    ck_assert_int_eq(ops->fit(hv, docs, NULL, err), 0);
+    ck_assert_int_eq(ops->transform(hv, docs, &out, err), 0);
+    static const int64_t indptr[] = {0, 5, 11, 13, 13, 15, 20};
+    static const int32_t ind[] = {0, 5, 7, 13, 14, 2, 3, 5, 8, 11, 12, 5, 7, 1, 7, 5, 7, 9, 11, 14};
+    static const double val[] = {1, -1, -2, 1, -2, 1, 1, 1, 1, -1, 2, -3, -1, -1, -1, -1, -1,
+                                 1, 1, -3};
+    ck_assert_mem_eq(out->csr->indptr, indptr, sizeof indptr);
+    ck_assert_mem_eq(out->csr->indices, ind, sizeof ind);
+    ck_assert_mem_eq(out->csr->data, val, sizeof val);
+    ml_data_destroy(&out);
+    ml_value_t v = ml_value_int(0);
+    ck_assert_int_eq(ops->set_param(hv, "n_features", &v, err), DSK_EINVAL);
+    ops->destroy(hv);
+    ml_data_destroy(&docs);
+}
+END_TEST
+
 Suite *dsk_ml_text_suite(void)
 {
     Suite *s = suite_create("ml_text");
@@ -429,6 +559,9 @@ Suite *dsk_ml_text_suite(void)
     tcase_add_test(tc, test_split_fit_equals_direct);
     tcase_add_test(tc, test_count_vectorizer_errors);
     tcase_add_test(tc, test_fixed_vocabulary_and_save_load);
+    tcase_add_test(tc, test_tfidf_small);
+    tcase_add_test(tc, test_tfidf_vectorizer_save_load);
+    tcase_add_test(tc, test_hashing_small);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -199,7 +199,7 @@ def unit_fixtures():
     print("static const char *const s_docs[] = {" + ", ".join(cesc(d) for d in docs) + "};")
     print("static const char *const s_lowered[] = {" + ", ".join(cesc(d.lower()) for d in docs) + "};")
     cfgs = [dict(), dict(ngram_range=(1,2)), dict(stop_words='english', binary=True), dict(ngram_range=(2,3), min_df=1, max_df=0.2),
-            dict(max_features=5), dict(max_features=9, ngram_range=(1,2)), dict(token_pattern=r"(?u)\b(\w)\w*\b"), dict(lowercase=False, token_pattern=r"\S+"),
+            dict(max_features=5), dict(max_features=9, ngram_range=(1,2)), dict(token_pattern=r"(?u)\b(\w)\w*\b"), dict(lowercase=False, token_pattern=r"\S+"), dict(token_pattern=r"\S+", ngram_range=(1, 2)),
             dict(token_pattern=r"\w*")]
     print("static const s_case_t s_cases[] = {")
     for c in cfgs:
