@@ -1,12 +1,13 @@
-/* ml_count_vectorizer.c — CountVectorizer, and its split fit over shared document counts. */
+/* ml_count_vectorizer.c — CountVectorizer, fitted from document counts (ml_doc_counts). */
 #include "ml_count_vectorizer.h"
 
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_np_sort.h"
 #include "ml_param.h"
+#include "ml_term_dict.h"
 
 static void *s_xmalloc(size_t n)
 {
@@ -22,197 +23,6 @@ static void *s_xcalloc(size_t n, size_t sz)
     if (!p)
         abort();
     return p;
-}
-
-/* ------------------------------------------------------------ doc counts */
-
-struct ml_doc_counts {
-    ml_analyzer_cfg_t cfg;
-    uint64_t serial;          /* identifies this object for a fitted map cache */
-    int64_t ndocs;
-    int32_t nterms;
-    int64_t *indptr;          /* ndocs + 1 */
-    int32_t *ids;             /* term ids, ascending within a document */
-    int32_t *cnt;
-    /*
-     * The terms' strings (ids in Python string order): the analyzer,
-     * compacted and renumbered, keeps them (as token pairs for the default
-     * pattern, built only for the terms a vocabulary keeps).
-     */
-    ml_analyzer_t *a;
-    size_t max_len;           /* the longest term, in bytes */
-};
-
-static atomic_uint_fast64_t s_serial = 1;
-
-int64_t ml_doc_counts_ndocs(const ml_doc_counts_t *c) { return c->ndocs; }
-int32_t ml_doc_counts_nterms(const ml_doc_counts_t *c) { return c->nterms; }
-const ml_analyzer_cfg_t *ml_doc_counts_cfg(const ml_doc_counts_t *c) { return &c->cfg; }
-
-void ml_doc_counts_destroy(ml_doc_counts_t **c_p)
-{
-    ml_doc_counts_t *c = *c_p;
-    if (!c)
-        return;
-    ml_analyzer_cfg_clear(&c->cfg);
-    free(c->indptr);
-    free(c->ids);
-    free(c->cnt);
-    ml_analyzer_destroy(&c->a);
-    free(c);
-    *c_p = NULL;
-}
-
-/*
- * Sorts a document's term ranks (with repeats): insertion sort when short,
- * else LSD radix on 11-bit digits (passes = digits needed for nterms), a
- * few microseconds per document.
- */
-static void s_sort_doc(uint32_t *v, uint32_t *tmp, size_t n, int passes)
-{
-    if (n <= 48) {
-        for (size_t i = 1; i < n; i++) {
-            uint32_t x = v[i];
-            size_t k = i;
-            for (; k > 0 && v[k - 1] > x; k--)
-                v[k] = v[k - 1];
-            v[k] = x;
-        }
-        return;
-    }
-    uint32_t count[2048];
-    for (int p = 0; p < passes; p++) {
-        int shift = 11 * p;
-        memset(count, 0, sizeof count);
-        for (size_t i = 0; i < n; i++)
-            count[(v[i] >> shift) & 2047]++;
-        uint32_t sum = 0;
-        for (size_t k = 0; k < 2048; k++) {
-            uint32_t c = count[k];
-            count[k] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            tmp[count[(v[i] >> shift) & 2047]++] = v[i];
-        memcpy(v, tmp, n * sizeof *v);
-    }
-}
-
-/*
- * Renumbers the terms in string order (the analyzer hands them out in
- * first-seen order) and turns each document's term occurrences into sorted
- * (term, count) entries: map to ranks, sort, count runs. Entries never
- * outnumber occurrences, so the arrays are compacted in place.
- */
-static void s_renumber(ml_doc_counts_t *c, ml_analyzer_t *a)
-{
-    int32_t *order = ml_analyzer_sorted_ids(a);
-    uint32_t *rank = s_xmalloc((size_t)c->nterms * sizeof *rank);
-    for (int32_t k = 0; k < c->nterms; k++)
-        rank[order[k]] = (uint32_t)k;
-    ml_analyzer_renumber(a, order);
-    free(order);
-    uint32_t *keys = NULL, *tmp = NULL;
-    size_t kcap = 0;
-    int passes = 1;
-    while (passes < 3 && ((uint64_t)c->nterms >> (11 * passes)) != 0)
-        passes++;
-    int64_t o = 0;
-    for (int64_t d = 0; d < c->ndocs; d++) {
-        int64_t b = c->indptr[d], n = c->indptr[d + 1] - b;
-        if ((size_t)n > kcap) {
-            kcap = 2 * (size_t)n;
-            keys = realloc(keys, kcap * sizeof *keys);
-            tmp = realloc(tmp, kcap * sizeof *tmp);
-            if (!keys || !tmp)
-                abort();
-        }
-        for (int64_t e = 0; e < n; e++)
-            keys[e] = rank[c->ids[b + e]];
-        s_sort_doc(keys, tmp, (size_t)n, passes);
-        c->indptr[d] = o;
-        for (int64_t e = 0; e < n;) {
-            int64_t f = e + 1;
-            while (f < n && keys[f] == keys[e])
-                f++;
-            c->ids[o] = (int32_t)keys[e];
-            c->cnt[o++] = (int32_t)(f - e);
-            e = f;
-        }
-    }
-    c->indptr[c->ndocs] = o;
-    free(keys);
-    free(tmp);
-    free(rank);
-}
-
-/* One document's term occurrences, appended to c (counted in s_renumber). */
-static void s_append_doc(ml_doc_counts_t *c, int64_t d, const int32_t *ids, size_t n,
-                         size_t *ecap)
-{
-    int64_t base = c->indptr[d];
-    if ((size_t)base + n > *ecap) {
-        *ecap = 2 * ((size_t)base + n) + 4096;
-        c->ids = realloc(c->ids, *ecap * sizeof *c->ids);
-        if (!c->ids)
-            abort();
-    }
-    memcpy(c->ids + base, ids, n * sizeof *ids);
-    c->indptr[d + 1] = base + (int64_t)n;
-}
-
-ml_doc_counts_t *ml_doc_counts_build(const ml_analyzer_cfg_t *cfg, const ml_data_t *docs,
-                                     char *err)
-{
-    if (docs->kind != ML_DATA_TEXT) {
-        dsk_seterr(err, DSK_EINVAL, "CountVectorizer: expected documents, got %s",
-                   ml_data_kind_name(docs->kind));
-        return NULL;
-    }
-    ml_analyzer_t *a = ml_analyzer_new(cfg, "CountVectorizer", err);
-    if (!a)
-        return NULL;
-    ml_doc_counts_t *c = s_xcalloc(1, sizeof *c);
-    ml_analyzer_cfg_copy(&c->cfg, cfg);
-    c->serial = atomic_fetch_add(&s_serial, 1);
-    c->ndocs = docs->nrows;
-    c->indptr = s_xcalloc((size_t)c->ndocs + 1, sizeof *c->indptr);
-    if (docs->nrows >= INT32_MAX) {
-        dsk_seterr(err, DSK_ETOOBIG, "CountVectorizer: too many documents (%lld)",
-                   (long long)docs->nrows);
-        ml_analyzer_destroy(&a);
-        return NULL;
-    }
-    size_t ecap = 0, total = 0;
-    for (int64_t d = 0; d < docs->nrows; d++)
-        total += docs->text.lens[d];
-    ml_analyzer_reserve(a, total);
-    /* room for the occurrences up front (about one per 3 bytes of text), not by doubling */
-    ecap = total / 3 + 4096;
-    c->ids = s_xmalloc(ecap * sizeof *c->ids);
-    for (int64_t d = 0; d < c->ndocs; d++) {
-        const int32_t *ids;
-        size_t n;
-        char sub[DSK_ERR_LEN];
-        if (ml_analyzer_doc(a, docs->text.docs[d], docs->text.lens[d], &ids, &n, sub) != 0) {
-            dsk_seterr(err, DSK_EINVAL, "CountVectorizer: document %lld: %s", (long long)d, sub);
-            ml_analyzer_destroy(&a);
-            ml_doc_counts_destroy(&c);
-            return NULL;
-        }
-        s_append_doc(c, d, ids, n, &ecap);
-    }
-    c->nterms = ml_analyzer_nterms(a);
-    c->cnt = s_xmalloc(((size_t)c->indptr[c->ndocs] + 1) * sizeof *c->cnt);
-    s_renumber(c, a);
-    ml_analyzer_compact(a);
-    c->a = a;
-    for (int32_t k = 0; k < c->nterms; k++) {
-        size_t l = ml_analyzer_term_len(a, k);
-        if (l > c->max_len)
-            c->max_len = l;
-    }
-    return c;
 }
 
 /* ------------------------------------------------------------- estimator */
@@ -368,7 +178,7 @@ const ml_analyzer_cfg_t *ml_count_vectorizer_analyzer_cfg(const void *impl)
 
 int ml_count_vectorizer_same_analyzer(const void *impl, const ml_doc_counts_t *c)
 {
-    return ml_analyzer_cfg_equal(&((const s_cv_t *)impl)->cfg, &c->cfg);
+    return ml_analyzer_cfg_equal(&((const s_cv_t *)impl)->cfg, ml_doc_counts_cfg(c));
 }
 
 int64_t ml_count_vectorizer_nfeatures(const void *impl) { return ((const s_cv_t *)impl)->nfeat; }
@@ -381,118 +191,6 @@ const char *ml_count_vectorizer_term(const void *impl, int64_t j, size_t *len)
 }
 
 /* ------------------------------------------------------------------- fit */
-
-/* NumPy's aheapsort_ (the introsort fallback), 1-based as NumPy writes it. */
-static void s_aheapsort(const int64_t *v, int64_t *tosort, int64_t n)
-{
-    int64_t *a = tosort - 1, i, j, l, tmp;
-    for (l = n >> 1; l > 0; --l) {
-        tmp = a[l];
-        for (i = l, j = l << 1; j <= n;) {
-            if (j < n && v[a[j]] < v[a[j + 1]])
-                j += 1;
-            if (v[tmp] < v[a[j]]) {
-                a[i] = a[j];
-                i = j;
-                j += j;
-            } else {
-                break;
-            }
-        }
-        a[i] = tmp;
-    }
-    for (; n > 1;) {
-        tmp = a[n];
-        a[n] = a[1];
-        n -= 1;
-        for (i = 1, j = 2; j <= n;) {
-            if (j < n && v[a[j]] < v[a[j + 1]])
-                j++;
-            if (v[tmp] < v[a[j]]) {
-                a[i] = a[j];
-                i = j;
-                j += j;
-            } else {
-                break;
-            }
-        }
-        a[1] = tmp;
-    }
-}
-
-#define S_SWAP(x, y) do { int64_t t_ = (x); (x) = (y); (y) = t_; } while (0)
-
-/*
- * NumPy 1.24's aquicksort_ for int64 (median-of-3 quicksort, insertion
- * sort below 16 elements, heapsort past 2*log2(n) levels), step for step:
- * it is not stable, and max_features must cut ties exactly where
- * scikit-learn's (-tfs).argsort()[:limit] cuts them.
- */
-void ml_np_argsort_i64(const int64_t *v, int64_t *idx, int64_t num)
-{
-    for (int64_t k = 0; k < num; k++)
-        idx[k] = k;
-    if (num < 2)
-        return;
-    int64_t *pl = idx, *pr = idx + num - 1, *stack[128], **sptr = stack;
-    int depth[128], *psdepth = depth, cdepth = 0;
-    for (uint64_t u = (uint64_t)num; u >>= 1;)
-        cdepth++;
-    cdepth *= 2;
-    for (;;) {
-        if (cdepth < 0) {
-            s_aheapsort(v, pl, pr - pl + 1);
-            goto pop;
-        }
-        while (pr - pl > 15) {
-            int64_t *pm = pl + ((pr - pl) >> 1), *pi, *pj;
-            if (v[*pm] < v[*pl])
-                S_SWAP(*pm, *pl);
-            if (v[*pr] < v[*pm])
-                S_SWAP(*pr, *pm);
-            if (v[*pm] < v[*pl])
-                S_SWAP(*pm, *pl);
-            int64_t vp = v[*pm];
-            pi = pl;
-            pj = pr - 1;
-            S_SWAP(*pm, *pj);
-            for (;;) {
-                do
-                    ++pi;
-                while (v[*pi] < vp);
-                do
-                    --pj;
-                while (vp < v[*pj]);
-                if (pi >= pj)
-                    break;
-                S_SWAP(*pi, *pj);
-            }
-            S_SWAP(*pi, *(pr - 1));
-            if (pi - pl < pr - pi) {
-                *sptr++ = pi + 1;
-                *sptr++ = pr;
-                pr = pi - 1;
-            } else {
-                *sptr++ = pl;
-                *sptr++ = pi - 1;
-                pl = pi + 1;
-            }
-            *psdepth++ = --cdepth;
-        }
-        for (int64_t *pi = pl + 1; pi <= pr; ++pi) {
-            int64_t vi = *pi, vp = v[vi], *pj = pi, *pk = pi - 1;
-            while (pj > pl && vp < v[*pk])
-                *pj-- = *pk--;
-            *pj = vi;
-        }
-    pop:
-        if (sptr == stack)
-            break;
-        pr = *(--sptr);
-        pl = *(--sptr);
-        cdepth = *(--psdepth);
-    }
-}
 
 static int s_term_cmp(const char *a, size_t la, const char *b, size_t lb)
 {
@@ -540,19 +238,20 @@ static void s_set_vocab(s_cv_t *m, int64_t n, const char *const *s, const size_t
 /* The learned vocabulary: c's kept terms (m->map), already in string order. */
 static void s_vocab_from_counts(s_cv_t *m, const ml_doc_counts_t *c, int64_t nf)
 {
+    int32_t nterms = ml_doc_counts_nterms(c);
     m->voff = s_xmalloc((size_t)nf * sizeof *m->voff);
     m->vlen = s_xmalloc((size_t)nf * sizeof *m->vlen);
     size_t total = 0;
-    for (int32_t t = 0; t < c->nterms; t++)
+    for (int32_t t = 0; t < nterms; t++)
         if (m->map[t] >= 0) {
             m->voff[m->map[t]] = (int64_t)total;
-            m->vlen[m->map[t]] = (int32_t)ml_analyzer_term_len(c->a, t);
+            m->vlen[m->map[t]] = (int32_t)ml_doc_counts_term_len(c, t);
             total += (size_t)m->vlen[m->map[t]];
         }
     m->vbytes = s_xmalloc(total);
-    for (int32_t t = 0; t < c->nterms; t++)
+    for (int32_t t = 0; t < nterms; t++)
         if (m->map[t] >= 0)
-            ml_analyzer_term_write(c->a, t, m->vbytes + m->voff[m->map[t]]);
+            ml_doc_counts_term_write(c, t, m->vbytes + m->voff[m->map[t]]);
     m->nfeat = nf;
 }
 
@@ -593,11 +292,12 @@ static int s_fit_fixed(s_cv_t *m, char *err)
  */
 static int32_t *s_map_terms(const s_cv_t *m, const ml_doc_counts_t *c)
 {
-    int32_t *map = s_xmalloc((size_t)c->nterms * sizeof *map);
-    char *term = s_xmalloc(c->max_len + 1);
+    int32_t nterms = ml_doc_counts_nterms(c);
+    int32_t *map = s_xmalloc((size_t)nterms * sizeof *map);
+    char *term = s_xmalloc(ml_doc_counts_max_term_len(c) + 1);
     int64_t k = 0;
-    for (int32_t t = 0; t < c->nterms; t++) {
-        size_t tl = ml_analyzer_term_write(c->a, t, term);
+    for (int32_t t = 0; t < nterms; t++) {
+        size_t tl = ml_doc_counts_term_write(c, t, term);
         map[t] = -1;
         while (k < m->nfeat) {
             int64_t j = m->vsorted ? m->vsorted[k] : k;
@@ -627,21 +327,25 @@ static ml_csr_t *s_matrix(const s_cv_t *m, const ml_doc_counts_t *c, const int64
 {
     int64_t nnz = 0;
     for (int64_t r = 0; r < n; r++) {
-        int64_t d = rows ? rows[r] : r;
-        for (int64_t e = c->indptr[d]; e < c->indptr[d + 1]; e++)
-            nnz += map[c->ids[e]] >= 0;
+        const int32_t *ids, *cnt;
+        int64_t ne = ml_doc_counts_row(c, rows ? rows[r] : r, &ids, &cnt);
+        for (int64_t e = 0; e < ne; e++)
+            nnz += map[ids[e]] >= 0;
     }
     ml_csr_t *X = ml_csr_new(n, m->nfeat, nnz);
+    ml_td_hugify(X->indices, (size_t)nnz * sizeof *X->indices);
+    ml_td_hugify(X->data, (size_t)nnz * sizeof *X->data);
     int32_t *pairs = m->vsorted ? s_xmalloc(2 * sizeof *pairs * (size_t)(m->nfeat + 1)) : NULL;
     int64_t o = 0;
     for (int64_t r = 0; r < n; r++) {
-        int64_t d = rows ? rows[r] : r, start = o;
-        for (int64_t e = c->indptr[d]; e < c->indptr[d + 1]; e++) {
-            int32_t j = map[c->ids[e]];
+        const int32_t *ids, *cnt;
+        int64_t ne = ml_doc_counts_row(c, rows ? rows[r] : r, &ids, &cnt), start = o;
+        for (int64_t e = 0; e < ne; e++) {
+            int32_t j = map[ids[e]];
             if (j < 0)
                 continue;
             X->indices[o] = j;
-            X->data[o++] = m->binary ? 1.0 : (double)c->cnt[e];
+            X->data[o++] = m->binary ? 1.0 : (double)cnt[e];
         }
         if (pairs && o - start > 1) {
             /* a fixed vocabulary's columns are not in term order */
@@ -699,19 +403,21 @@ static void s_limit(uint8_t *keep, const int64_t *tf, int32_t nterms, int64_t li
 static int s_fit_learned(s_cv_t *m, const ml_doc_counts_t *c, const int64_t *rows, int64_t n,
                          char *err)
 {
-    int64_t *df = s_xcalloc((size_t)c->nterms, sizeof *df);
-    int64_t *tf = m->max_features ? s_xcalloc((size_t)c->nterms, sizeof *tf) : NULL;
+    int32_t nterms = ml_doc_counts_nterms(c);
+    int32_t *df = s_xcalloc((size_t)nterms, sizeof *df); /* ndocs < INT32_MAX */
+    int64_t *tf = m->max_features ? s_xcalloc((size_t)nterms, sizeof *tf) : NULL;
     for (int64_t r = 0; r < n; r++) {
-        int64_t d = rows ? rows[r] : r;
-        for (int64_t e = c->indptr[d]; e < c->indptr[d + 1]; e++) {
-            df[c->ids[e]]++;
+        const int32_t *ids, *cnt;
+        int64_t ne = ml_doc_counts_row(c, rows ? rows[r] : r, &ids, &cnt);
+        for (int64_t e = 0; e < ne; e++) {
+            df[ids[e]]++;
             if (tf)
-                tf[c->ids[e]] += m->binary ? 1 : c->cnt[e];
+                tf[ids[e]] += m->binary ? 1 : cnt[e];
         }
     }
-    uint8_t *keep = s_xmalloc((size_t)c->nterms);
+    uint8_t *keep = s_xmalloc((size_t)nterms);
     int64_t present = 0;
-    for (int32_t t = 0; t < c->nterms; t++)
+    for (int32_t t = 0; t < nterms; t++)
         present += keep[t] = df[t] > 0;
     int rc = 0;
     double high = s_doc_count(&m->max_df, n), low = s_doc_count(&m->min_df, n);
@@ -723,13 +429,13 @@ static int s_fit_learned(s_cv_t *m, const ml_doc_counts_t *c, const int64_t *row
                         m->est);
     if (rc)
         goto out;
-    for (int32_t t = 0; t < c->nterms; t++)
+    for (int32_t t = 0; t < nterms; t++)
         keep[t] = keep[t] && (double)df[t] <= high && (double)df[t] >= low;
     if (m->max_features)
-        s_limit(keep, tf, c->nterms, m->max_features);
-    m->map = s_xmalloc((size_t)c->nterms * sizeof *m->map);
+        s_limit(keep, tf, nterms, m->max_features);
+    m->map = s_xmalloc((size_t)nterms * sizeof *m->map);
     int64_t nf = 0;
-    for (int32_t t = 0; t < c->nterms; t++)
+    for (int32_t t = 0; t < nterms; t++)
         m->map[t] = keep[t] ? (int32_t)nf++ : -1;
     if (nf == 0) {
         rc = dsk_seterr(err, DSK_EINVAL, "%s: After pruning, no terms remain. Try a lower "
@@ -737,7 +443,7 @@ static int s_fit_learned(s_cv_t *m, const ml_doc_counts_t *c, const int64_t *row
         goto out;
     }
     s_vocab_from_counts(m, c, nf);
-    m->map_serial = c->serial;
+    m->map_serial = ml_doc_counts_serial(c);
     m->fitted = 1;
 out:
     free(df);
@@ -752,11 +458,11 @@ int ml_count_vectorizer_fit_counts(void *impl, const ml_doc_counts_t *c, const i
                                    int64_t n, ml_csr_t **X, char *err)
 {
     s_cv_t *m = impl;
-    if (!ml_analyzer_cfg_equal(&m->cfg, &c->cfg))
+    if (!ml_analyzer_cfg_equal(&m->cfg, ml_doc_counts_cfg(c)))
         return dsk_seterr(err, DSK_EINVAL, "%s: the document counts were built with other "
                           "analyzer parameters", m->est);
     if (!rows)
-        n = c->ndocs;
+        n = ml_doc_counts_ndocs(c);
     int rc = ml_analyzer_cfg_check(&m->cfg, m->est, err);
     if (rc)
         return rc;
@@ -765,7 +471,7 @@ int ml_count_vectorizer_fit_counts(void *impl, const ml_doc_counts_t *c, const i
         if ((rc = s_fit_fixed(m, err)) != 0)
             return rc;
         m->map = s_map_terms(m, c);
-        m->map_serial = c->serial;
+        m->map_serial = ml_doc_counts_serial(c);
     } else if ((rc = s_fit_learned(m, c, rows, n, err)) != 0) {
         return rc;
     }
@@ -781,12 +487,12 @@ int ml_count_vectorizer_transform_counts(const void *impl, const ml_doc_counts_t
     const s_cv_t *m = impl;
     if (!m->fitted)
         return dsk_seterr(err, DSK_ESTATE, "%s: not fitted: call fit first", m->est);
-    if (!ml_analyzer_cfg_equal(&m->cfg, &c->cfg))
+    if (!ml_analyzer_cfg_equal(&m->cfg, ml_doc_counts_cfg(c)))
         return dsk_seterr(err, DSK_EINVAL, "%s: the document counts were built with other "
                           "analyzer parameters", m->est);
     if (!rows)
-        n = c->ndocs;
-    int32_t *map = m->map && m->map_serial == c->serial ? m->map : s_map_terms(m, c);
+        n = ml_doc_counts_ndocs(c);
+    int32_t *map = m->map && m->map_serial == ml_doc_counts_serial(c) ? m->map : s_map_terms(m, c);
     *out = s_matrix(m, c, rows, n, map);
     if (map != m->map)
         free(map);

@@ -13,7 +13,7 @@
  * replica of NumPy 1.24's argsort (introsort) on the negated counts, so
  * even ties at the cut-off fall as in scikit-learn.
  *
- * THE SPLIT FIT. ml_doc_counts_build tokenizes and counts every document
+ * THE SPLIT FIT (ml_doc_counts.h). ml_doc_counts_build tokenizes and counts every document
  * once for one analyzer configuration: per-document (term id, count) lists
  * over a corpus-wide dictionary. A CountVectorizer whose analyzer equals
  * that configuration can then fit on any subset of rows (a fold's training
@@ -29,21 +29,14 @@
 
 #include <stdint.h>
 
+#include "ml_analyzer_cfg.h"
 #include "ml_data.h"
+#include "ml_doc_counts.h"
 #include "ml_estimator.h"
+#include "ml_np_sort.h"
 #include "ml_tokenizer.h"
 
 extern const ml_estimator_ops_t ml_count_vectorizer_ops;
-
-typedef struct ml_doc_counts ml_doc_counts_t;
-
-/* Tokenizes and counts docs (ML_DATA_TEXT) once. NULL with err on failure. */
-ml_doc_counts_t *ml_doc_counts_build(const ml_analyzer_cfg_t *cfg, const ml_data_t *docs,
-                                     char *err);
-void ml_doc_counts_destroy(ml_doc_counts_t **c_p);
-int64_t ml_doc_counts_ndocs(const ml_doc_counts_t *c);
-int32_t ml_doc_counts_nterms(const ml_doc_counts_t *c);
-const ml_analyzer_cfg_t *ml_doc_counts_cfg(const ml_doc_counts_t *c);
 
 /* The analyzer configuration of a CountVectorizer impl (owned by it). */
 const ml_analyzer_cfg_t *ml_count_vectorizer_analyzer_cfg(const void *impl);
@@ -68,8 +61,5 @@ const char *ml_count_vectorizer_term(const void *impl, int64_t j, size_t *len);
 
 /* For TfidfVectorizer, which wraps a CountVectorizer: errors name `est`. */
 void ml_count_vectorizer_set_est_name(void *impl, const char *est);
-
-/* NumPy 1.24's argsort(kind='quicksort') of v[0..n) into idx, exactly. */
-void ml_np_argsort_i64(const int64_t *v, int64_t *idx, int64_t n);
 
 #endif

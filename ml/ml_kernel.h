@@ -64,13 +64,4 @@ void ml_kernel_block_csr(const ml_kernel_t *k, const ml_csr_t *X, int64_t r0, in
                          const double *Asq, const double *Bt, const double *Bsq, int64_t nb,
                          double *out);
 
-/*
- * NumPy's sum of n doubles (pairwise summation in blocks of 8192, as
- * np.add.reduce does on a contiguous array), so that gamma='scale' gets
- * scikit-learn's X.var() to the last bit.
- */
-double ml_kernel_np_sum(const double *a, int64_t n);
-/* NumPy's X.var() over all n values of a. */
-double ml_kernel_np_var(const double *a, int64_t n);
-
 #endif

@@ -10,88 +10,11 @@
 #include <unistd.h>
 
 #include "dsk_mpcheck.h"
+#include "ml_pack.h"
 #include "ml_registry.h"
 
 #define S_MAX_DEPTH 32
 #define S_MAX_FILE ((size_t)1 << 34) /* 16 GiB: beyond any model dsk writes */
-
-static void s_pack_str(msgpack_packer *pk, const char *s)
-{
-    size_t n = strlen(s);
-    msgpack_pack_str(pk, n);
-    msgpack_pack_str_body(pk, s, n);
-}
-
-void ml_model_pack_value(msgpack_packer *pk, const ml_value_t *v)
-{
-    switch (v->type) {
-    case ML_V_NONE:
-        msgpack_pack_nil(pk);
-        break;
-    case ML_V_BOOL:
-        v->u.b ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
-        break;
-    case ML_V_INT:
-        msgpack_pack_int64(pk, v->u.i);
-        break;
-    case ML_V_FLOAT:
-        msgpack_pack_double(pk, v->u.f);
-        break;
-    case ML_V_STRING:
-        s_pack_str(pk, v->u.s);
-        break;
-    case ML_V_LIST:
-        msgpack_pack_array(pk, v->u.list.n);
-        for (size_t i = 0; i < v->u.list.n; i++)
-            ml_model_pack_value(pk, &v->u.list.items[i]);
-        break;
-    }
-}
-
-int ml_model_unpack_value(const msgpack_object *o, ml_value_t *out, char *err)
-{
-    switch (o->type) {
-    case MSGPACK_OBJECT_NIL:
-        *out = ml_value_none();
-        return DSK_OK;
-    case MSGPACK_OBJECT_BOOLEAN:
-        *out = ml_value_bool(o->via.boolean);
-        return DSK_OK;
-    case MSGPACK_OBJECT_POSITIVE_INTEGER:
-        if (o->via.u64 > INT64_MAX)
-            return dsk_seterr(err, DSK_EPROTO, "integer %llu is out of range",
-                              (unsigned long long)o->via.u64);
-        *out = ml_value_int((int64_t)o->via.u64);
-        return DSK_OK;
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-        *out = ml_value_int(o->via.i64);
-        return DSK_OK;
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64:
-        *out = ml_value_float(o->via.f64);
-        return DSK_OK;
-    case MSGPACK_OBJECT_STR: {
-        char *s = strndup(o->via.str.ptr, o->via.str.size);
-        if (!s)
-            abort();
-        *out = (ml_value_t){.type = ML_V_STRING, .u.s = s};
-        return DSK_OK;
-    }
-    case MSGPACK_OBJECT_ARRAY:
-        *out = ml_value_list(o->via.array.size);
-        for (uint32_t i = 0; i < o->via.array.size; i++) {
-            int rc = ml_model_unpack_value(&o->via.array.ptr[i], &out->u.list.items[i], err);
-            if (rc) {
-                ml_value_clear(out);
-                return rc;
-            }
-        }
-        return DSK_OK;
-    default:
-        return dsk_seterr(err, DSK_EPROTO, "a parameter value must be nil, bool, number, "
-                                           "string or array (msgpack type %d)", (int)o->type);
-    }
-}
 
 /* One step: name, class, every parameter's current value, the learned state. */
 static int s_pack_step(msgpack_packer *pk, const char *name, const ml_estimator_t *e,
@@ -102,22 +25,22 @@ static int s_pack_step(msgpack_packer *pk, const char *name, const ml_estimator_
     while (ops->param_names && ops->param_names[np])
         np++;
     msgpack_pack_map(pk, 4);
-    s_pack_str(pk, "name");
-    s_pack_str(pk, name);
-    s_pack_str(pk, "estimator");
-    s_pack_str(pk, ops->name);
-    s_pack_str(pk, "params");
+    ml_pack_key(pk, "name");
+    ml_pack_key(pk, name);
+    ml_pack_key(pk, "estimator");
+    ml_pack_key(pk, ops->name);
+    ml_pack_key(pk, "params");
     msgpack_pack_map(pk, np);
     for (size_t i = 0; i < np; i++) {
         ml_value_t v = ml_value_none();
         int rc = ops->get_param(e->impl, ops->param_names[i], &v, err);
         if (rc)
             return rc;
-        s_pack_str(pk, ops->param_names[i]);
-        ml_model_pack_value(pk, &v);
+        ml_pack_key(pk, ops->param_names[i]);
+        ml_pack_value(pk, &v);
         ml_value_clear(&v);
     }
-    s_pack_str(pk, "state");
+    ml_pack_key(pk, "state");
     return ops->save(e->impl, pk, err);
 }
 
@@ -128,13 +51,13 @@ int ml_model_pack(const ml_pipeline_t *p, msgpack_sbuffer *sbuf, char *err)
     msgpack_packer pk;
     msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 4);
-    s_pack_str(&pk, "format");
-    s_pack_str(&pk, ML_MODEL_FORMAT);
-    s_pack_str(&pk, "version");
+    ml_pack_key(&pk, "format");
+    ml_pack_key(&pk, ML_MODEL_FORMAT);
+    ml_pack_key(&pk, "version");
     msgpack_pack_int(&pk, ML_MODEL_VERSION);
-    s_pack_str(&pk, "created_by");
-    s_pack_str(&pk, "dsk");
-    s_pack_str(&pk, "pipeline");
+    ml_pack_key(&pk, "created_by");
+    ml_pack_key(&pk, "dsk");
+    ml_pack_key(&pk, "pipeline");
     size_t n = ml_pipeline_n_steps(p);
     msgpack_pack_array(&pk, n);
     for (size_t i = 0; i < n; i++) {
@@ -219,25 +142,10 @@ int ml_model_save(const ml_pipeline_t *p, const char *path, char *err)
     return rc;
 }
 
-/* The value of key in map o, or NULL. */
-static const msgpack_object *s_get(const msgpack_object *o, const char *key)
-{
-    if (o->type != MSGPACK_OBJECT_MAP)
-        return NULL;
-    size_t kl = strlen(key);
-    for (uint32_t i = 0; i < o->via.map.size; i++) {
-        const msgpack_object *k = &o->via.map.ptr[i].key;
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == kl &&
-            memcmp(k->via.str.ptr, key, kl) == 0)
-            return &o->via.map.ptr[i].val;
-    }
-    return NULL;
-}
-
 /* A string field copied into buf (NUL-terminated); 0 if absent, not a string or too long. */
 static int s_get_str(const msgpack_object *o, const char *key, char *buf, size_t len)
 {
-    const msgpack_object *v = s_get(o, key);
+    const msgpack_object *v = ml_unpack_get(o, key);
     if (!v || v->type != MSGPACK_OBJECT_STR || v->via.str.size >= len)
         return 0;
     memcpy(buf, v->via.str.ptr, v->via.str.size);
@@ -254,7 +162,8 @@ static int s_unpack_step(ml_pipeline_t *p, const msgpack_object *o, size_t idx,
                          const char *what, char *err)
 {
     char name[256], cls[128], sub[DSK_ERR_LEN];
-    const msgpack_object *params = s_get(o, "params"), *state = s_get(o, "state");
+    const msgpack_object *params = ml_unpack_get(o, "params");
+    const msgpack_object *state = ml_unpack_get(o, "state");
     if (!s_get_str(o, "name", name, sizeof name) || !s_get_str(o, "estimator", cls, sizeof cls) ||
         !params || params->type != MSGPACK_OBJECT_MAP || !state)
         return dsk_seterr(err, DSK_EPROTO, "model file '%s': step %zu lacks name, estimator, "
@@ -263,22 +172,7 @@ static int s_unpack_step(ml_pipeline_t *p, const msgpack_object *o, size_t idx,
     int rc = ml_registry_create(cls, &est, sub);
     if (rc)
         return dsk_seterr(err, rc, "model file '%s': step '%s': %s", what, name, sub);
-    for (uint32_t i = 0; i < params->via.map.size && rc == DSK_OK; i++) {
-        const msgpack_object *k = &params->via.map.ptr[i].key;
-        ml_value_t v;
-        char key[128];
-        if (k->type != MSGPACK_OBJECT_STR || k->via.str.size >= sizeof key) {
-            rc = dsk_seterr(sub, DSK_EPROTO, "a parameter name is not a short string");
-            break;
-        }
-        memcpy(key, k->via.str.ptr, k->via.str.size);
-        key[k->via.str.size] = '\0';
-        rc = ml_model_unpack_value(&params->via.map.ptr[i].val, &v, sub);
-        if (rc == DSK_OK) {
-            rc = est.ops->set_param(est.impl, key, &v, sub);
-            ml_value_clear(&v);
-        }
-    }
+    rc = ml_unpack_params(params, est.ops->set_param, est.impl, sub);
     if (rc == DSK_OK)
         rc = est.ops->load(est.impl, state, sub);
     if (rc == DSK_OK)
@@ -299,14 +193,14 @@ static int s_unpack_model(const msgpack_object *root, const char *what, ml_pipel
     if (!s_get_str(root, "format", format, sizeof format) || strcmp(format, ML_MODEL_FORMAT))
         return dsk_seterr(err, DSK_ENOTDSK, "model file '%s' is not a dsk model (no "
                                             "\"format\": \"dskm\")", what);
-    const msgpack_object *ver = s_get(root, "version");
+    const msgpack_object *ver = ml_unpack_get(root, "version");
     if (!ver || ver->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
         return dsk_seterr(err, DSK_EPROTO, "model file '%s' has no version", what);
     if (ver->via.u64 != ML_MODEL_VERSION)
         return dsk_seterr(err, DSK_EVERSION, "model file '%s' has version %llu; this dsk "
                           "reads version %d", what, (unsigned long long)ver->via.u64,
                           ML_MODEL_VERSION);
-    const msgpack_object *steps = s_get(root, "pipeline");
+    const msgpack_object *steps = ml_unpack_get(root, "pipeline");
     if (!steps || steps->type != MSGPACK_OBJECT_ARRAY || steps->via.array.size == 0)
         return dsk_seterr(err, DSK_EPROTO, "model file '%s' has no pipeline steps", what);
     ml_pipeline_t *p = ml_pipeline_new();

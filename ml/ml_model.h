@@ -14,7 +14,7 @@
  * never a crash or a huge allocation.
  *
  * Ownership: the caller owns a loaded pipeline; buffers passed in stay the
- * caller's; ml_model_unpack_value copies everything out of the msgpack zone.
+ * caller's; nothing loaded points into the msgpack zone.
  */
 #ifndef ML_MODEL_H
 #define ML_MODEL_H
@@ -24,7 +24,6 @@
 
 #include "dsk_error.h"
 #include "ml_pipeline.h"
-#include "ml_value.h"
 
 #define ML_MODEL_FORMAT "dskm"
 #define ML_MODEL_VERSION 1
@@ -38,10 +37,5 @@ int ml_model_unpack(const void *buf, size_t len, const char *what, ml_pipeline_t
 /* Writes path atomically. */
 int ml_model_save(const ml_pipeline_t *p, const char *path, char *err);
 int ml_model_load(const char *path, ml_pipeline_t **out, char *err);
-
-/* An ml_value as msgpack: nil, bool, int, float64, str, array. */
-void ml_model_pack_value(msgpack_packer *pk, const ml_value_t *v);
-/* The inverse (copied out of the zone); maps, bin and ext are errors. */
-int ml_model_unpack_value(const msgpack_object *o, ml_value_t *out, char *err);
 
 #endif

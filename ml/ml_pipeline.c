@@ -292,6 +292,10 @@ int ml_pipeline_fit(ml_pipeline_t *p, const ml_data_t *X, const int32_t *y, char
     return rc;
 }
 
+/* The final step's method fn (an ops member), or NULL when there are no steps. */
+#define S_FINAL_FN(p, method) \
+    ((p)->n ? (const void *)(p)->steps[(p)->n - 1].est.ops->method : NULL)
+
 /* Fitted, validated, and the final step has the method (non-NULL fn). */
 static int s_ready(const ml_pipeline_t *p, const void *fn, const char *method, char *err)
 {
@@ -312,10 +316,10 @@ int ml_pipeline_transform(const ml_pipeline_t *p, const ml_data_t *X, ml_data_t 
                           char *err)
 {
     *out = NULL;
-    const ml_estimator_t *last = p->n ? &p->steps[p->n - 1].est : NULL;
-    int rc = s_ready(p, last ? (const void *)last->ops->transform : NULL, "transform", err);
+    int rc = s_ready(p, S_FINAL_FN(p, transform), "transform", err);
     if (rc)
         return rc;
+    const ml_estimator_t *last = &p->steps[p->n - 1].est;
     if (last->ops->role != ML_TRANSFORMER)
         return dsk_seterr(err, DSK_EINVAL, "Pipeline: the final step '%s' (%s) has no "
                           "transform", p->steps[p->n - 1].name, last->ops->name);
@@ -329,15 +333,28 @@ int ml_pipeline_transform(const ml_pipeline_t *p, const ml_data_t *X, ml_data_t 
     return rc;
 }
 
-int ml_pipeline_predict(const ml_pipeline_t *p, const ml_data_t *X, int32_t *out, char *err)
+/*
+ * What predict, decision_function and predict_proba share: the checks of
+ * s_ready, then X through every step but the last. On success *last is
+ * the final step and *cur its input (*held, when not NULL, the caller frees).
+ */
+static int s_to_final(const ml_pipeline_t *p, const void *fn, const char *method,
+                      const ml_data_t *X, const ml_estimator_t **last, const ml_data_t **cur,
+                      ml_data_t **held, char *err)
 {
-    const ml_estimator_t *last = p->n ? &p->steps[p->n - 1].est : NULL;
-    int rc = s_ready(p, last ? (const void *)last->ops->predict : NULL, "predict", err);
+    int rc = s_ready(p, fn, method, err);
     if (rc)
         return rc;
+    *last = &p->steps[p->n - 1].est;
+    return s_through(p, p->n - 1, X, cur, held, err);
+}
+
+int ml_pipeline_predict(const ml_pipeline_t *p, const ml_data_t *X, int32_t *out, char *err)
+{
+    const ml_estimator_t *last;
     const ml_data_t *cur;
     ml_data_t *held;
-    rc = s_through(p, p->n - 1, X, &cur, &held, err);
+    int rc = s_to_final(p, S_FINAL_FN(p, predict), "predict", X, &last, &cur, &held, err);
     if (rc)
         return rc;
     rc = last->ops->predict(last->impl, cur, out, err);
@@ -349,14 +366,11 @@ int ml_pipeline_decision_function(const ml_pipeline_t *p, const ml_data_t *X,
                                   ml_dense_t **out, char *err)
 {
     *out = NULL;
-    const ml_estimator_t *last = p->n ? &p->steps[p->n - 1].est : NULL;
-    int rc = s_ready(p, last ? (const void *)last->ops->decision_function : NULL,
-                     "decision_function", err);
-    if (rc)
-        return rc;
+    const ml_estimator_t *last;
     const ml_data_t *cur;
     ml_data_t *held;
-    rc = s_through(p, p->n - 1, X, &cur, &held, err);
+    int rc = s_to_final(p, S_FINAL_FN(p, decision_function), "decision_function", X, &last,
+                        &cur, &held, err);
     if (rc)
         return rc;
     rc = last->ops->decision_function(last->impl, cur, out, err);
@@ -368,14 +382,11 @@ int ml_pipeline_predict_proba(const ml_pipeline_t *p, const ml_data_t *X, ml_den
                               char *err)
 {
     *out = NULL;
-    const ml_estimator_t *last = p->n ? &p->steps[p->n - 1].est : NULL;
-    int rc = s_ready(p, last ? (const void *)last->ops->predict_proba : NULL,
-                     "predict_proba", err);
-    if (rc)
-        return rc;
+    const ml_estimator_t *last;
     const ml_data_t *cur;
     ml_data_t *held;
-    rc = s_through(p, p->n - 1, X, &cur, &held, err);
+    int rc = s_to_final(p, S_FINAL_FN(p, predict_proba), "predict_proba", X, &last, &cur,
+                        &held, err);
     if (rc)
         return rc;
     rc = last->ops->predict_proba(last->impl, cur, out, err);

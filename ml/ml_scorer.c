@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dsk_log.h"
+#include "ml_npsum.h"
 
 struct ml_scorer {
     const char *name;
@@ -56,43 +57,6 @@ const ml_scorer_t *ml_scorer_find(const char *name, char *err)
     dsk_seterr(err, DSK_EINVAL, "'%s' is not a valid scoring value; valid values are: %s",
                name, list);
     return NULL;
-}
-
-/*
- * NumPy's pairwise_sum (the inner loop of np.add.reduce on a contiguous
- * float64 array): a plain loop below 8 items, eight interleaved
- * accumulators up to 128, halves (cut at a multiple of 8) above.
- */
-static double s_pairwise(const double *a, int64_t n)
-{
-    if (n < 8) {
-        double res = 0.;
-        for (int64_t i = 0; i < n; i++)
-            res += a[i];
-        return res;
-    }
-    if (n <= 128) {
-        double r[8];
-        for (int j = 0; j < 8; j++)
-            r[j] = a[j];
-        int64_t i;
-        for (i = 8; i < n - (n % 8); i += 8)
-            for (int j = 0; j < 8; j++)
-                r[j] += a[i + j];
-        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++)
-            res += a[i];
-        return res;
-    }
-    int64_t n2 = n / 2;
-    n2 -= n2 % 8;
-    return s_pairwise(a, n2) + s_pairwise(a + n2, n - n2);
-}
-
-double ml_np_sum(const double *a, int64_t n)
-{
-    /* the reduction starts from add's identity, 0.0 */
-    return 0.0 + s_pairwise(a, n);
 }
 
 static int s_cmp_i32(const void *a, const void *b)
@@ -184,7 +148,7 @@ int ml_balanced_accuracy_score(const int32_t *y_true, const int32_t *y_pred, int
             tp[m++] = tp[j] / truth[j];
     if (m < k)
         dsk_debug("balanced_accuracy: y_pred contains classes not in y_true");
-    *out = ml_np_sum(tp, m) / (double)m;
+    *out = ml_np_sum_buffered(tp, m) / (double)m;
     free(tp);
     free(pred);
     free(truth);
@@ -212,13 +176,13 @@ static void s_prf_divide(const double *num, const double *den, double *out, int6
 static double s_average(double *a, const double *w, int64_t k)
 {
     if (!w)
-        return ml_np_sum(a, k) / (double)k;
+        return ml_np_sum_buffered(a, k) / (double)k;
     double *aw = malloc((size_t)(k + 1) * sizeof *aw);
     if (!aw)
         abort();
     for (int64_t j = 0; j < k; j++)
         aw[j] = a[j] * w[j];
-    double r = ml_np_sum(aw, k) / ml_np_sum(w, k);
+    double r = ml_np_sum_buffered(aw, k) / ml_np_sum_buffered(w, k);
     free(aw);
     return r;
 }
@@ -242,9 +206,9 @@ int ml_precision_recall_f1(const int32_t *y_true, const int32_t *y_pred, int64_t
     double *tp, *pred, *truth;
     int64_t k = s_counts(y_true, y_pred, n, &tp, &pred, &truth);
     if (average == ML_AVERAGE_MICRO) {
-        tp[0] = ml_np_sum(tp, k);
-        pred[0] = ml_np_sum(pred, k);
-        truth[0] = ml_np_sum(truth, k);
+        tp[0] = ml_np_sum_buffered(tp, k);
+        pred[0] = ml_np_sum_buffered(pred, k);
+        truth[0] = ml_np_sum_buffered(truth, k);
         k = 1;
     }
     double *p = malloc((size_t)(3 * k + 1) * sizeof *p), *r = p + k, *f = p + 2 * k;
@@ -361,7 +325,7 @@ int ml_roc_auc_score(const int32_t *y_true, const double *score, int64_t n, doub
     }
     for (int64_t i = 0; i + 1 < q; i++)
         tps[i] = (x[i + 1] - x[i]) * (y[i + 1] + y[i]) / 2.0;
-    *out = ml_np_sum(tps, q - 1);
+    *out = ml_np_sum_buffered(tps, q - 1);
     free(x);
     free(y);
     free(tps);

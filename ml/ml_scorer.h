@@ -67,7 +67,4 @@ int ml_precision_recall_f1(const int32_t *y_true, const int32_t *y_pred, int64_t
 int ml_roc_auc_score(const int32_t *y_true, const double *score, int64_t n, double *out,
                      char *err);
 
-/* NumPy's pairwise sum of a contiguous double array (np.add.reduce). */
-double ml_np_sum(const double *a, int64_t n);
-
 #endif

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "ml_kernel.h"
+#include "ml_npsum.h"
+#include "ml_pack.h"
 #include "ml_param.h"
 #include "ml_svc_solver.h"
 
@@ -273,7 +275,7 @@ static double s_scale_gamma(const ml_data_t *X, int64_t d)
 {
     double var;
     if (X->kind == ML_DATA_DENSE) {
-        var = ml_kernel_np_var(X->dense->data, X->nrows * d);
+        var = ml_np_var(X->dense->data, X->nrows * d);
     } else {
         const ml_csr_t *c = X->csr;
         double *rs = calloc((size_t)(2 * c->nrows + 1), sizeof *rs), *rq = rs + c->nrows;
@@ -285,8 +287,8 @@ static double s_scale_gamma(const ml_data_t *X, int64_t d)
                 rs[r] += c->data[p] / size;
                 rq[r] += c->data[p] * c->data[p] / size;
             }
-        double mean = ml_kernel_np_sum(rs, c->nrows);
-        var = ml_kernel_np_sum(rq, c->nrows) - mean * mean;
+        double mean = ml_np_sum_buffered(rs, c->nrows);
+        var = ml_np_sum_buffered(rq, c->nrows) - mean * mean;
         free(rs);
     }
     return var != 0 ? 1.0 / ((double)d * var) : 1.0;
@@ -387,6 +389,8 @@ typedef struct {
     double *P;    /* S_BLOCK x k x (k - 1) */
     double *xsq;  /* S_BLOCK */
     double *svt;  /* CSR input only: n_features x n_sv, the SVs transposed */
+    double *dec;  /* S_BLOCK x n_pairs: the pairwise decision values */
+    double *scratch; /* 2k: one row's votes and confidences */
 } s_pred_t;
 
 static void s_pred_init(const ml_svc_t *m, const ml_data_t *X, s_pred_t *w)
@@ -398,6 +402,8 @@ static void s_pred_init(const ml_svc_t *m, const ml_data_t *X, s_pred_t *w)
     w->K = malloc((size_t)(S_BLOCK * nsv) * sizeof *w->K);
     w->P = malloc((size_t)(S_BLOCK * k * (k - 1)) * sizeof *w->P);
     w->xsq = malloc(S_BLOCK * sizeof *w->xsq);
+    w->dec = malloc((size_t)(S_BLOCK * k * (k - 1) / 2) * sizeof *w->dec);
+    w->scratch = malloc((size_t)(2 * k) * sizeof *w->scratch);
     w->svt = NULL;
     if (X->kind == ML_DATA_CSR) {
         w->svt = malloc((size_t)(d * nsv) * sizeof *w->svt);
@@ -406,7 +412,8 @@ static void s_pred_init(const ml_svc_t *m, const ml_data_t *X, s_pred_t *w)
                 for (int64_t c = 0; c < d; c++)
                     w->svt[c * md->n_sv + s] = md->sv[s * d + c];
     }
-    if (!w->K || !w->P || !w->xsq || (X->kind == ML_DATA_CSR && !w->svt))
+    if (!w->K || !w->P || !w->xsq || !w->dec || !w->scratch ||
+        (X->kind == ML_DATA_CSR && !w->svt))
         abort();
 }
 
@@ -416,6 +423,8 @@ static void s_pred_free(s_pred_t *w)
     free(w->P);
     free(w->xsq);
     free(w->svt);
+    free(w->dec);
+    free(w->scratch);
 }
 
 /*
@@ -535,18 +544,12 @@ static int s_predict(const void *impl, const ml_data_t *X, int32_t *out, char *e
     int64_t k = m->model.n_classes, np = k * (k - 1) / 2;
     s_pred_t w;
     s_pred_init(m, X, &w);
-    double *dec = malloc((size_t)(S_BLOCK * np) * sizeof *dec);
-    double *scratch = malloc((size_t)(2 * k) * sizeof *scratch);
-    if (!dec || !scratch)
-        abort();
     for (int64_t r0 = 0; r0 < X->nrows; r0 += S_BLOCK) {
         int64_t nb = X->nrows - r0 < S_BLOCK ? X->nrows - r0 : S_BLOCK;
-        s_decision_block(m, X, r0, nb, &w, dec);
+        s_decision_block(m, X, r0, nb, &w, w.dec);
         for (int64_t r = 0; r < nb; r++)
-            out[r0 + r] = m->classes[s_vote_row(m, dec + r * np, scratch)];
+            out[r0 + r] = m->classes[s_vote_row(m, w.dec + r * np, w.scratch)];
     }
-    free(dec);
-    free(scratch);
     s_pred_free(&w);
     return DSK_OK;
 }
@@ -565,13 +568,10 @@ static int s_decision_function(const void *impl, const ml_data_t *X, ml_dense_t 
     ml_dense_t *res = ml_dense_new(X->nrows, ncol);
     s_pred_t w;
     s_pred_init(m, X, &w);
-    double *dec = malloc((size_t)(S_BLOCK * np) * sizeof *dec);
-    double *scratch = malloc((size_t)(2 * k) * sizeof *scratch);
-    if (!dec || !scratch)
-        abort();
+    const double *dec = w.dec;
     for (int64_t r0 = 0; r0 < X->nrows; r0 += S_BLOCK) {
         int64_t nb = X->nrows - r0 < S_BLOCK ? X->nrows - r0 : S_BLOCK;
-        s_decision_block(m, X, r0, nb, &w, dec);
+        s_decision_block(m, X, r0, nb, &w, w.dec);
         for (int64_t r = 0; r < nb; r++) {
             double *o = res->data + (r0 + r) * ncol;
             if (k == 2) {
@@ -579,13 +579,11 @@ static int s_decision_function(const void *impl, const ml_data_t *X, ml_dense_t 
             } else if (m->ovo) {
                 memcpy(o, dec + r * np, (size_t)np * sizeof *o);
             } else {
-                s_ovr_row(dec + r * np, k, scratch);
-                memcpy(o, scratch, (size_t)k * sizeof *o);
+                s_ovr_row(dec + r * np, k, w.scratch);
+                memcpy(o, w.scratch, (size_t)k * sizeof *o);
             }
         }
     }
-    free(dec);
-    free(scratch);
     s_pred_free(&w);
     *out = res;
     return DSK_OK;
@@ -600,38 +598,13 @@ static const int32_t *s_get_classes(const void *impl, int32_t *n)
 
 /* ---- model state ------------------------------------------------------- */
 
-static int s_pack_key(msgpack_packer *pk, const char *key)
-{
-    return msgpack_pack_str_with_body(pk, key, strlen(key));
-}
-
-/* Doubles as one bin of little-endian IEEE-754 bytes: exact and compact. */
-static int s_pack_f64(msgpack_packer *pk, const char *key, const double *a, int64_t n)
-{
-    size_t len = (size_t)n * 8;
-    unsigned char *buf = malloc(len ? len : 1);
-    if (!buf)
-        abort();
-    for (int64_t i = 0; i < n; i++) {
-        uint64_t u;
-        memcpy(&u, &a[i], 8);
-        for (int b = 0; b < 8; b++)
-            buf[i * 8 + b] = (unsigned char)(u >> (8 * b));
-    }
-    int bad = s_pack_key(pk, key) | msgpack_pack_bin(pk, len) |
-              msgpack_pack_bin_body(pk, buf, len);
-    free(buf);
-    return bad;
-}
-
-static int s_pack_i64(msgpack_packer *pk, const char *key, const int64_t *a, int64_t n)
-{
-    int bad = s_pack_key(pk, key) | msgpack_pack_array(pk, (size_t)n);
-    for (int64_t i = 0; i < n; i++)
-        bad |= msgpack_pack_int64(pk, a[i]);
-    return bad;
-}
-
+/*
+ * The fitted model as one map: classes and n_support as int arrays,
+ * n_features, the resolved gamma, support (training rows), and the
+ * support vectors, dual coefficients and rho as little-endian float64
+ * bins, so a loaded SVC predicts bit-identically. The parameters are
+ * saved beside the state by ml_model.
+ */
 static int s_save(const void *impl, msgpack_packer *pk, char *err)
 {
     const ml_svc_t *m = impl;
@@ -639,138 +612,70 @@ static int s_save(const void *impl, msgpack_packer *pk, char *err)
         return dsk_seterr(err, DSK_ESTATE, "SVC: only a fitted SVC can be saved");
     const ml_svc_model_t *md = &m->model;
     int64_t k = md->n_classes;
-    int64_t *tmp = calloc((size_t)k, sizeof *tmp);
-    if (!tmp)
-        abort();
     int bad = msgpack_pack_map(pk, 8);
-    for (int64_t c = 0; c < k; c++)
-        tmp[c] = m->classes[c];
-    bad |= s_pack_i64(pk, "classes", tmp, k);
-    for (int64_t c = 0; c < k; c++)
-        tmp[c] = md->n_support[c];
-    bad |= s_pack_i64(pk, "n_support", tmp, k);
-    free(tmp);
-    bad |= s_pack_key(pk, "n_features") | msgpack_pack_int64(pk, md->n_features);
-    bad |= s_pack_key(pk, "gamma") | msgpack_pack_double(pk, m->gamma);
-    bad |= s_pack_i64(pk, "support", md->support, md->n_sv);
-    bad |= s_pack_f64(pk, "support_vectors", md->sv, md->n_sv * md->n_features);
-    bad |= s_pack_f64(pk, "dual_coef", md->dual_coef, (k - 1) * md->n_sv);
-    bad |= s_pack_f64(pk, "rho", md->rho, k * (k - 1) / 2);
+    bad |= ml_pack_key(pk, "classes") | ml_pack_i32s(pk, m->classes, k);
+    bad |= ml_pack_key(pk, "n_support") | ml_pack_i32s(pk, md->n_support, k);
+    bad |= ml_pack_key(pk, "n_features") | msgpack_pack_int64(pk, md->n_features);
+    bad |= ml_pack_key(pk, "gamma") | msgpack_pack_double(pk, m->gamma);
+    bad |= ml_pack_key(pk, "support") | ml_pack_i64s(pk, md->support, md->n_sv);
+    bad |= ml_pack_key(pk, "support_vectors") |
+           ml_pack_f64s_bin(pk, md->sv, md->n_sv * md->n_features);
+    bad |= ml_pack_key(pk, "dual_coef") |
+           ml_pack_f64s_bin(pk, md->dual_coef, (k - 1) * md->n_sv);
+    bad |= ml_pack_key(pk, "rho") | ml_pack_f64s_bin(pk, md->rho, k * (k - 1) / 2);
     if (bad)
         return dsk_seterr(err, DSK_EIO, "SVC: cannot pack the model state");
     return DSK_OK;
 }
 
-static const msgpack_object *s_field(const msgpack_object *map, const char *key)
-{
-    for (uint32_t i = 0; i < map->via.map.size; i++) {
-        const msgpack_object *k = &map->via.map.ptr[i].key;
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == strlen(key) &&
-            memcmp(k->via.str.ptr, key, k->via.str.size) == 0)
-            return &map->via.map.ptr[i].val;
-    }
-    return NULL;
-}
-
-static int s_get_int(const msgpack_object *o, int64_t lo, int64_t hi, int64_t *out)
-{
-    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= (uint64_t)INT64_MAX)
-        *out = (int64_t)o->via.u64;
-    else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-        *out = o->via.i64;
-    else
-        return -1;
-    return *out >= lo && *out <= hi ? 0 : -1;
-}
-
-/* An array of exactly n ints in [lo, hi], copied out of the zone. */
-static int64_t *s_get_i64s(const msgpack_object *o, int64_t n, int64_t lo, int64_t hi)
-{
-    if (!o || o->type != MSGPACK_OBJECT_ARRAY || (int64_t)o->via.array.size != n)
-        return NULL;
-    int64_t *a = malloc((size_t)(n ? n : 1) * sizeof *a);
-    if (!a)
-        abort();
-    for (int64_t i = 0; i < n; i++)
-        if (s_get_int(&o->via.array.ptr[i], lo, hi, &a[i]) != 0) {
-            free(a);
-            return NULL;
-        }
-    return a;
-}
-
-/* A bin of exactly n little-endian doubles, copied out of the zone. */
-static double *s_get_f64s(const msgpack_object *o, int64_t n)
-{
-    if (!o || o->type != MSGPACK_OBJECT_BIN || n < 0 || (uint64_t)o->via.bin.size / 8 !=
-        (uint64_t)n || o->via.bin.size % 8 != 0)
-        return NULL;
-    double *a = malloc((size_t)(n ? n : 1) * sizeof *a);
-    if (!a)
-        abort();
-    const unsigned char *b = (const unsigned char *)o->via.bin.ptr;
-    for (int64_t i = 0; i < n; i++) {
-        uint64_t u = 0;
-        for (int j = 7; j >= 0; j--)
-            u = (u << 8) | b[i * 8 + j];
-        memcpy(&a[i], &u, 8);
-    }
-    return a;
-}
-
 /* Reads classes, n_support, n_features and gamma; the counts every array
    below is checked against. */
-static int s_load_header(ml_svc_t *m, const msgpack_object *obj, int64_t *nsv)
+static int s_load_header(ml_svc_t *m, const msgpack_object *obj)
 {
-    const msgpack_object *oc = s_field(obj, "classes"), *on = s_field(obj, "n_support");
-    const msgpack_object *of = s_field(obj, "n_features"), *og = s_field(obj, "gamma");
-    if (!oc || oc->type != MSGPACK_OBJECT_ARRAY || oc->via.array.size < 2 || !of || !og ||
-        (og->type != MSGPACK_OBJECT_FLOAT64 && og->type != MSGPACK_OBJECT_FLOAT32))
+    ml_svc_model_t *md = &m->model;
+    const msgpack_object *og = ml_unpack_get(obj, "gamma");
+    if (!og || (og->type != MSGPACK_OBJECT_FLOAT64 && og->type != MSGPACK_OBJECT_FLOAT32))
         return -1;
-    int64_t k = oc->via.array.size;
-    int64_t *cls = s_get_i64s(oc, k, INT32_MIN, INT32_MAX);
-    int64_t *ns = s_get_i64s(on, k, 0, INT32_MAX);
-    int rc = cls && ns && s_get_int(of, 1, INT32_MAX, &m->model.n_features) == 0 ? 0 : -1;
-    m->model.n_classes = (int32_t)k;
-    m->classes = malloc((size_t)k * sizeof *m->classes);
-    m->model.n_support = malloc((size_t)k * sizeof *m->model.n_support);
-    if (!m->classes || !m->model.n_support)
-        abort();
-    *nsv = 0;
-    for (int64_t c = 0; rc == 0 && c < k; c++) {
-        if (c > 0 && cls[c] <= cls[c - 1])
-            rc = -1;
-        m->classes[c] = (int32_t)cls[c];
-        m->model.n_support[c] = (int32_t)ns[c];
-        *nsv += ns[c];
-    }
-    free(cls);
-    free(ns);
     m->gamma = og->via.f64;
-    m->model.n_sv = *nsv;
-    return rc == 0 && isfinite(m->gamma) && m->gamma >= 0 ? 0 : -1;
+    m->classes = ml_unpack_classes(ml_unpack_get(obj, "classes"), &md->n_classes);
+    if (!m->classes || !isfinite(m->gamma) || m->gamma < 0 ||
+        ml_unpack_int(ml_unpack_get(obj, "n_features"), 1, INT32_MAX, &md->n_features))
+        return -1;
+    int64_t k = md->n_classes;
+    int64_t *ns = ml_unpack_i64s(ml_unpack_get(obj, "n_support"), k, 0, INT32_MAX);
+    if (!ns)
+        return -1;
+    md->n_support = malloc((size_t)k * sizeof *md->n_support);
+    if (!md->n_support)
+        abort();
+    md->n_sv = 0;
+    for (int64_t c = 0; c < k; c++) {
+        md->n_support[c] = (int32_t)ns[c];
+        md->n_sv += ns[c];
+    }
+    free(ns);
+    return 0;
 }
 
 static int s_load(void *impl, const msgpack_object *obj, char *err)
 {
     ml_svc_t *m = impl;
     s_forget(m);
-    int64_t nsv = 0;
-    if (obj->type != MSGPACK_OBJECT_MAP || s_load_header(m, obj, &nsv) != 0) {
+    if (obj->type != MSGPACK_OBJECT_MAP || s_load_header(m, obj) != 0) {
         s_forget(m);
         return dsk_seterr(err, DSK_EINVAL, "SVC: malformed model state (classes, "
                           "n_support, n_features or gamma)");
     }
     ml_svc_model_t *md = &m->model;
-    int64_t k = md->n_classes, d = md->n_features;
+    int64_t k = md->n_classes, d = md->n_features, nsv = md->n_sv;
     if (nsv > INT64_MAX / 8 / d || k > 65536) {
         s_forget(m);
         return dsk_seterr(err, DSK_EINVAL, "SVC: malformed model state (sizes)");
     }
-    md->support = s_get_i64s(s_field(obj, "support"), nsv, 0, INT64_MAX);
-    md->sv = s_get_f64s(s_field(obj, "support_vectors"), nsv * d);
-    md->dual_coef = s_get_f64s(s_field(obj, "dual_coef"), (k - 1) * nsv);
-    md->rho = s_get_f64s(s_field(obj, "rho"), k * (k - 1) / 2);
+    md->support = ml_unpack_i64s(ml_unpack_get(obj, "support"), nsv, 0, INT64_MAX);
+    md->sv = ml_unpack_f64s_bin(ml_unpack_get(obj, "support_vectors"), nsv * d);
+    md->dual_coef = ml_unpack_f64s_bin(ml_unpack_get(obj, "dual_coef"), (k - 1) * nsv);
+    md->rho = ml_unpack_f64s_bin(ml_unpack_get(obj, "rho"), k * (k - 1) / 2);
     if (!md->support || !md->sv || !md->dual_coef || !md->rho) {
         s_forget(m);
         return dsk_seterr(err, DSK_EINVAL, "SVC: malformed model state (support, "

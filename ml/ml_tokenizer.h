@@ -19,8 +19,9 @@
  * proven identical on every code point, unlike the default pattern's scanner
  * (checked against Python on all 1,112,064 code points).
  *
- * Ownership: ml_analyzer_cfg_t owns its strings (cfg_clear frees them).
- * An ml_analyzer_t is created by ml_analyzer_new (caller owns it) and used
+ * The parameters (ml_analyzer_cfg_t) live in ml_analyzer_cfg.h.
+ *
+ * Ownership: an ml_analyzer_t is created by ml_analyzer_new (caller owns it) and used
  * by one thread at a time; ids and term pointers it returns stay owned by it.
  */
 #ifndef ML_TOKENIZER_H
@@ -29,43 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dsk_error.h"
-#include "ml_value.h"
-
-#define ML_DEFAULT_TOKEN_PATTERN "(?u)\\b\\w\\w+\\b"
-
-typedef enum { ML_STOP_NONE = 0, ML_STOP_ENGLISH, ML_STOP_LIST } ml_stop_kind_t;
-
-/* The parameters that decide which terms a document yields. */
-typedef struct {
-    int lowercase;           /* default true */
-    char *token_pattern;     /* owned; default ML_DEFAULT_TOKEN_PATTERN */
-    int64_t min_n, max_n;    /* ngram_range, default (1, 1) */
-    ml_stop_kind_t stop_kind;
-    char **stop_list;        /* ML_STOP_LIST: n_stop owned strings */
-    size_t n_stop;
-} ml_analyzer_cfg_t;
-
-void ml_analyzer_cfg_init(ml_analyzer_cfg_t *c);
-void ml_analyzer_cfg_clear(ml_analyzer_cfg_t *c);
-void ml_analyzer_cfg_copy(ml_analyzer_cfg_t *dst, const ml_analyzer_cfg_t *src);
-/* Same terms for every document? (the split fit may share counts) */
-int ml_analyzer_cfg_equal(const ml_analyzer_cfg_t *a, const ml_analyzer_cfg_t *b);
-
-/*
- * The vectorizers' analyzer parameters, with scikit-learn's names:
- * lowercase, token_pattern, ngram_range, stop_words, and those dsk accepts
- * only at their default (input, encoding, decode_error, strip_accents,
- * preprocessor, tokenizer, analyzer). set returns 1 when name is not one of
- * them (the caller goes on), 0 when set, DSK_EINVAL with err filled.
- * get returns 1 when name is not one of them, else 0 with *out filled.
- */
-extern const char *const ml_analyzer_param_names[]; /* NULL-terminated */
-int ml_analyzer_cfg_set(ml_analyzer_cfg_t *c, const char *est, const char *name,
-                        const ml_value_t *v, char *err);
-int ml_analyzer_cfg_get(const ml_analyzer_cfg_t *c, const char *name, ml_value_t *out);
-/* Cross-parameter checks at fit time (ngram_range order, the pattern's groups). */
-int ml_analyzer_cfg_check(const ml_analyzer_cfg_t *c, const char *est, char *err);
+#include "ml_analyzer_cfg.h"
 
 typedef struct ml_analyzer ml_analyzer_t;
 
@@ -91,6 +56,8 @@ int32_t ml_analyzer_nterms(const ml_analyzer_t *a);
 const char *ml_analyzer_term(ml_analyzer_t *a, int32_t id, size_t *len);
 size_t ml_analyzer_term_len(const ml_analyzer_t *a, int32_t id);
 size_t ml_analyzer_term_write(const ml_analyzer_t *a, int32_t id, char *out);
+/* At least the longest term's length (a buffer that size holds any term). */
+size_t ml_analyzer_max_term_len(const ml_analyzer_t *a);
 
 /* A hint: about nbytes of text will be analyzed (sizes the n-gram table once). */
 void ml_analyzer_reserve(ml_analyzer_t *a, size_t nbytes);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ml_model.h"
+#include "ml_pack.h"
 #include "ml_pipeline.h"
 #include "ml_registry.h"
 #include "ml_scorer.h"
@@ -317,12 +318,12 @@ START_TEST(test_value_pack_round_trip)
     msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    ml_model_pack_value(&pk, &v);
+    ml_pack_value(&pk, &v);
     msgpack_unpacked up;
     msgpack_unpacked_init(&up);
     ck_assert_int_eq(msgpack_unpack_next(&up, sb.data, sb.size, NULL), MSGPACK_UNPACK_SUCCESS);
     ml_value_t w;
-    ck_assert_int_eq(ml_model_unpack_value(&up.data, &w, err), 0);
+    ck_assert_int_eq(ml_unpack_value(&up.data, &w, err), 0);
     ck_assert(ml_value_equal(&v, &w));
     ml_value_clear(&v);
     ml_value_clear(&w);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ml_kernel.h"
+#include "ml_npsum.h"
 #include "ml_svc.h"
 
 static void s_set(void *m, const char *name, ml_value_t v)
@@ -282,7 +283,7 @@ END_TEST
 START_TEST(test_kernel_values)
 {
     double a[] = {1, 2, 3, 4};
-    ck_assert_double_eq(ml_kernel_np_var(a, 4), 1.25);
+    ck_assert_double_eq(ml_np_var(a, 4), 1.25);
     ml_kernel_t rbf = {.type = ML_KERNEL_RBF, .gamma = 0.5};
     ml_kernel_t poly = {.type = ML_KERNEL_POLY, .degree = 3, .gamma = 2, .coef0 = 1};
     ml_kernel_t sig = {.type = ML_KERNEL_SIGMOID, .gamma = 0.1, .coef0 = -1};
@@ -299,6 +300,26 @@ START_TEST(test_kernel_values)
 }
 END_TEST
 
+/*
+ * NumPy's sums of 1/1 .. 1/20000: np.sum / X.var() (numpy 1.24) add runs of
+ * 8192 values, which one pairwise run over all 20000 misses by an ulp.
+ */
+START_TEST(test_np_sums)
+{
+    enum { N = 20000 };
+    double *a = malloc(N * sizeof *a);
+    ck_assert_ptr_nonnull(a);
+    for (int i = 0; i < N; i++)
+        a[i] = 1.0 / (i + 1);
+    ck_assert_double_eq(ml_np_sum_buffered(a, N), 10.480728217229329);
+    ck_assert_double_eq(ml_np_var(a, N), 8.19695892450017e-05);
+    ck_assert_double_eq(ml_np_sum(a, N), 10.480728217229327);
+    ck_assert_double_eq(ml_np_sum(a, 8192), ml_np_sum_buffered(a, 8192));
+    ck_assert_double_eq(ml_np_sum(a, 100), 5.187377517639621);
+    free(a);
+}
+END_TEST
+
 Suite *dsk_ml_svc_suite(void)
 {
     Suite *s = suite_create("ml_svc");
@@ -312,6 +333,7 @@ Suite *dsk_ml_svc_suite(void)
     tcase_add_test(tc, test_param_errors);
     tcase_add_test(tc, test_fit_predict_errors);
     tcase_add_test(tc, test_kernel_values);
+    tcase_add_test(tc, test_np_sums);
     suite_add_tcase(s, tc);
     return s;
 }

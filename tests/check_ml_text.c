@@ -9,6 +9,7 @@
 #include "ml_hashing_vectorizer.h"
 
 #include "ml_rng.h"
+#include "ml_term_dict.h"
 #include "ml_tfidf.h"
 
 #include "ml_tokenizer.h"
@@ -547,6 +548,47 @@ START_TEST(test_hashing_small)
 }
 END_TEST
 
+/*
+ * The bigram table keeps pairs in 8-byte slots while token ids fit in 20
+ * bits and terms in 24, then turns wide: every pair put before and after
+ * the switch (and across growth) must still be found, and absent ones not.
+ */
+START_TEST(test_pair_table_widens)
+{
+    ml_td_pairs_t p;
+    ml_td_pairs_init(&p, 16);
+    uint64_t keys[600];
+    for (int i = 0; i < 600; i++) {
+        uint64_t a = (uint64_t)(i * 7919) % ML_TD_NARROW_TOK, b = (uint64_t)i;
+        if (i == 300)
+            a = ML_TD_NARROW_TOK + 5; /* a token id past 20 bits */
+        if (i == 400)
+            a = ML_TD_NARROW_TOK - 1; /* a + 1 no longer fits either */
+        keys[i] = (a << 32 | b) + 1;
+        int32_t term = i == 500 ? (int32_t)ML_TD_NARROW_TERM + 1 : i;
+        ck_assert_int_eq(ml_td_pairs_get(&p, keys[i]), -1);
+        ml_td_pairs_put(&p, keys[i], term);
+        if (i == 250)
+            ck_assert_ptr_nonnull(p.narrow);
+        if (i == 300)
+            ck_assert_ptr_null(p.narrow);
+    }
+    for (int i = 0; i < 600; i++)
+        ck_assert_int_eq(ml_td_pairs_get(&p, keys[i]),
+                         i == 500 ? (int32_t)ML_TD_NARROW_TERM + 1 : i);
+    ck_assert_int_eq(ml_td_pairs_get(&p, ((uint64_t)3 << 32 | 601) + 1), -1);
+    ml_td_pairs_free(&p);
+    /* a term past 24 bits alone widens the table too */
+    ml_td_pairs_init(&p, 16);
+    ml_td_pairs_put(&p, 2, 7);
+    ml_td_pairs_put(&p, 3, (int32_t)ML_TD_NARROW_TERM);
+    ck_assert_ptr_null(p.narrow);
+    ck_assert_int_eq(ml_td_pairs_get(&p, 2), 7);
+    ck_assert_int_eq(ml_td_pairs_get(&p, 3), (int32_t)ML_TD_NARROW_TERM);
+    ml_td_pairs_free(&p);
+}
+END_TEST
+
 Suite *dsk_ml_text_suite(void)
 {
     Suite *s = suite_create("ml_text");
@@ -562,6 +604,7 @@ Suite *dsk_ml_text_suite(void)
     tcase_add_test(tc, test_tfidf_small);
     tcase_add_test(tc, test_tfidf_vectorizer_save_load);
     tcase_add_test(tc, test_hashing_small);
+    tcase_add_test(tc, test_pair_table_widens);
     suite_add_tcase(s, tc);
     return s;
 }

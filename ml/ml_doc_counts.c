@@ -1,0 +1,246 @@
+/* ml_doc_counts.c — a corpus tokenized and counted once: per-document (term, count) lists. */
+#include "ml_doc_counts.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_term_dict.h"
+#include "ml_tokenizer.h"
+
+static void *s_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        abort();
+    return p;
+}
+
+static void *s_xcalloc(size_t n, size_t sz)
+{
+    void *p = calloc(n ? n : 1, sz);
+    if (!p)
+        abort();
+    return p;
+}
+
+struct ml_doc_counts {
+    ml_analyzer_cfg_t cfg;
+    uint64_t serial;          /* identifies this object for a fitted map cache */
+    int64_t ndocs;
+    int32_t nterms;
+    int64_t *indptr;          /* ndocs + 1 */
+    int32_t *ids;             /* term ids, ascending within a document */
+    int32_t *cnt;
+    /*
+     * The terms' strings (ids in Python string order): the analyzer,
+     * compacted and renumbered, keeps them (as token pairs for the default
+     * pattern, built only for the terms a vocabulary keeps).
+     */
+    ml_analyzer_t *a;
+    size_t max_len;           /* at least the longest term's length, in bytes */
+};
+
+static atomic_uint_fast64_t s_serial = 1;
+
+int64_t ml_doc_counts_ndocs(const ml_doc_counts_t *c) { return c->ndocs; }
+int32_t ml_doc_counts_nterms(const ml_doc_counts_t *c) { return c->nterms; }
+const ml_analyzer_cfg_t *ml_doc_counts_cfg(const ml_doc_counts_t *c) { return &c->cfg; }
+
+void ml_doc_counts_destroy(ml_doc_counts_t **c_p)
+{
+    ml_doc_counts_t *c = *c_p;
+    if (!c)
+        return;
+    ml_analyzer_cfg_clear(&c->cfg);
+    free(c->indptr);
+    free(c->ids);
+    free(c->cnt);
+    ml_analyzer_destroy(&c->a);
+    free(c);
+    *c_p = NULL;
+}
+
+/*
+ * Sorts a document's term ranks (with repeats; ranks < 2^nbits) and returns
+ * where the sorted ranks are (v or tmp): insertion sort when short, else
+ * LSD radix whose digit width b minimizes passes * (2n + 2^b), so a short
+ * document does not pay for clearing and summing big count tables; the
+ * passes alternate between the two buffers instead of copying back.
+ */
+static uint32_t *s_sort_doc(uint32_t *v, uint32_t *tmp, size_t n, int nbits)
+{
+    if (n <= 48) {
+        for (size_t i = 1; i < n; i++) {
+            uint32_t x = v[i];
+            size_t k = i;
+            for (; k > 0 && v[k - 1] > x; k--)
+                v[k] = v[k - 1];
+            v[k] = x;
+        }
+        return v;
+    }
+    int b = 11;
+    size_t best = SIZE_MAX;
+    for (int w = 6; w <= 11; w++) {
+        size_t cost = (size_t)((nbits + w - 1) / w) * (2 * n + ((size_t)1 << w));
+        if (cost < best) {
+            best = cost;
+            b = w;
+        }
+    }
+    uint32_t count[2048], mask = (1u << b) - 1;
+    for (int shift = 0; shift < nbits; shift += b) {
+        memset(count, 0, ((size_t)mask + 1) * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[(v[i] >> shift) & mask]++;
+        uint32_t sum = 0;
+        for (size_t k = 0; k <= mask; k++) {
+            uint32_t c = count[k];
+            count[k] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(v[i] >> shift) & mask]++] = v[i];
+        uint32_t *x = v;
+        v = tmp;
+        tmp = x;
+    }
+    return v;
+}
+
+/*
+ * Renumbers the terms in string order (the analyzer hands them out in
+ * first-seen order) and turns each document's term occurrences into sorted
+ * (term, count) entries: map to ranks, sort, count runs. Entries never
+ * outnumber occurrences, so the arrays are compacted in place.
+ */
+static void s_renumber(ml_doc_counts_t *c, ml_analyzer_t *a)
+{
+    int32_t *order = ml_analyzer_sorted_ids(a);
+    uint32_t *rank = s_xmalloc((size_t)c->nterms * sizeof *rank);
+    for (int32_t k = 0; k < c->nterms; k++)
+        rank[order[k]] = (uint32_t)k;
+    ml_analyzer_renumber(a, order);
+    free(order);
+    uint32_t *keys = NULL, *tmp = NULL;
+    size_t kcap = 0;
+    int nbits = 1;
+    while (nbits < 32 && ((uint64_t)c->nterms >> nbits) != 0)
+        nbits++;
+    int64_t o = 0;
+    for (int64_t d = 0; d < c->ndocs; d++) {
+        int64_t b = c->indptr[d], n = c->indptr[d + 1] - b;
+        if ((size_t)n > kcap) {
+            kcap = 2 * (size_t)n;
+            keys = realloc(keys, kcap * sizeof *keys);
+            tmp = realloc(tmp, kcap * sizeof *tmp);
+            if (!keys || !tmp)
+                abort();
+        }
+        for (int64_t e = 0; e < n; e++)
+            keys[e] = rank[c->ids[b + e]];
+        const uint32_t *sorted = s_sort_doc(keys, tmp, (size_t)n, nbits);
+        c->indptr[d] = o;
+        for (int64_t e = 0; e < n;) {
+            int64_t f = e + 1;
+            while (f < n && sorted[f] == sorted[e])
+                f++;
+            c->ids[o] = (int32_t)sorted[e];
+            c->cnt[o++] = (int32_t)(f - e);
+            e = f;
+        }
+    }
+    c->indptr[c->ndocs] = o;
+    free(keys);
+    free(tmp);
+    free(rank);
+}
+
+/* One document's term occurrences, appended to c (counted in s_renumber). */
+static void s_append_doc(ml_doc_counts_t *c, int64_t d, const int32_t *ids, size_t n,
+                         size_t *ecap)
+{
+    int64_t base = c->indptr[d];
+    if ((size_t)base + n > *ecap) {
+        *ecap = 2 * ((size_t)base + n) + 4096;
+        c->ids = realloc(c->ids, *ecap * sizeof *c->ids);
+        if (!c->ids)
+            abort();
+    }
+    memcpy(c->ids + base, ids, n * sizeof *ids);
+    c->indptr[d + 1] = base + (int64_t)n;
+}
+
+ml_doc_counts_t *ml_doc_counts_build(const ml_analyzer_cfg_t *cfg, const ml_data_t *docs,
+                                     char *err)
+{
+    if (docs->kind != ML_DATA_TEXT) {
+        dsk_seterr(err, DSK_EINVAL, "CountVectorizer: expected documents, got %s",
+                   ml_data_kind_name(docs->kind));
+        return NULL;
+    }
+    ml_analyzer_t *a = ml_analyzer_new(cfg, "CountVectorizer", err);
+    if (!a)
+        return NULL;
+    ml_doc_counts_t *c = s_xcalloc(1, sizeof *c);
+    ml_analyzer_cfg_copy(&c->cfg, cfg);
+    c->serial = atomic_fetch_add(&s_serial, 1);
+    c->ndocs = docs->nrows;
+    c->indptr = s_xcalloc((size_t)c->ndocs + 1, sizeof *c->indptr);
+    if (docs->nrows >= INT32_MAX) {
+        dsk_seterr(err, DSK_ETOOBIG, "CountVectorizer: too many documents (%lld)",
+                   (long long)docs->nrows);
+        ml_analyzer_destroy(&a);
+        return NULL;
+    }
+    size_t ecap = 0, total = 0;
+    for (int64_t d = 0; d < docs->nrows; d++)
+        total += docs->text.lens[d];
+    ml_analyzer_reserve(a, total);
+    /* room for the occurrences up front (about one per 3 bytes of text), not by doubling */
+    ecap = total / 3 + 4096;
+    c->ids = s_xmalloc(ecap * sizeof *c->ids);
+    ml_td_hugify(c->ids, ecap * sizeof *c->ids);
+    for (int64_t d = 0; d < c->ndocs; d++) {
+        const int32_t *ids;
+        size_t n;
+        char sub[DSK_ERR_LEN];
+        if (ml_analyzer_doc(a, docs->text.docs[d], docs->text.lens[d], &ids, &n, sub) != 0) {
+            dsk_seterr(err, DSK_EINVAL, "CountVectorizer: document %lld: %s", (long long)d, sub);
+            ml_analyzer_destroy(&a);
+            ml_doc_counts_destroy(&c);
+            return NULL;
+        }
+        s_append_doc(c, d, ids, n, &ecap);
+    }
+    c->nterms = ml_analyzer_nterms(a);
+    c->cnt = s_xmalloc(((size_t)c->indptr[c->ndocs] + 1) * sizeof *c->cnt);
+    ml_td_hugify(c->cnt, ((size_t)c->indptr[c->ndocs] + 1) * sizeof *c->cnt);
+    s_renumber(c, a);
+    ml_analyzer_compact(a);
+    c->a = a;
+    c->max_len = ml_analyzer_max_term_len(a);
+    return c;
+}
+
+uint64_t ml_doc_counts_serial(const ml_doc_counts_t *c) { return c->serial; }
+size_t ml_doc_counts_max_term_len(const ml_doc_counts_t *c) { return c->max_len; }
+
+int64_t ml_doc_counts_row(const ml_doc_counts_t *c, int64_t d, const int32_t **ids,
+                          const int32_t **cnt)
+{
+    *ids = c->ids + c->indptr[d];
+    *cnt = c->cnt + c->indptr[d];
+    return c->indptr[d + 1] - c->indptr[d];
+}
+
+size_t ml_doc_counts_term_len(const ml_doc_counts_t *c, int32_t t)
+{
+    return ml_analyzer_term_len(c->a, t);
+}
+
+size_t ml_doc_counts_term_write(const ml_doc_counts_t *c, int32_t t, char *out)
+{
+    return ml_analyzer_term_write(c->a, t, out);
+}

@@ -1,0 +1,58 @@
+/*
+ * ml_sgd_internal.h — what ml_sgd.c (parameters, fit, prediction) and
+ * ml_sgd_model.c (save/load) share about one SGDClassifier. Internal to
+ * those two files: other modules use ml_sgd.h and the ops table.
+ *
+ * Ownership: an ml_sgd_t owns its values[] and every fitted array;
+ * ml_sgd_clear_fit frees the fitted part only.
+ */
+#ifndef ML_SGD_INTERNAL_H
+#define ML_SGD_INTERNAL_H
+
+#include <msgpack.h>
+#include <stdint.h>
+
+#include "ml_sgd_solver.h"
+#include "ml_value.h"
+
+#define ML_SGD_EST "SGDClassifier"
+
+/* Parameter indices, in the order of ml_sgd_param_names. */
+enum {
+    ML_SGD_P_LOSS, ML_SGD_P_PENALTY, ML_SGD_P_ALPHA, ML_SGD_P_L1_RATIO,
+    ML_SGD_P_FIT_INTERCEPT, ML_SGD_P_MAX_ITER, ML_SGD_P_TOL, ML_SGD_P_SHUFFLE,
+    ML_SGD_P_VERBOSE, ML_SGD_P_EPSILON, ML_SGD_P_N_JOBS, ML_SGD_P_RANDOM_STATE,
+    ML_SGD_P_LEARNING_RATE, ML_SGD_P_ETA0, ML_SGD_P_POWER_T, ML_SGD_P_EARLY_STOPPING,
+    ML_SGD_P_VALIDATION_FRACTION, ML_SGD_P_N_ITER_NO_CHANGE, ML_SGD_P_CLASS_WEIGHT,
+    ML_SGD_P_WARM_START, ML_SGD_P_AVERAGE, ML_SGD_NPARAMS
+};
+
+/* The parameters (typed, and as set for get_param), then what fit learned. */
+typedef struct {
+    ml_sgd_config_t cfg;
+    double epsilon, validation_fraction;
+    int has_random_state, class_weight_balanced;
+    int fast_ova;           /* one-pass grouped one-vs-all (ml_sgd_set_fast_ova) */
+    uint32_t random_state;
+    ml_value_t values[ML_SGD_NPARAMS];
+    int32_t n_classes;
+    int32_t *classes;       /* n_classes, sorted */
+    int64_t n_features, n_coef_rows; /* 1 for two classes, else n_classes */
+    double *coef;           /* n_coef_rows x n_features, row-major; NULL unfitted */
+    double *intercept;      /* n_coef_rows */
+    int64_t n_iter;
+} ml_sgd_t;
+
+/* NULL-terminated, ML_SGD_NPARAMS names. */
+extern const char *const ml_sgd_param_names[];
+
+/* The ops table's set_param: checks one value, applies it, keeps a copy. */
+int ml_sgd_set_param(void *impl, const char *name, const ml_value_t *v, char *err);
+/* Frees and zeroes what fit learned (parameters stay). */
+void ml_sgd_clear_fit(ml_sgd_t *m);
+
+/* The ops table's save and load (ml_sgd_model.c). */
+int ml_sgd_save(const void *impl, msgpack_packer *pk, char *err);
+int ml_sgd_load(void *impl, const msgpack_object *obj, char *err);
+
+#endif
