@@ -43,5 +43,5 @@ echo
 echo "== stopping the cluster (SIGTERM)"
 cleanup
 pids=""
-echo "demo: done. The seed's search and the parallel predict join this demo once"
-echo "      the estimators and distributed jobs land (see README, Status)."
+echo "demo: done. The seed's search and the parallel predict join this demo when jobs"
+echo "      run through the cluster (see README, Status)."

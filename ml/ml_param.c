@@ -87,6 +87,14 @@ int ml_param_enum(const ml_value_t *v, const char *est, const char *name,
     return s_bad(v, est, name, want, err);
 }
 
+int ml_param_index(const char *const *names, const char *name)
+{
+    for (int i = 0; names[i]; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
 /* Levenshtein distance, capped: enough to suggest a close parameter name. */
 static size_t s_distance(const char *a, const char *b)
 {

@@ -24,6 +24,8 @@ int ml_param_bool(const ml_value_t *v, const char *est, const char *name, int *o
 /* A string among choices (NULL-terminated); *out is its index. */
 int ml_param_enum(const ml_value_t *v, const char *est, const char *name,
                   const char *const *choices, int *out, char *err);
+/* The index of name in names (NULL-terminated), or -1. */
+int ml_param_index(const char *const *names, const char *name);
 /* Is v None? (for parameters where None means "default"/"off") */
 static inline int ml_param_is_none(const ml_value_t *v) { return v->type == ML_V_NONE; }
 /* "SVC has no parameter 'gama'" (with a did-you-mean from known). */

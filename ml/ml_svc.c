@@ -50,13 +50,7 @@ typedef struct {
     double *sv_sq;         /* model.n_sv squared norms of the support vectors */
 } ml_svc_t;
 
-static int s_index(const char *name)
-{
-    for (int i = 0; s_param_names[i]; i++)
-        if (strcmp(name, s_param_names[i]) == 0)
-            return i;
-    return -1;
-}
+static int s_index(const char *name) { return ml_param_index(s_param_names, name); }
 
 static void s_forget(ml_svc_t *m)
 {
