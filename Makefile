@@ -106,7 +106,8 @@ $(BUILD)/tests/parity/suites.h: $(PARITY_SRC)
 	sed -n 's/^Suite \*\(dsk_[a-z0-9_]*_suite\)(void)$$/SUITE(\1)/p' $(PARITY_SRC) /dev/null > $@.tmp
 	mv $@.tmp $@
 
-$(BUILD)/tests/parity/parity_main.o: tests/parity/parity_main.c $(BUILD)/tests/parity/suites.h
+# The same runner source as the unit runner, built against the parity list.
+$(BUILD)/tests/parity/parity_main.o: tests/check_main.c $(BUILD)/tests/parity/suites.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -I$(BUILD)/tests/parity -c -o $@ $<
 

@@ -1,10 +1,11 @@
 /*
- * check_main.c — the one runner for every unit suite.
+ * check_main.c — the one runner: built once with the unit suites and once
+ * with the parity suites (tests/parity/), each list generated at build time.
  *
- * The suite list is generated at build time from the `Suite
- * *dsk_*_suite(void)` definitions in tests/check_*.c, so adding a suite is
- * adding a file. Fork mode (Check's default) keeps a crashing test from
- * taking the run down; timeouts are set per test case in each suite.
+ * A list holds every `Suite *dsk_*_suite(void)` defined in the runner's
+ * test files, so adding a suite is adding a file. Fork mode (Check's
+ * default) keeps a crashing test from taking the run down; timeouts are set
+ * per test case in each suite.
  */
 #include <check.h>
 #include <stdlib.h>
