@@ -16,6 +16,7 @@
 #include "ml_param.h"
 #include "ml_rng.h"
 #include "ml_sgd_internal.h"
+#include "ml_sgd_joint.h"
 
 #define S_MAX_INT 2147483647LL /* np.iinfo(np.int32).max */
 
@@ -33,13 +34,7 @@ static const char *const s_penalties[] = {"l2", "l1", "elasticnet", NULL};
 static const char *const s_rates[] = {"constant", "optimal", "invscaling", "adaptive", NULL};
 static const char *const s_balanced[] = {"balanced", NULL};
 
-static int s_index(const char *name)
-{
-    for (int i = 0; ml_sgd_param_names[i]; i++)
-        if (strcmp(ml_sgd_param_names[i], name) == 0)
-            return i;
-    return -1;
-}
+static int s_index(const char *name) { return ml_param_index(ml_sgd_param_names, name); }
 
 static int s_in(const ml_value_t *v, const char *const *list)
 {
@@ -399,6 +394,33 @@ static uint32_t s_problem_seed(ml_rng_t *r)
 }
 
 /*
+ * The shuffle seed of each binary problem (nprob: 1 for two classes, else
+ * one per class), drawn as scikit-learn's fit draws them: one problem seed
+ * for two classes; randint(MAX_INT, size=k) and then each class's problem
+ * seed from a RandomState seeded with its draw. Caller frees.
+ */
+static uint32_t *s_draw_seeds(const ml_sgd_t *m, int64_t nprob)
+{
+    ml_rng_t rng;
+    s_seed_rng(m, &rng);
+    uint32_t *seeds = malloc((size_t)nprob * sizeof *seeds);
+    if (!seeds)
+        abort();
+    if (nprob == 1) {
+        seeds[0] = s_problem_seed(&rng);
+    } else {
+        for (int64_t c = 0; c < nprob; c++) /* randint(MAX_INT, size=k) */
+            seeds[c] = (uint32_t)ml_rng_randint(&rng, 0, S_MAX_INT);
+        for (int64_t c = 0; c < nprob; c++) {
+            ml_rng_t r2;
+            ml_rng_seed(&r2, seeds[c]);
+            seeds[c] = s_problem_seed(&r2);
+        }
+    }
+    return seeds;
+}
+
+/*
  * Fits one binary problem per row of coef (one for two classes) with the
  * seeds and class weights scikit-learn's _fit_binary / _fit_multiclass use:
  * two classes take (pos, neg) = (cw[1], cw[0]); more classes take
@@ -410,43 +432,15 @@ static int s_fit_problems(ml_sgd_t *m, const ml_sgd_rows_t *rows, const int32_t 
 {
     int32_t k = m->n_classes;
     int64_t nprob = m->n_coef_rows, nf = m->n_features;
-    ml_rng_t rng;
-    s_seed_rng(m, &rng);
-    uint32_t *seeds = malloc((size_t)nprob * sizeof *seeds);
+    uint32_t *seeds = s_draw_seeds(m, nprob);
     double *ybin = malloc((size_t)n * sizeof *ybin);
     double *avg = m->cfg.average > 0 ? calloc((size_t)(nprob * nf), sizeof *avg) : NULL;
     double *avg_int = calloc((size_t)nprob, sizeof *avg_int);
-    if (!seeds || !ybin || !avg_int || (m->cfg.average > 0 && !avg))
+    if (!ybin || !avg_int || (m->cfg.average > 0 && !avg))
         abort();
-    if (k == 2) {
-        seeds[0] = s_problem_seed(&rng);
-    } else {
-        for (int64_t c = 0; c < nprob; c++) /* randint(MAX_INT, size=k) */
-            seeds[c] = (uint32_t)ml_rng_randint(&rng, 0, S_MAX_INT);
-        for (int64_t c = 0; c < nprob; c++) {
-            ml_rng_t r2;
-            ml_rng_seed(&r2, seeds[c]);
-            seeds[c] = s_problem_seed(&r2);
-        }
-    }
     double decay = rows->csr ? 0.01 : 1.0; /* SPARSE_INTERCEPT_DECAY */
     int rc = DSK_OK;
     int64_t n_iter = 0;
-    if (k > 2 && !avg && m->fast_ova && rows->csr) {
-        int64_t *it = calloc((size_t)k, sizeof *it);
-        if (!it)
-            abort();
-        const int32_t G = 4; /* 4 classes' weights per feature: one cache line per 2 features */
-        for (int32_t k0 = 0; k0 < k && rc == DSK_OK; k0 += G) {
-            int32_t g = k - k0 < G ? k - k0 : G;
-            rc = ml_sgd_ova(&m->cfg, rows, yi, k0, g, cw + k0, seeds[k0], decay,
-                            m->coef + k0 * nf, m->intercept + k0, it + k0, err);
-        }
-        for (int32_t c = 0; c < k; c++)
-            n_iter = it[c] > n_iter ? it[c] : n_iter;
-        free(it);
-        nprob = 0; /* done: skip the per-class problems */
-    }
     for (int64_t p = 0; p < nprob && rc == DSK_OK; p++) {
         int32_t pos = k == 2 ? 1 : (int32_t)p;
         for (int64_t i = 0; i < n; i++)
@@ -470,6 +464,39 @@ static int s_fit_problems(ml_sgd_t *m, const ml_sgd_rows_t *rows, const int32_t 
     free(avg_int);
     free(seeds);
     free(ybin);
+    return rc;
+}
+
+/*
+ * The default multiclass fit on sparse input (ml_sgd_joint.h): all classes
+ * in one pass, shuffled with the first class's problem seed.
+ */
+static int s_fit_joint(ml_sgd_t *m, const ml_csr_t *X, const int32_t *yi, const double *cw,
+                       char *err)
+{
+    uint32_t *seeds = s_draw_seeds(m, m->n_coef_rows);
+    int rc = ml_sgd_joint(&m->cfg, X, yi, m->n_classes, cw, seeds[0], 0.01 /* sparse */,
+                          m->coef, m->intercept, &m->n_iter, err);
+    free(seeds);
+    return rc;
+}
+
+/* scikit-learn's fit, problem by problem, on bit-identical renumbered columns. */
+static int s_fit_exact(ml_sgd_t *m, const ml_data_t *X, const int32_t *yi, int64_t n,
+                       const double *cw, char *err)
+{
+    ml_sgd_rows_t rows = {.dense = X->kind == ML_DATA_DENSE ? X->dense : NULL};
+    ml_csr_t local;
+    int32_t *map = NULL;
+    if (X->kind == ML_DATA_CSR) { /* bit-identical, cache-friendlier column ids */
+        ml_sgd_localize(X->csr, &local, &map);
+        rows.csr = &local;
+    }
+    int rc = s_fit_problems(m, &rows, yi, n, cw, err);
+    if (map) {
+        ml_sgd_unlocalize(m->coef, m->n_coef_rows, m->n_features, map);
+        ml_sgd_local_free(&local, &map);
+    }
     return rc;
 }
 
@@ -504,18 +531,10 @@ static int s_fit(void *impl, const ml_data_t *X, const int32_t *y, char *err)
     m->intercept = calloc((size_t)m->n_coef_rows, sizeof *m->intercept);
     if (!m->coef || !m->intercept)
         abort();
-    ml_sgd_rows_t rows = {.dense = X->kind == ML_DATA_DENSE ? X->dense : NULL};
-    ml_csr_t local;
-    int32_t *map = NULL;
-    if (X->kind == ML_DATA_CSR) { /* bit-identical, cache-friendlier column ids */
-        ml_sgd_localize(X->csr, &local, &map);
-        rows.csr = &local;
-    }
-    rc = s_fit_problems(m, &rows, yi, n, cw, err);
-    if (map) {
-        ml_sgd_unlocalize(m->coef, m->n_coef_rows, m->n_features, map);
-        ml_sgd_local_free(&local, &map);
-    }
+    if (k > 2 && X->kind == ML_DATA_CSR && !m->exact_ova && ml_sgd_joint_supports(&m->cfg))
+        rc = s_fit_joint(m, X->csr, yi, cw, err);
+    else
+        rc = s_fit_exact(m, X, yi, n, cw, err);
     free(yi);
     free(cw);
     if (rc) {
@@ -639,9 +658,9 @@ static int s_proba(const void *impl, const ml_data_t *X, ml_dense_t **out, char 
     return DSK_OK;
 }
 
-void ml_sgd_set_fast_ova(void *impl, int on)
+void ml_sgd_set_exact_ova(void *impl, int on)
 {
-    ((ml_sgd_t *)impl)->fast_ova = !!on;
+    ((ml_sgd_t *)impl)->exact_ova = !!on;
 }
 
 static const int32_t *s_classes(const void *impl, int32_t *n)

@@ -7,7 +7,9 @@
  * Reproduction: for an integer random_state, the per-class seeds are drawn
  * from NumPy's RandomState exactly as scikit-learn draws them and every
  * binary problem runs ml_sgd_plain (ml_sgd_solver.h), so coef_ and
- * intercept_ match scikit-learn's to rounding. random_state None draws a
+ * intercept_ match scikit-learn's to rounding — always for two classes or
+ * dense input, and for sparse multiclass input with
+ * ml_sgd_set_exact_ova (below); the default there is statistical parity. random_state None draws a
  * seed from the operating system (scikit-learn uses NumPy's global state,
  * which dsk cannot share).
  *
@@ -28,16 +30,19 @@
 extern const ml_estimator_ops_t ml_sgd_classifier_ops;
 
 /*
- * Speed versus bit-parity for more than two classes on sparse input. By
- * default (off) every class is its own binary problem with scikit-learn's
- * per-class seed: bit-identical to scikit-learn for an integer
- * random_state. On: the classes are trained in groups of four in one pass
- * over each row (ml_sgd_ova in ml_sgd_solver.h), about 1.5x faster on
- * the 20-newsgroups bigram TF-IDF, same accuracy within scikit-learn's
- * seed-to-seed spread, different coefficients. Dense input, two classes and
- * average > 0 always take the bit-identical path. impl is an SGDClassifier
- * impl from ml_sgd_classifier_ops.create().
+ * Speed versus bit-parity for more than two classes. By default, sparse
+ * input with more than two classes is fitted by the joint one-vs-all pass
+ * (ml_sgd_joint.h): one shuffle per epoch, every class updated from the
+ * same row, several times faster on the 20-newsgroups bigram TF-IDF, with
+ * scikit-learn's accuracy within its seed-to-seed spread but different
+ * coefficients. On: every class is its own binary problem with
+ * scikit-learn's per-class seed, bit-identical to scikit-learn for an
+ * integer random_state. Two classes, dense input, average > 0, penalty
+ * 'l1' / 'elasticnet' and learning_rate 'adaptive' always take the
+ * bit-identical path. impl is an SGDClassifier impl from
+ * ml_sgd_classifier_ops.create(); the setting is not a parameter (not
+ * saved, not in get_param) and does not change a fitted model.
  */
-void ml_sgd_set_fast_ova(void *impl, int on);
+void ml_sgd_set_exact_ova(void *impl, int on);
 
 #endif

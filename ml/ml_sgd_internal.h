@@ -32,7 +32,7 @@ typedef struct {
     ml_sgd_config_t cfg;
     double epsilon, validation_fraction;
     int has_random_state, class_weight_balanced;
-    int fast_ova;           /* one-pass grouped one-vs-all (ml_sgd_set_fast_ova) */
+    int exact_ova;          /* per-class scikit-learn fit for k > 2 (ml_sgd_set_exact_ova) */
     uint32_t random_state;
     ml_value_t values[ML_SGD_NPARAMS];
     int32_t n_classes;

@@ -90,26 +90,4 @@ void ml_sgd_local_free(ml_csr_t *local, int32_t **map);
 /* coef rows of local ids -> original ids, in place (rows x ncols). */
 void ml_sgd_unlocalize(double *coef, int64_t rows, int64_t ncols, const int32_t *map);
 
-/*
- * dsk's one-pass one-vs-all (used for more than two classes without
- * averaging): the K binary problems "class k against the rest" trained
- * together, each row visited once per epoch for all of them. The weights
- * are stored feature-major, so a row's feature touches K adjacent weights
- * (one cache line for several classes instead of K scattered ones) and the
- * K dot products are independent sums. Each class keeps its own wscale,
- * intercept, L1 state, adaptive rate and tol / n_iter_no_change rule; a
- * class that has stopped keeps its weights while the others go on. All
- * classes see the same shuffled order (seed), where scikit-learn shuffles
- * each class with its own seed: the result matches scikit-learn's
- * statistically, not bit for bit. The K classes are k0..k0+K-1 (a group:
- * K of 4 keeps the weights of a group small enough for the cache); yi holds
- * class indices; pos_weight[k] is class k0+k's weight (the rest weigh 1.0,
- * as in scikit-learn's multiclass fit). coef (K x n_features, row-major),
- * intercept (K) and n_iter (K) are written.
- */
-int ml_sgd_ova(const ml_sgd_config_t *cfg, const ml_sgd_rows_t *X, const int32_t *yi,
-               int32_t k0, int32_t K, const double *pos_weight, uint32_t seed,
-               double intercept_decay, double *coef, double *intercept, int64_t *n_iter,
-               char *err);
-
 #endif

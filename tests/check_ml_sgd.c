@@ -123,6 +123,7 @@ START_TEST(test_sparse_multiclass_matches_sklearn)
     ck_assert_int_eq(ml_csr_nnz(X->csr), 80);
     void *m = S_OPS->create();
     char err[DSK_ERR_LEN];
+    ml_sgd_set_exact_ova(m, 1);
     s_set(m, "random_state", ml_value_int(7));
     s_set(m, "penalty", ml_value_string("elasticnet"));
     s_set(m, "loss", ml_value_string("log_loss"));
@@ -195,40 +196,142 @@ START_TEST(test_blobs_dense_and_sparse_agree)
 }
 END_TEST
 
-/*
- * The one-pass grouped one-vs-all (ml_sgd_set_fast_ova): 5 classes make a
- * group of four and a group of one; l2 and elasticnet both learn the blobs.
- */
-START_TEST(test_fast_ova_learns_blobs)
+/* K blobs in CSR: class c lives around 4 * e_c; some noise entries dropped so columns differ in frequency. */
+static ml_data_t *s_blobs_csr(int N, int D, int K, int32_t *y)
 {
-    enum { N = 100, D = 6, K = 5 };
-    ml_csr_t *c = ml_csr_new(N, D, N * D);
-    int32_t y[N];
+    ml_csr_t *c = ml_csr_new(N, D, (int64_t)N * D);
+    int64_t at = 0;
     for (int i = 0; i < N; i++) {
         y[i] = i % K;
         for (int j = 0; j < D; j++) {
-            c->indices[i * D + j] = j;
-            c->data[i * D + j] = (j == y[i] ? 4.0 : 0.0) + ((i * 31 + j * 17) % 20) / 10.0 - 1;
+            if (j != y[i] && (i + j) % (j + 2) == 0)
+                continue;
+            c->indices[at] = j;
+            c->data[at++] = (j == y[i] ? 4.0 : 0.0) + ((i * 31 + j * 17) % 20) / 10.0 - 1;
         }
-        c->indptr[i + 1] = (i + 1) * D;
+        c->indptr[i + 1] = at;
     }
+    return ml_data_from_csr(&c);
+}
+
+/*
+ * The default joint one-vs-all pass (sparse, 5 classes: padded to 8 in the
+ * weights, columns renumbered by frequency): every loss and penalty l2 /
+ * None learns the blobs, each class's largest weight is on its own column
+ * (the renumbering is undone), and the coefficients differ from the exact
+ * per-class fit (so the joint pass did run).
+ */
+START_TEST(test_joint_learns_blobs)
+{
+    enum { N = 100, D = 7, K = 5 };
+    int32_t y[N];
+    ml_data_t *X = s_blobs_csr(N, D, K, y);
+    char err[DSK_ERR_LEN];
+    static const char *const losses[] = {"hinge", "log_loss", "modified_huber"};
+    for (int li = 0; li < 3; li++)
+        for (int pi = 0; pi < 2; pi++) {
+            void *m = S_OPS->create(), *e = S_OPS->create();
+            ml_sgd_set_exact_ova(e, 1);
+            void *both[] = {m, e};
+            for (int b = 0; b < 2; b++) {
+                s_set(both[b], "random_state", ml_value_int(0));
+                s_set(both[b], "loss", ml_value_string(losses[li]));
+                s_set(both[b], "penalty", pi ? ml_value_none() : ml_value_string("l2"));
+                ck_assert_int_eq(S_OPS->fit(both[b], X, y, err), DSK_OK);
+            }
+            int32_t pred[N];
+            ck_assert_int_eq(S_OPS->predict(m, X, pred, err), DSK_OK);
+            int ok = 0;
+            for (int i = 0; i < N; i++)
+                ok += pred[i] == y[i];
+            ck_assert_msg(ok >= N - 2, "%s/%d: %d of %d", losses[li], pi, ok, N);
+            double c[K * D], b0[K], ce[K * D], be[K];
+            s_coef(m, D, K, c, b0);
+            s_coef(e, D, K, ce, be);
+            int differ = 0;
+            for (int k = 0; k < K; k++) {
+                for (int j = 0; j < D; j++) {
+                    ck_assert(j == k || c[k * D + j] < c[k * D + k]);
+                    differ |= c[k * D + j] != ce[k * D + j];
+                }
+            }
+            ck_assert(differ);
+            S_OPS->destroy(m);
+            S_OPS->destroy(e);
+        }
+    ml_data_destroy(&X);
+}
+END_TEST
+
+/*
+ * Columns seen in one row only are folded into one weight row per row
+ * (ml_sgd_joint.c): row 0 gets two private columns (D and D + 1, values
+ * 0.5 and 2.0), so their coefficients are in ratio 1 : 4 for every class,
+ * and (log_loss: every step updates every class) not zero.
+ */
+START_TEST(test_joint_private_columns)
+{
+    enum { N = 40, D = 5, K = 3 };
+    int32_t y[N];
+    ml_data_t *B = s_blobs_csr(N, D, K, y);
+    ml_csr_t *c = ml_csr_new(N, D + 2, ml_csr_nnz(B->csr) + 2);
+    int64_t at = 0;
+    for (int i = 0; i < N; i++) {
+        for (int64_t j = B->csr->indptr[i]; j < B->csr->indptr[i + 1]; j++) {
+            c->indices[at] = B->csr->indices[j];
+            c->data[at++] = B->csr->data[j];
+        }
+        if (i == 0) {
+            c->indices[at] = D;
+            c->data[at++] = 0.5;
+            c->indices[at] = D + 1;
+            c->data[at++] = 2.0;
+        }
+        c->indptr[i + 1] = at;
+    }
+    ml_data_destroy(&B);
     ml_data_t *X = ml_data_from_csr(&c);
     char err[DSK_ERR_LEN];
-    static const char *const penalties[] = {"l2", "elasticnet"};
-    for (int pi = 0; pi < 2; pi++) {
-        void *m = S_OPS->create();
-        ml_sgd_set_fast_ova(m, 1);
-        s_set(m, "random_state", ml_value_int(0));
-        s_set(m, "penalty", ml_value_string(penalties[pi]));
-        ck_assert_int_eq(S_OPS->fit(m, X, y, err), DSK_OK);
-        int32_t pred[N];
-        ck_assert_int_eq(S_OPS->predict(m, X, pred, err), DSK_OK);
-        int ok = 0;
-        for (int i = 0; i < N; i++)
-            ok += pred[i] == y[i];
-        ck_assert_msg(ok >= N - 2, "%s: %d of %d", penalties[pi], ok, N);
-        S_OPS->destroy(m);
+    void *m = S_OPS->create();
+    s_set(m, "random_state", ml_value_int(1));
+    s_set(m, "loss", ml_value_string("log_loss"));
+    ck_assert_int_eq(S_OPS->fit(m, X, y, err), DSK_OK);
+    double w[K * (D + 2)], b[K];
+    s_coef(m, D + 2, K, w, b);
+    int nonzero = 0;
+    for (int k = 0; k < K; k++) {
+        double a = w[k * (D + 2) + D], d = w[k * (D + 2) + D + 1];
+        ck_assert_double_eq_tol(d, 4.0 * a, 1e-12 * fabs(d) + 1e-15);
+        nonzero += a != 0.0;
     }
+    ck_assert_int_eq(nonzero, K);
+    S_OPS->destroy(m);
+    ml_data_destroy(&X);
+}
+END_TEST
+
+/* What the joint pass does not cover (elasticnet here) is the exact fit, bit for bit, by default. */
+START_TEST(test_joint_falls_back_to_exact)
+{
+    enum { N = 60, D = 7, K = 4 };
+    int32_t y[N];
+    ml_data_t *X = s_blobs_csr(N, D, K, y);
+    char err[DSK_ERR_LEN];
+    void *m = S_OPS->create(), *e = S_OPS->create();
+    ml_sgd_set_exact_ova(e, 1);
+    void *both[] = {m, e};
+    for (int b = 0; b < 2; b++) {
+        s_set(both[b], "random_state", ml_value_int(3));
+        s_set(both[b], "penalty", ml_value_string("elasticnet"));
+        ck_assert_int_eq(S_OPS->fit(both[b], X, y, err), DSK_OK);
+    }
+    double c[K * D], b0[K], ce[K * D], be[K];
+    s_coef(m, D, K, c, b0);
+    s_coef(e, D, K, ce, be);
+    ck_assert_mem_eq(c, ce, sizeof c);
+    ck_assert_mem_eq(b0, be, sizeof b0);
+    S_OPS->destroy(m);
+    S_OPS->destroy(e);
     ml_data_destroy(&X);
 }
 END_TEST
@@ -418,7 +521,9 @@ Suite *dsk_ml_sgd_suite(void)
     tcase_add_test(tc, test_dense_binary_matches_sklearn);
     tcase_add_test(tc, test_sparse_multiclass_matches_sklearn);
     tcase_add_test(tc, test_blobs_dense_and_sparse_agree);
-    tcase_add_test(tc, test_fast_ova_learns_blobs);
+    tcase_add_test(tc, test_joint_learns_blobs);
+    tcase_add_test(tc, test_joint_falls_back_to_exact);
+    tcase_add_test(tc, test_joint_private_columns);
     tcase_add_test(tc, test_save_load_bit_identical);
     tcase_add_test(tc, test_load_rejects_malformed);
     tcase_add_test(tc, test_param_errors);

@@ -1,0 +1,485 @@
+/* ml_sgd_joint.c — joint one-vs-all SGD: all classes from the same row in the same step. */
+#include "ml_sgd_joint.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsk_error.h"
+#include "ml_sgd_loss.h"
+
+#define S_MAX_DLOSS 1e12
+#define S_RESET_WSCALE 1e-9
+#define S_MAX_NB 16 /* unrolled kernels up to 64 classes */
+
+/*
+ * The weights are floats: half the memory traffic of doubles, four classes
+ * per SSE2 / NEON register. The scale, intercepts, losses and learning rate
+ * stay double; a float weight's rounding (1e-7 relative) is far below what
+ * SGD's noise moves, and the accuracy checks in tests/parity hold.
+ */
+typedef float s_v2 __attribute__((vector_size(16)));
+
+typedef struct {
+    const ml_sgd_config_t *cfg;
+    int32_t K, Kp, nb;          /* classes, padded to 4, vectors per feature */
+    int64_t nf;
+    float *W;                   /* nf x Kp, feature-major, 16-byte aligned */
+    double wscale, t, optimal_init, decay;
+    double *icp, *sumloss, *best, *fscale; /* K each; fscale: wscale when stopped */
+    s_v2 *acc, *c;              /* nb each: the row's K dots, the K update factors */
+    int64_t *noimp;
+    unsigned char *active;
+    const double *pos;
+    int nonfinite;              /* a prediction was NaN/inf this epoch */
+} s_joint_t;
+
+#define S_PREFETCH 24 /* features ahead: W lines arrive while earlier ones are summed */
+
+/* Asks for the cache lines of one feature's Kp weights. */
+static inline void s_prefetch(const float *w, int32_t Kp)
+{
+    for (int32_t o = 0; o < Kp; o += 16)
+        __builtin_prefetch(w + o);
+    __builtin_prefetch(w + Kp - 1);
+}
+
+/*
+ * The K dot products of one row, one pass over its features. NB is a
+ * compile-time constant in the dispatched copies, so the accumulators stay
+ * in registers; nb is the run-time fallback for many classes.
+ */
+static inline __attribute__((always_inline)) void
+s_dots_n(const float *restrict W, int32_t Kp, const int32_t *ind, const double *x,
+         int64_t nnz, s_v2 *restrict out, int32_t NB)
+{
+    s_v2 a[S_MAX_NB];
+#pragma GCC unroll 16
+    for (int32_t b = 0; b < NB; b++)
+        a[b] = (s_v2){0.0f, 0.0f, 0.0f, 0.0f};
+    for (int64_t j = 0; j < nnz; j++) {
+        if (j + S_PREFETCH < nnz)
+            s_prefetch(W + (int64_t)ind[j + S_PREFETCH] * Kp, Kp);
+        const s_v2 *w = (const s_v2 *)(W + (int64_t)ind[j] * Kp);
+        float xf = (float)x[j];
+        s_v2 xv = {xf, xf, xf, xf};
+#pragma GCC unroll 16
+        for (int32_t b = 0; b < NB; b++)
+            a[b] += w[b] * xv;
+    }
+#pragma GCC unroll 16
+    for (int32_t b = 0; b < NB; b++)
+        out[b] = a[b];
+}
+
+static void s_dots_any(const float *restrict W, int32_t Kp, const int32_t *ind,
+                       const double *x, int64_t nnz, s_v2 *restrict out, int32_t nb)
+{
+    for (int32_t b = 0; b < nb; b++)
+        out[b] = (s_v2){0.0f, 0.0f, 0.0f, 0.0f};
+    for (int64_t j = 0; j < nnz; j++) {
+        const s_v2 *w = (const s_v2 *)(W + (int64_t)ind[j] * Kp);
+        float xf = (float)x[j];
+        s_v2 xv = {xf, xf, xf, xf};
+        for (int32_t b = 0; b < nb; b++)
+            out[b] += w[b] * xv;
+    }
+}
+
+/* W[row features] += x * c, all K classes of a feature in one vector loop. */
+static inline __attribute__((always_inline)) void
+s_axpy_n(float *restrict W, int32_t Kp, const int32_t *ind, const double *x, int64_t nnz,
+         const s_v2 *restrict c, int32_t NB)
+{
+    s_v2 cv[S_MAX_NB];
+#pragma GCC unroll 16
+    for (int32_t b = 0; b < NB; b++)
+        cv[b] = c[b];
+    for (int64_t j = 0; j < nnz; j++) {
+        s_v2 *w = (s_v2 *)(W + (int64_t)ind[j] * Kp);
+        float xf = (float)x[j];
+        s_v2 xv = {xf, xf, xf, xf};
+#pragma GCC unroll 16
+        for (int32_t b = 0; b < NB; b++)
+            w[b] += xv * cv[b];
+    }
+}
+
+static void s_axpy_any(float *restrict W, int32_t Kp, const int32_t *ind, const double *x,
+                       int64_t nnz, const s_v2 *restrict c, int32_t nb)
+{
+    for (int64_t j = 0; j < nnz; j++) {
+        s_v2 *w = (s_v2 *)(W + (int64_t)ind[j] * Kp);
+        float xf = (float)x[j];
+        s_v2 xv = {xf, xf, xf, xf};
+        for (int32_t b = 0; b < nb; b++)
+            w[b] += xv * c[b];
+    }
+}
+
+#define S_CASES(X) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) \
+                   X(13) X(14) X(15) X(16)
+
+static void s_dots(s_joint_t *J, const int32_t *ind, const double *x, int64_t nnz)
+{
+    switch (J->nb) {
+#define S_DOT_CASE(n) case n: s_dots_n(J->W, J->Kp, ind, x, nnz, J->acc, n); return;
+        S_CASES(S_DOT_CASE)
+#undef S_DOT_CASE
+    default:
+        s_dots_any(J->W, J->Kp, ind, x, nnz, J->acc, J->nb);
+    }
+}
+
+static void s_axpy(s_joint_t *J, const int32_t *ind, const double *x, int64_t nnz)
+{
+    switch (J->nb) {
+#define S_AXPY_CASE(n) case n: s_axpy_n(J->W, J->Kp, ind, x, nnz, J->c, n); return;
+        S_CASES(S_AXPY_CASE)
+#undef S_AXPY_CASE
+    default:
+        s_axpy_any(J->W, J->Kp, ind, x, nnz, J->c, J->nb);
+    }
+}
+
+/*
+ * Folds the shared wscale into the weights of the classes still learning
+ * (scikit-learn's reset below 1e-9); a stopped class's column keeps the
+ * scale it stopped with (fscale), so it is left as it is.
+ */
+static void s_reset_wscale(s_joint_t *J)
+{
+    double *m = calloc((size_t)J->Kp, sizeof *m);
+    if (!m)
+        abort();
+    for (int32_t k = 0; k < J->K; k++)
+        m[k] = J->active[k] ? J->wscale : 1.0;
+    for (int64_t f = 0; f < J->nf; f++)
+        for (int32_t k = 0; k < J->Kp; k++)
+            J->W[f * J->Kp + k] *= m[k];
+    free(m);
+    J->wscale = 1.0;
+}
+
+/* The learning rate of step t, the same for every class. */
+static double s_eta(const s_joint_t *J)
+{
+    const ml_sgd_config_t *cfg = J->cfg;
+    if (cfg->learning_rate == ML_SGD_LR_OPTIMAL)
+        return 1.0 / (cfg->alpha * (J->optimal_init + J->t - 1));
+    if (cfg->learning_rate == ML_SGD_LR_INVSCALING)
+        return cfg->eta0 / pow(J->t, cfg->power_t);
+    return cfg->eta0;
+}
+
+/*
+ * One row for every class still learning: the K predictions, each class's
+ * loss, clipped derivative and intercept step as _plain_sgd does for one
+ * class, then the shared L2 shrink and one K-wide update of the row's
+ * features (stopped classes and zero derivatives add 0).
+ */
+static void s_step(s_joint_t *J, const int32_t *ind, const double *x, int64_t nnz,
+                   int32_t label)
+{
+    const ml_sgd_config_t *cfg = J->cfg;
+    double eta = s_eta(J);
+    s_dots(J, ind, x, nnz);
+    const float *acc = (const float *)J->acc;
+    float *c = (float *)J->c;
+    int any = 0;
+    for (int32_t k = 0; k < J->K; k++) {
+        c[k] = 0.0;
+        if (!J->active[k])
+            continue;
+        double y = label == k ? 1.0 : -1.0;
+        double p = acc[k] * J->wscale + J->icp[k];
+        if (!isfinite(p))
+            J->nonfinite = 1;
+        J->sumloss[k] += ml_sgd_loss(cfg->loss, p, y);
+        double d = ml_sgd_dloss(cfg->loss, p, y);
+        d = d < -S_MAX_DLOSS ? -S_MAX_DLOSS : (d > S_MAX_DLOSS ? S_MAX_DLOSS : d);
+        double update = -eta * d * (y > 0.0 ? J->pos[k] : 1.0);
+        if (update != 0.0) {
+            c[k] = (float)update;
+            any = 1;
+            if (cfg->fit_intercept)
+                J->icp[k] += update * J->decay;
+        }
+    }
+    if (cfg->penalty == ML_SGD_PENALTY_L2) {
+        double s = 1.0 - eta * cfg->alpha;
+        J->wscale *= s > 0 ? s : 0;
+        if (J->wscale < S_RESET_WSCALE)
+            s_reset_wscale(J);
+    }
+    if (any) {
+        double inv = 1.0 / J->wscale;
+        for (int32_t k = 0; k < J->K; k++)
+            c[k] *= inv;
+        s_axpy(J, ind, x, nnz);
+    }
+    J->t += 1;
+}
+
+/*
+ * The end of an epoch: scikit-learn's stopping rule for each class still
+ * learning, on that class's summed loss. A class that stops keeps the
+ * wscale of this moment in fscale. Returns the number still learning.
+ */
+static int32_t s_epoch_end(s_joint_t *J, int64_t epoch, int64_t n, int64_t *n_iter)
+{
+    const ml_sgd_config_t *cfg = J->cfg;
+    int32_t left = 0;
+    for (int32_t k = 0; k < J->K; k++) {
+        if (!J->active[k])
+            continue;
+        double s = J->sumloss[k];
+        if (cfg->tol > -INFINITY && s > J->best[k] - cfg->tol * (double)n)
+            J->noimp[k]++;
+        else
+            J->noimp[k] = 0;
+        if (s < J->best[k])
+            J->best[k] = s;
+        J->sumloss[k] = 0;
+        *n_iter = epoch + 1;
+        if (J->noimp[k] >= cfg->n_iter_no_change) {
+            J->active[k] = 0;
+            J->fscale[k] = J->wscale;
+        }
+        left += J->active[k];
+    }
+    return left;
+}
+
+/*
+ * The training rows in the joint pass's own column ids. Columns seen in two
+ * or more rows (and unseen ones, last) are renumbered by descending
+ * document frequency, ties in column order. A column seen in one row only
+ * is that row's private column: its weights change only when that row
+ * updates them, always by (its value) x (the row's update), so all of a
+ * row's private columns move together and together add (sum of their
+ * squared values) x (a per-row sum of updates) to the row's dot products.
+ * They are folded into one virtual column per row, valued at the root of
+ * that sum of squares, with weights W[v]; a private column's coefficient
+ * is then W[v] * (its value / the virtual value). The same model in exact
+ * arithmetic, with a third of the bigram TF-IDF's columns in the weights.
+ */
+typedef struct {
+    int64_t *indptr;            /* nrows + 1 */
+    int32_t *ind;               /* new ids */
+    double *x;
+    int32_t *map;               /* ncols: each original column's row of W */
+    double *scale;              /* ncols: coefficient multiplier (1 unless private) */
+    int64_t nw;                 /* rows of W */
+} s_cols_t;
+
+/* map[f] for the shared columns: a counting sort on nrows - df. Returns how many. */
+static int64_t s_order_shared(const ml_csr_t *X, const int64_t *df, int32_t *map)
+{
+    int64_t n = X->nrows, m = 0;
+    int64_t *start = calloc((size_t)(n + 2), sizeof *start);
+    if (!start)
+        abort();
+    for (int64_t f = 0; f < X->ncols; f++)
+        if (df[f] != 1) {
+            start[n - df[f] + 1]++;
+            m++;
+        }
+    for (int64_t b = 1; b <= n + 1; b++)
+        start[b] += start[b - 1];
+    for (int64_t f = 0; f < X->ncols; f++)
+        if (df[f] != 1)
+            map[f] = (int32_t)start[n - df[f]]++;
+    free(start);
+    return m;
+}
+
+static void s_cols_build(const ml_csr_t *X, s_cols_t *C)
+{
+    int64_t nf = X->ncols, nnz = X->indptr[X->nrows];
+    int64_t *df = calloc((size_t)(nf ? nf : 1), sizeof *df);
+    C->indptr = malloc((size_t)(X->nrows + 1) * sizeof *C->indptr);
+    C->ind = malloc((size_t)(nnz ? nnz : 1) * sizeof *C->ind);
+    C->x = malloc((size_t)(nnz ? nnz : 1) * sizeof *C->x);
+    C->map = malloc((size_t)(nf ? nf : 1) * sizeof *C->map);
+    C->scale = malloc((size_t)(nf ? nf : 1) * sizeof *C->scale);
+    if (!df || !C->indptr || !C->ind || !C->x || !C->map || !C->scale)
+        abort();
+    for (int64_t j = 0; j < nnz; j++)
+        df[X->indices[j]]++;
+    int64_t v = s_order_shared(X, df, C->map), at = 0;
+    for (int64_t f = 0; f < nf; f++)
+        C->scale[f] = 1.0;
+    C->indptr[0] = 0;
+    for (int64_t r = 0; r < X->nrows; r++) {
+        double sq = 0.0;
+        int priv = 0;
+        for (int64_t j = X->indptr[r]; j < X->indptr[r + 1]; j++) {
+            int32_t f = X->indices[j];
+            if (df[f] == 1) {
+                sq += X->data[j] * X->data[j];
+                priv = 1;
+            } else {
+                C->ind[at] = C->map[f];
+                C->x[at++] = X->data[j];
+            }
+        }
+        if (priv) {
+            double xv = sqrt(sq);
+            for (int64_t j = X->indptr[r]; j < X->indptr[r + 1]; j++) {
+                int32_t f = X->indices[j];
+                if (df[f] == 1) {
+                    C->map[f] = (int32_t)v;
+                    C->scale[f] = xv > 0.0 ? X->data[j] / xv : 0.0;
+                }
+            }
+            C->ind[at] = (int32_t)v++;
+            C->x[at++] = xv;
+        }
+        C->indptr[r + 1] = at;
+    }
+    C->nw = v;
+    free(df);
+}
+
+static void s_cols_free(s_cols_t *C)
+{
+    free(C->indptr);
+    free(C->ind);
+    free(C->x);
+    free(C->map);
+    free(C->scale);
+}
+
+/* Allocates the state and starts every class as scikit-learn starts one. */
+static void s_init(s_joint_t *J, const ml_sgd_config_t *cfg, int32_t K, int64_t nf)
+{
+    *J = (s_joint_t){.cfg = cfg, .K = K, .nf = nf, .t = 1.0, .wscale = 1.0};
+    J->Kp = (K + 3) & ~3;
+    J->nb = J->Kp / 4;
+    size_t wbytes = (size_t)(nf ? nf : 1) * (size_t)J->Kp * sizeof(float);
+    J->W = aligned_alloc(64, (wbytes + 63) & ~(size_t)63);
+    J->acc = aligned_alloc(16, (size_t)J->nb * sizeof(s_v2));
+    J->c = aligned_alloc(16, (size_t)J->nb * sizeof(s_v2));
+    double **v[] = {&J->icp, &J->sumloss, &J->best, &J->fscale};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        *v[i] = calloc((size_t)K, sizeof(double));
+    J->noimp = calloc((size_t)K, sizeof *J->noimp);
+    J->active = malloc((size_t)K);
+    if (!J->W || !J->acc || !J->c || !J->icp || !J->sumloss || !J->best || !J->fscale ||
+        !J->noimp || !J->active)
+        abort();
+    memset(J->W, 0, wbytes);
+    memset(J->c, 0, (size_t)J->nb * sizeof(s_v2));
+    if (cfg->learning_rate == ML_SGD_LR_OPTIMAL) { /* the typw heuristic */
+        double typw = sqrt(1.0 / sqrt(cfg->alpha));
+        double d = ml_sgd_dloss(cfg->loss, -typw, 1.0);
+        double initial_eta0 = typw / (d > 1.0 ? d : 1.0);
+        J->optimal_init = 1.0 / (initial_eta0 * cfg->alpha);
+    }
+    for (int32_t k = 0; k < K; k++) {
+        J->best[k] = INFINITY;
+        J->active[k] = 1;
+    }
+}
+
+static void s_free(s_joint_t *J)
+{
+    void *v[] = {J->W, J->acc, J->c, J->icp, J->sumloss, J->best, J->fscale, J->noimp,
+                 J->active};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        free(v[i]);
+}
+
+/* coef (original columns) from W: each class at the scale it ended with. */
+static int s_write_coef(const s_joint_t *J, const s_cols_t *C, int64_t nf, double *coef,
+                        double *intercept)
+{
+    int finite = 1;
+    for (int64_t f = 0; f < nf; f++) {
+        const float *w = J->W + (int64_t)C->map[f] * J->Kp;
+        for (int32_t k = 0; k < J->K; k++) {
+            double s = J->active[k] ? J->wscale : J->fscale[k];
+            coef[k * nf + f] = w[k] * s * C->scale[f];
+            finite &= isfinite(w[k]);
+        }
+    }
+    for (int32_t k = 0; k < J->K; k++) {
+        intercept[k] = J->icp[k];
+        finite &= isfinite(J->icp[k]);
+    }
+    return finite;
+}
+
+int ml_sgd_joint_supports(const ml_sgd_config_t *cfg)
+{
+    return cfg->average == 0 &&
+           (cfg->penalty == ML_SGD_PENALTY_L2 || cfg->penalty == ML_SGD_PENALTY_NONE) &&
+           cfg->learning_rate != ML_SGD_LR_ADAPTIVE;
+}
+
+static int s_overflow(char *err, int64_t epoch)
+{
+    return dsk_seterr(err, DSK_EINVAL,
+                      "SGDClassifier: floating-point under-/overflow occurred at epoch "
+                      "#%lld; scaling the input data (StandardScaler or MinMaxScaler) "
+                      "might help", (long long)epoch);
+}
+
+/*
+ * The epochs: one Fisher-Yates shuffle of the row order per epoch with
+ * scikit-learn's our_rand_r (the index permuted in place, from a fresh copy
+ * of the seed, as SequentialDataset.shuffle does), every row a joint step.
+ * Overflow is caught each epoch through the predictions and intercepts
+ * (a non-finite weight that a row touches makes its prediction non-finite;
+ * untouched weights stay 0) and once more on every weight at the end.
+ */
+int ml_sgd_joint(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *yi, int32_t K,
+                 const double *pos_weight, uint32_t seed, double intercept_decay,
+                 double *coef, double *intercept, int64_t *n_iter, char *err)
+{
+    int64_t n = X->nrows;
+    s_cols_t C;
+    s_cols_build(X, &C);
+    int32_t *index = malloc((size_t)(n ? n : 1) * sizeof *index);
+    if (!index)
+        abort();
+    for (int64_t i = 0; i < n; i++)
+        index[i] = (int32_t)i;
+    s_joint_t J;
+    s_init(&J, cfg, K, C.nw);
+    J.pos = pos_weight;
+    J.decay = intercept_decay;
+    *n_iter = 0;
+    int rc = DSK_OK;
+    for (int64_t epoch = 0; epoch < cfg->max_iter; epoch++) {
+        if (cfg->shuffle) {
+            uint32_t s = seed;
+            for (uint32_t i = 0; n > 0 && i < (uint32_t)(n - 1); i++) {
+                uint32_t j = i + ml_sgd_rand_r(&s) % ((uint32_t)n - i);
+                int32_t tmp = index[i];
+                index[i] = index[j];
+                index[j] = tmp;
+            }
+        }
+        for (int64_t i = 0; i < n; i++) {
+            int64_t a = C.indptr[index[i]], b = C.indptr[index[i] + 1];
+            s_step(&J, C.ind + a, C.x + a, b - a, yi[index[i]]);
+        }
+        int finite = !J.nonfinite && isfinite(J.wscale);
+        for (int32_t k = 0; k < K; k++)
+            finite &= isfinite(J.icp[k]) != 0;
+        if (!finite) {
+            rc = s_overflow(err, epoch + 1);
+            break;
+        }
+        if (s_epoch_end(&J, epoch, n, n_iter) == 0)
+            break;
+    }
+    if (rc == DSK_OK && !s_write_coef(&J, &C, X->ncols, coef, intercept))
+        rc = s_overflow(err, *n_iter);
+    s_free(&J);
+    free(index);
+    s_cols_free(&C);
+    return rc;
+}

@@ -1,0 +1,61 @@
+/*
+ * ml_sgd_joint.h — dsk's joint one-vs-all SGD: the K binary problems
+ * "class k against the rest" of a multiclass SGDClassifier trained in one
+ * pass over the rows, the default for more than two classes on sparse
+ * input (ml_sgd.h says when the bit-exact per-class path runs instead).
+ *
+ * What is shared and what is not: one shuffle of the rows per epoch (one
+ * seed), so every class is updated from the same row in the same step and
+ * the step count t, the learning rate eta and the L2 weight scale wscale
+ * are one number for all classes. Per class: the intercept (with the
+ * sparse intercept decay), the positive class weight, the summed epoch
+ * loss and scikit-learn's tol / n_iter_no_change stopping rule. A class
+ * that has stopped is masked out (its weights no longer change) while the
+ * others go on; the pass ends when every class has stopped or at max_iter.
+ *
+ * Layout, for speed: the columns are renumbered by descending document
+ * frequency, and the weights are stored feature-major as floats (K classes
+ * of one feature side by side, padded to a multiple of 4), so a row's K dot
+ * products and its K updates are contiguous vector loops and the hot
+ * features share a small region of memory. The columns seen in one
+ * training row only (most bigrams) are folded into one weight row per
+ * training row — the same model in exact arithmetic (ml_sgd_joint.c says
+ * why). coef is written in double, in the original column order.
+ *
+ * The result matches scikit-learn's statistically (same model, same
+ * accuracy within its seed-to-seed spread), not bit for bit: one shuffle
+ * for all classes, float weights, a different summation order.
+ *
+ * Ownership: borrows everything; writes the caller's coef, intercept and
+ * n_iter. No global state.
+ */
+#ifndef ML_SGD_JOINT_H
+#define ML_SGD_JOINT_H
+
+#include <stdint.h>
+
+#include "ml_matrix.h"
+#include "ml_sgd_solver.h"
+
+/*
+ * True when the joint pass can run this configuration: no averaging, and a
+ * step size shared by all classes with a shared wscale — penalty 'l2' or
+ * None, learning_rate 'optimal', 'constant' or 'invscaling'. ('l1',
+ * 'elasticnet' and 'adaptive' take the per-class path.)
+ */
+int ml_sgd_joint_supports(const ml_sgd_config_t *cfg);
+
+/*
+ * Fits the K one-vs-all problems on X (CSR, original column ids) with
+ * labels yi (class indices 0..K-1), pos_weight[k] the weight of class k's
+ * positive rows (negatives weigh 1.0, as in scikit-learn's multiclass
+ * fit), shuffle seed `seed` and intercept_decay. Writes coef (K x
+ * X->ncols, row-major, original columns), intercept (K) and *n_iter (the
+ * largest number of epochs any class ran). Returns 0, or DSK_EINVAL when
+ * the weights overflowed (scikit-learn's ValueError text in err).
+ */
+int ml_sgd_joint(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *yi, int32_t K,
+                 const double *pos_weight, uint32_t seed, double intercept_decay,
+                 double *coef, double *intercept, int64_t *n_iter, char *err);
+
+#endif
