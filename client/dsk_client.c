@@ -7,6 +7,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "dsk_alloc.h"
 #include "dsk_clock.h"
 #include "dsk_wire.h"
 
@@ -19,9 +20,7 @@ struct dsk_client {
 
 dsk_client_t *dsk_client_new(const char *endpoint, int64_t timeout_ms, char *err)
 {
-    dsk_client_t *c = calloc(1, sizeof *c);
-    if (!c)
-        abort();
+    dsk_client_t *c = dsk_xcalloc(1, sizeof *c);
     snprintf(c->endpoint, sizeof c->endpoint, "%s", endpoint);
     c->timeout_ms = timeout_ms;
     c->ctx = zmq_ctx_new();

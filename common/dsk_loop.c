@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "dsk_alloc.h"
 #include "dsk_clock.h"
 #include "dsk_error.h"
 #include "dsk_log.h"
@@ -57,9 +58,7 @@ static void s_on_signal(int sig)
 
 dsk_loop_t *dsk_loop_new(void)
 {
-    dsk_loop_t *loop = calloc(1, sizeof *loop);
-    if (!loop)
-        abort();
+    dsk_loop_t *loop = dsk_xcalloc(1, sizeof *loop);
     loop->sigpipe[0] = loop->sigpipe[1] = -1;
     loop->next_timer_id = 1;
     return loop;
@@ -86,10 +85,7 @@ void dsk_loop_destroy(dsk_loop_t **loop_p)
 static void *s_grow(void *array, size_t *cap, size_t elem)
 {
     *cap = *cap ? *cap * 2 : 8;
-    void *p = realloc(array, *cap * elem);
-    if (!p)
-        abort();
-    return p;
+    return dsk_xrealloc(array, *cap, elem);
 }
 
 int dsk_loop_add_reader(dsk_loop_t *loop, void *socket, int fd,
@@ -239,9 +235,7 @@ int dsk_loop_run(dsk_loop_t *loop)
         size_t n = loop->n_readers + 1;
         if (n > cap) {
             cap = n * 2;
-            items = realloc(items, cap * sizeof *items);
-            if (!items)
-                abort();
+            items = dsk_xrealloc(items, cap, sizeof *items);
         }
         for (size_t i = 0; i < loop->n_readers; i++)
             items[i] = (zmq_pollitem_t){.socket = loop->readers[i].socket,

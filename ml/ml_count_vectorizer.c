@@ -5,25 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsk_alloc.h"
 #include "ml_np_sort.h"
 #include "ml_param.h"
 #include "ml_term_dict.h"
-
-static void *s_xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p)
-        abort();
-    return p;
-}
-
-static void *s_xcalloc(size_t n, size_t sz)
-{
-    void *p = calloc(n ? n : 1, sz);
-    if (!p)
-        abort();
-    return p;
-}
 
 /* ------------------------------------------------------------- estimator */
 
@@ -53,7 +38,7 @@ static const char *const s_param_names[] = {
 
 static void *s_create(void)
 {
-    s_cv_t *m = s_xcalloc(1, sizeof *m);
+    s_cv_t *m = dsk_xcalloc(1, sizeof *m);
     m->est = "CountVectorizer";
     ml_analyzer_cfg_init(&m->cfg);
     m->max_df = ml_value_float(1.0);
@@ -212,9 +197,9 @@ static void s_set_vocab(s_cv_t *m, int64_t n, const char *const *s, const size_t
     size_t total = 0;
     for (int64_t j = 0; j < n; j++)
         total += l[j];
-    m->vbytes = s_xmalloc(total);
-    m->voff = s_xmalloc((size_t)n * sizeof *m->voff);
-    m->vlen = s_xmalloc((size_t)n * sizeof *m->vlen);
+    m->vbytes = dsk_xmalloc(total);
+    m->voff = dsk_xmalloc((size_t)n * sizeof *m->voff);
+    m->vlen = dsk_xmalloc((size_t)n * sizeof *m->vlen);
     size_t o = 0;
     int sorted = 1;
     for (int64_t j = 0; j < n; j++) {
@@ -228,7 +213,7 @@ static void s_set_vocab(s_cv_t *m, int64_t n, const char *const *s, const size_t
     m->nfeat = n;
     if (!sorted) {
         /* a fixed vocabulary need not be sorted: transform merges in string order */
-        m->vsorted = s_xmalloc((size_t)n * sizeof *m->vsorted);
+        m->vsorted = dsk_xmalloc((size_t)n * sizeof *m->vsorted);
         for (int64_t j = 0; j < n; j++)
             m->vsorted[j] = j;
         qsort_r(m->vsorted, (size_t)n, sizeof *m->vsorted, s_col_cmp, m);
@@ -239,8 +224,8 @@ static void s_set_vocab(s_cv_t *m, int64_t n, const char *const *s, const size_t
 static void s_vocab_from_counts(s_cv_t *m, const ml_doc_counts_t *c, int64_t nf)
 {
     int32_t nterms = ml_doc_counts_nterms(c);
-    m->voff = s_xmalloc((size_t)nf * sizeof *m->voff);
-    m->vlen = s_xmalloc((size_t)nf * sizeof *m->vlen);
+    m->voff = dsk_xmalloc((size_t)nf * sizeof *m->voff);
+    m->vlen = dsk_xmalloc((size_t)nf * sizeof *m->vlen);
     size_t total = 0;
     for (int32_t t = 0; t < nterms; t++)
         if (m->map[t] >= 0) {
@@ -248,7 +233,7 @@ static void s_vocab_from_counts(s_cv_t *m, const ml_doc_counts_t *c, int64_t nf)
             m->vlen[m->map[t]] = (int32_t)ml_doc_counts_term_len(c, t);
             total += (size_t)m->vlen[m->map[t]];
         }
-    m->vbytes = s_xmalloc(total);
+    m->vbytes = dsk_xmalloc(total);
     for (int32_t t = 0; t < nterms; t++)
         if (m->map[t] >= 0)
             ml_doc_counts_term_write(c, t, m->vbytes + m->voff[m->map[t]]);
@@ -262,8 +247,8 @@ static int s_fit_fixed(s_cv_t *m, char *err)
     int64_t n = (int64_t)v->u.list.n;
     if (n == 0)
         return dsk_seterr(err, DSK_EINVAL, "%s: empty vocabulary passed to fit", m->est);
-    const char **s = s_xmalloc((size_t)n * sizeof *s);
-    size_t *l = s_xmalloc((size_t)n * sizeof *l);
+    const char **s = dsk_xmalloc((size_t)n * sizeof *s);
+    size_t *l = dsk_xmalloc((size_t)n * sizeof *l);
     for (int64_t j = 0; j < n; j++) {
         s[j] = v->u.list.items[j].u.s;
         l[j] = strlen(s[j]);
@@ -293,8 +278,8 @@ static int s_fit_fixed(s_cv_t *m, char *err)
 static int32_t *s_map_terms(const s_cv_t *m, const ml_doc_counts_t *c)
 {
     int32_t nterms = ml_doc_counts_nterms(c);
-    int32_t *map = s_xmalloc((size_t)nterms * sizeof *map);
-    char *term = s_xmalloc(ml_doc_counts_max_term_len(c) + 1);
+    int32_t *map = dsk_xmalloc((size_t)nterms * sizeof *map);
+    char *term = dsk_xmalloc(ml_doc_counts_max_term_len(c) + 1);
     int64_t k = 0;
     for (int32_t t = 0; t < nterms; t++) {
         size_t tl = ml_doc_counts_term_write(c, t, term);
@@ -335,7 +320,7 @@ static ml_csr_t *s_matrix(const s_cv_t *m, const ml_doc_counts_t *c, const int64
     ml_csr_t *X = ml_csr_new(n, m->nfeat, nnz);
     ml_td_hugify(X->indices, (size_t)nnz * sizeof *X->indices);
     ml_td_hugify(X->data, (size_t)nnz * sizeof *X->data);
-    int32_t *pairs = m->vsorted ? s_xmalloc(2 * sizeof *pairs * (size_t)(m->nfeat + 1)) : NULL;
+    int32_t *pairs = m->vsorted ? dsk_xmalloc(2 * sizeof *pairs * (size_t)(m->nfeat + 1)) : NULL;
     int64_t o = 0;
     for (int64_t r = 0; r < n; r++) {
         const int32_t *ids, *cnt;
@@ -382,8 +367,8 @@ static void s_limit(uint8_t *keep, const int64_t *tf, int32_t nterms, int64_t li
         nk += keep[t];
     if (nk <= limit)
         return;
-    int64_t *neg = s_xmalloc((size_t)nk * sizeof *neg), *idx = s_xmalloc((size_t)nk * sizeof *idx);
-    int32_t *which = s_xmalloc((size_t)nk * sizeof *which);
+    int64_t *neg = dsk_xmalloc((size_t)nk * sizeof *neg), *idx = dsk_xmalloc((size_t)nk * sizeof *idx);
+    int32_t *which = dsk_xmalloc((size_t)nk * sizeof *which);
     int64_t k = 0;
     for (int32_t t = 0; t < nterms; t++)
         if (keep[t]) {
@@ -404,8 +389,8 @@ static int s_fit_learned(s_cv_t *m, const ml_doc_counts_t *c, const int64_t *row
                          char *err)
 {
     int32_t nterms = ml_doc_counts_nterms(c);
-    int32_t *df = s_xcalloc((size_t)nterms, sizeof *df); /* ndocs < INT32_MAX */
-    int64_t *tf = m->max_features ? s_xcalloc((size_t)nterms, sizeof *tf) : NULL;
+    int32_t *df = dsk_xcalloc((size_t)nterms, sizeof *df); /* ndocs < INT32_MAX */
+    int64_t *tf = m->max_features ? dsk_xcalloc((size_t)nterms, sizeof *tf) : NULL;
     for (int64_t r = 0; r < n; r++) {
         const int32_t *ids, *cnt;
         int64_t ne = ml_doc_counts_row(c, rows ? rows[r] : r, &ids, &cnt);
@@ -415,7 +400,7 @@ static int s_fit_learned(s_cv_t *m, const ml_doc_counts_t *c, const int64_t *row
                 tf[ids[e]] += m->binary ? 1 : cnt[e];
         }
     }
-    uint8_t *keep = s_xmalloc((size_t)nterms);
+    uint8_t *keep = dsk_xmalloc((size_t)nterms);
     int64_t present = 0;
     for (int32_t t = 0; t < nterms; t++)
         present += keep[t] = df[t] > 0;
@@ -433,7 +418,7 @@ static int s_fit_learned(s_cv_t *m, const ml_doc_counts_t *c, const int64_t *row
         keep[t] = keep[t] && (double)df[t] <= high && (double)df[t] >= low;
     if (m->max_features)
         s_limit(keep, tf, nterms, m->max_features);
-    m->map = s_xmalloc((size_t)nterms * sizeof *m->map);
+    m->map = dsk_xmalloc((size_t)nterms * sizeof *m->map);
     int64_t nf = 0;
     for (int32_t t = 0; t < nterms; t++)
         m->map[t] = keep[t] ? (int32_t)nf++ : -1;
@@ -558,8 +543,8 @@ static int s_load(void *impl, const msgpack_object *obj, char *err)
         if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size == 0)
             return dsk_seterr(err, DSK_EPROTO, "%s: vocabulary_ is not a list of terms", m->est);
         int64_t n = v->via.array.size;
-        const char **s = s_xmalloc((size_t)n * sizeof *s);
-        size_t *l = s_xmalloc((size_t)n * sizeof *l);
+        const char **s = dsk_xmalloc((size_t)n * sizeof *s);
+        size_t *l = dsk_xmalloc((size_t)n * sizeof *l);
         for (int64_t j = 0; j < n; j++) {
             const msgpack_object *t = &v->via.array.ptr[j];
             if (t->type != MSGPACK_OBJECT_STR) {

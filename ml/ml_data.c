@@ -4,17 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *s_calloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
+#include "dsk_alloc.h"
 
 ml_data_t *ml_data_from_dense(ml_dense_t **m_p)
 {
-    ml_data_t *d = s_calloc(1, sizeof *d);
+    ml_data_t *d = dsk_xcalloc(1, sizeof *d);
     d->kind = ML_DATA_DENSE;
     d->dense = *m_p;
     d->nrows = d->dense->nrows;
@@ -24,7 +18,7 @@ ml_data_t *ml_data_from_dense(ml_dense_t **m_p)
 
 ml_data_t *ml_data_from_csr(ml_csr_t **m_p)
 {
-    ml_data_t *d = s_calloc(1, sizeof *d);
+    ml_data_t *d = dsk_xcalloc(1, sizeof *d);
     d->kind = ML_DATA_CSR;
     d->csr = *m_p;
     d->nrows = d->csr->nrows;
@@ -34,11 +28,11 @@ ml_data_t *ml_data_from_csr(ml_csr_t **m_p)
 
 ml_data_t *ml_data_new_text(int64_t n)
 {
-    ml_data_t *d = s_calloc(1, sizeof *d);
+    ml_data_t *d = dsk_xcalloc(1, sizeof *d);
     d->kind = ML_DATA_TEXT;
     d->nrows = n;
-    d->text.docs = s_calloc((size_t)n, sizeof *d->text.docs);
-    d->text.lens = s_calloc((size_t)n, sizeof *d->text.lens);
+    d->text.docs = dsk_xcalloc((size_t)n, sizeof *d->text.docs);
+    d->text.lens = dsk_xcalloc((size_t)n, sizeof *d->text.lens);
     return d;
 }
 
@@ -72,7 +66,7 @@ ml_data_t *ml_data_take_rows(const ml_data_t *d, const int64_t *rows, int64_t n)
     ml_data_t *t = ml_data_new_text(n);
     for (int64_t i = 0; i < n; i++) {
         size_t len = d->text.lens[rows[i]];
-        t->text.docs[i] = s_calloc(len + 1, 1);
+        t->text.docs[i] = dsk_xcalloc(len + 1, 1);
         memcpy(t->text.docs[i], d->text.docs[rows[i]], len);
         t->text.lens[i] = len;
     }

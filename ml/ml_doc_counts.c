@@ -5,24 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsk_alloc.h"
 #include "ml_term_dict.h"
 #include "ml_tokenizer.h"
-
-static void *s_xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p)
-        abort();
-    return p;
-}
-
-static void *s_xcalloc(size_t n, size_t sz)
-{
-    void *p = calloc(n ? n : 1, sz);
-    if (!p)
-        abort();
-    return p;
-}
 
 struct ml_doc_counts {
     ml_analyzer_cfg_t cfg;
@@ -118,7 +103,7 @@ static uint32_t *s_sort_doc(uint32_t *v, uint32_t *tmp, size_t n, int nbits)
 static void s_renumber(ml_doc_counts_t *c, ml_analyzer_t *a)
 {
     int32_t *order = ml_analyzer_sorted_ids(a);
-    uint32_t *rank = s_xmalloc((size_t)c->nterms * sizeof *rank);
+    uint32_t *rank = dsk_xmalloc((size_t)c->nterms * sizeof *rank);
     for (int32_t k = 0; k < c->nterms; k++)
         rank[order[k]] = (uint32_t)k;
     ml_analyzer_renumber(a, order);
@@ -183,11 +168,11 @@ ml_doc_counts_t *ml_doc_counts_build(const ml_analyzer_cfg_t *cfg, const ml_data
     ml_analyzer_t *a = ml_analyzer_new(cfg, "CountVectorizer", err);
     if (!a)
         return NULL;
-    ml_doc_counts_t *c = s_xcalloc(1, sizeof *c);
+    ml_doc_counts_t *c = dsk_xcalloc(1, sizeof *c);
     ml_analyzer_cfg_copy(&c->cfg, cfg);
     c->serial = atomic_fetch_add(&s_serial, 1);
     c->ndocs = docs->nrows;
-    c->indptr = s_xcalloc((size_t)c->ndocs + 1, sizeof *c->indptr);
+    c->indptr = dsk_xcalloc((size_t)c->ndocs + 1, sizeof *c->indptr);
     if (docs->nrows >= INT32_MAX) {
         dsk_seterr(err, DSK_ETOOBIG, "CountVectorizer: too many documents (%lld)",
                    (long long)docs->nrows);
@@ -200,7 +185,7 @@ ml_doc_counts_t *ml_doc_counts_build(const ml_analyzer_cfg_t *cfg, const ml_data
     ml_analyzer_reserve(a, total);
     /* room for the occurrences up front (about one per 3 bytes of text), not by doubling */
     ecap = total / 3 + 4096;
-    c->ids = s_xmalloc(ecap * sizeof *c->ids);
+    c->ids = dsk_xmalloc(ecap * sizeof *c->ids);
     ml_td_hugify(c->ids, ecap * sizeof *c->ids);
     for (int64_t d = 0; d < c->ndocs; d++) {
         const int32_t *ids;
@@ -215,7 +200,7 @@ ml_doc_counts_t *ml_doc_counts_build(const ml_analyzer_cfg_t *cfg, const ml_data
         s_append_doc(c, d, ids, n, &ecap);
     }
     c->nterms = ml_analyzer_nterms(a);
-    c->cnt = s_xmalloc(((size_t)c->indptr[c->ndocs] + 1) * sizeof *c->cnt);
+    c->cnt = dsk_xmalloc(((size_t)c->indptr[c->ndocs] + 1) * sizeof *c->cnt);
     ml_td_hugify(c->cnt, ((size_t)c->indptr[c->ndocs] + 1) * sizeof *c->cnt);
     s_renumber(c, a);
     ml_analyzer_compact(a);

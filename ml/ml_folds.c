@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dsk_alloc.h"
 #include "dsk_log.h"
 #include "ml_rng.h"
 
@@ -15,14 +16,6 @@ struct ml_folds {
     int32_t *fold;       /* n: the test fold of each sample */
     int64_t *test_size;  /* n_splits */
 };
-
-static void *s_xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
 
 /* check_random_state: an int seeds RandomState; None draws an unpredictable seed. */
 static void s_seed(ml_rng_t *rng, int64_t random_state)
@@ -36,7 +29,7 @@ static void s_seed(ml_rng_t *rng, int64_t random_state)
 /* KFold._iter_test_indices: contiguous runs of arange(n), shuffled first if asked. */
 static void s_kfold(ml_folds_t *f, int shuffle, int64_t random_state)
 {
-    int64_t *idx = s_xcalloc((size_t)f->n, sizeof *idx);
+    int64_t *idx = dsk_xcalloc((size_t)f->n, sizeof *idx);
     for (int64_t i = 0; i < f->n; i++)
         idx[i] = i;
     if (shuffle) {
@@ -68,14 +61,14 @@ static int s_cmp_i32(const void *a, const void *b)
  */
 static int64_t s_encode_by_appearance(const int32_t *y, int64_t n, int64_t *codes)
 {
-    int32_t *vals = s_xcalloc((size_t)n, sizeof *vals);
+    int32_t *vals = dsk_xcalloc((size_t)n, sizeof *vals);
     memcpy(vals, y, (size_t)n * sizeof *vals);
     qsort(vals, (size_t)n, sizeof *vals, s_cmp_i32);
     int64_t nu = 0;
     for (int64_t i = 0; i < n; i++)
         if (nu == 0 || vals[nu - 1] != vals[i])
             vals[nu++] = vals[i];
-    int64_t *code_of = s_xcalloc((size_t)nu, sizeof *code_of);
+    int64_t *code_of = dsk_xcalloc((size_t)nu, sizeof *code_of);
     for (int64_t u = 0; u < nu; u++)
         code_of[u] = -1;
     int64_t next = 0;
@@ -102,9 +95,9 @@ static int s_stratified(ml_folds_t *f, int shuffle, int64_t random_state, const 
 {
     int s = f->n_splits;
     int64_t n = f->n;
-    int64_t *codes = s_xcalloc((size_t)n, sizeof *codes);
+    int64_t *codes = dsk_xcalloc((size_t)n, sizeof *codes);
     int64_t nc = s_encode_by_appearance(y, n, codes);
-    int64_t *counts = s_xcalloc((size_t)nc, sizeof *counts);
+    int64_t *counts = dsk_xcalloc((size_t)nc, sizeof *counts);
     for (int64_t i = 0; i < n; i++)
         counts[codes[i]]++;
     int64_t min_count = n, max_count = 0;
@@ -122,7 +115,7 @@ static int s_stratified(ml_folds_t *f, int shuffle, int64_t random_state, const 
     if (min_count < s)
         dsk_warn("The least populated class in y has only %lld members, which is less "
                  "than n_splits=%d.", (long long)min_count, s);
-    int64_t *alloc = s_xcalloc((size_t)(s * nc), sizeof *alloc); /* [fold][class] */
+    int64_t *alloc = dsk_xcalloc((size_t)(s * nc), sizeof *alloc); /* [fold][class] */
     int64_t pos = 0;
     for (int64_t k = 0; k < nc; k++)
         for (int64_t j = 0; j < counts[k]; j++, pos++)
@@ -130,9 +123,9 @@ static int s_stratified(ml_folds_t *f, int shuffle, int64_t random_state, const 
     ml_rng_t rng;
     if (shuffle)
         s_seed(&rng, random_state);
-    int64_t *ffc = s_xcalloc((size_t)n, sizeof *ffc);
-    int64_t *cursor = s_xcalloc((size_t)nc, sizeof *cursor);
-    int64_t *start = s_xcalloc((size_t)nc, sizeof *start);
+    int64_t *ffc = dsk_xcalloc((size_t)n, sizeof *ffc);
+    int64_t *cursor = dsk_xcalloc((size_t)nc, sizeof *cursor);
+    int64_t *start = dsk_xcalloc((size_t)nc, sizeof *start);
     for (int64_t k = 0, off = 0; k < nc; k++) {
         start[k] = off;
         int64_t *blk = ffc + off;
@@ -183,11 +176,11 @@ int ml_folds_new(ml_folds_kind_t kind, int n_splits, int shuffle, int64_t random
                           "of samples: n_samples=%lld.", n_splits, (long long)n);
     if (kind == ML_FOLDS_STRATIFIED && !y)
         return dsk_seterr(err, DSK_EINVAL, "StratifiedKFold needs the labels y");
-    ml_folds_t *f = s_xcalloc(1, sizeof *f);
+    ml_folds_t *f = dsk_xcalloc(1, sizeof *f);
     f->n_splits = n_splits;
     f->n = n;
-    f->fold = s_xcalloc((size_t)n, sizeof *f->fold);
-    f->test_size = s_xcalloc((size_t)n_splits, sizeof *f->test_size);
+    f->fold = dsk_xcalloc((size_t)n, sizeof *f->fold);
+    f->test_size = dsk_xcalloc((size_t)n_splits, sizeof *f->test_size);
     if (kind == ML_FOLDS_KFOLD) {
         s_kfold(f, shuffle, random_state);
     } else {

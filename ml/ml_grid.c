@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dsk_alloc.h"
 #include "dsk_log.h"
 #include "ml_rng.h"
 
@@ -20,22 +21,6 @@ struct ml_grid {
     size_t n;
     s_subgrid_t *subs;
 };
-
-static void *s_xrealloc(void *p, size_t n, size_t size)
-{
-    p = realloc(p, (n ? n : 1) * size);
-    if (!p)
-        abort();
-    return p;
-}
-
-static char *s_xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (!d)
-        abort();
-    return d;
-}
 
 void ml_params_clear(ml_params_t *p)
 {
@@ -51,10 +36,10 @@ void ml_params_clear(ml_params_t *p)
 void ml_params_copy(ml_params_t *dst, const ml_params_t *src)
 {
     dst->n = src->n;
-    dst->names = s_xrealloc(NULL, src->n, sizeof *dst->names);
-    dst->values = s_xrealloc(NULL, src->n, sizeof *dst->values);
+    dst->names = dsk_xrealloc(NULL, src->n, sizeof *dst->names);
+    dst->values = dsk_xrealloc(NULL, src->n, sizeof *dst->values);
     for (size_t i = 0; i < src->n; i++) {
-        dst->names[i] = s_xstrdup(src->names[i]);
+        dst->names[i] = dsk_xstrdup(src->names[i]);
         ml_value_copy(&dst->values[i], &src->values[i]);
     }
 }
@@ -110,7 +95,7 @@ void ml_grid_destroy(ml_grid_t **g_p)
 
 void ml_grid_begin(ml_grid_t *g)
 {
-    g->subs = s_xrealloc(g->subs, g->n + 1, sizeof *g->subs);
+    g->subs = dsk_xrealloc(g->subs, g->n + 1, sizeof *g->subs);
     memset(&g->subs[g->n], 0, sizeof g->subs[g->n]);
     g->n++;
 }
@@ -143,11 +128,11 @@ int ml_grid_add(ml_grid_t *g, const char *name, const ml_value_t *values, char *
         at++;
     if (at < sg->n && strcmp(sg->names[at], name) == 0)
         return dsk_seterr(err, DSK_EINVAL, "parameter '%s' appears twice in one grid", name);
-    sg->names = s_xrealloc(sg->names, sg->n + 1, sizeof *sg->names);
-    sg->values = s_xrealloc(sg->values, sg->n + 1, sizeof *sg->values);
+    sg->names = dsk_xrealloc(sg->names, sg->n + 1, sizeof *sg->names);
+    sg->values = dsk_xrealloc(sg->values, sg->n + 1, sizeof *sg->values);
     memmove(sg->names + at + 1, sg->names + at, (sg->n - at) * sizeof *sg->names);
     memmove(sg->values + at + 1, sg->values + at, (sg->n - at) * sizeof *sg->values);
-    sg->names[at] = s_xstrdup(name);
+    sg->names[at] = dsk_xstrdup(name);
     ml_value_copy(&sg->values[at], values);
     sg->n++;
     return DSK_OK;
@@ -216,12 +201,12 @@ static int s_candidate(const ml_grid_t *g, int64_t idx, int reversed, ml_params_
             continue;
         }
         out->n = sg->n;
-        out->names = s_xrealloc(NULL, sg->n, sizeof *out->names);
-        out->values = s_xrealloc(NULL, sg->n, sizeof *out->values);
+        out->names = dsk_xrealloc(NULL, sg->n, sizeof *out->names);
+        out->values = dsk_xrealloc(NULL, sg->n, sizeof *out->values);
         for (size_t k = sg->n; k-- > 0;) {
             size_t len = sg->values[k].u.list.n;
             size_t slot = reversed ? sg->n - 1 - k : k;
-            out->names[slot] = s_xstrdup(sg->names[k]);
+            out->names[slot] = dsk_xstrdup(sg->names[k]);
             ml_value_copy(&out->values[slot], &sg->values[k].u.list.items[idx % (int64_t)len]);
             idx /= (int64_t)len;
         }
@@ -246,7 +231,7 @@ static void s_set_init(s_set_t *set, int64_t n)
     size_t cap = 16;
     while (cap < (size_t)n * 2)
         cap *= 2;
-    set->slots = s_xrealloc(NULL, cap, sizeof *set->slots);
+    set->slots = dsk_xrealloc(NULL, cap, sizeof *set->slots);
     for (size_t i = 0; i < cap; i++)
         set->slots[i] = -1;
     set->mask = cap - 1;
@@ -286,7 +271,7 @@ int ml_sample_without_replacement(int64_t n_population, int64_t n_samples, uint3
     ml_rng_seed(&rng, seed);
     double ratio = n_population != 0 ? (double)n_samples / (double)n_population : 1.0;
     if (ratio > 0.01 && ratio < 0.99) {
-        int64_t *perm = s_xrealloc(NULL, (size_t)n_population, sizeof *perm);
+        int64_t *perm = dsk_xrealloc(NULL, (size_t)n_population, sizeof *perm);
         ml_rng_permutation(&rng, perm, n_population);
         memcpy(out, perm, (size_t)n_samples * sizeof *out);
         free(perm);
@@ -347,7 +332,7 @@ int ml_sampler_draw(const ml_grid_t *g, int64_t n_iter, int64_t random_state,
                  (long long)size, (long long)n_iter, (long long)size);
         n_iter = size;
     }
-    int64_t *idx = s_xrealloc(NULL, (size_t)n_iter, sizeof *idx);
+    int64_t *idx = dsk_xrealloc(NULL, (size_t)n_iter, sizeof *idx);
     rc = ml_sample_without_replacement(size, n_iter, seed, idx, err);
     if (rc) {
         free(idx);

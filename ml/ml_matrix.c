@@ -4,20 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *s_alloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
+#include "dsk_alloc.h"
 
 ml_dense_t *ml_dense_new(int64_t nrows, int64_t ncols)
 {
-    ml_dense_t *m = s_alloc(1, sizeof *m);
+    ml_dense_t *m = dsk_xcalloc(1, sizeof *m);
     m->nrows = nrows;
     m->ncols = ncols;
-    m->data = s_alloc((size_t)(nrows * ncols), sizeof *m->data);
+    m->data = dsk_xcalloc((size_t)(nrows * ncols), sizeof *m->data);
     return m;
 }
 
@@ -48,12 +42,12 @@ ml_dense_t *ml_dense_take_rows(const ml_dense_t *m, const int64_t *rows, int64_t
 
 ml_csr_t *ml_csr_new(int64_t nrows, int64_t ncols, int64_t nnz)
 {
-    ml_csr_t *m = s_alloc(1, sizeof *m);
+    ml_csr_t *m = dsk_xcalloc(1, sizeof *m);
     m->nrows = nrows;
     m->ncols = ncols;
-    m->indptr = s_alloc((size_t)nrows + 1, sizeof *m->indptr);
-    m->indices = s_alloc((size_t)nnz, sizeof *m->indices);
-    m->data = s_alloc((size_t)nnz, sizeof *m->data);
+    m->indptr = dsk_xcalloc((size_t)nrows + 1, sizeof *m->indptr);
+    m->indices = dsk_xcalloc((size_t)nnz, sizeof *m->indices);
+    m->data = dsk_xcalloc((size_t)nnz, sizeof *m->data);
     return m;
 }
 

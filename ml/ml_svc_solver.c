@@ -5,20 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsk_alloc.h"
 #include "dsk_error.h"
 
 #define S_TAU 1e-12
 #define S_LOWER 0
 #define S_UPPER 1
 #define S_FREE 2
-
-static void *s_alloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
 
 /* ---- kernel column cache (libsvm's Cache) ----------------------------- */
 
@@ -45,7 +38,7 @@ typedef struct {
 static void s_cache_init(s_cache_t *c, int64_t l, double mb)
 {
     c->l = l;
-    c->head = s_alloc((size_t)l, sizeof *c->head);
+    c->head = dsk_xcalloc((size_t)l, sizeof *c->head);
     int64_t size = (int64_t)(mb * (1 << 20)) / (int64_t)sizeof(float);
     size -= l * (int64_t)sizeof(s_head_t) / (int64_t)sizeof(float);
     c->size = size > 2 * l ? size : 2 * l; /* room for two columns at least */
@@ -234,14 +227,14 @@ static void s_q_init(s_q_t *q, const ml_svc_solver_param_t *p, const ml_data_t *
     memset(q, 0, sizeof *q);
     q->k = p->kernel;
     q->l = l;
-    q->xsq = s_alloc((size_t)l, sizeof *q->xsq);
-    q->y = s_alloc((size_t)l, sizeof *q->y);
-    q->QD = s_alloc((size_t)l, sizeof *q->QD);
-    q->tmp = s_alloc((size_t)l, sizeof *q->tmp);
+    q->xsq = dsk_xcalloc((size_t)l, sizeof *q->xsq);
+    q->y = dsk_xcalloc((size_t)l, sizeof *q->y);
+    q->QD = dsk_xcalloc((size_t)l, sizeof *q->QD);
+    q->tmp = dsk_xcalloc((size_t)l, sizeof *q->tmp);
     memcpy(q->y, y, (size_t)l * sizeof *y);
     if (X->kind == ML_DATA_DENSE) {
         q->d = X->dense->ncols;
-        q->X = s_alloc((size_t)(l * q->d), sizeof *q->X);
+        q->X = dsk_xcalloc((size_t)(l * q->d), sizeof *q->X);
         for (int64_t i = 0; i < l; i++)
             memcpy(q->X + i * q->d, X->dense->data + rows[i] * q->d,
                    (size_t)q->d * sizeof *q->X);
@@ -249,9 +242,9 @@ static void s_q_init(s_q_t *q, const ml_svc_solver_param_t *p, const ml_data_t *
     } else {
         q->csr = X->csr;
         q->d = X->csr->ncols;
-        q->row = s_alloc((size_t)l, sizeof *q->row);
+        q->row = dsk_xcalloc((size_t)l, sizeof *q->row);
         memcpy(q->row, rows, (size_t)l * sizeof *rows);
-        q->w = s_alloc((size_t)q->d, sizeof *q->w);
+        q->w = dsk_xcalloc((size_t)q->d, sizeof *q->w);
         for (int64_t i = 0; i < l; i++) {
             double s = 0;
             for (int64_t pp = q->csr->indptr[rows[i]]; pp < q->csr->indptr[rows[i] + 1]; pp++)
@@ -641,13 +634,13 @@ int ml_svc_solve_binary(const ml_svc_solver_param_t *p, const ml_data_t *X,
     s_q_t q;
     s_q_init(&q, p, X, rows, l, yb);
     s_smo_t s = {.l = l, .active_size = l, .Q = &q, .y = q.y, .eps = p->eps};
-    s.G = s_alloc((size_t)l, sizeof *s.G);
-    s.G_bar = s_alloc((size_t)l, sizeof *s.G_bar);
-    s.alpha = s_alloc((size_t)l, sizeof *s.alpha);
-    s.C = s_alloc((size_t)l, sizeof *s.C);
-    s.p = s_alloc((size_t)l, sizeof *s.p);
-    s.status = s_alloc((size_t)l, sizeof *s.status);
-    s.active_set = s_alloc((size_t)l, sizeof *s.active_set);
+    s.G = dsk_xcalloc((size_t)l, sizeof *s.G);
+    s.G_bar = dsk_xcalloc((size_t)l, sizeof *s.G_bar);
+    s.alpha = dsk_xcalloc((size_t)l, sizeof *s.alpha);
+    s.C = dsk_xcalloc((size_t)l, sizeof *s.C);
+    s.p = dsk_xcalloc((size_t)l, sizeof *s.p);
+    s.status = dsk_xcalloc((size_t)l, sizeof *s.status);
+    s.active_set = dsk_xcalloc((size_t)l, sizeof *s.active_set);
     for (int64_t i = 0; i < l; i++) {
         s.p[i] = -1;
         s.C[i] = C[i];
@@ -710,8 +703,8 @@ static void s_build_model(ml_svc_model_t *m, const ml_data_t *X, const int64_t *
                           const char *nonzero, int64_t n)
 {
     int32_t k = m->n_classes;
-    int64_t *nz_start = s_alloc((size_t)k, sizeof *nz_start);
-    m->n_support = s_alloc((size_t)k, sizeof *m->n_support);
+    int64_t *nz_start = dsk_xcalloc((size_t)k, sizeof *nz_start);
+    m->n_support = dsk_xcalloc((size_t)k, sizeof *m->n_support);
     m->n_sv = 0;
     for (int32_t c = 0; c < k; c++) {
         nz_start[c] = m->n_sv;
@@ -720,9 +713,9 @@ static void s_build_model(ml_svc_model_t *m, const ml_data_t *X, const int64_t *
         m->n_sv += m->n_support[c];
     }
     int64_t d = m->n_features, nsv = m->n_sv;
-    m->support = s_alloc((size_t)nsv, sizeof *m->support);
-    m->sv = s_alloc((size_t)(nsv * d), sizeof *m->sv);
-    m->dual_coef = s_alloc((size_t)((k - 1) * nsv), sizeof *m->dual_coef);
+    m->support = dsk_xcalloc((size_t)nsv, sizeof *m->support);
+    m->sv = dsk_xcalloc((size_t)(nsv * d), sizeof *m->sv);
+    m->dual_coef = dsk_xcalloc((size_t)((k - 1) * nsv), sizeof *m->dual_coef);
     for (int64_t t = 0, q = 0; t < n; t++)
         if (nonzero[t]) {
             m->support[q] = perm[t];
@@ -752,9 +745,9 @@ static int s_train_pair(const ml_svc_solver_param_t *p, const ml_data_t *X,
                         double *rho, int64_t *n_iter, int *timed_out, char *err)
 {
     int64_t ci = count[i], cj = count[j], l = ci + cj;
-    int64_t *rows = s_alloc((size_t)l, sizeof *rows);
-    int8_t *yb = s_alloc((size_t)l, sizeof *yb);
-    double *C = s_alloc((size_t)l, sizeof *C);
+    int64_t *rows = dsk_xcalloc((size_t)l, sizeof *rows);
+    int8_t *yb = dsk_xcalloc((size_t)l, sizeof *yb);
+    double *C = dsk_xcalloc((size_t)l, sizeof *C);
     for (int64_t t = 0; t < ci; t++) {
         rows[t] = perm[start[i] + t];
         yb[t] = +1;
@@ -779,8 +772,8 @@ int ml_svc_train(const ml_svc_solver_param_t *p, const ml_data_t *X, const int32
     memset(m, 0, sizeof *m);
     if (k < 2)
         return dsk_seterr(err, DSK_EINVAL, "SVC: needs at least 2 classes, got %d", k);
-    int64_t *count = s_alloc((size_t)k, sizeof *count), *start = s_alloc((size_t)k, 8);
-    int64_t *perm = s_alloc((size_t)n, sizeof *perm), *fill = s_alloc((size_t)k, 8);
+    int64_t *count = dsk_xcalloc((size_t)k, sizeof *count), *start = dsk_xcalloc((size_t)k, 8);
+    int64_t *perm = dsk_xcalloc((size_t)n, sizeof *perm), *fill = dsk_xcalloc((size_t)k, 8);
     for (int64_t t = 0; t < n; t++)
         count[y[t]]++;
     for (int32_t c = 1; c < k; c++)
@@ -790,16 +783,16 @@ int ml_svc_train(const ml_svc_solver_param_t *p, const ml_data_t *X, const int32
         perm[fill[y[t]]++] = t;
     m->n_classes = k;
     m->n_features = X->kind == ML_DATA_DENSE ? X->dense->ncols : X->csr->ncols;
-    m->rho = s_alloc((size_t)npairs, sizeof *m->rho);
-    m->n_iter = s_alloc((size_t)npairs, sizeof *m->n_iter);
-    double **alpha = s_alloc((size_t)npairs, sizeof *alpha);
-    char *nonzero = s_alloc((size_t)n, 1);
+    m->rho = dsk_xcalloc((size_t)npairs, sizeof *m->rho);
+    m->n_iter = dsk_xcalloc((size_t)npairs, sizeof *m->n_iter);
+    double **alpha = dsk_xcalloc((size_t)npairs, sizeof *alpha);
+    char *nonzero = dsk_xcalloc((size_t)n, 1);
     int rc = DSK_OK;
     int64_t pidx = 0;
     for (int32_t i = 0; i < k && rc == DSK_OK; i++)
         for (int32_t j = i + 1; j < k && rc == DSK_OK; j++, pidx++) {
             int timed_out = 0;
-            alpha[pidx] = s_alloc((size_t)(count[i] + count[j]), sizeof **alpha);
+            alpha[pidx] = dsk_xcalloc((size_t)(count[i] + count[j]), sizeof **alpha);
             rc = s_train_pair(p, X, perm, start, count, class_C, i, j, alpha[pidx],
                               &m->rho[pidx], &m->n_iter[pidx], &timed_out, err);
             m->fit_status |= timed_out;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsk_alloc.h"
+
 struct sch_registry {
     sch_worker_t **workers;
     size_t count, cap;
@@ -12,9 +14,7 @@ struct sch_registry {
 
 sch_registry_t *sch_registry_new(void)
 {
-    sch_registry_t *reg = calloc(1, sizeof *reg);
-    if (!reg)
-        abort();
+    sch_registry_t *reg = dsk_xcalloc(1, sizeof *reg);
     reg->next_id = 1;
     return reg;
 }
@@ -37,13 +37,9 @@ sch_worker_t *sch_registry_add(sch_registry_t *reg, const dsk_peer_id_t *peer,
 {
     if (reg->count == reg->cap) {
         reg->cap = reg->cap ? reg->cap * 2 : 16;
-        reg->workers = realloc(reg->workers, reg->cap * sizeof *reg->workers);
-        if (!reg->workers)
-            abort();
+        reg->workers = dsk_xrealloc(reg->workers, reg->cap, sizeof *reg->workers);
     }
-    sch_worker_t *w = calloc(1, sizeof *w);
-    if (!w)
-        abort();
+    sch_worker_t *w = dsk_xcalloc(1, sizeof *w);
     w->id = reg->next_id++;
     w->peer = *peer;
     w->instance = hello->instance;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "dsk_alloc.h"
 #include "dsk_clock.h"
 #include "dsk_log.h"
 #include "dsk_loop.h"
@@ -143,9 +144,7 @@ static void s_on_status(sch_server_t *srv, const dsk_peer_id_t *from,
     dsk_msg_status_rep_t *st = &rep.u.status_rep;
     st->uptime_ms = (uint64_t)(now - srv->started_ms);
     st->n_workers = (uint32_t)n;
-    st->workers = n ? calloc(n, sizeof *st->workers) : NULL;
-    if (n && !st->workers)
-        abort();
+    st->workers = n ? dsk_xcalloc(n, sizeof *st->workers) : NULL;
     for (size_t i = 0; i < n; i++) {
         const sch_worker_t *w = sch_registry_at(srv->workers, i);
         dsk_worker_info_t *info = &st->workers[i];
@@ -261,9 +260,7 @@ static int64_t s_dropped_timer(dsk_loop_t *loop, int64_t id, void *arg)
 
 sch_server_t *sch_server_new(const sch_config_t *cfg, char *err)
 {
-    sch_server_t *srv = calloc(1, sizeof *srv);
-    if (!srv)
-        abort();
+    sch_server_t *srv = dsk_xcalloc(1, sizeof *srv);
     srv->cfg = *cfg;
     srv->ctx = zmq_ctx_new();
     srv->socket = dsk_wire_socket(srv->ctx, ZMQ_ROUTER, (int64_t)cfg->max_message_size, err);

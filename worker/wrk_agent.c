@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "dsk_alloc.h"
 #include "dsk_clock.h"
 #include "dsk_log.h"
 #include "dsk_loop.h"
@@ -215,9 +216,7 @@ static int64_t s_heartbeat_timer(dsk_loop_t *loop, int64_t id, void *arg)
 
 wrk_agent_t *wrk_agent_new(const wrk_config_t *cfg, char *err)
 {
-    wrk_agent_t *a = calloc(1, sizeof *a);
-    if (!a)
-        abort();
+    wrk_agent_t *a = dsk_xcalloc(1, sizeof *a);
     a->cfg = *cfg;
     a->ctx = zmq_ctx_new();
     a->loop = dsk_loop_new();

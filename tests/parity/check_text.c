@@ -16,6 +16,7 @@
 #include "ml_count_vectorizer.h"
 #include "ml_hashing_vectorizer.h"
 #include "ml_loaders.h"
+#include "ml_npsum.h"
 #include "ml_tfidf.h"
 #include "parity_util.h"
 
@@ -115,36 +116,10 @@ static void s_check_csr(const char *what, json_t *g, const ml_csr_t *X, int coun
     ck_assert_msg(pu_hash_equals(json_object_get(g, "data"), h), "%s: data differ", what);
 }
 
-/* NumPy's pairwise summation (pairwise_sum_DOUBLE), which reduce uses. */
-static double s_pairwise(const double *a, int64_t n)
-{
-    if (n < 8) {
-        double r = 0.;
-        for (int64_t i = 0; i < n; i++)
-            r += a[i];
-        return r;
-    }
-    if (n <= 128) {
-        double r[8];
-        int64_t i;
-        memcpy(r, a, sizeof r);
-        for (i = 8; i < n - (n % 8); i += 8)
-            for (int j = 0; j < 8; j++)
-                r[j] += a[i + j];
-        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++)
-            res += a[i];
-        return res;
-    }
-    int64_t n2 = n / 2;
-    n2 -= n2 % 8;
-    return s_pairwise(a, n2) + s_pairwise(a + n2, n - n2);
-}
-
 /* np.add.reduce of a[0..n): the first item, then the rest pairwise (as scipy's X.sum(axis=1)). */
 static double s_np_sum(const double *a, int64_t n)
 {
-    return n == 0 ? 0.0 : a[0] + s_pairwise(a + 1, n - 1);
+    return n == 0 ? 0.0 : a[0] + ml_np_pairwise_sum(a + 1, n - 1);
 }
 
 /*

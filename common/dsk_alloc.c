@@ -1,0 +1,39 @@
+/* dsk_alloc.c — allocation that aborts on out-of-memory. */
+#include "dsk_alloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
+
+static void *s_check(void *p, size_t bytes)
+{
+    if (!p) {
+        fprintf(stderr, "dsk: out of memory (%zu bytes)\n", bytes);
+        abort();
+    }
+    return p;
+}
+
+void *dsk_xmalloc(size_t n)
+{
+    return s_check(malloc(n ? n : 1), n);
+}
+
+void *dsk_xcalloc(size_t n, size_t size)
+{
+    return s_check(calloc(n ? n : 1, size ? size : 1), n * size);
+}
+
+void *dsk_xrealloc(void *p, size_t n, size_t size)
+{
+    size_t bytes = n * size;
+    if (size && bytes / size != n)
+        return s_check(NULL, SIZE_MAX);
+    return s_check(realloc(p, bytes ? bytes : 1), bytes);
+}
+
+char *dsk_xstrdup(const char *s)
+{
+    return s_check(strdup(s), strlen(s) + 1);
+}

@@ -1,0 +1,19 @@
+/*
+ * dsk_alloc.h — allocation that cannot fail: out of memory aborts (the one
+ * failure STYLE.md lets a process die of), so callers never carry a NULL
+ * check for it. Zero-sized requests get one byte, so the result is never
+ * NULL either. Caller owns what these return (free()).
+ */
+#ifndef DSK_ALLOC_H
+#define DSK_ALLOC_H
+
+#include <stddef.h>
+
+void *dsk_xmalloc(size_t n);
+/* Zero-filled n * size bytes. */
+void *dsk_xcalloc(size_t n, size_t size);
+/* Resizes p to n * size bytes (p may be NULL). */
+void *dsk_xrealloc(void *p, size_t n, size_t size);
+char *dsk_xstrdup(const char *s);
+
+#endif
