@@ -17,6 +17,9 @@
 #include "ml_registry.h"
 #include "ml_sgd.h"
 
+/* Quick benchmarks report the best of this many runs (as bench_sklearn.py). */
+#define S_REPEATS 3
+
 static double s_now(void)
 {
     struct timespec ts;
@@ -79,28 +82,56 @@ static int64_t *s_all_rows(int64_t n)
  * as dsk runs it (count once, then build the vocabulary and matrix), then
  * the 20-class SGDClassifier fit on the TF-IDF of those counts.
  */
-static void s_bench_text(const char *data_home)
+static ml_estimator_t s_bigram_vectorizer(void)
 {
-    char err[DSK_ERR_LEN];
-    ml_dataset_t *news = s_load("20newsgroups", data_home);
-    int64_t n = news->X->nrows;
     ml_estimator_t cv = s_create("CountVectorizer");
     ml_value_t ngram = ml_value_list(2);
     ngram.u.list.items[0] = ml_value_int(1);
     ngram.u.list.items[1] = ml_value_int(2);
     s_set(&cv, "ngram_range", &ngram);
     ml_value_clear(&ngram);
+    return cv;
+}
 
-    int64_t *rows = s_all_rows(n);
+/* Best of S_REPEATS fresh fit_transforms; returns the last counts matrix. */
+static ml_csr_t *s_time_counts(const ml_dataset_t *news, double *best)
+{
+    char err[DSK_ERR_LEN];
+    int64_t n = news->X->nrows, *rows = s_all_rows(n);
     ml_csr_t *counts = NULL;
-    double t0 = s_now();
-    ml_doc_counts_t *dc = ml_doc_counts_build(ml_count_vectorizer_analyzer_cfg(cv.impl),
-                                              news->X, err);
-    if (!dc || ml_count_vectorizer_fit_counts(cv.impl, dc, rows, n, &counts, err) < 0)
-        s_die("CountVectorizer", err);
-    double sec = s_now() - t0;
+    *best = 1e300;
+    for (int r = 0; r < S_REPEATS; r++) {
+        ml_csr_destroy(&counts);
+        ml_estimator_t cv = s_bigram_vectorizer();
+        double t0 = s_now();
+        ml_doc_counts_t *dc = ml_doc_counts_build(ml_count_vectorizer_analyzer_cfg(cv.impl),
+                                                  news->X, err);
+        if (!dc || ml_count_vectorizer_fit_counts(cv.impl, dc, rows, n, &counts, err) < 0)
+            s_die("CountVectorizer", err);
+        double sec = s_now() - t0;
+        *best = sec < *best ? sec : *best;
+        ml_doc_counts_destroy(&dc);
+        cv.ops->destroy(cv.impl);
+    }
+    free(rows);
+    return counts;
+}
+
+/*
+ * The text benchmarks: CountVectorizer(ngram_range=(1, 2)) fit_transform
+ * as dsk runs it (count once, then build the vocabulary and matrix), then
+ * the 20-class SGDClassifier fit on the TF-IDF of those counts, in dsk's
+ * default joint one-vs-all pass and in the bit-exact scikit-learn mode.
+ */
+static void s_bench_text(const char *data_home)
+{
+    char err[DSK_ERR_LEN];
+    ml_dataset_t *news = s_load("20newsgroups", data_home);
+    double sec;
+    ml_csr_t *counts = s_time_counts(news, &sec);
     s_emit("count_vectorizer_bigrams", sec,
-           json_pack("{s:I, s:I}", "docs", (json_int_t)n, "terms", (json_int_t)counts->ncols));
+           json_pack("{s:I, s:I}", "docs", (json_int_t)news->X->nrows, "terms",
+                     (json_int_t)counts->ncols));
 
     ml_estimator_t tfidf = s_create("TfidfTransformer");
     ml_data_t *cdata = ml_data_from_csr(&counts), *X = NULL;
@@ -108,25 +139,26 @@ static void s_bench_text(const char *data_home)
         tfidf.ops->transform(tfidf.impl, cdata, &X, err) < 0)
         s_die("TfidfTransformer", err);
 
-    for (int exact = 0; exact < 2; exact++) { /* the default joint pass, then scikit-learn's */
-        ml_estimator_t sgd = s_create("SGDClassifier");
-        ml_value_t seed = ml_value_int(0);
-        s_set(&sgd, "random_state", &seed);
-        ml_sgd_set_exact_ova(sgd.impl, exact);
-        t0 = s_now();
-        if (sgd.ops->fit(sgd.impl, X, news->y, err) < 0)
-            s_die("SGDClassifier", err);
-        sec = s_now() - t0;
-        s_emit(exact ? "sgd_20class_fit_exact_ova" : "sgd_20class_fit", sec,
+    for (int exact = 0; exact < 2; exact++) {
+        double best = 1e300;
+        for (int r = 0; r < S_REPEATS; r++) {
+            ml_estimator_t sgd = s_create("SGDClassifier");
+            ml_value_t seed = ml_value_int(0);
+            s_set(&sgd, "random_state", &seed);
+            ml_sgd_set_exact_ova(sgd.impl, exact);
+            double t0 = s_now();
+            if (sgd.ops->fit(sgd.impl, X, news->y, err) < 0)
+                s_die("SGDClassifier", err);
+            sec = s_now() - t0;
+            best = sec < best ? sec : best;
+            sgd.ops->destroy(sgd.impl);
+        }
+        s_emit(exact ? "sgd_20class_fit_exact_ova" : "sgd_20class_fit", best,
                json_pack("{s:i, s:b}", "classes", news->n_classes, "exact", exact));
-        sgd.ops->destroy(sgd.impl);
     }
     ml_data_destroy(&X);
     ml_data_destroy(&cdata);
     tfidf.ops->destroy(tfidf.impl);
-    ml_doc_counts_destroy(&dc);
-    cv.ops->destroy(cv.impl);
-    free(rows);
     ml_dataset_destroy(&news);
 }
 
@@ -138,18 +170,23 @@ static void s_bench_svc(const char *data_home, int replicate)
     ml_estimator_t svc = {0};
     const double cs[] = {1.0, 10.0};
     for (int k = 0; k < 2; k++) {
-        if (svc.ops)
-            svc.ops->destroy(svc.impl);
-        svc = s_create("SVC");
-        ml_value_t c = ml_value_float(cs[k]), seed = ml_value_int(0);
-        s_set(&svc, "C", &c);
-        s_set(&svc, "random_state", &seed);
-        double t0 = s_now();
-        if (svc.ops->fit(svc.impl, digits->X, digits->y, err) < 0)
-            s_die("SVC", err);
+        double best = 1e300;
+        for (int r = 0; r < S_REPEATS; r++) {
+            if (svc.ops)
+                svc.ops->destroy(svc.impl);
+            svc = s_create("SVC");
+            ml_value_t c = ml_value_float(cs[k]), seed = ml_value_int(0);
+            s_set(&svc, "C", &c);
+            s_set(&svc, "random_state", &seed);
+            double t0 = s_now();
+            if (svc.ops->fit(svc.impl, digits->X, digits->y, err) < 0)
+                s_die("SVC", err);
+            double sec = s_now() - t0;
+            best = sec < best ? sec : best;
+        }
         char name[64];
         snprintf(name, sizeof name, "svc_fit_digits_C%g", cs[k]);
-        s_emit(name, s_now() - t0, json_object());
+        s_emit(name, best, json_object());
     }
     const ml_dense_t *d = digits->X->dense;
     int64_t n = d->nrows * replicate;

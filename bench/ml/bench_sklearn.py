@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """The reference side of bench/ml: scikit-learn 1.2, one thread, same work.
 
+Quick benchmarks report the best of 3 runs, the SVC predict one run.
 Prints one JSON object per line: {"name": ..., "seconds": ..., "detail": ...}.
 bench/ml/run.sh runs this and dsk's bench_ml on the same data and prints
 the ratios. --replicate N sets how many copies of digits the SVC predict
@@ -28,10 +29,18 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from golden_common import sk_newsgroups  # noqa: E402
 
 
+REPEATS = 3  # quick benchmarks report the best of this many runs (as bench_ml.c)
+
+
 def timed(fn):
     t0 = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - t0
+
+
+def best_of(fn):
+    runs = [timed(fn) for _ in range(REPEATS)]
+    return runs[-1][0], min(sec for _, sec in runs)
 
 
 def emit(name, seconds, **detail):
@@ -46,19 +55,16 @@ def main():
     args = ap.parse_args()
 
     train = sk_newsgroups(args.data_home, subset="train")
-    vect = CountVectorizer(ngram_range=(1, 2))
-    counts, sec = timed(lambda: vect.fit_transform(train.data))
+    counts, sec = best_of(lambda: CountVectorizer(ngram_range=(1, 2)).fit_transform(train.data))
     emit("count_vectorizer_bigrams", sec, docs=len(train.data), terms=counts.shape[1])
 
     tfidf = TfidfTransformer().fit_transform(counts)
-    clf = SGDClassifier(random_state=0)
-    _, sec = timed(lambda: clf.fit(tfidf, train.target))
+    clf, sec = best_of(lambda: SGDClassifier(random_state=0).fit(tfidf, train.target))
     emit("sgd_20class_fit", sec, n_iter=int(clf.n_iter_), classes=len(clf.classes_))
 
     X, y = load_digits(return_X_y=True)
     for C in (1.0, 10.0):
-        svc = SVC(C=C, random_state=0)
-        _, sec = timed(lambda: svc.fit(X, y))
+        svc, sec = best_of(lambda: SVC(C=C, random_state=0).fit(X, y))
         emit("svc_fit_digits_C%g" % C, sec, n_support=int(svc.n_support_.sum()))
 
     big = np.tile(X, (args.replicate, 1))

@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh BUILD [REPLICATE] — bench/ml: each estimator in dsk and in
 # scikit-learn 1.2 (one thread each), on the same data in one run, and the
-# ratio. REPLICATE copies of digits feed the SVC predict (1000 = 1.8 M rows).
+# ratio (best of 3 runs, the SVC predict one run). REPLICATE copies of
+# digits feed the SVC predict (1000 = 1.8 M rows).
 set -eu
 build=${1:-build}
 replicate=${2:-1000}
