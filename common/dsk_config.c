@@ -19,6 +19,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "dsk_suggest.h"
+
 #define S_LINE_MAX 4096   /* longest config file line, without its newline */
 #define S_HINT_DIST 2     /* "did you mean" when a name is this close */
 #define S_NAME_MAX 64     /* longer names are never close to an option */
@@ -82,31 +84,6 @@ static int s_fail(char *err, const char *where, const char *fmt, ...)
 }
 
 /*
- * Levenshtein distance between a[0..alen) and b, computed with two rows.
- * Names longer than S_NAME_MAX are reported as far from everything: a typo
- * hint for them would only be noise.
- */
-static size_t s_distance(const char *a, size_t alen, const char *b)
-{
-    size_t blen = strlen(b);
-    size_t row[S_NAME_MAX + 1], prev[S_NAME_MAX + 1];
-    if (alen > S_NAME_MAX || blen > S_NAME_MAX)
-        return SIZE_MAX;
-    for (size_t j = 0; j <= blen; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= alen; i++) {
-        row[0] = i;
-        for (size_t j = 1; j <= blen; j++) {
-            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            size_t del = prev[j] + 1, ins = row[j - 1] + 1;
-            row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-        memcpy(prev, row, (blen + 1) * sizeof row[0]);
-    }
-    return prev[blen];
-}
-
-/*
  * The option a mistyped name most likely meant, or NULL. A hint must be
  * closer than the name is long, so "x" never suggests "nthreads".
  */
@@ -115,7 +92,7 @@ static const char *s_suggest(const dsk_cfg_option_t *table, const char *name, si
     const char *best = NULL;
     size_t best_dist = S_HINT_DIST + 1;
     for (const dsk_cfg_option_t *opt = table; opt->name; opt++) {
-        size_t d = s_distance(name, len, opt->name);
+        size_t d = dsk_edit_distance(name, len, opt->name, 0);
         if (d < best_dist && d < len) {
             best = opt->name;
             best_dist = d;

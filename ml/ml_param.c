@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dsk_suggest.h"
+
 static int s_bad(const ml_value_t *v, const char *est, const char *name, const char *want,
                  char *err)
 {
@@ -95,38 +97,9 @@ int ml_param_index(const char *const *names, const char *name)
     return -1;
 }
 
-/* Levenshtein distance, capped: enough to suggest a close parameter name. */
-static size_t s_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return 99;
-    size_t prev[64], cur[64];
-    for (size_t j = 0; j <= lb; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-        memcpy(prev, cur, (lb + 1) * sizeof *prev);
-    }
-    return prev[lb];
-}
-
 int ml_param_unknown(const char *est, const char *name, const char *const *known, char *err)
 {
-    const char *best = NULL;
-    size_t best_d = 3;
-    for (size_t i = 0; known && known[i]; i++) {
-        size_t d = s_distance(name, known[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = known[i];
-        }
-    }
+    const char *best = dsk_suggest(name, known, 2, 0);
     if (best)
         return dsk_seterr(err, DSK_EINVAL, "%s has no parameter '%s' (did you mean '%s'?)",
                           est, name, best);

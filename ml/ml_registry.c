@@ -1,10 +1,10 @@
 /* ml_registry.c — the table of estimator classes a job or model file may name. */
 #include "ml_registry.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "dsk_suggest.h"
 #include "ml_count_vectorizer.h"
 #include "ml_hashing_vectorizer.h"
 #include "ml_sgd.h"
@@ -42,41 +42,12 @@ const char *const *ml_registry_names(void)
     return s_names;
 }
 
-/* Case-insensitive edit distance, capped at 63 characters: for "did you mean". */
-static size_t s_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return 99;
-    size_t prev[64], cur[64];
-    for (size_t j = 0; j <= lb; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            int same = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]);
-            size_t sub = prev[j - 1] + !same, del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-        memcpy(prev, cur, (lb + 1) * sizeof *prev);
-    }
-    return prev[lb];
-}
-
 int ml_registry_lookup(const char *name, const ml_estimator_ops_t **out, char *err)
 {
     *out = ml_registry_find(name);
     if (*out)
         return DSK_OK;
-    const char *best = NULL;
-    size_t best_d = 3;
-    for (size_t i = 0; i < S_N; i++) {
-        size_t d = s_distance(name, s_table[i]->name);
-        if (d < best_d) {
-            best_d = d;
-            best = s_table[i]->name;
-        }
-    }
+    const char *best = dsk_suggest(name, ml_registry_names(), 2, 1);
     if (best)
         return dsk_seterr(err, DSK_ENOTFOUND, "unknown estimator '%s' (did you mean '%s'?)",
                           name, best);
