@@ -224,8 +224,8 @@ static void s_set_vocab(s_cv_t *m, int64_t n, const char *const *s, const size_t
 static void s_vocab_from_counts(s_cv_t *m, const ml_doc_counts_t *c, int64_t nf)
 {
     int32_t nterms = ml_doc_counts_nterms(c);
-    m->voff = dsk_xmalloc((size_t)nf * sizeof *m->voff);
-    m->vlen = dsk_xmalloc((size_t)nf * sizeof *m->vlen);
+    m->voff = ml_td_bigmalloc((size_t)nf * sizeof *m->voff);
+    m->vlen = ml_td_bigmalloc((size_t)nf * sizeof *m->vlen);
     size_t total = 0;
     for (int32_t t = 0; t < nterms; t++)
         if (m->map[t] >= 0) {
@@ -233,7 +233,7 @@ static void s_vocab_from_counts(s_cv_t *m, const ml_doc_counts_t *c, int64_t nf)
             m->vlen[m->map[t]] = (int32_t)ml_doc_counts_term_len(c, t);
             total += (size_t)m->vlen[m->map[t]];
         }
-    m->vbytes = dsk_xmalloc(total);
+    m->vbytes = ml_td_bigmalloc(total);
     for (int32_t t = 0; t < nterms; t++)
         if (m->map[t] >= 0)
             ml_doc_counts_term_write(c, t, m->vbytes + m->voff[m->map[t]]);
@@ -391,6 +391,7 @@ static int s_fit_learned(s_cv_t *m, const ml_doc_counts_t *c, const int64_t *row
     int32_t nterms = ml_doc_counts_nterms(c);
     int32_t *df = dsk_xcalloc((size_t)nterms, sizeof *df); /* ndocs < INT32_MAX */
     int64_t *tf = m->max_features ? dsk_xcalloc((size_t)nterms, sizeof *tf) : NULL;
+    ml_td_hugify(df, (size_t)nterms * sizeof *df); /* untouched yet when freshly mapped */
     for (int64_t r = 0; r < n; r++) {
         const int32_t *ids, *cnt;
         int64_t ne = ml_doc_counts_row(c, rows ? rows[r] : r, &ids, &cnt);
@@ -400,7 +401,7 @@ static int s_fit_learned(s_cv_t *m, const ml_doc_counts_t *c, const int64_t *row
                 tf[ids[e]] += m->binary ? 1 : cnt[e];
         }
     }
-    uint8_t *keep = dsk_xmalloc((size_t)nterms);
+    uint8_t *keep = ml_td_bigmalloc((size_t)nterms);
     int64_t present = 0;
     for (int32_t t = 0; t < nterms; t++)
         present += keep[t] = df[t] > 0;
@@ -418,7 +419,7 @@ static int s_fit_learned(s_cv_t *m, const ml_doc_counts_t *c, const int64_t *row
         keep[t] = keep[t] && (double)df[t] <= high && (double)df[t] >= low;
     if (m->max_features)
         s_limit(keep, tf, nterms, m->max_features);
-    m->map = dsk_xmalloc((size_t)nterms * sizeof *m->map);
+    m->map = ml_td_bigmalloc((size_t)nterms * sizeof *m->map);
     int64_t nf = 0;
     for (int32_t t = 0; t < nterms; t++)
         m->map[t] = keep[t] ? (int32_t)nf++ : -1;

@@ -103,7 +103,7 @@ static uint32_t *s_sort_doc(uint32_t *v, uint32_t *tmp, size_t n, int nbits)
 static void s_renumber(ml_doc_counts_t *c, ml_analyzer_t *a)
 {
     int32_t *order = ml_analyzer_sorted_ids(a);
-    uint32_t *rank = dsk_xmalloc((size_t)c->nterms * sizeof *rank);
+    uint32_t *rank = ml_td_bigmalloc((size_t)c->nterms * sizeof *rank);
     for (int32_t k = 0; k < c->nterms; k++)
         rank[order[k]] = (uint32_t)k;
     ml_analyzer_renumber(a, order);

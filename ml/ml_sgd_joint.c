@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "dsk_error.h"
 #include "ml_sgd_loss.h"
@@ -32,6 +33,8 @@ typedef struct {
     unsigned char *active;
     const double *pos;
     int nonfinite;              /* a prediction was NaN/inf this epoch */
+    const int32_t *nind;        /* the next row's features, prefetched at this row's end */
+    int64_t nnn;
 } s_joint_t;
 
 #define S_PREFETCH 24 /* features ahead: W lines arrive while earlier ones are summed */
@@ -50,18 +53,21 @@ static inline void s_prefetch(const float *w, int32_t Kp)
  * in registers; nb is the run-time fallback for many classes.
  */
 static inline __attribute__((always_inline)) void
-s_dots_n(const float *restrict W, int32_t Kp, const int32_t *ind, const double *x,
-         int64_t nnz, s_v2 *restrict out, int32_t NB)
+s_dots_n(const float *restrict W, int32_t Kp, const int32_t *ind, const float *x,
+         int64_t nnz, const int32_t *nind, int64_t nnn, s_v2 *restrict out, int32_t NB)
 {
     s_v2 a[S_MAX_NB];
 #pragma GCC unroll 16
     for (int32_t b = 0; b < NB; b++)
         a[b] = (s_v2){0.0f, 0.0f, 0.0f, 0.0f};
     for (int64_t j = 0; j < nnz; j++) {
-        if (j + S_PREFETCH < nnz)
-            s_prefetch(W + (int64_t)ind[j + S_PREFETCH] * Kp, Kp);
+        int64_t q = j + S_PREFETCH;
+        if (q < nnz)
+            s_prefetch(W + (int64_t)ind[q] * Kp, Kp);
+        else if (q - nnz < nnn)
+            s_prefetch(W + (int64_t)nind[q - nnz] * Kp, Kp);
         const s_v2 *w = (const s_v2 *)(W + (int64_t)ind[j] * Kp);
-        float xf = (float)x[j];
+        float xf = x[j];
         s_v2 xv = {xf, xf, xf, xf};
 #pragma GCC unroll 16
         for (int32_t b = 0; b < NB; b++)
@@ -73,13 +79,13 @@ s_dots_n(const float *restrict W, int32_t Kp, const int32_t *ind, const double *
 }
 
 static void s_dots_any(const float *restrict W, int32_t Kp, const int32_t *ind,
-                       const double *x, int64_t nnz, s_v2 *restrict out, int32_t nb)
+                       const float *x, int64_t nnz, s_v2 *restrict out, int32_t nb)
 {
     for (int32_t b = 0; b < nb; b++)
         out[b] = (s_v2){0.0f, 0.0f, 0.0f, 0.0f};
     for (int64_t j = 0; j < nnz; j++) {
         const s_v2 *w = (const s_v2 *)(W + (int64_t)ind[j] * Kp);
-        float xf = (float)x[j];
+        float xf = x[j];
         s_v2 xv = {xf, xf, xf, xf};
         for (int32_t b = 0; b < nb; b++)
             out[b] += w[b] * xv;
@@ -88,7 +94,7 @@ static void s_dots_any(const float *restrict W, int32_t Kp, const int32_t *ind,
 
 /* W[row features] += x * c, all K classes of a feature in one vector loop. */
 static inline __attribute__((always_inline)) void
-s_axpy_n(float *restrict W, int32_t Kp, const int32_t *ind, const double *x, int64_t nnz,
+s_axpy_n(float *restrict W, int32_t Kp, const int32_t *ind, const float *x, int64_t nnz,
          const s_v2 *restrict c, int32_t NB)
 {
     s_v2 cv[S_MAX_NB];
@@ -97,7 +103,7 @@ s_axpy_n(float *restrict W, int32_t Kp, const int32_t *ind, const double *x, int
         cv[b] = c[b];
     for (int64_t j = 0; j < nnz; j++) {
         s_v2 *w = (s_v2 *)(W + (int64_t)ind[j] * Kp);
-        float xf = (float)x[j];
+        float xf = x[j];
         s_v2 xv = {xf, xf, xf, xf};
 #pragma GCC unroll 16
         for (int32_t b = 0; b < NB; b++)
@@ -105,12 +111,12 @@ s_axpy_n(float *restrict W, int32_t Kp, const int32_t *ind, const double *x, int
     }
 }
 
-static void s_axpy_any(float *restrict W, int32_t Kp, const int32_t *ind, const double *x,
+static void s_axpy_any(float *restrict W, int32_t Kp, const int32_t *ind, const float *x,
                        int64_t nnz, const s_v2 *restrict c, int32_t nb)
 {
     for (int64_t j = 0; j < nnz; j++) {
         s_v2 *w = (s_v2 *)(W + (int64_t)ind[j] * Kp);
-        float xf = (float)x[j];
+        float xf = x[j];
         s_v2 xv = {xf, xf, xf, xf};
         for (int32_t b = 0; b < nb; b++)
             w[b] += xv * c[b];
@@ -120,10 +126,10 @@ static void s_axpy_any(float *restrict W, int32_t Kp, const int32_t *ind, const 
 #define S_CASES(X) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) \
                    X(13) X(14) X(15) X(16)
 
-static void s_dots(s_joint_t *J, const int32_t *ind, const double *x, int64_t nnz)
+static void s_dots(s_joint_t *J, const int32_t *ind, const float *x, int64_t nnz)
 {
     switch (J->nb) {
-#define S_DOT_CASE(n) case n: s_dots_n(J->W, J->Kp, ind, x, nnz, J->acc, n); return;
+#define S_DOT_CASE(n) case n: s_dots_n(J->W, J->Kp, ind, x, nnz, J->nind, J->nnn, J->acc, n); return;
         S_CASES(S_DOT_CASE)
 #undef S_DOT_CASE
     default:
@@ -131,7 +137,7 @@ static void s_dots(s_joint_t *J, const int32_t *ind, const double *x, int64_t nn
     }
 }
 
-static void s_axpy(s_joint_t *J, const int32_t *ind, const double *x, int64_t nnz)
+static void s_axpy(s_joint_t *J, const int32_t *ind, const float *x, int64_t nnz)
 {
     switch (J->nb) {
 #define S_AXPY_CASE(n) case n: s_axpy_n(J->W, J->Kp, ind, x, nnz, J->c, n); return;
@@ -178,7 +184,7 @@ static double s_eta(const s_joint_t *J)
  * class, then the shared L2 shrink and one K-wide update of the row's
  * features (stopped classes and zero derivatives add 0).
  */
-static void s_step(s_joint_t *J, const int32_t *ind, const double *x, int64_t nnz,
+static void s_step(s_joint_t *J, const int32_t *ind, const float *x, int64_t nnz,
                    int32_t label)
 {
     const ml_sgd_config_t *cfg = J->cfg;
@@ -267,7 +273,7 @@ static int32_t s_epoch_end(s_joint_t *J, int64_t epoch, int64_t n, int64_t *n_it
 typedef struct {
     int64_t *indptr;            /* nrows + 1 */
     int32_t *ind;               /* new ids */
-    double *x;
+    float *x;                   /* the values as the float kernels use them */
     int32_t *map;               /* ncols: each original column's row of W */
     double *scale;              /* ncols: coefficient multiplier (1 unless private) */
     int64_t nw;                 /* rows of W */
@@ -321,7 +327,7 @@ static void s_cols_build(const ml_csr_t *X, s_cols_t *C)
                 priv = 1;
             } else {
                 C->ind[at] = C->map[f];
-                C->x[at++] = X->data[j];
+                C->x[at++] = (float)X->data[j];
             }
         }
         if (priv) {
@@ -334,7 +340,7 @@ static void s_cols_build(const ml_csr_t *X, s_cols_t *C)
                 }
             }
             C->ind[at] = (int32_t)v++;
-            C->x[at++] = xv;
+            C->x[at++] = (float)xv;
         }
         C->indptr[r + 1] = at;
     }
@@ -351,6 +357,25 @@ static void s_cols_free(s_cols_t *C)
     free(C->scale);
 }
 
+#define S_HUGE ((size_t)2 << 20)
+
+/*
+ * W, 2 MiB-aligned with transparent huge pages asked for when it is that
+ * large: the rows are read in random order (the shuffled rows' features),
+ * and with 4 KiB pages nearly every feature is a TLB miss as well as a
+ * cache miss. Advice only; without THP nothing changes.
+ */
+static float *s_alloc_weights(size_t bytes)
+{
+    if (bytes < S_HUGE)
+        return aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+    size_t sz = (bytes + S_HUGE - 1) & ~(S_HUGE - 1);
+    float *w = aligned_alloc(S_HUGE, sz);
+    if (w)
+        (void)madvise(w, sz, MADV_HUGEPAGE);
+    return w;
+}
+
 /* Allocates the state and starts every class as scikit-learn starts one. */
 static void s_init(s_joint_t *J, const ml_sgd_config_t *cfg, int32_t K, int64_t nf)
 {
@@ -358,7 +383,7 @@ static void s_init(s_joint_t *J, const ml_sgd_config_t *cfg, int32_t K, int64_t 
     J->Kp = (K + 3) & ~3;
     J->nb = J->Kp / 4;
     size_t wbytes = (size_t)(nf ? nf : 1) * (size_t)J->Kp * sizeof(float);
-    J->W = aligned_alloc(64, (wbytes + 63) & ~(size_t)63);
+    J->W = s_alloc_weights(wbytes);
     J->acc = aligned_alloc(16, (size_t)J->nb * sizeof(s_v2));
     J->c = aligned_alloc(16, (size_t)J->nb * sizeof(s_v2));
     double **v[] = {&J->icp, &J->sumloss, &J->best, &J->fscale};
@@ -391,24 +416,42 @@ static void s_free(s_joint_t *J)
         free(v[i]);
 }
 
-/* coef (original columns) from W: each class at the scale it ended with. */
+#define S_COEF_BLOCK 2048 /* columns per block: their W rows stay in L2 */
+
+/*
+ * coef (original columns) from W: each class at the scale it ended with.
+ * Written one pass, block of columns by block, each class's row of the
+ * block sequentially (the W rows the block reads stay in cache), so the
+ * 189 MB of the 20-class bigram coef_ is streamed once. Overflow: a
+ * weight is finite exactly when its coefficient is (scales are finite and
+ * at most 1; a zero scale turns inf into NaN).
+ */
 static int s_write_coef(const s_joint_t *J, const s_cols_t *C, int64_t nf, double *coef,
                         double *intercept)
 {
-    int finite = 1;
-    for (int64_t f = 0; f < nf; f++) {
-        const float *w = J->W + (int64_t)C->map[f] * J->Kp;
+    int bad = 0;
+    int64_t rowsel[S_COEF_BLOCK];
+    for (int64_t f0 = 0; f0 < nf; f0 += S_COEF_BLOCK) {
+        int64_t nb = nf - f0 < S_COEF_BLOCK ? nf - f0 : S_COEF_BLOCK;
+        for (int64_t j = 0; j < nb; j++)
+            rowsel[j] = (int64_t)C->map[f0 + j] * J->Kp;
+        const double *sc = C->scale + f0;
         for (int32_t k = 0; k < J->K; k++) {
             double s = J->active[k] ? J->wscale : J->fscale[k];
-            coef[k * nf + f] = w[k] * s * C->scale[f];
-            finite &= isfinite(w[k]);
+            const float *Wk = J->W + k;
+            double *out = coef + (int64_t)k * nf + f0;
+            for (int64_t j = 0; j < nb; j++) {
+                double v = Wk[rowsel[j]] * s * sc[j];
+                out[j] = v;
+                bad |= !(fabs(v) <= 1.79769313486231570815e308);
+            }
         }
     }
     for (int32_t k = 0; k < J->K; k++) {
         intercept[k] = J->icp[k];
-        finite &= isfinite(J->icp[k]);
+        bad |= !isfinite(J->icp[k]);
     }
-    return finite;
+    return !bad;
 }
 
 int ml_sgd_joint_supports(const ml_sgd_config_t *cfg)
@@ -464,6 +507,15 @@ int ml_sgd_joint(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *y
         }
         for (int64_t i = 0; i < n; i++) {
             int64_t a = C.indptr[index[i]], b = C.indptr[index[i] + 1];
+            if (i + 1 < n) {
+                int64_t na = C.indptr[index[i + 1]];
+                J.nind = C.ind + na;
+                J.nnn = C.indptr[index[i + 1] + 1] - na;
+                if (i + 2 < n)
+                    __builtin_prefetch(C.ind + C.indptr[index[i + 2]]);
+            } else {
+                J.nnn = 0;
+            }
             s_step(&J, C.ind + a, C.x + a, b - a, yi[index[i]]);
         }
         int finite = !J.nonfinite && isfinite(J.wscale);
@@ -473,7 +525,8 @@ int ml_sgd_joint(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *y
             rc = s_overflow(err, epoch + 1);
             break;
         }
-        if (s_epoch_end(&J, epoch, n, n_iter) == 0)
+        int32_t left = s_epoch_end(&J, epoch, n, n_iter);
+        if (left == 0)
             break;
     }
     if (rc == DSK_OK && !s_write_coef(&J, &C, X->ncols, coef, intercept))

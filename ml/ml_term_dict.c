@@ -36,6 +36,15 @@ void ml_td_hugify(void *p, size_t bytes)
         madvise((void *)a, e - a, MADV_HUGEPAGE);
 }
 
+void *ml_td_bigmalloc(size_t bytes)
+{
+    void *p = malloc(bytes ? bytes : 1);
+    if (!p)
+        abort();
+    ml_td_hugify(p, bytes);
+    return p;
+}
+
 void ml_td_zfree(void *p, size_t bytes)
 {
     if (!p)
@@ -334,9 +343,9 @@ static void s_radix_packed(uint64_t *v, size_t n, int lo, int bits)
 {
     int w = bits <= 20 ? bits : (2 * bits + 3) / 4;
     size_t nb = (size_t)1 << w;
-    uint64_t *tmp = malloc((n ? n : 1) * sizeof *tmp), *src = v, *dst = tmp;
+    uint64_t *tmp = ml_td_bigmalloc(n * sizeof *tmp), *src = v, *dst = tmp;
     size_t *count = malloc(nb * sizeof *count);
-    if (!tmp || !count)
+    if (!count)
         abort();
     for (int shift = lo; shift < lo + 2 * bits; shift += w) {
         memset(count, 0, nb * sizeof *count);
@@ -363,11 +372,9 @@ static void s_radix_packed(uint64_t *v, size_t n, int lo, int bits)
 int32_t *ml_td_sort_pairs(const ml_td_dict_t *toks, const int32_t *term_tok, size_t n)
 {
     int32_t *tok_order = ml_td_sort_dict(toks);
-    uint32_t *rank = malloc((toks->n ? toks->n : 1) * sizeof *rank);
+    uint32_t *rank = ml_td_bigmalloc(toks->n * sizeof *rank);
     s_item_t *v = NULL;
-    int32_t *out = malloc((n ? n : 1) * sizeof *out);
-    if (!rank || !out)
-        abort();
+    int32_t *out = ml_td_bigmalloc(n * sizeof *out);
     int bits = 1;
     while (bits < 32 && ((uint64_t)toks->n + 1) >> bits)
         bits++;
@@ -377,9 +384,7 @@ int32_t *ml_td_sort_pairs(const ml_td_dict_t *toks, const int32_t *term_tok, siz
     while (idbits < 32 && ((uint64_t)n >> idbits) != 0)
         idbits++;
     if (2 * bits + idbits <= 64) {
-        uint64_t *pk = malloc((n ? n : 1) * sizeof *pk);
-        if (!pk)
-            abort();
+        uint64_t *pk = ml_td_bigmalloc(n * sizeof *pk);
         for (size_t i = 0; i < n; i++) {
             int32_t t0 = term_tok[2 * i], t1 = term_tok[2 * i + 1];
             uint64_t key = (uint64_t)rank[t0] << bits | (t1 >= 0 ? rank[t1] : 0);

@@ -43,6 +43,12 @@ void ml_td_zfree(void *p, size_t bytes);
  * first touch then faults 2 MiB at a time, not 4 KiB (a hint; may do nothing).
  */
 void ml_td_hugify(void *p, size_t bytes);
+/*
+ * malloc(bytes) (aborts on failure) for a big array about to be filled:
+ * hugified, so its first touch faults 2 MiB at a time (page faults on the
+ * freshly mapped sort buffers and vocabulary arrays cost more than filling them).
+ */
+void *ml_td_bigmalloc(size_t bytes);
 
 typedef struct {
     ml_td_slot_t *slot;

@@ -184,6 +184,15 @@ void ml_analyzer_reserve(ml_analyzer_t *a, size_t nbytes)
         cap *= 2;
     ml_td_pairs_free(&a->pairs);
     ml_td_pairs_init(&a->pairs, cap);
+    /*
+     * term_tok up front for twice the expected terms, not regrown (each
+     * doubling copied it into freshly faulted pages); pages never reached
+     * are never touched.
+     */
+    if (!a->term_tok) {
+        a->term_tok_cap = 2 * (2 * want + 1024);
+        a->term_tok = ml_td_bigmalloc(a->term_tok_cap * sizeof *a->term_tok);
+    }
 }
 
 void ml_analyzer_compact(ml_analyzer_t *a)
@@ -222,9 +231,7 @@ void ml_analyzer_renumber(ml_analyzer_t *a, const int32_t *order)
 {
     size_t n = (size_t)ml_analyzer_nterms(a);
     if (a->pairmode) {
-        int32_t *t = malloc((2 * n + 2) * sizeof *t);
-        if (!t)
-            abort();
+        int32_t *t = ml_td_bigmalloc((2 * n + 2) * sizeof *t);
         for (size_t k = 0; k < n; k++) {
             t[2 * k] = a->term_tok[2 * order[k]];
             t[2 * k + 1] = a->term_tok[2 * order[k] + 1];
