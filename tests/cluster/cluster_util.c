@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -88,6 +89,9 @@ static pid_t s_spawn_argv(const char *const *argv, const char *log_name)
             close(fd);
         }
         setpgid(0, 0);
+        /* A failing check exits the test process without its teardown:
+           the daemons must not outlive it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         execvp(argv[0], (char *const *)argv);
         fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
         _exit(127);
