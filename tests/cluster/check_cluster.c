@@ -39,7 +39,11 @@ static pid_t s_start_worker(const char *endpoint, const char *name, const char *
     return cu_spawn("dskd-worker", log, args);
 }
 
-static void teardown(void) { cu_kill_all(); }
+static void teardown(void)
+{
+    cu_kill_all();
+    cu_remove_tmpdir();
+}
 
 /* The name of the i-th worker in a status document ("" if absent). */
 static const char *s_worker_name(json_t *st, size_t i)

@@ -296,7 +296,11 @@ START_TEST(test_oversized_frame_dropped)
 }
 END_TEST
 
-static void teardown(void) { cu_kill_all(); }
+static void teardown(void)
+{
+    cu_kill_all();
+    cu_remove_tmpdir();
+}
 
 Suite *garbage_suite(void);
 

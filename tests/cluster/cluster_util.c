@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -146,6 +147,21 @@ int cu_wait_exit(pid_t pid, int64_t ms)
         cu_sleep_ms(10);
     } while (cu_now_ms() < deadline);
     return -1;
+}
+
+static int s_unlink_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void cu_remove_tmpdir(void)
+{
+    if (s_tmpdir[0])
+        nftw(s_tmpdir, s_unlink_cb, 16, FTW_DEPTH | FTW_PHYS);
+    s_tmpdir[0] = '\0';
 }
 
 void cu_kill_all(void)

@@ -38,6 +38,13 @@ pid_t cu_spawn_valgrind(const char *prog, const char *log_name, const char *cons
 /* Kills (SIGKILL) every spawned process still running and reaps it. */
 void cu_kill_all(void);
 
+/*
+ * Removes this test's directory and its logs. Called from teardown, which
+ * Check's fork mode runs only after a passing test: a failed test keeps
+ * its logs for a look.
+ */
+void cu_remove_tmpdir(void);
+
 /* Waits up to ms for pid to exit; returns its wait status or -1 on time-out. */
 int cu_wait_exit(pid_t pid, int64_t ms);
 
