@@ -25,7 +25,13 @@
 #include "dsk_error.h"
 #include "ml_data.h"
 
-/* Loads the dataset a job's "data" object describes. spec is a JSON object ({"loader": "20newsgroups", ...}); errors name the key, e.g. "data.subset: expected one of 'train', 'test', 'all', got 'tran'", or the file and line/byte for a corrupt file. Caller owns *out (ml_dataset_destroy). */
+/*
+ * Loads the dataset a job's "data" object describes. spec is a JSON object
+ * ({"loader": "20newsgroups", ...}); errors name the key, e.g.
+ * "data.subset: expected one of 'train', 'test', 'all', got 'tran'", or
+ * the file and line/byte for a corrupt file. Caller owns *out
+ * (ml_dataset_destroy).
+ */
 int ml_dataset_load(const json_t *spec, ml_dataset_t **out, char *err);
 
 #endif

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "ml_stop_words.h"
 #include "ml_term_dict.h"
@@ -373,6 +376,96 @@ static int s_scan_default(ml_analyzer_t *a, const char *text, size_t len, size_t
     return 0;
 }
 
+#ifdef __SSE2__
+/* Bit i set when byte i of the 64 at p is ASCII [0-9A-Za-z_]; *hi gets the bytes >= 0x80. */
+static inline uint64_t s_word_mask64(const unsigned char *p, uint64_t *hi)
+{
+    uint64_t m = 0, h = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i c = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+        __m128i l = _mm_or_si128(c, _mm_set1_epi8(0x20));
+        __m128i dig = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('0' - 1)),
+                                    _mm_cmplt_epi8(c, _mm_set1_epi8('9' + 1)));
+        __m128i alp = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
+                                    _mm_cmplt_epi8(l, _mm_set1_epi8('z' + 1)));
+        __m128i und = _mm_cmpeq_epi8(c, _mm_set1_epi8('_'));
+        __m128i w = _mm_or_si128(_mm_or_si128(dig, alp), und);
+        m |= (uint64_t)(uint16_t)_mm_movemask_epi8(w) << (16 * k);
+        h |= (uint64_t)(uint16_t)_mm_movemask_epi8(c) << (16 * k);
+    }
+    *hi = h;
+    return m;
+}
+
+/*
+ * The default pattern on an all-ASCII text, 64 bytes at a time: a bit mask
+ * of word bytes, whose run starts and ends are popped by count-trailing-zeros
+ * (no branch per byte or per run boundary: the byte scanner's mispredictions
+ * were its cost). A run shorter than 2 is written and not counted. Returns
+ * -1 at the first byte >= 0x80 (the caller rescans with s_scan_default).
+ */
+static int s_scan_ascii(ml_analyzer_t *a, const char *text, size_t len, size_t *ntok)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t need = 2 * (len / 2 + 2);
+    if (need > a->spans_cap) {
+        a->spans_cap = 2 * need;
+        a->spans = realloc(a->spans, a->spans_cap * sizeof *a->spans);
+        if (!a->spans)
+            abort();
+    }
+    int64_t *sp = a->spans;
+    size_t n = 0, start = (size_t)-1; /* start: of the run still open, or -1 */
+    uint64_t prev = 0; /* bit 0: the byte before this block is a word byte */
+    unsigned char pad[64];
+    for (size_t base = 0; base < len; base += 64) {
+        const unsigned char *p = s + base;
+        if (len - base < 64) {
+            memset(pad, 0, sizeof pad);
+            memcpy(pad, p, len - base);
+            p = pad;
+        }
+        uint64_t hi, m = s_word_mask64(p, &hi);
+        if (hi)
+            return -1;
+        uint64_t shifted = m << 1 | prev;
+        uint64_t starts = m & ~shifted, ends = ~m & shifted;
+        prev = m >> 63;
+        /* a run still open from an earlier block ends at the first end, if any */
+        if (start != (size_t)-1) {
+            if (!ends)
+                continue;
+            size_t e = base + (size_t)__builtin_ctzll(ends);
+            ends &= ends - 1;
+            sp[2 * n] = (int64_t)start;
+            sp[2 * n + 1] = (int64_t)(e - start);
+            n += e - start >= 2;
+            start = (size_t)-1;
+        }
+        while (starts) {
+            size_t b = base + (size_t)__builtin_ctzll(starts);
+            starts &= starts - 1;
+            if (!ends) {
+                start = b;
+                break;
+            }
+            size_t e = base + (size_t)__builtin_ctzll(ends);
+            ends &= ends - 1;
+            sp[2 * n] = (int64_t)b;
+            sp[2 * n + 1] = (int64_t)(e - b);
+            n += e - b >= 2;
+        }
+    }
+    if (start != (size_t)-1 && len - start >= 2) {
+        sp[2 * n] = (int64_t)start;
+        sp[2 * n + 1] = (int64_t)(len - start);
+        n++;
+    }
+    *ntok = n;
+    return 0;
+}
+#endif
+
 /*
  * re.findall with PCRE2: the whole match, or group 1 when the pattern has
  * one; an empty match is followed by a non-empty attempt at the same place
@@ -588,7 +681,18 @@ int ml_analyzer_doc(ml_analyzer_t *a, const char *doc, size_t len, const int32_t
                 return dsk_seterr(err, DSK_EINVAL, "document is not valid UTF-8 (byte %zu)", pos);
     }
     size_t ns = 0;
-    int rc = a->re ? s_scan_pcre(a, text, tlen, &ns) : s_scan_default(a, text, tlen, &ns);
+    int rc;
+    if (a->re)
+        rc = s_scan_pcre(a, text, tlen, &ns);
+    else {
+#ifdef __SSE2__
+        rc = s_scan_ascii(a, text, tlen, &ns);
+        if (rc != 0)
+            ns = 0, rc = s_scan_default(a, text, tlen, &ns);
+#else
+        rc = s_scan_default(a, text, tlen, &ns);
+#endif
+    }
     if (rc != 0)
         return dsk_seterr(err, DSK_EINVAL, "document is not valid UTF-8, or token_pattern "
                           "failed on it");

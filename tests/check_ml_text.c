@@ -589,6 +589,77 @@ START_TEST(test_pair_table_widens)
 }
 END_TEST
 
+/*
+ * The default pattern's scanners (the 64-byte ASCII one and the code point
+ * one it hands non-ASCII documents to) against a plain reading of
+ * \b\w\w+\b on random documents whose runs cross 64-byte blocks.
+ */
+START_TEST(test_scanner_blocks)
+{
+    static const char *units[] = {"a", "B", "_", "7", " ", ".", "\n", "-", "\xc3\xa9", "\xc2\xa0"};
+    ml_analyzer_cfg_t cfg;
+    ml_analyzer_cfg_init(&cfg);
+    char err[DSK_ERR_LEN];
+    ml_analyzer_t *a = ml_analyzer_new(&cfg, "CountVectorizer", err);
+    ck_assert_ptr_nonnull(a);
+    uint64_t x = 12345;
+    for (int trial = 0; trial < 400; trial++) {
+        char doc[700], want[700][8];
+        size_t len = 0, nw = 0, run = 0, wl = 0, target = (size_t)(trial * 7 % 300);
+        int ascii_only = trial % 3 != 0;
+        char cur[700];
+        while (len < target) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            int nu = ascii_only ? 8 : 10, word_bias = (int)(x >> 60) < 12;
+            const char *u = units[word_bias ? (int)(x >> 33) % 4 : (int)(x >> 33) % nu];
+            int is_word = u[0] != ' ' && u[0] != '.' && u[0] != '\n' && u[0] != '-' &&
+                          strcmp(u, "\xc2\xa0") != 0;
+            if (is_word) {
+                memcpy(cur + wl, u, strlen(u));
+                wl += strlen(u);
+                run++;
+            } else {
+                if (run >= 2 && wl < 8) {
+                    memcpy(want[nw], cur, wl);
+                    want[nw++][wl] = 0;
+                } else if (run >= 2) {
+                    want[nw++][0] = 0; /* long: checked by length below */
+                }
+                run = wl = 0;
+            }
+            memcpy(doc + len, u, strlen(u));
+            len += strlen(u);
+        }
+        if (run >= 2 && wl < 8) {
+            memcpy(want[nw], cur, wl);
+            want[nw++][wl] = 0;
+        } else if (run >= 2) {
+            want[nw++][0] = 0;
+        }
+        const int32_t *ids;
+        size_t n;
+        ck_assert_int_eq(ml_analyzer_doc(a, doc, len, &ids, &n, err), 0);
+        ck_assert_uint_eq(n, nw);
+        for (size_t k = 0; k < n; k++) {
+            size_t tl;
+            const char *t = ml_analyzer_term(a, ids[k], &tl);
+            if (want[k][0]) {
+                char lw[16];
+                size_t L = strlen(want[k]);
+                for (size_t q = 0; q < L; q++)
+                    lw[q] = want[k][q] == 'B' ? 'b' : want[k][q];
+                ck_assert_uint_eq(tl, L);
+                ck_assert_int_eq(memcmp(t, lw, L), 0);
+            } else {
+                ck_assert_uint_ge(tl, 2);
+            }
+        }
+    }
+    ml_analyzer_destroy(&a);
+    ml_analyzer_cfg_clear(&cfg);
+}
+END_TEST
+
 Suite *dsk_ml_text_suite(void)
 {
     Suite *s = suite_create("ml_text");
@@ -605,6 +676,7 @@ Suite *dsk_ml_text_suite(void)
     tcase_add_test(tc, test_tfidf_vectorizer_save_load);
     tcase_add_test(tc, test_hashing_small);
     tcase_add_test(tc, test_pair_table_widens);
+    tcase_add_test(tc, test_scanner_blocks);
     suite_add_tcase(s, tc);
     return s;
 }
