@@ -37,3 +37,11 @@ char *dsk_xstrdup(const char *s)
 {
     return s_check(strdup(s), strlen(s) + 1);
 }
+
+char *dsk_xstrndup(const char *s, size_t n)
+{
+    char *p = dsk_xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}

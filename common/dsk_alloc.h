@@ -15,5 +15,7 @@ void *dsk_xcalloc(size_t n, size_t size);
 /* Resizes p to n * size bytes (p may be NULL). */
 void *dsk_xrealloc(void *p, size_t n, size_t size);
 char *dsk_xstrdup(const char *s);
+/* The first n bytes of s, NUL-terminated. */
+char *dsk_xstrndup(const char *s, size_t n);
 
 #endif

@@ -42,7 +42,7 @@ static int s_decode(const s_enc_t *e, const char *s, size_t n, const char *what,
     }
     int64_t bad = ml_utf8_invalid_at(s, n);
     if (bad < 0) {
-        *out = ml_xstrndup(s, n);
+        *out = dsk_xstrndup(s, n);
         *out_len = n;
         return DSK_OK;
     }
@@ -76,8 +76,8 @@ static int s_listdir(const char *dir, char ***out, size_t *n, char *err)
     while ((de = readdir(d)) != NULL) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
-        names = ml_xrealloc(names, (k + 1) * sizeof *names);
-        names[k++] = ml_xstrdup(de->d_name);
+        names = dsk_xrealloc(names, (k + 1) * sizeof *names, 1);
+        names[k++] = dsk_xstrdup(de->d_name);
     }
     closedir(d);
     qsort(names, k, sizeof *names, s_cmp_str);
@@ -127,7 +127,7 @@ static int s_find(const char *root, const char **cats, size_t ncats, int cats_gi
     int rc = s_listdir(root, &top, &ntop, err);
     if (rc)
         return rc;
-    f->classes = ml_xcalloc(ntop, sizeof *f->classes);
+    f->classes = dsk_xcalloc(ntop, sizeof *f->classes);
     for (size_t i = 0; i < ntop && rc == 0; i++) {
         char dir[8192];
         struct stat st;
@@ -136,7 +136,7 @@ static int s_find(const char *root, const char **cats, size_t ncats, int cats_gi
             (cats_given && !s_in(top[i], cats, ncats)))
             continue;
         int32_t label = f->n_classes++;
-        f->classes[label] = ml_xstrdup(top[i]);
+        f->classes[label] = dsk_xstrdup(top[i]);
         char **files;
         size_t nf;
         if ((rc = s_listdir(dir, &files, &nf, err)) != 0)
@@ -145,9 +145,9 @@ static int s_find(const char *root, const char **cats, size_t ncats, int cats_gi
             if (exts_given && !s_in(s_ext(files[j]), exts, nexts))
                 continue;
             size_t len = strlen(dir) + strlen(files[j]) + 2;
-            f->paths = ml_xrealloc(f->paths, (f->n + 1) * sizeof *f->paths);
-            f->labels = ml_xrealloc(f->labels, (f->n + 1) * sizeof *f->labels);
-            f->paths[f->n] = ml_xmalloc(len);
+            f->paths = dsk_xrealloc(f->paths, (f->n + 1) * sizeof *f->paths, 1);
+            f->labels = dsk_xrealloc(f->labels, (f->n + 1) * sizeof *f->labels, 1);
+            f->paths[f->n] = dsk_xmalloc(len);
             snprintf(f->paths[f->n], len, "%s/%s", dir, files[j]);
             f->labels[f->n++] = label;
         }
@@ -164,13 +164,13 @@ static int s_slurp(const char *path, char **out, size_t *len, char *err)
     if (!fp)
         return dsk_seterr(err, DSK_EIO, "%s: %s", path, strerror(errno));
     size_t cap = 8192, n = 0;
-    char *b = ml_xmalloc(cap);
+    char *b = dsk_xmalloc(cap);
     for (;;) {
         n += fread(b + n, 1, cap - n - 1, fp);
         if (n < cap - 1)
             break;
         cap *= 2;
-        b = ml_xrealloc(b, cap);
+        b = dsk_xrealloc(b, cap, 1);
     }
     int bad = ferror(fp);
     fclose(fp);
@@ -189,7 +189,7 @@ static int s_files_dataset(s_found_t *f, int shuffle, int64_t seed, const s_enc_
                            ml_dataset_t **out, char *err)
 {
     int64_t n = (int64_t)f->n;
-    int64_t *idx = ml_xcalloc((size_t)n, sizeof *idx);
+    int64_t *idx = dsk_xcalloc((size_t)n, sizeof *idx);
     for (int64_t i = 0; i < n; i++)
         idx[i] = i;
     if (shuffle) {
@@ -199,8 +199,8 @@ static int s_files_dataset(s_found_t *f, int shuffle, int64_t seed, const s_enc_
     }
     ml_data_t *X = ml_data_new_text(n);
     ml_dataset_t *ds = ml_dataset_new(&X);
-    ds->y = ml_xcalloc((size_t)n, sizeof *ds->y);
-    ds->filenames = ml_xcalloc((size_t)n, sizeof *ds->filenames);
+    ds->y = dsk_xcalloc((size_t)n, sizeof *ds->y);
+    ds->filenames = dsk_xcalloc((size_t)n, sizeof *ds->filenames);
     ds->target_names = f->classes;
     ds->n_classes = f->n_classes;
     f->classes = NULL;
@@ -306,8 +306,8 @@ static int s_read_lines(const char *path, const s_enc_t *enc, char ***lines, siz
     while (rc == 0 && s_next_line(&it, &line, &ll, &off)) {
         if ((size_t)*n == cap) {
             cap = cap ? cap * 2 : 1024;
-            *lines = ml_xrealloc(*lines, cap * sizeof **lines);
-            *lens = ml_xrealloc(*lens, cap * sizeof **lens);
+            *lines = dsk_xrealloc(*lines, cap * sizeof **lines, 1);
+            *lens = dsk_xrealloc(*lens, cap * sizeof **lens, 1);
         }
         rc = s_decode(enc, line, ll, path, it.lineno, off, &(*lines)[*n], &(*lens)[*n], err);
         if (rc == 0)
@@ -330,8 +330,8 @@ static int s_text_dataset(char **docs, size_t *lens, char **labels, int64_t n,
     ml_data_t *X = ml_data_new_text(n);
     free(X->text.docs);
     free(X->text.lens);
-    X->text.docs = docs ? docs : ml_xcalloc(1, sizeof *docs);
-    X->text.lens = lens ? lens : ml_xcalloc(1, sizeof *lens);
+    X->text.docs = docs ? docs : dsk_xcalloc(1, sizeof *docs);
+    X->text.lens = lens ? lens : dsk_xcalloc(1, sizeof *lens);
     ml_dataset_t *ds = ml_dataset_new(&X);
     int rc = ml_labels_encode(ds, (const char *const *)labels, n, what, err);
     if (rc)
@@ -389,8 +389,8 @@ static int s_split_tsv(const char *path, char **lines, size_t *lens, int64_t n, 
             return dsk_seterr(err, DSK_EINVAL, "%s:%lld: expected 'label<TAB>document', found "
                               "no tab", path, (long long)i + 1);
         size_t ll = (size_t)(tab - lines[i]);
-        labels[*m] = ml_xstrndup(lines[i], ll);
-        docs[*m] = ml_xstrndup(tab + 1, lens[i] - ll - 1);
+        labels[*m] = dsk_xstrndup(lines[i], ll);
+        docs[*m] = dsk_xstrndup(tab + 1, lens[i] - ll - 1);
         dlens[*m] = lens[i] - ll - 1;
         (*m)++;
     }
@@ -415,8 +415,8 @@ int ml_tsv_load(const json_t *spec, ml_dataset_t **out, char *err)
         rc = s_read_lines(path, &enc, &lines, &lens, &n, err);
     if (rc)
         return rc;
-    char **docs = ml_xcalloc((size_t)n, sizeof *docs), **labels = ml_xcalloc((size_t)n, sizeof *labels);
-    size_t *dlens = ml_xcalloc((size_t)n, sizeof *dlens);
+    char **docs = dsk_xcalloc((size_t)n, sizeof *docs), **labels = dsk_xcalloc((size_t)n, sizeof *labels);
+    size_t *dlens = dsk_xcalloc((size_t)n, sizeof *dlens);
     rc = s_split_tsv(path, lines, lens, n, docs, dlens, labels, &m, err);
     if (rc == 0 && m == 0)
         rc = dsk_seterr(err, DSK_EINVAL, "%s: no documents", path);

@@ -61,8 +61,8 @@ static int s_svm_line(const char *path, int64_t lineno, const char *p, const cha
                           (int)(len > 40 ? 40 : len), tok);
     if (s->nrows == s->cap_rows) {
         s->cap_rows = s->cap_rows ? s->cap_rows * 2 : 1024;
-        s->indptr = ml_xrealloc(s->indptr, (size_t)(s->cap_rows + 1) * sizeof *s->indptr);
-        s->labels = ml_xrealloc(s->labels, (size_t)s->cap_rows * sizeof *s->labels);
+        s->indptr = dsk_xrealloc(s->indptr, (size_t)s->cap_rows + 1, sizeof *s->indptr);
+        s->labels = dsk_xrealloc(s->labels, (size_t)s->cap_rows, sizeof *s->labels);
     }
     s->labels[s->nrows] = label;
     int64_t prev = -1;
@@ -86,8 +86,8 @@ static int s_svm_line(const char *path, int64_t lineno, const char *p, const cha
         prev = ix;
         if (s->nnz == s->cap_nnz) {
             s->cap_nnz = s->cap_nnz ? s->cap_nnz * 2 : 4096;
-            s->idx = ml_xrealloc(s->idx, (size_t)s->cap_nnz * sizeof *s->idx);
-            s->val = ml_xrealloc(s->val, (size_t)s->cap_nnz * sizeof *s->val);
+            s->idx = dsk_xrealloc(s->idx, (size_t)s->cap_nnz * sizeof *s->idx, 1);
+            s->val = dsk_xrealloc(s->val, (size_t)s->cap_nnz * sizeof *s->val, 1);
         }
         s->idx[s->nnz] = ix;
         s->val[s->nnz++] = v;
@@ -108,7 +108,7 @@ static int s_svm_read(const char *path, s_svm_t *s, char *err)
     memset(s, 0, sizeof *s);
     s->min_idx = INT64_MAX;
     s->max_idx = -1;
-    s->indptr = ml_xcalloc(1, sizeof *s->indptr);
+    s->indptr = dsk_xcalloc(1, sizeof *s->indptr);
     int64_t lineno = 0;
     for (size_t pos = 0; pos < len && rc <= 0;) {
         const char *line = buf + pos, *nl = memchr(line, '\n', len - pos);
@@ -225,7 +225,7 @@ static int s_npy_header(const char *path, const unsigned char *b, size_t len, s_
     if (hl > len - off)
         return dsk_seterr(err, DSK_EINVAL, "%s: truncated header: expected %zu bytes, got %zu",
                           path, off + hl, len);
-    char *h = ml_xstrndup((const char *)b + off, hl);
+    char *h = dsk_xstrndup((const char *)b + off, hl);
     const char *d = s_dict_value(h, "'descr'"), *f = s_dict_value(h, "'fortran_order'"),
                *s = s_dict_value(h, "'shape'");
     int rc = DSK_OK;
@@ -311,7 +311,7 @@ static int s_npy_read(const char *path, int ndim, s_npy_t *n, double **out, char
                         (unsigned long long)(count * n->itemsize), n->data_off,
                         len - n->data_off);
     if (rc == 0) {
-        *out = ml_xmalloc((size_t)count * sizeof **out);
+        *out = dsk_xmalloc((size_t)count * sizeof **out);
         s_npy_convert(n, (const unsigned char *)buf + n->data_off, (size_t)count, *out);
     }
     free(buf);
@@ -345,7 +345,7 @@ int ml_npy_load(const json_t *spec, ml_dataset_t **out, char *err)
         free(y);
         return rc;
     }
-    ml_dense_t *m = ml_xcalloc(1, sizeof *m);
+    ml_dense_t *m = dsk_xcalloc(1, sizeof *m);
     m->nrows = nx.shape[0];
     m->ncols = nx.shape[1];
     m->data = x;

@@ -11,46 +11,9 @@
 
 #include "ml_param.h"
 
-void *ml_xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p)
-        abort();
-    return p;
-}
-
-void *ml_xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p)
-        abort();
-    return p;
-}
-
-void *ml_xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (!q)
-        abort();
-    return q;
-}
-
-char *ml_xstrndup(const char *s, size_t n)
-{
-    char *p = ml_xmalloc(n + 1);
-    memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
-
-char *ml_xstrdup(const char *s)
-{
-    return ml_xstrndup(s, strlen(s));
-}
-
 ml_dataset_t *ml_dataset_new(ml_data_t **X_p)
 {
-    ml_dataset_t *ds = ml_xcalloc(1, sizeof *ds);
+    ml_dataset_t *ds = dsk_xcalloc(1, sizeof *ds);
     ds->X = *X_p;
     *X_p = NULL;
     return ds;
@@ -187,7 +150,7 @@ int ml_spec_strings(const json_t *spec, const char *key, int null_ok, const char
         return dsk_seterr(err, DSK_EINVAL, "data.%s: expected a list of strings%s, got %s",
                           key, null_ok ? " or null" : "", s_json_kind(v));
     size_t k = json_array_size(v);
-    const char **a = ml_xcalloc(k, sizeof *a);
+    const char **a = dsk_xcalloc(k, sizeof *a);
     for (size_t i = 0; i < k; i++) {
         json_t *item = json_array_get(v, i);
         if (!json_is_string(item)) {
@@ -256,11 +219,11 @@ int ml_read_file(const char *path, char **buf, size_t *len, char *err)
                           strerror(errno ? errno : EIO));
     gzbuffer(f, 1 << 17);
     size_t cap = 1 << 16, n = 0;
-    char *b = ml_xmalloc(cap);
+    char *b = dsk_xmalloc(cap);
     for (;;) {
         if (cap - n < (1 << 15)) {
             cap *= 2;
-            b = ml_xrealloc(b, cap);
+            b = dsk_xrealloc(b, cap, 1);
         }
         unsigned want = (unsigned)((cap - n - 1) > INT_MAX ? INT_MAX : cap - n - 1);
         int got = gzread(f, b + n, want);
@@ -289,7 +252,7 @@ char *ml_latin1_to_utf8(const char *s, size_t n, size_t *out_len)
     size_t extra = 0;
     for (size_t i = 0; i < n; i++)
         extra += (unsigned char)s[i] >> 7;
-    char *o = ml_xmalloc(n + extra + 1);
+    char *o = dsk_xmalloc(n + extra + 1);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -357,7 +320,7 @@ int64_t ml_utf8_invalid_at(const char *s, size_t n)
 char *ml_utf8_fix(const char *s, size_t n, int replace, size_t *out_len)
 {
     const unsigned char *u = (const unsigned char *)s;
-    char *o = ml_xmalloc(3 * n + 1);
+    char *o = dsk_xmalloc(3 * n + 1);
     size_t k = 0;
     for (size_t i = 0; i < n;) {
         int m = s_utf8_seq(u + i, n - i);
@@ -435,8 +398,8 @@ static void s_encode(ml_dataset_t *ds, s_label_t *l, int64_t n, int numeric,
                      const char *const *texts)
 {
     qsort(l, (size_t)n, sizeof *l, numeric ? s_cmp_num : s_cmp_text);
-    ds->y = ml_xcalloc((size_t)n, sizeof *ds->y);
-    ds->target_names = ml_xcalloc((size_t)n, sizeof *ds->target_names);
+    ds->y = dsk_xcalloc((size_t)n, sizeof *ds->y);
+    ds->target_names = dsk_xcalloc((size_t)n, sizeof *ds->target_names);
     int32_t k = -1;
     for (int64_t i = 0; i < n; i++) {
         int same = i > 0 && (numeric ? l[i].num == l[i - 1].num
@@ -444,26 +407,26 @@ static void s_encode(ml_dataset_t *ds, s_label_t *l, int64_t n, int numeric,
         if (!same) {
             k++;
             if (texts)
-                ds->target_names[k] = ml_xstrdup(texts[l[i].first]);
+                ds->target_names[k] = dsk_xstrdup(texts[l[i].first]);
             else {
                 char buf[64];
                 if (l[i].num == floor(l[i].num) && fabs(l[i].num) < 1e15)
                     snprintf(buf, sizeof buf, "%lld", (long long)l[i].num);
                 else
                     snprintf(buf, sizeof buf, "%.17g", l[i].num);
-                ds->target_names[k] = ml_xstrdup(buf);
+                ds->target_names[k] = dsk_xstrdup(buf);
             }
         }
         ds->y[l[i].first] = k;
     }
     ds->n_classes = k + 1;
-    ds->target_names = ml_xrealloc(ds->target_names, (size_t)(k + 1) * sizeof *ds->target_names);
+    ds->target_names = dsk_xrealloc(ds->target_names, (size_t)(k + 1) * sizeof *ds->target_names, 1);
 }
 
 int ml_labels_encode(ml_dataset_t *ds, const char *const *labels, int64_t n,
                      const char *what, char *err)
 {
-    s_label_t *l = ml_xcalloc((size_t)n, sizeof *l);
+    s_label_t *l = dsk_xcalloc((size_t)n, sizeof *l);
     int numeric = 1;
     for (int64_t i = 0; i < n; i++) {
         l[i].text = labels[i];
@@ -483,7 +446,7 @@ int ml_labels_encode(ml_dataset_t *ds, const char *const *labels, int64_t n,
 
 int ml_labels_encode_numeric(ml_dataset_t *ds, const double *labels, int64_t n)
 {
-    s_label_t *l = ml_xcalloc((size_t)n, sizeof *l);
+    s_label_t *l = dsk_xcalloc((size_t)n, sizeof *l);
     for (int64_t i = 0; i < n; i++) {
         l[i].num = labels[i];
         l[i].first = i;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dsk_alloc.h"
 #include "dsk_error.h"
 #include "ml_data.h"
 
@@ -71,10 +72,5 @@ int ml_parse_double(const char *s, size_t n, double *out);
 
 /* A dataset shell with X set (ownership of *X_p moves in). */
 ml_dataset_t *ml_dataset_new(ml_data_t **X_p);
-void *ml_xmalloc(size_t n);
-void *ml_xcalloc(size_t n, size_t size);
-void *ml_xrealloc(void *p, size_t n);
-char *ml_xstrdup(const char *s);
-char *ml_xstrndup(const char *s, size_t n);
 
 #endif

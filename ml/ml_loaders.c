@@ -55,8 +55,8 @@ static int s_csv_row(const char *path, int64_t lineno, const char *line, size_t 
     int64_t lab = label_col < 0 ? n + label_col : label_col;
     if ((size_t)t->nrows + 1 > *cap) {
         *cap = *cap ? *cap * 2 : 256;
-        t->X = ml_xrealloc(t->X, *cap * (size_t)(t->ncols ? t->ncols : 1) * sizeof *t->X);
-        t->labels = ml_xrealloc(t->labels, *cap * sizeof *t->labels);
+        t->X = dsk_xrealloc(t->X, *cap * (size_t)(t->ncols ? t->ncols : 1) * sizeof *t->X, 1);
+        t->labels = dsk_xrealloc(t->labels, *cap * sizeof *t->labels, 1);
     }
     double *row = t->X + t->nrows * t->ncols;
     size_t start = 0;
@@ -67,7 +67,7 @@ static int s_csv_row(const char *path, int64_t lineno, const char *line, size_t 
         const char *cell = line + start;
         size_t clen = i - start;
         if (col == lab) {
-            t->labels[t->nrows] = ml_xstrndup(cell, clen);
+            t->labels[t->nrows] = dsk_xstrndup(cell, clen);
         } else if (ml_parse_double(cell, clen, &row[out++]) != 0) {
             int rc = dsk_seterr(err, DSK_EINVAL, "%s:%lld:%lld: cannot read '%.*s' as a number",
                                 path, (long long)lineno, (long long)col + 1,
@@ -120,10 +120,10 @@ static int s_csv_read(const char *path, int header, int64_t label_col, s_table_t
 /* The table's numbers as a dense X (moved, not copied). */
 static ml_dataset_t *s_table_dataset(s_table_t *t)
 {
-    ml_dense_t *m = ml_xcalloc(1, sizeof *m);
+    ml_dense_t *m = dsk_xcalloc(1, sizeof *m);
     m->nrows = t->nrows;
     m->ncols = t->ncols;
-    m->data = t->X ? t->X : ml_xcalloc(1, sizeof(double));
+    m->data = t->X ? t->X : dsk_xcalloc(1, sizeof(double));
     t->X = NULL;
     ml_data_t *X = ml_data_from_dense(&m);
     return ml_dataset_new(&X);
@@ -153,7 +153,7 @@ static int s_load_digits(const json_t *spec, ml_dataset_t **out, char *err)
         s_table_free(&t);
         return rc;
     }
-    int32_t *y = ml_xcalloc((size_t)t.nrows, sizeof *y);
+    int32_t *y = dsk_xcalloc((size_t)t.nrows, sizeof *y);
     for (int64_t i = 0; i < t.nrows; i++) {
         double v;
         if (ml_parse_double(t.labels[i], strlen(t.labels[i]), &v) != 0 || v < 0 || v > 9 ||
@@ -170,10 +170,10 @@ static int s_load_digits(const json_t *spec, ml_dataset_t **out, char *err)
     s_table_free(&t);
     ds->y = y;
     ds->n_classes = 10;
-    ds->target_names = ml_xcalloc(10, sizeof *ds->target_names);
+    ds->target_names = dsk_xcalloc(10, sizeof *ds->target_names);
     for (int k = 0; k < 10; k++) {
         char name[2] = {(char)('0' + k), '\0'};
-        ds->target_names[k] = ml_xstrdup(name);
+        ds->target_names[k] = dsk_xstrdup(name);
     }
     *out = ds;
     return DSK_OK;

@@ -85,21 +85,21 @@ static int s_read_part(s_cursor_t *cur, ml_news_part_t *part)
     S_GET(cur, n_cats);
     if (n_cats > cur->left / 5)
         goto corrupt;
-    part->cats = ml_xcalloc(n_cats, sizeof *part->cats);
+    part->cats = dsk_xcalloc(n_cats, sizeof *part->cats);
     for (uint32_t k = 0; k < n_cats; k++) {
         char *s = s_string(cur);
         if (!s)
             goto corrupt;
-        part->cats[k] = ml_xstrdup(s);
+        part->cats[k] = dsk_xstrdup(s);
         part->n_cats = (int32_t)k + 1;
     }
     S_GET(cur, n);
     if (n > cur->left / 17)
         goto corrupt;
-    part->target = ml_xcalloc(n, sizeof *part->target);
-    part->names = ml_xcalloc(n, sizeof *part->names);
-    part->docs = ml_xcalloc(n, sizeof *part->docs);
-    part->lens = ml_xcalloc(n, sizeof *part->lens);
+    part->target = dsk_xcalloc(n, sizeof *part->target);
+    part->names = dsk_xcalloc(n, sizeof *part->names);
+    part->docs = dsk_xcalloc(n, sizeof *part->docs);
+    part->lens = dsk_xcalloc(n, sizeof *part->lens);
     part->n = (int64_t)n;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t len;

@@ -42,15 +42,15 @@ static void s_list_add(s_list_t *l, const char *cat, const char *file, char *doc
 {
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 1024;
-        l->e = ml_xrealloc(l->e, l->cap * sizeof *l->e);
+        l->e = dsk_xrealloc(l->e, l->cap * sizeof *l->e, 1);
     }
-    l->e[l->n++] = (s_entry_t){ml_xstrdup(cat), ml_xstrdup(file), doc, len};
+    l->e[l->n++] = (s_entry_t){dsk_xstrdup(cat), dsk_xstrdup(file), doc, len};
 }
 
 static void s_list_add_dir(s_list_t *l, const char *cat)
 {
-    l->dirs = ml_xrealloc(l->dirs, (l->ndirs + 1) * sizeof *l->dirs);
-    l->dirs[l->ndirs++] = ml_xstrdup(cat);
+    l->dirs = dsk_xrealloc(l->dirs, (l->ndirs + 1) * sizeof *l->dirs, 1);
+    l->dirs[l->ndirs++] = dsk_xstrdup(cat);
 }
 
 static void s_list_free(s_list_t *l)
@@ -87,7 +87,7 @@ static int s_cmp_str(const void *a, const void *b)
 static void s_build_part(s_list_t *l, int p, ml_news_part_t *part)
 {
     qsort(l->e, l->n, sizeof *l->e, s_cmp_entry);
-    char **cats = ml_xcalloc(l->ndirs + l->n, sizeof *cats);
+    char **cats = dsk_xcalloc(l->ndirs + l->n, sizeof *cats);
     size_t nc = 0;
     for (size_t i = 0; i < l->ndirs; i++)
         cats[nc++] = l->dirs[i];
@@ -95,30 +95,30 @@ static void s_build_part(s_list_t *l, int p, ml_news_part_t *part)
         if (i == 0 || strcmp(l->e[i].cat, l->e[i - 1].cat) != 0)
             cats[nc++] = l->e[i].cat;
     qsort(cats, nc, sizeof *cats, s_cmp_str);
-    part->cats = ml_xcalloc(nc, sizeof *part->cats);
+    part->cats = dsk_xcalloc(nc, sizeof *part->cats);
     for (size_t i = 0; i < nc; i++)
         if (i == 0 || strcmp(cats[i], cats[i - 1]) != 0)
-            part->cats[part->n_cats++] = ml_xstrdup(cats[i]);
+            part->cats[part->n_cats++] = dsk_xstrdup(cats[i]);
     free(cats);
     int64_t n = (int64_t)l->n;
-    int64_t *idx = ml_xcalloc((size_t)n, sizeof *idx);
+    int64_t *idx = dsk_xcalloc((size_t)n, sizeof *idx);
     for (int64_t i = 0; i < n; i++)
         idx[i] = i;
     ml_rng_t rng;
     ml_rng_seed(&rng, 0);
     ml_rng_shuffle(&rng, idx, n);
     part->n = n;
-    part->target = ml_xcalloc((size_t)n, sizeof *part->target);
-    part->names = ml_xcalloc((size_t)n, sizeof *part->names);
-    part->docs = ml_xcalloc((size_t)n, sizeof *part->docs);
-    part->lens = ml_xcalloc((size_t)n, sizeof *part->lens);
+    part->target = dsk_xcalloc((size_t)n, sizeof *part->target);
+    part->names = dsk_xcalloc((size_t)n, sizeof *part->names);
+    part->docs = dsk_xcalloc((size_t)n, sizeof *part->docs);
+    part->lens = dsk_xcalloc((size_t)n, sizeof *part->lens);
     for (int64_t i = 0; i < n; i++) {
         s_entry_t *e = &l->e[idx[i]];
         char **hit = bsearch(&e->cat, part->cats, (size_t)part->n_cats, sizeof *part->cats,
                              s_cmp_str);
         part->target[i] = (int32_t)(hit - part->cats);
         size_t len = strlen(s_folders[p]) + strlen(e->cat) + strlen(e->file) + 3;
-        part->names[i] = ml_xmalloc(len);
+        part->names[i] = dsk_xmalloc(len);
         snprintf(part->names[i], len, "%s/%s/%s", s_folders[p], e->cat, e->file);
         part->docs[i] = e->doc;
         part->lens[i] = e->len;
@@ -198,13 +198,13 @@ static int s_slurp(const char *path, char **out, size_t *len, char *err)
     if (!f)
         return dsk_seterr(err, DSK_EIO, "%s: %s", path, strerror(errno));
     size_t cap = 8192, n = 0;
-    char *b = ml_xmalloc(cap);
+    char *b = dsk_xmalloc(cap);
     for (;;) {
         n += fread(b + n, 1, cap - n - 1, f);
         if (n < cap - 1)
             break;
         cap *= 2;
-        b = ml_xrealloc(b, cap);
+        b = dsk_xrealloc(b, cap, 1);
     }
     int bad = ferror(f);
     fclose(f);
@@ -403,7 +403,7 @@ static char *s_document(const char *src, size_t n, const int remove[3], size_t *
 {
     if (!remove[0] && !remove[1] && !remove[2])
         return ml_latin1_to_utf8(src, n, out_len);
-    char *t = ml_xmalloc(n + 1);
+    char *t = dsk_xmalloc(n + 1);
     memcpy(t, src, n);
     if (remove[0])
         n = ml_news_strip_header(t, n);
@@ -460,24 +460,24 @@ static int s_select(const ml_news_corpus_t *c, const s_opts_t *o, ml_dataset_t *
             return dsk_seterr(err, DSK_EINVAL, "20newsgroups: the train and test folders have "
                               "different categories; subset 'all' needs the same");
     }
-    int32_t *map = ml_xcalloc((size_t)names->n_cats, sizeof *map);
+    int32_t *map = dsk_xcalloc((size_t)names->n_cats, sizeof *map);
     int rc = s_category_map(names, o, map, err);
     if (rc) {
         free(map);
         return rc;
     }
     int64_t total = c->part[first].n + (last != first ? c->part[last].n : 0), m = 0;
-    int64_t *sel = ml_xcalloc((size_t)total, sizeof *sel); /* p * 2^40 + i */
+    int64_t *sel = dsk_xcalloc((size_t)total, sizeof *sel); /* p * 2^40 + i */
     for (int p = first; p <= last; p++)
         for (int64_t i = 0; i < c->part[p].n; i++)
             if (map[c->part[p].target[i]] >= 0)
                 sel[m++] = ((int64_t)p << 40) | i;
     if (o->shuffle) {
         ml_rng_t rng;
-        int64_t *perm = ml_xcalloc((size_t)m, sizeof *perm), *tmp;
+        int64_t *perm = dsk_xcalloc((size_t)m, sizeof *perm), *tmp;
         ml_rng_seed(&rng, (uint32_t)o->random_state);
         ml_rng_permutation(&rng, perm, m);
-        tmp = ml_xcalloc((size_t)m, sizeof *tmp);
+        tmp = dsk_xcalloc((size_t)m, sizeof *tmp);
         for (int64_t i = 0; i < m; i++)
             tmp[i] = sel[perm[i]];
         free(sel);
@@ -486,20 +486,20 @@ static int s_select(const ml_news_corpus_t *c, const s_opts_t *o, ml_dataset_t *
     }
     ml_data_t *X = ml_data_new_text(m);
     ml_dataset_t *ds = ml_dataset_new(&X);
-    ds->y = ml_xcalloc((size_t)m, sizeof *ds->y);
-    ds->filenames = ml_xcalloc((size_t)m, sizeof *ds->filenames);
+    ds->y = dsk_xcalloc((size_t)m, sizeof *ds->y);
+    ds->filenames = dsk_xcalloc((size_t)m, sizeof *ds->filenames);
     for (int64_t i = 0; i < m; i++) {
         const ml_news_part_t *part = &c->part[sel[i] >> 40];
         int64_t j = sel[i] & (((int64_t)1 << 40) - 1);
         ds->X->text.docs[i] = s_document(part->docs[j], part->lens[j], o->remove,
                                          &ds->X->text.lens[i]);
         ds->y[i] = map[part->target[j]];
-        ds->filenames[i] = ml_xstrdup(part->names[j]);
+        ds->filenames[i] = dsk_xstrdup(part->names[j]);
     }
-    ds->target_names = ml_xcalloc((size_t)names->n_cats, sizeof *ds->target_names);
+    ds->target_names = dsk_xcalloc((size_t)names->n_cats, sizeof *ds->target_names);
     for (int32_t k = 0; k < names->n_cats; k++)
         if (map[k] >= 0)
-            ds->target_names[ds->n_classes++] = ml_xstrdup(names->cats[k]);
+            ds->target_names[ds->n_classes++] = dsk_xstrdup(names->cats[k]);
     free(map);
     free(sel);
     *out = ds;
