@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#define S_HUGE ((size_t)2 << 20)
 
 static void *s_check(void *p, size_t bytes)
 {
@@ -31,6 +34,26 @@ void *dsk_xrealloc(void *p, size_t n, size_t size)
     if (size && bytes / size != n)
         return s_check(NULL, SIZE_MAX);
     return s_check(realloc(p, bytes ? bytes : 1), bytes);
+}
+
+void *dsk_xmalloc_big(size_t bytes)
+{
+    if (bytes < 2 * S_HUGE)
+        return dsk_xmalloc(bytes);
+    size_t rounded = (bytes + S_HUGE - 1) & ~(S_HUGE - 1);
+    void *p = s_check(aligned_alloc(S_HUGE, rounded), bytes);
+    (void)madvise(p, rounded, MADV_HUGEPAGE); /* advice: without THP nothing changes */
+    return p;
+}
+
+void *dsk_xcalloc_big(size_t n, size_t size)
+{
+    size_t bytes = n * size;
+    if (size && bytes / size != n)
+        return s_check(NULL, SIZE_MAX);
+    if (bytes < 2 * S_HUGE)
+        return dsk_xcalloc(n, size);
+    return memset(dsk_xmalloc_big(bytes), 0, bytes);
 }
 
 char *dsk_xstrdup(const char *s)

@@ -14,6 +14,15 @@ void *dsk_xmalloc(size_t n);
 void *dsk_xcalloc(size_t n, size_t size);
 /* Resizes p to n * size bytes (p may be NULL). */
 void *dsk_xrealloc(void *p, size_t n, size_t size);
+/*
+ * Large arrays (a few MiB and more) on transparent huge pages where the
+ * kernel allows (madvise): 512 times fewer page faults on first touch,
+ * which on a virtual machine cost more than writing the memory, and fewer
+ * TLB misses when the array is read at random. Freed with free().
+ */
+void *dsk_xmalloc_big(size_t bytes);
+/* dsk_xmalloc_big of n * size bytes, zero-filled. */
+void *dsk_xcalloc_big(size_t n, size_t size);
 char *dsk_xstrdup(const char *s);
 /* The first n bytes of s, NUL-terminated. */
 char *dsk_xstrndup(const char *s, size_t n);

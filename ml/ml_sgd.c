@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dsk_alloc.h"
 #include "dsk_log.h"
 #include "ml_npsum.h"
 #include "ml_param.h"
@@ -527,7 +528,7 @@ static int s_fit(void *impl, const ml_data_t *X, const int32_t *y, char *err)
     m->classes = classes;
     m->n_features = X->kind == ML_DATA_CSR ? X->csr->ncols : X->dense->ncols;
     m->n_coef_rows = k == 2 ? 1 : k;
-    m->coef = calloc((size_t)(m->n_coef_rows * m->n_features), sizeof *m->coef);
+    m->coef = dsk_xcalloc_big((size_t)(m->n_coef_rows * m->n_features), sizeof *m->coef);
     m->intercept = calloc((size_t)m->n_coef_rows, sizeof *m->intercept);
     if (!m->coef || !m->intercept)
         abort();

@@ -4,8 +4,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "dsk_alloc.h"
 #include "dsk_error.h"
 #include "ml_sgd_loss.h"
 
@@ -303,13 +303,13 @@ static int64_t s_order_shared(const ml_csr_t *X, const int64_t *df, int32_t *map
 static void s_cols_build(const ml_csr_t *X, s_cols_t *C)
 {
     int64_t nf = X->ncols, nnz = X->indptr[X->nrows];
-    int64_t *df = calloc((size_t)(nf ? nf : 1), sizeof *df);
+    int64_t *df = dsk_xcalloc_big((size_t)nf, sizeof *df);
     C->indptr = malloc((size_t)(X->nrows + 1) * sizeof *C->indptr);
-    C->ind = malloc((size_t)(nnz ? nnz : 1) * sizeof *C->ind);
-    C->x = malloc((size_t)(nnz ? nnz : 1) * sizeof *C->x);
-    C->map = malloc((size_t)(nf ? nf : 1) * sizeof *C->map);
-    C->scale = malloc((size_t)(nf ? nf : 1) * sizeof *C->scale);
-    if (!df || !C->indptr || !C->ind || !C->x || !C->map || !C->scale)
+    C->ind = dsk_xmalloc_big((size_t)nnz * sizeof *C->ind);
+    C->x = dsk_xmalloc_big((size_t)nnz * sizeof *C->x);
+    C->map = dsk_xmalloc_big((size_t)nf * sizeof *C->map);
+    C->scale = dsk_xmalloc_big((size_t)nf * sizeof *C->scale);
+    if (!C->indptr)
         abort();
     for (int64_t j = 0; j < nnz; j++)
         df[X->indices[j]]++;
@@ -357,33 +357,14 @@ static void s_cols_free(s_cols_t *C)
     free(C->scale);
 }
 
-#define S_HUGE ((size_t)2 << 20)
-
-/*
- * W, 2 MiB-aligned with transparent huge pages asked for when it is that
- * large: the rows are read in random order (the shuffled rows' features),
- * and with 4 KiB pages nearly every feature is a TLB miss as well as a
- * cache miss. Advice only; without THP nothing changes.
- */
-static float *s_alloc_weights(size_t bytes)
-{
-    if (bytes < S_HUGE)
-        return aligned_alloc(64, (bytes + 63) & ~(size_t)63);
-    size_t sz = (bytes + S_HUGE - 1) & ~(S_HUGE - 1);
-    float *w = aligned_alloc(S_HUGE, sz);
-    if (w)
-        (void)madvise(w, sz, MADV_HUGEPAGE);
-    return w;
-}
-
 /* Allocates the state and starts every class as scikit-learn starts one. */
 static void s_init(s_joint_t *J, const ml_sgd_config_t *cfg, int32_t K, int64_t nf)
 {
     *J = (s_joint_t){.cfg = cfg, .K = K, .nf = nf, .t = 1.0, .wscale = 1.0};
     J->Kp = (K + 3) & ~3;
     J->nb = J->Kp / 4;
-    size_t wbytes = (size_t)(nf ? nf : 1) * (size_t)J->Kp * sizeof(float);
-    J->W = s_alloc_weights(wbytes);
+    /* read at random (the shuffled rows' features): huge pages spare the TLB */
+    J->W = dsk_xcalloc_big((size_t)(nf ? nf : 1) * (size_t)J->Kp, sizeof(float));
     J->acc = aligned_alloc(16, (size_t)J->nb * sizeof(s_v2));
     J->c = aligned_alloc(16, (size_t)J->nb * sizeof(s_v2));
     double **v[] = {&J->icp, &J->sumloss, &J->best, &J->fscale};
@@ -391,10 +372,9 @@ static void s_init(s_joint_t *J, const ml_sgd_config_t *cfg, int32_t K, int64_t 
         *v[i] = calloc((size_t)K, sizeof(double));
     J->noimp = calloc((size_t)K, sizeof *J->noimp);
     J->active = malloc((size_t)K);
-    if (!J->W || !J->acc || !J->c || !J->icp || !J->sumloss || !J->best || !J->fscale ||
+    if (!J->acc || !J->c || !J->icp || !J->sumloss || !J->best || !J->fscale ||
         !J->noimp || !J->active)
         abort();
-    memset(J->W, 0, wbytes);
     memset(J->c, 0, (size_t)J->nb * sizeof(s_v2));
     if (cfg->learning_rate == ML_SGD_LR_OPTIMAL) { /* the typw heuristic */
         double typw = sqrt(1.0 / sqrt(cfg->alpha));
