@@ -34,10 +34,10 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 COMMON_SRC := $(wildcard common/*.c)
 ML_SRC     := $(wildcard ml/*.c)
 PROTO_SRC  := $(wildcard proto/*.c)
-CLIENT_SRC := $(filter-out client/dsk_submit.c,$(wildcard client/*.c))
+CLIENT_SRC := $(filter-out client/dsk_submit.c client/submit_%.c,$(wildcard client/*.c))
 SCHED_SRC  := $(wildcard scheduler/*.c)
 WORKER_SRC := $(wildcard worker/*.c)
-SUBMIT_SRC := client/dsk_submit.c
+SUBMIT_SRC := client/dsk_submit.c $(wildcard client/submit_*.c)
 UNIT_SRC   := $(wildcard tests/check_*.c)
 CLUSTER_SRC := $(wildcard tests/cluster/*.c)
 PARITY_SRC := $(wildcard tests/parity/check_*.c)
@@ -76,13 +76,13 @@ $(LIBML_ASAN): $(call asan_obj,$(ML_SRC))
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-$(BUILD)/dskd-scheduler: $(call obj,$(SCHED_SRC)) $(LIBDSK)
+$(BUILD)/dskd-scheduler: $(call obj,$(SCHED_SRC)) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/dskd-worker: $(call obj,$(WORKER_SRC)) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/dsk-submit: $(call obj,$(SUBMIT_SRC)) $(LIBDSK)
+$(BUILD)/dsk-submit: $(call obj,$(SUBMIT_SRC)) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The unit runner adds every `Suite *dsk_*_suite(void)` found in tests/check_*.c.
@@ -114,7 +114,7 @@ $(BUILD)/tests/parity/parity_main.o: tests/check_main.c $(BUILD)/tests/parity/su
 $(PARITY): $(call obj,$(PARITY_SRC) tests/parity/parity_util.c) $(BUILD)/tests/parity/parity_main.o $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
-$(CLUSTER): $(call obj,$(CLUSTER_SRC)) $(LIBDSK)
+$(CLUSTER): $(call obj,$(CLUSTER_SRC)) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 $(BUILD)/%.o: %.c
@@ -139,7 +139,7 @@ check-parity: $(PARITY)
 	DSK_DATA_HOME=$${DSK_DATA_HOME:-$(CURDIR)/../shared/data} $(PARITY)
 
 check-cluster: $(CLUSTER) $(PROGRAMS)
-	DSK_BIN=$(BUILD) $(CLUSTER)
+	DSK_BIN=$(BUILD) DSK_DATA_HOME=$${DSK_DATA_HOME:-$(CURDIR)/../shared/data} $(CLUSTER)
 
 check-systemd: $(PROGRAMS)
 	sh tests/check_systemd.sh $(BUILD)

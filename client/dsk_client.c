@@ -51,23 +51,20 @@ void dsk_client_destroy(dsk_client_t **client_p)
 }
 
 /*
- * Sends req and waits for a reply of type want (an ERROR reply ends the
- * wait too). Other messages are skipped: they may be late answers to an
- * earlier request that timed out.
+ * Waits up to timeout_ms for a message of type want (an ERROR ends the
+ * wait too, as its code). Other messages are skipped: they may be late
+ * answers to an earlier request that timed out.
  */
-static int s_request(dsk_client_t *c, const dsk_msg_t *req, dsk_msg_type_t want,
-                     dsk_msg_t *rep, char *err)
+static int s_wait(dsk_client_t *c, dsk_msg_type_t want, int64_t timeout_ms, dsk_msg_t *rep,
+                  char *err)
 {
-    int rc = dsk_wire_send(c->socket, NULL, req, err);
-    if (rc < 0)
-        return rc;
-    int64_t deadline = dsk_clock_mono_ms() + c->timeout_ms;
+    int64_t deadline = dsk_clock_mono_ms() + timeout_ms;
     for (;;) {
         int64_t left = deadline - dsk_clock_mono_ms();
         if (left <= 0)
             return dsk_seterr(err, DSK_ETIMEDOUT,
                               "no answer from the scheduler at %s within %.1f s",
-                              c->endpoint, (double)c->timeout_ms / 1000.0);
+                              c->endpoint, (double)timeout_ms / 1000.0);
         zmq_pollitem_t item = {.socket = c->socket, .events = ZMQ_POLLIN};
         if (zmq_poll(&item, 1, (long)left) < 0) {
             if (zmq_errno() == EINTR)
@@ -76,7 +73,7 @@ static int s_request(dsk_client_t *c, const dsk_msg_t *req, dsk_msg_type_t want,
         }
         if (!(item.revents & ZMQ_POLLIN))
             continue;
-        rc = dsk_wire_recv(c->socket, NULL, NULL, 0, rep, err);
+        int rc = dsk_wire_recv(c->socket, NULL, NULL, 0, rep, err);
         if (rc == DSK_ENOTFOUND)
             continue;
         if (rc < 0)
@@ -85,12 +82,47 @@ static int s_request(dsk_client_t *c, const dsk_msg_t *req, dsk_msg_type_t want,
             return DSK_OK;
         if (rep->type == DSK_MSG_ERROR) {
             rc = rep->u.error.code < 0 ? rep->u.error.code : DSK_EPROTO;
-            dsk_seterr(err, rc, "scheduler: %s", rep->u.error.message);
+            dsk_seterr(err, rc, "%s", rep->u.error.message);
             dsk_msg_clear(rep);
             return rc;
         }
         dsk_msg_clear(rep);
     }
+}
+
+static int s_request(dsk_client_t *c, const dsk_msg_t *req, dsk_msg_type_t want,
+                     dsk_msg_t *rep, char *err)
+{
+    int rc = dsk_wire_send(c->socket, NULL, req, err);
+    if (rc < 0)
+        return rc;
+    return s_wait(c, want, c->timeout_ms, rep, err);
+}
+
+int dsk_client_submit(dsk_client_t *c, uint32_t kind, const char *name, const void *job,
+                      size_t job_len, const void *data, size_t data_len, dsk_msg_t *state,
+                      char *err)
+{
+    dsk_msg_t req = {.type = DSK_MSG_SUBMIT};
+    req.u.submit.kind = kind;
+    snprintf(req.u.submit.name, sizeof req.u.submit.name, "%s", name);
+    req.u.submit.job = (dsk_bytes_t){.data = (unsigned char *)job, .len = job_len};
+    req.u.submit.data = (dsk_bytes_t){.data = (unsigned char *)data, .len = data_len};
+    return s_request(c, &req, DSK_MSG_JOB_STATE, state, err);
+}
+
+int dsk_client_next_state(dsk_client_t *c, int64_t timeout_ms, dsk_msg_t *state, char *err)
+{
+    return s_wait(c, DSK_MSG_JOB_STATE, timeout_ms, state, err);
+}
+
+int dsk_client_job_req(dsk_client_t *c, uint32_t op, uint64_t job_id, dsk_msg_t *state,
+                       char *err)
+{
+    dsk_msg_t req = {.type = DSK_MSG_JOB_REQ};
+    req.u.job_req.op = op;
+    req.u.job_req.job_id = job_id;
+    return s_request(c, &req, DSK_MSG_JOB_STATE, state, err);
 }
 
 int dsk_client_status(dsk_client_t *c, dsk_msg_t *status, char *err)

@@ -27,5 +27,21 @@ void dsk_client_destroy(dsk_client_t **client_p);
  * not answer in time; the scheduler's ERROR code otherwise.
  */
 int dsk_client_status(dsk_client_t *client, dsk_msg_t *status, char *err);
+/*
+ * Jobs. submit sends a job file's text and its packed dataset and waits for
+ * the first JOB_STATE (accepted); a refusal comes back as the scheduler's
+ * ERROR code (DSK_EINVAL for a bad job) with its message in err.
+ * next_state waits up to timeout_ms for the job's next JOB_STATE (the
+ * scheduler sends one a second while the job runs, so silence means it is
+ * gone). job_req asks about a job (DSK_JOBREQ_*). Each *state is a message
+ * the caller owns (dsk_msg_clear).
+ */
+int dsk_client_submit(dsk_client_t *client, uint32_t kind, const char *name, const void *job,
+                      size_t job_len, const void *data, size_t data_len, dsk_msg_t *state,
+                      char *err);
+int dsk_client_next_state(dsk_client_t *client, int64_t timeout_ms, dsk_msg_t *state,
+                          char *err);
+int dsk_client_job_req(dsk_client_t *client, uint32_t op, uint64_t job_id, dsk_msg_t *state,
+                       char *err);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * dsk-submit — the command-line client.
  *
- *   dsk-submit [--scheduler ADDR] [--timeout SECONDS] COMMAND [ARGS...]
+ *   dsk-submit [--scheduler ADDR | --local N] [--timeout SECONDS] COMMAND [ARGS...]
  *
  * Commands come from one table; each parses its own arguments. Exit codes
  * (DESIGN.md): 0 success, 1 the job failed on the cluster, 2 bad usage or a
@@ -13,13 +13,9 @@
 #include <string.h>
 
 #include "dsk_client.h"
+#include "submit_job.h"
 
-enum { EXIT_OK = 0, EXIT_JOB = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
-
-typedef struct {
-    const char *scheduler;
-    double timeout_s;
-} s_options_t;
+typedef submit_options_t s_options_t;
 
 typedef int(s_command_fn)(const s_options_t *opt, int argc, char **argv);
 
@@ -134,12 +130,22 @@ static const struct {
     const char *usage;
 } s_commands[] = {
     {"status", s_cmd_status, "status [--json]      workers, threads, memory, tasks"},
+    {"search", submit_search, "search JOB.json [--out RESULT.json] [--cv-results CSV] "
+                              "[--model-out M.dskm] [--json] [--quiet]"},
+    {"fit", submit_fit, "fit JOB.json --model-out M.dskm [--quiet]"},
+    {"jobs", submit_jobs, "jobs [--json]        the scheduler's jobs"},
+    {"result", submit_result, "result JOB_ID [--out RESULT.json] [--cv-results CSV] "
+                              "[--model-out M.dskm]"},
+    {"cancel", submit_cancel, "cancel JOB_ID"},
 };
 
 static void s_usage(FILE *out)
 {
-    fprintf(out, "usage: dsk-submit [--scheduler ADDR] [--timeout SECONDS] COMMAND [ARGS]\n\n"
+    fprintf(out, "usage: dsk-submit [--scheduler ADDR | --local N] [--timeout SECONDS] COMMAND "
+                 "[ARGS]\n\n"
                  "  --scheduler ADDR   scheduler endpoint (default $DSK_SCHEDULER or %s)\n"
+                 "  --local N          run on a local cluster of N workers, started and "
+                 "stopped here\n"
                  "  --timeout SECONDS  how long to wait for the scheduler (default 5)\n\n"
                  "commands:\n", DSK_CLIENT_DEFAULT_SCHEDULER);
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
@@ -150,6 +156,7 @@ static void s_usage(FILE *out)
 int main(int argc, char **argv)
 {
     s_options_t opt = {.scheduler = getenv("DSK_SCHEDULER"), .timeout_s = 5.0};
+    int local = 0;
     if (!opt.scheduler || !*opt.scheduler)
         opt.scheduler = DSK_CLIENT_DEFAULT_SCHEDULER;
     int i = 1;
@@ -162,6 +169,15 @@ int main(int argc, char **argv)
             opt.scheduler = argv[++i];
         } else if (strncmp(a, "--scheduler=", 12) == 0) {
             opt.scheduler = a + 12;
+        } else if (strcmp(a, "--local") == 0 && i + 1 < argc) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 1 || n > 64) {
+                fprintf(stderr, "dsk-submit: --local: expected a number of workers 1..64, got "
+                        "'%s'\n", argv[i]);
+                return EXIT_USAGE;
+            }
+            local = (int)n;
         } else if (strcmp(a, "--timeout") == 0 && i + 1 < argc) {
             char *end;
             opt.timeout_s = strtod(argv[++i], &end);
@@ -180,9 +196,22 @@ int main(int argc, char **argv)
         s_usage(stderr);
         return EXIT_USAGE;
     }
-    for (size_t k = 0; k < sizeof s_commands / sizeof s_commands[0]; k++)
-        if (strcmp(argv[i], s_commands[k].name) == 0)
-            return s_commands[k].fn(&opt, argc - i - 1, argv + i + 1);
+    for (size_t k = 0; k < sizeof s_commands / sizeof s_commands[0]; k++) {
+        if (strcmp(argv[i], s_commands[k].name) != 0)
+            continue;
+        char endpoint[64], err[DSK_ERR_LEN];
+        if (local) {
+            if (submit_local_start(local, endpoint, err) < 0) {
+                fprintf(stderr, "dsk-submit: %s\n", err);
+                return EXIT_UNREACHABLE;
+            }
+            opt.scheduler = endpoint;
+        }
+        int rc = s_commands[k].fn(&opt, argc - i - 1, argv + i + 1);
+        if (local)
+            submit_local_stop();
+        return rc;
+    }
     fprintf(stderr, "dsk-submit: unknown command '%s'\n", argv[i]);
     s_usage(stderr);
     return EXIT_USAGE;

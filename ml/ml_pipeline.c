@@ -235,16 +235,16 @@ int ml_pipeline_is_fitted(const ml_pipeline_t *p) { return p->fitted; }
 void ml_pipeline_set_fitted(ml_pipeline_t *p, int fitted) { p->fitted = !!fitted; }
 
 /*
- * Passes X through steps [0, upto): transform by transform, freeing each
- * intermediate once the next exists. *out is X itself when upto is 0 (then
+ * Passes X through steps [from, upto): transform by transform, freeing each
+ * intermediate once the next exists. *out is X itself when from == upto (then
  * *owned is 0), else new data the caller frees.
  */
-static int s_through(const ml_pipeline_t *p, size_t upto, const ml_data_t *X,
+static int s_through(const ml_pipeline_t *p, size_t from, size_t upto, const ml_data_t *X,
                      const ml_data_t **out, ml_data_t **owned, char *err)
 {
     const ml_data_t *cur = X;
     ml_data_t *held = NULL;
-    for (size_t i = 0; i < upto; i++) {
+    for (size_t i = from; i < upto; i++) {
         const ml_estimator_t *e = &p->steps[i].est;
         ml_data_t *next = NULL;
         int rc = e->ops->transform(e->impl, cur, &next, err);
@@ -267,22 +267,45 @@ static int s_through(const ml_pipeline_t *p, size_t upto, const ml_data_t *X,
  */
 int ml_pipeline_fit(ml_pipeline_t *p, const ml_data_t *X, const int32_t *y, char *err)
 {
+    return ml_pipeline_fit_from(p, 0, X, y, err);
+}
+
+/*
+ * Fits steps [from, n) on X, fitting and transforming each transformer and
+ * fitting the last; with out, the last (a transformer) transforms too and
+ * *out is its output.
+ */
+static int s_fit_steps(ml_pipeline_t *p, size_t from, const ml_data_t *X, const int32_t *y,
+                       ml_data_t **out, char *err)
+{
     int rc = ml_pipeline_validate(p, err);
     if (rc)
         return rc;
+    if (from >= p->n)
+        return dsk_seterr(err, DSK_EINVAL, "Pipeline: no step from %zu on", from);
     p->fitted = 0;
     const ml_data_t *cur = X;
     ml_data_t *held = NULL;
-    for (size_t i = 0; i < p->n; i++) {
+    for (size_t i = from; i < p->n; i++) {
         const ml_estimator_t *e = &p->steps[i].est;
         rc = e->ops->fit(e->impl, cur, y, err);
-        if (rc || i + 1 == p->n)
+        if (rc || (i + 1 == p->n && !out))
             break;
+        if (i + 1 == p->n && e->ops->role != ML_TRANSFORMER) {
+            rc = dsk_seterr(err, DSK_EINVAL, "Pipeline: the final step '%s' (%s) has no "
+                            "transform", p->steps[i].name, e->ops->name);
+            break;
+        }
         ml_data_t *next = NULL;
         rc = e->ops->transform(e->impl, cur, &next, err);
         ml_data_destroy(&held);
         if (rc)
             break;
+        if (i + 1 == p->n) {
+            ml_data_destroy(&held);
+            *out = next;
+            break;
+        }
         held = next;
         cur = next;
     }
@@ -290,6 +313,19 @@ int ml_pipeline_fit(ml_pipeline_t *p, const ml_data_t *X, const int32_t *y, char
     if (rc == DSK_OK)
         p->fitted = 1;
     return rc;
+}
+
+int ml_pipeline_fit_from(ml_pipeline_t *p, size_t from, const ml_data_t *X, const int32_t *y,
+                         char *err)
+{
+    return s_fit_steps(p, from, X, y, NULL, err);
+}
+
+int ml_pipeline_fit_transform_from(ml_pipeline_t *p, size_t from, const ml_data_t *X,
+                                   const int32_t *y, ml_data_t **out, char *err)
+{
+    *out = NULL;
+    return s_fit_steps(p, from, X, y, out, err);
 }
 
 /* The final step's method fn (an ops member), or NULL when there are no steps. */
@@ -325,11 +361,31 @@ int ml_pipeline_transform(const ml_pipeline_t *p, const ml_data_t *X, ml_data_t 
                           "transform", p->steps[p->n - 1].name, last->ops->name);
     const ml_data_t *cur;
     ml_data_t *held;
-    rc = s_through(p, p->n - 1, X, &cur, &held, err);
+    rc = s_through(p, 0, p->n - 1, X, &cur, &held, err);
     if (rc)
         return rc;
     rc = last->ops->transform(last->impl, cur, out, err);
     ml_data_destroy(&held);
+    return rc;
+}
+
+int ml_pipeline_transform_from(const ml_pipeline_t *p, size_t from, const ml_data_t *X,
+                               ml_data_t **out, char *err)
+{
+    *out = NULL;
+    const ml_data_t *cur;
+    ml_data_t *held;
+    int rc = s_through(p, from, p->n, X, &cur, &held, err);
+    if (rc == DSK_OK && !held) { /* no step to run: a copy of X, so that *out is always new */
+        int64_t *rows = malloc((size_t)(X->nrows + 1) * sizeof *rows);
+        if (!rows)
+            abort();
+        for (int64_t i = 0; i < X->nrows; i++)
+            rows[i] = i;
+        held = ml_data_take_rows(X, rows, X->nrows);
+        free(rows);
+    }
+    *out = held;
     return rc;
 }
 
@@ -338,7 +394,7 @@ int ml_pipeline_transform(const ml_pipeline_t *p, const ml_data_t *X, ml_data_t 
  * s_ready, then X through every step but the last. On success *last is
  * the final step and *cur its input (*held, when not NULL, the caller frees).
  */
-static int s_to_final(const ml_pipeline_t *p, const void *fn, const char *method,
+static int s_to_final(const ml_pipeline_t *p, size_t from, const void *fn, const char *method,
                       const ml_data_t *X, const ml_estimator_t **last, const ml_data_t **cur,
                       ml_data_t **held, char *err)
 {
@@ -346,15 +402,16 @@ static int s_to_final(const ml_pipeline_t *p, const void *fn, const char *method
     if (rc)
         return rc;
     *last = &p->steps[p->n - 1].est;
-    return s_through(p, p->n - 1, X, cur, held, err);
+    return s_through(p, from, p->n - 1, X, cur, held, err);
 }
 
-int ml_pipeline_predict(const ml_pipeline_t *p, const ml_data_t *X, int32_t *out, char *err)
+static int s_predict(const ml_pipeline_t *p, size_t from, const ml_data_t *X, int32_t *out,
+                     char *err)
 {
     const ml_estimator_t *last;
     const ml_data_t *cur;
     ml_data_t *held;
-    int rc = s_to_final(p, S_FINAL_FN(p, predict), "predict", X, &last, &cur, &held, err);
+    int rc = s_to_final(p, from, S_FINAL_FN(p, predict), "predict", X, &last, &cur, &held, err);
     if (rc)
         return rc;
     rc = last->ops->predict(last->impl, cur, out, err);
@@ -362,15 +419,20 @@ int ml_pipeline_predict(const ml_pipeline_t *p, const ml_data_t *X, int32_t *out
     return rc;
 }
 
-int ml_pipeline_decision_function(const ml_pipeline_t *p, const ml_data_t *X,
-                                  ml_dense_t **out, char *err)
+int ml_pipeline_predict(const ml_pipeline_t *p, const ml_data_t *X, int32_t *out, char *err)
+{
+    return s_predict(p, 0, X, out, err);
+}
+
+static int s_decision_function(const ml_pipeline_t *p, size_t from, const ml_data_t *X,
+                               ml_dense_t **out, char *err)
 {
     *out = NULL;
     const ml_estimator_t *last;
     const ml_data_t *cur;
     ml_data_t *held;
-    int rc = s_to_final(p, S_FINAL_FN(p, decision_function), "decision_function", X, &last,
-                        &cur, &held, err);
+    int rc = s_to_final(p, from, S_FINAL_FN(p, decision_function), "decision_function", X,
+                        &last, &cur, &held, err);
     if (rc)
         return rc;
     rc = last->ops->decision_function(last->impl, cur, out, err);
@@ -378,20 +440,32 @@ int ml_pipeline_decision_function(const ml_pipeline_t *p, const ml_data_t *X,
     return rc;
 }
 
-int ml_pipeline_predict_proba(const ml_pipeline_t *p, const ml_data_t *X, ml_dense_t **out,
-                              char *err)
+int ml_pipeline_decision_function(const ml_pipeline_t *p, const ml_data_t *X,
+                                  ml_dense_t **out, char *err)
+{
+    return s_decision_function(p, 0, X, out, err);
+}
+
+static int s_predict_proba(const ml_pipeline_t *p, size_t from, const ml_data_t *X,
+                           ml_dense_t **out, char *err)
 {
     *out = NULL;
     const ml_estimator_t *last;
     const ml_data_t *cur;
     ml_data_t *held;
-    int rc = s_to_final(p, S_FINAL_FN(p, predict_proba), "predict_proba", X, &last, &cur,
+    int rc = s_to_final(p, from, S_FINAL_FN(p, predict_proba), "predict_proba", X, &last, &cur,
                         &held, err);
     if (rc)
         return rc;
     rc = last->ops->predict_proba(last->impl, cur, out, err);
     ml_data_destroy(&held);
     return rc;
+}
+
+int ml_pipeline_predict_proba(const ml_pipeline_t *p, const ml_data_t *X, ml_dense_t **out,
+                              char *err)
+{
+    return s_predict_proba(p, 0, X, out, err);
 }
 
 const int32_t *ml_pipeline_classes(const ml_pipeline_t *p, int32_t *n)
@@ -404,21 +478,21 @@ const int32_t *ml_pipeline_classes(const ml_pipeline_t *p, int32_t *n)
 }
 
 /* _ThresholdScorer: decision_function's single column, else predict_proba[:, 1]. */
-static int s_threshold_values(const ml_pipeline_t *p, const ml_data_t *X, double **values,
-                              char *err)
+static int s_threshold_values(const ml_pipeline_t *p, size_t from, const ml_data_t *X,
+                              double **values, char *err)
 {
     const ml_estimator_t *last = &p->steps[p->n - 1].est;
     ml_dense_t *m = NULL;
     int64_t col;
     int rc;
     if (last->ops->decision_function) {
-        rc = ml_pipeline_decision_function(p, X, &m, err);
+        rc = s_decision_function(p, from, X, &m, err);
         col = 0;
         if (rc == DSK_OK && m->ncols != 1)
             rc = dsk_seterr(err, DSK_EINVAL, "roc_auc needs one decision value per sample, "
                             "got %lld columns", (long long)m->ncols);
     } else {
-        rc = ml_pipeline_predict_proba(p, X, &m, err);
+        rc = s_predict_proba(p, from, X, &m, err);
         col = 1;
         if (rc == DSK_OK && m->ncols != 2)
             rc = dsk_seterr(err, DSK_EINVAL, "roc_auc needs two class probabilities, got %lld "
@@ -438,12 +512,18 @@ static int s_threshold_values(const ml_pipeline_t *p, const ml_data_t *X, double
 int ml_pipeline_score(const ml_pipeline_t *p, const ml_scorer_t *scorer, const ml_data_t *X,
                       const int32_t *y, double *out, char *err)
 {
+    return ml_pipeline_score_from(p, 0, scorer, X, y, out, err);
+}
+
+int ml_pipeline_score_from(const ml_pipeline_t *p, size_t from, const ml_scorer_t *scorer,
+                           const ml_data_t *X, const int32_t *y, double *out, char *err)
+{
     int rc;
     if (ml_scorer_input(scorer) == ML_SCORER_LABELS) {
         int32_t *pred = malloc((size_t)(X->nrows + 1) * sizeof *pred);
         if (!pred)
             abort();
-        rc = ml_pipeline_predict(p, X, pred, err);
+        rc = s_predict(p, from, X, pred, err);
         if (rc == DSK_OK)
             rc = ml_scorer_score_labels(scorer, y, pred, X->nrows, out, err);
         free(pred);
@@ -453,7 +533,7 @@ int ml_pipeline_score(const ml_pipeline_t *p, const ml_scorer_t *scorer, const m
     if (rc)
         return rc;
     double *values = NULL;
-    rc = s_threshold_values(p, X, &values, err);
+    rc = s_threshold_values(p, from, X, &values, err);
     if (rc == DSK_OK)
         rc = ml_scorer_score_values(scorer, y, values, X->nrows, out, err);
     free(values);

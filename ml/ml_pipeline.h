@@ -65,6 +65,21 @@ int ml_pipeline_is_fitted(const ml_pipeline_t *p);
 void ml_pipeline_set_fitted(ml_pipeline_t *p, int fitted);
 
 int ml_pipeline_fit(ml_pipeline_t *p, const ml_data_t *X, const int32_t *y, char *err);
+/*
+ * The split fit's pieces (ml_search.h): the steps before `from` were fitted
+ * by the caller (a stage fitted step 0 on the counts) and X is already
+ * their output. fit_from fits steps [from, n) and marks the pipeline
+ * fitted; fit_transform_from does the same for a pipeline of transformers
+ * and gives the last one's output; score_from scores X taken as the output
+ * of steps [0, from).
+ */
+int ml_pipeline_fit_from(ml_pipeline_t *p, size_t from, const ml_data_t *X, const int32_t *y,
+                         char *err);
+int ml_pipeline_fit_transform_from(ml_pipeline_t *p, size_t from, const ml_data_t *X,
+                                   const int32_t *y, ml_data_t **out, char *err);
+/* X (the output of steps [0, from)) through steps [from, n), all transformers. */
+int ml_pipeline_transform_from(const ml_pipeline_t *p, size_t from, const ml_data_t *X,
+                               ml_data_t **out, char *err);
 /* All steps must be transformers. */
 int ml_pipeline_transform(const ml_pipeline_t *p, const ml_data_t *X, ml_data_t **out,
                           char *err);
@@ -84,5 +99,7 @@ const int32_t *ml_pipeline_classes(const ml_pipeline_t *p, int32_t *n);
  */
 int ml_pipeline_score(const ml_pipeline_t *p, const ml_scorer_t *scorer, const ml_data_t *X,
                       const int32_t *y, double *out, char *err);
+int ml_pipeline_score_from(const ml_pipeline_t *p, size_t from, const ml_scorer_t *scorer,
+                           const ml_data_t *X, const int32_t *y, double *out, char *err);
 
 #endif

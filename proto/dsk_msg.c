@@ -21,14 +21,15 @@
 
 #define S_ENVELOPE 3 /* "DSK", version, type: the elements before field 1 */
 
-typedef enum { S_U32, S_U64, S_I32, S_STR, S_LIST } s_kind_t;
+typedef enum { S_U32, S_U64, S_I32, S_STR, S_LIST, S_BIN } s_kind_t;
 
 typedef struct s_field s_field_t;
 struct s_field {
     const char *name;
     s_kind_t kind;
     size_t offset;            /* of the value in its struct */
-    size_t max;               /* S_STR: bytes (the buffer holds max + 1); S_LIST: elements */
+    size_t max;               /* S_STR: bytes (the buffer holds max + 1); S_LIST: elements;
+                                 S_BIN: bytes (0: bounded by the frame only) */
     size_t count_offset;      /* S_LIST: of the uint32_t element count */
     const s_field_t *elem;    /* S_LIST: the fields of one element (no lists) */
     size_t elem_nfields;
@@ -95,6 +96,57 @@ static const s_field_t s_status_rep_fields[] = {
      .elem_size = sizeof(dsk_worker_info_t)},
 };
 
+#define S_BYTES(n, off) {.name = n, .kind = S_BIN, .offset = off}
+
+static const s_field_t s_submit_fields[] = {
+    S_NUM("kind", S_U32, S_M(submit, kind)),
+    S_NUM("flags", S_U32, S_M(submit, flags)),
+    S_TEXT("name", S_M(submit, name), DSK_NAME_MAX),
+    S_BYTES("job", S_M(submit, job)),
+    S_BYTES("data", S_M(submit, data)),
+};
+
+static const s_field_t s_job_state_fields[] = {
+    S_NUM("job_id", S_U64, S_M(job_state, job_id)),
+    S_NUM("state", S_U32, S_M(job_state, state)),
+    S_NUM("done", S_U64, S_M(job_state, done)),
+    S_NUM("total", S_U64, S_M(job_state, total)),
+    S_TEXT("text", S_M(job_state, text), DSK_TEXT_MAX),
+    S_BYTES("result", S_M(job_state, result)),
+    S_BYTES("model", S_M(job_state, model)),
+};
+
+static const s_field_t s_job_req_fields[] = {
+    S_NUM("op", S_U32, S_M(job_req, op)),
+    S_NUM("job_id", S_U64, S_M(job_req, job_id)),
+};
+
+static const s_field_t s_data_put_fields[] = {
+    S_TEXT("key", S_M(data_put, key), DSK_KEY_MAX),
+    S_BYTES("data", S_M(data_put, data)),
+};
+
+static const s_field_t s_task_fields[] = {
+    S_NUM("task_id", S_U64, S_M(task, task_id)),
+    S_TEXT("data_key", S_M(task, data_key), DSK_KEY_MAX),
+    S_TEXT("key", S_M(task, key), DSK_KEY_MAX),
+    S_TEXT("input_key", S_M(task, input_key), DSK_KEY_MAX),
+    S_BYTES("spec", S_M(task, spec)),
+};
+
+static const s_field_t s_task_done_fields[] = {
+    S_NUM("task_id", S_U64, S_M(task_done, task_id)),
+    S_NUM("code", S_I32, S_M(task_done, code)),
+    S_TEXT("error", S_M(task_done, error), DSK_TEXT_MAX),
+    S_NUM("micros", S_U64, S_M(task_done, micros)),
+    S_NUM("resident", S_U64, S_M(task_done, resident)),
+    S_BYTES("result", S_M(task_done, result)),
+};
+
+static const s_field_t s_free_fields[] = {
+    S_TEXT("key", S_M(free_, key), DSK_KEY_MAX),
+};
+
 static const s_field_t s_error_fields[] = {
     S_NUM("code", S_I32, S_M(error, code)),
     S_TEXT("message", S_M(error, message), DSK_TEXT_MAX),
@@ -116,6 +168,13 @@ static const s_type_t s_types[DSK_MSG_TYPE_MAX + 1] = {
     [DSK_MSG_STATUS_REQ] = S_TYPE("STATUS_REQ", s_status_req_fields),
     [DSK_MSG_STATUS_REP] = S_TYPE("STATUS_REP", s_status_rep_fields),
     [DSK_MSG_ERROR] = S_TYPE("ERROR", s_error_fields),
+    [DSK_MSG_SUBMIT] = S_TYPE("SUBMIT", s_submit_fields),
+    [DSK_MSG_JOB_STATE] = S_TYPE("JOB_STATE", s_job_state_fields),
+    [DSK_MSG_JOB_REQ] = S_TYPE("JOB_REQ", s_job_req_fields),
+    [DSK_MSG_DATA_PUT] = S_TYPE("DATA_PUT", s_data_put_fields),
+    [DSK_MSG_TASK] = S_TYPE("TASK", s_task_fields),
+    [DSK_MSG_TASK_DONE] = S_TYPE("TASK_DONE", s_task_done_fields),
+    [DSK_MSG_FREE] = S_TYPE("FREE", s_free_fields),
 };
 
 /*
@@ -148,11 +207,17 @@ const char *dsk_msg_type_name(int type)
     return t ? t->name : "UNKNOWN";
 }
 
-/* Frees the lists a message of type t owns; they may be NULL. */
+/* Frees the lists and bins a message of type t owns; they may be NULL. */
 static void s_free_lists(const s_type_t *t, char *base)
 {
     for (size_t i = 0; i < t->nfields; i++) {
         const s_field_t *f = &t->fields[i];
+        if (f->kind == S_BIN) {
+            dsk_bytes_t *b = (dsk_bytes_t *)(base + f->offset);
+            free(b->data);
+            *b = (dsk_bytes_t){0};
+            continue;
+        }
         if (f->kind != S_LIST)
             continue;
         void **list = (void **)(base + f->offset);
@@ -231,6 +296,13 @@ static int s_pack_value(msgpack_packer *pk, const s_field_t *f, const char *base
     }
     case S_LIST:
         return s_pack_list(pk, f, base, why, whylen);
+    case S_BIN: {
+        const dsk_bytes_t *b = (const dsk_bytes_t *)v;
+        if (b->len > UINT32_MAX)
+            return s_fail(why, whylen, DSK_EINVAL, " is %zu bytes, more than a bin holds", b->len);
+        bad = msgpack_pack_bin(pk, b->len) || (b->len && msgpack_pack_bin_body(pk, b->data, b->len));
+        break;
+    }
     }
     if (bad)
         return s_fail(why, whylen, DSK_ENOMEM, ": out of memory");
@@ -365,6 +437,22 @@ static int s_decode_str(const s_field_t *f, const msgpack_object *o, char *v,
 static int s_decode_fields(const s_field_t *fields, size_t n, const msgpack_object *items,
                            char *base, char *why, size_t whylen);
 
+/* A bin field, copied out of the zone (the message owns the copy). */
+static int s_decode_bin(const msgpack_object *o, char *v, char *why, size_t whylen)
+{
+    if (o->type != MSGPACK_OBJECT_BIN)
+        return s_fail(why, whylen, DSK_EPROTO, ": expected binary data, got %s", s_what(o));
+    dsk_bytes_t *b = (dsk_bytes_t *)v;
+    b->len = o->via.bin.size;
+    if (b->len == 0)
+        return DSK_OK;
+    b->data = malloc(b->len);
+    if (!b->data)
+        return s_fail(why, whylen, DSK_ENOMEM, ": out of memory for %zu bytes", b->len);
+    memcpy(b->data, o->via.bin.ptr, b->len);
+    return DSK_OK;
+}
+
 /*
  * A list of records. The array is allocated and hung on the message before
  * the elements are read, so that whatever happens next, clearing the
@@ -419,6 +507,8 @@ static int s_decode_fields(const s_field_t *fields, size_t n, const msgpack_obje
             rc = s_decode_str(f, &items[i], base + f->offset, inner, sizeof inner);
         else if (f->kind == S_LIST)
             rc = s_decode_list(f, &items[i], base, inner, sizeof inner);
+        else if (f->kind == S_BIN)
+            rc = s_decode_bin(&items[i], base + f->offset, inner, sizeof inner);
         else
             rc = s_decode_int(f, &items[i], base + f->offset, inner, sizeof inner);
         if (rc < 0)

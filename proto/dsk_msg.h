@@ -33,6 +33,19 @@
 #define DSK_ADDR_MAX 128    /* endpoint / peer addresses */
 #define DSK_TEXT_MAX 1024   /* reasons and error messages */
 #define DSK_STATUS_MAX_WORKERS 65536
+#define DSK_KEY_MAX 64      /* content keys */
+
+/* A bin field: bytes the message owns (malloc'd; data NULL when len is 0). */
+typedef struct {
+    unsigned char *data;
+    size_t len;
+} dsk_bytes_t;
+
+/* Job kinds (SUBMIT.kind) and states (JOB_STATE.state). */
+enum { DSK_JOB_SEARCH = 1, DSK_JOB_FIT = 2 };
+enum { DSK_JOB_ACCEPTED = 1, DSK_JOB_PROGRESS, DSK_JOB_DONE, DSK_JOB_FAILED, DSK_JOB_CANCELLED };
+/* JOB_REQ.op */
+enum { DSK_JOBREQ_WATCH = 1, DSK_JOBREQ_CANCEL, DSK_JOBREQ_LIST };
 
 typedef enum {
     DSK_MSG_REGISTER = 1,   /* worker -> scheduler: here I am */
@@ -42,9 +55,16 @@ typedef enum {
     DSK_MSG_STATUS_REQ = 5, /* client -> scheduler */
     DSK_MSG_STATUS_REP = 6, /* scheduler -> client */
     DSK_MSG_ERROR = 7,      /* scheduler -> any peer: your request failed */
+    DSK_MSG_SUBMIT = 8,     /* client -> scheduler: a job and its data */
+    DSK_MSG_JOB_STATE = 9,  /* scheduler -> client: accepted, progress, done, failed */
+    DSK_MSG_JOB_REQ = 10,   /* client -> scheduler: watch / cancel / list jobs */
+    DSK_MSG_DATA_PUT = 11,  /* scheduler -> worker: keep these bytes under a key */
+    DSK_MSG_TASK = 12,      /* scheduler -> worker: run a task */
+    DSK_MSG_TASK_DONE = 13, /* worker -> scheduler: a task's outcome */
+    DSK_MSG_FREE = 14,      /* scheduler -> worker: drop what a key holds */
 } dsk_msg_type_t;
 #define DSK_MSG_TYPE_MIN 1
-#define DSK_MSG_TYPE_MAX 7
+#define DSK_MSG_TYPE_MAX 14
 
 typedef struct {
     char name[DSK_NAME_MAX + 1];  /* unique in the cluster */
@@ -104,6 +124,54 @@ typedef struct {
 } dsk_msg_error_t;
 
 typedef struct {
+    uint32_t kind;                /* DSK_JOB_* */
+    uint32_t flags;               /* reserved, 0 */
+    char name[DSK_NAME_MAX + 1];  /* the job file's name, for messages */
+    dsk_bytes_t job;              /* the job file's JSON text */
+    dsk_bytes_t data;             /* the dataset, packed (ml_data_pack.h) */
+} dsk_msg_submit_t;
+
+typedef struct {
+    uint64_t job_id;
+    uint32_t state;               /* DSK_JOB_* */
+    uint64_t done, total;         /* fits finished / planned */
+    char text[DSK_TEXT_MAX + 1];  /* the verbose line, or the failure */
+    dsk_bytes_t result;           /* DONE: the result JSON; LIST: a JSON array of jobs */
+    dsk_bytes_t model;            /* DONE with a refit or a fit: the .dskm bytes */
+} dsk_msg_job_state_t;
+
+typedef struct {
+    uint32_t op;                  /* DSK_JOBREQ_* */
+    uint64_t job_id;
+} dsk_msg_job_req_t;
+
+typedef struct {
+    char key[DSK_KEY_MAX + 1];
+    dsk_bytes_t data;
+} dsk_msg_data_put_t;
+
+typedef struct {
+    uint64_t task_id;
+    char data_key[DSK_KEY_MAX + 1]; /* the dataset the task reads */
+    char key[DSK_KEY_MAX + 1];      /* its output's key */
+    char input_key[DSK_KEY_MAX + 1]; /* the resident output it reads, "" for none */
+    dsk_bytes_t spec;               /* ml_search.h's task spec */
+} dsk_msg_task_t;
+
+typedef struct {
+    uint64_t task_id;
+    int32_t code;                 /* 0, or the DSK_E* the task failed with */
+    char error[DSK_TEXT_MAX + 1];
+    uint64_t micros;              /* time the task took */
+    uint64_t resident;            /* bytes it left on the worker under its key */
+    dsk_bytes_t result;           /* what the task replied */
+} dsk_msg_task_done_t;
+
+typedef struct {
+    char key[DSK_KEY_MAX + 1];
+} dsk_msg_free_t;
+
+typedef struct {
     dsk_msg_type_t type;
     union {
         dsk_msg_register_t reg;
@@ -113,6 +181,13 @@ typedef struct {
         dsk_msg_status_req_t status_req;
         dsk_msg_status_rep_t status_rep;
         dsk_msg_error_t error;
+        dsk_msg_submit_t submit;
+        dsk_msg_job_state_t job_state;
+        dsk_msg_job_req_t job_req;
+        dsk_msg_data_put_t data_put;
+        dsk_msg_task_t task;
+        dsk_msg_task_done_t task_done;
+        dsk_msg_free_t free_;
     } u;
 } dsk_msg_t;
 

@@ -14,6 +14,7 @@
 #include "dsk_loop.h"
 #include "dsk_notify.h"
 #include "dsk_wire.h"
+#include "sch_jobs.h"
 #include "sch_registry.h"
 
 #define SCH_LIVENESS 3        /* missed heartbeats before a worker is dead */
@@ -26,6 +27,7 @@ struct sch_server {
     char endpoint[256];
     dsk_loop_t *loop;
     sch_registry_t *workers;
+    sch_jobs_t *jobs;
     int64_t started_ms;
     /* malformed frames since the last summary line, and the last reason */
     uint64_t dropped;
@@ -58,6 +60,20 @@ static void s_send_error(sch_server_t *srv, const dsk_peer_id_t *to, int code,
     s_send(srv, to, &msg);
 }
 
+/* sch_jobs' messages leave through the same socket. */
+static void s_send_cb(void *arg, const dsk_peer_id_t *to, const dsk_msg_t *msg)
+{
+    s_send(arg, to, msg);
+}
+
+/* A worker leaves the registry: its jobs' work is re-placed first, then again without it. */
+static void s_remove_worker(sch_server_t *srv, sch_worker_t *w)
+{
+    sch_jobs_worker_lost(srv->jobs, w);
+    sch_registry_remove(srv->workers, w);
+    sch_jobs_tick(srv->jobs);
+}
+
 static void s_send_welcome(sch_server_t *srv, const sch_worker_t *w)
 {
     dsk_msg_t msg = {.type = DSK_MSG_WELCOME};
@@ -82,7 +98,7 @@ static void s_on_register(sch_server_t *srv, const dsk_peer_id_t *from,
     int64_t now = dsk_clock_mono_ms();
     sch_worker_t *same_peer = sch_registry_by_peer(srv->workers, from);
     if (same_peer)
-        sch_registry_remove(srv->workers, same_peer);
+        s_remove_worker(srv, same_peer);
     sch_worker_t *same_name = sch_registry_by_name(srv->workers, hello->name);
     if (same_name && same_name->instance != hello->instance) {
         dsk_warn("refused worker '%s' from %s: the name is taken by a live worker at %s",
@@ -94,7 +110,7 @@ static void s_on_register(sch_server_t *srv, const dsk_peer_id_t *from,
     }
     if (same_name) {
         dsk_info("worker '%s' reconnected from %s", hello->name, address);
-        sch_registry_remove(srv->workers, same_name);
+        s_remove_worker(srv, same_name);
     }
     sch_worker_t *w = sch_registry_add(srv->workers, from, hello, address, now);
     if (!same_name)
@@ -102,6 +118,7 @@ static void s_on_register(sch_server_t *srv, const dsk_peer_id_t *from,
                  "memory limit %llu)", w->info.name, address, w->info.host, w->info.pid,
                  w->info.nthreads, (unsigned long long)w->info.memory_limit);
     s_send_welcome(srv, w);
+    sch_jobs_worker_joined(srv->jobs, w);
 }
 
 /* HEARTBEAT: a known worker's load; an unknown one is told to register again. */
@@ -130,7 +147,7 @@ static void s_on_disconnect(sch_server_t *srv, const dsk_peer_id_t *from,
         return;
     dsk_info("worker '%s' left: %s", w->info.name,
              msg->u.disconnect.reason[0] ? msg->u.disconnect.reason : "goodbye");
-    sch_registry_remove(srv->workers, w);
+    s_remove_worker(srv, w);
 }
 
 static void s_on_status(sch_server_t *srv, const dsk_peer_id_t *from,
@@ -143,6 +160,7 @@ static void s_on_status(sch_server_t *srv, const dsk_peer_id_t *from,
     dsk_msg_t rep = {.type = DSK_MSG_STATUS_REP};
     dsk_msg_status_rep_t *st = &rep.u.status_rep;
     st->uptime_ms = (uint64_t)(now - srv->started_ms);
+    st->jobs = sch_jobs_active(srv->jobs);
     st->n_workers = (uint32_t)n;
     st->workers = n ? dsk_xcalloc(n, sizeof *st->workers) : NULL;
     for (size_t i = 0; i < n; i++) {
@@ -151,11 +169,31 @@ static void s_on_status(sch_server_t *srv, const dsk_peer_id_t *from,
         *info = w->info;
         info->last_seen_ms = (uint64_t)(now - w->last_seen_ms);
         info->uptime_ms = (uint64_t)(now - w->registered_ms);
-        st->tasks_running += info->tasks_running;
-        st->tasks_queued += info->tasks_queued;
     }
+    st->tasks_running = sch_jobs_tasks_running(srv->jobs);
+    st->tasks_queued = sch_jobs_tasks_queued(srv->jobs);
     s_send(srv, from, &rep);
     dsk_msg_clear(&rep);
+}
+
+static void s_on_submit(sch_server_t *srv, const dsk_peer_id_t *from,
+                        const char *address, dsk_msg_t *msg)
+{
+    sch_jobs_on_submit(srv->jobs, from, msg);
+}
+
+static void s_on_job_req(sch_server_t *srv, const dsk_peer_id_t *from,
+                         const char *address, dsk_msg_t *msg)
+{
+    sch_jobs_on_job_req(srv->jobs, from, msg);
+}
+
+static void s_on_task_done(sch_server_t *srv, const dsk_peer_id_t *from,
+                           const char *address, dsk_msg_t *msg)
+{
+    sch_worker_t *w = sch_registry_by_peer(srv->workers, from);
+    if (w)
+        sch_jobs_on_task_done(srv->jobs, w, msg);
 }
 
 /* What the scheduler accepts; anything else gets an ERROR naming the type. */
@@ -167,6 +205,9 @@ static const struct {
     {DSK_MSG_HEARTBEAT, s_on_heartbeat},
     {DSK_MSG_DISCONNECT, s_on_disconnect},
     {DSK_MSG_STATUS_REQ, s_on_status},
+    {DSK_MSG_SUBMIT, s_on_submit},
+    {DSK_MSG_JOB_REQ, s_on_job_req},
+    {DSK_MSG_TASK_DONE, s_on_task_done},
 };
 
 static void s_dispatch(sch_server_t *srv, const dsk_peer_id_t *from,
@@ -235,7 +276,7 @@ static int64_t s_reaper_timer(dsk_loop_t *loop, int64_t id, void *arg)
         if (silent > limit) {
             dsk_warn("worker '%s' at %s silent for %.1f s: declared dead", w->info.name,
                      w->info.address, (double)silent / 1000.0);
-            sch_registry_remove(srv->workers, w);
+            s_remove_worker(srv, w);
             continue;
         }
         i++;
@@ -246,6 +287,7 @@ static int64_t s_reaper_timer(dsk_loop_t *loop, int64_t id, void *arg)
 static int64_t s_dropped_timer(dsk_loop_t *loop, int64_t id, void *arg)
 {
     sch_server_t *srv = arg;
+    sch_jobs_tick(srv->jobs);
     if (srv->dropped) {
         dsk_warn("dropped %llu malformed message%s in the last second (last from %s: %s)",
                  (unsigned long long)srv->dropped, srv->dropped == 1 ? "" : "s",
@@ -277,6 +319,7 @@ sch_server_t *sch_server_new(const sch_config_t *cfg, char *err)
     size_t len = sizeof srv->endpoint;
     zmq_getsockopt(srv->socket, ZMQ_LAST_ENDPOINT, srv->endpoint, &len);
     srv->workers = sch_registry_new();
+    srv->jobs = sch_jobs_new(srv->workers, s_send_cb, srv);
     srv->loop = dsk_loop_new();
     srv->started_ms = dsk_clock_mono_ms();
     return srv;
@@ -291,6 +334,7 @@ void sch_server_destroy(sch_server_t **server_p)
         zmq_close(srv->socket);
     if (srv->ctx)
         zmq_ctx_term(srv->ctx);
+    sch_jobs_destroy(&srv->jobs);
     sch_registry_destroy(&srv->workers);
     dsk_loop_destroy(&srv->loop);
     free(srv);

@@ -15,6 +15,7 @@
 #include "dsk_loop.h"
 #include "dsk_notify.h"
 #include "dsk_wire.h"
+#include "wrk_tasks.h"
 
 #define WRK_LIVENESS 3             /* silent intervals before the scheduler is presumed gone */
 #define WRK_BACKOFF_MIN_MS 1000
@@ -39,6 +40,7 @@ struct wrk_agent {
     int64_t backoff_ms;
     uint64_t worker_id;
     bool ever_registered;
+    wrk_tasks_t *tasks;
 };
 
 static void s_on_socket(dsk_loop_t *loop, void *socket, int fd, void *arg);
@@ -132,7 +134,23 @@ static void s_send_heartbeat(wrk_agent_t *a)
 {
     dsk_msg_t hb = {.type = DSK_MSG_HEARTBEAT};
     hb.u.heartbeat.memory_used = s_resident_bytes();
+    hb.u.heartbeat.tasks_running = (uint32_t)wrk_tasks_running(a->tasks);
+    hb.u.heartbeat.tasks_queued = (uint32_t)wrk_tasks_queued(a->tasks);
     s_send(a, &hb);
+}
+
+/* wrk_tasks' replies go out on whatever socket is current. */
+static void s_send_cb(void *arg, const dsk_msg_t *msg)
+{
+    wrk_agent_t *a = arg;
+    if (a->socket)
+        s_send(a, msg);
+}
+
+static void s_on_tasks_done(dsk_loop_t *loop, void *socket, int fd, void *arg)
+{
+    wrk_agent_t *a = arg;
+    wrk_tasks_on_done(a->tasks);
 }
 
 static void s_on_message(wrk_agent_t *a, dsk_msg_t *msg)
@@ -142,6 +160,9 @@ static void s_on_message(wrk_agent_t *a, dsk_msg_t *msg)
         if (!a->ever_registered || a->worker_id != msg->u.welcome.worker_id)
             dsk_info("registered with %s as worker %llu ('%s')", a->cfg.scheduler,
                      (unsigned long long)msg->u.welcome.worker_id, a->hello.name);
+        /* a new registration: the scheduler no longer counts on what we held */
+        if (a->ever_registered && a->worker_id != msg->u.welcome.worker_id)
+            wrk_tasks_reset(a->tasks);
         a->worker_id = msg->u.welcome.worker_id;
         if (msg->u.welcome.heartbeat_ms >= 50)
             a->heartbeat_ms = msg->u.welcome.heartbeat_ms;
@@ -168,7 +189,8 @@ static void s_on_message(wrk_agent_t *a, dsk_msg_t *msg)
         }
         break;
     default:
-        dsk_warn("unexpected %s message from the scheduler", dsk_msg_type_name(msg->type));
+        if (!wrk_tasks_on_message(a->tasks, msg))
+            dsk_warn("unexpected %s message from the scheduler", dsk_msg_type_name(msg->type));
     }
 }
 
@@ -231,6 +253,7 @@ wrk_agent_t *wrk_agent_new(const wrk_config_t *cfg, char *err)
     h->pid = (uint32_t)getpid();
     h->nthreads = (uint32_t)cfg->nthreads;
     h->memory_limit = cfg->memory_limit;
+    a->tasks = wrk_tasks_new((int)cfg->nthreads, s_send_cb, a);
     (void)err;
     return a;
 }
@@ -240,6 +263,7 @@ void wrk_agent_destroy(wrk_agent_t **agent_p)
     wrk_agent_t *a = *agent_p;
     if (!a)
         return;
+    wrk_tasks_destroy(&a->tasks);
     s_close(a);
     zmq_ctx_term(a->ctx);
     dsk_loop_destroy(&a->loop);
@@ -270,6 +294,7 @@ int wrk_agent_run(wrk_agent_t *a)
     if (s_connect(a) < 0)
         return DSK_EZMQ;
     dsk_loop_add_timer(a->loop, a->heartbeat_ms, s_heartbeat_timer, a);
+    dsk_loop_add_reader(a->loop, NULL, wrk_tasks_fd(a->tasks), s_on_tasks_done, a);
     /* Ready means serving, not registered: a worker waiting for its
        scheduler is healthy and must not be restarted by systemd. */
     dsk_notify("READY=1\nSTATUS=connecting to the scheduler");

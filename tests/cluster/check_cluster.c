@@ -294,10 +294,13 @@ Suite *cluster_suite(void)
     return s;
 }
 
+Suite *dsk_cluster_jobs_suite(void);
+
 int main(void)
 {
     SRunner *sr = srunner_create(cluster_suite());
     srunner_add_suite(sr, garbage_suite());
+    srunner_add_suite(sr, dsk_cluster_jobs_suite());
     srunner_set_fork_status(sr, CK_FORK);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

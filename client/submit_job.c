@@ -1,0 +1,446 @@
+/* submit_job.c — search, fit, jobs, result, cancel. */
+#include "submit_job.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dsk_clock.h"
+#include "dsk_client.h"
+#include "ml_data_pack.h"
+#include "ml_job.h"
+#include "ml_loaders.h"
+
+#define S_SILENCE_MS 15000 /* a running job reports every second; this much silence is a lost scheduler */
+
+static volatile sig_atomic_t s_interrupted;
+
+static void s_on_signal(int sig) { s_interrupted = sig; }
+
+/* SIGINT / SIGTERM interrupt the wait (no SA_RESTART), so the job can be cancelled. */
+static void s_catch_signals(void)
+{
+    struct sigaction sa = {.sa_handler = s_on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static int s_exit_for(int rc)
+{
+    if (rc == DSK_ETIMEDOUT || rc == DSK_ECONNECT)
+        return EXIT_UNREACHABLE;
+    return rc == DSK_EINVAL ? EXIT_USAGE : EXIT_JOB;
+}
+
+typedef struct {
+    const char *job_path;
+    const char *out;
+    const char *cv_csv;
+    const char *model_out;
+    int quiet, as_json;
+} s_args_t;
+
+/* search/fit/result arguments; returns 0 or prints the problem and returns EXIT_USAGE. */
+static int s_parse_args(const char *cmd, int argc, char **argv, int want_file, s_args_t *a)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = 0; i < argc; i++) {
+        const char *x = argv[i];
+        const char **slot = strcmp(x, "--out") == 0          ? &a->out
+                            : strcmp(x, "--cv-results") == 0 ? &a->cv_csv
+                            : strcmp(x, "--model-out") == 0  ? &a->model_out
+                                                             : NULL;
+        if (slot && i + 1 < argc) {
+            *slot = argv[++i];
+        } else if (strcmp(x, "--quiet") == 0) {
+            a->quiet = 1;
+        } else if (strcmp(x, "--json") == 0) {
+            a->as_json = 1;
+        } else if (x[0] != '-' && want_file && !a->job_path) {
+            a->job_path = x;
+        } else {
+            fprintf(stderr, "dsk-submit %s: unknown or incomplete argument '%s'\n", cmd, x);
+            return EXIT_USAGE;
+        }
+    }
+    if (want_file && !a->job_path) {
+        fprintf(stderr, "dsk-submit %s: which job file? (dsk-submit %s JOB.json ...)\n", cmd, cmd);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static dsk_client_t *s_connect(const submit_options_t *opt)
+{
+    char err[DSK_ERR_LEN];
+    dsk_client_t *c = dsk_client_new(opt->scheduler, (int64_t)(opt->timeout_s * 1000), err);
+    if (!c)
+        fprintf(stderr, "dsk-submit: %s\n", err);
+    return c;
+}
+
+/* ------------------------------------------------------------ outputs */
+
+static int s_write_bytes(const char *path, const void *data, size_t len)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0 || rename(tmp, path) != 0) {
+        fprintf(stderr, "dsk-submit: cannot write %s: %s\n", path, strerror(errno));
+        if (f)
+            unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* One CSV cell: numbers as Python prints them (repr), text quoted when it must be. */
+static void s_csv_cell(FILE *f, const json_t *v)
+{
+    if (json_is_integer(v)) {
+        fprintf(f, "%lld", (long long)json_integer_value(v));
+    } else if (json_is_real(v)) {
+        fprintf(f, "%.17g", json_real_value(v));
+    } else if (json_is_null(v)) {
+        return;
+    } else {
+        char *text = json_is_string(v) ? strdup(json_string_value(v))
+                                       : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!text)
+            return;
+        int quote = strpbrk(text, ",\"\n") != NULL;
+        if (quote)
+            fputc('"', f);
+        for (const char *p = text; *p; p++) {
+            if (*p == '"')
+                fputc('"', f);
+            fputc(*p, f);
+        }
+        if (quote)
+            fputc('"', f);
+        free(text);
+    }
+}
+
+/* cv_results as pandas.DataFrame(cv_results_).to_csv(index=False) lays it out. */
+static int s_write_csv(const char *path, const json_t *result)
+{
+    const json_t *cv = json_object_get(result, "cv_results");
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "dsk-submit: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    const char *key;
+    json_t *col;
+    int first = 1;
+    json_object_foreach((json_t *)cv, key, col) {
+        fprintf(f, "%s%s", first ? "" : ",", key);
+        first = 0;
+    }
+    fputc('\n', f);
+    size_t n = json_array_size(json_object_get(cv, "params"));
+    for (size_t r = 0; r < n; r++) {
+        first = 1;
+        json_object_foreach((json_t *)cv, key, col) {
+            if (!first)
+                fputc(',', f);
+            first = 0;
+            s_csv_cell(f, json_array_get(col, r));
+        }
+        fputc('\n', f);
+    }
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+/* The DONE state's outputs: result JSON (file or stdout), the CSV, the model. */
+static int s_outputs(const s_args_t *a, const dsk_msg_job_state_t *st)
+{
+    json_error_t jerr;
+    json_t *result = json_loadb((const char *)st->result.data, st->result.len, 0, &jerr);
+    if (!result) {
+        fprintf(stderr, "dsk-submit: the scheduler's result is not JSON: %s\n", jerr.text);
+        return EXIT_JOB;
+    }
+    int rc = EXIT_OK;
+    char *text = json_dumps(result, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    if (a->out) {
+        size_t len = strlen(text);
+        text[len] = '\n';
+        rc = s_write_bytes(a->out, text, len + 1) ? EXIT_JOB : rc;
+    }
+    if (!a->out || a->as_json)
+        printf("%s\n", text);
+    free(text);
+    if (a->cv_csv && json_object_get(result, "cv_results") && s_write_csv(a->cv_csv, result))
+        rc = EXIT_JOB;
+    if (a->model_out) {
+        if (!st->model.len) {
+            fprintf(stderr, "dsk-submit: no model to write to %s (the search has refit "
+                    "false)\n", a->model_out);
+            rc = EXIT_USAGE;
+        } else if (s_write_bytes(a->model_out, st->model.data, st->model.len)) {
+            rc = EXIT_JOB;
+        }
+    }
+    const json_t *best = json_object_get(result, "best_params");
+    if (!a->quiet && best) {
+        char *bp = json_dumps(best, JSON_COMPACT);
+        fprintf(stderr, "best score %.6f with %s\n",
+                json_real_value(json_object_get(result, "best_score")), bp);
+        free(bp);
+    }
+    json_decref(result);
+    return rc;
+}
+
+/* ------------------------------------------------------------ following a job */
+
+static void s_progress(const s_args_t *a, const dsk_msg_job_state_t *st, int64_t t0)
+{
+    if (a->quiet || !isatty(STDERR_FILENO) || st->total == 0)
+        return;
+    int width = 30, fill = (int)(width * st->done / st->total);
+    fprintf(stderr, "\r[%.*s%*s] %llu/%llu fits  %.1f s", fill,
+            "##############################", width - fill, "",
+            (unsigned long long)st->done, (unsigned long long)st->total,
+            (double)(dsk_clock_mono_ms() - t0) / 1000.0);
+    fflush(stderr);
+}
+
+/*
+ * Follows a job from the state in *st to its end: progress, then the
+ * outputs when it is done; Ctrl-C cancels it on the cluster.
+ */
+static int s_follow(const submit_options_t *opt, dsk_client_t *c, dsk_msg_t *first,
+                    const s_args_t *a)
+{
+    dsk_msg_t m = *first;
+    uint64_t id = m.u.job_state.job_id;
+    int64_t t0 = dsk_clock_mono_ms();
+    char err[DSK_ERR_LEN];
+    s_catch_signals();
+    for (;;) {
+        dsk_msg_job_state_t *st = &m.u.job_state;
+        if (st->state == DSK_JOB_DONE || st->state == DSK_JOB_FAILED ||
+            st->state == DSK_JOB_CANCELLED) {
+            if (!a->quiet && isatty(STDERR_FILENO))
+                fputc('\n', stderr);
+            int rc = EXIT_JOB;
+            if (st->state == DSK_JOB_DONE)
+                rc = s_outputs(a, st);
+            else
+                fprintf(stderr, "dsk-submit: job %llu %s: %s\n", (unsigned long long)id,
+                        st->state == DSK_JOB_FAILED ? "failed" : "was cancelled", st->text);
+            dsk_msg_clear(&m);
+            return rc;
+        }
+        s_progress(a, st, t0);
+        dsk_msg_clear(&m);
+        int rc = dsk_client_next_state(c, S_SILENCE_MS, &m, err);
+        if (rc == DSK_EINTR || s_interrupted) {
+            dsk_msg_t ack;
+            fprintf(stderr, "\ndsk-submit: interrupted: cancelling job %llu\n",
+                    (unsigned long long)id);
+            if (dsk_client_job_req(c, DSK_JOBREQ_CANCEL, id, &ack, err) == 0)
+                dsk_msg_clear(&ack);
+            return EXIT_INTERRUPTED;
+        }
+        if (rc < 0) {
+            fprintf(stderr, "\ndsk-submit: lost the scheduler at %s while following job %llu: "
+                    "%s\n", opt->scheduler, (unsigned long long)id, err);
+            return EXIT_UNREACHABLE;
+        }
+    }
+}
+
+/* ------------------------------------------------------------ search / fit */
+
+static int s_submit(const submit_options_t *opt, int argc, char **argv, const char *cmd,
+                    uint32_t kind)
+{
+    s_args_t a;
+    if (s_parse_args(cmd, argc, argv, 1, &a))
+        return EXIT_USAGE;
+    char err[DSK_ERR_LEN];
+    ml_job_t *job = NULL;
+    ml_dataset_t *ds = NULL;
+    if (ml_job_parse_file(a.job_path, &job, err) < 0) {
+        fprintf(stderr, "dsk-submit: %s\n", err);
+        return EXIT_USAGE;
+    }
+    int rc = EXIT_USAGE;
+    if (kind == DSK_JOB_FIT && job->kind != ML_JOB_FIT)
+        fprintf(stderr, "dsk-submit fit: %s: $.search: a fit job has no search (use "
+                "dsk-submit search)\n", a.job_path);
+    else if (kind == DSK_JOB_SEARCH && job->kind == ML_JOB_FIT)
+        fprintf(stderr, "dsk-submit search: %s: $: the job has no \"search\" object (use "
+                "dsk-submit fit)\n", a.job_path);
+    else if (kind == DSK_JOB_FIT && !a.model_out)
+        fprintf(stderr, "dsk-submit fit: where should the model go? (--model-out M.dskm)\n");
+    else if (ml_dataset_load(job->data, &ds, err) < 0)
+        fprintf(stderr, "dsk-submit: %s: $.data: %s\n", a.job_path, err);
+    else if (ml_job_check_data(job, ds, a.job_path, err) < 0)
+        fprintf(stderr, "dsk-submit: %s\n", err);
+    else
+        rc = EXIT_OK;
+    if (rc) {
+        ml_dataset_destroy(&ds);
+        ml_job_destroy(&job);
+        return rc;
+    }
+    char *text = json_dumps(job->json, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    msgpack_sbuffer data;
+    msgpack_sbuffer_init(&data);
+    ml_dataset_pack(ds, &data);
+    ml_dataset_destroy(&ds);
+    ml_job_destroy(&job);
+    dsk_client_t *c = s_connect(opt);
+    if (!c) {
+        free(text);
+        msgpack_sbuffer_destroy(&data);
+        return EXIT_USAGE;
+    }
+    char name[DSK_NAME_MAX + 1], pathcopy[4096];
+    snprintf(pathcopy, sizeof pathcopy, "%s", a.job_path);
+    snprintf(name, sizeof name, "%s", basename(pathcopy));
+    dsk_msg_t st;
+    int src = dsk_client_submit(c, kind, name, text, strlen(text), data.data, data.size, &st,
+                                err);
+    free(text);
+    msgpack_sbuffer_destroy(&data);
+    if (src < 0) {
+        fprintf(stderr, "dsk-submit: %s\n", err);
+        dsk_client_destroy(&c);
+        return s_exit_for(src);
+    }
+    if (!a.quiet)
+        fprintf(stderr, "job %llu: %s\n", (unsigned long long)st.u.job_state.job_id,
+                st.u.job_state.text);
+    rc = s_follow(opt, c, &st, &a);
+    dsk_client_destroy(&c);
+    return rc;
+}
+
+int submit_search(const submit_options_t *opt, int argc, char **argv)
+{
+    return s_submit(opt, argc, argv, "search", DSK_JOB_SEARCH);
+}
+
+int submit_fit(const submit_options_t *opt, int argc, char **argv)
+{
+    return s_submit(opt, argc, argv, "fit", DSK_JOB_FIT);
+}
+
+/* ------------------------------------------------------------ jobs / result / cancel */
+
+static int s_job_id(const char *cmd, const char *arg, uint64_t *id)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = arg ? strtoull(arg, &end, 10) : 0;
+    if (!arg || errno || *end || v == 0) {
+        fprintf(stderr, "dsk-submit %s: expected a job id (a positive number), got '%s'\n",
+                cmd, arg ? arg : "");
+        return EXIT_USAGE;
+    }
+    *id = v;
+    return 0;
+}
+
+int submit_jobs(const submit_options_t *opt, int argc, char **argv)
+{
+    s_args_t a;
+    if (s_parse_args("jobs", argc, argv, 0, &a))
+        return EXIT_USAGE;
+    dsk_client_t *c = s_connect(opt);
+    if (!c)
+        return EXIT_USAGE;
+    char err[DSK_ERR_LEN];
+    dsk_msg_t st;
+    int rc = dsk_client_job_req(c, DSK_JOBREQ_LIST, 0, &st, err);
+    dsk_client_destroy(&c);
+    if (rc < 0) {
+        fprintf(stderr, "dsk-submit: %s\n", err);
+        return s_exit_for(rc);
+    }
+    json_t *list = json_loadb((const char *)st.u.job_state.result.data,
+                              st.u.job_state.result.len, 0, NULL);
+    dsk_msg_clear(&st);
+    if (a.as_json) {
+        json_dumpf(list, stdout, JSON_INDENT(2));
+        putchar('\n');
+    } else {
+        static const char *const states[] = {"?", "accepted", "running", "done", "failed",
+                                             "cancelled"};
+        printf("%-6s %-10s %-12s %-24s %s\n", "ID", "STATE", "FITS", "NAME", "");
+        size_t i;
+        json_t *j;
+        json_array_foreach(list, i, j) {
+            int s = (int)json_integer_value(json_object_get(j, "state"));
+            char fits[32];
+            snprintf(fits, sizeof fits, "%lld/%lld",
+                     (long long)json_integer_value(json_object_get(j, "done")),
+                     (long long)json_integer_value(json_object_get(j, "total")));
+            printf("%-6lld %-10s %-12s %-24s %s\n",
+                   (long long)json_integer_value(json_object_get(j, "job_id")),
+                   s >= 1 && s <= 5 ? states[s] : "?", fits,
+                   json_string_value(json_object_get(j, "name")),
+                   json_string_value(json_object_get(j, "text")));
+        }
+    }
+    json_decref(list);
+    return EXIT_OK;
+}
+
+int submit_result(const submit_options_t *opt, int argc, char **argv)
+{
+    uint64_t id;
+    if (s_job_id("result", argc ? argv[0] : NULL, &id))
+        return EXIT_USAGE;
+    s_args_t a;
+    if (s_parse_args("result", argc - 1, argv + 1, 0, &a))
+        return EXIT_USAGE;
+    dsk_client_t *c = s_connect(opt);
+    if (!c)
+        return EXIT_USAGE;
+    char err[DSK_ERR_LEN];
+    dsk_msg_t st;
+    int rc = dsk_client_job_req(c, DSK_JOBREQ_WATCH, id, &st, err);
+    if (rc < 0) {
+        fprintf(stderr, "dsk-submit: %s\n", err);
+        dsk_client_destroy(&c);
+        return rc == DSK_ENOTFOUND ? EXIT_USAGE : s_exit_for(rc);
+    }
+    rc = s_follow(opt, c, &st, &a);
+    dsk_client_destroy(&c);
+    return rc;
+}
+
+int submit_cancel(const submit_options_t *opt, int argc, char **argv)
+{
+    uint64_t id;
+    if (argc != 1 || s_job_id("cancel", argv[0], &id))
+        return EXIT_USAGE;
+    dsk_client_t *c = s_connect(opt);
+    if (!c)
+        return EXIT_USAGE;
+    char err[DSK_ERR_LEN];
+    dsk_msg_t st;
+    int rc = dsk_client_job_req(c, DSK_JOBREQ_CANCEL, id, &st, err);
+    dsk_client_destroy(&c);
+    if (rc < 0) {
+        fprintf(stderr, "dsk-submit: %s\n", err);
+        return rc == DSK_ENOTFOUND ? EXIT_USAGE : s_exit_for(rc);
+    }
+    printf("job %llu: %s\n", (unsigned long long)id, st.u.job_state.text);
+    dsk_msg_clear(&st);
+    return EXIT_OK;
+}

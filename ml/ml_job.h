@@ -1,0 +1,128 @@
+/*
+ * ml_job.h — job files (DESIGN.md, "Job files"): a JSON document naming
+ * the data, a pipeline with scikit-learn's class and parameter names, and
+ * optionally a search. Parsed with jansson and validated whole before
+ * anything is loaded or scattered, so a bad job fails at once with an
+ * error that names the file, the JSON path and the problem:
+ *
+ *   job.json: $.pipeline[2][1]: unknown estimator 'SGDClasifier' (did you mean 'SGDClassifier'?)
+ *   job.json: $.search.param_grid.vect__max_df[1]: CountVectorizer: parameter 'max_df' must be ...
+ *   job.json:4:17: JSON syntax error: ...
+ *
+ * A job without "search" is a fit job (dsk-submit fit). Search keys follow
+ * GridSearchCV / RandomizedSearchCV: kind ("grid" | "random"), param_grid
+ * (an object or a non-empty list of objects), param_distributions (lists
+ * only), n_iter (default 10), random_state (int or null), cv (an int >= 2,
+ * default 5, or an object {"class": "KFold"|"StratifiedKFold", "n_splits",
+ * "shuffle", "random_state"}), scoring (a scorer name, default "accuracy"),
+ * refit (bool, default true), and, accepted for compatibility only: iid,
+ * n_jobs, verbose, pre_dispatch, error_score ("raise" or a number),
+ * return_train_score (false only).
+ *
+ * A search must end in a classifier (it is scored). param_grid keys are
+ * checked against the job's pipeline and every value through the step's
+ * set_param, so a bad grid fails at parse, e.g. at
+ * "$.search.param_grid[1].clf__alpha[0]"; n_iter / random_state belong to
+ * kind "random" only, param_grid to "grid", param_distributions to
+ * "random" (the other kind's key is an error, not ignored). A search has at
+ * most ML_JOB_MAX_CANDIDATES candidates.
+ *
+ * Ownership: a job owns everything it points to; the caller owns the job
+ * (ml_job_destroy). A job is immutable once parsed: share it freely.
+ */
+#ifndef ML_JOB_H
+#define ML_JOB_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "dsk_error.h"
+#include "ml_data.h"
+#include "ml_folds.h"
+#include "ml_grid.h"
+#include "ml_loaders.h"
+#include "ml_pipeline.h"
+
+/* Candidates a search may have: a bound checked at parse, so a job from the
+   network cannot make the scheduler allocate without limit. */
+#define ML_JOB_MAX_CANDIDATES (1 << 20)
+
+typedef enum {
+    ML_JOB_FIT = 1,     /* no "search": fit the pipeline on all the data */
+    ML_JOB_GRID,        /* GridSearchCV */
+    ML_JOB_RANDOM,      /* RandomizedSearchCV */
+} ml_job_kind_t;
+
+typedef struct {
+    char *name;         /* "vect" */
+    char *class_name;   /* "CountVectorizer" (a registered estimator) */
+    ml_params_t params; /* the step's own parameters from the job, in file order */
+} ml_job_step_t;
+
+typedef struct ml_job {
+    ml_job_kind_t kind;
+    json_t *data;           /* the "data" object, for ml_dataset_load (a reference the job holds) */
+    size_t n_steps;
+    ml_job_step_t *steps;
+    ml_grid_t *grid;        /* GRID: param_grid; RANDOM: param_distributions; FIT: NULL */
+    int64_t n_iter;         /* RANDOM */
+    int64_t random_state;   /* RANDOM: ML_SAMPLER_NO_SEED for null */
+    /* cv: cv_kind 0 means check_cv's choice (StratifiedKFold for a classifier) */
+    int cv_splits;
+    ml_folds_kind_t cv_kind;
+    int cv_shuffle;
+    int64_t cv_random_state; /* ML_FOLDS_NO_SEED for null */
+    char *scoring;          /* a name ml_scorer_find() knows */
+    int refit;
+    json_t *json;           /* the whole document as parsed (a reference the job holds) */
+} ml_job_t;
+
+/*
+ * Reads and validates the job file at path. Errors start with the path,
+ * then "LINE:COL" for JSON syntax or "$.json.path" for content. Caller
+ * owns *out.
+ */
+int ml_job_parse_file(const char *path, ml_job_t **out, char *err);
+/*
+ * Validates a job document already parsed (the scheduler receives the text
+ * from a client); where names the source in errors (a file name, "job 12").
+ * root is not stolen: the job takes its own reference.
+ */
+int ml_job_parse(const json_t *root, const char *where, ml_job_t **out, char *err);
+/* The same from text (len bytes, not NUL-terminated necessarily). */
+int ml_job_parse_text(const char *text, size_t len, const char *where, ml_job_t **out,
+                      char *err);
+void ml_job_destroy(ml_job_t **job_p);
+
+/*
+ * A fresh, unfitted pipeline of the job's steps with their own parameters
+ * applied (no candidate's). Caller owns *out.
+ */
+int ml_job_pipeline(const ml_job_t *job, ml_pipeline_t **out, char *err);
+/*
+ * The checks that need the data, run after loading and before scattering:
+ * the folds can be made (cv not larger than the number of samples, nor, for
+ * StratifiedKFold, than the smallest class: scikit-learn's message), at least
+ * two classes for a classifier, the first step accepts the data's kind
+ * (text for a vectorizer, a matrix otherwise), a binary target for a
+ * threshold scorer (roc_auc). where as above; the JSON path names the part
+ * of the job that does not fit the data ("$.search.cv", "$.pipeline[0][1]").
+ * As in scikit-learn, StratifiedKFold fails only when n_splits exceeds
+ * every class ("cannot be greater than the number of members in each
+ * class"); a least-populated class smaller than n_splits is its warning
+ * (logged), not an error.
+ */
+int ml_job_check_data(const ml_job_t *job, const ml_dataset_t *ds, const char *where,
+                      char *err);
+/*
+ * The search's candidates in cv_results_ order: ParameterGrid order for a
+ * grid, ParameterSampler's draw for random. *out is a new array of *n the
+ * caller frees with ml_params_array_free(). A FIT job has one candidate
+ * with no parameters. With "random_state": null the draw differs from call
+ * to call (as scikit-learn's): call it once per job and keep the result.
+ */
+int ml_job_candidates(const ml_job_t *job, ml_params_t **out, int64_t *n, char *err);
+/* The folds of the job's cv over ds's labels (check_cv for cv_kind 0). */
+int ml_job_folds(const ml_job_t *job, const ml_dataset_t *ds, ml_folds_t **out, char *err);
+
+#endif

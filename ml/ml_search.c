@@ -1,0 +1,525 @@
+/* ml_search.c — a job planned as tasks over content keys, and its cv_results_. */
+#include "ml_search.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsk_alloc.h"
+#include "ml_npsum.h"
+#include "ml_pack.h"
+#include "ml_registry.h"
+#include "ml_search_internal.h"
+#include "ml_stage.h"
+
+typedef struct {
+    double score, fit_time, score_time;
+    int done;
+} s_cell_t;
+
+struct ml_plan {
+    const ml_job_t *job;
+    char data_key[ML_KEY_LEN + 1];
+    char folds_key[ML_KEY_LEN + 1];
+    ml_params_t *cands;
+    int64_t n_cands;
+    int n_splits;
+    int64_t n_samples;
+    int32_t *assign;            /* each sample's test fold */
+    int staged;                 /* the first step has a stage (ml_stage.h) */
+    ml_task_t *tasks;
+    int64_t n_tasks, cap;
+    s_cell_t *cells;            /* n_cands x n_splits */
+    int64_t *score_task;        /* the SCORE task of each cell */
+    int64_t n_recorded;
+    int64_t refit_task;
+};
+
+const char *ml_task_kind_name(ml_task_kind_t kind)
+{
+    static const char *const names[] = {"?", "stage", "prefix", "score", "refit"};
+    return kind >= ML_TASK_STAGE && kind <= ML_TASK_REFIT ? names[kind] : "?";
+}
+
+void ml_plan_destroy(ml_plan_t **p_p)
+{
+    ml_plan_t *p = *p_p;
+    if (!p)
+        return;
+    ml_params_array_free(&p->cands, p->n_cands);
+    free(p->assign);
+    free(p->tasks);
+    free(p->cells);
+    free(p->score_task);
+    free(p);
+    *p_p = NULL;
+}
+
+int64_t ml_plan_n_tasks(const ml_plan_t *p) { return p->n_tasks; }
+const ml_task_t *ml_plan_task(const ml_plan_t *p, int64_t i) { return &p->tasks[i]; }
+int64_t ml_plan_n_candidates(const ml_plan_t *p) { return p->n_cands; }
+int ml_plan_n_splits(const ml_plan_t *p) { return p->n_splits; }
+const char *ml_plan_data_key(const ml_plan_t *p) { return p->data_key; }
+
+int64_t ml_plan_n_fits(const ml_plan_t *p)
+{
+    int64_t n = p->job->kind == ML_JOB_FIT ? 0 : p->n_cands * p->n_splits;
+    return n + (p->job->kind == ML_JOB_FIT || p->job->refit);
+}
+
+const char *ml_plan_describe(const ml_plan_t *p, char *buf, size_t len)
+{
+    if (p->job->kind == ML_JOB_FIT)
+        snprintf(buf, len, "Fitting the pipeline on %lld samples", (long long)p->n_samples);
+    else
+        snprintf(buf, len, "Fitting %d folds for each of %lld candidates, totalling %lld fits",
+                 p->n_splits, (long long)p->n_cands, (long long)(p->n_cands * p->n_splits));
+    return buf;
+}
+
+/*
+ * The canonical text of steps [from, to) with their parameters: each
+ * step's class, its own parameters from the job, then the candidate's
+ * parameters for it, all as Python reprs. Equal text, equal fitted steps.
+ */
+void ml_search_steps_text(const ml_job_t *job, const ml_params_t *cand, size_t from,
+                          size_t to, ml_sbuf_t *out)
+{
+    char repr[4096];
+    for (size_t s = from; s < to; s++) {
+        const ml_job_step_t *st = &job->steps[s];
+        ml_sbuf_printf(out, "[%s %s", st->name, st->class_name);
+        for (size_t i = 0; i < st->params.n; i++)
+            ml_sbuf_printf(out, " %s=%s", st->params.names[i],
+                           ml_value_repr(&st->params.values[i], repr, sizeof repr));
+        size_t nl = strlen(st->name);
+        for (size_t i = 0; cand && i < cand->n; i++)
+            if (strncmp(cand->names[i], st->name, nl) == 0 && strncmp(cand->names[i] + nl, "__", 2) == 0)
+                ml_sbuf_printf(out, " %s=%s", cand->names[i] + nl + 2,
+                               ml_value_repr(&cand->values[i], repr, sizeof repr));
+        ml_sbuf_printf(out, "]");
+    }
+}
+
+/* The content key of a task: its kind, the data, the folds, the steps it runs, the fold. */
+static void s_task_key(const ml_plan_t *p, ml_task_kind_t kind, const ml_params_t *cand,
+                       size_t from, size_t to, int fold, char *key)
+{
+    ml_sbuf_t t = {0};
+    ml_sbuf_printf(&t, "%s data=%s", ml_task_kind_name(kind), p->data_key);
+    if (fold >= 0)
+        ml_sbuf_printf(&t, " folds=%s fold=%d", p->folds_key, fold);
+    ml_search_steps_text(p->job, cand, from, to, &t);
+    ml_content_key(t.buf, t.len, key);
+    free(t.buf);
+}
+
+static int64_t s_add_task(ml_plan_t *p, ml_task_kind_t kind, int64_t dep, int64_t cand,
+                          int fold)
+{
+    if (p->n_tasks == p->cap) {
+        p->cap = p->cap ? 2 * p->cap : 64;
+        p->tasks = dsk_xrealloc(p->tasks, (size_t)p->cap, sizeof *p->tasks);
+    }
+    ml_task_t *t = &p->tasks[p->n_tasks];
+    *t = (ml_task_t){.kind = kind, .dep = dep, .candidate = cand, .fold = fold};
+    if (dep >= 0)
+        p->tasks[dep].n_users++;
+    return p->n_tasks++;
+}
+
+/* The task with this key among the first n, or -1 (plans are small: a scan will do). */
+static int64_t s_find(const ml_plan_t *p, const char *key)
+{
+    for (int64_t i = 0; i < p->n_tasks; i++)
+        if (strcmp(p->tasks[i].key, key) == 0)
+            return i;
+    return -1;
+}
+
+/*
+ * The STAGE task candidate c's first step needs: the step built with c's
+ * parameters tells its stage key; equal keys share one task, which carries
+ * the parameters of the first candidate that needed it.
+ */
+static int s_stage_for(ml_plan_t *p, int64_t c, int64_t *out, char *err)
+{
+    *out = -1;
+    if (!p->staged)
+        return DSK_OK;
+    ml_pipeline_t *pipe = NULL;
+    int rc = ml_search_pipeline(p->job, &p->cands[c], 0, 1, &pipe, err);
+    if (rc)
+        return rc;
+    const ml_estimator_t *e = ml_pipeline_step(pipe, 0);
+    char text[8192];
+    rc = ml_stage_find(e->ops)->key(e->impl, text, sizeof text, err);
+    ml_pipeline_destroy(&pipe);
+    if (rc)
+        return rc;
+    ml_sbuf_t t = {0};
+    ml_sbuf_printf(&t, "stage data=%s %s %s", p->data_key, p->job->steps[0].class_name, text);
+    char key[ML_KEY_LEN + 1];
+    ml_content_key(t.buf, t.len, key);
+    free(t.buf);
+    int64_t i = s_find(p, key);
+    if (i < 0) {
+        i = s_add_task(p, ML_TASK_STAGE, -1, c, -1); /* c's parameters make the stage */
+        memcpy(p->tasks[i].key, key, sizeof key);
+    }
+    *out = i;
+    return DSK_OK;
+}
+
+/*
+ * The tasks of a search: per candidate and fold, a SCORE task reading the
+ * candidate's PREFIX task for that fold when another candidate shares the
+ * prefix, else reading the STAGE (or the raw data) and running it all.
+ */
+static int s_plan_search(ml_plan_t *p, char *err)
+{
+    size_t n_steps = p->job->n_steps, m = n_steps - 1;
+    char (*pkeys)[ML_KEY_LEN + 1] = dsk_xcalloc((size_t)p->n_cands, sizeof *pkeys);
+    int64_t *stage = dsk_xmalloc((size_t)p->n_cands * sizeof *stage), *shared;
+    int rc = DSK_OK;
+    for (int64_t c = 0; c < p->n_cands && rc == DSK_OK; c++) {
+        rc = s_stage_for(p, c, &stage[c], err);
+        s_task_key(p, ML_TASK_PREFIX, &p->cands[c], 0, m, -1, pkeys[c]);
+    }
+    /* shared[c]: how many candidates have c's prefix (only when there is a prefix) */
+    shared = dsk_xcalloc((size_t)p->n_cands, sizeof *shared);
+    for (int64_t c = 0; m > 0 && c < p->n_cands; c++)
+        for (int64_t d = 0; d < p->n_cands; d++)
+            shared[c] += strcmp(pkeys[c], pkeys[d]) == 0;
+    for (int k = 0; k < p->n_splits && rc == DSK_OK; k++) {
+        for (int64_t c = 0; c < p->n_cands; c++) {
+            int64_t dep = stage[c];
+            if (shared[c] > 1) {
+                char key[ML_KEY_LEN + 1];
+                s_task_key(p, ML_TASK_PREFIX, &p->cands[c], 0, m, k, key);
+                dep = s_find(p, key);
+                if (dep < 0) {
+                    dep = s_add_task(p, ML_TASK_PREFIX, stage[c], c, k);
+                    memcpy(p->tasks[dep].key, key, sizeof key);
+                }
+            }
+            int64_t t = s_add_task(p, ML_TASK_SCORE, dep, c, k);
+            s_task_key(p, ML_TASK_SCORE, &p->cands[c], 0, n_steps, k, p->tasks[t].key);
+            p->score_task[c * p->n_splits + k] = t;
+        }
+    }
+    free(pkeys);
+    free(stage);
+    free(shared);
+    return rc;
+}
+
+static int64_t s_add_refit(ml_plan_t *p, int64_t cand)
+{
+    int64_t stage = -1;
+    char err[DSK_ERR_LEN];
+    if (s_stage_for(p, cand, &stage, err) != DSK_OK)
+        stage = -1; /* planned before with the same parameters: cannot fail now */
+    int64_t t = s_add_task(p, ML_TASK_REFIT, stage, cand, -1);
+    s_task_key(p, ML_TASK_REFIT, &p->cands[cand], 0, p->job->n_steps, -1, p->tasks[t].key);
+    return t;
+}
+
+int ml_plan_new(const ml_job_t *job, const ml_dataset_t *ds, const char *data_key,
+                ml_plan_t **out, char *err)
+{
+    *out = NULL;
+    ml_plan_t *p = dsk_xcalloc(1, sizeof *p);
+    p->job = job;
+    p->refit_task = -1;
+    p->n_samples = ds->X->nrows;
+    snprintf(p->data_key, sizeof p->data_key, "%s", data_key);
+    int rc = ml_job_candidates(job, &p->cands, &p->n_cands, err);
+    if (rc)
+        goto fail;
+    ml_pipeline_t *pipe = NULL;
+    if ((rc = ml_job_pipeline(job, &pipe, err)) != 0)
+        goto fail;
+    p->staged = ml_stage_find(ml_pipeline_step(pipe, 0)->ops) != NULL;
+    ml_pipeline_destroy(&pipe);
+    if (job->kind == ML_JOB_FIT) {
+        p->refit_task = s_add_refit(p, 0);
+        *out = p;
+        return DSK_OK;
+    }
+    ml_folds_t *folds = NULL;
+    if ((rc = ml_job_folds(job, ds, &folds, err)) != 0)
+        goto fail;
+    p->n_splits = ml_folds_n_splits(folds);
+    p->assign = dsk_xmalloc((size_t)(p->n_samples ? p->n_samples : 1) * sizeof *p->assign);
+    memcpy(p->assign, ml_folds_assignment(folds), (size_t)p->n_samples * sizeof *p->assign);
+    ml_folds_destroy(&folds);
+    ml_content_key(p->assign, (size_t)p->n_samples * sizeof *p->assign, p->folds_key);
+    p->cells = dsk_xcalloc((size_t)(p->n_cands * p->n_splits), sizeof *p->cells);
+    p->score_task = dsk_xcalloc((size_t)(p->n_cands * p->n_splits), sizeof *p->score_task);
+    if ((rc = s_plan_search(p, err)) != 0)
+        goto fail;
+    *out = p;
+    return DSK_OK;
+fail:
+    ml_plan_destroy(&p);
+    return rc;
+}
+
+/*
+ * Task i's spec, a msgpack map: kind, the job's steps with their own
+ * parameters, the candidate's parameters, the step range it runs, the
+ * input's key, the fold and each sample's test fold, the scorer.
+ */
+int ml_plan_spec(const ml_plan_t *p, int64_t i, msgpack_sbuffer *sbuf, char *err)
+{
+    const ml_task_t *t = &p->tasks[i];
+    const ml_job_t *job = p->job;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 8);
+    ml_pack_key(&pk, "kind");
+    msgpack_pack_int(&pk, t->kind);
+    ml_pack_key(&pk, "steps");
+    msgpack_pack_array(&pk, job->n_steps);
+    for (size_t s = 0; s < job->n_steps; s++) {
+        const ml_job_step_t *st = &job->steps[s];
+        msgpack_pack_array(&pk, 3);
+        msgpack_pack_str_with_body(&pk, st->name, strlen(st->name));
+        msgpack_pack_str_with_body(&pk, st->class_name, strlen(st->class_name));
+        ml_pack_params(&pk, (const char *const *)st->params.names, st->params.values,
+                       st->params.n);
+    }
+    ml_pack_key(&pk, "params");
+    const ml_params_t *cand = t->candidate >= 0 ? &p->cands[t->candidate] : NULL;
+    if (cand)
+        ml_pack_params(&pk, (const char *const *)cand->names, cand->values, cand->n);
+    else
+        msgpack_pack_map(&pk, 0);
+    /* PREFIX runs steps [0, n-1); SCORE after a PREFIX runs the last step only */
+    int64_t from = 0, to = (int64_t)job->n_steps;
+    if (t->kind == ML_TASK_PREFIX)
+        to = (int64_t)job->n_steps - 1;
+    if (t->dep >= 0 && p->tasks[t->dep].kind == ML_TASK_PREFIX)
+        from = (int64_t)job->n_steps - 1;
+    ml_pack_key(&pk, "range");
+    msgpack_pack_array(&pk, 2);
+    msgpack_pack_int64(&pk, from);
+    msgpack_pack_int64(&pk, to);
+    ml_pack_key(&pk, "input");
+    if (t->dep >= 0)
+        msgpack_pack_str_with_body(&pk, p->tasks[t->dep].key, ML_KEY_LEN);
+    else
+        msgpack_pack_nil(&pk);
+    ml_pack_key(&pk, "fold");
+    msgpack_pack_int(&pk, t->fold);
+    ml_pack_key(&pk, "folds");
+    if (t->fold >= 0) {
+        msgpack_pack_bin(&pk, (size_t)p->n_samples * sizeof *p->assign);
+        msgpack_pack_bin_body(&pk, p->assign, (size_t)p->n_samples * sizeof *p->assign);
+    } else {
+        msgpack_pack_nil(&pk);
+    }
+    ml_pack_key(&pk, "scoring");
+    const char *sc = job->scoring ? job->scoring : "accuracy";
+    msgpack_pack_str_with_body(&pk, sc, strlen(sc));
+    (void)err;
+    return DSK_OK;
+}
+
+int ml_plan_record(ml_plan_t *p, int64_t task, const void *result, size_t len, char *err)
+{
+    if (task < 0 || task >= p->n_tasks || p->tasks[task].kind != ML_TASK_SCORE)
+        return DSK_OK;
+    double v[3];
+    int rc = ml_search_unpack_score(result, len, v, err);
+    if (rc)
+        return rc;
+    const ml_task_t *t = &p->tasks[task];
+    s_cell_t *cell = &p->cells[t->candidate * p->n_splits + t->fold];
+    if (!cell->done)
+        p->n_recorded++;
+    *cell = (s_cell_t){.score = v[0], .fit_time = v[1], .score_time = v[2], .done = 1};
+    return DSK_OK;
+}
+
+int ml_plan_scores_done(const ml_plan_t *p)
+{
+    return p->job->kind == ML_JOB_FIT || p->n_recorded == p->n_cands * p->n_splits;
+}
+
+/* Row c's mean and standard deviation as _format_results computes them (np.average). */
+static void s_mean_std(const double *row, int n, double *mean, double *std)
+{
+    double dev[64];
+    *mean = ml_np_sum(row, n) / n;
+    for (int k = 0; k < n; k++)
+        dev[k] = (row[k] - *mean) * (row[k] - *mean);
+    *std = sqrt(ml_np_sum(dev, n) / n);
+}
+
+/* scipy's rankdata(-means, method='min'). */
+static int32_t *s_ranks(const double *means, int64_t n)
+{
+    int32_t *r = dsk_xmalloc((size_t)n * sizeof *r);
+    for (int64_t i = 0; i < n; i++) {
+        int64_t better = 0;
+        for (int64_t j = 0; j < n; j++)
+            better += means[j] > means[i];
+        r[i] = (int32_t)(better + 1);
+    }
+    return r;
+}
+
+static int64_t s_best(const ml_plan_t *p, double *means)
+{
+    int64_t best = 0;
+    for (int64_t c = 0; c < p->n_cands; c++) {
+        double s[64];
+        for (int k = 0; k < p->n_splits; k++)
+            s[k] = p->cells[c * p->n_splits + k].score;
+        double sd;
+        s_mean_std(s, p->n_splits, &means[c], &sd);
+        if (means[c] > means[best])
+            best = c;
+    }
+    return best;
+}
+
+int64_t ml_plan_add_refit(ml_plan_t *p)
+{
+    if (p->job->kind == ML_JOB_FIT || !p->job->refit || !ml_plan_scores_done(p))
+        return p->refit_task;
+    if (p->refit_task >= 0)
+        return p->refit_task;
+    double *means = dsk_xmalloc((size_t)p->n_cands * sizeof *means);
+    int64_t best = s_best(p, means);
+    free(means);
+    p->refit_task = s_add_refit(p, best);
+    return p->refit_task;
+}
+
+json_t *ml_search_value_json(const ml_value_t *v)
+{
+    switch (v->type) {
+    case ML_V_NONE: return json_null();
+    case ML_V_BOOL: return json_boolean(v->u.b);
+    case ML_V_INT: return json_integer((json_int_t)v->u.i);
+    case ML_V_FLOAT: return json_real(v->u.f);
+    case ML_V_STRING: return json_string(v->u.s);
+    case ML_V_LIST: {
+        json_t *a = json_array();
+        for (size_t i = 0; i < v->u.list.n; i++)
+            json_array_append_new(a, ml_search_value_json(&v->u.list.items[i]));
+        return a;
+    }
+    }
+    return json_null();
+}
+
+static json_t *s_params_json(const ml_params_t *c)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < c->n; i++)
+        json_object_set_new(o, c->names[i], ml_search_value_json(&c->values[i]));
+    return o;
+}
+
+/* mean_<what>, std_<what> of one cell field for every candidate. */
+static void s_stat_columns(const ml_plan_t *p, json_t *res, const char *what, size_t off)
+{
+    json_t *mean = json_array(), *std = json_array();
+    for (int64_t c = 0; c < p->n_cands; c++) {
+        double v[64], m, s;
+        for (int k = 0; k < p->n_splits; k++)
+            memcpy(&v[k], (const char *)&p->cells[c * p->n_splits + k] + off, sizeof v[k]);
+        s_mean_std(v, p->n_splits, &m, &s);
+        json_array_append_new(mean, json_real(m));
+        json_array_append_new(std, json_real(s));
+    }
+    char name[64];
+    snprintf(name, sizeof name, "mean_%s", what);
+    json_object_set_new(res, name, mean);
+    snprintf(name, sizeof name, "std_%s", what);
+    json_object_set_new(res, name, std);
+}
+
+/* param_<name> columns: every name any candidate has, sorted; null where absent. */
+static void s_param_columns(const ml_plan_t *p, json_t *res)
+{
+    json_t *names = json_object();
+    for (int64_t c = 0; c < p->n_cands; c++)
+        for (size_t i = 0; i < p->cands[c].n; i++)
+            json_object_set_new(names, p->cands[c].names[i], json_true());
+    const char *name;
+    json_t *unused;
+    size_t n = json_object_size(names), at = 0;
+    const char **sorted = dsk_xmalloc((n ? n : 1) * sizeof *sorted);
+    json_object_foreach(names, name, unused)
+        sorted[at++] = name;
+    for (size_t i = 1; i < n; i++) /* insertion sort: a handful of names */
+        for (size_t j = i; j > 0 && strcmp(sorted[j - 1], sorted[j]) > 0; j--) {
+            const char *x = sorted[j];
+            sorted[j] = sorted[j - 1];
+            sorted[j - 1] = x;
+        }
+    for (size_t i = 0; i < n; i++) {
+        json_t *col = json_array();
+        for (int64_t c = 0; c < p->n_cands; c++) {
+            const ml_value_t *v = ml_params_get(&p->cands[c], sorted[i]);
+            json_array_append_new(col, v ? ml_search_value_json(v) : json_null());
+        }
+        char key[512];
+        snprintf(key, sizeof key, "param_%s", sorted[i]);
+        json_object_set_new(res, key, col);
+    }
+    free(sorted);
+    json_decref(names);
+}
+
+json_t *ml_plan_result(const ml_plan_t *p)
+{
+    if (!ml_plan_scores_done(p))
+        return NULL;
+    json_t *out = json_object();
+    if (p->job->kind == ML_JOB_FIT) {
+        json_object_set_new(out, "n_samples", json_integer((json_int_t)p->n_samples));
+        return out;
+    }
+    json_t *cv = json_object();
+    s_stat_columns(p, cv, "fit_time", offsetof(s_cell_t, fit_time));
+    s_stat_columns(p, cv, "score_time", offsetof(s_cell_t, score_time));
+    s_param_columns(p, cv);
+    json_t *params = json_array();
+    for (int64_t c = 0; c < p->n_cands; c++)
+        json_array_append_new(params, s_params_json(&p->cands[c]));
+    json_object_set_new(cv, "params", params);
+    for (int k = 0; k < p->n_splits; k++) {
+        json_t *col = json_array();
+        for (int64_t c = 0; c < p->n_cands; c++)
+            json_array_append_new(col, json_real(p->cells[c * p->n_splits + k].score));
+        char key[64];
+        snprintf(key, sizeof key, "split%d_test_score", k);
+        json_object_set_new(cv, key, col);
+    }
+    s_stat_columns(p, cv, "test_score", offsetof(s_cell_t, score));
+    double *means = dsk_xmalloc((size_t)p->n_cands * sizeof *means);
+    int64_t best = s_best(p, means);
+    int32_t *rank = s_ranks(means, p->n_cands);
+    json_t *rk = json_array();
+    for (int64_t c = 0; c < p->n_cands; c++)
+        json_array_append_new(rk, json_integer(rank[c]));
+    json_object_set_new(cv, "rank_test_score", rk);
+    json_object_set_new(out, "best_params", s_params_json(&p->cands[best]));
+    json_object_set_new(out, "best_score", json_real(means[best]));
+    json_object_set_new(out, "best_index", json_integer((json_int_t)best));
+    json_object_set_new(out, "n_candidates", json_integer((json_int_t)p->n_cands));
+    json_object_set_new(out, "n_splits", json_integer(p->n_splits));
+    json_object_set_new(out, "scoring", json_string(p->job->scoring ? p->job->scoring : "accuracy"));
+    json_object_set_new(out, "refit", json_boolean(p->job->refit));
+    json_object_set_new(out, "cv_results", cv);
+    free(means);
+    free(rank);
+    return out;
+}

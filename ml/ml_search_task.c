@@ -1,0 +1,537 @@
+/* ml_search_task.c — the task bodies a worker runs, and the in-process search. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dsk_alloc.h"
+#include "dsk_mpcheck.h"
+#include "ml_model.h"
+#include "ml_pack.h"
+#include "ml_search.h"
+#include "ml_search_internal.h"
+#include "ml_stage.h"
+
+void ml_sbuf_printf(ml_sbuf_t *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int w = vsnprintf(b->buf ? b->buf + b->len : NULL, b->buf ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (w < 0)
+            abort();
+        if (b->buf && (size_t)w < b->cap - b->len) {
+            b->len += (size_t)w;
+            return;
+        }
+        b->cap = 2 * (b->cap + (size_t)w) + 64;
+        b->buf = dsk_xrealloc(b->buf, b->cap, 1);
+    }
+}
+
+int ml_search_pipeline(const ml_job_t *job, const ml_params_t *cand, size_t from, size_t to,
+                       ml_pipeline_t **out, char *err)
+{
+    ml_pipeline_t *p = ml_pipeline_new();
+    int rc = DSK_OK;
+    for (size_t s = from; s < to && rc == DSK_OK; s++) {
+        const ml_job_step_t *st = &job->steps[s];
+        rc = ml_pipeline_add_class(p, st->name, st->class_name, err);
+        char key[512];
+        for (size_t i = 0; i < st->params.n && rc == DSK_OK; i++) {
+            snprintf(key, sizeof key, "%s__%s", st->name, st->params.names[i]);
+            rc = ml_pipeline_set_param(p, key, &st->params.values[i], err);
+        }
+        size_t nl = strlen(st->name);
+        for (size_t i = 0; cand && i < cand->n && rc == DSK_OK; i++)
+            if (strncmp(cand->names[i], st->name, nl) == 0 &&
+                strncmp(cand->names[i] + nl, "__", 2) == 0)
+                rc = ml_pipeline_set_param(p, cand->names[i], &cand->values[i], err);
+    }
+    if (rc)
+        ml_pipeline_destroy(&p);
+    *out = p;
+    return rc;
+}
+
+int ml_search_unpack_score(const void *buf, size_t len, double v[3], char *err)
+{
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    char sub[DSK_ERR_LEN];
+    int ok = dsk_mp_check(buf, len, 4, 16, sub) == 0 &&
+             msgpack_unpack_next(&u, buf, len, NULL) == MSGPACK_UNPACK_SUCCESS &&
+             u.data.type == MSGPACK_OBJECT_ARRAY && u.data.via.array.size == 3;
+    for (uint32_t i = 0; ok && i < 3; i++) {
+        const msgpack_object *o = &u.data.via.array.ptr[i];
+        ok = o->type == MSGPACK_OBJECT_FLOAT64 || o->type == MSGPACK_OBJECT_FLOAT32;
+        if (ok)
+            v[i] = o->via.f64;
+    }
+    msgpack_unpacked_destroy(&u);
+    return ok ? DSK_OK : dsk_seterr(err, DSK_EPROTO, "a score result is not [score, fit_time, "
+                                                     "score_time]");
+}
+
+/* ------------------------------------------------------------ the spec */
+
+/* A decoded spec: the steps as a job (for ml_search_pipeline), and the rest. */
+typedef struct {
+    msgpack_unpacked u;
+    ml_job_t job;
+    ml_params_t cand;
+    int kind;
+    int64_t from, to;
+    char input[ML_KEY_LEN + 1];
+    int fold;
+    const int32_t *assign;
+    int64_t n_assign;
+    char scoring[64];
+} s_spec_t;
+
+static void s_spec_clear(s_spec_t *s)
+{
+    for (size_t i = 0; i < s->job.n_steps; i++) {
+        free(s->job.steps[i].name);
+        free(s->job.steps[i].class_name);
+        ml_params_clear(&s->job.steps[i].params);
+    }
+    free(s->job.steps);
+    ml_params_clear(&s->cand);
+    msgpack_unpacked_destroy(&s->u);
+}
+
+static char *s_str(const msgpack_object *o)
+{
+    if (!o || o->type != MSGPACK_OBJECT_STR)
+        return NULL;
+    return dsk_xstrndup(o->via.str.ptr, o->via.str.size);
+}
+
+/* A msgpack map of name -> value into p. */
+static int s_params(const msgpack_object *o, ml_params_t *p, char *err)
+{
+    *p = (ml_params_t){0};
+    if (!o || o->type != MSGPACK_OBJECT_MAP)
+        return dsk_seterr(err, DSK_EPROTO, "task spec: parameters are not a map");
+    uint32_t n = o->via.map.size;
+    p->names = dsk_xcalloc(n ? n : 1, sizeof *p->names);
+    p->values = dsk_xcalloc(n ? n : 1, sizeof *p->values);
+    for (uint32_t i = 0; i < n; i++) {
+        const msgpack_object_kv *kv = &o->via.map.ptr[i];
+        char *name = s_str(&kv->key);
+        if (!name)
+            return dsk_seterr(err, DSK_EPROTO, "task spec: a parameter name is not a string");
+        p->names[p->n] = name;
+        int rc = ml_unpack_value(&kv->val, &p->values[p->n], err);
+        p->n++;
+        if (rc)
+            return rc;
+    }
+    return DSK_OK;
+}
+
+static int s_steps(const msgpack_object *o, ml_job_t *job, char *err)
+{
+    if (!o || o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size == 0)
+        return dsk_seterr(err, DSK_EPROTO, "task spec: steps is not a non-empty array");
+    job->steps = dsk_xcalloc(o->via.array.size, sizeof *job->steps);
+    for (uint32_t i = 0; i < o->via.array.size; i++) {
+        const msgpack_object *st = &o->via.array.ptr[i];
+        if (st->type != MSGPACK_OBJECT_ARRAY || st->via.array.size != 3)
+            return dsk_seterr(err, DSK_EPROTO, "task spec: step %u is not [name, class, params]", i);
+        ml_job_step_t *js = &job->steps[job->n_steps++];
+        js->name = s_str(&st->via.array.ptr[0]);
+        js->class_name = s_str(&st->via.array.ptr[1]);
+        if (!js->name || !js->class_name)
+            return dsk_seterr(err, DSK_EPROTO, "task spec: step %u's name or class is not a "
+                              "string", i);
+        int rc = s_params(&st->via.array.ptr[2], &js->params, err);
+        if (rc)
+            return rc;
+    }
+    return DSK_OK;
+}
+
+static int s_spec_decode(const void *buf, size_t len, s_spec_t *s, char *err)
+{
+    memset(s, 0, sizeof *s);
+    msgpack_unpacked_init(&s->u);
+    if (dsk_mp_check(buf, len, 32, len + 1, err) ||
+        msgpack_unpack_next(&s->u, buf, len, NULL) != MSGPACK_UNPACK_SUCCESS ||
+        s->u.data.type != MSGPACK_OBJECT_MAP)
+        return dsk_seterr(err, DSK_EPROTO, "task spec: not a msgpack map");
+    const msgpack_object *m = &s->u.data, *o;
+    int64_t v;
+    if (ml_unpack_int(ml_unpack_get(m, "kind"), ML_TASK_STAGE, ML_TASK_REFIT, &v))
+        return dsk_seterr(err, DSK_EPROTO, "task spec: bad kind");
+    s->kind = (int)v;
+    int rc = s_steps(ml_unpack_get(m, "steps"), &s->job, err);
+    if (rc == DSK_OK)
+        rc = s_params(ml_unpack_get(m, "params"), &s->cand, err);
+    if (rc)
+        return rc;
+    o = ml_unpack_get(m, "range");
+    if (!o || o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 2 ||
+        ml_unpack_int(&o->via.array.ptr[0], 0, (int64_t)s->job.n_steps, &s->from) ||
+        ml_unpack_int(&o->via.array.ptr[1], s->from, (int64_t)s->job.n_steps, &s->to))
+        return dsk_seterr(err, DSK_EPROTO, "task spec: bad step range");
+    o = ml_unpack_get(m, "input");
+    if (o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == ML_KEY_LEN)
+        memcpy(s->input, o->via.str.ptr, ML_KEY_LEN);
+    else if (!o || o->type != MSGPACK_OBJECT_NIL)
+        return dsk_seterr(err, DSK_EPROTO, "task spec: bad input key");
+    if (ml_unpack_int(ml_unpack_get(m, "fold"), -1, 1 << 20, &v))
+        return dsk_seterr(err, DSK_EPROTO, "task spec: bad fold");
+    s->fold = (int)v;
+    o = ml_unpack_get(m, "folds");
+    if (o && o->type == MSGPACK_OBJECT_BIN && o->via.bin.size % sizeof(int32_t) == 0) {
+        s->assign = (const int32_t *)o->via.bin.ptr; /* msgpack-c's zone: 8-aligned copies */
+        s->n_assign = o->via.bin.size / sizeof(int32_t);
+    } else if (s->fold >= 0) {
+        return dsk_seterr(err, DSK_EPROTO, "task spec: a fold without the fold assignment");
+    }
+    char *sc = s_str(ml_unpack_get(m, "scoring"));
+    if (!sc || strlen(sc) >= sizeof s->scoring) {
+        free(sc);
+        return dsk_seterr(err, DSK_EPROTO, "task spec: bad scoring");
+    }
+    strcpy(s->scoring, sc);
+    free(sc);
+    s->job.kind = ML_JOB_GRID;
+    return DSK_OK;
+}
+
+int ml_task_spec_kind(const void *spec, size_t len)
+{
+    s_spec_t s;
+    char err[DSK_ERR_LEN];
+    int rc = s_spec_decode(spec, len, &s, err);
+    int kind = rc ? -1 : s.kind;
+    s_spec_clear(&s);
+    return kind;
+}
+
+/* ------------------------------------------------------------ the bodies */
+
+static double s_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A PREFIX output: a fold's training and test rows through the prefix. */
+typedef struct {
+    ml_data_t *Xtr, *Xte;
+    int32_t *ytr, *yte;
+    int64_t ntr, nte;
+    double fit_time, score_time;
+} s_split_t;
+
+static void s_split_destroy(void *obj)
+{
+    s_split_t *s = obj;
+    if (!s)
+        return;
+    ml_data_destroy(&s->Xtr);
+    ml_data_destroy(&s->Xte);
+    free(s->ytr);
+    free(s->yte);
+    free(s);
+}
+
+static size_t s_split_bytes(const s_split_t *s)
+{
+    return ml_data_bytes(s->Xtr) + ml_data_bytes(s->Xte) +
+           (size_t)(s->ntr + s->nte) * sizeof(int32_t);
+}
+
+/* The fold's training and test rows (ascending) and their labels. */
+static int s_fold_rows(const s_spec_t *s, const ml_dataset_t *ds, s_split_t *sp, int64_t **tr,
+                       int64_t **te, char *err)
+{
+    int64_t n = ds->X->nrows;
+    if (s->n_assign != n)
+        return dsk_seterr(err, DSK_EINVAL, "task: the fold assignment has %lld samples, the "
+                          "data %lld", (long long)s->n_assign, (long long)n);
+    *tr = dsk_xmalloc((size_t)(n ? n : 1) * sizeof **tr);
+    *te = dsk_xmalloc((size_t)(n ? n : 1) * sizeof **te);
+    sp->ytr = dsk_xmalloc((size_t)(n ? n : 1) * sizeof *sp->ytr);
+    sp->yte = dsk_xmalloc((size_t)(n ? n : 1) * sizeof *sp->yte);
+    for (int64_t i = 0; i < n; i++) {
+        if (s->assign[i] == s->fold) {
+            sp->yte[sp->nte] = ds->y[i];
+            (*te)[sp->nte++] = i;
+        } else {
+            sp->ytr[sp->ntr] = ds->y[i];
+            (*tr)[sp->ntr++] = i;
+        }
+    }
+    return DSK_OK;
+}
+
+/*
+ * Steps [0, upto) of pipe fitted on the fold's training rows and applied
+ * to both parts, into sp->Xtr / sp->Xte (step 0 through the stage when
+ * there is one). upto == 0 leaves the raw rows.
+ */
+static int s_fit_prefix(ml_pipeline_t *pipe, size_t upto, const ml_stage_ops_t *st,
+                        const void *stage, const ml_dataset_t *ds, const int64_t *tr,
+                        const int64_t *te, s_split_t *sp, char *err)
+{
+    double t0 = s_now(), test = 0; /* test: time spent on the test rows */
+    size_t from = 0;
+    int rc = DSK_OK;
+    if (st && upto > 0) {
+        ml_estimator_t *e = (ml_estimator_t *)ml_pipeline_step(pipe, 0);
+        rc = st->fit_transform(e->impl, stage, tr, sp->ntr, &sp->Xtr, err);
+        double t1 = s_now();
+        if (rc == DSK_OK)
+            rc = st->transform(e->impl, stage, te, sp->nte, &sp->Xte, err);
+        test += s_now() - t1;
+        from = 1;
+    } else {
+        sp->Xtr = ml_data_take_rows(ds->X, tr, sp->ntr);
+        sp->Xte = ml_data_take_rows(ds->X, te, sp->nte);
+    }
+    if (rc == DSK_OK && from < upto) {
+        ml_data_t *xtr = NULL, *xte = NULL;
+        rc = ml_pipeline_fit_transform_from(pipe, from, sp->Xtr, sp->ytr, &xtr, err);
+        double t1 = s_now();
+        if (rc == DSK_OK)
+            rc = ml_pipeline_transform_from(pipe, from, sp->Xte, &xte, err);
+        test += s_now() - t1;
+        ml_data_destroy(&sp->Xtr);
+        ml_data_destroy(&sp->Xte);
+        sp->Xtr = xtr;
+        sp->Xte = xte;
+    }
+    sp->fit_time += s_now() - t0 - test;
+    sp->score_time += test;
+    return rc;
+}
+
+static int s_reply_score(ml_task_output_t *out, double score, double fit, double sc)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &out->reply, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 3);
+    msgpack_pack_double(&pk, score);
+    msgpack_pack_double(&pk, fit);
+    msgpack_pack_double(&pk, sc);
+    return DSK_OK;
+}
+
+static int s_run_stage(const s_spec_t *s, const ml_dataset_t *ds, ml_task_output_t *out,
+                       char *err)
+{
+    ml_pipeline_t *pipe = NULL;
+    int rc = ml_search_pipeline(&s->job, &s->cand, 0, 1, &pipe, err);
+    if (rc)
+        return rc;
+    const ml_estimator_t *e = ml_pipeline_step(pipe, 0);
+    const ml_stage_ops_t *st = ml_stage_find(e->ops);
+    if (!st) {
+        ml_pipeline_destroy(&pipe);
+        return dsk_seterr(err, DSK_EINVAL, "task: %s has no stage", e->ops->name);
+    }
+    out->obj = st->build(e->impl, ds->X, err);
+    ml_pipeline_destroy(&pipe);
+    if (!out->obj)
+        return DSK_EINVAL;
+    out->destroy = st->destroy;
+    out->bytes = st->bytes(out->obj);
+    return DSK_OK;
+}
+
+/*
+ * PREFIX and SCORE, and their common ground: the pipeline of the job's
+ * steps with the candidate's parameters, the fold's rows, and the input
+ * (a stage, a prefix's split, or the raw data).
+ */
+static int s_run_fold(const s_spec_t *s, const ml_dataset_t *ds, const void *input,
+                      ml_task_output_t *out, char *err)
+{
+    ml_pipeline_t *pipe = NULL;
+    size_t from = (size_t)s->from, to = (size_t)s->to;
+    int rc = ml_search_pipeline(&s->job, &s->cand, from, to, &pipe, err);
+    if (rc)
+        return rc;
+    const ml_stage_ops_t *st = from == 0 ? ml_stage_find(ml_pipeline_step(pipe, 0)->ops) : NULL;
+    if (st && !input)
+        st = NULL; /* planned without a stage: fit the step on the documents */
+    s_split_t *sp = dsk_xcalloc(1, sizeof *sp);
+    const s_split_t *pre = from > 0 ? input : NULL;
+    int64_t *tr = NULL, *te = NULL;
+    if (from > 0 && !pre)
+        rc = dsk_seterr(err, DSK_EINVAL, "task: the prefix output %s is missing", s->input);
+    else if (from == 0)
+        rc = s_fold_rows(s, ds, sp, &tr, &te, err);
+    if (rc == DSK_OK && s->kind == ML_TASK_PREFIX) {
+        rc = s_fit_prefix(pipe, to, st, input, ds, tr, te, sp, err);
+        if (rc == DSK_OK) {
+            out->obj = sp;
+            out->destroy = s_split_destroy;
+            out->bytes = s_split_bytes(sp);
+            sp = NULL;
+        }
+    } else if (rc == DSK_OK) {
+        /* SCORE: the prefix (shared, or step 0 from the stage), the rest, the score */
+        const s_split_t *use = pre;
+        size_t start = pre ? 0 : (st ? 1 : 0);
+        if (!pre) {
+            rc = s_fit_prefix(pipe, start, st, input, ds, tr, te, sp, err);
+            use = sp;
+        }
+        double t0 = s_now(), score = NAN;
+        if (rc == DSK_OK)
+            rc = ml_pipeline_fit_from(pipe, start, use->Xtr, use->ytr, err);
+        double t1 = s_now();
+        const ml_scorer_t *scorer = rc == DSK_OK ? ml_scorer_find(s->scoring, err) : NULL;
+        if (rc == DSK_OK && !scorer)
+            rc = DSK_EINVAL;
+        if (rc == DSK_OK)
+            rc = ml_pipeline_score_from(pipe, start, scorer, use->Xte, use->yte, &score, err);
+        if (rc == DSK_OK)
+            s_reply_score(out, score, use->fit_time + (t1 - t0),
+                          use->score_time + (s_now() - t1));
+    }
+    s_split_destroy(sp);
+    free(tr);
+    free(te);
+    ml_pipeline_destroy(&pipe);
+    return rc;
+}
+
+/* REFIT: the whole pipeline on every row (step 0 from the stage when there is one). */
+static int s_run_refit(const s_spec_t *s, const ml_dataset_t *ds, const void *stage,
+                       ml_task_output_t *out, char *err)
+{
+    ml_pipeline_t *pipe = NULL;
+    int rc = ml_search_pipeline(&s->job, &s->cand, 0, s->job.n_steps, &pipe, err);
+    if (rc)
+        return rc;
+    ml_estimator_t *e = (ml_estimator_t *)ml_pipeline_step(pipe, 0);
+    const ml_stage_ops_t *st = stage ? ml_stage_find(e->ops) : NULL;
+    if (st) {
+        ml_data_t *X0 = NULL;
+        rc = st->fit_transform(e->impl, stage, NULL, ds->X->nrows, &X0, err);
+        if (rc == DSK_OK && s->job.n_steps > 1)
+            rc = ml_pipeline_fit_from(pipe, 1, X0, ds->y, err);
+        else if (rc == DSK_OK)
+            ml_pipeline_set_fitted(pipe, 1);
+        ml_data_destroy(&X0);
+    } else {
+        rc = ml_pipeline_fit(pipe, ds->X, ds->y, err);
+    }
+    if (rc == DSK_OK)
+        rc = ml_model_pack(pipe, &out->reply, err);
+    ml_pipeline_destroy(&pipe);
+    return rc;
+}
+
+int ml_task_run(const void *spec, size_t len, const ml_dataset_t *ds, ml_lookup_fn lookup,
+                void *ctx, ml_task_output_t *out, char *err)
+{
+    memset(out, 0, sizeof *out);
+    msgpack_sbuffer_init(&out->reply);
+    double t0 = s_now();
+    s_spec_t s;
+    int rc = s_spec_decode(spec, len, &s, err);
+    const void *input = NULL;
+    if (rc == DSK_OK && s.input[0]) {
+        input = lookup(ctx, s.input);
+        if (!input)
+            rc = dsk_seterr(err, DSK_ENOTFOUND, "task: input %s is not held here", s.input);
+    }
+    if (rc == DSK_OK) {
+        switch (s.kind) {
+        case ML_TASK_STAGE: rc = s_run_stage(&s, ds, out, err); break;
+        case ML_TASK_REFIT: rc = s_run_refit(&s, ds, input, out, err); break;
+        default: rc = s_run_fold(&s, ds, input, out, err); break;
+        }
+    }
+    s_spec_clear(&s);
+    out->seconds = s_now() - t0;
+    if (rc)
+        ml_task_output_clear(out);
+    return rc;
+}
+
+void ml_task_output_clear(ml_task_output_t *out)
+{
+    if (out->obj && out->destroy)
+        out->destroy(out->obj);
+    out->obj = NULL;
+    msgpack_sbuffer_destroy(&out->reply);
+    msgpack_sbuffer_init(&out->reply);
+}
+
+/* ------------------------------------------------------------ in process */
+
+typedef struct {
+    const ml_plan_t *plan;
+    ml_task_output_t *outs;
+} s_local_t;
+
+static const void *s_local_lookup(void *ctx, const char *key)
+{
+    s_local_t *l = ctx;
+    for (int64_t i = 0; i < ml_plan_n_tasks(l->plan); i++)
+        if (strcmp(ml_plan_task(l->plan, i)->key, key) == 0 && l->outs[i].obj)
+            return l->outs[i].obj;
+    return NULL;
+}
+
+int ml_search_run_local(const ml_job_t *job, const ml_dataset_t *ds, json_t **result,
+                        void **model, size_t *model_len, char *err)
+{
+    *result = NULL;
+    if (model)
+        *model = NULL;
+    msgpack_sbuffer data;
+    msgpack_sbuffer_init(&data);
+    ml_dataset_pack(ds, &data);
+    char key[ML_KEY_LEN + 1];
+    ml_content_key(data.data, data.size, key);
+    msgpack_sbuffer_destroy(&data);
+    ml_plan_t *plan = NULL;
+    int rc = ml_plan_new(job, ds, key, &plan, err);
+    if (rc)
+        return rc;
+    /* the refit, when asked, is one more task once the scores are in */
+    s_local_t l = {.plan = plan};
+    l.outs = dsk_xcalloc((size_t)ml_plan_n_tasks(plan) + 1, sizeof *l.outs);
+    for (int64_t i = 0; rc == DSK_OK && i < ml_plan_n_tasks(plan); i++) {
+        msgpack_sbuffer spec;
+        msgpack_sbuffer_init(&spec);
+        rc = ml_plan_spec(plan, i, &spec, err);
+        if (rc == DSK_OK)
+            rc = ml_task_run(spec.data, spec.size, ds, s_local_lookup, &l, &l.outs[i], err);
+        msgpack_sbuffer_destroy(&spec);
+        if (rc == DSK_OK)
+            rc = ml_plan_record(plan, i, l.outs[i].reply.data, l.outs[i].reply.size, err);
+        if (rc == DSK_OK && i + 1 == ml_plan_n_tasks(plan))
+            ml_plan_add_refit(plan);
+    }
+    int64_t rt = ml_plan_add_refit(plan);
+    if (rc == DSK_OK) {
+        *result = ml_plan_result(plan);
+        if (model && rt >= 0) {
+            *model_len = l.outs[rt].reply.size;
+            *model = dsk_xmalloc(*model_len);
+            memcpy(*model, l.outs[rt].reply.data, *model_len);
+        }
+    }
+    for (int64_t i = 0; i < ml_plan_n_tasks(plan); i++) {
+        ml_task_output_clear(&l.outs[i]);
+        msgpack_sbuffer_destroy(&l.outs[i].reply);
+    }
+    free(l.outs);
+    ml_plan_destroy(&plan);
+    return rc;
+}

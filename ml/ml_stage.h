@@ -1,0 +1,45 @@
+/*
+ * ml_stage.h — estimators whose fit splits into an expensive corpus-wide
+ * stage and a cheap per-subset one (DESIGN.md, "How a search runs").
+ *
+ * CountVectorizer tokenizes and counts every document once per analyzer
+ * configuration (ml_doc_counts); every fold's vocabulary, max_df/min_df/
+ * max_features pruning and matrices then come from those counts, bit for
+ * bit as fitting on the fold's documents. A search asks this table, keyed
+ * by the estimator's ops (never its name), whether its first step has such
+ * a stage, and if so computes the stage once per configuration and shares
+ * it among every candidate and fold whose stage key is the same.
+ *
+ * Ownership: build() returns a stage the caller frees with destroy(); a
+ * stage is immutable and may be read by many threads at once. Data
+ * returned through *out belongs to the caller.
+ */
+#ifndef ML_STAGE_H
+#define ML_STAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dsk_error.h"
+#include "ml_data.h"
+#include "ml_estimator.h"
+
+typedef struct {
+    /* What the stage depends on, as text: equal text, interchangeable stages. */
+    int (*key)(const void *impl, char *buf, size_t len, char *err);
+    /* The stage over all of X. NULL with err on failure. */
+    void *(*build)(const void *impl, const ml_data_t *X, char *err);
+    void (*destroy)(void *stage);
+    size_t (*bytes)(const void *stage);
+    /* fit on rows[0..n) of the stage's data and return their transform. */
+    int (*fit_transform)(void *impl, const void *stage, const int64_t *rows, int64_t n,
+                         ml_data_t **out, char *err);
+    /* transform rows[0..n) with a fitted impl. */
+    int (*transform)(const void *impl, const void *stage, const int64_t *rows, int64_t n,
+                     ml_data_t **out, char *err);
+} ml_stage_ops_t;
+
+/* The split fit of estimators of this class, or NULL when it has none. */
+const ml_stage_ops_t *ml_stage_find(const ml_estimator_ops_t *ops);
+
+#endif

@@ -1,0 +1,310 @@
+/*
+ * check_jobs.c — jobs through a real cluster: dskd-scheduler and
+ * dskd-workers on loopback, driven by the real dsk-submit, on the real
+ * 20 newsgroups and digits data ($DSK_DATA_HOME). Every answer is compared
+ * with ml_search_run_local, the same search in this process: the cluster
+ * must give exactly the in-process result for the same random states.
+ */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cluster_util.h"
+#include "dsk_client.h"
+#include "ml_job.h"
+#include "ml_loaders.h"
+#include "ml_search.h"
+
+#define CU_ASSERT(cond, ...)                                                       \
+    do {                                                                           \
+        if (!(cond)) {                                                             \
+            cu_dump_logs();                                                        \
+            ck_abort_msg(__VA_ARGS__);                                             \
+        }                                                                          \
+    } while (0)
+
+static char s_ep[64];
+
+static void teardown(void)
+{
+    cu_kill_all();
+    cu_remove_tmpdir();
+}
+
+/* A scheduler and n workers (2 threads each) on a fresh port, all registered. */
+static pid_t s_cluster(int n, pid_t *workers)
+{
+    cu_endpoint(s_ep, sizeof s_ep);
+    const char *sargs[] = {"--listen", s_ep, "--log-level", "debug", NULL};
+    pid_t sched = cu_spawn("dskd-scheduler", "scheduler.log", sargs);
+    for (int i = 0; i < n; i++) {
+        char name[16], log[32];
+        snprintf(name, sizeof name, "w%d", i + 1);
+        snprintf(log, sizeof log, "worker%d.log", i + 1);
+        const char *wargs[] = {"--scheduler", s_ep, "--name", name, "--nthreads", "2",
+                               "--log-level", "debug", NULL};
+        pid_t w = cu_spawn("dskd-worker", log, wargs);
+        if (workers)
+            workers[i] = w;
+    }
+    CU_ASSERT(cu_wait_workers(s_ep, n, 10000) >= 0, "%d workers did not register", n);
+    return sched;
+}
+
+/* The seed job (DESIGN.md) with SGDClassifier(random_state=seed), written to the test dir. */
+static const char *s_seed_job(int seed, const char *extra_grid, char *path, size_t len)
+{
+    snprintf(path, len, "%s/seed_%d.json", cu_tmpdir(), seed);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f,
+            "{\"data\": {\"loader\": \"20newsgroups\", \"subset\": \"train\",\n"
+            "          \"categories\": [\"alt.atheism\", \"talk.religion.misc\"]},\n"
+            " \"pipeline\": [[\"vect\", \"CountVectorizer\", {}],\n"
+            "              [\"tfidf\", \"TfidfTransformer\", {}],\n"
+            "              [\"clf\", \"SGDClassifier\", {\"max_iter\": 1000, \"random_state\": %d}]],\n"
+            " \"search\": {\"kind\": \"grid\",\n"
+            "            \"param_grid\": {\"vect__max_df\": [0.5, 0.75, 1.0],\n"
+            "                           \"vect__ngram_range\": [[1, 1], [1, 2]]%s},\n"
+            "            \"cv\": 3, \"scoring\": \"accuracy\", \"refit\": false}}\n",
+            seed, extra_grid ? extra_grid : "");
+    fclose(f);
+    return path;
+}
+
+static json_t *s_local_result(const char *job_path, void **model, size_t *model_len)
+{
+    char err[DSK_ERR_LEN];
+    ml_job_t *job = NULL;
+    ml_dataset_t *ds = NULL;
+    ck_assert_msg(ml_job_parse_file(job_path, &job, err) == 0, "%s", err);
+    ck_assert_msg(ml_dataset_load(job->data, &ds, err) == 0, "%s", err);
+    json_t *res = NULL;
+    ck_assert_msg(ml_search_run_local(job, ds, &res, model, model_len, err) == 0, "%s", err);
+    ml_dataset_destroy(&ds);
+    ml_job_destroy(&job);
+    return res;
+}
+
+static json_t *s_load_json(const char *path)
+{
+    json_error_t jerr;
+    json_t *j = json_load_file(path, 0, &jerr);
+    CU_ASSERT(j != NULL, "%s: %s", path, jerr.text);
+    return j;
+}
+
+/* Every split score, mean, std and rank of the cluster equal to the in-process run's. */
+static void s_assert_same_scores(json_t *cluster, json_t *local)
+{
+    json_t *a = json_object_get(cluster, "cv_results"), *b = json_object_get(local, "cv_results");
+    const char *cols[] = {"split0_test_score", "split1_test_score", "split2_test_score",
+                          "mean_test_score", "std_test_score", "rank_test_score", "params", NULL};
+    for (int c = 0; cols[c]; c++) {
+        json_t *x = json_object_get(a, cols[c]), *y = json_object_get(b, cols[c]);
+        CU_ASSERT(x && y && json_equal(x, y), "cv_results[%s] differs from the in-process run",
+                  cols[c]);
+    }
+    CU_ASSERT(json_integer_value(json_object_get(cluster, "best_index")) ==
+                  json_integer_value(json_object_get(local, "best_index")), "best_index differs");
+}
+
+static void s_search(const char *job, const char *out)
+{
+    const char *args[] = {"search", job, "--out", out, "--quiet", NULL};
+    char err[4096] = "";
+    int rc = cu_submit(s_ep, NULL, 0, err, sizeof err, args);
+    CU_ASSERT(rc == 0, "dsk-submit search exited %d: %s", rc, err);
+}
+
+START_TEST(test_seed_search_equals_in_process)
+{
+    s_cluster(2, NULL);
+    char job[512], out[512];
+    s_seed_job(0, NULL, job, sizeof job);
+    snprintf(out, sizeof out, "%s/result.json", cu_tmpdir());
+    s_search(job, out);
+    json_t *res = s_load_json(out), *local = s_local_result(job, NULL, NULL);
+    s_assert_same_scores(res, local);
+    json_t *stats = json_object_get(res, "stats");
+    CU_ASSERT(json_integer_value(json_object_get(stats, "tokenized")) == 2,
+              "the corpus was tokenized %lld times for 18 fits, not 2",
+              (long long)json_integer_value(json_object_get(stats, "tokenized")));
+    CU_ASSERT(json_integer_value(json_object_get(json_object_get(stats, "tasks"), "score")) == 18,
+              "not 18 score tasks");
+    CU_ASSERT(json_integer_value(json_object_get(res, "n_candidates")) == 6, "6 candidates");
+    /* the data went out once per replica, not once per task */
+    json_int_t scattered = json_integer_value(json_object_get(stats, "bytes_scattered"));
+    CU_ASSERT(scattered > 0 && scattered < 3 * 4 * 1024 * 1024, "scattered %lld bytes",
+              (long long)scattered);
+    json_decref(res);
+    json_decref(local);
+}
+END_TEST
+
+/* Three clients at once, each its own random state: each gets its own right answer. */
+START_TEST(test_three_clients_at_once)
+{
+    s_cluster(2, NULL);
+    char job[3][512], out[3][512], log[3][32];
+    pid_t pids[3];
+    for (int i = 0; i < 3; i++) {
+        s_seed_job(i, NULL, job[i], sizeof job[i]);
+        snprintf(out[i], sizeof out[i], "%s/result_%d.json", cu_tmpdir(), i);
+        snprintf(log[i], sizeof log[i], "client%d.log", i);
+        const char *args[] = {"--scheduler", s_ep, "search", job[i], "--out", out[i], "--quiet",
+                              NULL};
+        pids[i] = cu_spawn("dsk-submit", log[i], args);
+    }
+    for (int i = 0; i < 3; i++) {
+        int st = cu_wait_exit(pids[i], 60000);
+        CU_ASSERT(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "client %d failed (%d)", i, st);
+    }
+    for (int i = 0; i < 3; i++) {
+        json_t *res = s_load_json(out[i]), *local = s_local_result(job[i], NULL, NULL);
+        s_assert_same_scores(res, local);
+        json_decref(res);
+        json_decref(local);
+    }
+}
+END_TEST
+
+/*
+ * A bad job file exits 2 naming the file, the JSON path and the problem,
+ * before anything is sent; a bad job sent anyway (past the client's
+ * checks) is refused by the scheduler, which goes on serving.
+ */
+START_TEST(test_bad_job_exits_2_scheduler_serves)
+{
+    s_cluster(1, NULL);
+    char job[512], err[4096] = "";
+    s_seed_job(0, ", \"vect__max_dff\": [1]", job, sizeof job);
+    const char *args[] = {"search", job, "--quiet", NULL};
+    int rc = cu_submit(s_ep, NULL, 0, err, sizeof err, args);
+    CU_ASSERT(rc == 2, "exit %d, not 2: %s", rc, err);
+    CU_ASSERT(strstr(err, job) && strstr(err, "$.search.param_grid.vect__max_dff"),
+              "the error does not name the file and the path: %s", err);
+
+    char cerr[DSK_ERR_LEN];
+    dsk_client_t *c = dsk_client_new(s_ep, 5000, cerr);
+    dsk_msg_t st;
+    const char *bad = "{\"data\": {\"loader\": \"digits\"}, \"pipeline\": [[\"svc\", \"SVQ\"]]}";
+    rc = dsk_client_submit(c, DSK_JOB_FIT, "bad.json", bad, strlen(bad), "\x80", 1, &st, cerr);
+    CU_ASSERT(rc == DSK_EINVAL && strstr(cerr, "bad.json") && strstr(cerr, "SVQ"),
+              "scheduler accepted or misreported a bad job: %d %s", rc, cerr);
+    dsk_client_destroy(&c);
+
+    char out[512];
+    snprintf(out, sizeof out, "%s/after.json", cu_tmpdir());
+    s_seed_job(1, NULL, job, sizeof job);
+    s_search(job, out);
+    CU_ASSERT(cu_worker_count(s_ep) == 1, "the worker is gone after a bad job");
+}
+END_TEST
+
+/* kill -9 of a worker while the search runs: its tasks run again, the answer is the same. */
+START_TEST(test_worker_killed_mid_search)
+{
+    pid_t w[2];
+    s_cluster(2, w);
+    char job[512], out[512], log[] = "client.log";
+    s_seed_job(3, NULL, job, sizeof job);
+    snprintf(out, sizeof out, "%s/result.json", cu_tmpdir());
+    const char *args[] = {"--scheduler", s_ep, "search", job, "--out", out, "--quiet", NULL};
+    pid_t client = cu_spawn("dsk-submit", log, args);
+    cu_sleep_ms(700); /* the data is placed and the stages are running */
+    kill(w[1], SIGKILL);
+    int st = cu_wait_exit(client, 60000);
+    CU_ASSERT(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "search failed after a kill (%d)",
+              st);
+    json_t *res = s_load_json(out), *local = s_local_result(job, NULL, NULL);
+    s_assert_same_scores(res, local);
+    json_decref(res);
+    json_decref(local);
+}
+END_TEST
+
+/* The digits SVC search with refit: same scores, and the model is the in-process one, byte for byte. */
+START_TEST(test_svc_refit_model_identical)
+{
+    s_cluster(2, NULL);
+    char job[512], out[512], model[512], err[4096] = "";
+    snprintf(job, sizeof job, "%s/svc.json", cu_tmpdir());
+    FILE *f = fopen(job, "w");
+    fprintf(f, "{\"data\": {\"loader\": \"digits\"}, \"pipeline\": [[\"svc\", \"SVC\", "
+               "{\"random_state\": 0}]], \"search\": {\"param_grid\": {\"svc__C\": [0.01, 1.0, "
+               "10]}, \"refit\": true}}\n");
+    fclose(f);
+    snprintf(out, sizeof out, "%s/svc_result.json", cu_tmpdir());
+    snprintf(model, sizeof model, "%s/svc.dskm", cu_tmpdir());
+    const char *args[] = {"search", job, "--out", out, "--model-out", model, "--quiet", NULL};
+    int rc = cu_submit(s_ep, NULL, 0, err, sizeof err, args);
+    CU_ASSERT(rc == 0, "exit %d: %s", rc, err);
+    void *lm = NULL;
+    size_t llen = 0;
+    json_t *res = s_load_json(out), *local = s_local_result(job, &lm, &llen);
+    json_t *means = json_object_get(json_object_get(res, "cv_results"), "mean_test_score");
+    CU_ASSERT(json_array_size(means) == 3, "3 candidates");
+    CU_ASSERT(json_equal(means, json_object_get(json_object_get(local, "cv_results"),
+                                                "mean_test_score")), "scores differ");
+    FILE *m = fopen(model, "rb");
+    CU_ASSERT(m != NULL, "no model written");
+    char *buf = malloc(llen + 16);
+    size_t got = fread(buf, 1, llen + 16, m);
+    fclose(m);
+    CU_ASSERT(got == llen && memcmp(buf, lm, llen) == 0, "the refitted model differs (%zu vs %zu "
+              "bytes)", got, llen);
+    free(buf);
+    free(lm);
+    json_decref(res);
+    json_decref(local);
+}
+END_TEST
+
+/* --local 2: the embedded cluster runs the search and is gone afterwards. */
+START_TEST(test_local_cluster)
+{
+    char job[512], out[512], err[4096] = "", path[512];
+    s_seed_job(0, NULL, job, sizeof job);
+    snprintf(out, sizeof out, "%s/local.json", cu_tmpdir());
+    snprintf(path, sizeof path, "%s/dsk-submit", getenv("DSK_BIN") ? getenv("DSK_BIN") : "build");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s --local 2 search %s --out %s --quiet 2>%s/local.err", path, job,
+             out, cu_tmpdir());
+    int rc = system(cmd);
+    snprintf(path, sizeof path, "%s/local.err", cu_tmpdir());
+    FILE *e = fopen(path, "r");
+    if (e) {
+        size_t n = fread(err, 1, sizeof err - 1, e);
+        err[n] = '\0';
+        fclose(e);
+    }
+    CU_ASSERT(rc == 0, "dsk-submit --local 2 exited %d: %s", rc, err);
+    json_t *res = s_load_json(out), *local = s_local_result(job, NULL, NULL);
+    s_assert_same_scores(res, local);
+    json_decref(res);
+    json_decref(local);
+}
+END_TEST
+
+Suite *dsk_cluster_jobs_suite(void);
+
+Suite *dsk_cluster_jobs_suite(void)
+{
+    Suite *s = suite_create("cluster_jobs");
+    TCase *tc = tcase_create("jobs");
+    tcase_set_timeout(tc, 120);
+    tcase_add_checked_fixture(tc, NULL, teardown);
+    tcase_add_test(tc, test_seed_search_equals_in_process);
+    tcase_add_test(tc, test_three_clients_at_once);
+    tcase_add_test(tc, test_bad_job_exits_2_scheduler_serves);
+    tcase_add_test(tc, test_worker_killed_mid_search);
+    tcase_add_test(tc, test_svc_refit_model_identical);
+    tcase_add_test(tc, test_local_cluster);
+    suite_add_tcase(s, tc);
+    return s;
+}

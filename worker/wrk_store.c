@@ -1,0 +1,129 @@
+/* wrk_store.c — keyed objects with their sizes; a worker holds a handful, so a list. */
+#include "wrk_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsk_alloc.h"
+
+typedef struct s_entry {
+    char *key;
+    void *obj;
+    void (*destroy)(void *);
+    size_t bytes;
+    int refs;               /* puts not yet freed: tasks of several jobs may make the same key */
+    int pins;
+    int doomed;             /* freed while pinned: destroy at the last unpin */
+    struct s_entry *next;
+} s_entry_t;
+
+struct wrk_store {
+    s_entry_t *head;
+    size_t bytes, count;
+};
+
+wrk_store_t *wrk_store_new(void) { return dsk_xcalloc(1, sizeof(wrk_store_t)); }
+
+static s_entry_t **s_find(wrk_store_t *s, const char *key)
+{
+    s_entry_t **e = &s->head;
+    while (*e && ((*e)->doomed || strcmp((*e)->key, key) != 0))
+        e = &(*e)->next;
+    return e;
+}
+
+static void s_drop(wrk_store_t *s, s_entry_t **link)
+{
+    s_entry_t *e = *link;
+    *link = e->next;
+    if (e->destroy)
+        e->destroy(e->obj);
+    s->bytes -= e->bytes;
+    s->count--;
+    free(e->key);
+    free(e);
+}
+
+void wrk_store_put(wrk_store_t *s, const char *key, void *obj, void (*destroy)(void *),
+                   size_t bytes)
+{
+    s_entry_t **have = s_find(s, key);
+    if (*have) { /* equal keys, equal content: keep one, count both */
+        (*have)->refs++;
+        if (destroy)
+            destroy(obj);
+        return;
+    }
+    s_entry_t *e = dsk_xcalloc(1, sizeof *e);
+    e->refs = 1;
+    e->key = dsk_xstrdup(key);
+    e->obj = obj;
+    e->destroy = destroy;
+    e->bytes = bytes;
+    e->next = s->head;
+    s->head = e;
+    s->bytes += bytes;
+    s->count++;
+}
+
+void *wrk_store_get(const wrk_store_t *s, const char *key)
+{
+    s_entry_t **e = s_find((wrk_store_t *)s, key);
+    return *e ? (*e)->obj : NULL;
+}
+
+void wrk_store_pin(wrk_store_t *s, const char *key)
+{
+    s_entry_t **e = s_find(s, key);
+    if (*e)
+        (*e)->pins++;
+}
+
+/* Unpins the live entry under key, or else a doomed one (freed while pinned). */
+void wrk_store_unpin(wrk_store_t *s, const char *key)
+{
+    for (s_entry_t **e = &s->head; *e; e = &(*e)->next) {
+        if (strcmp((*e)->key, key) != 0 || (*e)->pins == 0)
+            continue;
+        if (--(*e)->pins == 0 && (*e)->doomed)
+            s_drop(s, e);
+        return;
+    }
+}
+
+void wrk_store_free(wrk_store_t *s, const char *key)
+{
+    s_entry_t **e = s_find(s, key);
+    if (!*e || --(*e)->refs > 0)
+        return;
+    if ((*e)->pins)
+        (*e)->doomed = 1;
+    else
+        s_drop(s, e);
+}
+
+void wrk_store_clear(wrk_store_t *s)
+{
+    for (s_entry_t **e = &s->head; *e;) {
+        if ((*e)->pins) {
+            (*e)->doomed = 1;
+            e = &(*e)->next;
+        } else {
+            s_drop(s, e);
+        }
+    }
+}
+
+size_t wrk_store_bytes(const wrk_store_t *s) { return s->bytes; }
+size_t wrk_store_count(const wrk_store_t *s) { return s->count; }
+
+void wrk_store_destroy(wrk_store_t **store_p)
+{
+    wrk_store_t *s = *store_p;
+    if (!s)
+        return;
+    while (s->head)
+        s_drop(s, &s->head);
+    free(s);
+    *store_p = NULL;
+}

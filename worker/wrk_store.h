@@ -1,0 +1,43 @@
+/*
+ * wrk_store.h — what a worker holds by key: scattered datasets and the
+ * resident outputs of tasks (a stage's counts, a prefix's matrices), with
+ * the bytes each takes, so the worker reports its memory and the scheduler
+ * knows where data lives.
+ *
+ * An entry in use by a running task is pinned (wrk_store_pin); freeing a
+ * pinned entry only marks it, and the last unpin destroys it, so FREE
+ * from the scheduler never pulls data from under a task.
+ *
+ * Ownership: the store owns every object put into it (put takes it);
+ * get returns a borrowed pointer, valid while the entry is pinned or until
+ * the loop thread frees it. Used from the worker's loop thread only.
+ */
+#ifndef WRK_STORE_H
+#define WRK_STORE_H
+
+#include <stddef.h>
+
+typedef struct wrk_store wrk_store_t;
+
+wrk_store_t *wrk_store_new(void);
+void wrk_store_destroy(wrk_store_t **store_p);
+/*
+ * Keeps obj under key; destroy frees it later. Keys are content keys, so
+ * a second put of a key held already (another job made the same output)
+ * keeps the first object, destroys obj and counts one more reference:
+ * every put is matched by one wrk_store_free.
+ */
+void wrk_store_put(wrk_store_t *s, const char *key, void *obj, void (*destroy)(void *),
+                   size_t bytes);
+/* The object under key, or NULL. */
+void *wrk_store_get(const wrk_store_t *s, const char *key);
+void wrk_store_pin(wrk_store_t *s, const char *key);
+void wrk_store_unpin(wrk_store_t *s, const char *key);
+/* Drops one reference to key; the last drops the object now, or at its last unpin. */
+void wrk_store_free(wrk_store_t *s, const char *key);
+/* Drops everything not pinned (a new scheduler session). */
+void wrk_store_clear(wrk_store_t *s);
+size_t wrk_store_bytes(const wrk_store_t *s);
+size_t wrk_store_count(const wrk_store_t *s);
+
+#endif

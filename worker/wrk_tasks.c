@@ -1,0 +1,156 @@
+/* wrk_tasks.c — datasets and task outputs by key, tasks on threads, their replies. */
+#include "wrk_tasks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsk_alloc.h"
+#include "dsk_log.h"
+#include "ml_data_pack.h"
+#include "wrk_executor.h"
+#include "wrk_store.h"
+
+struct wrk_tasks {
+    wrk_store_t *store;
+    wrk_executor_t *ex;
+    wrk_send_fn send;
+    void *arg;
+};
+
+wrk_tasks_t *wrk_tasks_new(int nthreads, wrk_send_fn send, void *arg)
+{
+    wrk_tasks_t *t = dsk_xcalloc(1, sizeof *t);
+    t->store = wrk_store_new();
+    t->ex = wrk_executor_new(nthreads);
+    t->send = send;
+    t->arg = arg;
+    return t;
+}
+
+void wrk_tasks_destroy(wrk_tasks_t **t_p)
+{
+    wrk_tasks_t *t = *t_p;
+    if (!t)
+        return;
+    wrk_executor_destroy(&t->ex); /* first: running tasks read the store */
+    wrk_store_destroy(&t->store);
+    free(t);
+    *t_p = NULL;
+}
+
+static void s_dataset_destroy(void *obj)
+{
+    ml_dataset_t *ds = obj;
+    ml_dataset_destroy(&ds);
+}
+
+static void s_on_data_put(wrk_tasks_t *t, const dsk_msg_data_put_t *put)
+{
+    char err[DSK_ERR_LEN];
+    ml_dataset_t *ds = NULL;
+    if (ml_dataset_unpack(put->data.data, put->data.len, put->key, &ds, err) < 0) {
+        dsk_warn("scattered data %s refused: %s", put->key, err);
+        return;
+    }
+    wrk_store_put(t->store, put->key, ds, s_dataset_destroy, ml_dataset_bytes(ds));
+    dsk_debug("holding data %s (%zu bytes)", put->key, put->data.len);
+}
+
+static void s_fail(wrk_tasks_t *t, uint64_t id, int code, const char *fmt, const char *what)
+{
+    dsk_msg_t done = {.type = DSK_MSG_TASK_DONE};
+    done.u.task_done.task_id = id;
+    done.u.task_done.code = code;
+    snprintf(done.u.task_done.error, sizeof done.u.task_done.error, fmt, what);
+    t->send(t->arg, &done);
+}
+
+/*
+ * TASK: the dataset and the input must be here (the scheduler placed the
+ * task where they live); both are pinned until the task ends. The spec's
+ * bytes move into the task, so nothing is copied.
+ */
+static void s_on_task(wrk_tasks_t *t, dsk_msg_task_t *m)
+{
+    const ml_dataset_t *ds = wrk_store_get(t->store, m->data_key);
+    const void *input = m->input_key[0] ? wrk_store_get(t->store, m->input_key) : NULL;
+    if (!ds) {
+        s_fail(t, m->task_id, DSK_ENOTFOUND, "the dataset %s is not held by this worker",
+               m->data_key);
+        return;
+    }
+    if (m->input_key[0] && !input) {
+        s_fail(t, m->task_id, DSK_ENOTFOUND, "the input %s is not held by this worker",
+               m->input_key);
+        return;
+    }
+    wrk_task_t *task = dsk_xcalloc(1, sizeof *task);
+    task->task_id = m->task_id;
+    snprintf(task->key, sizeof task->key, "%s", m->key);
+    snprintf(task->data_key, sizeof task->data_key, "%s", m->data_key);
+    snprintf(task->input_key, sizeof task->input_key, "%s", m->input_key);
+    task->spec = m->spec.data;
+    task->spec_len = m->spec.len;
+    m->spec = (dsk_bytes_t){0};
+    task->ds = ds;
+    task->input = input;
+    wrk_store_pin(t->store, task->data_key);
+    if (task->input_key[0])
+        wrk_store_pin(t->store, task->input_key);
+    wrk_executor_submit(t->ex, task);
+}
+
+int wrk_tasks_on_message(wrk_tasks_t *t, dsk_msg_t *msg)
+{
+    switch (msg->type) {
+    case DSK_MSG_DATA_PUT:
+        s_on_data_put(t, &msg->u.data_put);
+        return 1;
+    case DSK_MSG_TASK:
+        s_on_task(t, &msg->u.task);
+        return 1;
+    case DSK_MSG_FREE:
+        wrk_store_free(t->store, msg->u.free_.key);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int wrk_tasks_fd(const wrk_tasks_t *t) { return wrk_executor_fd(t->ex); }
+
+/* Each finished task: unpin, keep its resident output, reply. */
+void wrk_tasks_on_done(wrk_tasks_t *t)
+{
+    wrk_task_t *task;
+    while ((task = wrk_executor_done(t->ex))) {
+        wrk_store_unpin(t->store, task->data_key);
+        if (task->input_key[0])
+            wrk_store_unpin(t->store, task->input_key);
+        dsk_msg_t done = {.type = DSK_MSG_TASK_DONE};
+        dsk_msg_task_done_t *d = &done.u.task_done;
+        d->task_id = task->task_id;
+        d->code = task->rc;
+        d->micros = (uint64_t)(task->out.seconds * 1e6);
+        if (task->rc) {
+            snprintf(d->error, sizeof d->error, "%s", task->err);
+        } else {
+            if (task->out.obj) {
+                d->resident = task->out.bytes;
+                wrk_store_put(t->store, task->key, task->out.obj, task->out.destroy,
+                              task->out.bytes);
+                task->out.obj = NULL;
+            }
+            d->result.data = (unsigned char *)task->out.reply.data;
+            d->result.len = task->out.reply.size;
+        }
+        t->send(t->arg, &done);
+        wrk_task_free(&task);
+    }
+}
+
+void wrk_tasks_reset(wrk_tasks_t *t) { wrk_store_clear(t->store); }
+int wrk_tasks_running(const wrk_tasks_t *t) { return wrk_executor_running(t->ex); }
+int wrk_tasks_queued(const wrk_tasks_t *t) { return wrk_executor_queued(t->ex); }
+size_t wrk_tasks_bytes(const wrk_tasks_t *t) { return wrk_store_bytes(t->store); }
