@@ -29,6 +29,7 @@ typedef struct {
     /* the term -> column map of the doc counts last fitted from */
     uint64_t map_serial;
     int32_t *map;
+    int map_ident;              /* map keeps every term: term t is column t */
 } s_cv_t;
 
 static const char *const s_param_names[] = {
@@ -48,17 +49,18 @@ static void *s_create(void)
 
 static void s_unfit(s_cv_t *m)
 {
-    free(m->vbytes);
-    free(m->voff);
-    free(m->vlen);
+    ml_td_bigfree(m->vbytes);
+    ml_td_bigfree(m->voff);
+    ml_td_bigfree(m->vlen);
     free(m->vsorted);
-    free(m->map);
+    ml_td_bigfree(m->map);
     m->vbytes = NULL;
     m->voff = NULL;
     m->vlen = NULL;
     m->vsorted = NULL;
     m->map = NULL;
     m->map_serial = 0;
+    m->map_ident = 0;
     m->fitted = 0;
     m->nfeat = 0;
 }
@@ -197,9 +199,9 @@ static void s_set_vocab(s_cv_t *m, int64_t n, const char *const *s, const size_t
     size_t total = 0;
     for (int64_t j = 0; j < n; j++)
         total += l[j];
-    m->vbytes = dsk_xmalloc(total);
-    m->voff = dsk_xmalloc((size_t)n * sizeof *m->voff);
-    m->vlen = dsk_xmalloc((size_t)n * sizeof *m->vlen);
+    m->vbytes = ml_td_bigmalloc(total);
+    m->voff = ml_td_bigmalloc((size_t)n * sizeof *m->voff);
+    m->vlen = ml_td_bigmalloc((size_t)n * sizeof *m->vlen);
     size_t o = 0;
     int sorted = 1;
     for (int64_t j = 0; j < n; j++) {
@@ -273,12 +275,12 @@ static int s_fit_fixed(s_cv_t *m, char *err)
 
 /*
  * Which column each of c's terms falls in (-1: not in the vocabulary): a
- * merge of two lists both in string order. Caller frees the result.
+ * merge of two lists both in string order. Caller frees it (ml_td_bigfree).
  */
 static int32_t *s_map_terms(const s_cv_t *m, const ml_doc_counts_t *c)
 {
     int32_t nterms = ml_doc_counts_nterms(c);
-    int32_t *map = dsk_xmalloc((size_t)nterms * sizeof *map);
+    int32_t *map = ml_td_bigmalloc((size_t)nterms * sizeof *map);
     char *term = dsk_xmalloc(ml_doc_counts_max_term_len(c) + 1);
     int64_t k = 0;
     for (int32_t t = 0; t < nterms; t++) {
@@ -306,26 +308,40 @@ static int s_cmp_i32pair(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
-/* The count matrix of rows[0..n) of c through map (columns sorted per row). */
+/*
+ * The count matrix of rows[0..n) of c through map (columns sorted per row).
+ * nnz: its entries when the fit already knows (else -1: counted here);
+ * ident: map is the identity, so a row's columns are its term ids as they are.
+ */
 static ml_csr_t *s_matrix(const s_cv_t *m, const ml_doc_counts_t *c, const int64_t *rows,
-                          int64_t n, const int32_t *map)
+                          int64_t n, const int32_t *map, int ident, int64_t nnz)
 {
-    int64_t nnz = 0;
-    for (int64_t r = 0; r < n; r++) {
-        const int32_t *ids, *cnt;
-        int64_t ne = ml_doc_counts_row(c, rows ? rows[r] : r, &ids, &cnt);
-        for (int64_t e = 0; e < ne; e++)
-            nnz += map[ids[e]] >= 0;
+    if (nnz < 0) {
+        nnz = 0;
+        for (int64_t r = 0; r < n; r++) {
+            const int32_t *ids, *cnt;
+            int64_t ne = ml_doc_counts_row(c, rows ? rows[r] : r, &ids, &cnt);
+            for (int64_t e = 0; e < ne; e++)
+                nnz += map[ids[e]] >= 0;
+        }
     }
-    ml_csr_t *X = ml_csr_new(n, m->nfeat, nnz);
-    ml_td_hugify(X->indices, (size_t)nnz * sizeof *X->indices);
-    ml_td_hugify(X->data, (size_t)nnz * sizeof *X->data);
+    ml_csr_t *X = ml_csr_new(n, m->nfeat, 0);
+    free(X->indices); /* the caller frees the matrix: not from the ml_td_ cache */
+    free(X->data);
+    X->indices = dsk_xmalloc_big((size_t)nnz * sizeof *X->indices);
+    X->data = dsk_xmalloc_big((size_t)nnz * sizeof *X->data);
     int32_t *pairs = m->vsorted ? dsk_xmalloc(2 * sizeof *pairs * (size_t)(m->nfeat + 1)) : NULL;
     int64_t o = 0;
     for (int64_t r = 0; r < n; r++) {
         const int32_t *ids, *cnt;
         int64_t ne = ml_doc_counts_row(c, rows ? rows[r] : r, &ids, &cnt), start = o;
-        for (int64_t e = 0; e < ne; e++) {
+        if (ident) {
+            memcpy(X->indices + o, ids, (size_t)ne * sizeof *ids);
+            for (int64_t e = 0; e < ne; e++)
+                X->data[o + e] = m->binary ? 1.0 : (double)cnt[e];
+            o += ne;
+        }
+        for (int64_t e = 0; !ident && e < ne; e++) {
             int32_t j = map[ids[e]];
             if (j < 0)
                 continue;
@@ -384,14 +400,16 @@ static void s_limit(uint8_t *keep, const int64_t *tf, int32_t nterms, int64_t li
     free(which);
 }
 
-/* The learned vocabulary: _count_vocab + _limit_features + _sort_features on counts. */
+/*
+ * The learned vocabulary: _count_vocab + _limit_features + _sort_features on
+ * counts; *nnz gets the entries of the rows' matrix (the kept terms' df).
+ */
 static int s_fit_learned(s_cv_t *m, const ml_doc_counts_t *c, const int64_t *rows, int64_t n,
-                         char *err)
+                         int64_t *nnz, char *err)
 {
     int32_t nterms = ml_doc_counts_nterms(c);
-    int32_t *df = dsk_xcalloc((size_t)nterms, sizeof *df); /* ndocs < INT32_MAX */
+    int32_t *df = ml_td_zalloc((size_t)nterms * sizeof *df); /* ndocs < INT32_MAX */
     int64_t *tf = m->max_features ? dsk_xcalloc((size_t)nterms, sizeof *tf) : NULL;
-    ml_td_hugify(df, (size_t)nterms * sizeof *df); /* untouched yet when freshly mapped */
     for (int64_t r = 0; r < n; r++) {
         const int32_t *ids, *cnt;
         int64_t ne = ml_doc_counts_row(c, rows ? rows[r] : r, &ids, &cnt);
@@ -421,8 +439,12 @@ static int s_fit_learned(s_cv_t *m, const ml_doc_counts_t *c, const int64_t *row
         s_limit(keep, tf, nterms, m->max_features);
     m->map = ml_td_bigmalloc((size_t)nterms * sizeof *m->map);
     int64_t nf = 0;
-    for (int32_t t = 0; t < nterms; t++)
+    *nnz = 0;
+    for (int32_t t = 0; t < nterms; t++) {
         m->map[t] = keep[t] ? (int32_t)nf++ : -1;
+        *nnz += keep[t] ? df[t] : 0;
+    }
+    m->map_ident = nf == nterms;
     if (nf == 0) {
         rc = dsk_seterr(err, DSK_EINVAL, "%s: After pruning, no terms remain. Try a lower "
                         "min_df or a higher max_df.", m->est);
@@ -432,9 +454,9 @@ static int s_fit_learned(s_cv_t *m, const ml_doc_counts_t *c, const int64_t *row
     m->map_serial = ml_doc_counts_serial(c);
     m->fitted = 1;
 out:
-    free(df);
+    ml_td_bigfree(df);
     free(tf);
-    free(keep);
+    ml_td_bigfree(keep);
     if (rc)
         s_unfit(m);
     return rc;
@@ -453,16 +475,17 @@ int ml_count_vectorizer_fit_counts(void *impl, const ml_doc_counts_t *c, const i
     if (rc)
         return rc;
     s_unfit(m);
+    int64_t nnz = -1;
     if (m->vocabulary.type == ML_V_LIST) {
         if ((rc = s_fit_fixed(m, err)) != 0)
             return rc;
         m->map = s_map_terms(m, c);
         m->map_serial = ml_doc_counts_serial(c);
-    } else if ((rc = s_fit_learned(m, c, rows, n, err)) != 0) {
+    } else if ((rc = s_fit_learned(m, c, rows, n, &nnz, err)) != 0) {
         return rc;
     }
     if (X)
-        *X = s_matrix(m, c, rows, n, m->map);
+        *X = s_matrix(m, c, rows, n, m->map, m->map_ident, nnz);
     return 0;
 }
 
@@ -479,9 +502,9 @@ int ml_count_vectorizer_transform_counts(const void *impl, const ml_doc_counts_t
     if (!rows)
         n = ml_doc_counts_ndocs(c);
     int32_t *map = m->map && m->map_serial == ml_doc_counts_serial(c) ? m->map : s_map_terms(m, c);
-    *out = s_matrix(m, c, rows, n, map);
+    *out = s_matrix(m, c, rows, n, map, map == m->map && m->map_ident, -1);
     if (map != m->map)
-        free(map);
+        ml_td_bigfree(map);
     return 0;
 }
 

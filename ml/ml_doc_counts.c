@@ -39,8 +39,8 @@ void ml_doc_counts_destroy(ml_doc_counts_t **c_p)
         return;
     ml_analyzer_cfg_clear(&c->cfg);
     free(c->indptr);
-    free(c->ids);
-    free(c->cnt);
+    ml_td_bigfree(c->ids);
+    ml_td_bigfree(c->cnt);
     ml_analyzer_destroy(&c->a);
     free(c);
     *c_p = NULL;
@@ -107,7 +107,7 @@ static void s_renumber(ml_doc_counts_t *c, ml_analyzer_t *a)
     for (int32_t k = 0; k < c->nterms; k++)
         rank[order[k]] = (uint32_t)k;
     ml_analyzer_renumber(a, order);
-    free(order);
+    ml_td_bigfree(order);
     uint32_t *keys = NULL, *tmp = NULL;
     size_t kcap = 0;
     int nbits = 1;
@@ -139,7 +139,7 @@ static void s_renumber(ml_doc_counts_t *c, ml_analyzer_t *a)
     c->indptr[c->ndocs] = o;
     free(keys);
     free(tmp);
-    free(rank);
+    ml_td_bigfree(rank);
 }
 
 /* One document's term occurrences, appended to c (counted in s_renumber). */
@@ -147,12 +147,7 @@ static void s_append_doc(ml_doc_counts_t *c, int64_t d, const int32_t *ids, size
                          size_t *ecap)
 {
     int64_t base = c->indptr[d];
-    if ((size_t)base + n > *ecap) {
-        *ecap = 2 * ((size_t)base + n) + 4096;
-        c->ids = realloc(c->ids, *ecap * sizeof *c->ids);
-        if (!c->ids)
-            abort();
-    }
+    c->ids = ml_td_biggrow(c->ids, ecap, (size_t)base + n, sizeof *c->ids);
     memcpy(c->ids + base, ids, n * sizeof *ids);
     c->indptr[d + 1] = base + (int64_t)n;
 }
@@ -185,8 +180,7 @@ ml_doc_counts_t *ml_doc_counts_build(const ml_analyzer_cfg_t *cfg, const ml_data
     ml_analyzer_reserve(a, total);
     /* room for the occurrences up front (about one per 3 bytes of text), not by doubling */
     ecap = total / 3 + 4096;
-    c->ids = dsk_xmalloc(ecap * sizeof *c->ids);
-    ml_td_hugify(c->ids, ecap * sizeof *c->ids);
+    c->ids = ml_td_bigmalloc(ecap * sizeof *c->ids);
     for (int64_t d = 0; d < c->ndocs; d++) {
         const int32_t *ids;
         size_t n;
@@ -200,8 +194,7 @@ ml_doc_counts_t *ml_doc_counts_build(const ml_analyzer_cfg_t *cfg, const ml_data
         s_append_doc(c, d, ids, n, &ecap);
     }
     c->nterms = ml_analyzer_nterms(a);
-    c->cnt = dsk_xmalloc(((size_t)c->indptr[c->ndocs] + 1) * sizeof *c->cnt);
-    ml_td_hugify(c->cnt, ((size_t)c->indptr[c->ndocs] + 1) * sizeof *c->cnt);
+    c->cnt = ml_td_bigmalloc(((size_t)c->indptr[c->ndocs] + 1) * sizeof *c->cnt);
     s_renumber(c, a);
     ml_analyzer_compact(a);
     c->a = a;

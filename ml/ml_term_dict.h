@@ -8,7 +8,8 @@
  * analyzer runs per token are static inline here.
  *
  * Ownership: each struct owns its arrays (its _free releases them);
- * ml_td_sort_* return arrays the caller frees. Allocation failure aborts.
+ * ml_td_sort_* return arrays the caller frees with ml_td_bigfree.
+ * Allocation failure aborts.
  */
 #ifndef ML_TERM_DICT_H
 #define ML_TERM_DICT_H
@@ -34,21 +35,16 @@ typedef struct {
 #define ML_TD_POS(h, mask) ((size_t)((h) >> 8) & (mask))
 
 /*
- * Zeroed memory for a hash table (huge pages when big); free with the size.
- */
-void *ml_td_zalloc(size_t bytes);
-void ml_td_zfree(void *p, size_t bytes);
-/*
- * Asks for huge pages under a big array not yet written (malloc'd): its
- * first touch then faults 2 MiB at a time, not 4 KiB (a hint; may do nothing).
- */
-void ml_td_hugify(void *p, size_t bytes);
-/*
- * malloc(bytes) (aborts on failure) for a big array about to be filled:
- * hugified, so its first touch faults 2 MiB at a time (page faults on the
- * freshly mapped sort buffers and vocabulary arrays cost more than filling them).
+ * Big arrays (hash tables, sort buffers, counts, vocabularies): from 1 MiB
+ * up, whole 2 MiB-aligned huge pages, recycled through a process-wide cache
+ * of freed regions (fresh pages fault at great cost on a virtual machine).
+ * ml_td_bigmalloc / ml_td_zalloc (zeroed) abort on failure; release with
+ * ml_td_bigfree only (never free()); ml_td_biggrow is ml_td_grow for them.
  */
 void *ml_td_bigmalloc(size_t bytes);
+void *ml_td_zalloc(size_t bytes);
+void ml_td_bigfree(void *p);
+void *ml_td_biggrow(void *p, size_t *cap, size_t need, size_t elem);
 
 typedef struct {
     ml_td_slot_t *slot;

@@ -169,7 +169,7 @@ void ml_analyzer_destroy(ml_analyzer_t **a_p)
     free(a->lbuf);
     free(a->spans);
     free(a->hashes);
-    free(a->term_tok);
+    ml_td_bigfree(a->term_tok);
     free(a->tok_term);
     free(a->doc_toks);
     free(a->doc_ids);
@@ -239,7 +239,7 @@ void ml_analyzer_renumber(ml_analyzer_t *a, const int32_t *order)
             t[2 * k] = a->term_tok[2 * order[k]];
             t[2 * k + 1] = a->term_tok[2 * order[k] + 1];
         }
-        free(a->term_tok);
+        ml_td_bigfree(a->term_tok);
         a->term_tok = t;
         a->term_tok_cap = 2 * n + 2;
         return;
@@ -569,8 +569,8 @@ static void s_join(ml_analyzer_t *a, const int32_t *k, size_t n)
 static int32_t s_new_term(ml_analyzer_t *a, const int32_t *k, size_t n)
 {
     if (a->pairmode) {
-        a->term_tok = ml_td_grow(a->term_tok, &a->term_tok_cap, 2 * a->npairterms + 2,
-                             sizeof *a->term_tok);
+        a->term_tok = ml_td_biggrow(a->term_tok, &a->term_tok_cap, 2 * a->npairterms + 2,
+                                    sizeof *a->term_tok);
         a->term_tok[2 * a->npairterms] = k[0];
         a->term_tok[2 * a->npairterms + 1] = n > 1 ? k[1] : -1;
         return (int32_t)a->npairterms++;
