@@ -55,7 +55,7 @@ UNIT_ASAN  := $(BUILD)/asan/check_unit
 CLUSTER    := $(BUILD)/check_cluster
 PARITY     := $(BUILD)/check_parity
 
-.PHONY: all check check-unit check-asan check-cluster check-parity check-systemd deps deps-bench demo install clean bench fuzz
+.PHONY: bench-e2e all check check-unit check-asan check-cluster check-parity check-systemd deps deps-bench demo install clean bench fuzz
 all: $(PROGRAMS) $(LIBDSK) $(LIBML)
 
 # libdsk: common + proto + client API, the code every program shares.
@@ -157,8 +157,13 @@ BENCH_REPLICATE ?= 1000
 $(BUILD)/bench_ml: $(call obj,bench/ml/bench_ml.c) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-bench: deps-bench $(BUILD)/bench_ml
+bench: deps-bench $(BUILD)/bench_ml $(PROGRAMS)
 	sh bench/ml/run.sh $(BUILD) $(BENCH_REPLICATE)
+	sh bench/e2e/run.sh $(BUILD) $(BENCH_REPLICATE)
+
+# Only the end-to-end half (dsk and scikit-learn + dask.distributed on whole jobs).
+bench-e2e: deps-bench $(PROGRAMS)
+	sh bench/e2e/run.sh $(BUILD) $(BENCH_REPLICATE)
 
 deps-bench:
 	@sh conf/deps.sh bench

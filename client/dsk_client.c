@@ -51,12 +51,12 @@ void dsk_client_destroy(dsk_client_t **client_p)
 }
 
 /*
- * Waits up to timeout_ms for a message of type want (an ERROR ends the
+ * Waits up to timeout_ms for a message of type want or also (0: none; an ERROR ends the
  * wait too, as its code). Other messages are skipped: they may be late
  * answers to an earlier request that timed out.
  */
-static int s_wait(dsk_client_t *c, dsk_msg_type_t want, int64_t timeout_ms, dsk_msg_t *rep,
-                  char *err)
+static int s_wait(dsk_client_t *c, dsk_msg_type_t want, dsk_msg_type_t also, int64_t timeout_ms,
+                  dsk_msg_t *rep, char *err)
 {
     int64_t deadline = dsk_clock_mono_ms() + timeout_ms;
     for (;;) {
@@ -78,7 +78,7 @@ static int s_wait(dsk_client_t *c, dsk_msg_type_t want, int64_t timeout_ms, dsk_
             continue;
         if (rc < 0)
             return rc;
-        if (rep->type == want)
+        if (rep->type == want || (also && rep->type == also))
             return DSK_OK;
         if (rep->type == DSK_MSG_ERROR) {
             rc = rep->u.error.code < 0 ? rep->u.error.code : DSK_EPROTO;
@@ -96,7 +96,7 @@ static int s_request(dsk_client_t *c, const dsk_msg_t *req, dsk_msg_type_t want,
     int rc = dsk_wire_send(c->socket, NULL, req, err);
     if (rc < 0)
         return rc;
-    return s_wait(c, want, c->timeout_ms, rep, err);
+    return s_wait(c, want, 0, c->timeout_ms, rep, err);
 }
 
 int dsk_client_submit(dsk_client_t *c, uint32_t kind, const char *name, const void *job,
@@ -113,7 +113,22 @@ int dsk_client_submit(dsk_client_t *c, uint32_t kind, const char *name, const vo
 
 int dsk_client_next_state(dsk_client_t *c, int64_t timeout_ms, dsk_msg_t *state, char *err)
 {
-    return s_wait(c, DSK_MSG_JOB_STATE, timeout_ms, state, err);
+    return s_wait(c, DSK_MSG_JOB_STATE, 0, timeout_ms, state, err);
+}
+
+int dsk_client_send_chunk(dsk_client_t *c, uint64_t job_id, uint64_t index, const void *data,
+                          size_t len, char *err)
+{
+    dsk_msg_t m = {.type = DSK_MSG_CHUNK};
+    m.u.chunk.job_id = job_id;
+    m.u.chunk.index = index;
+    m.u.chunk.data = (dsk_bytes_t){.data = (unsigned char *)data, .len = len};
+    return dsk_wire_send(c->socket, NULL, &m, err);
+}
+
+int dsk_client_next_event(dsk_client_t *c, int64_t timeout_ms, dsk_msg_t *msg, char *err)
+{
+    return s_wait(c, DSK_MSG_JOB_STATE, DSK_MSG_CHUNK_DONE, timeout_ms, msg, err);
 }
 
 int dsk_client_job_req(dsk_client_t *c, uint32_t op, uint64_t job_id, dsk_msg_t *state,

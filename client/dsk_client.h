@@ -43,5 +43,13 @@ int dsk_client_next_state(dsk_client_t *client, int64_t timeout_ms, dsk_msg_t *s
                           char *err);
 int dsk_client_job_req(dsk_client_t *client, uint32_t op, uint64_t job_id, dsk_msg_t *state,
                        char *err);
+/*
+ * Predict jobs: send_chunk queues one chunk of rows (without waiting);
+ * next_event waits for the job's next JOB_STATE or CHUNK_DONE (*msg the
+ * caller's, dsk_msg_clear).
+ */
+int dsk_client_send_chunk(dsk_client_t *client, uint64_t job_id, uint64_t index,
+                          const void *data, size_t len, char *err);
+int dsk_client_next_event(dsk_client_t *client, int64_t timeout_ms, dsk_msg_t *msg, char *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsk_alloc.h"
 #include "dsk_client.h"
 #include "submit_job.h"
 
@@ -133,10 +134,15 @@ static const struct {
     {"search", submit_search, "search JOB.json [--out RESULT.json] [--cv-results CSV] "
                               "[--model-out M.dskm] [--json] [--quiet]"},
     {"fit", submit_fit, "fit JOB.json --model-out M.dskm [--quiet]"},
+    {"predict", submit_predict, "predict --model M.dskm --input DATA [--out PRED.npy|.csv|"
+                                ".svmlight] [--chunk-rows N] [--method predict|"
+                                "decision_function|predict_proba|transform|score] "
+                                "[--aggregate counts]"},
     {"jobs", submit_jobs, "jobs [--json]        the scheduler's jobs"},
     {"result", submit_result, "result JOB_ID [--out RESULT.json] [--cv-results CSV] "
                               "[--model-out M.dskm]"},
     {"cancel", submit_cancel, "cancel JOB_ID"},
+    {"noop", submit_noop, "noop N [--json]      N empty tasks: the cluster's cost per task"},
 };
 
 static void s_usage(FILE *out)
@@ -155,6 +161,7 @@ static void s_usage(FILE *out)
 /* Global options stop at the first word that is not one: the command. */
 int main(int argc, char **argv)
 {
+    dsk_alloc_keep_freed_memory();
     s_options_t opt = {.scheduler = getenv("DSK_SCHEDULER"), .timeout_s = 5.0};
     int local = 0;
     if (!opt.scheduler || !*opt.scheduler)

@@ -44,6 +44,9 @@ typedef struct {
     const char *cv_csv;
     const char *model_out;
     int quiet, as_json;
+    /* filled as the job runs, for the result's client_seconds */
+    double load_s;
+    int64_t submit_ms;
 } s_args_t;
 
 /* search/fit/result arguments; returns 0 or prints the problem and returns EXIT_USAGE. */
@@ -170,6 +173,12 @@ static int s_outputs(const s_args_t *a, const dsk_msg_job_state_t *st)
         return EXIT_JOB;
     }
     int rc = EXIT_OK;
+    /* what the client saw: loading the data here, then the job from its submission on
+       (sending the data, the work, the result back), as a reference stack times its fit */
+    if (a->submit_ms)
+        json_object_set_new(result, "client_seconds",
+                            json_pack("{s:f, s:f}", "load", a->load_s, "job",
+                                      (double)(dsk_clock_mono_ms() - a->submit_ms) / 1000.0));
     char *text = json_dumps(result, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
     if (a->out) {
         size_t len = strlen(text);
@@ -272,6 +281,7 @@ static int s_submit(const submit_options_t *opt, int argc, char **argv, const ch
     char err[DSK_ERR_LEN];
     ml_job_t *job = NULL;
     ml_dataset_t *ds = NULL;
+    int64_t t_load = dsk_clock_mono_ms();
     if (ml_job_parse_file(a.job_path, &job, err) < 0) {
         fprintf(stderr, "dsk-submit: %s\n", err);
         return EXIT_USAGE;
@@ -296,6 +306,8 @@ static int s_submit(const submit_options_t *opt, int argc, char **argv, const ch
         ml_job_destroy(&job);
         return rc;
     }
+    a.load_s = (double)(dsk_clock_mono_ms() - t_load) / 1000.0;
+    a.submit_ms = dsk_clock_mono_ms();
     char *text = json_dumps(job->json, JSON_COMPACT | JSON_REAL_PRECISION(17));
     msgpack_sbuffer data;
     msgpack_sbuffer_init(&data);
@@ -442,5 +454,49 @@ int submit_cancel(const submit_options_t *opt, int argc, char **argv)
     }
     printf("job %llu: %s\n", (unsigned long long)id, st.u.job_state.text);
     dsk_msg_clear(&st);
+    return EXIT_OK;
+}
+
+/*
+ * noop N: N empty tasks through the scheduler and the workers, timed from
+ * the submission to the last result: the cluster's own cost per task.
+ */
+int submit_noop(const submit_options_t *opt, int argc, char **argv)
+{
+    uint64_t n;
+    if (argc < 1 || s_job_id("noop", argv[0], &n))
+        return EXIT_USAGE;
+    int as_json = argc > 1 && strcmp(argv[1], "--json") == 0;
+    dsk_client_t *c = s_connect(opt);
+    if (!c)
+        return EXIT_USAGE;
+    char err[DSK_ERR_LEN], job[64];
+    snprintf(job, sizeof job, "{\"tasks\": %llu}", (unsigned long long)n);
+    int64_t t0 = dsk_clock_mono_ms();
+    dsk_msg_t st;
+    int rc = dsk_client_submit(c, DSK_JOB_NOOP, "noop", job, strlen(job), NULL, 0, &st, err);
+    while (rc == 0 && st.u.job_state.state != DSK_JOB_DONE &&
+           st.u.job_state.state != DSK_JOB_FAILED) {
+        dsk_msg_clear(&st);
+        rc = dsk_client_next_state(c, S_SILENCE_MS, &st, err);
+    }
+    double sec = (double)(dsk_clock_mono_ms() - t0) / 1000.0;
+    dsk_client_destroy(&c);
+    if (rc < 0) {
+        fprintf(stderr, "dsk-submit: %s\n", err);
+        return s_exit_for(rc);
+    }
+    int failed = st.u.job_state.state == DSK_JOB_FAILED;
+    if (failed)
+        fprintf(stderr, "dsk-submit: noop job failed: %s\n", st.u.job_state.text);
+    dsk_msg_clear(&st);
+    if (failed)
+        return EXIT_JOB;
+    if (as_json)
+        printf("{\"tasks\": %llu, \"seconds\": %.6f, \"tasks_per_second\": %.1f}\n",
+               (unsigned long long)n, sec, (double)n / sec);
+    else
+        printf("%llu tasks in %.3f s: %.0f tasks/s\n", (unsigned long long)n, sec,
+               (double)n / sec);
     return EXIT_OK;
 }

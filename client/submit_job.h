@@ -23,6 +23,11 @@ int submit_fit(const submit_options_t *opt, int argc, char **argv);
 int submit_jobs(const submit_options_t *opt, int argc, char **argv);
 int submit_result(const submit_options_t *opt, int argc, char **argv);
 int submit_cancel(const submit_options_t *opt, int argc, char **argv);
+/* predict --model M.dskm --input DATA [--out PRED] [--chunk-rows N] [--method M]
+   [--aggregate counts] (submit_predict.c) */
+int submit_predict(const submit_options_t *opt, int argc, char **argv);
+/* noop N [--json]: scheduler throughput, N empty tasks */
+int submit_noop(const submit_options_t *opt, int argc, char **argv);
 
 /*
  * --local N: a scheduler and n workers as child processes on a free

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <malloc.h>
 #include <sys/mman.h>
 
 #define S_HUGE ((size_t)2 << 20)
@@ -54,6 +55,12 @@ void *dsk_xcalloc_big(size_t n, size_t size)
     if (bytes < 2 * S_HUGE)
         return dsk_xcalloc(n, size);
     return memset(dsk_xmalloc_big(bytes), 0, bytes);
+}
+
+void dsk_alloc_keep_freed_memory(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc's largest: blocks below come from the heap */
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
 char *dsk_xstrdup(const char *s)

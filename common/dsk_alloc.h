@@ -23,6 +23,13 @@ void *dsk_xrealloc(void *p, size_t n, size_t size);
 void *dsk_xmalloc_big(size_t bytes);
 /* dsk_xmalloc_big of n * size bytes, zero-filled. */
 void *dsk_xcalloc_big(size_t n, size_t size);
+/*
+ * For the worker and the client: freed memory stays in the process for
+ * the next task, message or chunk (no mmap per large block, no trimming
+ * back to the kernel below 1 GiB), because on a virtual machine touching
+ * fresh pages costs more than the work done in them. Call once, first.
+ */
+void dsk_alloc_keep_freed_memory(void);
 char *dsk_xstrdup(const char *s);
 /* The first n bytes of s, NUL-terminated. */
 char *dsk_xstrndup(const char *s, size_t n);

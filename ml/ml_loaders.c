@@ -133,14 +133,19 @@ static ml_dataset_t *s_table_dataset(s_table_t *t)
  * scikit-learn's load_digits: digits.csv.gz holds 1797 rows of 64 pixel
  * values and the digit, in the order load_digits returns them; X is the
  * pixels as float64, y the digit, target_names 0..9 whatever digits occur.
+ * "repeat": N gives the rows N times over in order (the seed's "digits
+ * replicated" input for a large predict; default 1).
  */
 static int s_load_digits(const json_t *spec, ml_dataset_t **out, char *err)
 {
-    static const char *const known[] = {"data_home", NULL};
+    static const char *const known[] = {"data_home", "repeat", NULL};
     char home[4096], path[4200];
+    int64_t repeat = 1;
     int rc = ml_spec_check_keys(spec, "digits", known, err);
     if (rc == 0)
         rc = ml_spec_data_home(spec, home, sizeof home, err);
+    if (rc == 0)
+        rc = ml_spec_int(spec, "repeat", 1, 0, 1, 1 << 20, &repeat, err);
     if (rc)
         return rc;
     snprintf(path, sizeof path, "%s/digits.csv.gz", home);
@@ -169,6 +174,20 @@ static int s_load_digits(const json_t *spec, ml_dataset_t **out, char *err)
     ml_dataset_t *ds = s_table_dataset(&t);
     s_table_free(&t);
     ds->y = y;
+    if (repeat > 1) {
+        int64_t n = ds->X->nrows, *rows = dsk_xmalloc((size_t)(n * repeat) * sizeof *rows);
+        int32_t *ry = dsk_xmalloc((size_t)(n * repeat) * sizeof *ry);
+        for (int64_t i = 0; i < n * repeat; i++) {
+            rows[i] = i % n;
+            ry[i] = y[i % n];
+        }
+        ml_data_t *big = ml_data_take_rows(ds->X, rows, n * repeat);
+        ml_data_destroy(&ds->X);
+        ds->X = big;
+        free(ds->y);
+        ds->y = ry;
+        free(rows);
+    }
     ds->n_classes = 10;
     ds->target_names = dsk_xcalloc(10, sizeof *ds->target_names);
     for (int k = 0; k < 10; k++) {

@@ -124,6 +124,7 @@ static const s_field_t s_job_req_fields[] = {
 static const s_field_t s_data_put_fields[] = {
     S_TEXT("key", S_M(data_put, key), DSK_KEY_MAX),
     S_BYTES("data", S_M(data_put, data)),
+    S_NUM("kind", S_U32, S_M(data_put, kind)),
 };
 
 static const s_field_t s_task_fields[] = {
@@ -132,6 +133,7 @@ static const s_field_t s_task_fields[] = {
     S_TEXT("key", S_M(task, key), DSK_KEY_MAX),
     S_TEXT("input_key", S_M(task, input_key), DSK_KEY_MAX),
     S_BYTES("spec", S_M(task, spec)),
+    S_BYTES("data", S_M(task, data)),
 };
 
 static const s_field_t s_task_done_fields[] = {
@@ -145,6 +147,12 @@ static const s_field_t s_task_done_fields[] = {
 
 static const s_field_t s_free_fields[] = {
     S_TEXT("key", S_M(free_, key), DSK_KEY_MAX),
+};
+
+static const s_field_t s_chunk_fields[] = {
+    S_NUM("job_id", S_U64, S_M(chunk, job_id)),
+    S_NUM("index", S_U64, S_M(chunk, index)),
+    S_BYTES("data", S_M(chunk, data)),
 };
 
 static const s_field_t s_error_fields[] = {
@@ -175,6 +183,8 @@ static const s_type_t s_types[DSK_MSG_TYPE_MAX + 1] = {
     [DSK_MSG_TASK] = S_TYPE("TASK", s_task_fields),
     [DSK_MSG_TASK_DONE] = S_TYPE("TASK_DONE", s_task_done_fields),
     [DSK_MSG_FREE] = S_TYPE("FREE", s_free_fields),
+    [DSK_MSG_CHUNK] = S_TYPE("CHUNK", s_chunk_fields),
+    [DSK_MSG_CHUNK_DONE] = S_TYPE("CHUNK_DONE", s_chunk_fields),
 };
 
 /*
@@ -338,6 +348,13 @@ int dsk_msg_encode(const dsk_msg_t *msg, char **buf, size_t *len, char *err)
     msgpack_sbuffer sb;
     msgpack_packer pk;
     msgpack_sbuffer_init(&sb);
+    /* room for the bins up front: a 50 MB chunk is not grown by doubling and copying */
+    size_t want = 4096;
+    for (size_t i = 0; i < t->nfields; i++)
+        if (t->fields[i].kind == S_BIN)
+            want += ((const dsk_bytes_t *)((const char *)msg + t->fields[i].offset))->len + 8;
+    if (want > 65536 && (sb.data = malloc(want)) != NULL)
+        sb.alloc = want;
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
     char why[DSK_ERR_LEN] = ": out of memory";
     int rc = DSK_ENOMEM;

@@ -42,7 +42,9 @@ typedef struct {
 } dsk_bytes_t;
 
 /* Job kinds (SUBMIT.kind) and states (JOB_STATE.state). */
-enum { DSK_JOB_SEARCH = 1, DSK_JOB_FIT = 2 };
+enum { DSK_JOB_SEARCH = 1, DSK_JOB_FIT = 2, DSK_JOB_PREDICT = 3, DSK_JOB_NOOP = 4 };
+/* DATA_PUT.kind */
+enum { DSK_DATA_DATASET = 1, DSK_DATA_MODEL = 2 };
 enum { DSK_JOB_ACCEPTED = 1, DSK_JOB_PROGRESS, DSK_JOB_DONE, DSK_JOB_FAILED, DSK_JOB_CANCELLED };
 /* JOB_REQ.op */
 enum { DSK_JOBREQ_WATCH = 1, DSK_JOBREQ_CANCEL, DSK_JOBREQ_LIST };
@@ -62,9 +64,11 @@ typedef enum {
     DSK_MSG_TASK = 12,      /* scheduler -> worker: run a task */
     DSK_MSG_TASK_DONE = 13, /* worker -> scheduler: a task's outcome */
     DSK_MSG_FREE = 14,      /* scheduler -> worker: drop what a key holds */
+    DSK_MSG_CHUNK = 15,     /* client -> scheduler: rows for a predict job */
+    DSK_MSG_CHUNK_DONE = 16,/* scheduler -> client: one chunk's result */
 } dsk_msg_type_t;
 #define DSK_MSG_TYPE_MIN 1
-#define DSK_MSG_TYPE_MAX 14
+#define DSK_MSG_TYPE_MAX 16
 
 typedef struct {
     char name[DSK_NAME_MAX + 1];  /* unique in the cluster */
@@ -148,6 +152,7 @@ typedef struct {
 typedef struct {
     char key[DSK_KEY_MAX + 1];
     dsk_bytes_t data;
+    uint32_t kind;                /* DSK_DATA_*: a packed dataset, or a model's .dskm bytes */
 } dsk_msg_data_put_t;
 
 typedef struct {
@@ -155,7 +160,8 @@ typedef struct {
     char data_key[DSK_KEY_MAX + 1]; /* the dataset the task reads */
     char key[DSK_KEY_MAX + 1];      /* its output's key */
     char input_key[DSK_KEY_MAX + 1]; /* the resident output it reads, "" for none */
-    dsk_bytes_t spec;               /* ml_search.h's task spec */
+    dsk_bytes_t spec;               /* ml_search.h's task spec, or ml_predict.h's */
+    dsk_bytes_t data;               /* a predict task's chunk (input_key: the model) */
 } dsk_msg_task_t;
 
 typedef struct {
@@ -170,6 +176,12 @@ typedef struct {
 typedef struct {
     char key[DSK_KEY_MAX + 1];
 } dsk_msg_free_t;
+
+typedef struct {
+    uint64_t job_id;
+    uint64_t index;               /* chunks are numbered from 0 in input order */
+    dsk_bytes_t data;             /* CHUNK: the rows (a packed dataset); DONE: the result */
+} dsk_msg_chunk_t;
 
 typedef struct {
     dsk_msg_type_t type;
@@ -188,6 +200,7 @@ typedef struct {
         dsk_msg_task_t task;
         dsk_msg_task_done_t task_done;
         dsk_msg_free_t free_;
+        dsk_msg_chunk_t chunk;    /* CHUNK and CHUNK_DONE */
     } u;
 } dsk_msg_t;
 

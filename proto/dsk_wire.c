@@ -25,6 +25,12 @@ void *dsk_wire_socket(void *ctx, int type, int64_t max_msg_size, char *err)
     return s;
 }
 
+static void s_free_frame(void *data, void *hint)
+{
+    (void)hint;
+    free(data);
+}
+
 int dsk_wire_send(void *socket, const dsk_peer_id_t *to, const dsk_msg_t *msg,
                   char *err)
 {
@@ -38,11 +44,19 @@ int dsk_wire_send(void *socket, const dsk_peer_id_t *to, const dsk_msg_t *msg,
         return dsk_seterr(err, DSK_EIO, "send %s: %s", dsk_msg_type_name(msg->type),
                           zmq_strerror(zmq_errno()));
     }
-    rc = zmq_send(socket, buf, len, ZMQ_DONTWAIT);
-    free(buf);
-    if (rc < 0)
+    /* the encoded buffer becomes the frame: no copy of a dataset or a chunk */
+    zmq_msg_t frame;
+    if (zmq_msg_init_data(&frame, buf, len, s_free_frame, NULL) < 0) {
+        free(buf);
+        return dsk_seterr(err, DSK_EZMQ, "zmq_msg_init_data: %s", zmq_strerror(zmq_errno()));
+    }
+    rc = zmq_msg_send(&frame, socket, ZMQ_DONTWAIT);
+    if (rc < 0) {
+        int e = zmq_errno();
+        zmq_msg_close(&frame);
         return dsk_seterr(err, DSK_EIO, "send %s: %s", dsk_msg_type_name(msg->type),
-                          zmq_strerror(zmq_errno()));
+                          zmq_strerror(e));
+    }
     return DSK_OK;
 }
 

@@ -1,5 +1,6 @@
 /* sch_jobs.c — jobs as task graphs: placement, results, failures, freeing. */
 #include "sch_jobs.h"
+#include "sch_jobs_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,76 +15,6 @@
 #include "ml_search.h"
 
 #define S_REPLICAS 2       /* copies of a dataset where the cluster has them */
-#define S_MAX_KILLS 3      /* workers a task may take down with it */
-#define S_TASK_BITS 24     /* task ids: job id << S_TASK_BITS | task index */
-
-typedef enum { S_PENDING, S_RUNNING, S_DONE, S_FREED } s_tstate_t;
-
-typedef struct {
-    s_tstate_t state;
-    uint64_t worker;        /* RUNNING: where; DONE: where a resident output lives */
-    int kills;
-    int64_t users_left;     /* dependents not yet done: the output is kept until 0 */
-} s_task_t;
-
-/* A scattered dataset: the scheduler's copy and who holds one. */
-typedef struct s_data {
-    char key[ML_KEY_LEN + 1];
-    unsigned char *bytes;
-    size_t len;
-    ml_dataset_t *ds;
-    uint64_t holders[8];
-    int nholders;
-    int refs;               /* jobs using it */
-    struct s_data *next;
-} s_data_t;
-
-typedef struct {
-    uint64_t worker;
-    char name[DSK_NAME_MAX + 1];
-    int64_t tasks;
-    uint64_t micros;
-} s_busy_t;
-
-typedef struct s_job {
-    uint64_t id;
-    dsk_peer_id_t client;
-    char name[DSK_NAME_MAX + 1];
-    uint32_t state;         /* DSK_JOB_* */
-    ml_job_t *job;
-    ml_plan_t *plan;
-    s_data_t *data;
-    s_task_t *tasks;
-    int64_t ntasks;
-    int64_t fits_done, fits_total;
-    char text[DSK_TEXT_MAX + 1];
-    json_t *result;
-    unsigned char *model;
-    size_t model_len;
-    int64_t by_kind[ML_TASK_KINDS + 1];
-    uint64_t bytes_scattered;
-    s_busy_t *busy;
-    int nbusy;
-    int64_t started_ms;
-    struct s_job *next;
-} s_job_t;
-
-/* Threads in use per worker, as the scheduler assigned them. */
-typedef struct {
-    uint64_t worker;
-    int running;
-} s_load_t;
-
-struct sch_jobs {
-    sch_registry_t *workers;
-    sch_send_fn send;
-    void *arg;
-    s_job_t *jobs;          /* newest first */
-    s_data_t *data;
-    uint64_t next_id;
-    s_load_t *load;
-    size_t nload;
-};
 
 sch_jobs_t *sch_jobs_new(sch_registry_t *workers, sch_send_fn send, void *arg)
 {
@@ -95,10 +26,11 @@ sch_jobs_t *sch_jobs_new(sch_registry_t *workers, sch_send_fn send, void *arg)
     return j;
 }
 
-static void s_data_unref(sch_jobs_t *j, s_data_t *d);
+static void s_data_unref(sch_jobs_t *j, sch_data_t *d);
 
-static void s_job_free(s_job_t *job)
+static void s_job_free(sch_job_t *job)
 {
+    sch_predict_free(&job->predict);
     ml_plan_destroy(&job->plan);
     ml_job_destroy(&job->job);
     free(job->tasks);
@@ -114,12 +46,12 @@ void sch_jobs_destroy(sch_jobs_t **j_p)
     if (!j)
         return;
     while (j->jobs) {
-        s_job_t *job = j->jobs;
+        sch_job_t *job = j->jobs;
         j->jobs = job->next;
         s_job_free(job);
     }
     while (j->data) {
-        s_data_t *d = j->data;
+        sch_data_t *d = j->data;
         j->data = d->next;
         free(d->bytes);
         ml_dataset_destroy(&d->ds);
@@ -132,7 +64,7 @@ void sch_jobs_destroy(sch_jobs_t **j_p)
 
 /* ------------------------------------------------------------ workers */
 
-static const sch_worker_t *s_worker(const sch_jobs_t *j, uint64_t id)
+const sch_worker_t *sch_jobs_worker_(const sch_jobs_t *j, uint64_t id)
 {
     for (size_t i = 0; i < sch_registry_count(j->workers); i++)
         if (sch_registry_at(j->workers, i)->id == id)
@@ -140,40 +72,40 @@ static const sch_worker_t *s_worker(const sch_jobs_t *j, uint64_t id)
     return NULL;
 }
 
-static s_load_t *s_load(sch_jobs_t *j, uint64_t worker)
+sch_load_t *sch_jobs_load_(sch_jobs_t *j, uint64_t worker)
 {
     for (size_t i = 0; i < j->nload; i++)
         if (j->load[i].worker == worker)
             return &j->load[i];
     j->load = dsk_xrealloc(j->load, j->nload + 1, sizeof *j->load);
-    j->load[j->nload] = (s_load_t){.worker = worker};
+    j->load[j->nload] = (sch_load_t){.worker = worker};
     return &j->load[j->nload++];
 }
 
-static int s_free_threads(sch_jobs_t *j, const sch_worker_t *w)
+int sch_jobs_free_threads_(sch_jobs_t *j, const sch_worker_t *w)
 {
     int threads = w->info.nthreads ? (int)w->info.nthreads : 1;
-    return threads - s_load(j, w->id)->running;
+    return threads - sch_jobs_load_(j, w->id)->running;
 }
 
-static void s_send(sch_jobs_t *j, const dsk_peer_id_t *to, const dsk_msg_t *msg)
+void sch_jobs_send_(sch_jobs_t *j, const dsk_peer_id_t *to, const dsk_msg_t *msg)
 {
     j->send(j->arg, to, msg);
 }
 
-static void s_free_key(sch_jobs_t *j, uint64_t worker, const char *key)
+void sch_jobs_free_key_(sch_jobs_t *j, uint64_t worker, const char *key)
 {
-    const sch_worker_t *w = s_worker(j, worker);
+    const sch_worker_t *w = sch_jobs_worker_(j, worker);
     if (!w)
         return;
     dsk_msg_t m = {.type = DSK_MSG_FREE};
     snprintf(m.u.free_.key, sizeof m.u.free_.key, "%s", key);
-    s_send(j, &w->peer, &m);
+    sch_jobs_send_(j, &w->peer, &m);
 }
 
 /* ------------------------------------------------------------ data */
 
-static int s_holds(const s_data_t *d, uint64_t worker)
+static int s_holds(const sch_data_t *d, uint64_t worker)
 {
     for (int i = 0; i < d->nholders; i++)
         if (d->holders[i] == worker)
@@ -181,12 +113,13 @@ static int s_holds(const s_data_t *d, uint64_t worker)
     return 0;
 }
 
-static void s_put_data(sch_jobs_t *j, s_data_t *d, const sch_worker_t *w, s_job_t *job)
+static void s_put_data(sch_jobs_t *j, sch_data_t *d, const sch_worker_t *w, sch_job_t *job)
 {
     dsk_msg_t m = {.type = DSK_MSG_DATA_PUT};
     snprintf(m.u.data_put.key, sizeof m.u.data_put.key, "%s", d->key);
     m.u.data_put.data = (dsk_bytes_t){.data = d->bytes, .len = d->len};
-    s_send(j, &w->peer, &m);
+    m.u.data_put.kind = DSK_DATA_DATASET;
+    sch_jobs_send_(j, &w->peer, &m);
     d->holders[d->nholders++] = w->id;
     if (job)
         job->bytes_scattered += d->len;
@@ -197,7 +130,7 @@ static void s_put_data(sch_jobs_t *j, s_data_t *d, const sch_worker_t *w, s_job_
  * Tops the dataset up to S_REPLICAS holders (or every worker, if fewer),
  * choosing the workers that hold the least scattered data.
  */
-static void s_replicate(sch_jobs_t *j, s_data_t *d, s_job_t *job)
+static void s_replicate(sch_jobs_t *j, sch_data_t *d, sch_job_t *job)
 {
     size_t n = sch_registry_count(j->workers);
     while (d->nholders < S_REPLICAS && (size_t)d->nholders < n) {
@@ -208,7 +141,7 @@ static void s_replicate(sch_jobs_t *j, s_data_t *d, s_job_t *job)
             if (s_holds(d, w->id))
                 continue;
             int held = 0;
-            for (const s_data_t *o = j->data; o; o = o->next)
+            for (const sch_data_t *o = j->data; o; o = o->next)
                 held += s_holds(o, w->id);
             if (!best || held < best_held) {
                 best = w;
@@ -222,17 +155,17 @@ static void s_replicate(sch_jobs_t *j, s_data_t *d, s_job_t *job)
 }
 
 /* The dataset under key, taking over bytes when it is new (else they are freed). */
-static s_data_t *s_data_get(sch_jobs_t *j, const char *key, unsigned char *bytes, size_t len,
+static sch_data_t *s_data_get(sch_jobs_t *j, const char *key, unsigned char *bytes, size_t len,
                             ml_dataset_t *ds)
 {
-    for (s_data_t *d = j->data; d; d = d->next)
+    for (sch_data_t *d = j->data; d; d = d->next)
         if (strcmp(d->key, key) == 0) {
             free(bytes);
             ml_dataset_destroy(&ds);
             d->refs++;
             return d;
         }
-    s_data_t *d = dsk_xcalloc(1, sizeof *d);
+    sch_data_t *d = dsk_xcalloc(1, sizeof *d);
     snprintf(d->key, sizeof d->key, "%s", key);
     d->bytes = bytes;
     d->len = len;
@@ -243,13 +176,13 @@ static s_data_t *s_data_get(sch_jobs_t *j, const char *key, unsigned char *bytes
     return d;
 }
 
-static void s_data_unref(sch_jobs_t *j, s_data_t *d)
+static void s_data_unref(sch_jobs_t *j, sch_data_t *d)
 {
     if (--d->refs > 0)
         return;
     for (int i = 0; i < d->nholders; i++)
-        s_free_key(j, d->holders[i], d->key);
-    for (s_data_t **p = &j->data; *p; p = &(*p)->next)
+        sch_jobs_free_key_(j, d->holders[i], d->key);
+    for (sch_data_t **p = &j->data; *p; p = &(*p)->next)
         if (*p == d) {
             *p = d->next;
             break;
@@ -261,7 +194,7 @@ static void s_data_unref(sch_jobs_t *j, s_data_t *d)
 
 /* ------------------------------------------------------------ clients */
 
-static void s_state(sch_jobs_t *j, s_job_t *job, const dsk_peer_id_t *to, int with_result)
+void sch_jobs_state_(sch_jobs_t *j, sch_job_t *job, const dsk_peer_id_t *to, int with_result)
 {
     dsk_msg_t m = {.type = DSK_MSG_JOB_STATE};
     dsk_msg_job_state_t *st = &m.u.job_state;
@@ -276,12 +209,12 @@ static void s_state(sch_jobs_t *j, s_job_t *job, const dsk_peer_id_t *to, int wi
         st->result = (dsk_bytes_t){.data = (unsigned char *)text, .len = strlen(text)};
         st->model = (dsk_bytes_t){.data = job->model, .len = job->model_len};
     }
-    s_send(j, to ? to : &job->client, &m);
+    sch_jobs_send_(j, to ? to : &job->client, &m);
     free(text);
 }
 
 /* The stats object: tasks by kind, tokenizations, sharing, bytes, busy time per worker. */
-static json_t *s_stats(const s_job_t *job)
+static json_t *s_stats(const sch_job_t *job)
 {
     json_t *kinds = json_object(), *workers = json_object();
     for (int k = ML_TASK_STAGE; k <= ML_TASK_REFIT; k++)
@@ -305,14 +238,18 @@ static json_t *s_stats(const s_job_t *job)
 }
 
 /* Frees what the job still holds on workers; drops its use of the data. */
-static void s_release(sch_jobs_t *j, s_job_t *job)
+static void s_release(sch_jobs_t *j, sch_job_t *job)
 {
+    if (job->predict) {
+        sch_predict_release(j, job);
+        return;
+    }
     for (int64_t i = 0; i < job->ntasks; i++) {
-        s_task_t *t = &job->tasks[i];
+        sch_task_t *t = &job->tasks[i];
         const ml_task_t *pt = ml_plan_task(job->plan, i);
-        if (t->state == S_DONE && (pt->kind == ML_TASK_STAGE || pt->kind == ML_TASK_PREFIX)) {
-            s_free_key(j, t->worker, pt->key);
-            t->state = S_FREED;
+        if (t->state == SCH_DONE && (pt->kind == ML_TASK_STAGE || pt->kind == ML_TASK_PREFIX)) {
+            sch_jobs_free_key_(j, t->worker, pt->key);
+            t->state = SCH_FREED;
         }
     }
     if (job->data) {
@@ -321,10 +258,10 @@ static void s_release(sch_jobs_t *j, s_job_t *job)
     }
 }
 
-static void s_finish(sch_jobs_t *j, s_job_t *job, uint32_t state, const char *fmt, ...)
+void sch_jobs_finish_(sch_jobs_t *j, sch_job_t *job, uint32_t state, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-static void s_finish(sch_jobs_t *j, s_job_t *job, uint32_t state, const char *fmt, ...)
+void sch_jobs_finish_(sch_jobs_t *j, sch_job_t *job, uint32_t state, const char *fmt, ...)
 {
     job->state = state;
     va_list ap;
@@ -332,43 +269,44 @@ static void s_finish(sch_jobs_t *j, s_job_t *job, uint32_t state, const char *fm
     vsnprintf(job->text, sizeof job->text, fmt, ap);
     va_end(ap);
     if (state == DSK_JOB_DONE) {
-        job->result = ml_plan_result(job->plan);
-        json_object_set_new(job->result, "stats", s_stats(job));
+        job->result = job->predict ? sch_predict_stats(job) : ml_plan_result(job->plan);
+        if (!job->predict)
+            json_object_set_new(job->result, "stats", s_stats(job));
         json_object_set_new(job->result, "job_id", json_integer((json_int_t)job->id));
     }
     s_release(j, job);
     dsk_info("job %llu (%s): %s", (unsigned long long)job->id, job->name, job->text);
-    s_state(j, job, NULL, 1);
+    sch_jobs_state_(j, job, NULL, 1);
 }
 
 /* ------------------------------------------------------------ tasks */
 
-static int s_runnable(const s_job_t *job, int64_t i)
+static int s_runnable(const sch_job_t *job, int64_t i)
 {
     const ml_task_t *pt = ml_plan_task(job->plan, i);
-    return job->tasks[i].state == S_PENDING &&
-           (pt->dep < 0 || job->tasks[pt->dep].state == S_DONE);
+    return job->tasks[i].state == SCH_PENDING &&
+           (pt->dep < 0 || job->tasks[pt->dep].state == SCH_DONE);
 }
 
 /* Where task i may run: the worker holding its input, else any data holder with a thread free. */
-static const sch_worker_t *s_place(sch_jobs_t *j, s_job_t *job, int64_t i)
+static const sch_worker_t *s_place(sch_jobs_t *j, sch_job_t *job, int64_t i)
 {
     const ml_task_t *pt = ml_plan_task(job->plan, i);
     if (pt->dep >= 0) {
-        const sch_worker_t *w = s_worker(j, job->tasks[pt->dep].worker);
-        return w && s_free_threads(j, w) > 0 ? w : NULL;
+        const sch_worker_t *w = sch_jobs_worker_(j, job->tasks[pt->dep].worker);
+        return w && sch_jobs_free_threads_(j, w) > 0 ? w : NULL;
     }
     const sch_worker_t *best = NULL;
     for (int h = 0; h < job->data->nholders; h++) {
-        const sch_worker_t *w = s_worker(j, job->data->holders[h]);
-        if (w && s_free_threads(j, w) > 0 &&
-            (!best || s_free_threads(j, w) > s_free_threads(j, best)))
+        const sch_worker_t *w = sch_jobs_worker_(j, job->data->holders[h]);
+        if (w && sch_jobs_free_threads_(j, w) > 0 &&
+            (!best || sch_jobs_free_threads_(j, w) > sch_jobs_free_threads_(j, best)))
             best = w;
     }
     return best;
 }
 
-static void s_dispatch(sch_jobs_t *j, s_job_t *job, int64_t i, const sch_worker_t *w)
+static void s_dispatch(sch_jobs_t *j, sch_job_t *job, int64_t i, const sch_worker_t *w)
 {
     const ml_task_t *pt = ml_plan_task(job->plan, i);
     msgpack_sbuffer spec;
@@ -376,35 +314,39 @@ static void s_dispatch(sch_jobs_t *j, s_job_t *job, int64_t i, const sch_worker_
     char err[DSK_ERR_LEN];
     if (ml_plan_spec(job->plan, i, &spec, err) < 0) {
         msgpack_sbuffer_destroy(&spec);
-        s_finish(j, job, DSK_JOB_FAILED, "task %lld (%s) could not be written: %s",
+        sch_jobs_finish_(j, job, DSK_JOB_FAILED, "task %lld (%s) could not be written: %s",
                  (long long)i, ml_task_kind_name(pt->kind), err);
         return;
     }
     dsk_msg_t m = {.type = DSK_MSG_TASK};
     dsk_msg_task_t *t = &m.u.task;
-    t->task_id = job->id << S_TASK_BITS | (uint64_t)i;
+    t->task_id = job->id << SCH_TASK_BITS | (uint64_t)i;
     snprintf(t->data_key, sizeof t->data_key, "%s", job->data->key);
     snprintf(t->key, sizeof t->key, "%s", pt->key);
     if (pt->dep >= 0)
         snprintf(t->input_key, sizeof t->input_key, "%s", ml_plan_task(job->plan, pt->dep)->key);
     t->spec = (dsk_bytes_t){.data = (unsigned char *)spec.data, .len = spec.size};
-    s_send(j, &w->peer, &m);
+    sch_jobs_send_(j, &w->peer, &m);
     msgpack_sbuffer_destroy(&spec);
-    job->tasks[i].state = S_RUNNING;
+    job->tasks[i].state = SCH_RUNNING;
     job->tasks[i].worker = w->id;
-    s_load(j, w->id)->running++;
+    sch_jobs_load_(j, w->id)->running++;
 }
 
 /* Every runnable task of every running job that has a place, oldest job first. */
 static void s_schedule(sch_jobs_t *j)
 {
-    s_job_t *order[1024];
+    sch_job_t *order[1024];
     int n = 0;
-    for (s_job_t *job = j->jobs; job && n < 1024; job = job->next)
+    for (sch_job_t *job = j->jobs; job && n < 1024; job = job->next)
         if (job->state == DSK_JOB_ACCEPTED || job->state == DSK_JOB_PROGRESS)
             order[n++] = job;
     for (int k = n - 1; k >= 0; k--) {
-        s_job_t *job = order[k];
+        sch_job_t *job = order[k];
+        if (job->predict) {
+            sch_predict_schedule(j, job);
+            continue;
+        }
         for (int64_t i = 0; i < job->ntasks; i++) {
             if (job->state != DSK_JOB_ACCEPTED && job->state != DSK_JOB_PROGRESS)
                 break;
@@ -418,59 +360,59 @@ static void s_schedule(sch_jobs_t *j)
 }
 
 /* Grows the task table after the plan gained tasks (the refit). */
-static void s_sync_tasks(s_job_t *job)
+static void s_sync_tasks(sch_job_t *job)
 {
     int64_t n = ml_plan_n_tasks(job->plan);
     if (n == job->ntasks)
         return;
     job->tasks = dsk_xrealloc(job->tasks, (size_t)n, sizeof *job->tasks);
     for (int64_t i = job->ntasks; i < n; i++)
-        job->tasks[i] = (s_task_t){.state = S_PENDING};
+        job->tasks[i] = (sch_task_t){.state = SCH_PENDING};
     for (int64_t i = job->ntasks; i < n; i++) {
         int64_t dep = ml_plan_task(job->plan, i)->dep;
         if (dep >= 0) {
             job->tasks[dep].users_left++;
-            if (job->tasks[dep].state == S_FREED) /* its output is gone: compute it again */
-                job->tasks[dep].state = S_PENDING;
+            if (job->tasks[dep].state == SCH_FREED) /* its output is gone: compute it again */
+                job->tasks[dep].state = SCH_PENDING;
         }
     }
     job->ntasks = n;
 }
 
-static s_busy_t *s_busy(s_job_t *job, const sch_worker_t *w)
+sch_busy_t *sch_jobs_busy_(sch_job_t *job, const sch_worker_t *w)
 {
     for (int i = 0; i < job->nbusy; i++)
         if (job->busy[i].worker == w->id)
             return &job->busy[i];
     job->busy = dsk_xrealloc(job->busy, (size_t)job->nbusy + 1, sizeof *job->busy);
-    s_busy_t *b = &job->busy[job->nbusy++];
-    *b = (s_busy_t){.worker = w->id};
+    sch_busy_t *b = &job->busy[job->nbusy++];
+    *b = (sch_busy_t){.worker = w->id};
     snprintf(b->name, sizeof b->name, "%s", w->info.name);
     return b;
 }
 
-static s_job_t *s_job_by_id(const sch_jobs_t *j, uint64_t id)
+sch_job_t *sch_jobs_by_id_(const sch_jobs_t *j, uint64_t id)
 {
-    for (s_job_t *job = j->jobs; job; job = job->next)
+    for (sch_job_t *job = j->jobs; job; job = job->next)
         if (job->id == id)
             return job;
     return NULL;
 }
 
 /* A successful task: record it, release its input when nobody else needs it, go on. */
-static void s_task_ok(sch_jobs_t *j, s_job_t *job, int64_t i, const sch_worker_t *w,
+static void s_task_ok(sch_jobs_t *j, sch_job_t *job, int64_t i, const sch_worker_t *w,
                       dsk_msg_task_done_t *d)
 {
     const ml_task_t *pt = ml_plan_task(job->plan, i);
     char err[DSK_ERR_LEN];
-    job->tasks[i].state = S_DONE;
+    job->tasks[i].state = SCH_DONE;
     job->by_kind[pt->kind]++;
-    s_busy_t *b = s_busy(job, w);
+    sch_busy_t *b = sch_jobs_busy_(job, w);
     b->tasks++;
     b->micros += d->micros;
     if (pt->kind == ML_TASK_SCORE && ml_plan_record(job->plan, i, d->result.data,
                                                     d->result.len, err) < 0) {
-        s_finish(j, job, DSK_JOB_FAILED, "task %lld (score) on worker '%s': %s",
+        sch_jobs_finish_(j, job, DSK_JOB_FAILED, "task %lld (score) on worker '%s': %s",
                  (long long)i, w->info.name, err);
         return;
     }
@@ -483,8 +425,8 @@ static void s_task_ok(sch_jobs_t *j, s_job_t *job, int64_t i, const sch_worker_t
     if (pt->kind == ML_TASK_SCORE || pt->kind == ML_TASK_REFIT)
         job->fits_done++;
     if (pt->dep >= 0 && --job->tasks[pt->dep].users_left == 0) {
-        s_free_key(j, job->tasks[pt->dep].worker, ml_plan_task(job->plan, pt->dep)->key);
-        job->tasks[pt->dep].state = S_FREED;
+        sch_jobs_free_key_(j, job->tasks[pt->dep].worker, ml_plan_task(job->plan, pt->dep)->key);
+        job->tasks[pt->dep].state = SCH_FREED;
     }
     job->state = DSK_JOB_PROGRESS;
     if (ml_plan_scores_done(job->plan)) {
@@ -493,38 +435,45 @@ static void s_task_ok(sch_jobs_t *j, s_job_t *job, int64_t i, const sch_worker_t
     }
     int64_t left = 0;
     for (int64_t k = 0; k < job->ntasks; k++)
-        left += job->tasks[k].state == S_PENDING || job->tasks[k].state == S_RUNNING;
+        left += job->tasks[k].state == SCH_PENDING || job->tasks[k].state == SCH_RUNNING;
     if (left == 0)
-        s_finish(j, job, DSK_JOB_DONE, "done: %lld fits in %.2f s", (long long)job->fits_done,
+        sch_jobs_finish_(j, job, DSK_JOB_DONE, "done: %lld fits in %.2f s", (long long)job->fits_done,
                  (double)(dsk_clock_mono_ms() - job->started_ms) / 1000.0);
     else if (pt->kind == ML_TASK_SCORE || pt->kind == ML_TASK_REFIT)
-        s_state(j, job, NULL, 0);
+        sch_jobs_state_(j, job, NULL, 0);
 }
 
 void sch_jobs_on_task_done(sch_jobs_t *j, const sch_worker_t *w, dsk_msg_t *msg)
 {
     dsk_msg_task_done_t *d = &msg->u.task_done;
-    s_job_t *job = s_job_by_id(j, d->task_id >> S_TASK_BITS);
-    int64_t i = (int64_t)(d->task_id & ((1ULL << S_TASK_BITS) - 1));
-    if (!job || i >= job->ntasks || job->tasks[i].state != S_RUNNING ||
+    sch_job_t *job = sch_jobs_by_id_(j, (d->task_id & ~SCH_PREDICT_BIT) >> SCH_TASK_BITS);
+    int64_t i = (int64_t)(d->task_id & ((1ULL << SCH_TASK_BITS) - 1));
+    if (job && job->predict && (d->task_id & SCH_PREDICT_BIT)) {
+        sch_predict_on_done(j, job, (uint64_t)i, w, d);
+        s_schedule(j);
+        return;
+    }
+    if (job && job->predict)
+        return;
+    if (!job || i >= job->ntasks || job->tasks[i].state != SCH_RUNNING ||
         job->tasks[i].worker != w->id)
         return; /* a job that ended, or a task given to another worker since */
-    s_load(j, w->id)->running--;
+    sch_jobs_load_(j, w->id)->running--;
     const ml_task_t *pt = ml_plan_task(job->plan, i);
     if (job->state == DSK_JOB_ACCEPTED || job->state == DSK_JOB_PROGRESS) {
         if (d->code == 0) {
             s_task_ok(j, job, i, w, d);
         } else {
-            job->tasks[i].state = S_PENDING;
+            job->tasks[i].state = SCH_PENDING;
             char what[128] = "";
             if (pt->candidate >= 0 && pt->fold >= 0)
                 snprintf(what, sizeof what, ", candidate %lld, fold %d",
                          (long long)pt->candidate, pt->fold);
-            s_finish(j, job, DSK_JOB_FAILED, "task %lld (%s%s) failed on worker '%s': %s",
+            sch_jobs_finish_(j, job, DSK_JOB_FAILED, "task %lld (%s%s) failed on worker '%s': %s",
                      (long long)i, ml_task_kind_name(pt->kind), what, w->info.name, d->error);
         }
     } else if (d->code == 0 && (pt->kind == ML_TASK_STAGE || pt->kind == ML_TASK_PREFIX)) {
-        s_free_key(j, w->id, pt->key); /* finished after its job ended */
+        sch_jobs_free_key_(j, w->id, pt->key); /* finished after its job ended */
     }
     s_schedule(j);
 }
@@ -536,7 +485,7 @@ static void s_refuse(sch_jobs_t *j, const dsk_peer_id_t *to, int code, const cha
     dsk_msg_t m = {.type = DSK_MSG_ERROR};
     m.u.error.code = code;
     snprintf(m.u.error.message, sizeof m.u.error.message, "%s", text);
-    s_send(j, to, &m);
+    sch_jobs_send_(j, to, &m);
 }
 
 /*
@@ -549,6 +498,27 @@ void sch_jobs_on_submit(sch_jobs_t *j, const dsk_peer_id_t *from, dsk_msg_t *msg
     dsk_msg_submit_t *sub = &msg->u.submit;
     char err[DSK_ERR_LEN], where[DSK_NAME_MAX + 1];
     snprintf(where, sizeof where, "%s", sub->name[0] ? sub->name : "job");
+    if (sub->kind == DSK_JOB_PREDICT || sub->kind == DSK_JOB_NOOP) {
+        sch_job_t *job = dsk_xcalloc(1, sizeof *job);
+        job->id = j->next_id++;
+        job->client = *from;
+        snprintf(job->name, sizeof job->name, "%s", where);
+        job->started_ms = dsk_clock_mono_ms();
+        int prc = sub->kind == DSK_JOB_NOOP ? sch_predict_new_noop(j, job, sub, err)
+                                            : sch_predict_new(j, job, sub, err);
+        if (prc < 0) {
+            s_job_free(job);
+            s_refuse(j, from, DSK_EINVAL, err);
+            return;
+        }
+        job->state = DSK_JOB_ACCEPTED;
+        job->next = j->jobs;
+        j->jobs = job;
+        dsk_info("job %llu (%s) accepted: %s", (unsigned long long)job->id, job->name, job->text);
+        sch_jobs_state_(j, job, NULL, 0);
+        s_schedule(j);
+        return;
+    }
     ml_job_t *mj = NULL;
     ml_dataset_t *ds = NULL;
     if (ml_job_parse_text((const char *)sub->job.data, sub->job.len, where, &mj, err) < 0 ||
@@ -569,7 +539,7 @@ void sch_jobs_on_submit(sch_jobs_t *j, const dsk_peer_id_t *from, dsk_msg_t *msg
     }
     char key[ML_KEY_LEN + 1];
     ml_content_key(sub->data.data, sub->data.len, key);
-    s_job_t *job = dsk_xcalloc(1, sizeof *job);
+    sch_job_t *job = dsk_xcalloc(1, sizeof *job);
     job->id = j->next_id++;
     job->client = *from;
     snprintf(job->name, sizeof job->name, "%s", where);
@@ -591,7 +561,7 @@ void sch_jobs_on_submit(sch_jobs_t *j, const dsk_peer_id_t *from, dsk_msg_t *msg
     j->jobs = job;
     dsk_info("job %llu (%s) accepted: %s; %lld tasks", (unsigned long long)job->id, job->name,
              job->text, (long long)job->ntasks);
-    s_state(j, job, NULL, 0);
+    sch_jobs_state_(j, job, NULL, 0);
     s_replicate(j, job->data, job);
     s_schedule(j);
 }
@@ -602,7 +572,7 @@ void sch_jobs_on_job_req(sch_jobs_t *j, const dsk_peer_id_t *from, const dsk_msg
     const dsk_msg_job_req_t *r = &msg->u.job_req;
     if (r->op == DSK_JOBREQ_LIST) {
         json_t *list = json_array();
-        for (s_job_t *job = j->jobs; job; job = job->next)
+        for (sch_job_t *job = j->jobs; job; job = job->next)
             json_array_append_new(list, json_pack("{s:I, s:s, s:i, s:I, s:I, s:s}", "job_id",
                                                   (json_int_t)job->id, "name", job->name,
                                                   "state", (int)job->state, "done",
@@ -613,11 +583,11 @@ void sch_jobs_on_job_req(sch_jobs_t *j, const dsk_peer_id_t *from, const dsk_msg
         json_decref(list);
         dsk_msg_t m = {.type = DSK_MSG_JOB_STATE};
         m.u.job_state.result = (dsk_bytes_t){.data = (unsigned char *)text, .len = strlen(text)};
-        s_send(j, from, &m);
+        sch_jobs_send_(j, from, &m);
         free(text);
         return;
     }
-    s_job_t *job = s_job_by_id(j, r->job_id);
+    sch_job_t *job = sch_jobs_by_id_(j, r->job_id);
     if (!job) {
         char text[128];
         snprintf(text, sizeof text, "no job %llu on this scheduler", (unsigned long long)r->job_id);
@@ -627,20 +597,25 @@ void sch_jobs_on_job_req(sch_jobs_t *j, const dsk_peer_id_t *from, const dsk_msg
     if (r->op == DSK_JOBREQ_CANCEL && (job->state == DSK_JOB_ACCEPTED ||
                                        job->state == DSK_JOB_PROGRESS)) {
         /* running tasks keep their threads until they report */
-        s_finish(j, job, DSK_JOB_CANCELLED, "cancelled by a client");
+        sch_jobs_finish_(j, job, DSK_JOB_CANCELLED, "cancelled by a client");
         s_schedule(j);
     }
     job->client = *from; /* the watcher gets what follows */
-    s_state(j, job, from, 1);
+    sch_jobs_state_(j, job, from, 1);
 }
 
 /* ------------------------------------------------------------ workers come and go */
 
 void sch_jobs_worker_joined(sch_jobs_t *j, const sch_worker_t *w)
 {
-    for (s_job_t *job = j->jobs; job; job = job->next)
-        if (job->data && (job->state == DSK_JOB_ACCEPTED || job->state == DSK_JOB_PROGRESS))
+    for (sch_job_t *job = j->jobs; job; job = job->next) {
+        if (job->state != DSK_JOB_ACCEPTED && job->state != DSK_JOB_PROGRESS)
+            continue;
+        if (job->predict)
+            sch_predict_worker_joined(j, job, w);
+        else if (job->data)
             s_replicate(j, job->data, job);
+    }
     s_schedule(j);
 }
 
@@ -651,29 +626,33 @@ void sch_jobs_worker_joined(sch_jobs_t *j, const sch_worker_t *w)
  */
 void sch_jobs_worker_lost(sch_jobs_t *j, const sch_worker_t *w)
 {
-    s_load(j, w->id)->running = 0;
-    for (s_data_t *d = j->data; d; d = d->next)
+    sch_jobs_load_(j, w->id)->running = 0;
+    for (sch_data_t *d = j->data; d; d = d->next)
         for (int h = 0; h < d->nholders; h++)
             if (d->holders[h] == w->id) {
                 d->holders[h] = d->holders[--d->nholders];
                 h--;
             }
-    for (s_job_t *job = j->jobs; job; job = job->next) {
+    for (sch_job_t *job = j->jobs; job; job = job->next) {
         if (job->state != DSK_JOB_ACCEPTED && job->state != DSK_JOB_PROGRESS)
             continue;
+        if (job->predict) {
+            sch_predict_worker_lost(j, job, w);
+            continue;
+        }
         for (int64_t i = 0; i < job->ntasks; i++) {
-            s_task_t *t = &job->tasks[i];
+            sch_task_t *t = &job->tasks[i];
             if (t->worker != w->id)
                 continue;
-            if (t->state == S_RUNNING && ++t->kills >= S_MAX_KILLS) {
-                s_finish(j, job, DSK_JOB_FAILED, "KilledWorker: task %lld (%s) was running on "
+            if (t->state == SCH_RUNNING && ++t->kills >= SCH_MAX_KILLS) {
+                sch_jobs_finish_(j, job, DSK_JOB_FAILED, "KilledWorker: task %lld (%s) was running on "
                          "%d workers that died, the last '%s'", (long long)i,
                          ml_task_kind_name(ml_plan_task(job->plan, i)->kind), t->kills,
                          w->info.name);
                 break;
             }
-            if (t->state == S_RUNNING || (t->state == S_DONE && t->users_left > 0))
-                t->state = S_PENDING;
+            if (t->state == SCH_RUNNING || (t->state == SCH_DONE && t->users_left > 0))
+                t->state = SCH_PENDING;
         }
     }
     /* the worker is still in the registry: re-place data on the others after it leaves */
@@ -681,11 +660,11 @@ void sch_jobs_worker_lost(sch_jobs_t *j, const sch_worker_t *w)
 
 void sch_jobs_tick(sch_jobs_t *j)
 {
-    for (s_job_t *job = j->jobs; job; job = job->next)
+    for (sch_job_t *job = j->jobs; job; job = job->next)
         if (job->state == DSK_JOB_ACCEPTED || job->state == DSK_JOB_PROGRESS) {
             if (job->data && job->data->nholders < S_REPLICAS)
                 s_replicate(j, job->data, job);
-            s_state(j, job, NULL, 0);
+            sch_jobs_state_(j, job, NULL, 0);
         }
     s_schedule(j);
 }
@@ -693,7 +672,7 @@ void sch_jobs_tick(sch_jobs_t *j)
 uint32_t sch_jobs_active(const sch_jobs_t *j)
 {
     uint32_t n = 0;
-    for (const s_job_t *job = j->jobs; job; job = job->next)
+    for (const sch_job_t *job = j->jobs; job; job = job->next)
         n += job->state == DSK_JOB_ACCEPTED || job->state == DSK_JOB_PROGRESS;
     return n;
 }
@@ -701,14 +680,36 @@ uint32_t sch_jobs_active(const sch_jobs_t *j)
 static uint32_t s_count(const sch_jobs_t *j, int running)
 {
     uint32_t n = 0;
-    for (const s_job_t *job = j->jobs; job; job = job->next) {
+    for (const sch_job_t *job = j->jobs; job; job = job->next) {
         if (job->state != DSK_JOB_ACCEPTED && job->state != DSK_JOB_PROGRESS)
             continue;
+        if (job->predict)
+            n += (uint32_t)(running ? sch_predict_running(job) : sch_predict_queued(job));
         for (int64_t i = 0; i < job->ntasks; i++)
-            n += running ? job->tasks[i].state == S_RUNNING : s_runnable(job, i);
+            n += running ? job->tasks[i].state == SCH_RUNNING : s_runnable(job, i);
     }
     return n;
 }
 
 uint32_t sch_jobs_tasks_running(const sch_jobs_t *j) { return s_count(j, 1); }
+
+void sch_jobs_on_chunk(sch_jobs_t *j, const dsk_peer_id_t *from, dsk_msg_t *msg)
+{
+    sch_job_t *job = sch_jobs_by_id_(j, msg->u.chunk.job_id);
+    if (!job || !job->predict) {
+        s_refuse(j, from, DSK_ENOTFOUND, "a chunk for a job that is not a running predict job");
+        return;
+    }
+    if (job->state != DSK_JOB_ACCEPTED && job->state != DSK_JOB_PROGRESS)
+        return; /* cancelled or failed: the client hears it from JOB_STATE */
+    sch_predict_on_chunk(j, job, &msg->u.chunk);
+    s_schedule(j);
+}
+
+sch_worker_t *sch_jobs_worker_at_(const sch_jobs_t *j, size_t i)
+{
+    return sch_registry_at(j->workers, i);
+}
+
+size_t sch_jobs_nworkers_(const sch_jobs_t *j) { return sch_registry_count(j->workers); }
 uint32_t sch_jobs_tasks_queued(const sch_jobs_t *j) { return s_count(j, 0); }

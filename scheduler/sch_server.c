@@ -196,6 +196,12 @@ static void s_on_task_done(sch_server_t *srv, const dsk_peer_id_t *from,
         sch_jobs_on_task_done(srv->jobs, w, msg);
 }
 
+static void s_on_chunk(sch_server_t *srv, const dsk_peer_id_t *from, const char *address,
+                       dsk_msg_t *msg)
+{
+    sch_jobs_on_chunk(srv->jobs, from, msg);
+}
+
 /* What the scheduler accepts; anything else gets an ERROR naming the type. */
 static const struct {
     dsk_msg_type_t type;
@@ -208,6 +214,7 @@ static const struct {
     {DSK_MSG_SUBMIT, s_on_submit},
     {DSK_MSG_JOB_REQ, s_on_job_req},
     {DSK_MSG_TASK_DONE, s_on_task_done},
+    {DSK_MSG_CHUNK, s_on_chunk},
 };
 
 static void s_dispatch(sch_server_t *srv, const dsk_peer_id_t *from,

@@ -116,6 +116,7 @@ static void s_full(dsk_msg_t *m, int type, unsigned nworkers, int longest)
     case DSK_MSG_DATA_PUT:
         s_fill(m->u.data_put.key, 'k', DSK_KEY_MAX);
         s_bytes(&m->u.data_put.data, 5, 7);
+        m->u.data_put.kind = DSK_DATA_MODEL;
         break;
     case DSK_MSG_TASK:
         m->u.task.task_id = 1ULL << 40;
@@ -123,6 +124,7 @@ static void s_full(dsk_msg_t *m, int type, unsigned nworkers, int longest)
         s_fill(m->u.task.key, 'k', 32);
         s_fill(m->u.task.input_key, 'i', 32);
         s_bytes(&m->u.task.spec, 400, 0x81);
+        s_bytes(&m->u.task.data, 3000, 0);
         break;
     case DSK_MSG_TASK_DONE:
         m->u.task_done.task_id = 9;
@@ -135,6 +137,12 @@ static void s_full(dsk_msg_t *m, int type, unsigned nworkers, int longest)
     case DSK_MSG_FREE:
         s_fill(m->u.free_.key, 'f', DSK_KEY_MAX);
         break;
+    case DSK_MSG_CHUNK:
+    case DSK_MSG_CHUNK_DONE:
+        m->u.chunk.job_id = 5;
+        m->u.chunk.index = 1ULL << 35;
+        s_bytes(&m->u.chunk.data, 9000, 0);
+        break;
     }
 }
 
@@ -145,7 +153,9 @@ static int s_bins(dsk_msg_t *m, dsk_bytes_t *out[2])
     case DSK_MSG_SUBMIT: out[0] = &m->u.submit.job; out[1] = &m->u.submit.data; return 2;
     case DSK_MSG_JOB_STATE: out[0] = &m->u.job_state.result; out[1] = &m->u.job_state.model; return 2;
     case DSK_MSG_DATA_PUT: out[0] = &m->u.data_put.data; return 1;
-    case DSK_MSG_TASK: out[0] = &m->u.task.spec; return 1;
+    case DSK_MSG_TASK: out[0] = &m->u.task.spec; out[1] = &m->u.task.data; return 2;
+    case DSK_MSG_CHUNK:
+    case DSK_MSG_CHUNK_DONE: out[0] = &m->u.chunk.data; return 1;
     case DSK_MSG_TASK_DONE: out[0] = &m->u.task_done.result; return 1;
     default: return 0;
     }

@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 
+#include "dsk_alloc.h"
 #include "dsk_daemon.h"
 #include "dsk_log.h"
 #include "wrk_agent.h"
@@ -18,6 +19,7 @@ int main(int argc, char **argv)
 {
     wrk_config_t cfg;
     char err[DSK_ERR_LEN];
+    dsk_alloc_keep_freed_memory(); /* task after task reuses the same big arrays */
     int rc = dsk_daemon_configure("dskd-worker", wrk_config_table, &cfg, argc, argv,
                                   WRK_DEFAULT_CONFIG);
     if (rc >= 0)

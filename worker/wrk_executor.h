@@ -19,6 +19,12 @@
 #include "ml_data.h"
 #include "ml_search.h"
 
+/* A model as the store keeps it: the .dskm bytes, unpacked by each task that uses it. */
+typedef struct {
+    unsigned char *data;
+    size_t len;
+} wrk_model_t;
+
 typedef struct wrk_task {
     uint64_t task_id;
     char key[DSK_KEY_MAX + 1];
@@ -28,6 +34,8 @@ typedef struct wrk_task {
     size_t spec_len;
     const ml_dataset_t *ds;     /* pinned in the store while the task runs */
     const void *input;          /* the same, or NULL */
+    unsigned char *chunk;       /* a predict task's rows (owned); input is then the model */
+    size_t chunk_len;
     /* filled by the thread */
     int rc;
     char err[DSK_ERR_LEN];

@@ -45,9 +45,24 @@ static void s_dataset_destroy(void *obj)
     ml_dataset_destroy(&ds);
 }
 
-static void s_on_data_put(wrk_tasks_t *t, const dsk_msg_data_put_t *put)
+static void s_model_destroy(void *obj)
+{
+    wrk_model_t *m = obj;
+    free(m->data);
+    free(m);
+}
+
+static void s_on_data_put(wrk_tasks_t *t, dsk_msg_data_put_t *put)
 {
     char err[DSK_ERR_LEN];
+    if (put->kind == DSK_DATA_MODEL) { /* kept as bytes: each predict task unpacks its own */
+        wrk_model_t *m = dsk_xcalloc(1, sizeof *m);
+        m->data = put->data.data;
+        m->len = put->data.len;
+        put->data = (dsk_bytes_t){0};
+        wrk_store_put(t->store, put->key, m, s_model_destroy, m->len);
+        return;
+    }
     ml_dataset_t *ds = NULL;
     if (ml_dataset_unpack(put->data.data, put->data.len, put->key, &ds, err) < 0) {
         dsk_warn("scattered data %s refused: %s", put->key, err);
@@ -73,14 +88,16 @@ static void s_fail(wrk_tasks_t *t, uint64_t id, int code, const char *fmt, const
  */
 static void s_on_task(wrk_tasks_t *t, dsk_msg_task_t *m)
 {
-    const ml_dataset_t *ds = wrk_store_get(t->store, m->data_key);
+    int predict = m->data.len > 0; /* a chunk of rows travels with the task */
+    int noop = m->spec.len == 0;   /* dsk-submit noop: nothing to run */
+    const ml_dataset_t *ds = predict || noop ? NULL : wrk_store_get(t->store, m->data_key);
     const void *input = m->input_key[0] ? wrk_store_get(t->store, m->input_key) : NULL;
-    if (!ds) {
+    if (!ds && !predict && !noop) {
         s_fail(t, m->task_id, DSK_ENOTFOUND, "the dataset %s is not held by this worker",
                m->data_key);
         return;
     }
-    if (m->input_key[0] && !input) {
+    if ((m->input_key[0] || predict) && !input) {
         s_fail(t, m->task_id, DSK_ENOTFOUND, "the input %s is not held by this worker",
                m->input_key);
         return;
@@ -95,7 +112,16 @@ static void s_on_task(wrk_tasks_t *t, dsk_msg_task_t *m)
     m->spec = (dsk_bytes_t){0};
     task->ds = ds;
     task->input = input;
-    wrk_store_pin(t->store, task->data_key);
+    if (noop)
+        task->data_key[0] = '\0';
+    if (predict) {
+        task->chunk = m->data.data;
+        task->chunk_len = m->data.len;
+        m->data = (dsk_bytes_t){0};
+        task->data_key[0] = '\0';
+    }
+    if (task->data_key[0])
+        wrk_store_pin(t->store, task->data_key);
     if (task->input_key[0])
         wrk_store_pin(t->store, task->input_key);
     wrk_executor_submit(t->ex, task);
@@ -125,7 +151,8 @@ void wrk_tasks_on_done(wrk_tasks_t *t)
 {
     wrk_task_t *task;
     while ((task = wrk_executor_done(t->ex))) {
-        wrk_store_unpin(t->store, task->data_key);
+        if (task->data_key[0])
+            wrk_store_unpin(t->store, task->data_key);
         if (task->input_key[0])
             wrk_store_unpin(t->store, task->input_key);
         dsk_msg_t done = {.type = DSK_MSG_TASK_DONE};

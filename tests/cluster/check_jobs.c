@@ -17,6 +17,7 @@
 #include "dsk_client.h"
 #include "ml_job.h"
 #include "ml_loaders.h"
+#include "ml_model.h"
 #include "ml_search.h"
 
 #define CU_ASSERT(cond, ...)                                                       \
@@ -291,6 +292,100 @@ START_TEST(test_local_cluster)
 }
 END_TEST
 
+/*
+ * fit, then predict on digits x 10 in 18 chunks over 2 workers: every
+ * prediction, in input order, equals the in-process model's; the class
+ * counts of --aggregate counts match; a corrupt model exits 2.
+ */
+START_TEST(test_fit_then_predict_in_order)
+{
+    s_cluster(2, NULL);
+    char job[512], model[512], input[512], pred[512], err[4096] = "", out[8192] = "";
+    snprintf(job, sizeof job, "%s/fit.json", cu_tmpdir());
+    FILE *f = fopen(job, "w");
+    fprintf(f, "{\"data\": {\"loader\": \"digits\"}, \"pipeline\": [[\"svc\", \"SVC\", "
+               "{\"C\": 10, \"random_state\": 0}]]}\n");
+    fclose(f);
+    snprintf(model, sizeof model, "%s/svc.dskm", cu_tmpdir());
+    const char *fargs[] = {"fit", job, "--model-out", model, "--quiet", NULL};
+    int rc = cu_submit(s_ep, NULL, 0, err, sizeof err, fargs);
+    CU_ASSERT(rc == 0, "fit exited %d: %s", rc, err);
+    snprintf(input, sizeof input, "%s/x10.json", cu_tmpdir());
+    f = fopen(input, "w");
+    fprintf(f, "{\"loader\": \"digits\", \"repeat\": 10}\n");
+    fclose(f);
+    snprintf(pred, sizeof pred, "%s/pred.npy", cu_tmpdir());
+    const char *pargs[] = {"predict", "--model", model, "--input", input, "--out", pred,
+                           "--chunk-rows", "1000", "--quiet", NULL};
+    rc = cu_submit(s_ep, NULL, 0, err, sizeof err, pargs);
+    CU_ASSERT(rc == 0, "predict exited %d: %s", rc, err);
+
+    char e[DSK_ERR_LEN];
+    ml_pipeline_t *p = NULL;
+    ml_dataset_t *ds = NULL;
+    json_t *spec = json_pack("{s:s, s:i}", "loader", "digits", "repeat", 10);
+    ck_assert_msg(ml_model_load(model, &p, e) == 0, "%s", e);
+    ck_assert_msg(ml_dataset_load(spec, &ds, e) == 0, "%s", e);
+    json_decref(spec);
+    int64_t n = ds->X->nrows;
+    int32_t *want = malloc((size_t)n * sizeof *want);
+    ck_assert_msg(ml_pipeline_predict(p, ds->X, want, e) == 0, "%s", e);
+    FILE *nf = fopen(pred, "rb");
+    CU_ASSERT(nf != NULL, "no predictions written");
+    unsigned char head[10];
+    ck_assert(fread(head, 1, 10, nf) == 10 && memcmp(head, "\x93NUMPY", 6) == 0);
+    size_t hlen = (size_t)head[8] | (size_t)head[9] << 8;
+    fseek(nf, (long)(10 + hlen), SEEK_SET);
+    int64_t got, counts[10] = {0}, wrong = 0, rows = 0;
+    while (fread(&got, sizeof got, 1, nf) == 1) {
+        wrong += rows >= n || got != want[rows];
+        if (got >= 0 && got < 10)
+            counts[got]++;
+        rows++;
+    }
+    fclose(nf);
+    CU_ASSERT(rows == n && wrong == 0, "%lld rows, %lld differ from the in-process model",
+              (long long)rows, (long long)wrong);
+
+    const char *aargs[] = {"predict", "--model", model, "--input", input, "--aggregate", "counts",
+                           "--chunk-rows", "700", "--quiet", NULL};
+    rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, aargs);
+    CU_ASSERT(rc == 0, "predict --aggregate exited %d: %s", rc, err);
+    json_t *agg = json_loads(out, 0, NULL);
+    for (int k = 0; k < 10; k++) {
+        char key[4];
+        snprintf(key, sizeof key, "%d", k);
+        CU_ASSERT(json_integer_value(json_object_get(json_object_get(agg, "counts"), key)) ==
+                      counts[k], "class %d counted differently", k);
+    }
+    json_decref(agg);
+
+    FILE *bad = fopen(model, "r+b");
+    fseek(bad, 40, SEEK_SET);
+    fputc(0xc1, bad); /* msgpack's never-used byte */
+    fclose(bad);
+    rc = cu_submit(s_ep, NULL, 0, err, sizeof err, pargs);
+    CU_ASSERT(rc == 2 && strstr(err, "svc.dskm"), "a corrupt model: exit %d: %s", rc, err);
+    free(want);
+    ml_pipeline_destroy(&p);
+    ml_dataset_destroy(&ds);
+}
+END_TEST
+
+/* noop N: every empty task comes back; the scheduler's throughput is printed. */
+START_TEST(test_noop_tasks)
+{
+    s_cluster(2, NULL);
+    char out[512] = "", err[1024] = "";
+    const char *args[] = {"noop", "5000", "--json", NULL};
+    int rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, args);
+    CU_ASSERT(rc == 0, "noop exited %d: %s", rc, err);
+    json_t *j = json_loads(out, 0, NULL);
+    CU_ASSERT(json_integer_value(json_object_get(j, "tasks")) == 5000, "not 5000 tasks: %s", out);
+    json_decref(j);
+}
+END_TEST
+
 Suite *dsk_cluster_jobs_suite(void);
 
 Suite *dsk_cluster_jobs_suite(void)
@@ -305,6 +400,8 @@ Suite *dsk_cluster_jobs_suite(void)
     tcase_add_test(tc, test_worker_killed_mid_search);
     tcase_add_test(tc, test_svc_refit_model_identical);
     tcase_add_test(tc, test_local_cluster);
+    tcase_add_test(tc, test_fit_then_predict_in_order);
+    tcase_add_test(tc, test_noop_tasks);
     suite_add_tcase(s, tc);
     return s;
 }

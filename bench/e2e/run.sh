@@ -1,0 +1,125 @@
+#!/bin/sh
+# run.sh BUILD [REPLICATE] — bench/e2e: the DESIGN.md workloads on dsk (a
+# scheduler and 2 single-thread workers on loopback, fresh for each
+# workload so each worker's peak RSS is that workload's) and on
+# scikit-learn + dask.distributed (bench_dask.py: 2 single-thread worker
+# processes), in one run on this machine; prints wall times, ratios
+# against the targets, whether every candidate's score agrees within
+# 0.01, and the workers' peak memory.
+#
+# dsk's time is the client's "job" time: from submitting (sending the data)
+# to the last result back, as bench_dask.py times scattering + fit; loading
+# the data and starting the cluster are left out on both sides.
+set -eu
+build=${1:-build}
+replicate=${2:-1000}
+data=${DSK_DATA_HOME:-../shared/data}
+export DSK_DATA_HOME="$data"
+out=$(mktemp -d)
+pids=""
+cleanup() {
+    for p in $pids; do kill "$p" 2>/dev/null || true; done
+    rm -rf "$out"
+}
+trap cleanup EXIT INT TERM
+
+port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start: a fresh scheduler and 2 workers; sets $ep and $wpids
+start() {
+    ep="tcp://127.0.0.1:$(port)"
+    "$build/dskd-scheduler" --config /dev/null --listen "$ep" --log-level warn 2>>"$out/daemons.log" &
+    pids="$pids $!"
+    wpids=""
+    for i in 1 2; do
+        OPENBLAS_NUM_THREADS=1 "$build/dskd-worker" --config /dev/null --scheduler "$ep" \
+            --nthreads 1 --name "w$i" --log-level warn 2>>"$out/daemons.log" &
+        wpids="$wpids $!"
+        pids="$pids $!"
+    done
+    for _ in $(seq 100); do
+        n=$("$build/dsk-submit" --scheduler "$ep" status --json 2>/dev/null |
+            /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["workers"]))' \
+            2>/dev/null || echo 0)
+        [ "$n" = 2 ] && return 0
+        sleep 0.1
+    done
+    echo "bench/e2e: the dsk cluster did not start" >&2
+    exit 1
+}
+
+# stop: the workers' peak RSS (VmHWM, bytes, the larger) into $1, then SIGTERM all
+stop() {
+    peak=0
+    for p in $wpids; do
+        kb=$(awk '/VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
+        [ "$kb" -gt "$peak" ] && peak=$kb
+    done
+    echo $((peak * 1024)) > "$1"
+    for p in $pids; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    pids=""
+}
+
+echo "bench/e2e: dsk (2 workers x 1 thread) vs scikit-learn + dask.distributed (2 x 1); data in $data"
+for w in seed_grid news20_grid16 digits_svc; do
+    model=""
+    [ "$w" = digits_svc ] && model="--model-out $out/svc.dskm"
+    start
+    # shellcheck disable=SC2086 # $model is two words or none
+    "$build/dsk-submit" --scheduler "$ep" search "examples/$w.json" --out "$out/$w.json" \
+        --quiet $model
+    stop "$out/$w.rss"
+done
+printf '{"loader": "digits", "repeat": %s}\n' "$replicate" > "$out/digits.json"
+start
+"$build/dsk-submit" --scheduler "$ep" predict --model "$out/svc.dskm" --input "$out/digits.json" \
+    --out "$out/pred.npy" --chunk-rows 20000 2>"$out/predict.err"
+stop "$out/predict.rss"
+start
+"$build/dsk-submit" --scheduler "$ep" noop 20000 --json > "$out/noop.json"
+stop "$out/noop.rss"
+
+OMP_NUM_THREADS=1 /usr/bin/python3 bench/e2e/bench_dask.py --data-home "$data" \
+    --replicate "$replicate" > "$out/ref.jsonl"
+
+/usr/bin/python3 - "$out" <<'PY'
+import json, os, re, sys
+import numpy as np
+d = sys.argv[1]
+ref = {}
+for line in open(os.path.join(d, "ref.jsonl")):
+    r = json.loads(line); ref[r["name"]] = r
+def rss(name):
+    return int(open(os.path.join(d, name + ".rss")).read())
+rows = []
+for ours, theirs, target in (("seed_grid", "seed_grid", 20), ("news20_grid16", "news20_grid16", 20),
+                             ("digits_svc", "digits_svc_search", 2)):
+    res = json.load(open(os.path.join(d, ours + ".json")))
+    sec = res["client_seconds"]["job"]
+    mine = res["cv_results"]["mean_test_score"]
+    theirs_scores = ref[theirs]["detail"]["mean_test_score"]
+    diff = max(abs(a - b) for a, b in zip(mine, theirs_scores))
+    rows.append((ours, sec, ref[theirs]["seconds"], target, "max |score diff| %.4f%s" % (
+        diff, "" if diff <= 0.01 else " > 0.01"), rss(ours), ref[theirs]["detail"]["worker_peak_rss_bytes"]))
+err = open(os.path.join(d, "predict.err")).read()
+m = re.search(r"the job ([0-9.]+) s", err)
+pred = np.load(os.path.join(d, "pred.npy"))
+counts = np.bincount(pred, minlength=10).tolist()
+same = counts == ref["predict"]["detail"]["counts"]
+rows.append(("predict %d rows" % len(pred), float(m.group(1)) if m else float("nan"),
+             ref["predict"]["seconds"], 10, "class counts identical: %s" % same,
+             rss("predict"), ref["predict"]["detail"]["worker_peak_rss_bytes"]))
+noop = json.load(open(os.path.join(d, "noop.json")))
+rows.append(("noop x%d (tasks/s)" % noop["tasks"], noop["seconds"],
+             noop["tasks"] / ref["noop_tasks"]["detail"]["tasks_per_second"], 20,
+             "%.0f vs %.0f tasks/s" % (noop["tasks_per_second"],
+                                       ref["noop_tasks"]["detail"]["tasks_per_second"]),
+             rss("noop"), ref["noop_tasks"]["detail"]["worker_peak_rss_bytes"]))
+print("%-22s %9s %10s %8s %7s  %-34s %s" % ("workload", "dsk s", "ref s", "ratio", "target",
+                                             "answers", "worker peak RSS dsk / ref"))
+for name, a, b, t, note, ra, rb in rows:
+    ratio = b / a if a > 0 else float("inf")
+    print("%-22s %9.3f %10.3f %7.1fx %5dx %s  %-34s %.0f / %.0f MiB" % (
+        name, a, b, ratio, t, "ok" if ratio >= t else "BELOW", note, ra / 2**20, rb / 2**20))
+PY

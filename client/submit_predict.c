@@ -1,0 +1,489 @@
+/*
+ * submit_predict.c — `dsk-submit predict`, dask-ml's ParallelPostFit: the
+ * input is cut into --chunk-rows chunks that go to the scheduler a few at
+ * a time (so neither side holds the whole input twice), the model goes
+ * once to each worker, and the chunks' results come back in any order and
+ * are written in input order as they complete, streamed to the output:
+ * .npy (labels as int64, scores as float64), .csv, .svmlight for sparse
+ * transform output; --aggregate counts returns class counts instead.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dsk_alloc.h"
+#include "dsk_clock.h"
+#include "dsk_client.h"
+#include "ml_data_pack.h"
+#include "ml_loaders.h"
+#include "ml_model.h"
+#include "ml_predict.h"
+#include "submit_job.h"
+
+#define S_WINDOW 8          /* chunks sent ahead of their results */
+#define S_SILENCE_MS 30000  /* the scheduler reports every second; this is a lost one */
+#define S_DEFAULT_CHUNK_ROWS 20000
+
+typedef enum { S_NPY, S_CSV, S_SVMLIGHT, S_JSON } s_fmt_t;
+
+typedef struct {
+    const char *model, *input, *out, *method_name;
+    int64_t chunk_rows;
+    int aggregate, quiet;
+} s_args_t;
+
+/* The streamed output file: written under a temporary name, renamed when complete. */
+typedef struct {
+    s_fmt_t fmt;
+    FILE *f;
+    char tmp[4096];
+    int64_t rows;           /* all of them: the .npy header needs the shape up front */
+    int started;
+} s_out_t;
+
+static int s_ends(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* The input as a data spec: a JSON file holds one; a data file's extension names its loader. */
+static json_t *s_input_spec(const char *path, char *err)
+{
+    if (s_ends(path, ".json")) {
+        json_error_t jerr;
+        json_t *spec = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+        if (!spec)
+            dsk_seterr(err, DSK_EINVAL, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+        else if (!json_is_object(spec)) {
+            dsk_seterr(err, DSK_EINVAL, "%s: expected a data object like a job's \"data\"", path);
+            json_decref(spec);
+            spec = NULL;
+        }
+        return spec;
+    }
+    const char *loader = s_ends(path, ".npy")                             ? "npy"
+                         : s_ends(path, ".csv") || s_ends(path, ".csv.gz") ? "csv"
+                         : s_ends(path, ".svmlight") || s_ends(path, ".svm") ||
+                                 s_ends(path, ".libsvm")
+                             ? "svmlight"
+                         : s_ends(path, ".txt") ? "text-lines"
+                                                : NULL;
+    if (!loader) {
+        dsk_seterr(err, DSK_EINVAL, "%s: which format? use .npy, .csv, .svmlight, .txt (one "
+                   "document a line) or a .json data spec", path);
+        return NULL;
+    }
+    return json_pack("{s:s, s:s}", "loader", loader, "path", path);
+}
+
+static int s_out_open(s_out_t *o, const char *path, int64_t rows, char *err)
+{
+    memset(o, 0, sizeof *o);
+    o->rows = rows;
+    o->fmt = s_ends(path, ".npy") ? S_NPY : s_ends(path, ".csv") ? S_CSV
+             : s_ends(path, ".json") ? S_JSON : s_ends(path, ".svmlight") || s_ends(path, ".svm")
+                                                    ? S_SVMLIGHT
+                                                    : S_NPY;
+    snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%d", path, (int)getpid());
+    o->f = fopen(o->tmp, "wb");
+    if (!o->f)
+        return dsk_seterr(err, DSK_EIO, "cannot write %s: %s", o->tmp, strerror(errno));
+    return DSK_OK;
+}
+
+/* NumPy's format 1.0 header, padded so the data starts 64-byte aligned. */
+static void s_npy_header(FILE *f, const char *descr, int64_t rows, int64_t cols)
+{
+    char dict[256];
+    int n = cols > 1 ? snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, "
+                                "'shape': (%lld, %lld), }", descr, (long long)rows, (long long)cols)
+                     : snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, "
+                                "'shape': (%lld,), }", descr, (long long)rows);
+    int total = 10 + n + 1, pad = (64 - total % 64) % 64;
+    unsigned short hlen = (unsigned short)(n + pad + 1);
+    fwrite("\x93NUMPY\x01\x00", 1, 8, f);
+    fputc(hlen & 0xff, f);
+    fputc(hlen >> 8, f);
+    fwrite(dict, 1, (size_t)n, f);
+    for (int i = 0; i < pad; i++)
+        fputc(' ', f);
+    fputc('\n', f);
+}
+
+/* One chunk's rows, in the output's format. */
+static int s_out_write(s_out_t *o, const ml_predict_result_t *r, const int32_t *y, char *err)
+{
+    if (r->labels) {
+        if (o->fmt == S_NPY && !o->started)
+            s_npy_header(o->f, "<i8", o->rows, 1);
+        for (int64_t i = 0; i < r->rows; i++) {
+            if (o->fmt == S_NPY) {
+                int64_t v = r->labels[i];
+                fwrite(&v, sizeof v, 1, o->f);
+            } else {
+                fprintf(o->f, "%d\n", r->labels[i]);
+            }
+        }
+    } else if (r->data && r->data->kind == ML_DATA_DENSE) {
+        const ml_dense_t *m = r->data->dense;
+        if (o->fmt == S_NPY && !o->started)
+            s_npy_header(o->f, "<f8", o->rows, m->ncols);
+        if (o->fmt == S_NPY)
+            fwrite(m->data, sizeof *m->data, (size_t)(m->nrows * m->ncols), o->f);
+        else
+            for (int64_t i = 0; i < m->nrows; i++)
+                for (int64_t k = 0; k < m->ncols; k++)
+                    fprintf(o->f, "%.17g%c", m->data[i * m->ncols + k],
+                            k + 1 == m->ncols ? '\n' : ',');
+    } else if (r->data && r->data->kind == ML_DATA_CSR) {
+        if (o->fmt != S_SVMLIGHT)
+            return dsk_seterr(err, DSK_EINVAL, "transform gives a sparse matrix: write it as "
+                              ".svmlight");
+        const ml_csr_t *m = r->data->csr;
+        for (int64_t i = 0; i < m->nrows; i++) {
+            fprintf(o->f, "%d", y ? y[i] : 0);
+            for (int64_t e = m->indptr[i]; e < m->indptr[i + 1]; e++)
+                fprintf(o->f, " %d:%.17g", m->indices[e], m->data[e]);
+            fputc('\n', o->f);
+        }
+    }
+    o->started = 1;
+    return ferror(o->f) ? dsk_seterr(err, DSK_EIO, "write error: %s", strerror(errno)) : DSK_OK;
+}
+
+static int s_out_close(s_out_t *o, const char *path, int ok, char *err)
+{
+    if (!o->f)
+        return DSK_OK;
+    int bad = fclose(o->f) != 0;
+    o->f = NULL;
+    if (!ok || bad || rename(o->tmp, path) != 0) {
+        unlink(o->tmp);
+        return ok ? dsk_seterr(err, DSK_EIO, "cannot write %s: %s", path, strerror(errno)) : 0;
+    }
+    return DSK_OK;
+}
+
+/* The aggregate: class counts summed over chunks, or the score; printed or written as JSON. */
+typedef struct {
+    int64_t (*counts)[2];
+    int64_t ncounts, correct, rows;
+} s_sum_t;
+
+static void s_sum_add(s_sum_t *s, const ml_predict_result_t *r)
+{
+    s->rows += r->rows;
+    if (r->correct >= 0)
+        s->correct += r->correct;
+    for (int64_t k = 0; k < r->ncounts; k++) {
+        int64_t at = 0;
+        while (at < s->ncounts && s->counts[at][0] != r->counts[k][0])
+            at++;
+        if (at == s->ncounts) {
+            s->counts = dsk_xrealloc(s->counts, (size_t)s->ncounts + 1, sizeof *s->counts);
+            s->counts[s->ncounts][0] = r->counts[k][0];
+            s->counts[s->ncounts++][1] = 0;
+        }
+        s->counts[at][1] += r->counts[k][1];
+    }
+}
+
+static json_t *s_sum_json(const s_sum_t *s, ml_method_t method)
+{
+    if (method == ML_METHOD_SCORE)
+        return json_pack("{s:f, s:I}", "score", s->rows ? (double)s->correct / (double)s->rows : 0.0,
+                         "rows", (json_int_t)s->rows);
+    json_t *c = json_object();
+    for (int64_t k = 0; k < s->ncounts; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "%lld", (long long)s->counts[k][0]);
+        json_object_set_new(c, name, json_integer((json_int_t)s->counts[k][1]));
+    }
+    return json_pack("{s:o, s:I}", "counts", c, "rows", (json_int_t)s->rows);
+}
+
+static int s_parse(int argc, char **argv, s_args_t *a)
+{
+    *a = (s_args_t){.method_name = "predict", .chunk_rows = S_DEFAULT_CHUNK_ROWS};
+    for (int i = 0; i < argc; i++) {
+        const char *x = argv[i];
+        const char **slot = strcmp(x, "--model") == 0    ? &a->model
+                            : strcmp(x, "--input") == 0  ? &a->input
+                            : strcmp(x, "--out") == 0    ? &a->out
+                            : strcmp(x, "--method") == 0 ? &a->method_name
+                                                         : NULL;
+        if (slot && i + 1 < argc) {
+            *slot = argv[++i];
+        } else if (strcmp(x, "--chunk-rows") == 0 && i + 1 < argc) {
+            char *end;
+            a->chunk_rows = strtoll(argv[++i], &end, 10);
+            if (*end || a->chunk_rows < 1) {
+                fprintf(stderr, "dsk-submit predict: --chunk-rows: expected a positive number, "
+                        "got '%s'\n", argv[i]);
+                return EXIT_USAGE;
+            }
+        } else if (strcmp(x, "--aggregate") == 0 && i + 1 < argc) {
+            if (strcmp(argv[++i], "counts") != 0) {
+                fprintf(stderr, "dsk-submit predict: --aggregate: only 'counts' is known, got "
+                        "'%s'\n", argv[i]);
+                return EXIT_USAGE;
+            }
+            a->aggregate = 1;
+        } else if (strcmp(x, "--quiet") == 0) {
+            a->quiet = 1;
+        } else {
+            fprintf(stderr, "dsk-submit predict: unknown or incomplete argument '%s'\n", x);
+            return EXIT_USAGE;
+        }
+    }
+    if (!a->model || !a->input) {
+        fprintf(stderr, "dsk-submit predict: needs --model M.dskm and --input DATA\n");
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Reads the whole model file; it is checked by unpacking it here. */
+static unsigned char *s_read_model(const char *path, size_t *len, char *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        dsk_seterr(err, DSK_EINVAL, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    unsigned char *buf = NULL;
+    size_t cap = 0, n = 0, got;
+    do {
+        if (n == cap)
+            buf = dsk_xrealloc(buf, cap = cap ? 2 * cap : 1 << 16, 1);
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+    } while (got > 0);
+    fclose(f);
+    ml_pipeline_t *p = NULL;
+    if (ml_model_unpack(buf, n, path, &p, err) < 0) {
+        free(buf);
+        return NULL;
+    }
+    ml_pipeline_destroy(&p);
+    *len = n;
+    return buf;
+}
+
+/*
+ * Chunk k of ds (rows [k*r, (k+1)*r)) as a packed dataset, packed from a
+ * view into ds's arrays: the rows are copied once, into the message.
+ * Only a CSR chunk needs its row offsets rebased (a small copy).
+ */
+static void s_pack_chunk(const ml_dataset_t *ds, int64_t k, int64_t r, msgpack_sbuffer *sb)
+{
+    const ml_data_t *X = ds->X;
+    int64_t lo = k * r, hi = lo + r < X->nrows ? lo + r : X->nrows, n = hi - lo;
+    ml_data_t view = {.kind = X->kind, .nrows = n};
+    ml_dense_t dense;
+    ml_csr_t csr;
+    int64_t *indptr = NULL;
+    if (X->kind == ML_DATA_DENSE) {
+        dense = (ml_dense_t){.nrows = n, .ncols = X->dense->ncols,
+                             .data = X->dense->data + lo * X->dense->ncols};
+        view.dense = &dense;
+    } else if (X->kind == ML_DATA_CSR) {
+        const ml_csr_t *m = X->csr;
+        indptr = dsk_xmalloc((size_t)(n + 1) * sizeof *indptr);
+        for (int64_t i = 0; i <= n; i++)
+            indptr[i] = m->indptr[lo + i] - m->indptr[lo];
+        csr = (ml_csr_t){.nrows = n, .ncols = m->ncols, .indptr = indptr,
+                         .indices = m->indices + m->indptr[lo], .data = m->data + m->indptr[lo]};
+        view.csr = &csr;
+    } else {
+        view.text = (ml_text_t){.docs = X->text.docs + lo, .lens = X->text.lens + lo};
+    }
+    ml_dataset_t chunk = {.X = &view, .y = ds->y ? ds->y + lo : NULL,
+                          .n_classes = ds->n_classes, .target_names = ds->target_names};
+    ml_dataset_pack(&chunk, sb);
+    free(indptr);
+}
+
+typedef struct {
+    const s_args_t *a;
+    ml_method_t method;
+    const ml_dataset_t *ds;
+    int64_t nchunks, sent, written, t0;
+    ml_predict_result_t *held; /* results waiting for their turn */
+    unsigned char *arrived;    /* which chunks' results came */
+    s_out_t out;
+    s_sum_t sum;
+    int to_file;
+} s_run_t;
+
+/* A CHUNK_DONE: kept until every earlier chunk is written, then written in order. */
+static int s_on_chunk_done(s_run_t *r, const dsk_msg_chunk_t *c, char *err)
+{
+    if (c->index >= (uint64_t)r->nchunks || r->arrived[c->index])
+        return dsk_seterr(err, DSK_EPROTO, "a result for chunk %llu, which was not expected",
+                          (unsigned long long)c->index);
+    int rc = ml_predict_result_unpack(c->data.data, c->data.len, &r->held[c->index], err);
+    if (rc)
+        return rc;
+    r->arrived[c->index] = 1;
+    while (r->written < r->nchunks && r->arrived[r->written]) {
+        ml_predict_result_t *res = &r->held[r->written];
+        const int32_t *y = r->ds->y ? r->ds->y + r->written * r->a->chunk_rows : NULL;
+        s_sum_add(&r->sum, res);
+        if (r->to_file && (rc = s_out_write(&r->out, res, y, err)) != 0)
+            return rc;
+        ml_predict_result_clear(res);
+        r->written++;
+    }
+    return DSK_OK;
+}
+
+/*
+ * Sends chunks while fewer than S_WINDOW are out, then handles what comes
+ * back, until the job says it is done.
+ */
+static int s_drive(dsk_client_t *c, uint64_t id, s_run_t *r, char *err)
+{
+    for (;;) {
+        while (r->sent < r->nchunks && r->sent - r->written < S_WINDOW) {
+            msgpack_sbuffer sb;
+            msgpack_sbuffer_init(&sb);
+            s_pack_chunk(r->ds, r->sent, r->a->chunk_rows, &sb);
+            int rc = dsk_client_send_chunk(c, id, (uint64_t)r->sent, sb.data, sb.size, err);
+            msgpack_sbuffer_destroy(&sb);
+            if (rc)
+                return rc;
+            r->sent++;
+        }
+        dsk_msg_t m;
+        int rc = dsk_client_next_event(c, S_SILENCE_MS, &m, err);
+        if (rc)
+            return rc;
+        if (m.type == DSK_MSG_CHUNK_DONE) {
+            rc = s_on_chunk_done(r, &m.u.chunk, err);
+        } else if (m.u.job_state.state == DSK_JOB_DONE && r->written == r->nchunks) {
+            dsk_msg_clear(&m);
+            return DSK_OK;
+        } else if (m.u.job_state.state == DSK_JOB_FAILED ||
+                   m.u.job_state.state == DSK_JOB_CANCELLED) {
+            rc = dsk_seterr(err, DSK_ESTATE, "job %llu %s: %s", (unsigned long long)id,
+                            m.u.job_state.state == DSK_JOB_FAILED ? "failed" : "was cancelled",
+                            m.u.job_state.text);
+        } else if (!r->a->quiet && isatty(STDERR_FILENO)) {
+            fprintf(stderr, "\r%lld/%lld chunks  %.1f s", (long long)r->written,
+                    (long long)r->nchunks, (double)(dsk_clock_mono_ms() - r->t0) / 1000.0);
+        }
+        dsk_msg_clear(&m);
+        if (rc)
+            return rc;
+    }
+}
+
+int submit_predict(const submit_options_t *opt, int argc, char **argv)
+{
+    s_args_t a;
+    if (s_parse(argc, argv, &a))
+        return EXIT_USAGE;
+    char err[DSK_ERR_LEN];
+    ml_method_t method;
+    size_t model_len = 0;
+    unsigned char *model = NULL;
+    json_t *spec = NULL;
+    ml_dataset_t *ds = NULL;
+    int rc = EXIT_USAGE;
+    int64_t t_load = dsk_clock_mono_ms();
+    if (ml_method_parse(a.method_name, &method, err) < 0 ||
+        (a.aggregate && method != ML_METHOD_PREDICT &&
+         dsk_seterr(err, DSK_EINVAL, "--aggregate counts goes with --method predict") < 0) ||
+        !(model = s_read_model(a.model, &model_len, err)) ||
+        !(spec = s_input_spec(a.input, err)) || ml_dataset_load(spec, &ds, err) < 0) {
+        fprintf(stderr, "dsk-submit predict: %s\n", err);
+        goto out;
+    }
+    if (!a.out && !a.aggregate && method != ML_METHOD_SCORE) {
+        fprintf(stderr, "dsk-submit predict: where should the predictions go? (--out PRED.npy)\n");
+        goto out;
+    }
+    s_run_t r = {.a = &a, .method = method, .ds = ds, .t0 = dsk_clock_mono_ms()};
+    double load_s = (double)(r.t0 - t_load) / 1000.0;
+    r.nchunks = ds->X->nrows ? (ds->X->nrows + a.chunk_rows - 1) / a.chunk_rows : 1;
+    r.to_file = a.out && !a.aggregate && method != ML_METHOD_SCORE;
+    if (r.to_file && s_out_open(&r.out, a.out, ds->X->nrows, err) < 0) {
+        fprintf(stderr, "dsk-submit predict: %s\n", err);
+        goto out;
+    }
+    r.held = dsk_xcalloc((size_t)r.nchunks, sizeof *r.held);
+    r.arrived = dsk_xcalloc((size_t)r.nchunks, 1);
+    char *job = NULL;
+    json_t *desc = json_pack("{s:s, s:b, s:I, s:I, s:I}", "method", ml_method_name(method),
+                             "aggregate", a.aggregate, "rows", (json_int_t)ds->X->nrows,
+                             "chunks", (json_int_t)r.nchunks, "chunk_rows",
+                             (json_int_t)a.chunk_rows);
+    job = json_dumps(desc, JSON_COMPACT);
+    json_decref(desc);
+    char name[DSK_NAME_MAX + 1], copy[4096];
+    snprintf(copy, sizeof copy, "%s", a.model);
+    snprintf(name, sizeof name, "%s", basename(copy));
+    dsk_client_t *c = dsk_client_new(opt->scheduler, (int64_t)(opt->timeout_s * 1000), err);
+    dsk_msg_t st = {0};
+    int src = c ? dsk_client_submit(c, DSK_JOB_PREDICT, name, job, strlen(job), model, model_len,
+                                    &st, err)
+                : DSK_EINVAL;
+    free(job);
+    if (src == 0) {
+        uint64_t id = st.u.job_state.job_id;
+        if (!a.quiet)
+            fprintf(stderr, "job %llu: %s\n", (unsigned long long)id, st.u.job_state.text);
+        dsk_msg_clear(&st);
+        src = s_drive(c, id, &r, err);
+        if (!a.quiet && isatty(STDERR_FILENO))
+            fputc('\n', stderr);
+    }
+    dsk_client_destroy(&c);
+    char cerr[DSK_ERR_LEN];
+    if (s_out_close(&r.out, a.out, src == 0, cerr) < 0 && src == 0) {
+        snprintf(err, sizeof err, "%s", cerr);
+        src = DSK_EIO;
+    }
+    if (src) {
+        fprintf(stderr, "dsk-submit predict: %s\n", err);
+        rc = src == DSK_ETIMEDOUT ? EXIT_UNREACHABLE : src == DSK_EINVAL ? EXIT_USAGE : EXIT_JOB;
+    } else {
+        rc = EXIT_OK;
+        if (!r.to_file) {
+            json_t *sum = s_sum_json(&r.sum, method);
+            json_object_set_new(sum, "client_seconds",
+                                json_pack("{s:f, s:f}", "load", load_s, "job",
+                                          (double)(dsk_clock_mono_ms() - r.t0) / 1000.0));
+            if (a.out) {
+                if (json_dump_file(sum, a.out, JSON_INDENT(2)) != 0) {
+                    fprintf(stderr, "dsk-submit predict: cannot write %s\n", a.out);
+                    rc = EXIT_JOB;
+                }
+            } else {
+                json_dumpf(sum, stdout, JSON_INDENT(2));
+                putchar('\n');
+            }
+            json_decref(sum);
+        } else if (!a.quiet) {
+            fprintf(stderr, "wrote %lld rows to %s (loading %.2f s, the job %.2f s)\n",
+                    (long long)r.sum.rows, a.out, load_s,
+                    (double)(dsk_clock_mono_ms() - r.t0) / 1000.0);
+        }
+    }
+    for (int64_t k = 0; k < r.nchunks; k++)
+        ml_predict_result_clear(&r.held[k]);
+    free(r.held);
+    free(r.arrived);
+    free(r.sum.counts);
+out:
+    free(model);
+    json_decref(spec);
+    ml_dataset_destroy(&ds);
+    return rc;
+}

@@ -1,0 +1,222 @@
+/* ml_predict.c — one chunk through a model, and the chunk's result as bytes. */
+#include "ml_predict.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsk_alloc.h"
+#include "dsk_mpcheck.h"
+#include "ml_data_pack.h"
+#include "ml_model.h"
+#include "ml_pack.h"
+#include "ml_pipeline.h"
+
+static const char *const s_methods[] = {NULL, "predict", "decision_function", "predict_proba",
+                                        "transform", "score"};
+
+int ml_method_parse(const char *name, ml_method_t *out, char *err)
+{
+    for (int m = ML_METHOD_PREDICT; m <= ML_METHOD_SCORE; m++)
+        if (strcmp(name, s_methods[m]) == 0) {
+            *out = (ml_method_t)m;
+            return DSK_OK;
+        }
+    return dsk_seterr(err, DSK_EINVAL, "unknown method '%s': expected predict, "
+                      "decision_function, predict_proba, transform or score", name);
+}
+
+const char *ml_method_name(ml_method_t m)
+{
+    return m >= ML_METHOD_PREDICT && m <= ML_METHOD_SCORE ? s_methods[m] : "?";
+}
+
+int ml_predict_spec(ml_method_t method, int aggregate, msgpack_sbuffer *sbuf)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 2);
+    ml_pack_key(&pk, "method");
+    msgpack_pack_int(&pk, method);
+    ml_pack_key(&pk, "aggregate");
+    return aggregate ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+}
+
+/* The spec's method and aggregate flag. */
+static int s_spec(const void *spec, size_t len, ml_method_t *method, int *aggregate, char *err)
+{
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    int64_t m = 0;
+    int ok = dsk_mp_check(spec, len, 4, 64, err) == 0 &&
+             msgpack_unpack_next(&u, spec, len, NULL) == MSGPACK_UNPACK_SUCCESS &&
+             ml_unpack_int(ml_unpack_get(&u.data, "method"), ML_METHOD_PREDICT, ML_METHOD_SCORE,
+                           &m) == 0;
+    const msgpack_object *a = ok ? ml_unpack_get(&u.data, "aggregate") : NULL;
+    ok = ok && a && a->type == MSGPACK_OBJECT_BOOLEAN;
+    if (ok) {
+        *method = (ml_method_t)m;
+        *aggregate = a->via.boolean;
+    }
+    msgpack_unpacked_destroy(&u);
+    return ok ? DSK_OK : dsk_seterr(err, DSK_EPROTO, "predict task: bad spec");
+}
+
+/* {"rows": n, "labels": ...} or the class counts of the labels. */
+static void s_pack_labels(msgpack_packer *pk, const int32_t *pred, int64_t n, int aggregate,
+                          const int32_t *classes, int32_t nclasses)
+{
+    msgpack_pack_map(pk, 2);
+    ml_pack_key(pk, "rows");
+    msgpack_pack_int64(pk, n);
+    if (!aggregate) {
+        ml_pack_key(pk, "labels");
+        msgpack_pack_bin(pk, (size_t)n * sizeof *pred);
+        msgpack_pack_bin_body(pk, pred, (size_t)n * sizeof *pred);
+        return;
+    }
+    int64_t *cnt = dsk_xcalloc((size_t)(nclasses ? nclasses : 1), sizeof *cnt);
+    for (int64_t i = 0; i < n; i++)
+        for (int32_t k = 0; k < nclasses; k++)
+            if (pred[i] == classes[k]) {
+                cnt[k]++;
+                break;
+            }
+    ml_pack_key(pk, "counts");
+    msgpack_pack_array(pk, (size_t)nclasses);
+    for (int32_t k = 0; k < nclasses; k++) {
+        msgpack_pack_array(pk, 2);
+        msgpack_pack_int64(pk, classes[k]);
+        msgpack_pack_int64(pk, cnt[k]);
+    }
+    free(cnt);
+}
+
+static int s_run(const ml_pipeline_t *p, ml_method_t method, int aggregate,
+                 const ml_dataset_t *ds, msgpack_packer *pk, char *err)
+{
+    int64_t n = ds->X->nrows;
+    int rc;
+    if (method == ML_METHOD_PREDICT || method == ML_METHOD_SCORE) {
+        int32_t *pred = dsk_xmalloc((size_t)(n ? n : 1) * sizeof *pred);
+        rc = ml_pipeline_predict(p, ds->X, pred, err);
+        if (rc == DSK_OK && method == ML_METHOD_PREDICT) {
+            int32_t nc = 0;
+            const int32_t *classes = ml_pipeline_classes(p, &nc);
+            s_pack_labels(pk, pred, n, aggregate, classes, nc);
+        } else if (rc == DSK_OK && !ds->y) {
+            rc = dsk_seterr(err, DSK_EINVAL, "score needs labels: the input has none");
+        } else if (rc == DSK_OK) {
+            int64_t correct = 0;
+            for (int64_t i = 0; i < n; i++)
+                correct += pred[i] == ds->y[i];
+            msgpack_pack_map(pk, 2);
+            ml_pack_key(pk, "rows");
+            msgpack_pack_int64(pk, n);
+            ml_pack_key(pk, "correct");
+            msgpack_pack_int64(pk, correct);
+        }
+        free(pred);
+        return rc;
+    }
+    ml_data_t *out = NULL;
+    if (method == ML_METHOD_TRANSFORM) {
+        rc = ml_pipeline_transform(p, ds->X, &out, err);
+    } else {
+        ml_dense_t *m = NULL;
+        rc = method == ML_METHOD_DECISION_FUNCTION ? ml_pipeline_decision_function(p, ds->X, &m, err)
+                                                   : ml_pipeline_predict_proba(p, ds->X, &m, err);
+        if (rc == DSK_OK)
+            out = ml_data_from_dense(&m);
+    }
+    if (rc == DSK_OK) {
+        msgpack_pack_map(pk, 2);
+        ml_pack_key(pk, "rows");
+        msgpack_pack_int64(pk, n);
+        ml_pack_key(pk, "data");
+        rc = ml_data_pack(out, pk) ? dsk_seterr(err, DSK_ETOOBIG, "%s: the chunk's output is "
+                                                "too big for one message", ml_method_name(method))
+                                   : DSK_OK;
+    }
+    ml_data_destroy(&out);
+    return rc;
+}
+
+int ml_predict_run(const void *spec, size_t spec_len, const void *model, size_t model_len,
+                   const void *chunk, size_t chunk_len, msgpack_sbuffer *reply, char *err)
+{
+    ml_method_t method = ML_METHOD_PREDICT;
+    int aggregate = 0;
+    int rc = s_spec(spec, spec_len, &method, &aggregate, err);
+    if (rc)
+        return rc;
+    ml_pipeline_t *p = NULL;
+    ml_dataset_t *ds = NULL;
+    if ((rc = ml_model_unpack(model, model_len, "the model", &p, err)) != 0)
+        return rc;
+    if ((rc = ml_dataset_unpack(chunk, chunk_len, "the chunk", &ds, err)) == 0) {
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, reply, msgpack_sbuffer_write);
+        rc = s_run(p, method, aggregate, ds, &pk, err);
+    }
+    ml_dataset_destroy(&ds);
+    ml_pipeline_destroy(&p);
+    return rc;
+}
+
+void ml_predict_result_clear(ml_predict_result_t *r)
+{
+    free(r->labels);
+    free(r->counts);
+    ml_data_destroy(&r->data);
+    memset(r, 0, sizeof *r);
+    r->correct = -1;
+}
+
+int ml_predict_result_unpack(const void *buf, size_t len, ml_predict_result_t *r, char *err)
+{
+    memset(r, 0, sizeof *r);
+    r->correct = -1;
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    int rc = DSK_EPROTO;
+    if (dsk_mp_check(buf, len, 32, len + 1, err) ||
+        msgpack_unpack_next(&u, buf, len, NULL) != MSGPACK_UNPACK_SUCCESS ||
+        ml_unpack_int(ml_unpack_get(&u.data, "rows"), 0, INT64_MAX, &r->rows))
+        goto out;
+    const msgpack_object *o;
+    if ((o = ml_unpack_get(&u.data, "labels"))) {
+        if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != (size_t)r->rows * sizeof(int32_t))
+            goto out;
+        r->labels = dsk_xmalloc(o->via.bin.size + 1);
+        memcpy(r->labels, o->via.bin.ptr, o->via.bin.size);
+    } else if ((o = ml_unpack_get(&u.data, "counts"))) {
+        if (o->type != MSGPACK_OBJECT_ARRAY)
+            goto out;
+        r->ncounts = o->via.array.size;
+        r->counts = dsk_xcalloc((size_t)r->ncounts + 1, sizeof *r->counts);
+        for (int64_t k = 0; k < r->ncounts; k++) {
+            const msgpack_object *e = &o->via.array.ptr[k];
+            if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 2 ||
+                ml_unpack_int(&e->via.array.ptr[0], INT32_MIN, INT32_MAX, &r->counts[k][0]) ||
+                ml_unpack_int(&e->via.array.ptr[1], 0, INT64_MAX, &r->counts[k][1]))
+                goto out;
+        }
+    } else if ((o = ml_unpack_get(&u.data, "data"))) {
+        if (ml_data_unpack_obj(o, "a chunk's output", &r->data, err) < 0)
+            goto out;
+    } else if ((o = ml_unpack_get(&u.data, "correct"))) {
+        if (ml_unpack_int(o, 0, r->rows, &r->correct))
+            goto out;
+    } else {
+        goto out;
+    }
+    rc = DSK_OK;
+out:
+    msgpack_unpacked_destroy(&u);
+    if (rc) {
+        ml_predict_result_clear(r);
+        dsk_seterr(err, rc, "a chunk's result is malformed");
+    }
+    return rc;
+}

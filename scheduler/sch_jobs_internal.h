@@ -1,0 +1,128 @@
+/*
+ * sch_jobs_internal.h — what the job engine (sch_jobs.c) and the predict
+ * jobs (sch_predict.c) share: the job record, the table, and the helpers
+ * that place work and talk to clients. Not for other modules.
+ */
+#ifndef SCH_JOBS_INTERNAL_H
+#define SCH_JOBS_INTERNAL_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "dsk_msg.h"
+#include "ml_data_pack.h"
+#include "ml_job.h"
+#include "ml_search.h"
+#include "sch_jobs.h"
+
+#define SCH_MAX_KILLS 3      /* workers a task may take down with it */
+#define SCH_TASK_BITS 24     /* task ids: job id << SCH_TASK_BITS | task index */
+
+typedef struct sch_predict sch_predict_t;
+
+typedef enum { SCH_PENDING, SCH_RUNNING, SCH_DONE, SCH_FREED } sch_tstate_t;
+
+typedef struct {
+    sch_tstate_t state;
+    uint64_t worker;        /* RUNNING: where; DONE: where a resident output lives */
+    int kills;
+    int64_t users_left;     /* dependents not yet done: the output is kept until 0 */
+} sch_task_t;
+
+/* A scattered dataset: the scheduler's copy and who holds one. */
+typedef struct sch_data {
+    char key[ML_KEY_LEN + 1];
+    unsigned char *bytes;
+    size_t len;
+    ml_dataset_t *ds;
+    uint64_t holders[8];
+    int nholders;
+    int refs;               /* jobs using it */
+    struct sch_data *next;
+} sch_data_t;
+
+typedef struct {
+    uint64_t worker;
+    char name[DSK_NAME_MAX + 1];
+    int64_t tasks;
+    uint64_t micros;
+} sch_busy_t;
+
+typedef struct sch_job {
+    uint64_t id;
+    dsk_peer_id_t client;
+    char name[DSK_NAME_MAX + 1];
+    uint32_t state;         /* DSK_JOB_* */
+    ml_job_t *job;
+    ml_plan_t *plan;
+    sch_data_t *data;
+    sch_task_t *tasks;
+    int64_t ntasks;
+    int64_t fits_done, fits_total;
+    char text[DSK_TEXT_MAX + 1];
+    json_t *result;
+    unsigned char *model;
+    size_t model_len;
+    int64_t by_kind[ML_TASK_KINDS + 1];
+    uint64_t bytes_scattered;
+    sch_busy_t *busy;
+    int nbusy;
+    int64_t started_ms;
+    sch_predict_t *predict;  /* a predict job's chunks (sch_predict.c); NULL otherwise */
+    struct sch_job *next;
+} sch_job_t;
+
+/* Threads in use per worker, as the scheduler assigned them. */
+typedef struct {
+    uint64_t worker;
+    int running;
+} sch_load_t;
+
+struct sch_jobs {
+    sch_registry_t *workers;
+    sch_send_fn send;
+    void *arg;
+    sch_job_t *jobs;          /* newest first */
+    sch_data_t *data;
+    uint64_t next_id;
+    sch_load_t *load;
+    size_t nload;
+};
+
+
+/* Threads in use on a worker, as the scheduler assigned them. */
+sch_load_t *sch_jobs_load_(sch_jobs_t *j, uint64_t worker);
+const sch_worker_t *sch_jobs_worker_(const sch_jobs_t *j, uint64_t id);
+int sch_jobs_free_threads_(sch_jobs_t *j, const sch_worker_t *w);
+void sch_jobs_send_(sch_jobs_t *j, const dsk_peer_id_t *to, const dsk_msg_t *msg);
+void sch_jobs_free_key_(sch_jobs_t *j, uint64_t worker, const char *key);
+/* JOB_STATE to the job's client (or to), with the result and model once done. */
+void sch_jobs_state_(sch_jobs_t *j, sch_job_t *job, const dsk_peer_id_t *to, int with_result);
+/* Ends a job in state with a message; a DONE job gets its result JSON first. */
+void sch_jobs_finish_(sch_jobs_t *j, sch_job_t *job, uint32_t state, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+sch_busy_t *sch_jobs_busy_(sch_job_t *job, const sch_worker_t *w);
+sch_job_t *sch_jobs_by_id_(const sch_jobs_t *j, uint64_t id);
+sch_worker_t *sch_jobs_worker_at_(const sch_jobs_t *j, size_t i);
+size_t sch_jobs_nworkers_(const sch_jobs_t *j);
+
+/* sch_predict.c: the predict job's side of each event (job->predict set). */
+int sch_predict_new(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, char *err);
+int sch_predict_new_noop(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, char *err);
+void sch_predict_free(sch_predict_t **p_p);
+void sch_predict_on_chunk(sch_jobs_t *j, sch_job_t *job, dsk_msg_chunk_t *c);
+void sch_predict_schedule(sch_jobs_t *j, sch_job_t *job);
+void sch_predict_on_done(sch_jobs_t *j, sch_job_t *job, uint64_t index, const sch_worker_t *w,
+                         dsk_msg_task_done_t *d);
+void sch_predict_worker_joined(sch_jobs_t *j, sch_job_t *job, const sch_worker_t *w);
+void sch_predict_worker_lost(sch_jobs_t *j, sch_job_t *job, const sch_worker_t *w);
+/* Frees the model on the workers (the job ended). */
+void sch_predict_release(sch_jobs_t *j, sch_job_t *job);
+json_t *sch_predict_stats(const sch_job_t *job);
+int64_t sch_predict_queued(const sch_job_t *job);
+int64_t sch_predict_running(const sch_job_t *job);
+
+/* Task ids of predict jobs: this bit, the job id, the chunk index. */
+#define SCH_PREDICT_BIT (1ULL << 63)
+
+#endif
