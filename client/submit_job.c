@@ -163,6 +163,28 @@ static int s_write_csv(const char *path, const json_t *result)
     return fclose(f) == 0 ? 0 : -1;
 }
 
+/* The candidates as a person reads them: rank, mean and std of the test score, params. */
+static void s_print_table(const json_t *result)
+{
+    const json_t *cv = json_object_get(result, "cv_results");
+    const json_t *mean = json_object_get(cv, "mean_test_score");
+    const json_t *std = json_object_get(cv, "std_test_score");
+    const json_t *rank = json_object_get(cv, "rank_test_score");
+    const json_t *params = json_object_get(cv, "params");
+    size_t n = json_array_size(params);
+    if (n > 40)
+        return; /* a big grid: the CSV and the JSON are the way to read it */
+    fprintf(stderr, "%4s  %-19s  %s\n", "rank", "mean_test_score", "params");
+    for (size_t i = 0; i < n; i++) {
+        char *p = json_dumps(json_array_get(params, i), JSON_COMPACT);
+        fprintf(stderr, "%4lld  %.4f (+/- %.4f)  %s\n",
+                (long long)json_integer_value(json_array_get(rank, i)),
+                json_real_value(json_array_get(mean, i)), json_real_value(json_array_get(std, i)),
+                p);
+        free(p);
+    }
+}
+
 /* The DONE state's outputs: result JSON (file or stdout), the CSV, the model. */
 static int s_outputs(const s_args_t *a, const dsk_msg_job_state_t *st)
 {
@@ -201,6 +223,7 @@ static int s_outputs(const s_args_t *a, const dsk_msg_job_state_t *st)
     }
     const json_t *best = json_object_get(result, "best_params");
     if (!a->quiet && best) {
+        s_print_table(result);
         char *bp = json_dumps(best, JSON_COMPACT);
         fprintf(stderr, "best score %.6f with %s\n",
                 json_real_value(json_object_get(result, "best_score")), bp);

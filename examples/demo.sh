@@ -1,47 +1,48 @@
 #!/bin/sh
-# demo.sh BUILD — a local dsk cluster: one scheduler and two workers on
-# loopback, the cluster's status, then a clean shutdown.
+# demo.sh BUILD — the seed's jobs on a local cluster (dsk-submit --local 2:
+# a scheduler and two workers on loopback, started and stopped by each
+# command): the grid search of the text pipeline on two newsgroups, the
+# digits SVC search with refit, and the parallel predict of its model on
+# the digits replicated 10x and 1000x.
+#
+# Data: $DSK_DATA_HOME (default ../shared/data, else ~/dsk_data) holds
+# 20news-bydate.tar.gz; digits.csv.gz comes from there or from the copy in
+# examples/data (see examples/data/README.md).
 set -eu
 build=${1:-build}
-port=$((20000 + $$ % 20000))
-ep="tcp://127.0.0.1:$port"
-logs=$(mktemp -d /tmp/dsk-demo-XXXXXX)
-pids=""
-cleanup() {
-    [ -n "$pids" ] && kill -TERM $pids 2>/dev/null || true
-    wait 2>/dev/null || true
-}
-trap cleanup EXIT INT TERM
-
-echo "== starting dskd-scheduler on $ep and 2 dskd-workers (logs in $logs)"
-"$build/dskd-scheduler" --listen "$ep" 2>"$logs/scheduler.log" &
-pids="$!"
-for i in 1 2; do
-    "$build/dskd-worker" --scheduler "$ep" --name "demo-worker-$i" --nthreads 1 \
-        --memory-limit 2GB 2>"$logs/worker-$i.log" &
-    pids="$pids $!"
-done
-
-tries=0
-until [ "$("$build/dsk-submit" --scheduler "$ep" --timeout 1 status --json 2>/dev/null |
-          grep -c '"name"')" = 2 ]; do
-    tries=$((tries + 1))
-    if [ $tries -gt 50 ]; then
-        echo "demo: the workers did not register; logs:" >&2
-        cat "$logs"/*.log >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-
-echo "== dsk-submit status"
-"$build/dsk-submit" --scheduler "$ep" status
+submit="$build/dsk-submit"
+if [ -z "${DSK_DATA_HOME:-}" ]; then
+    if [ -d ../shared/data ]; then DSK_DATA_HOME=$(cd ../shared/data && pwd); else DSK_DATA_HOME=$HOME/dsk_data; fi
+fi
+export DSK_DATA_HOME
+out=$(mktemp -d /tmp/dsk-demo-XXXXXX)
+echo "== data in $DSK_DATA_HOME; results in $out"
 echo
-echo "== dsk-submit status --json"
-"$build/dsk-submit" --scheduler "$ep" status --json
+
+if [ -f "$DSK_DATA_HOME/20news-bydate.tar.gz" ] || [ -d "$DSK_DATA_HOME/20news-bydate-train" ]; then
+    echo "== the seed's grid search: 2 newsgroups, CountVectorizer -> TfidfTransformer -> SGDClassifier"
+    echo "   dsk-submit --local 2 search examples/seed_grid.json --out $out/seed.json"
+    "$submit" --local 2 search examples/seed_grid.json --out "$out/seed.json" --cv-results "$out/seed.csv"
+    grep -o '"tokenized": [0-9]*' "$out/seed.json" | sed 's/^/   stats: /'
+    echo
+else
+    echo "== skipping the text search: put 20news-bydate.tar.gz in $DSK_DATA_HOME (or set DSK_DATA_HOME)"
+    echo
+fi
+
+digits_home=$DSK_DATA_HOME
+[ -f "$digits_home/digits.csv.gz" ] || digits_home=$(pwd)/examples/data
+echo "== the digits SVC search (C in 0.01, 1, 10; 5 folds; refit)"
+echo "   dsk-submit --local 2 search examples/digits_svc.json --model-out $out/svc.dskm"
+DSK_DATA_HOME=$digits_home "$submit" --local 2 search examples/digits_svc.json \
+    --out "$out/svc.json" --model-out "$out/svc.dskm"
 echo
-echo "== stopping the cluster (SIGTERM)"
-cleanup
-pids=""
-echo "demo: done. The seed's search and the parallel predict join this demo when jobs"
-echo "      run through the cluster (see README, Status)."
+echo "== ParallelPostFit: the refitted SVC on the digits x 10, predictions to $out/pred_x10.npy"
+DSK_DATA_HOME=$digits_home "$submit" --local 2 predict --model "$out/svc.dskm" \
+    --input examples/digits_x10.json --out "$out/pred_x10.npy" --chunk-rows 2000
+echo
+echo "== the same on the digits x 1000 (1.8 M rows), class counts gathered"
+DSK_DATA_HOME=$digits_home "$submit" --local 2 predict --model "$out/svc.dskm" \
+    --input examples/digits_x1000.json --aggregate counts
+echo
+echo "demo: done. Result JSON, cv_results CSV, model and predictions are in $out"

@@ -119,7 +119,15 @@ typedef struct {
     size_t bytes;                   /* what obj holds, for memory accounting */
     msgpack_sbuffer reply;          /* the result bytes for the scheduler (may be empty) */
     double seconds;                 /* time the task body took */
+    /* obj as bytes, for another worker (ml_task_output_unpack), or NULL: it stays here */
+    int (*pack)(const void *obj, msgpack_sbuffer *sbuf);
 } ml_task_output_t;
+
+/*
+ * A resident output that moved: the bytes its pack wrote, back into an
+ * object (obj, destroy, bytes, pack set). DSK_EPROTO for bad bytes.
+ */
+int ml_task_output_unpack(const void *buf, size_t len, ml_task_output_t *out, char *err);
 
 /* The resident output under key, or NULL when this process does not hold it. */
 typedef const void *(*ml_lookup_fn)(void *ctx, const char *key);

@@ -250,6 +250,86 @@ static size_t s_split_bytes(const s_split_t *s)
            (size_t)(s->ntr + s->nte) * sizeof(int32_t);
 }
 
+/*
+ * A split as bytes, for a worker that will run the candidates reading it:
+ * {"Xtr": data, "Xte": data, "ytr": bin, "yte": bin, "fit_time", "score_time"}.
+ */
+static int s_split_pack(const void *obj, msgpack_sbuffer *sb)
+{
+    const s_split_t *sp = obj;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 6);
+    ml_pack_key(&pk, "Xtr");
+    int bad = ml_data_pack(sp->Xtr, &pk);
+    ml_pack_key(&pk, "Xte");
+    bad |= ml_data_pack(sp->Xte, &pk);
+    const int32_t *ys[2] = {sp->ytr, sp->yte};
+    const int64_t ns[2] = {sp->ntr, sp->nte};
+    for (int i = 0; i < 2; i++) {
+        ml_pack_key(&pk, i ? "yte" : "ytr");
+        msgpack_pack_bin(&pk, (size_t)ns[i] * sizeof(int32_t));
+        msgpack_pack_bin_body(&pk, ys[i], (size_t)ns[i] * sizeof(int32_t));
+    }
+    ml_pack_key(&pk, "fit_time");
+    msgpack_pack_double(&pk, sp->fit_time);
+    ml_pack_key(&pk, "score_time");
+    msgpack_pack_double(&pk, sp->score_time);
+    return bad;
+}
+
+/* The labels of a packed split: a bin of n int32 (n the part's rows). */
+static int32_t *s_labels(const msgpack_object *o, int64_t n)
+{
+    if (!o || o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != (size_t)n * sizeof(int32_t))
+        return NULL;
+    int32_t *y = dsk_xmalloc((size_t)(n ? n : 1) * sizeof *y);
+    memcpy(y, o->via.bin.ptr, o->via.bin.size);
+    return y;
+}
+
+int ml_task_output_unpack(const void *buf, size_t len, ml_task_output_t *out, char *err)
+{
+    memset(out, 0, sizeof *out);
+    msgpack_sbuffer_init(&out->reply);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    s_split_t *sp = dsk_xcalloc(1, sizeof *sp);
+    const msgpack_object *ft, *st;
+    int rc = dsk_mp_check(buf, len, 32, len + 1, err);
+    if (rc == DSK_OK && msgpack_unpack_next(&u, buf, len, NULL) != MSGPACK_UNPACK_SUCCESS)
+        rc = dsk_seterr(err, DSK_EPROTO, "a moved output is not msgpack");
+    if (rc == DSK_OK)
+        rc = ml_data_unpack_obj(ml_unpack_get(&u.data, "Xtr"), "a moved output", &sp->Xtr, err);
+    if (rc == DSK_OK)
+        rc = ml_data_unpack_obj(ml_unpack_get(&u.data, "Xte"), "a moved output", &sp->Xte, err);
+    if (rc == DSK_OK) {
+        sp->ntr = sp->Xtr->nrows;
+        sp->nte = sp->Xte->nrows;
+        sp->ytr = s_labels(ml_unpack_get(&u.data, "ytr"), sp->ntr);
+        sp->yte = s_labels(ml_unpack_get(&u.data, "yte"), sp->nte);
+        ft = ml_unpack_get(&u.data, "fit_time");
+        st = ml_unpack_get(&u.data, "score_time");
+        if (!sp->ytr || !sp->yte || !ft || ft->type != MSGPACK_OBJECT_FLOAT64 || !st ||
+            st->type != MSGPACK_OBJECT_FLOAT64)
+            rc = dsk_seterr(err, DSK_EPROTO, "a moved output lacks its labels or times");
+        else {
+            sp->fit_time = ft->via.f64;
+            sp->score_time = st->via.f64;
+        }
+    }
+    msgpack_unpacked_destroy(&u);
+    if (rc) {
+        s_split_destroy(sp);
+        return rc;
+    }
+    out->obj = sp;
+    out->destroy = s_split_destroy;
+    out->bytes = s_split_bytes(sp);
+    out->pack = s_split_pack;
+    return DSK_OK;
+}
+
 /* The fold's training and test rows (ascending) and their labels. */
 static int s_fold_rows(const s_spec_t *s, const ml_dataset_t *ds, s_split_t *sp, int64_t **tr,
                        int64_t **te, char *err)
@@ -377,6 +457,7 @@ static int s_run_fold(const s_spec_t *s, const ml_dataset_t *ds, const void *inp
             out->obj = sp;
             out->destroy = s_split_destroy;
             out->bytes = s_split_bytes(sp);
+            out->pack = s_split_pack;
             sp = NULL;
         }
     } else if (rc == DSK_OK) {

@@ -20,6 +20,13 @@
  * SGD's noise moves, and the accuracy checks in tests/parity hold.
  */
 typedef float s_v2 __attribute__((vector_size(16)));
+typedef int32_t s_iv __attribute__((vector_size(16)));
+
+/* Lane by lane, m ? a : b (m from a comparison: all ones or all zeros). */
+static inline s_v2 s_sel(s_iv m, s_v2 a, s_v2 b)
+{
+    return (s_v2)(((s_iv)a & m) | ((s_iv)b & ~m));
+}
 
 typedef struct {
     const ml_sgd_config_t *cfg;
@@ -35,6 +42,10 @@ typedef struct {
     int nonfinite;              /* a prediction was NaN/inf this epoch */
     const int32_t *nind;        /* the next row's features, prefetched at this row's end */
     int64_t nnn;
+    /* L1 and elasticnet: the truncated gradient's state, per feature and class */
+    float *Q;                   /* nf x Kp, as W: the penalty applied so far (q) */
+    double *u;                  /* K: the penalty owed so far (u), per class as it learns */
+    double l1;                  /* the L1 share of alpha: l1_ratio, 1 for 'l1', 0 for none */
 } s_joint_t;
 
 #define S_PREFETCH 24 /* features ahead: W lines arrive while earlier ones are summed */
@@ -167,6 +178,56 @@ static void s_reset_wscale(s_joint_t *J)
     J->wscale = 1.0;
 }
 
+/*
+ * The truncated-gradient L1 step (Tsuruoka et al. 2009, _plain_sgd's
+ * l1penalty) on the row's features, for every class still learning: each
+ * class owes u[k] more, and a weight moves toward 0 by what it owes beyond
+ * what it already paid (Q), never across 0. A stopped class's u and
+ * weights stay as they are.
+ */
+static void s_l1penalty(s_joint_t *J, const int32_t *ind, int64_t nnz, double step)
+{
+    const s_v2 zero = {0.0f, 0.0f, 0.0f, 0.0f};
+    float ws = (float)J->wscale, inv = (float)(1.0 / J->wscale);
+    s_v2 wsv = {ws, ws, ws, ws}, invv = {inv, inv, inv, inv};
+    for (int32_t k = 0; k < J->K; k++)
+        if (J->active[k])
+            J->u[k] += step;
+    /* per class: u / wscale, and a lane mask of the classes still learning */
+    s_v2 uw[S_MAX_NB * 4], on[S_MAX_NB * 4];
+    int32_t nb = J->nb;
+    if (nb > S_MAX_NB * 4)
+        nb = S_MAX_NB * 4; /* (K > 256: the lanes beyond stay as they are) */
+    for (int32_t b = 0; b < nb; b++)
+        for (int32_t l = 0; l < 4; l++) {
+            int32_t k = 4 * b + l;
+            int live = k < J->K && J->active[k];
+            uw[b][l] = live ? (float)J->u[k] : 0.0f;
+            on[b][l] = live ? 1.0f : 0.0f;
+        }
+    for (int64_t j = 0; j < nnz; j++) {
+        s_v2 *w = (s_v2 *)(J->W + (int64_t)ind[j] * J->Kp);
+        if (j + 8 < nnz)
+            s_prefetch(J->Q + (int64_t)ind[j + 8] * J->Kp, J->Kp);
+        s_iv bits = {0, 0, 0, 0};
+        for (int32_t b = 0; b < nb; b++)
+            bits |= (s_iv)w[b];
+        if (!(bits[0] | bits[1] | bits[2] | bits[3]))
+            continue; /* every weight 0: truncation has nothing to do, q stays */
+        s_v2 *q = (s_v2 *)(J->Q + (int64_t)ind[j] * J->Kp);
+        for (int32_t b = 0; b < nb; b++) {
+            s_v2 z = w[b];
+            s_v2 up = z - (uw[b] + q[b]) * invv, dn = z + (uw[b] - q[b]) * invv;
+            up = s_sel(up > zero, up, zero);           /* z > 0: toward 0, not past it */
+            dn = s_sel(dn < zero, dn, zero);           /* z < 0 */
+            s_v2 nw = s_sel(z > zero, up, s_sel(z < zero, dn, z));
+            nw = s_sel(on[b] > zero, nw, z);           /* stopped classes keep theirs */
+            q[b] += wsv * (nw - z);
+            w[b] = nw;
+        }
+    }
+}
+
 /* The learning rate of step t, the same for every class. */
 static double s_eta(const s_joint_t *J)
 {
@@ -212,8 +273,8 @@ static void s_step(s_joint_t *J, const int32_t *ind, const float *x, int64_t nnz
                 J->icp[k] += update * J->decay;
         }
     }
-    if (cfg->penalty == ML_SGD_PENALTY_L2) {
-        double s = 1.0 - eta * cfg->alpha;
+    if (cfg->penalty >= ML_SGD_PENALTY_L2) {
+        double s = 1.0 - (1.0 - J->l1) * eta * cfg->alpha;
         J->wscale *= s > 0 ? s : 0;
         if (J->wscale < S_RESET_WSCALE)
             s_reset_wscale(J);
@@ -224,6 +285,8 @@ static void s_step(s_joint_t *J, const int32_t *ind, const float *x, int64_t nnz
             c[k] *= inv;
         s_axpy(J, ind, x, nnz);
     }
+    if (J->Q)
+        s_l1penalty(J, ind, nnz, J->l1 * eta * cfg->alpha);
     J->t += 1;
 }
 
@@ -269,6 +332,7 @@ static int32_t s_epoch_end(s_joint_t *J, int64_t epoch, int64_t n, int64_t *n_it
  * that sum of squares, with weights W[v]; a private column's coefficient
  * is then W[v] * (its value / the virtual value). The same model in exact
  * arithmetic, with a third of the bigram TF-IDF's columns in the weights.
+ * L1's truncation is not linear, so with it (fold 0) every column is its own.
  */
 typedef struct {
     int64_t *indptr;            /* nrows + 1 */
@@ -287,20 +351,26 @@ static int64_t s_order_shared(const ml_csr_t *X, const int64_t *df, int32_t *map
     if (!start)
         abort();
     for (int64_t f = 0; f < X->ncols; f++)
-        if (df[f] != 1) {
+        if (df[f] >= 2) {
             start[n - df[f] + 1]++;
             m++;
         }
     for (int64_t b = 1; b <= n + 1; b++)
         start[b] += start[b - 1];
     for (int64_t f = 0; f < X->ncols; f++)
-        if (df[f] != 1)
+        if (df[f] >= 2)
             map[f] = (int32_t)start[n - df[f]]++;
     free(start);
     return m;
 }
 
-static void s_cols_build(const ml_csr_t *X, s_cols_t *C)
+/*
+ * The rows in the new ids: shared columns first (by document frequency),
+ * then each row's private columns — folded into its virtual column, or,
+ * without folding, numbered in row order so that a row's private weights
+ * are one stretch of W — then the columns no row has (their weights stay 0).
+ */
+static void s_cols_build(const ml_csr_t *X, int fold, s_cols_t *C)
 {
     int64_t nf = X->ncols, nnz = X->indptr[X->nrows];
     int64_t *df = dsk_xcalloc_big((size_t)nf, sizeof *df);
@@ -322,13 +392,15 @@ static void s_cols_build(const ml_csr_t *X, s_cols_t *C)
         int priv = 0;
         for (int64_t j = X->indptr[r]; j < X->indptr[r + 1]; j++) {
             int32_t f = X->indices[j];
-            if (df[f] == 1) {
+            if (df[f] == 1 && fold) {
                 sq += X->data[j] * X->data[j];
                 priv = 1;
-            } else {
-                C->ind[at] = C->map[f];
-                C->x[at++] = (float)X->data[j];
+                continue;
             }
+            if (df[f] == 1)
+                C->map[f] = (int32_t)v++;
+            C->ind[at] = C->map[f];
+            C->x[at++] = (float)X->data[j];
         }
         if (priv) {
             double xv = sqrt(sq);
@@ -344,6 +416,9 @@ static void s_cols_build(const ml_csr_t *X, s_cols_t *C)
         }
         C->indptr[r + 1] = at;
     }
+    for (int64_t f = 0; f < nf; f++)
+        if (df[f] == 0)
+            C->map[f] = (int32_t)v++;
     C->nw = v;
     free(df);
 }
@@ -365,6 +440,11 @@ static void s_init(s_joint_t *J, const ml_sgd_config_t *cfg, int32_t K, int64_t 
     J->nb = J->Kp / 4;
     /* read at random (the shuffled rows' features): huge pages spare the TLB */
     J->W = dsk_xcalloc_big((size_t)(nf ? nf : 1) * (size_t)J->Kp, sizeof(float));
+    if (cfg->penalty == ML_SGD_PENALTY_L1 || cfg->penalty == ML_SGD_PENALTY_ELASTICNET) {
+        J->l1 = cfg->penalty == ML_SGD_PENALTY_L1 ? 1.0 : cfg->l1_ratio;
+        J->Q = dsk_xcalloc_big((size_t)(nf ? nf : 1) * (size_t)J->Kp, sizeof(float));
+        J->u = dsk_xcalloc((size_t)K, sizeof *J->u);
+    }
     J->acc = aligned_alloc(16, (size_t)J->nb * sizeof(s_v2));
     J->c = aligned_alloc(16, (size_t)J->nb * sizeof(s_v2));
     double **v[] = {&J->icp, &J->sumloss, &J->best, &J->fscale};
@@ -391,7 +471,7 @@ static void s_init(s_joint_t *J, const ml_sgd_config_t *cfg, int32_t K, int64_t 
 static void s_free(s_joint_t *J)
 {
     void *v[] = {J->W, J->acc, J->c, J->icp, J->sumloss, J->best, J->fscale, J->noimp,
-                 J->active};
+                 J->active, J->Q, J->u};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         free(v[i]);
 }
@@ -436,9 +516,7 @@ static int s_write_coef(const s_joint_t *J, const s_cols_t *C, int64_t nf, doubl
 
 int ml_sgd_joint_supports(const ml_sgd_config_t *cfg)
 {
-    return cfg->average == 0 &&
-           (cfg->penalty == ML_SGD_PENALTY_L2 || cfg->penalty == ML_SGD_PENALTY_NONE) &&
-           cfg->learning_rate != ML_SGD_LR_ADAPTIVE;
+    return cfg->average == 0 && cfg->learning_rate != ML_SGD_LR_ADAPTIVE;
 }
 
 static int s_overflow(char *err, int64_t epoch)
@@ -463,7 +541,9 @@ int ml_sgd_joint(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *y
 {
     int64_t n = X->nrows;
     s_cols_t C;
-    s_cols_build(X, &C);
+    /* folding private columns is exact for linear updates only: not under L1 */
+    s_cols_build(X, cfg->penalty != ML_SGD_PENALTY_L1 && cfg->penalty != ML_SGD_PENALTY_ELASTICNET,
+                 &C);
     int32_t *index = malloc((size_t)(n ? n : 1) * sizeof *index);
     if (!index)
         abort();

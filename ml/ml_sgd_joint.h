@@ -39,9 +39,10 @@
 
 /*
  * True when the joint pass can run this configuration: no averaging, and a
- * step size shared by all classes with a shared wscale — penalty 'l2' or
- * None, learning_rate 'optimal', 'constant' or 'invscaling'. ('l1',
- * 'elasticnet' and 'adaptive' take the per-class path.)
+ * step size shared by all classes with a shared wscale — learning_rate
+ * 'optimal', 'constant' or 'invscaling', any penalty ('l1' and
+ * 'elasticnet' through a per-class truncated gradient). ('adaptive' and
+ * averaging take the per-class path.)
  */
 int ml_sgd_joint_supports(const ml_sgd_config_t *cfg);
 

@@ -149,6 +149,13 @@ static const s_field_t s_free_fields[] = {
     S_TEXT("key", S_M(free_, key), DSK_KEY_MAX),
 };
 
+static const s_field_t s_fetched_fields[] = {
+    S_TEXT("key", S_M(fetched, key), DSK_KEY_MAX),
+    S_NUM("code", S_I32, S_M(fetched, code)),
+    S_TEXT("error", S_M(fetched, error), DSK_TEXT_MAX),
+    S_BYTES("data", S_M(fetched, data)),
+};
+
 static const s_field_t s_chunk_fields[] = {
     S_NUM("job_id", S_U64, S_M(chunk, job_id)),
     S_NUM("index", S_U64, S_M(chunk, index)),
@@ -185,6 +192,8 @@ static const s_type_t s_types[DSK_MSG_TYPE_MAX + 1] = {
     [DSK_MSG_FREE] = S_TYPE("FREE", s_free_fields),
     [DSK_MSG_CHUNK] = S_TYPE("CHUNK", s_chunk_fields),
     [DSK_MSG_CHUNK_DONE] = S_TYPE("CHUNK_DONE", s_chunk_fields),
+    [DSK_MSG_FETCH] = S_TYPE("FETCH", s_free_fields),
+    [DSK_MSG_FETCHED] = S_TYPE("FETCHED", s_fetched_fields),
 };
 
 /*

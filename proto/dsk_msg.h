@@ -44,7 +44,7 @@ typedef struct {
 /* Job kinds (SUBMIT.kind) and states (JOB_STATE.state). */
 enum { DSK_JOB_SEARCH = 1, DSK_JOB_FIT = 2, DSK_JOB_PREDICT = 3, DSK_JOB_NOOP = 4 };
 /* DATA_PUT.kind */
-enum { DSK_DATA_DATASET = 1, DSK_DATA_MODEL = 2 };
+enum { DSK_DATA_DATASET = 1, DSK_DATA_MODEL = 2, DSK_DATA_OUTPUT = 3 };
 enum { DSK_JOB_ACCEPTED = 1, DSK_JOB_PROGRESS, DSK_JOB_DONE, DSK_JOB_FAILED, DSK_JOB_CANCELLED };
 /* JOB_REQ.op */
 enum { DSK_JOBREQ_WATCH = 1, DSK_JOBREQ_CANCEL, DSK_JOBREQ_LIST };
@@ -66,9 +66,11 @@ typedef enum {
     DSK_MSG_FREE = 14,      /* scheduler -> worker: drop what a key holds */
     DSK_MSG_CHUNK = 15,     /* client -> scheduler: rows for a predict job */
     DSK_MSG_CHUNK_DONE = 16,/* scheduler -> client: one chunk's result */
+    DSK_MSG_FETCH = 17,     /* scheduler -> worker: send me what a key holds */
+    DSK_MSG_FETCHED = 18,   /* worker -> scheduler: that, as bytes */
 } dsk_msg_type_t;
 #define DSK_MSG_TYPE_MIN 1
-#define DSK_MSG_TYPE_MAX 16
+#define DSK_MSG_TYPE_MAX 18
 
 typedef struct {
     char name[DSK_NAME_MAX + 1];  /* unique in the cluster */
@@ -175,7 +177,14 @@ typedef struct {
 
 typedef struct {
     char key[DSK_KEY_MAX + 1];
-} dsk_msg_free_t;
+} dsk_msg_free_t;             /* FREE and FETCH */
+
+typedef struct {
+    char key[DSK_KEY_MAX + 1];
+    int32_t code;                 /* 0, or why the worker could not send it */
+    char error[DSK_TEXT_MAX + 1];
+    dsk_bytes_t data;             /* the output, packed (ml_task_output_unpack reads it) */
+} dsk_msg_fetched_t;
 
 typedef struct {
     uint64_t job_id;
@@ -201,6 +210,7 @@ typedef struct {
         dsk_msg_task_done_t task_done;
         dsk_msg_free_t free_;
         dsk_msg_chunk_t chunk;    /* CHUNK and CHUNK_DONE */
+        dsk_msg_fetched_t fetched;
     } u;
 } dsk_msg_t;
 

@@ -233,8 +233,18 @@ static json_t *s_stats(const sch_job_t *job)
                      "tokenized", (json_int_t)job->by_kind[ML_TASK_STAGE],
                      "cache_hits", (json_int_t)shared,
                      "bytes_scattered", (json_int_t)job->bytes_scattered,
-                     "bytes_moved", (json_int_t)0, "workers", workers, "wall_s",
+                     "bytes_moved", (json_int_t)job->bytes_moved, "workers", workers, "wall_s",
                      (double)(dsk_clock_mono_ms() - job->started_ms) / 1000.0);
+}
+
+/* FREE for every copy of task i's resident output. */
+static void s_free_output(sch_jobs_t *j, sch_job_t *job, int64_t i)
+{
+    sch_task_t *t = &job->tasks[i];
+    for (int h = 0; h < t->nholders; h++)
+        sch_jobs_free_key_(j, t->holders[h], ml_plan_task(job->plan, i)->key);
+    t->nholders = 0;
+    t->state = SCH_FREED;
 }
 
 /* Frees what the job still holds on workers; drops its use of the data. */
@@ -247,10 +257,8 @@ static void s_release(sch_jobs_t *j, sch_job_t *job)
     for (int64_t i = 0; i < job->ntasks; i++) {
         sch_task_t *t = &job->tasks[i];
         const ml_task_t *pt = ml_plan_task(job->plan, i);
-        if (t->state == SCH_DONE && (pt->kind == ML_TASK_STAGE || pt->kind == ML_TASK_PREFIX)) {
-            sch_jobs_free_key_(j, t->worker, pt->key);
-            t->state = SCH_FREED;
-        }
+        if (t->state == SCH_DONE && (pt->kind == ML_TASK_STAGE || pt->kind == ML_TASK_PREFIX))
+            s_free_output(j, job, i);
     }
     if (job->data) {
         s_data_unref(j, job->data);
@@ -293,8 +301,15 @@ static const sch_worker_t *s_place(sch_jobs_t *j, sch_job_t *job, int64_t i)
 {
     const ml_task_t *pt = ml_plan_task(job->plan, i);
     if (pt->dep >= 0) {
-        const sch_worker_t *w = sch_jobs_worker_(j, job->tasks[pt->dep].worker);
-        return w && sch_jobs_free_threads_(j, w) > 0 ? w : NULL;
+        const sch_task_t *in = &job->tasks[pt->dep];
+        const sch_worker_t *best = NULL;
+        for (int h = 0; h < in->nholders; h++) {
+            const sch_worker_t *w = sch_jobs_worker_(j, in->holders[h]);
+            if (w && sch_jobs_free_threads_(j, w) > 0 &&
+                (!best || sch_jobs_free_threads_(j, w) > sch_jobs_free_threads_(j, best)))
+                best = w;
+        }
+        return best;
     }
     const sch_worker_t *best = NULL;
     for (int h = 0; h < job->data->nholders; h++) {
@@ -333,6 +348,93 @@ static void s_dispatch(sch_jobs_t *j, sch_job_t *job, int64_t i, const sch_worke
     sch_jobs_load_(j, w->id)->running++;
 }
 
+static void s_schedule(sch_jobs_t *j);
+
+static int s_holds_output(const sch_task_t *t, uint64_t worker)
+{
+    for (int h = 0; h < t->nholders; h++)
+        if (t->holders[h] == worker)
+            return 1;
+    return t->moving_to == worker;
+}
+
+/*
+ * Work stealing: a worker with a thread free and nothing it may run takes
+ * a copy of an input (a prefix's fold matrices, which can move) that
+ * runnable tasks wait on because every worker holding it is busy. The
+ * holder sends it through the scheduler (FETCH, FETCHED, DATA_PUT); one
+ * copy on its way per worker at a time.
+ */
+static void s_steal(sch_jobs_t *j, sch_job_t **order, int n)
+{
+    for (size_t wi = 0; wi < sch_registry_count(j->workers); wi++) {
+        const sch_worker_t *w = sch_registry_at(j->workers, wi);
+        if (sch_jobs_free_threads_(j, w) <= 0 || sch_jobs_load_(j, w->id)->moving)
+            continue;
+        for (int k = n - 1; k >= 0 && !sch_jobs_load_(j, w->id)->moving; k--) {
+            sch_job_t *job = order[k];
+            if (job->predict || (job->state != DSK_JOB_ACCEPTED && job->state != DSK_JOB_PROGRESS))
+                continue;
+            for (int64_t i = 0; i < job->ntasks; i++) {
+                int64_t dep = ml_plan_task(job->plan, i)->dep;
+                if (!s_runnable(job, i) || dep < 0 ||
+                    ml_plan_task(job->plan, dep)->kind != ML_TASK_PREFIX)
+                    continue;
+                sch_task_t *in = &job->tasks[dep];
+                if (in->moving_to || in->nholders == 0 || in->nholders >= SCH_MAX_HOLDERS ||
+                    s_holds_output(in, w->id))
+                    continue;
+                const sch_worker_t *src = sch_jobs_worker_(j, in->holders[0]);
+                if (!src)
+                    continue;
+                dsk_msg_t m = {.type = DSK_MSG_FETCH};
+                snprintf(m.u.free_.key, sizeof m.u.free_.key, "%s",
+                         ml_plan_task(job->plan, dep)->key);
+                sch_jobs_send_(j, &src->peer, &m);
+                in->moving_to = w->id;
+                in->moving_from = src->id;
+                sch_jobs_load_(j, w->id)->moving = 1;
+                dsk_debug("job %llu: copying %s from '%s' to idle '%s'",
+                          (unsigned long long)job->id, m.u.free_.key, src->info.name,
+                          w->info.name);
+                break;
+            }
+        }
+    }
+}
+
+/* FETCHED: a moving output arrived from its holder; hand it to the worker that waits for it. */
+
+void sch_jobs_on_fetched(sch_jobs_t *j, const sch_worker_t *from, dsk_msg_t *msg)
+{
+    dsk_msg_fetched_t *f = &msg->u.fetched;
+    for (sch_job_t *job = j->jobs; job; job = job->next) {
+        if (job->predict || !job->plan)
+            continue;
+        for (int64_t i = 0; i < job->ntasks; i++) {
+            sch_task_t *t = &job->tasks[i];
+            if (!t->moving_to || strcmp(ml_plan_task(job->plan, i)->key, f->key) != 0)
+                continue;
+            const sch_worker_t *to = sch_jobs_worker_(j, t->moving_to);
+            sch_jobs_load_(j, t->moving_to)->moving = 0;
+            t->moving_to = 0;
+            if (f->code != 0 || !to || t->state != SCH_DONE) {
+                dsk_debug("copy of %s from '%s' dropped: %s", f->key, from->info.name,
+                          f->code ? f->error : "no longer needed");
+                continue;
+            }
+            dsk_msg_t put = {.type = DSK_MSG_DATA_PUT};
+            snprintf(put.u.data_put.key, sizeof put.u.data_put.key, "%s", f->key);
+            put.u.data_put.data = f->data;
+            put.u.data_put.kind = DSK_DATA_OUTPUT;
+            sch_jobs_send_(j, &to->peer, &put);
+            t->holders[t->nholders++] = to->id;
+            job->bytes_moved += f->data.len;
+        }
+    }
+    s_schedule(j);
+}
+
 /* Every runnable task of every running job that has a place, oldest job first. */
 static void s_schedule(sch_jobs_t *j)
 {
@@ -357,6 +459,7 @@ static void s_schedule(sch_jobs_t *j)
                 s_dispatch(j, job, i, w);
         }
     }
+    s_steal(j, order, n);
 }
 
 /* Grows the task table after the plan gained tasks (the refit). */
@@ -424,10 +527,12 @@ static void s_task_ok(sch_jobs_t *j, sch_job_t *job, int64_t i, const sch_worker
     }
     if (pt->kind == ML_TASK_SCORE || pt->kind == ML_TASK_REFIT)
         job->fits_done++;
-    if (pt->dep >= 0 && --job->tasks[pt->dep].users_left == 0) {
-        sch_jobs_free_key_(j, job->tasks[pt->dep].worker, ml_plan_task(job->plan, pt->dep)->key);
-        job->tasks[pt->dep].state = SCH_FREED;
+    if (pt->kind == ML_TASK_STAGE || pt->kind == ML_TASK_PREFIX) {
+        job->tasks[i].holders[0] = w->id;
+        job->tasks[i].nholders = 1;
     }
+    if (pt->dep >= 0 && --job->tasks[pt->dep].users_left == 0)
+        s_free_output(j, job, pt->dep);
     job->state = DSK_JOB_PROGRESS;
     if (ml_plan_scores_done(job->plan)) {
         ml_plan_add_refit(job->plan);
@@ -642,17 +747,25 @@ void sch_jobs_worker_lost(sch_jobs_t *j, const sch_worker_t *w)
         }
         for (int64_t i = 0; i < job->ntasks; i++) {
             sch_task_t *t = &job->tasks[i];
-            if (t->worker != w->id)
+            if (t->moving_to && (t->moving_to == w->id || t->moving_from == w->id)) {
+                sch_jobs_load_(j, t->moving_to)->moving = 0; /* the copy will not arrive */
+                t->moving_to = 0;
+            }
+            for (int h = 0; h < t->nholders; h++)
+                if (t->holders[h] == w->id)
+                    t->holders[h--] = t->holders[--t->nholders];
+            if (t->state == SCH_DONE && t->nholders == 0 && t->users_left > 0)
+                t->state = SCH_PENDING; /* every copy lost: make it again */
+            if (t->state != SCH_RUNNING || t->worker != w->id)
                 continue;
-            if (t->state == SCH_RUNNING && ++t->kills >= SCH_MAX_KILLS) {
+            if (++t->kills >= SCH_MAX_KILLS) {
                 sch_jobs_finish_(j, job, DSK_JOB_FAILED, "KilledWorker: task %lld (%s) was running on "
                          "%d workers that died, the last '%s'", (long long)i,
                          ml_task_kind_name(ml_plan_task(job->plan, i)->kind), t->kills,
                          w->info.name);
                 break;
             }
-            if (t->state == SCH_RUNNING || (t->state == SCH_DONE && t->users_left > 0))
-                t->state = SCH_PENDING;
+            t->state = SCH_PENDING;
         }
     }
     /* the worker is still in the registry: re-place data on the others after it leaves */

@@ -35,6 +35,8 @@ void sch_jobs_on_job_req(sch_jobs_t *j, const dsk_peer_id_t *from, const dsk_msg
 void sch_jobs_on_task_done(sch_jobs_t *j, const sch_worker_t *w, dsk_msg_t *msg);
 /* CHUNK: rows for a predict job, queued for the next free worker thread. */
 void sch_jobs_on_chunk(sch_jobs_t *j, const dsk_peer_id_t *from, dsk_msg_t *msg);
+/* FETCHED: a copy of a task output, on its way to an idle worker (work stealing). */
+void sch_jobs_on_fetched(sch_jobs_t *j, const sch_worker_t *from, dsk_msg_t *msg);
 /* A worker registered: it may take tasks and data. */
 void sch_jobs_worker_joined(sch_jobs_t *j, const sch_worker_t *w);
 /* A worker is gone (called before it leaves the registry). */

@@ -22,9 +22,15 @@ typedef struct sch_predict sch_predict_t;
 
 typedef enum { SCH_PENDING, SCH_RUNNING, SCH_DONE, SCH_FREED } sch_tstate_t;
 
+#define SCH_MAX_HOLDERS 8
+
 typedef struct {
     sch_tstate_t state;
-    uint64_t worker;        /* RUNNING: where; DONE: where a resident output lives */
+    uint64_t worker;        /* RUNNING: where */
+    uint64_t holders[SCH_MAX_HOLDERS]; /* DONE: the workers holding its resident output */
+    int nholders;
+    uint64_t moving_to;     /* a copy of the output on its way to this worker (0: none) */
+    uint64_t moving_from;   /* from this holder */
     int kills;
     int64_t users_left;     /* dependents not yet done: the output is kept until 0 */
 } sch_task_t;
@@ -64,7 +70,7 @@ typedef struct sch_job {
     unsigned char *model;
     size_t model_len;
     int64_t by_kind[ML_TASK_KINDS + 1];
-    uint64_t bytes_scattered;
+    uint64_t bytes_scattered, bytes_moved;
     sch_busy_t *busy;
     int nbusy;
     int64_t started_ms;
@@ -76,6 +82,7 @@ typedef struct sch_job {
 typedef struct {
     uint64_t worker;
     int running;
+    int moving;             /* a stolen input is on its way to it */
 } sch_load_t;
 
 struct sch_jobs {

@@ -202,6 +202,14 @@ static void s_on_chunk(sch_server_t *srv, const dsk_peer_id_t *from, const char 
     sch_jobs_on_chunk(srv->jobs, from, msg);
 }
 
+static void s_on_fetched(sch_server_t *srv, const dsk_peer_id_t *from, const char *address,
+                         dsk_msg_t *msg)
+{
+    sch_worker_t *w = sch_registry_by_peer(srv->workers, from);
+    if (w)
+        sch_jobs_on_fetched(srv->jobs, w, msg);
+}
+
 /* What the scheduler accepts; anything else gets an ERROR naming the type. */
 static const struct {
     dsk_msg_type_t type;
@@ -215,6 +223,7 @@ static const struct {
     {DSK_MSG_JOB_REQ, s_on_job_req},
     {DSK_MSG_TASK_DONE, s_on_task_done},
     {DSK_MSG_CHUNK, s_on_chunk},
+    {DSK_MSG_FETCHED, s_on_fetched},
 };
 
 static void s_dispatch(sch_server_t *srv, const dsk_peer_id_t *from,

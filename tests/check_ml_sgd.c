@@ -310,7 +310,7 @@ START_TEST(test_joint_private_columns)
 }
 END_TEST
 
-/* What the joint pass does not cover (elasticnet here) is the exact fit, bit for bit, by default. */
+/* What the joint pass does not cover (averaging here) is the exact fit, bit for bit, by default. */
 START_TEST(test_joint_falls_back_to_exact)
 {
     enum { N = 60, D = 7, K = 4 };
@@ -322,7 +322,7 @@ START_TEST(test_joint_falls_back_to_exact)
     void *both[] = {m, e};
     for (int b = 0; b < 2; b++) {
         s_set(both[b], "random_state", ml_value_int(3));
-        s_set(both[b], "penalty", ml_value_string("elasticnet"));
+        s_set(both[b], "average", ml_value_bool(1));
         ck_assert_int_eq(S_OPS->fit(both[b], X, y, err), DSK_OK);
     }
     double c[K * D], b0[K], ce[K * D], be[K];

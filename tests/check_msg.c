@@ -135,7 +135,14 @@ static void s_full(dsk_msg_t *m, int type, unsigned nworkers, int longest)
         s_bytes(&m->u.task_done.result, 24, 0xcb);
         break;
     case DSK_MSG_FREE:
+    case DSK_MSG_FETCH:
         s_fill(m->u.free_.key, 'f', DSK_KEY_MAX);
+        break;
+    case DSK_MSG_FETCHED:
+        s_fill(m->u.fetched.key, 'k', 32);
+        m->u.fetched.code = DSK_ENOTFOUND;
+        s_fill(m->u.fetched.error, 'e', 100);
+        s_bytes(&m->u.fetched.data, 5000, 0);
         break;
     case DSK_MSG_CHUNK:
     case DSK_MSG_CHUNK_DONE:
@@ -156,6 +163,7 @@ static int s_bins(dsk_msg_t *m, dsk_bytes_t *out[2])
     case DSK_MSG_TASK: out[0] = &m->u.task.spec; out[1] = &m->u.task.data; return 2;
     case DSK_MSG_CHUNK:
     case DSK_MSG_CHUNK_DONE: out[0] = &m->u.chunk.data; return 1;
+    case DSK_MSG_FETCHED: out[0] = &m->u.fetched.data; return 1;
     case DSK_MSG_TASK_DONE: out[0] = &m->u.task_done.result; return 1;
     default: return 0;
     }

@@ -5,11 +5,13 @@
 #include <string.h>
 
 #include "dsk_alloc.h"
+#include "dsk_error.h"
 
 typedef struct s_entry {
     char *key;
     void *obj;
     void (*destroy)(void *);
+    int (*pack)(const void *, msgpack_sbuffer *);
     size_t bytes;
     int refs;               /* puts not yet freed: tasks of several jobs may make the same key */
     int pins;
@@ -45,7 +47,7 @@ static void s_drop(wrk_store_t *s, s_entry_t **link)
 }
 
 void wrk_store_put(wrk_store_t *s, const char *key, void *obj, void (*destroy)(void *),
-                   size_t bytes)
+                   size_t bytes, int (*pack)(const void *obj, msgpack_sbuffer *sbuf))
 {
     s_entry_t **have = s_find(s, key);
     if (*have) { /* equal keys, equal content: keep one, count both */
@@ -59,6 +61,7 @@ void wrk_store_put(wrk_store_t *s, const char *key, void *obj, void (*destroy)(v
     e->key = dsk_xstrdup(key);
     e->obj = obj;
     e->destroy = destroy;
+    e->pack = pack;
     e->bytes = bytes;
     e->next = s->head;
     s->head = e;
@@ -70,6 +73,16 @@ void *wrk_store_get(const wrk_store_t *s, const char *key)
 {
     s_entry_t **e = s_find((wrk_store_t *)s, key);
     return *e ? (*e)->obj : NULL;
+}
+
+int wrk_store_pack(const wrk_store_t *s, const char *key, msgpack_sbuffer *sbuf)
+{
+    s_entry_t **e = s_find((wrk_store_t *)s, key);
+    if (!*e)
+        return DSK_ENOTFOUND;
+    if (!(*e)->pack)
+        return DSK_EINVAL;
+    return (*e)->pack((*e)->obj, sbuf) ? DSK_ETOOBIG : DSK_OK;
 }
 
 void wrk_store_pin(wrk_store_t *s, const char *key)

@@ -15,6 +15,7 @@
 #ifndef WRK_STORE_H
 #define WRK_STORE_H
 
+#include <msgpack.h>
 #include <stddef.h>
 
 typedef struct wrk_store wrk_store_t;
@@ -28,7 +29,9 @@ void wrk_store_destroy(wrk_store_t **store_p);
  * every put is matched by one wrk_store_free.
  */
 void wrk_store_put(wrk_store_t *s, const char *key, void *obj, void (*destroy)(void *),
-                   size_t bytes);
+                   size_t bytes, int (*pack)(const void *obj, msgpack_sbuffer *sbuf));
+/* What key holds, as bytes for another worker: DSK_ENOTFOUND, or DSK_EINVAL when it cannot move. */
+int wrk_store_pack(const wrk_store_t *s, const char *key, msgpack_sbuffer *sbuf);
 /* The object under key, or NULL. */
 void *wrk_store_get(const wrk_store_t *s, const char *key);
 void wrk_store_pin(wrk_store_t *s, const char *key);

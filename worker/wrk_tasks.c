@@ -60,7 +60,17 @@ static void s_on_data_put(wrk_tasks_t *t, dsk_msg_data_put_t *put)
         m->data = put->data.data;
         m->len = put->data.len;
         put->data = (dsk_bytes_t){0};
-        wrk_store_put(t->store, put->key, m, s_model_destroy, m->len);
+        wrk_store_put(t->store, put->key, m, s_model_destroy, m->len, NULL);
+        return;
+    }
+    if (put->kind == DSK_DATA_OUTPUT) { /* another worker's task output, moved here */
+        ml_task_output_t out;
+        if (ml_task_output_unpack(put->data.data, put->data.len, &out, err) < 0) {
+            dsk_warn("moved output %s refused: %s", put->key, err);
+            return;
+        }
+        wrk_store_put(t->store, put->key, out.obj, out.destroy, out.bytes, out.pack);
+        msgpack_sbuffer_destroy(&out.reply);
         return;
     }
     ml_dataset_t *ds = NULL;
@@ -68,7 +78,7 @@ static void s_on_data_put(wrk_tasks_t *t, dsk_msg_data_put_t *put)
         dsk_warn("scattered data %s refused: %s", put->key, err);
         return;
     }
-    wrk_store_put(t->store, put->key, ds, s_dataset_destroy, ml_dataset_bytes(ds));
+    wrk_store_put(t->store, put->key, ds, s_dataset_destroy, ml_dataset_bytes(ds), NULL);
     dsk_debug("holding data %s (%zu bytes)", put->key, put->data.len);
 }
 
@@ -139,6 +149,22 @@ int wrk_tasks_on_message(wrk_tasks_t *t, dsk_msg_t *msg)
     case DSK_MSG_FREE:
         wrk_store_free(t->store, msg->u.free_.key);
         return 1;
+    case DSK_MSG_FETCH: {
+        /* packed here, on the loop thread: a split is tens of MB, a few ms to copy */
+        dsk_msg_t rep = {.type = DSK_MSG_FETCHED};
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        snprintf(rep.u.fetched.key, sizeof rep.u.fetched.key, "%s", msg->u.free_.key);
+        rep.u.fetched.code = wrk_store_pack(t->store, msg->u.free_.key, &sb);
+        if (rep.u.fetched.code)
+            snprintf(rep.u.fetched.error, sizeof rep.u.fetched.error, "%s",
+                     rep.u.fetched.code == DSK_ENOTFOUND ? "not held here" : "cannot move");
+        else
+            rep.u.fetched.data = (dsk_bytes_t){.data = (unsigned char *)sb.data, .len = sb.size};
+        t->send(t->arg, &rep);
+        msgpack_sbuffer_destroy(&sb);
+        return 1;
+    }
     default:
         return 0;
     }
@@ -166,7 +192,7 @@ void wrk_tasks_on_done(wrk_tasks_t *t)
             if (task->out.obj) {
                 d->resident = task->out.bytes;
                 wrk_store_put(t->store, task->key, task->out.obj, task->out.destroy,
-                              task->out.bytes);
+                              task->out.bytes, task->out.pack);
                 task->out.obj = NULL;
             }
             d->result.data = (unsigned char *)task->out.reply.data;

@@ -372,6 +372,46 @@ START_TEST(test_fit_then_predict_in_order)
 }
 END_TEST
 
+/*
+ * Work stealing: one analyzer configuration, so one stage and its fold
+ * prefixes on one worker; the other worker, idle, takes a copy of a
+ * prefix's matrices and runs candidates on it. Same answers as in process.
+ */
+START_TEST(test_idle_worker_steals)
+{
+    cu_endpoint(s_ep, sizeof s_ep);
+    const char *sargs[] = {"--listen", s_ep, "--log-level", "debug", NULL};
+    cu_spawn("dskd-scheduler", "scheduler.log", sargs);
+    for (int i = 0; i < 2; i++) {
+        const char *name = i ? "w2" : "w1", *log = i ? "worker2.log" : "worker1.log";
+        const char *wargs[] = {"--scheduler", s_ep, "--name", name, "--nthreads", "1", NULL};
+        cu_spawn("dskd-worker", log, wargs);
+    }
+    CU_ASSERT(cu_wait_workers(s_ep, 2, 10000) >= 0, "workers did not register");
+    char job[512], out[512];
+    snprintf(job, sizeof job, "%s/steal.json", cu_tmpdir());
+    FILE *f = fopen(job, "w");
+    fprintf(f, "{\"data\": {\"loader\": \"20newsgroups\", \"subset\": \"train\", "
+               "\"categories\": [\"alt.atheism\", \"talk.religion.misc\"]}, \"pipeline\": "
+               "[[\"vect\", \"CountVectorizer\", {\"ngram_range\": [1, 2]}], [\"tfidf\", "
+               "\"TfidfTransformer\", {}], [\"clf\", \"SGDClassifier\", {\"random_state\": 0}]], "
+               "\"search\": {\"param_grid\": {\"clf__alpha\": [1e-4, 3e-5, 1e-5, 3e-6, 1e-6, "
+               "3e-7]}, \"cv\": 3, \"refit\": false}}\n");
+    fclose(f);
+    snprintf(out, sizeof out, "%s/steal_result.json", cu_tmpdir());
+    s_search(job, out);
+    json_t *res = s_load_json(out), *local = s_local_result(job, NULL, NULL);
+    s_assert_same_scores(res, local);
+    json_t *stats = json_object_get(res, "stats");
+    CU_ASSERT(json_integer_value(json_object_get(stats, "bytes_moved")) > 0,
+              "the idle worker took no copy");
+    CU_ASSERT(json_object_size(json_object_get(stats, "workers")) == 2,
+              "one worker ran every task");
+    json_decref(res);
+    json_decref(local);
+}
+END_TEST
+
 /* noop N: every empty task comes back; the scheduler's throughput is printed. */
 START_TEST(test_noop_tasks)
 {
@@ -402,6 +442,7 @@ Suite *dsk_cluster_jobs_suite(void)
     tcase_add_test(tc, test_local_cluster);
     tcase_add_test(tc, test_fit_then_predict_in_order);
     tcase_add_test(tc, test_noop_tasks);
+    tcase_add_test(tc, test_idle_worker_steals);
     suite_add_tcase(s, tc);
     return s;
 }

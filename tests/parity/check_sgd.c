@@ -65,6 +65,7 @@ typedef struct {
 } s_pipe_t;
 
 static int s_exact_ova; /* each test sets it: ml_sgd_set_exact_ova for the pipeline */
+static const char *s_penalty = "l2"; /* and the classifier's penalty */
 
 static void s_pipe_fit(s_pipe_t *p, const ml_data_t *docs, const int32_t *y, double max_df,
                        int ngram_hi, int seed, double *fit_seconds)
@@ -79,6 +80,8 @@ static void s_pipe_fit(s_pipe_t *p, const ml_data_t *docs, const int32_t *y, dou
     ng.u.list.items[1] = ml_value_int(ngram_hi);
     s_set(&ml_count_vectorizer_ops, p->cv, "ngram_range", ng);
     s_set(&ml_sgd_classifier_ops, p->sgd, "max_iter", ml_value_int(1000));
+    ml_value_t pen = ml_value_string(s_penalty);
+    s_set(&ml_sgd_classifier_ops, p->sgd, "penalty", pen);
     ml_sgd_set_exact_ova(p->sgd, s_exact_ova);
     s_set(&ml_sgd_classifier_ops, p->sgd, "random_state", ml_value_int(seed));
     ml_data_t *counts, *tfidf;
@@ -263,9 +266,10 @@ START_TEST(test_grid_cv_accuracy)
 END_TEST
 
 /* All 20 categories, train -> test, mean accuracy over random_state 0..4. */
-static void s_all20(void)
+static void s_all20(const char *golden_key)
 {
-    json_t *g = json_object_get(pu_golden("sgd"), "all20");
+    json_t *g = json_object_get(pu_golden("sgd"), golden_key);
+    ck_assert_msg(g != NULL, "no golden %s: run tests/parity/make_golden.py", golden_key);
     ml_dataset_t *tr = s_load("train", 0), *te = s_load("test", 0);
     double mean = 0, fit_s = 0;
     for (int seed = 0; seed < 5; seed++) {
@@ -279,7 +283,7 @@ static void s_all20(void)
         s_pipe_free(&p);
     }
     double want = s_num(json_object_get(g, "mean"));
-    printf("  sgd all20%s: dsk %.4f sklearn %.4f (std %.4f); mean fit %.2f s\n",
+    printf("  sgd all20 %s%s: dsk %.4f sklearn %.4f (std %.4f); mean fit %.2f s\n", s_penalty,
            s_exact_ova ? " (exact one-vs-all)" : " (joint one-vs-all)", mean, want,
            s_num(json_object_get(g, "std")), fit_s);
     ck_assert_msg(fabs(mean - want) <= 0.01, "dsk %.4f, scikit-learn %.4f", mean, want);
@@ -291,7 +295,16 @@ static void s_all20(void)
 START_TEST(test_all20_accuracy)
 {
     s_exact_ova = 0;
-    s_all20();
+    s_all20("all20");
+}
+END_TEST
+
+/* The joint pass with elasticnet (the truncated gradient per class): the same bar. */
+START_TEST(test_all20_elasticnet_accuracy)
+{
+    s_exact_ova = 0;
+    s_penalty = "elasticnet";
+    s_all20("all20_elasticnet");
 }
 END_TEST
 
@@ -299,7 +312,7 @@ END_TEST
 START_TEST(test_all20_exact_accuracy)
 {
     s_exact_ova = 1;
-    s_all20();
+    s_all20("all20");
 }
 END_TEST
 
@@ -312,6 +325,7 @@ Suite *dsk_sgd_suite(void)
     tcase_add_test(tc, test_grid_cv_accuracy);
     tcase_add_test(tc, test_all20_accuracy);
     tcase_add_test(tc, test_all20_exact_accuracy);
+    tcase_add_test(tc, test_all20_elasticnet_accuracy);
     suite_add_tcase(s, tc);
     return s;
 }
