@@ -126,6 +126,16 @@ int dsk_client_send_chunk(dsk_client_t *c, uint64_t job_id, uint64_t index, cons
     return dsk_wire_send(c->socket, NULL, &m, err);
 }
 
+int dsk_client_send_chunk_with(dsk_client_t *c, uint64_t job_id, uint64_t index,
+                               int (*fill)(void *arg, struct msgpack_sbuffer *sb), void *arg,
+                               char *err)
+{
+    dsk_msg_t m = {.type = DSK_MSG_CHUNK};
+    m.u.chunk.job_id = job_id;
+    m.u.chunk.index = index;
+    return dsk_wire_send_with(c->socket, NULL, &m, fill, arg, err);
+}
+
 int dsk_client_next_event(dsk_client_t *c, int64_t timeout_ms, dsk_msg_t *msg, char *err)
 {
     return s_wait(c, DSK_MSG_JOB_STATE, DSK_MSG_CHUNK_DONE, timeout_ms, msg, err);

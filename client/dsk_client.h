@@ -51,5 +51,9 @@ int dsk_client_job_req(dsk_client_t *client, uint32_t op, uint64_t job_id, dsk_m
 int dsk_client_send_chunk(dsk_client_t *client, uint64_t job_id, uint64_t index,
                           const void *data, size_t len, char *err);
 int dsk_client_next_event(dsk_client_t *client, int64_t timeout_ms, dsk_msg_t *msg, char *err);
+/* send_chunk with the rows packed by fill straight into the message (no copy). */
+int dsk_client_send_chunk_with(dsk_client_t *client, uint64_t job_id, uint64_t index,
+                               int (*fill)(void *arg, struct msgpack_sbuffer *sb), void *arg,
+                               char *err);
 
 #endif

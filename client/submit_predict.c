@@ -24,7 +24,7 @@
 #include "ml_predict.h"
 #include "submit_job.h"
 
-#define S_WINDOW 8          /* chunks sent ahead of their results */
+#define S_WINDOW 16         /* chunks sent ahead of their results */
 #define S_SILENCE_MS 30000  /* the scheduler reports every second; this is a lost one */
 #define S_DEFAULT_CHUNK_ROWS 20000
 
@@ -319,7 +319,16 @@ typedef struct {
     s_out_t out;
     s_sum_t sum;
     int to_file;
+    json_t *stats;             /* the scheduler's summary of the job */
 } s_run_t;
+
+/* The next chunk's rows, packed straight into its CHUNK message. */
+static int s_fill_chunk(void *arg, struct msgpack_sbuffer *sb)
+{
+    const s_run_t *r = arg;
+    s_pack_chunk(r->ds, r->sent, r->a->chunk_rows, sb);
+    return 0;
+}
 
 /* A CHUNK_DONE: kept until every earlier chunk is written, then written in order. */
 static int s_on_chunk_done(s_run_t *r, const dsk_msg_chunk_t *c, char *err)
@@ -351,11 +360,7 @@ static int s_drive(dsk_client_t *c, uint64_t id, s_run_t *r, char *err)
 {
     for (;;) {
         while (r->sent < r->nchunks && r->sent - r->written < S_WINDOW) {
-            msgpack_sbuffer sb;
-            msgpack_sbuffer_init(&sb);
-            s_pack_chunk(r->ds, r->sent, r->a->chunk_rows, &sb);
-            int rc = dsk_client_send_chunk(c, id, (uint64_t)r->sent, sb.data, sb.size, err);
-            msgpack_sbuffer_destroy(&sb);
+            int rc = dsk_client_send_chunk_with(c, id, (uint64_t)r->sent, s_fill_chunk, r, err);
             if (rc)
                 return rc;
             r->sent++;
@@ -367,6 +372,8 @@ static int s_drive(dsk_client_t *c, uint64_t id, s_run_t *r, char *err)
         if (m.type == DSK_MSG_CHUNK_DONE) {
             rc = s_on_chunk_done(r, &m.u.chunk, err);
         } else if (m.u.job_state.state == DSK_JOB_DONE && r->written == r->nchunks) {
+            r->stats = json_loadb((const char *)m.u.job_state.result.data,
+                                  m.u.job_state.result.len, 0, NULL);
             dsk_msg_clear(&m);
             return DSK_OK;
         } else if (m.u.job_state.state == DSK_JOB_FAILED ||
@@ -460,6 +467,8 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
             json_object_set_new(sum, "client_seconds",
                                 json_pack("{s:f, s:f}", "load", load_s, "job",
                                           (double)(dsk_clock_mono_ms() - r.t0) / 1000.0));
+            if (r.stats)
+                json_object_set(sum, "stats", json_object_get(r.stats, "stats"));
             if (a.out) {
                 if (json_dump_file(sum, a.out, JSON_INDENT(2)) != 0) {
                     fprintf(stderr, "dsk-submit predict: cannot write %s\n", a.out);
@@ -480,6 +489,7 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
         ml_predict_result_clear(&r.held[k]);
     free(r.held);
     free(r.arrived);
+    json_decref(r.stats);
     free(r.sum.counts);
 out:
     free(model);

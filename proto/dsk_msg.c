@@ -381,6 +381,49 @@ int dsk_msg_encode(const dsk_msg_t *msg, char **buf, size_t *len, char *err)
     return DSK_OK;
 }
 
+int dsk_msg_encode_with(const dsk_msg_t *msg, int (*fill)(void *arg, msgpack_sbuffer *sb),
+                        void *arg, char **buf, size_t *len, char *err)
+{
+    *buf = NULL;
+    *len = 0;
+    const s_type_t *t = s_type_of(msg->type);
+    if (!t || t->fields[t->nfields - 1].kind != S_BIN)
+        return dsk_seterr(err, DSK_EINVAL, "%s does not end in a bin field",
+                          dsk_msg_type_name(msg->type));
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    char why[DSK_ERR_LEN] = ": out of memory";
+    int rc = DSK_ENOMEM;
+    if (msgpack_pack_array(&pk, S_ENVELOPE + t->nfields) == 0 &&
+        msgpack_pack_str_with_body(&pk, DSK_PROTO_SIGNATURE, strlen(DSK_PROTO_SIGNATURE)) == 0 &&
+        msgpack_pack_uint32(&pk, DSK_PROTO_VERSION) == 0 &&
+        msgpack_pack_uint32(&pk, (uint32_t)msg->type) == 0)
+        rc = s_pack_fields(&pk, t->fields, t->nfields - 1, (const char *)msg, why, sizeof why);
+    /* bin 32 with its length patched in once fill has written the bytes */
+    size_t head = sb.size;
+    static const char bin32[5] = {(char)0xc6, 0, 0, 0, 0};
+    if (rc == DSK_OK && msgpack_sbuffer_write(&sb, bin32, sizeof bin32) != 0)
+        rc = DSK_ENOMEM;
+    if (rc == DSK_OK && fill(arg, &sb) != 0) {
+        snprintf(why, sizeof why, ": the payload could not be written");
+        rc = DSK_ETOOBIG;
+    }
+    size_t body = sb.size - head - sizeof bin32;
+    if (rc == DSK_OK && body > UINT32_MAX)
+        rc = DSK_ETOOBIG;
+    if (rc < 0) {
+        msgpack_sbuffer_destroy(&sb);
+        return dsk_seterr(err, rc, "%s%s", t->name, why);
+    }
+    for (int i = 0; i < 4; i++)
+        sb.data[head + 1 + i] = (char)(body >> (24 - 8 * i));
+    *len = sb.size;
+    *buf = msgpack_sbuffer_release(&sb);
+    return DSK_OK;
+}
+
 /* ---------------------------------------------------------------- decode */
 
 /* "an integer", "a string", ...: what a peer sent instead, for errors. */

@@ -224,6 +224,15 @@ const char *dsk_msg_type_name(int type);
  * other side would reject.
  */
 int dsk_msg_encode(const dsk_msg_t *msg, char **buf, size_t *len, char *err);
+/*
+ * The same for a type whose last field is a bin (CHUNK, ...), but that
+ * bin's bytes are written by fill straight into the frame (its dsk_bytes_t
+ * in msg is not read): a 10 MB chunk is packed once, not packed and then
+ * copied. fill returns 0, or non-zero to fail the encoding.
+ */
+struct msgpack_sbuffer;
+int dsk_msg_encode_with(const dsk_msg_t *msg, int (*fill)(void *arg, struct msgpack_sbuffer *sb),
+                        void *arg, char **buf, size_t *len, char *err);
 
 /*
  * Decodes one frame into msg (overwritten). On success the caller owns

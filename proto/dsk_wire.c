@@ -31,6 +31,9 @@ static void s_free_frame(void *data, void *hint)
     free(data);
 }
 
+static int s_send_encoded(void *socket, const dsk_peer_id_t *to, const dsk_msg_t *msg,
+                          char *buf, size_t len, char *err);
+
 int dsk_wire_send(void *socket, const dsk_peer_id_t *to, const dsk_msg_t *msg,
                   char *err)
 {
@@ -39,6 +42,25 @@ int dsk_wire_send(void *socket, const dsk_peer_id_t *to, const dsk_msg_t *msg,
     int rc = dsk_msg_encode(msg, &buf, &len, err);
     if (rc < 0)
         return rc;
+    return s_send_encoded(socket, to, msg, buf, len, err);
+}
+
+int dsk_wire_send_with(void *socket, const dsk_peer_id_t *to, const dsk_msg_t *msg,
+                       int (*fill)(void *arg, struct msgpack_sbuffer *sb), void *arg, char *err)
+{
+    char *buf;
+    size_t len;
+    int rc = dsk_msg_encode_with(msg, fill, arg, &buf, &len, err);
+    if (rc < 0)
+        return rc;
+    return s_send_encoded(socket, to, msg, buf, len, err);
+}
+
+/* Sends an encoded message; takes buf (freed by libzmq once sent, or here on failure). */
+static int s_send_encoded(void *socket, const dsk_peer_id_t *to, const dsk_msg_t *msg,
+                          char *buf, size_t len, char *err)
+{
+    int rc;
     if (to && zmq_send(socket, to->bytes, to->len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
         free(buf);
         return dsk_seterr(err, DSK_EIO, "send %s: %s", dsk_msg_type_name(msg->type),

@@ -38,6 +38,9 @@ void *dsk_wire_socket(void *ctx, int type, int64_t max_msg_size, char *err);
  */
 int dsk_wire_send(void *socket, const dsk_peer_id_t *to, const dsk_msg_t *msg,
                   char *err);
+/* The same, the message's last (bin) field written by fill (dsk_msg_encode_with). */
+int dsk_wire_send_with(void *socket, const dsk_peer_id_t *to, const dsk_msg_t *msg,
+                       int (*fill)(void *arg, struct msgpack_sbuffer *sb), void *arg, char *err);
 
 /*
  * Receives one whole message without blocking. from: filled on a ROUTER

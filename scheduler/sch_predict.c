@@ -151,10 +151,15 @@ void sch_predict_on_chunk(sch_jobs_t *j, sch_job_t *job, dsk_msg_chunk_t *c)
 }
 
 /* The worker with the most free threads among those holding the model. */
+/*
+ * Tasks a worker may take now: its free threads, plus one more chunk per
+ * thread waiting in its queue (so the next chunk's rows are already there
+ * when a thread finishes), or S_NOOP_DEPTH per thread for empty tasks.
+ */
 static int s_room(sch_jobs_t *j, const sch_predict_t *p, const sch_worker_t *w)
 {
     int threads = w->info.nthreads ? (int)w->info.nthreads : 1;
-    return sch_jobs_free_threads_(j, w) + (p->noop ? threads * (S_NOOP_DEPTH - 1) : 0);
+    return sch_jobs_free_threads_(j, w) + threads * (p->noop ? S_NOOP_DEPTH - 1 : 1);
 }
 
 static const sch_worker_t *s_place(sch_jobs_t *j, const sch_predict_t *p)

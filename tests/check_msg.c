@@ -846,6 +846,46 @@ START_TEST(test_mutations)
 }
 END_TEST
 
+/* encode_with: the payload written by a callback reads back as a plain CHUNK's bin. */
+static int s_fill_pattern(void *arg, msgpack_sbuffer *sb)
+{
+    const size_t *n = arg;
+    for (size_t i = 0; i < *n; i++) {
+        char c = (char)(i * 7);
+        msgpack_sbuffer_write(sb, &c, 1);
+    }
+    return 0;
+}
+
+static int s_fill_fails(void *arg, msgpack_sbuffer *sb) { return 1; }
+
+START_TEST(test_encode_with_payload)
+{
+    const size_t sizes[] = {0, 1, 300, 70000};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        dsk_msg_t m = {.type = DSK_MSG_CHUNK}, out;
+        m.u.chunk.job_id = 9;
+        m.u.chunk.index = k;
+        char *buf, err[DSK_ERR_LEN];
+        size_t len;
+        ck_assert_int_eq(dsk_msg_encode_with(&m, s_fill_pattern, (void *)&sizes[k], &buf, &len,
+                                             err), 0);
+        ck_assert_msg(s_decode(buf, len, &out, err) == 0, "%s", err);
+        ck_assert_uint_eq(out.u.chunk.index, k);
+        ck_assert_uint_eq(out.u.chunk.data.len, sizes[k]);
+        for (size_t i = 0; i < sizes[k]; i++)
+            ck_assert_int_eq(out.u.chunk.data.data[i], (unsigned char)(i * 7));
+        dsk_msg_clear(&out);
+        free(buf);
+    }
+    dsk_msg_t m = {.type = DSK_MSG_CHUNK}, st = {.type = DSK_MSG_STATUS_REQ};
+    char *buf, err[DSK_ERR_LEN];
+    size_t len;
+    ck_assert_int_eq(dsk_msg_encode_with(&m, s_fill_fails, NULL, &buf, &len, err), DSK_ETOOBIG);
+    ck_assert_int_eq(dsk_msg_encode_with(&st, s_fill_fails, NULL, &buf, &len, err), DSK_EINVAL);
+}
+END_TEST
+
 Suite *dsk_msg_suite(void)
 {
     Suite *s = suite_create("msg");
@@ -857,6 +897,7 @@ Suite *dsk_msg_suite(void)
     tcase_add_test(tc, test_round_trip_most_workers);
     tcase_add_test(tc, test_wire_order);
     tcase_add_test(tc, test_type_names_and_clear);
+    tcase_add_test(tc, test_encode_with_payload);
     suite_add_tcase(s, tc);
     tc = tcase_create("refused");
     tcase_set_timeout(tc, 30);
