@@ -390,22 +390,38 @@ static int s_job_id(const char *cmd, const char *arg, uint64_t *id)
     return 0;
 }
 
+/*
+ * One JOB_REQ and its answer: 0 with *st (the caller's), or the exit code
+ * after printing why. With cp, the connection stays open in *cp (to follow the job).
+ */
+static int s_ask(const submit_options_t *opt, uint32_t op, uint64_t id, dsk_msg_t *st,
+                 dsk_client_t **cp)
+{
+    dsk_client_t *c = s_connect(opt);
+    if (!c)
+        return EXIT_USAGE;
+    char err[DSK_ERR_LEN];
+    int rc = dsk_client_job_req(c, op, id, st, err);
+    if (rc < 0 || !cp)
+        dsk_client_destroy(&c);
+    else
+        *cp = c;
+    if (rc < 0) {
+        fprintf(stderr, "dsk-submit: %s\n", err);
+        return rc == DSK_ENOTFOUND ? EXIT_USAGE : s_exit_for(rc);
+    }
+    return 0;
+}
+
 int submit_jobs(const submit_options_t *opt, int argc, char **argv)
 {
     s_args_t a;
     if (s_parse_args("jobs", argc, argv, 0, &a))
         return EXIT_USAGE;
-    dsk_client_t *c = s_connect(opt);
-    if (!c)
-        return EXIT_USAGE;
-    char err[DSK_ERR_LEN];
     dsk_msg_t st;
-    int rc = dsk_client_job_req(c, DSK_JOBREQ_LIST, 0, &st, err);
-    dsk_client_destroy(&c);
-    if (rc < 0) {
-        fprintf(stderr, "dsk-submit: %s\n", err);
-        return s_exit_for(rc);
-    }
+    int rc = s_ask(opt, DSK_JOBREQ_LIST, 0, &st, NULL);
+    if (rc)
+        return rc;
     json_t *list = json_loadb((const char *)st.u.job_state.result.data,
                               st.u.job_state.result.len, 0, NULL);
     dsk_msg_clear(&st);
@@ -443,17 +459,11 @@ int submit_result(const submit_options_t *opt, int argc, char **argv)
     s_args_t a;
     if (s_parse_args("result", argc - 1, argv + 1, 0, &a))
         return EXIT_USAGE;
-    dsk_client_t *c = s_connect(opt);
-    if (!c)
-        return EXIT_USAGE;
-    char err[DSK_ERR_LEN];
+    dsk_client_t *c = NULL;
     dsk_msg_t st;
-    int rc = dsk_client_job_req(c, DSK_JOBREQ_WATCH, id, &st, err);
-    if (rc < 0) {
-        fprintf(stderr, "dsk-submit: %s\n", err);
-        dsk_client_destroy(&c);
-        return rc == DSK_ENOTFOUND ? EXIT_USAGE : s_exit_for(rc);
-    }
+    int rc = s_ask(opt, DSK_JOBREQ_WATCH, id, &st, &c);
+    if (rc)
+        return rc;
     rc = s_follow(opt, c, &st, &a);
     dsk_client_destroy(&c);
     return rc;
@@ -464,17 +474,10 @@ int submit_cancel(const submit_options_t *opt, int argc, char **argv)
     uint64_t id;
     if (argc != 1 || s_job_id("cancel", argv[0], &id))
         return EXIT_USAGE;
-    dsk_client_t *c = s_connect(opt);
-    if (!c)
-        return EXIT_USAGE;
-    char err[DSK_ERR_LEN];
     dsk_msg_t st;
-    int rc = dsk_client_job_req(c, DSK_JOBREQ_CANCEL, id, &st, err);
-    dsk_client_destroy(&c);
-    if (rc < 0) {
-        fprintf(stderr, "dsk-submit: %s\n", err);
-        return rc == DSK_ENOTFOUND ? EXIT_USAGE : s_exit_for(rc);
-    }
+    int rc = s_ask(opt, DSK_JOBREQ_CANCEL, id, &st, NULL);
+    if (rc)
+        return rc;
     printf("job %llu: %s\n", (unsigned long long)id, st.u.job_state.text);
     dsk_msg_clear(&st);
     return EXIT_OK;

@@ -142,24 +142,32 @@ static int s_run(const ml_pipeline_t *p, ml_method_t method, int aggregate,
     return rc;
 }
 
-int ml_predict_run(const void *spec, size_t spec_len, const void *model, size_t model_len,
-                   const void *chunk, size_t chunk_len, msgpack_sbuffer *reply, char *err)
+int ml_predict_run_pipeline(const void *spec, size_t spec_len, const ml_pipeline_t *p,
+                            const void *chunk, size_t chunk_len, msgpack_sbuffer *reply,
+                            char *err)
 {
     ml_method_t method = ML_METHOD_PREDICT;
     int aggregate = 0;
     int rc = s_spec(spec, spec_len, &method, &aggregate, err);
     if (rc)
         return rc;
-    ml_pipeline_t *p = NULL;
     ml_dataset_t *ds = NULL;
-    if ((rc = ml_model_unpack(model, model_len, "the model", &p, err)) != 0)
-        return rc;
     if ((rc = ml_dataset_unpack(chunk, chunk_len, "the chunk", &ds, err)) == 0) {
         msgpack_packer pk;
         msgpack_packer_init(&pk, reply, msgpack_sbuffer_write);
         rc = s_run(p, method, aggregate, ds, &pk, err);
     }
     ml_dataset_destroy(&ds);
+    return rc;
+}
+
+int ml_predict_run(const void *spec, size_t spec_len, const void *model, size_t model_len,
+                   const void *chunk, size_t chunk_len, msgpack_sbuffer *reply, char *err)
+{
+    ml_pipeline_t *p = NULL;
+    int rc = ml_model_unpack(model, model_len, "the model", &p, err);
+    if (rc == DSK_OK)
+        rc = ml_predict_run_pipeline(spec, spec_len, p, chunk, chunk_len, reply, err);
     ml_pipeline_destroy(&p);
     return rc;
 }

@@ -43,6 +43,11 @@ int ml_predict_spec(ml_method_t method, int aggregate, msgpack_sbuffer *sbuf);
  */
 int ml_predict_run(const void *spec, size_t spec_len, const void *model, size_t model_len,
                    const void *chunk, size_t chunk_len, msgpack_sbuffer *reply, char *err);
+/* The same with the model already unpacked (a worker thread keeps its own copy). */
+struct ml_pipeline;
+int ml_predict_run_pipeline(const void *spec, size_t spec_len, const struct ml_pipeline *p,
+                            const void *chunk, size_t chunk_len, msgpack_sbuffer *reply,
+                            char *err);
 
 /* A decoded chunk result: one of labels / counts / data / correct, as the method gives. */
 typedef struct {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh BUILD [REPLICATE] — bench/e2e: the DESIGN.md workloads on dsk (a
 # scheduler and 2 single-thread workers on loopback, fresh for each
-# workload so each worker's peak RSS is that workload's) and on
+# workload so each worker's peak RSS is that workload's; the digits search
+# and its predict share one, as in bench_dask.py) and on
 # scikit-learn + dask.distributed (bench_dask.py: 2 single-thread worker
 # processes), in one run on this machine; prints wall times, ratios
 # against the targets, whether every candidate's score agrees within
@@ -62,20 +63,21 @@ stop() {
 }
 
 echo "bench/e2e: dsk (2 workers x 1 thread) vs scikit-learn + dask.distributed (2 x 1); data in $data"
-for w in seed_grid news20_grid16 digits_svc; do
-    model=""
-    [ "$w" = digits_svc ] && model="--model-out $out/svc.dskm"
+for w in seed_grid news20_grid16; do
     start
-    # shellcheck disable=SC2086 # $model is two words or none
-    "$build/dsk-submit" --scheduler "$ep" search "examples/$w.json" --out "$out/$w.json" \
-        --quiet $model
+    "$build/dsk-submit" --scheduler "$ep" search "examples/$w.json" --out "$out/$w.json" --quiet
     stop "$out/$w.rss"
 done
+# the ParallelPostFit workflow on one cluster, as bench_dask.py runs it: the
+# search with refit, then its model predicting the digits x REPLICATE
 printf '{"loader": "digits", "repeat": %s}\n' "$replicate" > "$out/digits.json"
 start
+"$build/dsk-submit" --scheduler "$ep" search examples/digits_svc.json --out "$out/digits_svc.json" \
+    --model-out "$out/svc.dskm" --quiet
 "$build/dsk-submit" --scheduler "$ep" predict --model "$out/svc.dskm" --input "$out/digits.json" \
-    --out "$out/pred.npy" --chunk-rows 20000 2>"$out/predict.err"
-stop "$out/predict.rss"
+    --out "$out/pred.npy" --chunk-rows 10000 2>"$out/predict.err"
+stop "$out/digits_svc.rss"
+cp "$out/digits_svc.rss" "$out/predict.rss"
 start
 "$build/dsk-submit" --scheduler "$ep" noop 20000 --json > "$out/noop.json"
 stop "$out/noop.rss"
