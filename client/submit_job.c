@@ -12,6 +12,7 @@
 
 #include "dsk_clock.h"
 #include "dsk_client.h"
+#include "dsk_wire.h"
 #include "ml_data_pack.h"
 #include "ml_job.h"
 #include "ml_loaders.h"
@@ -337,6 +338,11 @@ static int s_submit(const submit_options_t *opt, int argc, char **argv, const ch
     ml_dataset_pack(ds, &data);
     ml_dataset_destroy(&ds);
     ml_job_destroy(&job);
+    if (data.size + strlen(text) + 4096 > DSK_DEFAULT_MAX_MSG_SIZE)
+        fprintf(stderr, "dsk-submit: warning: %s: the dataset packs to %zu bytes, more than the "
+                "default max-message-size (%llu): the scheduler drops the connection unless "
+                "its max-message-size is raised\n", a.job_path, data.size,
+                (unsigned long long)DSK_DEFAULT_MAX_MSG_SIZE);
     dsk_client_t *c = s_connect(opt);
     if (!c) {
         free(text);

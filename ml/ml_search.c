@@ -252,6 +252,13 @@ int ml_plan_new(const ml_job_t *job, const ml_dataset_t *ds, const char *data_ke
     if ((rc = ml_job_folds(job, ds, &folds, err)) != 0)
         goto fail;
     p->n_splits = ml_folds_n_splits(folds);
+    if (p->n_cands * p->n_splits > ML_PLAN_MAX_FITS) {
+        rc = dsk_seterr(err, DSK_ETOOBIG, "%lld candidates x %d folds is %lld fits; one search "
+                        "takes at most %d: split the grid", (long long)p->n_cands, p->n_splits,
+                        (long long)(p->n_cands * p->n_splits), ML_PLAN_MAX_FITS);
+        ml_folds_destroy(&folds);
+        goto fail;
+    }
     p->assign = dsk_xmalloc((size_t)(p->n_samples ? p->n_samples : 1) * sizeof *p->assign);
     memcpy(p->assign, ml_folds_assignment(folds), (size_t)p->n_samples * sizeof *p->assign);
     ml_folds_destroy(&folds);

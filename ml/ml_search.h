@@ -64,6 +64,9 @@ typedef struct {
 
 typedef struct ml_plan ml_plan_t;
 
+/* Fits one search may plan (the scaled-up grid of DESIGN.md is 3,456). */
+#define ML_PLAN_MAX_FITS 100000
+
 /* "stage", "prefix", "score", "refit". */
 const char *ml_task_kind_name(ml_task_kind_t kind);
 
