@@ -100,6 +100,13 @@ void ml_job_destroy(ml_job_t **job_p);
  */
 int ml_job_pipeline(const ml_job_t *job, ml_pipeline_t **out, char *err);
 /*
+ * A fresh pipeline of steps [from, to) only, each with its own parameters
+ * and then the candidate's (cand may be NULL) that route to it: the pieces
+ * of a search's split fit (ml_search.h). Caller owns *out.
+ */
+int ml_job_pipeline_range(const ml_job_t *job, const ml_params_t *cand, size_t from, size_t to,
+                          ml_pipeline_t **out, char *err);
+/*
  * The checks that need the data, run after loading and before scattering:
  * the folds can be made (cv not larger than the number of samples, nor, for
  * StratifiedKFold, than the smallest class: scikit-learn's message), at least

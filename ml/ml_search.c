@@ -149,7 +149,7 @@ static int s_stage_for(ml_plan_t *p, int64_t c, int64_t *out, char *err)
     if (!p->staged)
         return DSK_OK;
     ml_pipeline_t *pipe = NULL;
-    int rc = ml_search_pipeline(p->job, &p->cands[c], 0, 1, &pipe, err);
+    int rc = ml_job_pipeline_range(p->job, &p->cands[c], 0, 1, &pipe, err);
     if (rc)
         return rc;
     const ml_estimator_t *e = ml_pipeline_step(pipe, 0);

@@ -23,13 +23,6 @@ void ml_sbuf_printf(ml_sbuf_t *b, const char *fmt, ...) __attribute__((format(pr
 /* Steps [from, to) of job as text with their own and cand's parameters (keys hash it). */
 void ml_search_steps_text(const ml_job_t *job, const ml_params_t *cand, size_t from,
                           size_t to, ml_sbuf_t *out);
-/*
- * A fresh pipeline of job's steps [from, to), each with its own
- * parameters, then cand's parameters that route to those steps (cand may
- * be NULL). Caller owns *out.
- */
-int ml_search_pipeline(const ml_job_t *job, const ml_params_t *cand, size_t from, size_t to,
-                       ml_pipeline_t **out, char *err);
 /* A SCORE task's reply: [test_score, fit_time, score_time]. */
 int ml_search_unpack_score(const void *buf, size_t len, double v[3], char *err);
 /* A parameter value as JSON (tuples as arrays). New reference. */

@@ -32,31 +32,6 @@ void ml_sbuf_printf(ml_sbuf_t *b, const char *fmt, ...)
     }
 }
 
-int ml_search_pipeline(const ml_job_t *job, const ml_params_t *cand, size_t from, size_t to,
-                       ml_pipeline_t **out, char *err)
-{
-    ml_pipeline_t *p = ml_pipeline_new();
-    int rc = DSK_OK;
-    for (size_t s = from; s < to && rc == DSK_OK; s++) {
-        const ml_job_step_t *st = &job->steps[s];
-        rc = ml_pipeline_add_class(p, st->name, st->class_name, err);
-        char key[512];
-        for (size_t i = 0; i < st->params.n && rc == DSK_OK; i++) {
-            snprintf(key, sizeof key, "%s__%s", st->name, st->params.names[i]);
-            rc = ml_pipeline_set_param(p, key, &st->params.values[i], err);
-        }
-        size_t nl = strlen(st->name);
-        for (size_t i = 0; cand && i < cand->n && rc == DSK_OK; i++)
-            if (strncmp(cand->names[i], st->name, nl) == 0 &&
-                strncmp(cand->names[i] + nl, "__", 2) == 0)
-                rc = ml_pipeline_set_param(p, cand->names[i], &cand->values[i], err);
-    }
-    if (rc)
-        ml_pipeline_destroy(&p);
-    *out = p;
-    return rc;
-}
-
 int ml_search_unpack_score(const void *buf, size_t len, double v[3], char *err)
 {
     msgpack_unpacked u;
@@ -410,7 +385,7 @@ static int s_run_stage(const s_spec_t *s, const ml_dataset_t *ds, ml_task_output
                        char *err)
 {
     ml_pipeline_t *pipe = NULL;
-    int rc = ml_search_pipeline(&s->job, &s->cand, 0, 1, &pipe, err);
+    int rc = ml_job_pipeline_range(&s->job, &s->cand, 0, 1, &pipe, err);
     if (rc)
         return rc;
     const ml_estimator_t *e = ml_pipeline_step(pipe, 0);
@@ -438,7 +413,7 @@ static int s_run_fold(const s_spec_t *s, const ml_dataset_t *ds, const void *inp
 {
     ml_pipeline_t *pipe = NULL;
     size_t from = (size_t)s->from, to = (size_t)s->to;
-    int rc = ml_search_pipeline(&s->job, &s->cand, from, to, &pipe, err);
+    int rc = ml_job_pipeline_range(&s->job, &s->cand, from, to, &pipe, err);
     if (rc)
         return rc;
     const ml_stage_ops_t *st = from == 0 ? ml_stage_find(ml_pipeline_step(pipe, 0)->ops) : NULL;
@@ -493,7 +468,7 @@ static int s_run_refit(const s_spec_t *s, const ml_dataset_t *ds, const void *st
                        ml_task_output_t *out, char *err)
 {
     ml_pipeline_t *pipe = NULL;
-    int rc = ml_search_pipeline(&s->job, &s->cand, 0, s->job.n_steps, &pipe, err);
+    int rc = ml_job_pipeline_range(&s->job, &s->cand, 0, s->job.n_steps, &pipe, err);
     if (rc)
         return rc;
     ml_estimator_t *e = (ml_estimator_t *)ml_pipeline_step(pipe, 0);
