@@ -15,15 +15,6 @@
 
 #include "cluster_util.h"
 
-/* Fails the test with every daemon's log attached, so a CI failure explains itself. */
-#define CU_ASSERT(cond, ...)                                                       \
-    do {                                                                           \
-        if (!(cond)) {                                                             \
-            cu_dump_logs();                                                        \
-            ck_abort_msg(__VA_ARGS__);                                             \
-        }                                                                          \
-    } while (0)
-
 static char s_ep[64];
 
 static pid_t s_start_scheduler(const char *endpoint, const char *log)

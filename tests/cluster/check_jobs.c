@@ -20,14 +20,6 @@
 #include "ml_model.h"
 #include "ml_search.h"
 
-#define CU_ASSERT(cond, ...)                                                       \
-    do {                                                                           \
-        if (!(cond)) {                                                             \
-            cu_dump_logs();                                                        \
-            ck_abort_msg(__VA_ARGS__);                                             \
-        }                                                                          \
-    } while (0)
-
 static char s_ep[64];
 
 static void teardown(void)

@@ -76,4 +76,14 @@ const char *cu_read_log(const char *log_name, char *buf, size_t len);
 int64_t cu_now_ms(void);
 void cu_sleep_ms(int64_t ms);
 
+/* Fails the test with every daemon's log attached, so a CI failure explains
+   itself (ck_abort_msg: the including suite has <check.h>). */
+#define CU_ASSERT(cond, ...)                                                       \
+    do {                                                                           \
+        if (!(cond)) {                                                             \
+            cu_dump_logs();                                                        \
+            ck_abort_msg(__VA_ARGS__);                                             \
+        }                                                                          \
+    } while (0)
+
 #endif
