@@ -50,6 +50,10 @@ typedef struct ml_estimator_ops {
     int (*fit)(void *impl, const ml_data_t *X, const int32_t *y, char *err);
     /* Transformers: *out is new data the caller owns. */
     int (*transform)(const void *impl, const ml_data_t *X, ml_data_t **out, char *err);
+    /* Optional: transform X in place, for data the caller owns and no longer
+       needs as it was (a pipeline's intermediate); NULL when there is none.
+       On failure X is left in an unspecified state. */
+    int (*transform_inplace)(const void *impl, ml_data_t *X, char *err);
     /* Classifiers: out holds X->nrows labels. */
     int (*predict)(const void *impl, const ml_data_t *X, int32_t *out, char *err);
     /* Classifiers: X->nrows x (1 if two classes, else n_classes or the

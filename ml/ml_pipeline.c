@@ -235,24 +235,41 @@ int ml_pipeline_is_fitted(const ml_pipeline_t *p) { return p->fitted; }
 void ml_pipeline_set_fitted(ml_pipeline_t *p, int fitted) { p->fitted = !!fitted; }
 
 /*
- * Passes X through steps [from, upto): transform by transform, freeing each
+ * Passes X (or owned_in, which it then owns) through steps [from, upto):
+ * transform by transform, in place where a step can, freeing each
  * intermediate once the next exists. *out is X itself when from == upto (then
  * *owned is 0), else new data the caller frees.
  */
-static int s_through(const ml_pipeline_t *p, size_t from, size_t upto, const ml_data_t *X,
-                     const ml_data_t **out, ml_data_t **owned, char *err)
+/*
+ * One step's transform of *cur: in place when the pipeline owns it (it is
+ * *held) and the step can, else into new data that replaces *held.
+ */
+static int s_apply(const ml_estimator_t *e, const ml_data_t **cur, ml_data_t **held,
+                   char *err)
 {
-    const ml_data_t *cur = X;
-    ml_data_t *held = NULL;
+    if (*held && *cur == *held && e->ops->transform_inplace)
+        return e->ops->transform_inplace(e->impl, *held, err);
+    ml_data_t *next = NULL;
+    int rc = e->ops->transform(e->impl, *cur, &next, err);
+    ml_data_destroy(held);
+    if (rc)
+        return rc;
+    *held = next;
+    *cur = next;
+    return DSK_OK;
+}
+
+static int s_through(const ml_pipeline_t *p, size_t from, size_t upto, const ml_data_t *X,
+                     ml_data_t *owned_in, const ml_data_t **out, ml_data_t **owned, char *err)
+{
+    const ml_data_t *cur = owned_in ? owned_in : X;
+    ml_data_t *held = owned_in;
     for (size_t i = from; i < upto; i++) {
-        const ml_estimator_t *e = &p->steps[i].est;
-        ml_data_t *next = NULL;
-        int rc = e->ops->transform(e->impl, cur, &next, err);
-        ml_data_destroy(&held);
-        if (rc)
+        int rc = s_apply(&p->steps[i].est, &cur, &held, err);
+        if (rc) {
+            ml_data_destroy(&held);
             return rc;
-        held = next;
-        cur = next;
+        }
     }
     *out = cur;
     *owned = held;
@@ -275,17 +292,19 @@ int ml_pipeline_fit(ml_pipeline_t *p, const ml_data_t *X, const int32_t *y, char
  * fitting the last; with out, the last (a transformer) transforms too and
  * *out is its output.
  */
-static int s_fit_steps(ml_pipeline_t *p, size_t from, const ml_data_t *X, const int32_t *y,
-                       ml_data_t **out, char *err)
+static int s_fit_steps(ml_pipeline_t *p, size_t from, const ml_data_t *X, ml_data_t *owned_in,
+                       const int32_t *y, ml_data_t **out, char *err)
 {
     int rc = ml_pipeline_validate(p, err);
-    if (rc)
+    if (rc == DSK_OK && from >= p->n)
+        rc = dsk_seterr(err, DSK_EINVAL, "Pipeline: no step from %zu on", from);
+    if (rc) {
+        ml_data_destroy(&owned_in);
         return rc;
-    if (from >= p->n)
-        return dsk_seterr(err, DSK_EINVAL, "Pipeline: no step from %zu on", from);
+    }
     p->fitted = 0;
-    const ml_data_t *cur = X;
-    ml_data_t *held = NULL;
+    const ml_data_t *cur = owned_in ? owned_in : X;
+    ml_data_t *held = owned_in;
     for (size_t i = from; i < p->n; i++) {
         const ml_estimator_t *e = &p->steps[i].est;
         rc = e->ops->fit(e->impl, cur, y, err);
@@ -296,18 +315,14 @@ static int s_fit_steps(ml_pipeline_t *p, size_t from, const ml_data_t *X, const 
                             "transform", p->steps[i].name, e->ops->name);
             break;
         }
-        ml_data_t *next = NULL;
-        rc = e->ops->transform(e->impl, cur, &next, err);
-        ml_data_destroy(&held);
+        rc = s_apply(e, &cur, &held, err);
         if (rc)
             break;
         if (i + 1 == p->n) {
-            ml_data_destroy(&held);
-            *out = next;
+            *out = held;
+            held = NULL;
             break;
         }
-        held = next;
-        cur = next;
     }
     ml_data_destroy(&held);
     if (rc == DSK_OK)
@@ -318,14 +333,22 @@ static int s_fit_steps(ml_pipeline_t *p, size_t from, const ml_data_t *X, const 
 int ml_pipeline_fit_from(ml_pipeline_t *p, size_t from, const ml_data_t *X, const int32_t *y,
                          char *err)
 {
-    return s_fit_steps(p, from, X, y, NULL, err);
+    return s_fit_steps(p, from, X, NULL, y, NULL, err);
+}
+
+int ml_pipeline_fit_from_owned(ml_pipeline_t *p, size_t from, ml_data_t **X_p, const int32_t *y,
+                               char *err)
+{
+    ml_data_t *X = *X_p;
+    *X_p = NULL;
+    return s_fit_steps(p, from, NULL, X, y, NULL, err);
 }
 
 int ml_pipeline_fit_transform_from(ml_pipeline_t *p, size_t from, const ml_data_t *X,
                                    const int32_t *y, ml_data_t **out, char *err)
 {
     *out = NULL;
-    return s_fit_steps(p, from, X, y, out, err);
+    return s_fit_steps(p, from, X, NULL, y, out, err);
 }
 
 /* The final step's method fn (an ops member), or NULL when there are no steps. */
@@ -361,7 +384,7 @@ int ml_pipeline_transform(const ml_pipeline_t *p, const ml_data_t *X, ml_data_t 
                           "transform", p->steps[p->n - 1].name, last->ops->name);
     const ml_data_t *cur;
     ml_data_t *held;
-    rc = s_through(p, 0, p->n - 1, X, &cur, &held, err);
+    rc = s_through(p, 0, p->n - 1, X, NULL, &cur, &held, err);
     if (rc)
         return rc;
     rc = last->ops->transform(last->impl, cur, out, err);
@@ -374,8 +397,8 @@ int ml_pipeline_transform_from(const ml_pipeline_t *p, size_t from, const ml_dat
 {
     *out = NULL;
     const ml_data_t *cur;
-    ml_data_t *held;
-    int rc = s_through(p, from, p->n, X, &cur, &held, err);
+    ml_data_t *held = NULL;
+    int rc = s_through(p, from, p->n, X, NULL, &cur, &held, err);
     if (rc == DSK_OK && !held) { /* no step to run: a copy of X, so that *out is always new */
         int64_t *rows = malloc((size_t)(X->nrows + 1) * sizeof *rows);
         if (!rows)
@@ -395,23 +418,25 @@ int ml_pipeline_transform_from(const ml_pipeline_t *p, size_t from, const ml_dat
  * the final step and *cur its input (*held, when not NULL, the caller frees).
  */
 static int s_to_final(const ml_pipeline_t *p, size_t from, const void *fn, const char *method,
-                      const ml_data_t *X, const ml_estimator_t **last, const ml_data_t **cur,
-                      ml_data_t **held, char *err)
+                      const ml_data_t *X, ml_data_t *own, const ml_estimator_t **last,
+                      const ml_data_t **cur, ml_data_t **held, char *err)
 {
     int rc = s_ready(p, fn, method, err);
-    if (rc)
+    if (rc) {
+        ml_data_destroy(&own);
         return rc;
+    }
     *last = &p->steps[p->n - 1].est;
-    return s_through(p, from, p->n - 1, X, cur, held, err);
+    return s_through(p, from, p->n - 1, X, own, cur, held, err);
 }
 
-static int s_predict(const ml_pipeline_t *p, size_t from, const ml_data_t *X, int32_t *out,
-                     char *err)
+static int s_predict(const ml_pipeline_t *p, size_t from, const ml_data_t *X, ml_data_t *own,
+                     int32_t *out, char *err)
 {
     const ml_estimator_t *last;
     const ml_data_t *cur;
     ml_data_t *held;
-    int rc = s_to_final(p, from, S_FINAL_FN(p, predict), "predict", X, &last, &cur, &held, err);
+    int rc = s_to_final(p, from, S_FINAL_FN(p, predict), "predict", X, own, &last, &cur, &held, err);
     if (rc)
         return rc;
     rc = last->ops->predict(last->impl, cur, out, err);
@@ -421,18 +446,18 @@ static int s_predict(const ml_pipeline_t *p, size_t from, const ml_data_t *X, in
 
 int ml_pipeline_predict(const ml_pipeline_t *p, const ml_data_t *X, int32_t *out, char *err)
 {
-    return s_predict(p, 0, X, out, err);
+    return s_predict(p, 0, X, NULL, out, err);
 }
 
 static int s_decision_function(const ml_pipeline_t *p, size_t from, const ml_data_t *X,
-                               ml_dense_t **out, char *err)
+                               ml_data_t *own, ml_dense_t **out, char *err)
 {
     *out = NULL;
     const ml_estimator_t *last;
     const ml_data_t *cur;
     ml_data_t *held;
     int rc = s_to_final(p, from, S_FINAL_FN(p, decision_function), "decision_function", X,
-                        &last, &cur, &held, err);
+                        own, &last, &cur, &held, err);
     if (rc)
         return rc;
     rc = last->ops->decision_function(last->impl, cur, out, err);
@@ -443,17 +468,17 @@ static int s_decision_function(const ml_pipeline_t *p, size_t from, const ml_dat
 int ml_pipeline_decision_function(const ml_pipeline_t *p, const ml_data_t *X,
                                   ml_dense_t **out, char *err)
 {
-    return s_decision_function(p, 0, X, out, err);
+    return s_decision_function(p, 0, X, NULL, out, err);
 }
 
 static int s_predict_proba(const ml_pipeline_t *p, size_t from, const ml_data_t *X,
-                           ml_dense_t **out, char *err)
+                           ml_data_t *own, ml_dense_t **out, char *err)
 {
     *out = NULL;
     const ml_estimator_t *last;
     const ml_data_t *cur;
     ml_data_t *held;
-    int rc = s_to_final(p, from, S_FINAL_FN(p, predict_proba), "predict_proba", X, &last, &cur,
+    int rc = s_to_final(p, from, S_FINAL_FN(p, predict_proba), "predict_proba", X, own, &last, &cur,
                         &held, err);
     if (rc)
         return rc;
@@ -465,7 +490,7 @@ static int s_predict_proba(const ml_pipeline_t *p, size_t from, const ml_data_t 
 int ml_pipeline_predict_proba(const ml_pipeline_t *p, const ml_data_t *X, ml_dense_t **out,
                               char *err)
 {
-    return s_predict_proba(p, 0, X, out, err);
+    return s_predict_proba(p, 0, X, NULL, out, err);
 }
 
 const int32_t *ml_pipeline_classes(const ml_pipeline_t *p, int32_t *n)
@@ -479,20 +504,20 @@ const int32_t *ml_pipeline_classes(const ml_pipeline_t *p, int32_t *n)
 
 /* _ThresholdScorer: decision_function's single column, else predict_proba[:, 1]. */
 static int s_threshold_values(const ml_pipeline_t *p, size_t from, const ml_data_t *X,
-                              double **values, char *err)
+                              ml_data_t *own, double **values, char *err)
 {
     const ml_estimator_t *last = &p->steps[p->n - 1].est;
     ml_dense_t *m = NULL;
     int64_t col;
     int rc;
     if (last->ops->decision_function) {
-        rc = s_decision_function(p, from, X, &m, err);
+        rc = s_decision_function(p, from, X, own, &m, err);
         col = 0;
         if (rc == DSK_OK && m->ncols != 1)
             rc = dsk_seterr(err, DSK_EINVAL, "roc_auc needs one decision value per sample, "
                             "got %lld columns", (long long)m->ncols);
     } else {
-        rc = s_predict_proba(p, from, X, &m, err);
+        rc = s_predict_proba(p, from, X, own, &m, err);
         col = 1;
         if (rc == DSK_OK && m->ncols != 2)
             rc = dsk_seterr(err, DSK_EINVAL, "roc_auc needs two class probabilities, got %lld "
@@ -515,27 +540,45 @@ int ml_pipeline_score(const ml_pipeline_t *p, const ml_scorer_t *scorer, const m
     return ml_pipeline_score_from(p, 0, scorer, X, y, out, err);
 }
 
-int ml_pipeline_score_from(const ml_pipeline_t *p, size_t from, const ml_scorer_t *scorer,
-                           const ml_data_t *X, const int32_t *y, double *out, char *err)
+/* The score of X (or of own, which is then consumed) after steps [0, from). */
+static int s_score(const ml_pipeline_t *p, size_t from, const ml_scorer_t *scorer,
+                   const ml_data_t *X, ml_data_t *own, const int32_t *y, double *out, char *err)
 {
     int rc;
+    int64_t n = (own ? own : X)->nrows;
     if (ml_scorer_input(scorer) == ML_SCORER_LABELS) {
-        int32_t *pred = malloc((size_t)(X->nrows + 1) * sizeof *pred);
+        int32_t *pred = malloc((size_t)(n + 1) * sizeof *pred);
         if (!pred)
             abort();
-        rc = s_predict(p, from, X, pred, err);
+        rc = s_predict(p, from, X, own, pred, err);
         if (rc == DSK_OK)
-            rc = ml_scorer_score_labels(scorer, y, pred, X->nrows, out, err);
+            rc = ml_scorer_score_labels(scorer, y, pred, n, out, err);
         free(pred);
         return rc;
     }
-    rc = ml_scorer_check_binary(scorer, y, X->nrows, err);
-    if (rc)
+    rc = ml_scorer_check_binary(scorer, y, n, err);
+    if (rc) {
+        ml_data_destroy(&own);
         return rc;
+    }
     double *values = NULL;
-    rc = s_threshold_values(p, from, X, &values, err);
+    rc = s_threshold_values(p, from, X, own, &values, err);
     if (rc == DSK_OK)
-        rc = ml_scorer_score_values(scorer, y, values, X->nrows, out, err);
+        rc = ml_scorer_score_values(scorer, y, values, n, out, err);
     free(values);
     return rc;
+}
+
+int ml_pipeline_score_from(const ml_pipeline_t *p, size_t from, const ml_scorer_t *scorer,
+                           const ml_data_t *X, const int32_t *y, double *out, char *err)
+{
+    return s_score(p, from, scorer, X, NULL, y, out, err);
+}
+
+int ml_pipeline_score_from_owned(const ml_pipeline_t *p, size_t from, const ml_scorer_t *scorer,
+                                 ml_data_t **X_p, const int32_t *y, double *out, char *err)
+{
+    ml_data_t *X = *X_p;
+    *X_p = NULL;
+    return s_score(p, from, scorer, NULL, X, y, out, err);
 }

@@ -77,6 +77,13 @@ int ml_pipeline_fit_from(ml_pipeline_t *p, size_t from, const ml_data_t *X, cons
                          char *err);
 int ml_pipeline_fit_transform_from(ml_pipeline_t *p, size_t from, const ml_data_t *X,
                                    const int32_t *y, ml_data_t **out, char *err);
+/*
+ * fit_from and score_from taking X over (*X_p is NULLed and freed when
+ * done): the steps that can transform in place (TfidfTransformer) then do,
+ * so an intermediate matrix is not copied.
+ */
+int ml_pipeline_fit_from_owned(ml_pipeline_t *p, size_t from, ml_data_t **X_p, const int32_t *y,
+                               char *err);
 /* X (the output of steps [0, from)) through steps [from, n), all transformers. */
 int ml_pipeline_transform_from(const ml_pipeline_t *p, size_t from, const ml_data_t *X,
                                ml_data_t **out, char *err);
@@ -101,5 +108,7 @@ int ml_pipeline_score(const ml_pipeline_t *p, const ml_scorer_t *scorer, const m
                       const int32_t *y, double *out, char *err);
 int ml_pipeline_score_from(const ml_pipeline_t *p, size_t from, const ml_scorer_t *scorer,
                            const ml_data_t *X, const int32_t *y, double *out, char *err);
+int ml_pipeline_score_from_owned(const ml_pipeline_t *p, size_t from, const ml_scorer_t *scorer,
+                                 ml_data_t **X_p, const int32_t *y, double *out, char *err);
 
 #endif

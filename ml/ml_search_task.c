@@ -62,7 +62,7 @@ typedef struct {
     int64_t from, to;
     char input[ML_KEY_LEN + 1];
     int fold;
-    const int32_t *assign;
+    int32_t *assign;          /* a copy: a bin inside the spec is not 4-byte aligned */
     int64_t n_assign;
     char scoring[64];
 } s_spec_t;
@@ -75,6 +75,7 @@ static void s_spec_clear(s_spec_t *s)
         ml_params_clear(&s->job.steps[i].params);
     }
     free(s->job.steps);
+    free(s->assign);
     ml_params_clear(&s->cand);
     msgpack_unpacked_destroy(&s->u);
 }
@@ -164,8 +165,9 @@ static int s_spec_decode(const void *buf, size_t len, s_spec_t *s, char *err)
     s->fold = (int)v;
     o = ml_unpack_get(m, "folds");
     if (o && o->type == MSGPACK_OBJECT_BIN && o->via.bin.size % sizeof(int32_t) == 0) {
-        s->assign = (const int32_t *)o->via.bin.ptr; /* msgpack-c's zone: 8-aligned copies */
         s->n_assign = o->via.bin.size / sizeof(int32_t);
+        s->assign = dsk_xmalloc((size_t)s->n_assign * sizeof *s->assign + 1);
+        memcpy(s->assign, o->via.bin.ptr, o->via.bin.size);
     } else if (s->fold >= 0) {
         return dsk_seterr(err, DSK_EPROTO, "task spec: a fold without the fold assignment");
     }
@@ -443,15 +445,20 @@ static int s_run_fold(const s_spec_t *s, const ml_dataset_t *ds, const void *inp
             rc = s_fit_prefix(pipe, start, st, input, ds, tr, te, sp, err);
             use = sp;
         }
+        /* this task's own fold matrices are handed over (TF-IDF then works in
+           place); a shared prefix's, read by other tasks too, are only read */
         double t0 = s_now(), score = NAN;
         if (rc == DSK_OK)
-            rc = ml_pipeline_fit_from(pipe, start, use->Xtr, use->ytr, err);
+            rc = pre ? ml_pipeline_fit_from(pipe, start, use->Xtr, use->ytr, err)
+                     : ml_pipeline_fit_from_owned(pipe, start, &sp->Xtr, sp->ytr, err);
         double t1 = s_now();
         const ml_scorer_t *scorer = rc == DSK_OK ? ml_scorer_find(s->scoring, err) : NULL;
         if (rc == DSK_OK && !scorer)
             rc = DSK_EINVAL;
         if (rc == DSK_OK)
-            rc = ml_pipeline_score_from(pipe, start, scorer, use->Xte, use->yte, &score, err);
+            rc = pre ? ml_pipeline_score_from(pipe, start, scorer, use->Xte, use->yte, &score, err)
+                     : ml_pipeline_score_from_owned(pipe, start, scorer, &sp->Xte, sp->yte, &score,
+                                                    err);
         if (rc == DSK_OK)
             s_reply_score(out, score, use->fit_time + (t1 - t0),
                           use->score_time + (s_now() - t1));

@@ -141,15 +141,14 @@ void ml_csr_normalize_rows(ml_csr_t *X, int norm)
  * transform(): tf -> 1 + ln(tf) when sublinear, times idf (X * diag(idf):
  * scipy drops products that are exactly zero), then the row norm.
  */
-int ml_tfidf_transform_csr(const void *impl, const ml_csr_t *X, ml_csr_t **out, char *err)
+/* The transform on Y itself (sublinear tf, idf, norm), zeros dropped in place. */
+static int s_tt_apply(const s_tt_t *m, ml_csr_t *Y, char *err)
 {
-    const s_tt_t *m = impl;
     if (!m->n_features)
         return dsk_seterr(err, DSK_ESTATE, "%s: not fitted: call fit first", m->est);
-    if (X->ncols != m->n_features)
+    if (Y->ncols != m->n_features)
         return dsk_seterr(err, DSK_EINVAL, "%s: X has %lld features, but was fitted with %lld",
-                          m->est, (long long)X->ncols, (long long)m->n_features);
-    ml_csr_t *Y = ml_csr_copy(X);
+                          m->est, (long long)Y->ncols, (long long)m->n_features);
     if (m->sublinear_tf)
         for (int64_t k = 0; k < ml_csr_nnz(Y); k++)
             Y->data[k] = log(Y->data[k]) + 1.0;
@@ -170,8 +169,30 @@ int ml_tfidf_transform_csr(const void *impl, const ml_csr_t *X, ml_csr_t **out, 
     }
     if (m->norm != S_NORM_NONE)
         ml_csr_normalize_rows(Y, m->norm);
-    *out = Y;
     return 0;
+}
+
+int ml_tfidf_transform_csr(const void *impl, const ml_csr_t *X, ml_csr_t **out, char *err)
+{
+    const s_tt_t *m = impl;
+    if (!m->n_features)
+        return dsk_seterr(err, DSK_ESTATE, "%s: not fitted: call fit first", m->est);
+    ml_csr_t *Y = ml_csr_copy(X);
+    int rc = s_tt_apply(m, Y, err);
+    if (rc)
+        ml_csr_destroy(&Y);
+    *out = Y;
+    return rc;
+}
+
+/* transform_inplace: the caller's matrix becomes its TF-IDF, with no copy. */
+static int s_tt_transform_inplace(const void *impl, ml_data_t *X, char *err)
+{
+    const s_tt_t *m = impl;
+    if (X->kind != ML_DATA_CSR)
+        return dsk_seterr(err, DSK_EINVAL, "%s: expected a sparse matrix, got %s", m->est,
+                          ml_data_kind_name(X->kind));
+    return s_tt_apply(m, X->csr, err);
 }
 
 static int s_tt_transform(const void *impl, const ml_data_t *X, ml_data_t **out, char *err)
@@ -253,6 +274,7 @@ const ml_estimator_ops_t ml_tfidf_transformer_ops = {
     .get_param = s_tt_get_param,
     .fit = s_tt_fit,
     .transform = s_tt_transform,
+    .transform_inplace = s_tt_transform_inplace,
     .save = s_tt_save,
     .load = s_tt_load,
 };
