@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsk_mpcheck.h"
+
 int ml_pack_key(msgpack_packer *pk, const char *key)
 {
     return msgpack_pack_str_with_body(pk, key, strlen(key));
@@ -98,6 +100,16 @@ const msgpack_object *ml_unpack_get(const msgpack_object *map, const char *key)
             return &map->via.map.ptr[i].val;
     }
     return NULL;
+}
+
+int ml_unpack_checked(const void *buf, size_t len, unsigned max_depth, size_t max_objects,
+                      msgpack_unpacked *up, char *why)
+{
+    msgpack_unpacked_init(up);
+    int rc = dsk_mp_check(buf, len, max_depth, max_objects, why);
+    if (rc == DSK_OK && msgpack_unpack_next(up, buf, len, NULL) != MSGPACK_UNPACK_SUCCESS)
+        rc = dsk_seterr(why, DSK_EPROTO, "msgpack-c could not unpack it");
+    return rc;
 }
 
 /* Recursion depth is bounded by the caller's dsk_mp_check of the bytes. */

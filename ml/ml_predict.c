@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "dsk_alloc.h"
-#include "dsk_mpcheck.h"
 #include "ml_data_pack.h"
 #include "ml_model.h"
 #include "ml_pack.h"
@@ -46,10 +45,8 @@ int ml_predict_spec(ml_method_t method, int aggregate, msgpack_sbuffer *sbuf)
 static int s_spec(const void *spec, size_t len, ml_method_t *method, int *aggregate, char *err)
 {
     msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
     int64_t m = 0;
-    int ok = dsk_mp_check(spec, len, 4, 64, err) == 0 &&
-             msgpack_unpack_next(&u, spec, len, NULL) == MSGPACK_UNPACK_SUCCESS &&
+    int ok = ml_unpack_checked(spec, len, 4, 64, &u, err) == 0 &&
              ml_unpack_int(ml_unpack_get(&u.data, "method"), ML_METHOD_PREDICT, ML_METHOD_SCORE,
                            &m) == 0;
     const msgpack_object *a = ok ? ml_unpack_get(&u.data, "aggregate") : NULL;
@@ -186,10 +183,8 @@ int ml_predict_result_unpack(const void *buf, size_t len, ml_predict_result_t *r
     memset(r, 0, sizeof *r);
     r->correct = -1;
     msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
     int rc = DSK_EPROTO;
-    if (dsk_mp_check(buf, len, 32, len + 1, err) ||
-        msgpack_unpack_next(&u, buf, len, NULL) != MSGPACK_UNPACK_SUCCESS ||
+    if (ml_unpack_checked(buf, len, 32, len + 1, &u, err) ||
         ml_unpack_int(ml_unpack_get(&u.data, "rows"), 0, INT64_MAX, &r->rows))
         goto out;
     const msgpack_object *o;

@@ -7,7 +7,6 @@
 #include <time.h>
 
 #include "dsk_alloc.h"
-#include "dsk_mpcheck.h"
 #include "ml_model.h"
 #include "ml_pack.h"
 #include "ml_search.h"
@@ -35,10 +34,8 @@ void ml_sbuf_printf(ml_sbuf_t *b, const char *fmt, ...)
 int ml_search_unpack_score(const void *buf, size_t len, double v[3], char *err)
 {
     msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
     char sub[DSK_ERR_LEN];
-    int ok = dsk_mp_check(buf, len, 4, 16, sub) == 0 &&
-             msgpack_unpack_next(&u, buf, len, NULL) == MSGPACK_UNPACK_SUCCESS &&
+    int ok = ml_unpack_checked(buf, len, 4, 16, &u, sub) == 0 &&
              u.data.type == MSGPACK_OBJECT_ARRAY && u.data.via.array.size == 3;
     for (uint32_t i = 0; ok && i < 3; i++) {
         const msgpack_object *o = &u.data.via.array.ptr[i];
@@ -135,9 +132,7 @@ static int s_steps(const msgpack_object *o, ml_job_t *job, char *err)
 static int s_spec_decode(const void *buf, size_t len, s_spec_t *s, char *err)
 {
     memset(s, 0, sizeof *s);
-    msgpack_unpacked_init(&s->u);
-    if (dsk_mp_check(buf, len, 32, len + 1, err) ||
-        msgpack_unpack_next(&s->u, buf, len, NULL) != MSGPACK_UNPACK_SUCCESS ||
+    if (ml_unpack_checked(buf, len, 32, len + 1, &s->u, err) ||
         s->u.data.type != MSGPACK_OBJECT_MAP)
         return dsk_seterr(err, DSK_EPROTO, "task spec: not a msgpack map");
     const msgpack_object *m = &s->u.data, *o;
@@ -270,12 +265,12 @@ int ml_task_output_unpack(const void *buf, size_t len, ml_task_output_t *out, ch
     memset(out, 0, sizeof *out);
     msgpack_sbuffer_init(&out->reply);
     msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
     s_split_t *sp = dsk_xcalloc(1, sizeof *sp);
     const msgpack_object *ft, *st;
-    int rc = dsk_mp_check(buf, len, 32, len + 1, err);
-    if (rc == DSK_OK && msgpack_unpack_next(&u, buf, len, NULL) != MSGPACK_UNPACK_SUCCESS)
-        rc = dsk_seterr(err, DSK_EPROTO, "a moved output is not msgpack");
+    char why[DSK_ERR_LEN];
+    int rc = ml_unpack_checked(buf, len, 32, len + 1, &u, why);
+    if (rc)
+        dsk_seterr(err, rc, "a moved output is not msgpack: %s", why);
     if (rc == DSK_OK)
         rc = ml_data_unpack_obj(ml_unpack_get(&u.data, "Xtr"), "a moved output", &sp->Xtr, err);
     if (rc == DSK_OK)
