@@ -59,7 +59,7 @@ void *dsk_xcalloc_big(size_t n, size_t size)
 
 void dsk_alloc_keep_freed_memory(void)
 {
-    mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc's largest: blocks below come from the heap */
+    mallopt(M_MMAP_MAX, 0); /* every block from the heap, none mapped and unmapped per use */
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 

@@ -565,15 +565,22 @@ static int s_decision(const void *impl, const ml_data_t *X, ml_dense_t **out, ch
     int64_t n = X->nrows, R = m->n_coef_rows;
     ml_dense_t *s = ml_dense_new(n, R);
     if (X->kind == ML_DATA_CSR) {
+        /*
+         * Class by class: one class's coefficients (7 MB for the bigram
+         * TF-IDF) stay in cache while every row gathers from them; row by
+         * row, each row's features would fetch a line from every class.
+         * Each sum runs over the row's features in order, as scipy's does.
+         */
         const ml_csr_t *c = X->csr;
-        for (int64_t i = 0; i < n; i++)
-            for (int64_t r = 0; r < R; r++) {
-                const double *w = m->coef + r * nf;
+        for (int64_t r = 0; r < R; r++) {
+            const double *w = m->coef + r * nf;
+            for (int64_t i = 0; i < n; i++) {
                 double acc = 0.0;
                 for (int64_t j = c->indptr[i]; j < c->indptr[i + 1]; j++)
                     acc += c->data[j] * w[c->indices[j]];
                 s->data[i * R + r] = acc + m->intercept[r];
             }
+        }
     } else if (n > 0) {
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)R, (int)nf, 1.0,
                     X->dense->data, (int)nf, m->coef, (int)nf, 0.0, s->data, (int)R);

@@ -48,7 +48,7 @@ typedef struct {
     double l1;                  /* the L1 share of alpha: l1_ratio, 1 for 'l1', 0 for none */
 } s_joint_t;
 
-#define S_PREFETCH 24 /* features ahead: W lines arrive while earlier ones are summed */
+#define S_PREFETCH 24 /* features ahead: their lines arrive while earlier ones are summed */
 
 /* Asks for the cache lines of one feature's Kp weights. */
 static inline void s_prefetch(const float *w, int32_t Kp)
@@ -64,7 +64,7 @@ static inline void s_prefetch(const float *w, int32_t Kp)
  * in registers; nb is the run-time fallback for many classes.
  */
 static inline __attribute__((always_inline)) void
-s_dots_n(const float *restrict W, int32_t Kp, const int32_t *ind, const float *x,
+s_dots_n(const float *restrict W, const float *Q, int32_t Kp, const int32_t *ind, const float *x,
          int64_t nnz, const int32_t *nind, int64_t nnn, s_v2 *restrict out, int32_t NB)
 {
     s_v2 a[S_MAX_NB];
@@ -73,9 +73,11 @@ s_dots_n(const float *restrict W, int32_t Kp, const int32_t *ind, const float *x
         a[b] = (s_v2){0.0f, 0.0f, 0.0f, 0.0f};
     for (int64_t j = 0; j < nnz; j++) {
         int64_t q = j + S_PREFETCH;
-        if (q < nnz)
+        if (q < nnz) {
             s_prefetch(W + (int64_t)ind[q] * Kp, Kp);
-        else if (q - nnz < nnn)
+            if (Q)
+                s_prefetch(Q + (int64_t)ind[q] * Kp, Kp);
+        } else if (q - nnz < nnn)
             s_prefetch(W + (int64_t)nind[q - nnz] * Kp, Kp);
         const s_v2 *w = (const s_v2 *)(W + (int64_t)ind[j] * Kp);
         float xf = x[j];
@@ -140,7 +142,7 @@ static void s_axpy_any(float *restrict W, int32_t Kp, const int32_t *ind, const 
 static void s_dots(s_joint_t *J, const int32_t *ind, const float *x, int64_t nnz)
 {
     switch (J->nb) {
-#define S_DOT_CASE(n) case n: s_dots_n(J->W, J->Kp, ind, x, nnz, J->nind, J->nnn, J->acc, n); return;
+#define S_DOT_CASE(n) case n: s_dots_n(J->W, J->Q, J->Kp, ind, x, nnz, J->nind, J->nnn, J->acc, n); return;
         S_CASES(S_DOT_CASE)
 #undef S_DOT_CASE
     default:
@@ -179,13 +181,17 @@ static void s_reset_wscale(s_joint_t *J)
 }
 
 /*
- * The truncated-gradient L1 step (Tsuruoka et al. 2009, _plain_sgd's
- * l1penalty) on the row's features, for every class still learning: each
- * class owes u[k] more, and a weight moves toward 0 by what it owes beyond
- * what it already paid (Q), never across 0. A stopped class's u and
- * weights stay as they are.
+ * The row's update under L1 and elasticnet, one pass over its features:
+ * the K-wide gradient step (when a class has one: add), then the
+ * truncated-gradient L1 step (Tsuruoka et al. 2009, _plain_sgd's
+ * l1penalty) for every class still learning: each class owes u[k] more,
+ * and a weight moves toward 0 by what it owes beyond what it already paid
+ * (Q), never across 0. A stopped class's u and weights stay as they are.
+ * A row's features are distinct, so taking both steps feature by feature
+ * gives what scikit-learn's two passes give; s_dots has prefetched Q.
  */
-static void s_l1penalty(s_joint_t *J, const int32_t *ind, int64_t nnz, double step)
+static void s_step_l1(s_joint_t *J, const int32_t *ind, const float *x, int64_t nnz,
+                      int add, double step)
 {
     const s_v2 zero = {0.0f, 0.0f, 0.0f, 0.0f};
     float ws = (float)J->wscale, inv = (float)(1.0 / J->wscale);
@@ -193,7 +199,7 @@ static void s_l1penalty(s_joint_t *J, const int32_t *ind, int64_t nnz, double st
     for (int32_t k = 0; k < J->K; k++)
         if (J->active[k])
             J->u[k] += step;
-    /* per class: u / wscale, and a lane mask of the classes still learning */
+    /* per class: u, and a lane mask of the classes still learning */
     s_v2 uw[S_MAX_NB * 4], on[S_MAX_NB * 4];
     int32_t nb = J->nb;
     if (nb > S_MAX_NB * 4)
@@ -205,11 +211,16 @@ static void s_l1penalty(s_joint_t *J, const int32_t *ind, int64_t nnz, double st
             uw[b][l] = live ? (float)J->u[k] : 0.0f;
             on[b][l] = live ? 1.0f : 0.0f;
         }
+    const s_v2 *c = J->c;
     for (int64_t j = 0; j < nnz; j++) {
         s_v2 *w = (s_v2 *)(J->W + (int64_t)ind[j] * J->Kp);
-        if (j + 8 < nnz)
-            s_prefetch(J->Q + (int64_t)ind[j + 8] * J->Kp, J->Kp);
         s_iv bits = {0, 0, 0, 0};
+        if (add) {
+            float xf = x[j];
+            s_v2 xv = {xf, xf, xf, xf};
+            for (int32_t b = 0; b < J->nb; b++)
+                w[b] += xv * c[b];
+        }
         for (int32_t b = 0; b < nb; b++)
             bits |= (s_iv)w[b];
         if (!(bits[0] | bits[1] | bits[2] | bits[3]))
@@ -283,10 +294,11 @@ static void s_step(s_joint_t *J, const int32_t *ind, const float *x, int64_t nnz
         double inv = 1.0 / J->wscale;
         for (int32_t k = 0; k < J->K; k++)
             c[k] *= inv;
-        s_axpy(J, ind, x, nnz);
     }
     if (J->Q)
-        s_l1penalty(J, ind, nnz, J->l1 * eta * cfg->alpha);
+        s_step_l1(J, ind, x, nnz, any, J->l1 * eta * cfg->alpha);
+    else if (any)
+        s_axpy(J, ind, x, nnz);
     J->t += 1;
 }
 

@@ -7,9 +7,11 @@
  * Exit status: 0 after a clean shutdown, 2 for a bad config or flag, 1 when
  * the socket cannot be bound or the loop fails.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "dsk_alloc.h"
 #include "dsk_daemon.h"
 #include "dsk_log.h"
 #include "sch_config.h"
@@ -19,6 +21,8 @@ int main(int argc, char **argv)
 {
     sch_config_t cfg;
     char err[DSK_ERR_LEN];
+    dsk_alloc_keep_freed_memory(); /* the data it relays: tens of MB a message, again and again */
+    mallopt(M_ARENA_MAX, 1);       /* one heap for the loop and ZeroMQ's thread: one to trim */
     int rc = dsk_daemon_configure("dskd-scheduler", sch_config_table, &cfg, argc, argv,
                                   SCH_DEFAULT_CONFIG);
     if (rc >= 0)

@@ -346,6 +346,8 @@ static void s_dispatch(sch_jobs_t *j, sch_job_t *job, int64_t i, const sch_worke
     job->tasks[i].state = SCH_RUNNING;
     job->tasks[i].worker = w->id;
     sch_jobs_load_(j, w->id)->running++;
+    dsk_debug("job %llu: task %lld (%s) to '%s'", (unsigned long long)job->id, (long long)i,
+              ml_task_kind_name(pt->kind), w->info.name);
 }
 
 static void s_schedule(sch_jobs_t *j);
@@ -510,6 +512,8 @@ static void s_task_ok(sch_jobs_t *j, sch_job_t *job, int64_t i, const sch_worker
     char err[DSK_ERR_LEN];
     job->tasks[i].state = SCH_DONE;
     job->by_kind[pt->kind]++;
+    dsk_debug("job %llu: task %lld (%s) done on '%s' in %.3f s", (unsigned long long)job->id,
+              (long long)i, ml_task_kind_name(pt->kind), w->info.name, (double)d->micros / 1e6);
     sch_busy_t *b = sch_jobs_busy_(job, w);
     b->tasks++;
     b->micros += d->micros;

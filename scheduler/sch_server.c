@@ -31,6 +31,7 @@ struct sch_server {
     int64_t started_ms;
     /* malformed frames since the last summary line, and the last reason */
     uint64_t dropped;
+    int trim;                   /* freed memory to hand back when no job runs */
     char dropped_reason[DSK_ERR_LEN];
     char dropped_from[DSK_ADDR_MAX + 1];
 };
@@ -309,9 +310,18 @@ static int64_t s_dropped_timer(dsk_loop_t *loop, int64_t id, void *arg)
                  (unsigned long long)srv->dropped, srv->dropped == 1 ? "" : "s",
                  srv->dropped_from[0] ? srv->dropped_from : "?", srv->dropped_reason);
         srv->dropped = 0;
-        /* A burst of garbage leaves the heap fragmented by frames that were
-           freed at once; give those pages back rather than hold them. */
+        srv->trim = 1;
+    }
+    /*
+     * Freed memory stays in the process while jobs run (the data they move
+     * is tens of MB a message, and fresh pages cost more than copying);
+     * once none is running, or after a burst of garbage, it goes back.
+     */
+    if (sch_jobs_active(srv->jobs) > 0)
+        srv->trim = 1;
+    else if (srv->trim) {
         malloc_trim(0);
+        srv->trim = 0;
     }
     return 1000;
 }

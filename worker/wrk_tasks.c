@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dsk_alloc.h"
+#include "dsk_clock.h"
 #include "dsk_log.h"
 #include "ml_data_pack.h"
 #include "wrk_executor.h"
@@ -155,13 +156,17 @@ int wrk_tasks_on_message(wrk_tasks_t *t, dsk_msg_t *msg)
         msgpack_sbuffer sb;
         msgpack_sbuffer_init(&sb);
         snprintf(rep.u.fetched.key, sizeof rep.u.fetched.key, "%s", msg->u.free_.key);
+        int64_t t0 = dsk_clock_mono_ms();
         rep.u.fetched.code = wrk_store_pack(t->store, msg->u.free_.key, &sb);
+        dsk_debug("FETCH %s: packed %zu bytes in %lld ms", msg->u.free_.key, sb.size,
+                  (long long)(dsk_clock_mono_ms() - t0));
         if (rep.u.fetched.code)
             snprintf(rep.u.fetched.error, sizeof rep.u.fetched.error, "%s",
                      rep.u.fetched.code == DSK_ENOTFOUND ? "not held here" : "cannot move");
         else
             rep.u.fetched.data = (dsk_bytes_t){.data = (unsigned char *)sb.data, .len = sb.size};
         t->send(t->arg, &rep);
+        dsk_debug("FETCH %s: sent after %lld ms", msg->u.free_.key, (long long)(dsk_clock_mono_ms() - t0));
         msgpack_sbuffer_destroy(&sb);
         return 1;
     }
