@@ -11,6 +11,8 @@
  */
 #include "ml_data_pack.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +64,71 @@ static int s_pack_le(msgpack_packer *pk, const void *a, size_t n, size_t width)
     return DSK_OK;
 }
 
+/*
+ * Values travel in the narrowest type that holds every one of them exactly:
+ * bytes for small non-negative integers (pixels, counts), float32 where
+ * each value survives the round trip, float64 otherwise. -0.0, NaN and
+ * subnormals keep float64 (or float32) bits, so unpacking gives back the
+ * same doubles bit for bit; only the bytes on the wire shrink (8x for the
+ * digits).
+ */
+typedef enum { S_F8, S_F4, S_U1 } s_dtype_t;
+
+static const char *const s_dtype_names[] = {"f8", "f4", "u1"};
+static const size_t s_dtype_width[] = {8, 4, 1};
+
+static s_dtype_t s_narrowest(const double *a, size_t n)
+{
+    size_t i = 0;
+    for (; i < n; i++) {
+        double v = a[i];
+        if (!(v >= 0.0 && v <= 255.0 && v == (double)(uint8_t)v && !signbit(v)))
+            break;
+    }
+    if (i == n)
+        return S_U1;
+    for (; i < n; i++)
+        if ((double)(float)a[i] != a[i])
+            return S_F8; /* NaN too: it never equals itself */
+    return S_F4;
+}
+
+/* n doubles as a bin of dtype t (s_narrowest said they fit), little endian. */
+static int s_pack_values(msgpack_packer *pk, const double *a, size_t n, s_dtype_t t)
+{
+    if (t == S_F8)
+        return s_pack_le(pk, a, n, 8);
+    size_t w = s_dtype_width[t];
+    if (n > UINT32_MAX / w)
+        return DSK_ETOOBIG;
+    if (msgpack_pack_bin(pk, n * w))
+        return DSK_ENOMEM;
+    unsigned char buf[S_CHUNK * 4];
+    for (size_t at = 0; at < n; at += S_CHUNK) {
+        size_t m = n - at < S_CHUNK ? n - at : S_CHUNK;
+        if (t == S_U1) {
+            for (size_t i = 0; i < m; i++)
+                buf[i] = (unsigned char)a[at + i];
+        } else {
+            float f[S_CHUNK];
+            for (size_t i = 0; i < m; i++)
+                f[i] = (float)a[at + i];
+            s_le_copy(buf, f, m, 4);
+        }
+        if (msgpack_pack_bin_body(pk, buf, m * w))
+            return DSK_ENOMEM;
+    }
+    return DSK_OK;
+}
+
+/* The "data" key and its values; with a "dtype" key first when narrower than float64. */
+static int s_pack_data_field(msgpack_packer *pk, const double *a, size_t n, s_dtype_t t)
+{
+    if (t != S_F8 && (ml_pack_key(pk, "dtype") || ml_pack_key(pk, s_dtype_names[t])))
+        return DSK_ENOMEM;
+    return ml_pack_key(pk, "data") ? DSK_ENOMEM : s_pack_values(pk, a, n, t);
+}
+
 static int s_pack_int_field(msgpack_packer *pk, const char *key, int64_t v)
 {
     return ml_pack_key(pk, key) || msgpack_pack_int64(pk, v) ? DSK_ENOMEM : DSK_OK;
@@ -94,22 +161,21 @@ int ml_data_pack(const ml_data_t *d, msgpack_packer *pk)
         return DSK_EINVAL;
     int64_t rows = dense ? d->dense->nrows : d->csr->nrows;
     int64_t cols = dense ? d->dense->ncols : d->csr->ncols;
-    if (msgpack_pack_map(pk, dense ? 4 : 6) || ml_pack_key(pk, "kind") ||
+    const double *values = dense ? d->dense->data : d->csr->data;
+    size_t nvalues = dense ? (size_t)(rows * cols) : (size_t)ml_csr_nnz(d->csr);
+    s_dtype_t t = s_narrowest(values, nvalues);
+    if (msgpack_pack_map(pk, (dense ? 4 : 6) + (t != S_F8)) || ml_pack_key(pk, "kind") ||
         ml_pack_key(pk, dense ? "dense" : "csr") || s_pack_int_field(pk, "rows", rows) ||
         s_pack_int_field(pk, "cols", cols))
         return DSK_ENOMEM;
     if (dense)
-        return ml_pack_key(pk, "data")
-                   ? DSK_ENOMEM
-                   : s_pack_le(pk, d->dense->data, (size_t)(rows * cols), sizeof(double));
-    size_t nnz = (size_t)ml_csr_nnz(d->csr);
+        return s_pack_data_field(pk, values, nvalues, t);
     int rc = ml_pack_key(pk, "indptr") ? DSK_ENOMEM
                                        : s_pack_le(pk, d->csr->indptr, (size_t)rows + 1, 8);
     if (rc == DSK_OK)
-        rc = ml_pack_key(pk, "indices") ? DSK_ENOMEM : s_pack_le(pk, d->csr->indices, nnz, 4);
-    if (rc == DSK_OK)
-        rc = ml_pack_key(pk, "data") ? DSK_ENOMEM : s_pack_le(pk, d->csr->data, nnz, 8);
-    return rc;
+        rc = ml_pack_key(pk, "indices") ? DSK_ENOMEM
+                                        : s_pack_le(pk, d->csr->indices, nvalues, 4);
+    return rc ? rc : s_pack_data_field(pk, values, nvalues, t);
 }
 
 /* A list of strings as an array of str (NULL list: nil). */
@@ -174,6 +240,40 @@ static int s_get_int(const msgpack_object *o, const char *key, int64_t lo, int64
     return DSK_OK;
 }
 
+/* The "dtype" of o's values: float64 when absent. */
+static int s_get_dtype(const msgpack_object *o, const char *what, s_dtype_t *t, char *err)
+{
+    const msgpack_object *d = ml_unpack_get(o, "dtype");
+    *t = S_F8;
+    if (!d)
+        return DSK_OK;
+    for (int i = 0; d->type == MSGPACK_OBJECT_STR && i < 3; i++)
+        if (d->via.str.size == 2 && memcmp(d->via.str.ptr, s_dtype_names[i], 2) == 0) {
+            *t = (s_dtype_t)i;
+            return DSK_OK;
+        }
+    return dsk_seterr(err, DSK_EPROTO, "%s: \"dtype\" must be \"f8\", \"f4\" or \"u1\"", what);
+}
+
+/* n values of dtype t from a bin (already checked to hold n x width bytes) into doubles. */
+static void s_unpack_values(double *out, const unsigned char *b, size_t n, s_dtype_t t)
+{
+    if (t == S_F8) {
+        s_le_copy(out, b, n, 8);
+    } else if (t == S_U1) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = b[i];
+    } else {
+        float f[S_CHUNK];
+        for (size_t at = 0; at < n; at += S_CHUNK) {
+            size_t m = n - at < S_CHUNK ? n - at : S_CHUNK;
+            s_le_copy(f, b + at * 4, m, 4);
+            for (size_t i = 0; i < m; i++)
+                out[at + i] = f[i];
+        }
+    }
+}
+
 static int s_bad_len(const char *what, const char *key, const char *implied, char *err)
 {
     return dsk_seterr(err, DSK_EPROTO, "%s: \"%s\" is missing or not a bin of the %s bytes",
@@ -216,16 +316,19 @@ static int s_unpack_dense(const msgpack_object *o, const char *what, ml_data_t *
         rc = s_get_int(o, "cols", 0, S_MAX_COLS, what, &cols, err);
     if (rc)
         return rc;
+    s_dtype_t t;
+    if ((rc = s_get_dtype(o, what, &t, err)))
+        return rc;
     uint64_t n = (uint64_t)rows * (uint64_t)cols; /* < 2^62: both below 2^31 */
-    const msgpack_object *b = s_get_bin(o, "data", n, 8);
+    const msgpack_object *b = s_get_bin(o, "data", n, s_dtype_width[t]);
     if (!b) {
         char implied[64];
-        snprintf(implied, sizeof implied, "%lld x %lld x 8", (long long)rows,
-                 (long long)cols);
+        snprintf(implied, sizeof implied, "%lld x %lld x %zu", (long long)rows,
+                 (long long)cols, s_dtype_width[t]);
         return s_bad_len(what, "data", implied, err);
     }
     ml_dense_t *m = ml_dense_new(rows, cols);
-    s_le_copy(m->data, b->via.bin.ptr, (size_t)n, 8);
+    s_unpack_values(m->data, (const unsigned char *)b->via.bin.ptr, (size_t)n, t);
     *out = ml_data_from_dense(&m);
     return DSK_OK;
 }
@@ -265,13 +368,19 @@ static int s_unpack_csr(const msgpack_object *o, const char *what, ml_data_t **o
     if (!ix || ix->type != MSGPACK_OBJECT_BIN || ix->via.bin.size % 4 != 0)
         return s_bad_len(what, "indices", "nnz x 4", err);
     uint64_t nnz = ix->via.bin.size / 4;
-    const msgpack_object *dv = s_get_bin(o, "data", nnz, 8);
-    if (!dv)
-        return s_bad_len(what, "data", "nnz x 8 (nnz from indices)", err);
+    s_dtype_t t;
+    if ((rc = s_get_dtype(o, what, &t, err)))
+        return rc;
+    const msgpack_object *dv = s_get_bin(o, "data", nnz, s_dtype_width[t]);
+    if (!dv) {
+        char implied[64];
+        snprintf(implied, sizeof implied, "nnz x %zu (nnz from indices)", s_dtype_width[t]);
+        return s_bad_len(what, "data", implied, err);
+    }
     ml_csr_t *m = ml_csr_new(rows, cols, (int64_t)nnz);
     s_le_copy(m->indptr, ip->via.bin.ptr, (size_t)rows + 1, 8);
     s_le_copy(m->indices, ix->via.bin.ptr, (size_t)nnz, 4);
-    s_le_copy(m->data, dv->via.bin.ptr, (size_t)nnz, 8);
+    s_unpack_values(m->data, (const unsigned char *)dv->via.bin.ptr, (size_t)nnz, t);
     rc = s_check_csr(m, (int64_t)nnz, what, err);
     if (rc) {
         ml_csr_destroy(&m);

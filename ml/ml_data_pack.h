@@ -7,9 +7,13 @@
  *   dataset: {"dsk_dataset": 1, "X": <data>, "y": bin int32 LE | nil,
  *             "n_classes": int, "target_names": [str...], "filenames": [str...] | nil}
  *   data:    {"kind": "text", "n": int, "docs": [bin...]}
- *          | {"kind": "dense", "rows": int, "cols": int, "data": bin float64 LE}
+ *          | {"kind": "dense", "rows": int, "cols": int, ["dtype": str,] "data": bin}
  *          | {"kind": "csr", "rows": int, "cols": int, "indptr": bin int64 LE,
- *             "indices": bin int32 LE, "data": bin float64 LE}
+ *             "indices": bin int32 LE, ["dtype": str,] "data": bin}
+ *
+ * A matrix's values are float64 LE, or with "dtype" "f4" float32 LE or "u1"
+ * bytes: the packer takes the narrowest type that holds every value
+ * exactly, so the doubles unpacked are the doubles packed, bit for bit.
  *
  * The content key of a buffer is dsk's hash of its bytes (XXH3 128-bit as
  * 32 hex digits): equal bytes, equal key, on every machine.

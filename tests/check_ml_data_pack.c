@@ -11,6 +11,7 @@
 
 #include "dsk_alloc.h"
 #include "ml_data_pack.h"
+#include "ml_pack.h"
 
 static ml_data_t *s_text(void)
 {
@@ -111,6 +112,86 @@ START_TEST(test_data_round_trip)
     ml_data_t *d = s_dense();
     ck_assert_uint_ge(ml_data_bytes(d), 12 * sizeof(double));
     ml_data_destroy(&d);
+}
+END_TEST
+
+/* The packed size of a 1 x n dense row of these values (and that they come back bit for bit). */
+static size_t s_packed_size(const double *v, int64_t n)
+{
+    char err[DSK_ERR_LEN];
+    ml_dense_t *m = ml_dense_new(1, n);
+    memcpy(m->data, v, (size_t)n * sizeof *v);
+    ml_data_t *d = ml_data_from_dense(&m), *back;
+    msgpack_sbuffer sb;
+    s_pack(d, &sb);
+    ck_assert_msg(ml_data_unpack(sb.data, sb.size, "data", &back, err) == 0, "%s", err);
+    s_assert_same(d, back);
+    size_t size = sb.size;
+    msgpack_sbuffer_destroy(&sb);
+    ml_data_destroy(&back);
+    ml_data_destroy(&d);
+    return size;
+}
+
+START_TEST(test_values_narrowed_exactly)
+{
+    enum { N = 64 };
+    double pixels[N], halves[N], wide[N];
+    for (int i = 0; i < N; i++) {
+        pixels[i] = (double)(i * 4 % 256);   /* bytes */
+        halves[i] = -1.5 + (double)i * 0.25; /* floats, exactly */
+        wide[i] = pixels[i];
+    }
+    size_t u1 = s_packed_size(pixels, N), f4 = s_packed_size(halves, N);
+    ck_assert_uint_lt(u1, 20 + N + 40);
+    ck_assert_uint_gt(f4, 4 * N);
+    ck_assert_uint_lt(f4, 20 + 4 * N + 40);
+    /* one value each that only float64 holds: 0.1, a subnormal, a NaN payload */
+    uint64_t nan_bits = 0x7ff8000000abcdefULL;
+    double odd_nan;
+    memcpy(&odd_nan, &nan_bits, 8);
+    const double only_f8[] = {0.1, 1e-310, odd_nan};
+    for (size_t k = 0; k < sizeof only_f8 / sizeof only_f8[0]; k++) {
+        wide[N - 1] = only_f8[k];
+        ck_assert_uint_gt(s_packed_size(wide, N), 8 * N);
+    }
+    /* -0.0 among bytes is not a byte, but is a float */
+    pixels[3] = -0.0;
+    ck_assert_uint_lt(s_packed_size(pixels, N), 20 + 4 * N + 40);
+
+    /* a dtype nobody wrote, and a bin too short for the dtype it claims */
+    char err[DSK_ERR_LEN];
+    ml_data_t *back = NULL;
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 5);
+    const char *keys[] = {"kind", "dense", "rows", "cols", "dtype", "i8", "data"};
+    ml_pack_key(&pk, keys[0]);
+    ml_pack_key(&pk, keys[1]);
+    ml_pack_key(&pk, keys[2]);
+    msgpack_pack_int(&pk, 1);
+    ml_pack_key(&pk, keys[3]);
+    msgpack_pack_int(&pk, 4);
+    ml_pack_key(&pk, keys[4]);
+    ml_pack_key(&pk, keys[5]);
+    ml_pack_key(&pk, keys[6]);
+    msgpack_pack_bin(&pk, 4);
+    msgpack_pack_bin_body(&pk, "abcd", 4);
+    ck_assert_int_lt(ml_data_unpack(sb.data, sb.size, "chunk", &back, err), 0);
+    ck_assert_msg(strstr(err, "\"dtype\" must be") != NULL, "%s", err);
+    /* the same bytes as "f4": 4 bytes cannot be 4 floats */
+    char *at = memmem(sb.data, sb.size, "i8", 2);
+    ck_assert_ptr_nonnull(at);
+    memcpy(at, "f4", 2);
+    ck_assert_int_lt(ml_data_unpack(sb.data, sb.size, "chunk", &back, err), 0);
+    ck_assert_msg(strstr(err, "1 x 4 x 4") != NULL, "%s", err);
+    memcpy(at, "u1", 2);
+    ck_assert_msg(ml_data_unpack(sb.data, sb.size, "chunk", &back, err) == 0, "%s", err);
+    ck_assert(back->dense->data[0] == 'a' && back->dense->data[3] == 'd');
+    ml_data_destroy(&back);
+    msgpack_sbuffer_destroy(&sb);
 }
 END_TEST
 
@@ -397,6 +478,7 @@ Suite *dsk_ml_data_pack_suite(void)
     TCase *tc = tcase_create("data_pack");
     tcase_set_timeout(tc, 20);
     tcase_add_test(tc, test_data_round_trip);
+    tcase_add_test(tc, test_values_narrowed_exactly);
     tcase_add_test(tc, test_dataset_round_trip);
     tcase_add_test(tc, test_truncations_rejected);
     tcase_add_test(tc, test_flipped_bytes_never_crash);
