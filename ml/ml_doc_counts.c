@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dsk_alloc.h"
+#include "ml_pack.h"
 #include "ml_term_dict.h"
 #include "ml_tokenizer.h"
 
@@ -23,6 +24,9 @@ struct ml_doc_counts {
      * pattern, built only for the terms a vocabulary keeps).
      */
     ml_analyzer_t *a;
+    /* or, for counts that came from another process: the terms back to back */
+    char *terms;
+    int64_t *term_off;        /* nterms + 1 */
     size_t max_len;           /* at least the longest term's length, in bytes */
 };
 
@@ -42,6 +46,8 @@ void ml_doc_counts_destroy(ml_doc_counts_t **c_p)
     ml_td_bigfree(c->ids);
     ml_td_bigfree(c->cnt);
     ml_analyzer_destroy(&c->a);
+    ml_td_bigfree(c->terms);
+    free(c->term_off);
     free(c);
     *c_p = NULL;
 }
@@ -215,10 +221,163 @@ int64_t ml_doc_counts_row(const ml_doc_counts_t *c, int64_t d, const int32_t **i
 
 size_t ml_doc_counts_term_len(const ml_doc_counts_t *c, int32_t t)
 {
+    if (!c->a)
+        return (size_t)(c->term_off[t + 1] - c->term_off[t]);
     return ml_analyzer_term_len(c->a, t);
 }
 
 size_t ml_doc_counts_term_write(const ml_doc_counts_t *c, int32_t t, char *out)
 {
+    if (!c->a) {
+        size_t n = (size_t)(c->term_off[t + 1] - c->term_off[t]);
+        memcpy(out, c->terms + c->term_off[t], n);
+        return n;
+    }
     return ml_analyzer_term_write(c->a, t, out);
+}
+
+static int s_pack_bin(msgpack_packer *pk, const void *p, size_t n)
+{
+    return n > UINT32_MAX || msgpack_pack_bin(pk, n) || msgpack_pack_bin_body(pk, p, n);
+}
+
+/*
+ * As bytes: {"cfg": {analyzer parameter: value}, "ndocs", "nterms",
+ * "indptr": bin int64, "ids": bin int32, "cnt": bin int32,
+ * "term_off": bin int64 (nterms + 1), "terms": bin}, host byte order
+ * (a cluster's machines share one).
+ */
+int ml_doc_counts_pack(const ml_doc_counts_t *c, msgpack_packer *pk)
+{
+    int n = 0;
+    while (ml_analyzer_param_names[n])
+        n++;
+    int bad = msgpack_pack_map(pk, 8) || ml_pack_key(pk, "cfg") || msgpack_pack_map(pk, n);
+    for (int i = 0; i < n && !bad; i++) {
+        ml_value_t v;
+        if (ml_analyzer_cfg_get(&c->cfg, ml_analyzer_param_names[i], &v) != 0)
+            return DSK_EINVAL;
+        bad = ml_pack_key(pk, ml_analyzer_param_names[i]) || ml_pack_value(pk, &v);
+        ml_value_clear(&v);
+    }
+    int64_t nnz = c->indptr[c->ndocs], bytes = 0;
+    int64_t *off = dsk_xmalloc(((size_t)c->nterms + 1) * sizeof *off);
+    off[0] = 0;
+    for (int32_t t = 0; t < c->nterms; t++)
+        off[t + 1] = bytes += (int64_t)ml_doc_counts_term_len(c, t);
+    bad = bad || ml_pack_key(pk, "ndocs") || msgpack_pack_int64(pk, c->ndocs) ||
+          ml_pack_key(pk, "nterms") || msgpack_pack_int32(pk, c->nterms) ||
+          ml_pack_key(pk, "indptr") || s_pack_bin(pk, c->indptr, (size_t)(c->ndocs + 1) * 8) ||
+          ml_pack_key(pk, "ids") || s_pack_bin(pk, c->ids, (size_t)nnz * 4) ||
+          ml_pack_key(pk, "cnt") || s_pack_bin(pk, c->cnt, (size_t)nnz * 4) ||
+          ml_pack_key(pk, "term_off") || s_pack_bin(pk, off, ((size_t)c->nterms + 1) * 8) ||
+          ml_pack_key(pk, "terms") || bytes > UINT32_MAX || msgpack_pack_bin(pk, (size_t)bytes);
+    if (!bad) {
+        char *term = dsk_xmalloc(c->max_len + 1);
+        for (int32_t t = 0; t < c->nterms && !bad; t++)
+            bad = msgpack_pack_bin_body(pk, term, ml_doc_counts_term_write(c, t, term)) != 0;
+        free(term);
+    }
+    free(off);
+    return bad ? DSK_ENOMEM : DSK_OK;
+}
+
+/* The bin under key of exactly n bytes copied into dst (an ml_td_bigmalloc when big). */
+static int s_bin(const msgpack_object *o, const char *key, size_t n, void *dst)
+{
+    const msgpack_object *b = ml_unpack_get(o, key);
+    if (!b || b->type != MSGPACK_OBJECT_BIN || b->via.bin.size != n)
+        return -1;
+    memcpy(dst, b->via.bin.ptr, n);
+    return 0;
+}
+
+/* What every reader of counts relies on: offsets that only grow, ids ascending and in range. */
+static int s_check(const ml_doc_counts_t *c, int64_t nnz, size_t term_bytes, char *err)
+{
+    if (c->indptr[0] != 0 || c->indptr[c->ndocs] != nnz)
+        return dsk_seterr(err, DSK_EPROTO, "document counts: indptr must run from 0 to %lld",
+                          (long long)nnz);
+    for (int64_t d = 0; d < c->ndocs; d++) {
+        if (c->indptr[d + 1] < c->indptr[d])
+            return dsk_seterr(err, DSK_EPROTO, "document counts: indptr decreases at "
+                              "document %lld", (long long)d);
+        for (int64_t e = c->indptr[d]; e < c->indptr[d + 1]; e++)
+            if (c->ids[e] < 0 || c->ids[e] >= c->nterms || c->cnt[e] < 1 ||
+                (e > c->indptr[d] && c->ids[e] <= c->ids[e - 1]))
+                return dsk_seterr(err, DSK_EPROTO, "document counts: document %lld has a "
+                                  "bad entry at %lld", (long long)d, (long long)e);
+    }
+    if (c->term_off[0] != 0 || c->term_off[c->nterms] != (int64_t)term_bytes)
+        return dsk_seterr(err, DSK_EPROTO, "document counts: term offsets must run from 0 to "
+                          "%zu", term_bytes);
+    for (int32_t t = 0; t < c->nterms; t++)
+        if (c->term_off[t + 1] < c->term_off[t])
+            return dsk_seterr(err, DSK_EPROTO, "document counts: term offsets decrease at %d",
+                              (int)t);
+    return DSK_OK;
+}
+
+ml_doc_counts_t *ml_doc_counts_unpack(const msgpack_object *o, char *err)
+{
+    const msgpack_object *cfg = ml_unpack_get(o, "cfg"), *terms = ml_unpack_get(o, "terms");
+    const msgpack_object *ids = ml_unpack_get(o, "ids");
+    int64_t ndocs, nterms;
+    if (!cfg || cfg->type != MSGPACK_OBJECT_MAP || !terms || terms->type != MSGPACK_OBJECT_BIN ||
+        !ids || ids->type != MSGPACK_OBJECT_BIN || ids->via.bin.size % 4 ||
+        ml_unpack_int(ml_unpack_get(o, "ndocs"), 0, INT32_MAX - 1, &ndocs) ||
+        ml_unpack_int(ml_unpack_get(o, "nterms"), 0, INT32_MAX - 1, &nterms)) {
+        dsk_seterr(err, DSK_EPROTO, "document counts: a field is missing or of the wrong type");
+        return NULL;
+    }
+    ml_doc_counts_t *c = dsk_xcalloc(1, sizeof *c);
+    ml_analyzer_cfg_init(&c->cfg);
+    c->serial = atomic_fetch_add(&s_serial, 1);
+    c->ndocs = ndocs;
+    c->nterms = (int32_t)nterms;
+    int64_t nnz = (int64_t)(ids->via.bin.size / 4);
+    c->indptr = dsk_xmalloc((size_t)(ndocs + 1) * sizeof *c->indptr);
+    c->ids = ml_td_bigmalloc((size_t)(nnz + 1) * sizeof *c->ids);
+    c->cnt = ml_td_bigmalloc((size_t)(nnz + 1) * sizeof *c->cnt);
+    c->term_off = dsk_xmalloc((size_t)(nterms + 1) * sizeof *c->term_off);
+    c->terms = ml_td_bigmalloc(terms->via.bin.size + 1);
+    memcpy(c->terms, terms->via.bin.ptr, terms->via.bin.size);
+    int rc = DSK_OK;
+    for (uint32_t i = 0; i < cfg->via.map.size && rc == DSK_OK; i++) {
+        const msgpack_object_kv *kv = &cfg->via.map.ptr[i];
+        char name[64];
+        ml_value_t v;
+        if (kv->key.type != MSGPACK_OBJECT_STR || kv->key.via.str.size >= sizeof name) {
+            rc = dsk_seterr(err, DSK_EPROTO, "document counts: a parameter name is not a string");
+            break;
+        }
+        memcpy(name, kv->key.via.str.ptr, kv->key.via.str.size);
+        name[kv->key.via.str.size] = '\0';
+        char sub[DSK_ERR_LEN];
+        if ((rc = ml_unpack_value(&kv->val, &v, sub)) == DSK_OK) {
+            int set = ml_analyzer_cfg_set(&c->cfg, "CountVectorizer", name, &v, sub);
+            ml_value_clear(&v);
+            rc = set == 0 ? DSK_OK : DSK_EPROTO;
+        }
+        if (rc)
+            dsk_seterr(err, DSK_EPROTO, "document counts: parameter %s: %s", name,
+                       rc == DSK_EPROTO && sub[0] ? sub : "not an analyzer parameter");
+    }
+    if (rc == DSK_OK &&
+        (s_bin(o, "indptr", (size_t)(ndocs + 1) * 8, c->indptr) ||
+         s_bin(o, "ids", (size_t)nnz * 4, c->ids) || s_bin(o, "cnt", (size_t)nnz * 4, c->cnt) ||
+         s_bin(o, "term_off", (size_t)(nterms + 1) * 8, c->term_off)))
+        rc = dsk_seterr(err, DSK_EPROTO, "document counts: indptr, ids, cnt or term_off is "
+                        "missing or not of the size ndocs, nterms and ids imply");
+    if (rc == DSK_OK)
+        rc = s_check(c, nnz, terms->via.bin.size, err);
+    if (rc) {
+        ml_doc_counts_destroy(&c);
+        return NULL;
+    }
+    for (int32_t t = 0; t < c->nterms; t++) {
+        size_t n = (size_t)(c->term_off[t + 1] - c->term_off[t]);
+        c->max_len = n > c->max_len ? n : c->max_len;
+    }
+    return c;
 }

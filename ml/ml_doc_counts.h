@@ -14,6 +14,7 @@
 #ifndef ML_DOC_COUNTS_H
 #define ML_DOC_COUNTS_H
 
+#include <msgpack.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,5 +42,13 @@ int64_t ml_doc_counts_row(const ml_doc_counts_t *c, int64_t d, const int32_t **i
 size_t ml_doc_counts_term_len(const ml_doc_counts_t *c, int32_t t);
 size_t ml_doc_counts_term_write(const ml_doc_counts_t *c, int32_t t, char *out);
 size_t ml_doc_counts_max_term_len(const ml_doc_counts_t *c);
+
+/*
+ * As bytes for another worker, and back: the same counts, dictionary and
+ * analyzer configuration (a new serial). unpack checks every offset and
+ * id; NULL with err (DSK_EPROTO) for bytes that do not hold counts.
+ */
+int ml_doc_counts_pack(const ml_doc_counts_t *c, msgpack_packer *pk);
+ml_doc_counts_t *ml_doc_counts_unpack(const msgpack_object *o, char *err);
 
 #endif

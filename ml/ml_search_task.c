@@ -271,6 +271,20 @@ int ml_task_output_unpack(const void *buf, size_t len, ml_task_output_t *out, ch
     int rc = ml_unpack_checked(buf, len, 32, len + 1, &u, why);
     if (rc)
         dsk_seterr(err, rc, "a moved output is not msgpack: %s", why);
+    if (rc == DSK_OK) { /* a stage (a corpus' document counts), or else a fold's split */
+        const ml_stage_ops_t *sops;
+        int is = ml_stage_unpack_output(&u.data, &out->obj, &sops, err);
+        if (is <= 0) {
+            msgpack_unpacked_destroy(&u);
+            s_split_destroy(sp);
+            if (is < 0)
+                return is;
+            out->destroy = sops->destroy;
+            out->bytes = sops->bytes(out->obj);
+            out->pack = sops->pack_output;
+            return DSK_OK;
+        }
+    }
     if (rc == DSK_OK)
         rc = ml_data_unpack_obj(ml_unpack_get(&u.data, "Xtr"), "a moved output", &sp->Xtr, err);
     if (rc == DSK_OK)
@@ -397,6 +411,7 @@ static int s_run_stage(const s_spec_t *s, const ml_dataset_t *ds, ml_task_output
         return DSK_EINVAL;
     out->destroy = st->destroy;
     out->bytes = st->bytes(out->obj);
+    out->pack = st->pack_output;
     return DSK_OK;
 }
 

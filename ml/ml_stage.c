@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ml_count_vectorizer.h"
+#include "ml_pack.h"
 
 /* "lowercase=True ngram_range=(1, 2) ...": every analyzer parameter's repr. */
 static int s_cv_key(const void *impl, char *buf, size_t len, char *err)
@@ -72,6 +73,21 @@ static int s_cv_transform(const void *impl, const void *stage, const int64_t *ro
     return s_wrap(ml_count_vectorizer_transform_counts(impl, stage, rows, n, &m, err), &m, out);
 }
 
+static int s_cv_pack_output(const void *stage, msgpack_sbuffer *sb)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    if (msgpack_pack_map(&pk, 2) || ml_pack_key(&pk, "stage") ||
+        ml_pack_key(&pk, ml_count_vectorizer_ops.name) || ml_pack_key(&pk, "state"))
+        return DSK_ENOMEM;
+    return ml_doc_counts_pack(stage, &pk);
+}
+
+static void *s_cv_unpack(const msgpack_object *state, char *err)
+{
+    return ml_doc_counts_unpack(state, err);
+}
+
 static const ml_stage_ops_t s_count_vectorizer_stage = {
     .key = s_cv_key,
     .build = s_cv_build,
@@ -79,6 +95,8 @@ static const ml_stage_ops_t s_count_vectorizer_stage = {
     .bytes = s_cv_bytes,
     .fit_transform = s_cv_fit_transform,
     .transform = s_cv_transform,
+    .pack_output = s_cv_pack_output,
+    .unpack = s_cv_unpack,
 };
 
 static const struct {
@@ -94,4 +112,26 @@ const ml_stage_ops_t *ml_stage_find(const ml_estimator_ops_t *ops)
         if (s_table[i].ops == ops)
             return s_table[i].stage;
     return NULL;
+}
+
+int ml_stage_unpack_output(const msgpack_object *o, void **stage,
+                           const ml_stage_ops_t **ops, char *err)
+{
+    const msgpack_object *name = ml_unpack_get(o, "stage");
+    *stage = NULL;
+    *ops = NULL;
+    if (!name)
+        return 1;
+    for (size_t i = 0; name->type == MSGPACK_OBJECT_STR && i < sizeof s_table / sizeof s_table[0];
+         i++) {
+        const char *n = s_table[i].ops->name;
+        if (name->via.str.size != strlen(n) || memcmp(name->via.str.ptr, n, strlen(n)) != 0)
+            continue;
+        *stage = s_table[i].stage->unpack(ml_unpack_get(o, "state"), err);
+        if (!*stage)
+            return DSK_EPROTO;
+        *ops = s_table[i].stage;
+        return DSK_OK;
+    }
+    return dsk_seterr(err, DSK_EPROTO, "a moved output names a stage dsk does not have");
 }

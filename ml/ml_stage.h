@@ -17,6 +17,7 @@
 #ifndef ML_STAGE_H
 #define ML_STAGE_H
 
+#include <msgpack.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,9 +38,24 @@ typedef struct {
     /* transform rows[0..n) with a fitted impl. */
     int (*transform)(const void *impl, const void *stage, const int64_t *rows, int64_t n,
                      ml_data_t **out, char *err);
+    /*
+     * The stage as the bytes of a moved task output, {"stage": the
+     * estimator's name, "state": ...} (ml_stage_unpack_output reads them),
+     * so that an idle worker can take work that reads it.
+     */
+    int (*pack_output)(const void *stage, msgpack_sbuffer *sb);
+    void *(*unpack)(const msgpack_object *state, char *err);
 } ml_stage_ops_t;
 
 /* The split fit of estimators of this class, or NULL when it has none. */
 const ml_stage_ops_t *ml_stage_find(const ml_estimator_ops_t *ops);
+
+/*
+ * A moved output back into a stage: 1 when o is not a packed stage, 0 with
+ * *stage (the caller's, freed with (*ops)->destroy) and *ops, or DSK_EPROTO
+ * with err for bytes that claim to be one and are not.
+ */
+int ml_stage_unpack_output(const msgpack_object *o, void **stage,
+                           const ml_stage_ops_t **ops, char *err);
 
 #endif

@@ -289,7 +289,7 @@ void sch_jobs_finish_(sch_jobs_t *j, sch_job_t *job, uint32_t state, const char 
 
 /* ------------------------------------------------------------ tasks */
 
-static int s_runnable(const sch_job_t *job, int64_t i)
+int sch_jobs_runnable_(const sch_job_t *job, int64_t i)
 {
     const ml_task_t *pt = ml_plan_task(job->plan, i);
     return job->tasks[i].state == SCH_PENDING &&
@@ -350,95 +350,8 @@ static void s_dispatch(sch_jobs_t *j, sch_job_t *job, int64_t i, const sch_worke
               ml_task_kind_name(pt->kind), w->info.name);
 }
 
-static void s_schedule(sch_jobs_t *j);
-
-static int s_holds_output(const sch_task_t *t, uint64_t worker)
-{
-    for (int h = 0; h < t->nholders; h++)
-        if (t->holders[h] == worker)
-            return 1;
-    return t->moving_to == worker;
-}
-
-/*
- * Work stealing: a worker with a thread free and nothing it may run takes
- * a copy of an input (a prefix's fold matrices, which can move) that
- * runnable tasks wait on because every worker holding it is busy. The
- * holder sends it through the scheduler (FETCH, FETCHED, DATA_PUT); one
- * copy on its way per worker at a time.
- */
-static void s_steal(sch_jobs_t *j, sch_job_t **order, int n)
-{
-    for (size_t wi = 0; wi < sch_registry_count(j->workers); wi++) {
-        const sch_worker_t *w = sch_registry_at(j->workers, wi);
-        if (sch_jobs_free_threads_(j, w) <= 0 || sch_jobs_load_(j, w->id)->moving)
-            continue;
-        for (int k = n - 1; k >= 0 && !sch_jobs_load_(j, w->id)->moving; k--) {
-            sch_job_t *job = order[k];
-            if (job->predict || (job->state != DSK_JOB_ACCEPTED && job->state != DSK_JOB_PROGRESS))
-                continue;
-            for (int64_t i = 0; i < job->ntasks; i++) {
-                int64_t dep = ml_plan_task(job->plan, i)->dep;
-                if (!s_runnable(job, i) || dep < 0 ||
-                    ml_plan_task(job->plan, dep)->kind != ML_TASK_PREFIX)
-                    continue;
-                sch_task_t *in = &job->tasks[dep];
-                if (in->moving_to || in->nholders == 0 || in->nholders >= SCH_MAX_HOLDERS ||
-                    s_holds_output(in, w->id))
-                    continue;
-                const sch_worker_t *src = sch_jobs_worker_(j, in->holders[0]);
-                if (!src)
-                    continue;
-                dsk_msg_t m = {.type = DSK_MSG_FETCH};
-                snprintf(m.u.free_.key, sizeof m.u.free_.key, "%s",
-                         ml_plan_task(job->plan, dep)->key);
-                sch_jobs_send_(j, &src->peer, &m);
-                in->moving_to = w->id;
-                in->moving_from = src->id;
-                sch_jobs_load_(j, w->id)->moving = 1;
-                dsk_debug("job %llu: copying %s from '%s' to idle '%s'",
-                          (unsigned long long)job->id, m.u.free_.key, src->info.name,
-                          w->info.name);
-                break;
-            }
-        }
-    }
-}
-
-/* FETCHED: a moving output arrived from its holder; hand it to the worker that waits for it. */
-
-void sch_jobs_on_fetched(sch_jobs_t *j, const sch_worker_t *from, dsk_msg_t *msg)
-{
-    dsk_msg_fetched_t *f = &msg->u.fetched;
-    for (sch_job_t *job = j->jobs; job; job = job->next) {
-        if (job->predict || !job->plan)
-            continue;
-        for (int64_t i = 0; i < job->ntasks; i++) {
-            sch_task_t *t = &job->tasks[i];
-            if (!t->moving_to || strcmp(ml_plan_task(job->plan, i)->key, f->key) != 0)
-                continue;
-            const sch_worker_t *to = sch_jobs_worker_(j, t->moving_to);
-            sch_jobs_load_(j, t->moving_to)->moving = 0;
-            t->moving_to = 0;
-            if (f->code != 0 || !to || t->state != SCH_DONE) {
-                dsk_debug("copy of %s from '%s' dropped: %s", f->key, from->info.name,
-                          f->code ? f->error : "no longer needed");
-                continue;
-            }
-            dsk_msg_t put = {.type = DSK_MSG_DATA_PUT};
-            snprintf(put.u.data_put.key, sizeof put.u.data_put.key, "%s", f->key);
-            put.u.data_put.data = f->data;
-            put.u.data_put.kind = DSK_DATA_OUTPUT;
-            sch_jobs_send_(j, &to->peer, &put);
-            t->holders[t->nholders++] = to->id;
-            job->bytes_moved += f->data.len;
-        }
-    }
-    s_schedule(j);
-}
-
 /* Every runnable task of every running job that has a place, oldest job first. */
-static void s_schedule(sch_jobs_t *j)
+void sch_jobs_schedule_(sch_jobs_t *j)
 {
     sch_job_t *order[1024];
     int n = 0;
@@ -454,14 +367,14 @@ static void s_schedule(sch_jobs_t *j)
         for (int64_t i = 0; i < job->ntasks; i++) {
             if (job->state != DSK_JOB_ACCEPTED && job->state != DSK_JOB_PROGRESS)
                 break;
-            if (!s_runnable(job, i))
+            if (!sch_jobs_runnable_(job, i))
                 continue;
             const sch_worker_t *w = s_place(j, job, i);
             if (w)
                 s_dispatch(j, job, i, w);
         }
     }
-    s_steal(j, order, n);
+    sch_steal(j, order, n);
 }
 
 /* Grows the task table after the plan gained tasks (the refit). */
@@ -534,9 +447,16 @@ static void s_task_ok(sch_jobs_t *j, sch_job_t *job, int64_t i, const sch_worker
     if (pt->kind == ML_TASK_STAGE || pt->kind == ML_TASK_PREFIX) {
         job->tasks[i].holders[0] = w->id;
         job->tasks[i].nholders = 1;
+        job->tasks[i].resident = d->resident;
     }
-    if (pt->dep >= 0 && --job->tasks[pt->dep].users_left == 0)
-        s_free_output(j, job, pt->dep);
+    if (pt->dep >= 0) {
+        sch_task_t *in = &job->tasks[pt->dep];
+        if (in->users_done++ == 0)
+            in->first_user_micros = d->micros;
+        in->users_micros += d->micros;
+        if (--in->users_left == 0)
+            s_free_output(j, job, pt->dep);
+    }
     job->state = DSK_JOB_PROGRESS;
     if (ml_plan_scores_done(job->plan)) {
         ml_plan_add_refit(job->plan);
@@ -559,7 +479,7 @@ void sch_jobs_on_task_done(sch_jobs_t *j, const sch_worker_t *w, dsk_msg_t *msg)
     int64_t i = (int64_t)(d->task_id & ((1ULL << SCH_TASK_BITS) - 1));
     if (job && job->predict && (d->task_id & SCH_PREDICT_BIT)) {
         sch_predict_on_done(j, job, (uint64_t)i, w, d);
-        s_schedule(j);
+        sch_jobs_schedule_(j);
         return;
     }
     if (job && job->predict)
@@ -584,7 +504,7 @@ void sch_jobs_on_task_done(sch_jobs_t *j, const sch_worker_t *w, dsk_msg_t *msg)
     } else if (d->code == 0 && (pt->kind == ML_TASK_STAGE || pt->kind == ML_TASK_PREFIX)) {
         sch_jobs_free_key_(j, w->id, pt->key); /* finished after its job ended */
     }
-    s_schedule(j);
+    sch_jobs_schedule_(j);
 }
 
 /* ------------------------------------------------------------ submit */
@@ -625,7 +545,7 @@ void sch_jobs_on_submit(sch_jobs_t *j, const dsk_peer_id_t *from, dsk_msg_t *msg
         j->jobs = job;
         dsk_info("job %llu (%s) accepted: %s", (unsigned long long)job->id, job->name, job->text);
         sch_jobs_state_(j, job, NULL, 0);
-        s_schedule(j);
+        sch_jobs_schedule_(j);
         return;
     }
     ml_job_t *mj = NULL;
@@ -672,7 +592,7 @@ void sch_jobs_on_submit(sch_jobs_t *j, const dsk_peer_id_t *from, dsk_msg_t *msg
              job->text, (long long)job->ntasks);
     sch_jobs_state_(j, job, NULL, 0);
     s_replicate(j, job->data, job);
-    s_schedule(j);
+    sch_jobs_schedule_(j);
 }
 
 /* WATCH (the state, with the result once done), CANCEL, LIST. */
@@ -707,7 +627,7 @@ void sch_jobs_on_job_req(sch_jobs_t *j, const dsk_peer_id_t *from, const dsk_msg
                                        job->state == DSK_JOB_PROGRESS)) {
         /* running tasks keep their threads until they report */
         sch_jobs_finish_(j, job, DSK_JOB_CANCELLED, "cancelled by a client");
-        s_schedule(j);
+        sch_jobs_schedule_(j);
     }
     job->client = *from; /* the watcher gets what follows */
     sch_jobs_state_(j, job, from, 1);
@@ -725,7 +645,7 @@ void sch_jobs_worker_joined(sch_jobs_t *j, const sch_worker_t *w)
         else if (job->data)
             s_replicate(j, job->data, job);
     }
-    s_schedule(j);
+    sch_jobs_schedule_(j);
 }
 
 /*
@@ -783,7 +703,7 @@ void sch_jobs_tick(sch_jobs_t *j)
                 s_replicate(j, job->data, job);
             sch_jobs_state_(j, job, NULL, 0);
         }
-    s_schedule(j);
+    sch_jobs_schedule_(j);
 }
 
 uint32_t sch_jobs_active(const sch_jobs_t *j)
@@ -803,7 +723,7 @@ static uint32_t s_count(const sch_jobs_t *j, int running)
         if (job->predict)
             n += (uint32_t)(running ? sch_predict_running(job) : sch_predict_queued(job));
         for (int64_t i = 0; i < job->ntasks; i++)
-            n += running ? job->tasks[i].state == SCH_RUNNING : s_runnable(job, i);
+            n += running ? job->tasks[i].state == SCH_RUNNING : sch_jobs_runnable_(job, i);
     }
     return n;
 }
@@ -820,7 +740,7 @@ void sch_jobs_on_chunk(sch_jobs_t *j, const dsk_peer_id_t *from, dsk_msg_t *msg)
     if (job->state != DSK_JOB_ACCEPTED && job->state != DSK_JOB_PROGRESS)
         return; /* cancelled or failed: the client hears it from JOB_STATE */
     sch_predict_on_chunk(j, job, &msg->u.chunk);
-    s_schedule(j);
+    sch_jobs_schedule_(j);
 }
 
 sch_worker_t *sch_jobs_worker_at_(const sch_jobs_t *j, size_t i)

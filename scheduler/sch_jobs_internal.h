@@ -33,6 +33,9 @@ typedef struct {
     uint64_t moving_from;   /* from this holder */
     int kills;
     int64_t users_left;     /* dependents not yet done: the output is kept until 0 */
+    uint64_t resident;      /* DONE: the bytes of its resident output */
+    int64_t users_done;     /* dependents done, the microseconds they took, the first's */
+    uint64_t users_micros, first_user_micros;
 } sch_task_t;
 
 /* A scattered dataset: the scheduler's copy and who holds one. */
@@ -112,6 +115,13 @@ sch_busy_t *sch_jobs_busy_(sch_job_t *job, const sch_worker_t *w);
 sch_job_t *sch_jobs_by_id_(const sch_jobs_t *j, uint64_t id);
 sch_worker_t *sch_jobs_worker_at_(const sch_jobs_t *j, size_t i);
 size_t sch_jobs_nworkers_(const sch_jobs_t *j);
+/* Task i waits for nothing: pending, its input done. */
+int sch_jobs_runnable_(const sch_job_t *job, int64_t i);
+/* Dispatches every runnable task that has a place, then lets idle workers steal. */
+void sch_jobs_schedule_(sch_jobs_t *j);
+
+/* sch_steal.c: idle workers take copies of inputs that busy holders sit on. */
+void sch_steal(sch_jobs_t *j, sch_job_t **order, int n);
 
 /* sch_predict.c: the predict job's side of each event (job->predict set). */
 int sch_predict_new(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, char *err);

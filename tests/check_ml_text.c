@@ -9,6 +9,8 @@
 #include "ml_hashing_vectorizer.h"
 
 #include "ml_rng.h"
+#include "ml_search.h"
+#include "ml_stage.h"
 #include "ml_term_dict.h"
 #include "ml_tfidf.h"
 
@@ -236,6 +238,70 @@ static ml_data_t *s_random_docs(ml_rng_t *r, int64_t n)
     }
     return d;
 }
+
+/* Document counts moved to another worker (packed, unpacked) fit and transform as the original. */
+START_TEST(test_moved_counts_fit_the_same)
+{
+    char err[DSK_ERR_LEN];
+    ml_rng_t r;
+    ml_rng_seed(&r, 5);
+    ml_data_t *docs = s_random_docs(&r, 40);
+    const ml_estimator_ops_t *ops = &ml_count_vectorizer_ops;
+    const ml_stage_ops_t *st = ml_stage_find(ops);
+    ck_assert_ptr_nonnull(st);
+    for (int variant = 0; variant < 2; variant++) {
+        void *cv = ops->create();
+        s_set(ops, cv, "ngram_range", s_pair(1, 2));
+        if (variant)
+            s_set(ops, cv, "stop_words", ml_value_string("english"));
+        ml_doc_counts_t *dc = ml_doc_counts_build(ml_count_vectorizer_analyzer_cfg(cv), docs, err);
+        ck_assert_ptr_nonnull(dc);
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        ck_assert_int_eq(st->pack_output(dc, &sb), 0);
+        ml_task_output_t moved;
+        ck_assert_msg(ml_task_output_unpack(sb.data, sb.size, &moved, err) == 0, "%s", err);
+        const ml_doc_counts_t *back = moved.obj;
+        ck_assert(ml_count_vectorizer_same_analyzer(cv, back));
+        ck_assert_int_eq(ml_doc_counts_nterms(back), ml_doc_counts_nterms(dc));
+        int64_t perm[40];
+        ml_rng_permutation(&r, perm, 40);
+        ml_csr_t *A = NULL, *B = NULL, *At = NULL, *Bt = NULL;
+        void *cv2 = ops->create();
+        s_set(ops, cv2, "ngram_range", s_pair(1, 2));
+        if (variant)
+            s_set(ops, cv2, "stop_words", ml_value_string("english"));
+        ck_assert_int_eq(ml_count_vectorizer_fit_counts(cv, dc, perm, 25, &A, err), 0);
+        ck_assert_msg(ml_count_vectorizer_fit_counts(cv2, back, perm, 25, &B, err) == 0, "%s", err);
+        ck_assert_int_eq(ml_count_vectorizer_transform_counts(cv, dc, perm + 25, 15, &At, err), 0);
+        ck_assert_int_eq(ml_count_vectorizer_transform_counts(cv2, back, perm + 25, 15, &Bt, err), 0);
+        ck_assert(s_csr_equal(A, B));
+        ck_assert(s_csr_equal(At, Bt));
+        /* and again from the moved copy: the same bytes */
+        msgpack_sbuffer sb2;
+        msgpack_sbuffer_init(&sb2);
+        ck_assert_int_eq(moved.pack(moved.obj, &sb2), 0);
+        ck_assert_uint_eq(sb.size, sb2.size);
+        ck_assert_int_eq(memcmp(sb.data, sb2.data, sb.size), 0);
+        /* cut short anywhere: an error, never a crash */
+        for (size_t cut = 0; cut < sb.size; cut += 1 + sb.size / 97) {
+            ml_task_output_t bad;
+            ck_assert_int_ne(ml_task_output_unpack(sb.data, cut, &bad, err), 0);
+        }
+        msgpack_sbuffer_destroy(&sb2);
+        msgpack_sbuffer_destroy(&sb);
+        ml_csr_destroy(&A);
+        ml_csr_destroy(&B);
+        ml_csr_destroy(&At);
+        ml_csr_destroy(&Bt);
+        ml_task_output_clear(&moved);
+        ml_doc_counts_destroy(&dc);
+        ops->destroy(cv);
+        ops->destroy(cv2);
+    }
+    ml_data_destroy(&docs);
+}
+END_TEST
 
 /* fit_counts / transform_counts on random folds == fit + transform on those documents. */
 START_TEST(test_split_fit_equals_direct)
@@ -668,6 +734,7 @@ Suite *dsk_ml_text_suite(void)
     tcase_add_test(tc, test_lower_like_python);
     tcase_add_test(tc, test_word_chars);
     tcase_add_test(tc, test_count_vectorizer_cases);
+    tcase_add_test(tc, test_moved_counts_fit_the_same);
     tcase_add_test(tc, test_numpy_argsort);
     tcase_add_test(tc, test_split_fit_equals_direct);
     tcase_add_test(tc, test_count_vectorizer_errors);
