@@ -49,11 +49,11 @@ static void *s_create(void)
 
 static void s_unfit(s_cv_t *m)
 {
-    ml_td_bigfree(m->vbytes);
-    ml_td_bigfree(m->voff);
-    ml_td_bigfree(m->vlen);
+    dsk_big_free(m->vbytes);
+    dsk_big_free(m->voff);
+    dsk_big_free(m->vlen);
     free(m->vsorted);
-    ml_td_bigfree(m->map);
+    dsk_big_free(m->map);
     m->vbytes = NULL;
     m->voff = NULL;
     m->vlen = NULL;
@@ -199,9 +199,9 @@ static void s_set_vocab(s_cv_t *m, int64_t n, const char *const *s, const size_t
     size_t total = 0;
     for (int64_t j = 0; j < n; j++)
         total += l[j];
-    m->vbytes = ml_td_bigmalloc(total);
-    m->voff = ml_td_bigmalloc((size_t)n * sizeof *m->voff);
-    m->vlen = ml_td_bigmalloc((size_t)n * sizeof *m->vlen);
+    m->vbytes = dsk_big_alloc(total);
+    m->voff = dsk_big_alloc((size_t)n * sizeof *m->voff);
+    m->vlen = dsk_big_alloc((size_t)n * sizeof *m->vlen);
     size_t o = 0;
     int sorted = 1;
     for (int64_t j = 0; j < n; j++) {
@@ -226,8 +226,8 @@ static void s_set_vocab(s_cv_t *m, int64_t n, const char *const *s, const size_t
 static void s_vocab_from_counts(s_cv_t *m, const ml_doc_counts_t *c, int64_t nf)
 {
     int32_t nterms = ml_doc_counts_nterms(c);
-    m->voff = ml_td_bigmalloc((size_t)nf * sizeof *m->voff);
-    m->vlen = ml_td_bigmalloc((size_t)nf * sizeof *m->vlen);
+    m->voff = dsk_big_alloc((size_t)nf * sizeof *m->voff);
+    m->vlen = dsk_big_alloc((size_t)nf * sizeof *m->vlen);
     size_t total = 0;
     for (int32_t t = 0; t < nterms; t++)
         if (m->map[t] >= 0) {
@@ -235,7 +235,7 @@ static void s_vocab_from_counts(s_cv_t *m, const ml_doc_counts_t *c, int64_t nf)
             m->vlen[m->map[t]] = (int32_t)ml_doc_counts_term_len(c, t);
             total += (size_t)m->vlen[m->map[t]];
         }
-    m->vbytes = ml_td_bigmalloc(total);
+    m->vbytes = dsk_big_alloc(total);
     for (int32_t t = 0; t < nterms; t++)
         if (m->map[t] >= 0)
             ml_doc_counts_term_write(c, t, m->vbytes + m->voff[m->map[t]]);
@@ -275,12 +275,12 @@ static int s_fit_fixed(s_cv_t *m, char *err)
 
 /*
  * Which column each of c's terms falls in (-1: not in the vocabulary): a
- * merge of two lists both in string order. Caller frees it (ml_td_bigfree).
+ * merge of two lists both in string order. Caller frees it (dsk_big_free).
  */
 static int32_t *s_map_terms(const s_cv_t *m, const ml_doc_counts_t *c)
 {
     int32_t nterms = ml_doc_counts_nterms(c);
-    int32_t *map = ml_td_bigmalloc((size_t)nterms * sizeof *map);
+    int32_t *map = dsk_big_alloc((size_t)nterms * sizeof *map);
     char *term = dsk_xmalloc(ml_doc_counts_max_term_len(c) + 1);
     int64_t k = 0;
     for (int32_t t = 0; t < nterms; t++) {
@@ -408,7 +408,7 @@ static int s_fit_learned(s_cv_t *m, const ml_doc_counts_t *c, const int64_t *row
                          int64_t *nnz, char *err)
 {
     int32_t nterms = ml_doc_counts_nterms(c);
-    int32_t *df = ml_td_zalloc((size_t)nterms * sizeof *df); /* ndocs < INT32_MAX */
+    int32_t *df = dsk_big_zalloc((size_t)nterms * sizeof *df); /* ndocs < INT32_MAX */
     int64_t *tf = m->max_features ? dsk_xcalloc((size_t)nterms, sizeof *tf) : NULL;
     for (int64_t r = 0; r < n; r++) {
         const int32_t *ids, *cnt;
@@ -419,7 +419,7 @@ static int s_fit_learned(s_cv_t *m, const ml_doc_counts_t *c, const int64_t *row
                 tf[ids[e]] += m->binary ? 1 : cnt[e];
         }
     }
-    uint8_t *keep = ml_td_bigmalloc((size_t)nterms);
+    uint8_t *keep = dsk_big_alloc((size_t)nterms);
     int64_t present = 0;
     for (int32_t t = 0; t < nterms; t++)
         present += keep[t] = df[t] > 0;
@@ -437,7 +437,7 @@ static int s_fit_learned(s_cv_t *m, const ml_doc_counts_t *c, const int64_t *row
         keep[t] = keep[t] && (double)df[t] <= high && (double)df[t] >= low;
     if (m->max_features)
         s_limit(keep, tf, nterms, m->max_features);
-    m->map = ml_td_bigmalloc((size_t)nterms * sizeof *m->map);
+    m->map = dsk_big_alloc((size_t)nterms * sizeof *m->map);
     int64_t nf = 0;
     *nnz = 0;
     for (int32_t t = 0; t < nterms; t++) {
@@ -454,9 +454,9 @@ static int s_fit_learned(s_cv_t *m, const ml_doc_counts_t *c, const int64_t *row
     m->map_serial = ml_doc_counts_serial(c);
     m->fitted = 1;
 out:
-    ml_td_bigfree(df);
+    dsk_big_free(df);
     free(tf);
-    ml_td_bigfree(keep);
+    dsk_big_free(keep);
     if (rc)
         s_unfit(m);
     return rc;
@@ -504,7 +504,7 @@ int ml_count_vectorizer_transform_counts(const void *impl, const ml_doc_counts_t
     int32_t *map = m->map && m->map_serial == ml_doc_counts_serial(c) ? m->map : s_map_terms(m, c);
     *out = s_matrix(m, c, rows, n, map, map == m->map && m->map_ident, -1);
     if (map != m->map)
-        ml_td_bigfree(map);
+        dsk_big_free(map);
     return 0;
 }
 

@@ -43,10 +43,10 @@ void ml_doc_counts_destroy(ml_doc_counts_t **c_p)
         return;
     ml_analyzer_cfg_clear(&c->cfg);
     free(c->indptr);
-    ml_td_bigfree(c->ids);
-    ml_td_bigfree(c->cnt);
+    dsk_big_free(c->ids);
+    dsk_big_free(c->cnt);
     ml_analyzer_destroy(&c->a);
-    ml_td_bigfree(c->terms);
+    dsk_big_free(c->terms);
     free(c->term_off);
     free(c);
     *c_p = NULL;
@@ -109,11 +109,11 @@ static uint32_t *s_sort_doc(uint32_t *v, uint32_t *tmp, size_t n, int nbits)
 static void s_renumber(ml_doc_counts_t *c, ml_analyzer_t *a)
 {
     int32_t *order = ml_analyzer_sorted_ids(a);
-    uint32_t *rank = ml_td_bigmalloc((size_t)c->nterms * sizeof *rank);
+    uint32_t *rank = dsk_big_alloc((size_t)c->nterms * sizeof *rank);
     for (int32_t k = 0; k < c->nterms; k++)
         rank[order[k]] = (uint32_t)k;
     ml_analyzer_renumber(a, order);
-    ml_td_bigfree(order);
+    dsk_big_free(order);
     uint32_t *keys = NULL, *tmp = NULL;
     size_t kcap = 0;
     int nbits = 1;
@@ -145,7 +145,7 @@ static void s_renumber(ml_doc_counts_t *c, ml_analyzer_t *a)
     c->indptr[c->ndocs] = o;
     free(keys);
     free(tmp);
-    ml_td_bigfree(rank);
+    dsk_big_free(rank);
 }
 
 /* One document's term occurrences, appended to c (counted in s_renumber). */
@@ -186,7 +186,7 @@ ml_doc_counts_t *ml_doc_counts_build(const ml_analyzer_cfg_t *cfg, const ml_data
     ml_analyzer_reserve(a, total);
     /* room for the occurrences up front (about one per 3 bytes of text), not by doubling */
     ecap = total / 3 + 4096;
-    c->ids = ml_td_bigmalloc(ecap * sizeof *c->ids);
+    c->ids = dsk_big_alloc(ecap * sizeof *c->ids);
     for (int64_t d = 0; d < c->ndocs; d++) {
         const int32_t *ids;
         size_t n;
@@ -200,7 +200,7 @@ ml_doc_counts_t *ml_doc_counts_build(const ml_analyzer_cfg_t *cfg, const ml_data
         s_append_doc(c, d, ids, n, &ecap);
     }
     c->nterms = ml_analyzer_nterms(a);
-    c->cnt = ml_td_bigmalloc(((size_t)c->indptr[c->ndocs] + 1) * sizeof *c->cnt);
+    c->cnt = dsk_big_alloc(((size_t)c->indptr[c->ndocs] + 1) * sizeof *c->cnt);
     s_renumber(c, a);
     ml_analyzer_compact(a);
     c->a = a;
@@ -282,7 +282,7 @@ int ml_doc_counts_pack(const ml_doc_counts_t *c, msgpack_packer *pk)
     return bad ? DSK_ENOMEM : DSK_OK;
 }
 
-/* The bin under key of exactly n bytes copied into dst (an ml_td_bigmalloc when big). */
+/* The bin under key of exactly n bytes copied into dst (a dsk_big_alloc block for the big ones). */
 static int s_bin(const msgpack_object *o, const char *key, size_t n, void *dst)
 {
     const msgpack_object *b = ml_unpack_get(o, key);
@@ -337,10 +337,10 @@ ml_doc_counts_t *ml_doc_counts_unpack(const msgpack_object *o, char *err)
     c->nterms = (int32_t)nterms;
     int64_t nnz = (int64_t)(ids->via.bin.size / 4);
     c->indptr = dsk_xmalloc((size_t)(ndocs + 1) * sizeof *c->indptr);
-    c->ids = ml_td_bigmalloc((size_t)(nnz + 1) * sizeof *c->ids);
-    c->cnt = ml_td_bigmalloc((size_t)(nnz + 1) * sizeof *c->cnt);
+    c->ids = dsk_big_alloc((size_t)(nnz + 1) * sizeof *c->ids);
+    c->cnt = dsk_big_alloc((size_t)(nnz + 1) * sizeof *c->cnt);
     c->term_off = dsk_xmalloc((size_t)(nterms + 1) * sizeof *c->term_off);
-    c->terms = ml_td_bigmalloc(terms->via.bin.size + 1);
+    c->terms = dsk_big_alloc(terms->via.bin.size + 1);
     memcpy(c->terms, terms->via.bin.ptr, terms->via.bin.size);
     int rc = DSK_OK;
     for (uint32_t i = 0; i < cfg->via.map.size && rc == DSK_OK; i++) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dsk_alloc.h"
+#include "dsk_bigmem.h"
 #include "dsk_error.h"
 #include "ml_sgd_loss.h"
 
@@ -385,12 +386,12 @@ static int64_t s_order_shared(const ml_csr_t *X, const int64_t *df, int32_t *map
 static void s_cols_build(const ml_csr_t *X, int fold, s_cols_t *C)
 {
     int64_t nf = X->ncols, nnz = X->indptr[X->nrows];
-    int64_t *df = dsk_xcalloc_big((size_t)nf, sizeof *df);
+    int64_t *df = dsk_big_zalloc((size_t)nf * sizeof *df);
     C->indptr = malloc((size_t)(X->nrows + 1) * sizeof *C->indptr);
-    C->ind = dsk_xmalloc_big((size_t)nnz * sizeof *C->ind);
-    C->x = dsk_xmalloc_big((size_t)nnz * sizeof *C->x);
-    C->map = dsk_xmalloc_big((size_t)nf * sizeof *C->map);
-    C->scale = dsk_xmalloc_big((size_t)nf * sizeof *C->scale);
+    C->ind = dsk_big_alloc((size_t)nnz * sizeof *C->ind);
+    C->x = dsk_big_alloc((size_t)nnz * sizeof *C->x);
+    C->map = dsk_big_alloc((size_t)nf * sizeof *C->map);
+    C->scale = dsk_big_alloc((size_t)nf * sizeof *C->scale);
     if (!C->indptr)
         abort();
     for (int64_t j = 0; j < nnz; j++)
@@ -432,16 +433,16 @@ static void s_cols_build(const ml_csr_t *X, int fold, s_cols_t *C)
         if (df[f] == 0)
             C->map[f] = (int32_t)v++;
     C->nw = v;
-    free(df);
+    dsk_big_free(df);
 }
 
 static void s_cols_free(s_cols_t *C)
 {
     free(C->indptr);
-    free(C->ind);
-    free(C->x);
-    free(C->map);
-    free(C->scale);
+    dsk_big_free(C->ind);
+    dsk_big_free(C->x);
+    dsk_big_free(C->map);
+    dsk_big_free(C->scale);
 }
 
 /* Allocates the state and starts every class as scikit-learn starts one. */
@@ -450,11 +451,12 @@ static void s_init(s_joint_t *J, const ml_sgd_config_t *cfg, int32_t K, int64_t 
     *J = (s_joint_t){.cfg = cfg, .K = K, .nf = nf, .t = 1.0, .wscale = 1.0};
     J->Kp = (K + 3) & ~3;
     J->nb = J->Kp / 4;
-    /* read at random (the shuffled rows' features): huge pages spare the TLB */
-    J->W = dsk_xcalloc_big((size_t)(nf ? nf : 1) * (size_t)J->Kp, sizeof(float));
+    /* read at random (the shuffled rows' features): huge pages spare the TLB, and a
+       region kept from the last fit spares the faults */
+    J->W = dsk_big_zalloc((size_t)(nf ? nf : 1) * (size_t)J->Kp * sizeof(float));
     if (cfg->penalty == ML_SGD_PENALTY_L1 || cfg->penalty == ML_SGD_PENALTY_ELASTICNET) {
         J->l1 = cfg->penalty == ML_SGD_PENALTY_L1 ? 1.0 : cfg->l1_ratio;
-        J->Q = dsk_xcalloc_big((size_t)(nf ? nf : 1) * (size_t)J->Kp, sizeof(float));
+        J->Q = dsk_big_zalloc((size_t)(nf ? nf : 1) * (size_t)J->Kp * sizeof(float));
         J->u = dsk_xcalloc((size_t)K, sizeof *J->u);
     }
     J->acc = aligned_alloc(16, (size_t)J->nb * sizeof(s_v2));
@@ -482,10 +484,12 @@ static void s_init(s_joint_t *J, const ml_sgd_config_t *cfg, int32_t K, int64_t 
 
 static void s_free(s_joint_t *J)
 {
-    void *v[] = {J->W, J->acc, J->c, J->icp, J->sumloss, J->best, J->fscale, J->noimp,
-                 J->active, J->Q, J->u};
+    void *v[] = {J->acc, J->c, J->icp, J->sumloss, J->best, J->fscale, J->noimp, J->active,
+                 J->u};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         free(v[i]);
+    dsk_big_free(J->W);
+    dsk_big_free(J->Q);
 }
 
 #define S_COEF_BLOCK 2048 /* columns per block: their W rows stay in L2 */

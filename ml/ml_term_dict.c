@@ -1,142 +1,21 @@
 /* ml_term_dict.c — hash tables, byte arenas and string-order sorting for the analyzer. */
 #include "ml_term_dict.h"
 
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 
 #include "dsk_alloc.h"
-
-/*
- * Big arrays on transparent huge pages (madvise), 2 MiB-aligned and a whole
- * number of huge pages (else an array's unaligned ends, up to 4 MiB, still
- * fault 4 KiB at a time). On this project's virtual machines first-touch
- * faults dominate: a 4 KiB fault costs tens of microseconds, and a 2 MiB one
- * on memory the host has reclaimed (free page reporting) about 2 ms, 20
- * times the cost of zeroing it. So freed regions are kept in a small
- * process-wide cache (S_CACHE_N regions, S_CACHE_MAX bytes) and handed out
- * again: the next phase of a build, and the next build, run on warm pages.
- *
- * Every block starts S_HDR bytes before the pointer handed out, with the
- * length of its region (0: a small block from malloc).
- */
-#define S_BIG ((size_t)1 << 21)
-#define S_ROUND(b) (((b) + S_BIG - 1) & ~(S_BIG - 1))
-#define S_HDR ((size_t)64)
-#define S_CACHE_N 24
-#define S_CACHE_MAX ((size_t)320 << 20)
-
-static pthread_mutex_t s_cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-    char *p;
-    size_t len;
-} s_cache[S_CACHE_N];
-static size_t s_cache_n, s_cache_bytes;
-
-/* Fresh anonymous zero pages, 2 MiB-aligned (the excess of a larger mapping unmapped). */
-static char *s_map_aligned(size_t len)
-{
-    char *p = mmap(NULL, len + S_BIG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        abort();
-    char *a = (char *)S_ROUND((uintptr_t)p);
-    if (a > p)
-        munmap(p, (size_t)(a - p));
-    if (a + len < p + len + S_BIG)
-        munmap(a + len, (size_t)(p + len + S_BIG - (a + len)));
-    madvise(a, len, MADV_HUGEPAGE);
-    return a;
-}
-
-/*
- * A region of at least len bytes (len a multiple of S_BIG): the smallest
- * cached one not over twice that, else fresh pages (*fresh = 1: zeroed).
- */
-static char *s_region_get(size_t len, int *fresh)
-{
-    pthread_mutex_lock(&s_cache_lock);
-    size_t best = S_CACHE_N;
-    for (size_t i = 0; i < s_cache_n; i++)
-        if (s_cache[i].len >= len && s_cache[i].len <= 2 * len &&
-            (best == S_CACHE_N || s_cache[i].len < s_cache[best].len))
-            best = i;
-    char *p = NULL;
-    if (best < S_CACHE_N) {
-        p = s_cache[best].p;
-        s_cache_bytes -= s_cache[best].len;
-        s_cache[best] = s_cache[--s_cache_n];
-    }
-    pthread_mutex_unlock(&s_cache_lock);
-    *fresh = p == NULL;
-    if (!p) {
-        p = s_map_aligned(len);
-        *(size_t *)p = len;
-    }
-    return p;
-}
-
-/* Keeps a region for reuse, or unmaps it when the cache is full. */
-static void s_region_put(char *p)
-{
-    size_t len = *(size_t *)p;
-    pthread_mutex_lock(&s_cache_lock);
-    int kept = s_cache_n < S_CACHE_N && s_cache_bytes + len <= S_CACHE_MAX;
-    if (kept) {
-        s_cache[s_cache_n].p = p;
-        s_cache[s_cache_n++].len = len;
-        s_cache_bytes += len;
-    }
-    pthread_mutex_unlock(&s_cache_lock);
-    if (!kept)
-        munmap(p, len);
-}
-
-/* A block of bytes; *fresh = 1 when its memory is known to be zero. */
-static void *s_block(size_t bytes, int *fresh)
-{
-    if (bytes + S_HDR < S_BIG / 2) {
-        char *p = dsk_xmalloc(bytes + S_HDR);
-        *(size_t *)p = 0;
-        *fresh = 0;
-        return p + S_HDR;
-    }
-    return s_region_get(S_ROUND(bytes + S_HDR), fresh) + S_HDR;
-}
-
-void *ml_td_bigmalloc(size_t bytes)
-{
-    int fresh;
-    return s_block(bytes, &fresh);
-}
-
-void *ml_td_zalloc(size_t bytes)
-{
-    int fresh;
-    void *p = s_block(bytes, &fresh);
-    return fresh ? p : memset(p, 0, bytes);
-}
-
-void ml_td_bigfree(void *p)
-{
-    if (!p)
-        return;
-    char *b = (char *)p - S_HDR;
-    if (*(size_t *)b == 0)
-        free(b);
-    else
-        s_region_put(b);
-}
+#include "dsk_bigmem.h"
 
 void *ml_td_biggrow(void *p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
         return p;
     size_t ncap = need * 2 + 64;
-    void *q = ml_td_bigmalloc(ncap * elem);
+    void *q = dsk_big_alloc(ncap * elem);
     if (p)
         memcpy(q, p, *cap * elem);
-    ml_td_bigfree(p);
+    dsk_big_free(p);
     *cap = ncap;
     return q;
 }
@@ -145,10 +24,10 @@ void ml_td_tab_init(ml_td_tab_t *t, size_t cap)
 {
     t->mask = cap - 1;
     t->count = 0;
-    t->slot = ml_td_zalloc(cap * sizeof *t->slot);
+    t->slot = dsk_big_zalloc(cap * sizeof *t->slot);
 }
 
-void ml_td_tab_free(ml_td_tab_t *t) { ml_td_bigfree(t->slot); }
+void ml_td_tab_free(ml_td_tab_t *t) { dsk_big_free(t->slot); }
 
 /* Adds id under hash h (the key is known to be absent); grows at 1/2 load. */
 void ml_td_tab_add(ml_td_tab_t *t, uint32_t h, uint64_t key8, int32_t id)
@@ -219,13 +98,13 @@ void ml_td_pairs_init(ml_td_pairs_t *p, size_t cap)
     p->mask = cap - 1;
     p->count = 0;
     p->wide = NULL;
-    p->narrow = ml_td_zalloc(cap * sizeof *p->narrow);
+    p->narrow = dsk_big_zalloc(cap * sizeof *p->narrow);
 }
 
 void ml_td_pairs_free(ml_td_pairs_t *p)
 {
-    ml_td_bigfree(p->narrow);
-    ml_td_bigfree(p->wide);
+    dsk_big_free(p->narrow);
+    dsk_big_free(p->wide);
     p->narrow = NULL;
     p->wide = NULL;
 }
@@ -243,9 +122,9 @@ static void s_pairs_rebuild(ml_td_pairs_t *p, size_t cap, int wide)
 {
     ml_td_pairs_t n = {NULL, NULL, cap - 1, 0};
     if (wide)
-        n.wide = ml_td_zalloc(cap * sizeof *n.wide);
+        n.wide = dsk_big_zalloc(cap * sizeof *n.wide);
     else
-        n.narrow = ml_td_zalloc(cap * sizeof *n.narrow);
+        n.narrow = dsk_big_zalloc(cap * sizeof *n.narrow);
     for (size_t i = 0; i <= p->mask; i++) {
         uint64_t key;
         int32_t term;
@@ -366,14 +245,14 @@ static void s_mkqsort(const ml_td_dict_t *d, s_item_t *v, size_t n, size_t depth
 /* The dictionary d in string order (its ids). */
 int32_t *ml_td_sort_dict(const ml_td_dict_t *d)
 {
-    s_item_t *v = ml_td_bigmalloc(d->n * sizeof *v);
-    int32_t *out = ml_td_bigmalloc(d->n * sizeof *out);
+    s_item_t *v = dsk_big_alloc(d->n * sizeof *v);
+    int32_t *out = dsk_big_alloc(d->n * sizeof *out);
     for (size_t i = 0; i < d->n; i++)
         v[i] = (s_item_t){s_chunk(d, (int32_t)i, 0), (int32_t)i};
     s_mkqsort(d, v, d->n, 0);
     for (size_t i = 0; i < d->n; i++)
         out[i] = v[i].id;
-    ml_td_bigfree(v);
+    dsk_big_free(v);
     return out;
 }
 
@@ -425,7 +304,7 @@ static void s_radix_packed(uint64_t *v, size_t n, int lo, int bits)
 {
     int w = bits <= 20 ? bits : (2 * bits + 3) / 4;
     size_t nb = (size_t)1 << w;
-    uint64_t *tmp = ml_td_bigmalloc(n * sizeof *tmp), *src = v, *dst = tmp;
+    uint64_t *tmp = dsk_big_alloc(n * sizeof *tmp), *src = v, *dst = tmp;
     size_t *count = malloc(nb * sizeof *count);
     if (!count)
         abort();
@@ -447,16 +326,16 @@ static void s_radix_packed(uint64_t *v, size_t n, int lo, int bits)
     }
     if (src != v)
         memcpy(v, src, n * sizeof *v);
-    ml_td_bigfree(tmp);
+    dsk_big_free(tmp);
     free(count);
 }
 
 int32_t *ml_td_sort_pairs(const ml_td_dict_t *toks, const int32_t *term_tok, size_t n)
 {
     int32_t *tok_order = ml_td_sort_dict(toks);
-    uint32_t *rank = ml_td_bigmalloc(toks->n * sizeof *rank);
+    uint32_t *rank = dsk_big_alloc(toks->n * sizeof *rank);
     s_item_t *v = NULL;
-    int32_t *out = ml_td_bigmalloc(n * sizeof *out);
+    int32_t *out = dsk_big_alloc(n * sizeof *out);
     int bits = 1;
     while (bits < 32 && ((uint64_t)toks->n + 1) >> bits)
         bits++;
@@ -466,7 +345,7 @@ int32_t *ml_td_sort_pairs(const ml_td_dict_t *toks, const int32_t *term_tok, siz
     while (idbits < 32 && ((uint64_t)n >> idbits) != 0)
         idbits++;
     if (2 * bits + idbits <= 64) {
-        uint64_t *pk = ml_td_bigmalloc(n * sizeof *pk);
+        uint64_t *pk = dsk_big_alloc(n * sizeof *pk);
         for (size_t i = 0; i < n; i++) {
             int32_t t0 = term_tok[2 * i], t1 = term_tok[2 * i + 1];
             uint64_t key = (uint64_t)rank[t0] << bits | (t1 >= 0 ? rank[t1] : 0);
@@ -475,9 +354,9 @@ int32_t *ml_td_sort_pairs(const ml_td_dict_t *toks, const int32_t *term_tok, siz
         s_radix_packed(pk, n, idbits, bits);
         for (size_t i = 0; i < n; i++)
             out[i] = (int32_t)(pk[i] & (((uint64_t)1 << idbits) - 1));
-        ml_td_bigfree(tok_order);
-        ml_td_bigfree(rank);
-        ml_td_bigfree(pk);
+        dsk_big_free(tok_order);
+        dsk_big_free(rank);
+        dsk_big_free(pk);
         return out;
     }
     v = malloc((n ? n : 1) * sizeof *v);
@@ -490,8 +369,8 @@ int32_t *ml_td_sort_pairs(const ml_td_dict_t *toks, const int32_t *term_tok, siz
     s_radix2(v, n, bits);
     for (size_t i = 0; i < n; i++)
         out[i] = v[i].id;
-    ml_td_bigfree(tok_order);
-    ml_td_bigfree(rank);
+    dsk_big_free(tok_order);
+    dsk_big_free(rank);
     free(v);
     return out;
 }

@@ -8,7 +8,7 @@
  * analyzer runs per token are static inline here.
  *
  * Ownership: each struct owns its arrays (its _free releases them);
- * ml_td_sort_* return arrays the caller frees with ml_td_bigfree.
+ * ml_td_sort_* return arrays the caller frees with dsk_big_free.
  * Allocation failure aborts.
  */
 #ifndef ML_TERM_DICT_H
@@ -19,6 +19,8 @@
 #include <string.h>
 #define XXH_INLINE_ALL
 #include <xxhash.h>
+
+#include "dsk_bigmem.h"
 
 /*
  * Open addressing, linear probing, load <= 1/2. Lookups dominate the cost of
@@ -34,16 +36,7 @@ typedef struct {
 /* The slot a hash starts probing at (its low byte may hold a length). */
 #define ML_TD_POS(h, mask) ((size_t)((h) >> 8) & (mask))
 
-/*
- * Big arrays (hash tables, sort buffers, counts, vocabularies): from 1 MiB
- * up, whole 2 MiB-aligned huge pages, recycled through a process-wide cache
- * of freed regions (fresh pages fault at great cost on a virtual machine).
- * ml_td_bigmalloc / ml_td_zalloc (zeroed) abort on failure; release with
- * ml_td_bigfree only (never free()); ml_td_biggrow is ml_td_grow for them.
- */
-void *ml_td_bigmalloc(size_t bytes);
-void *ml_td_zalloc(size_t bytes);
-void ml_td_bigfree(void *p);
+/* ml_td_grow for dsk_big_alloc's blocks (dsk_bigmem.h). */
 void *ml_td_biggrow(void *p, size_t *cap, size_t need, size_t elem);
 
 typedef struct {

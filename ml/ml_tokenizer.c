@@ -169,7 +169,7 @@ void ml_analyzer_destroy(ml_analyzer_t **a_p)
     free(a->lbuf);
     free(a->spans);
     free(a->hashes);
-    ml_td_bigfree(a->term_tok);
+    dsk_big_free(a->term_tok);
     free(a->tok_term);
     free(a->doc_toks);
     free(a->doc_ids);
@@ -194,7 +194,7 @@ void ml_analyzer_reserve(ml_analyzer_t *a, size_t nbytes)
      */
     if (!a->term_tok) {
         a->term_tok_cap = 2 * (2 * want + 1024);
-        a->term_tok = ml_td_bigmalloc(a->term_tok_cap * sizeof *a->term_tok);
+        a->term_tok = dsk_big_alloc(a->term_tok_cap * sizeof *a->term_tok);
     }
 }
 
@@ -234,12 +234,12 @@ void ml_analyzer_renumber(ml_analyzer_t *a, const int32_t *order)
 {
     size_t n = (size_t)ml_analyzer_nterms(a);
     if (a->pairmode) {
-        int32_t *t = ml_td_bigmalloc((2 * n + 2) * sizeof *t);
+        int32_t *t = dsk_big_alloc((2 * n + 2) * sizeof *t);
         for (size_t k = 0; k < n; k++) {
             t[2 * k] = a->term_tok[2 * order[k]];
             t[2 * k + 1] = a->term_tok[2 * order[k] + 1];
         }
-        ml_td_bigfree(a->term_tok);
+        dsk_big_free(a->term_tok);
         a->term_tok = t;
         a->term_tok_cap = 2 * n + 2;
         return;

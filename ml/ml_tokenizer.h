@@ -76,7 +76,7 @@ void ml_analyzer_renumber(ml_analyzer_t *a, const int32_t *order);
  * The permutation that sorts the dictionary in Python's string order
  * (code point order = UTF-8 byte order): order[k] is the id of the k-th
  * smallest term. Caller owns the returned array (nterms entries; free it
- * with ml_td_bigfree, ml_term_dict.h).
+ * with dsk_big_free, dsk_bigmem.h).
  */
 int32_t *ml_analyzer_sorted_ids(const ml_analyzer_t *a);
 

@@ -1,0 +1,21 @@
+/*
+ * dsk_bigmem.h — big arrays (from 1 MiB up: hash tables, sort buffers,
+ * counts, vocabularies, SGD weight tables): whole 2 MiB-aligned regions on
+ * transparent huge pages, recycled through a small process-wide cache of
+ * freed regions, because on a virtual machine touching fresh pages costs
+ * more than the work done in them. Thread-safe. Out of memory aborts.
+ *
+ * Release with dsk_big_free only (never free()); a small request is a
+ * plain malloc underneath, and dsk_big_free tells the two apart.
+ */
+#ifndef DSK_BIGMEM_H
+#define DSK_BIGMEM_H
+
+#include <stddef.h>
+
+void *dsk_big_alloc(size_t bytes);
+/* Zero-filled (fresh regions are zero already and are not written). */
+void *dsk_big_zalloc(size_t bytes);
+void dsk_big_free(void *p);
+
+#endif
