@@ -404,6 +404,42 @@ START_TEST(test_idle_worker_steals)
 }
 END_TEST
 
+/*
+ * A stage moves when it pays: every candidate has its own max_df, so each
+ * fit reads the one stage (the corpus' counts) straight; the fits are slow
+ * (200 epochs), so once two are done the idle worker takes a copy of the
+ * counts. Same answers as in process.
+ */
+START_TEST(test_idle_worker_takes_the_stage)
+{
+    s_cluster(2, NULL);
+    char job[512], out[512];
+    snprintf(job, sizeof job, "%s/steal_stage.json", cu_tmpdir());
+    FILE *f = fopen(job, "w");
+    fprintf(f, "{\"data\": {\"loader\": \"20newsgroups\", \"subset\": \"train\", "
+               "\"categories\": [\"alt.atheism\", \"talk.religion.misc\"]}, \"pipeline\": "
+               "[[\"vect\", \"CountVectorizer\", {\"ngram_range\": [1, 2]}], [\"tfidf\", "
+               "\"TfidfTransformer\", {}], [\"clf\", \"SGDClassifier\", {\"random_state\": 0, "
+               "\"max_iter\": 200, \"tol\": null}]], \"search\": {\"param_grid\": "
+               "{\"vect__max_df\": [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]}, \"cv\": 3, "
+               "\"refit\": false}}\n");
+    fclose(f);
+    snprintf(out, sizeof out, "%s/steal_stage_result.json", cu_tmpdir());
+    s_search(job, out);
+    json_t *res = s_load_json(out), *local = s_local_result(job, NULL, NULL);
+    s_assert_same_scores(res, local);
+    json_t *stats = json_object_get(res, "stats");
+    CU_ASSERT(json_integer_value(json_object_get(json_object_get(stats, "tasks"), "prefix")) == 0,
+              "the fits were meant to read the stage straight");
+    CU_ASSERT(json_integer_value(json_object_get(stats, "bytes_moved")) > 0,
+              "the idle worker took no copy of the stage");
+    CU_ASSERT(json_object_size(json_object_get(stats, "workers")) == 2,
+              "one worker ran every task");
+    json_decref(res);
+    json_decref(local);
+}
+END_TEST
+
 /* noop N: every empty task comes back; the scheduler's throughput is printed. */
 START_TEST(test_noop_tasks)
 {
@@ -435,6 +471,7 @@ Suite *dsk_cluster_jobs_suite(void)
     tcase_add_test(tc, test_fit_then_predict_in_order);
     tcase_add_test(tc, test_noop_tasks);
     tcase_add_test(tc, test_idle_worker_steals);
+    tcase_add_test(tc, test_idle_worker_takes_the_stage);
     suite_add_tcase(s, tc);
     return s;
 }
