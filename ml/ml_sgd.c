@@ -528,11 +528,15 @@ static int s_fit(void *impl, const ml_data_t *X, const int32_t *y, char *err)
     m->classes = classes;
     m->n_features = X->kind == ML_DATA_CSR ? X->csr->ncols : X->dense->ncols;
     m->n_coef_rows = k == 2 ? 1 : k;
-    m->coef = dsk_xcalloc_big((size_t)(m->n_coef_rows * m->n_features), sizeof *m->coef);
+    /* the joint pass writes every coefficient; the per-class solvers start from zeros */
+    int joint = k > 2 && X->kind == ML_DATA_CSR && !m->exact_ova && ml_sgd_joint_supports(&m->cfg);
+    size_t ncoef = (size_t)(m->n_coef_rows * m->n_features);
+    m->coef = joint ? dsk_xmalloc_big(ncoef * sizeof *m->coef)
+                    : dsk_xcalloc_big(ncoef, sizeof *m->coef);
     m->intercept = calloc((size_t)m->n_coef_rows, sizeof *m->intercept);
-    if (!m->coef || !m->intercept)
+    if (!m->intercept)
         abort();
-    if (k > 2 && X->kind == ML_DATA_CSR && !m->exact_ova && ml_sgd_joint_supports(&m->cfg))
+    if (joint)
         rc = s_fit_joint(m, X->csr, yi, cw, err);
     else
         rc = s_fit_exact(m, X, yi, n, cw, err);
