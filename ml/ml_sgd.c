@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dsk_alloc.h"
+#include "dsk_bigmem.h"
 #include "dsk_log.h"
 #include "ml_npsum.h"
 #include "ml_param.h"
@@ -239,7 +240,7 @@ static int s_get_param(const void *impl, const char *name, ml_value_t *out, char
 void ml_sgd_clear_fit(ml_sgd_t *m)
 {
     free(m->classes);
-    free(m->coef);
+    dsk_big_free(m->coef);
     free(m->intercept);
     m->classes = NULL;
     m->coef = m->intercept = NULL;
@@ -435,7 +436,8 @@ static int s_fit_problems(ml_sgd_t *m, const ml_sgd_rows_t *rows, const int32_t 
     int64_t nprob = m->n_coef_rows, nf = m->n_features;
     uint32_t *seeds = s_draw_seeds(m, nprob);
     double *ybin = malloc((size_t)n * sizeof *ybin);
-    double *avg = m->cfg.average > 0 ? calloc((size_t)(nprob * nf), sizeof *avg) : NULL;
+    /* a dsk_bigmem block, as coef_ is: the two trade places below */
+    double *avg = m->cfg.average > 0 ? dsk_big_zalloc((size_t)(nprob * nf) * sizeof *avg) : NULL;
     double *avg_int = calloc((size_t)nprob, sizeof *avg_int);
     if (!ybin || !avg_int || (m->cfg.average > 0 && !avg))
         abort();
@@ -461,7 +463,7 @@ static int s_fit_problems(ml_sgd_t *m, const ml_sgd_rows_t *rows, const int32_t 
         avg = t;
         memcpy(m->intercept, avg_int, (size_t)nprob * sizeof *avg_int);
     }
-    free(avg);
+    dsk_big_free(avg);
     free(avg_int);
     free(seeds);
     free(ybin);
@@ -531,8 +533,8 @@ static int s_fit(void *impl, const ml_data_t *X, const int32_t *y, char *err)
     /* the joint pass writes every coefficient; the per-class solvers start from zeros */
     int joint = k > 2 && X->kind == ML_DATA_CSR && !m->exact_ova && ml_sgd_joint_supports(&m->cfg);
     size_t ncoef = (size_t)(m->n_coef_rows * m->n_features);
-    m->coef = joint ? dsk_xmalloc_big(ncoef * sizeof *m->coef)
-                    : dsk_xcalloc_big(ncoef, sizeof *m->coef);
+    m->coef = joint ? dsk_big_alloc(ncoef * sizeof *m->coef)
+                    : dsk_big_zalloc(ncoef * sizeof *m->coef);
     m->intercept = calloc((size_t)m->n_coef_rows, sizeof *m->intercept);
     if (!m->intercept)
         abort();

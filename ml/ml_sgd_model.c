@@ -1,6 +1,8 @@
 /* ml_sgd_model.c — SGDClassifier's model state: save and checked load. */
 #include <stdlib.h>
+#include <string.h>
 
+#include "dsk_bigmem.h"
 #include "ml_pack.h"
 #include "ml_sgd_internal.h"
 
@@ -38,7 +40,12 @@ static int s_load_fit(ml_sgd_t *m, const msgpack_object *obj)
     m->n_features = f;
     m->n_coef_rows = rows;
     m->n_iter = n_iter;
-    m->coef = ml_unpack_f64s(ml_unpack_get(obj, "coef"), rows * f);
+    double *coef = ml_unpack_f64s(ml_unpack_get(obj, "coef"), rows * f);
+    if (coef) { /* coef_ lives in a dsk_bigmem block, as a fit's does */
+        m->coef = dsk_big_alloc((size_t)(rows * f) * sizeof *m->coef);
+        memcpy(m->coef, coef, (size_t)(rows * f) * sizeof *m->coef);
+        free(coef);
+    }
     m->intercept = ml_unpack_f64s(ml_unpack_get(obj, "intercept"), rows);
     return m->coef && m->intercept ? 0 : -1;
 }

@@ -365,6 +365,37 @@ START_TEST(test_fit_then_predict_in_order)
 END_TEST
 
 /*
+ * The 2-category corpus with bigrams through a 2-worker cluster: writes
+ * the job (its pipeline's classifier settings and its grid given), runs
+ * it, checks the answers against the in-process run and that the idle
+ * worker took a copy of something and ran tasks. Returns the stats.
+ */
+static json_t *s_steal_search(const char *name, const char *clf, const char *grid)
+{
+    char job[512], out[512];
+    snprintf(job, sizeof job, "%s/%s.json", cu_tmpdir(), name);
+    FILE *f = fopen(job, "w");
+    fprintf(f, "{\"data\": {\"loader\": \"20newsgroups\", \"subset\": \"train\", "
+               "\"categories\": [\"alt.atheism\", \"talk.religion.misc\"]}, \"pipeline\": "
+               "[[\"vect\", \"CountVectorizer\", {\"ngram_range\": [1, 2]}], [\"tfidf\", "
+               "\"TfidfTransformer\", {}], [\"clf\", \"SGDClassifier\", %s]], "
+               "\"search\": {\"param_grid\": %s, \"cv\": 3, \"refit\": false}}\n", clf, grid);
+    fclose(f);
+    snprintf(out, sizeof out, "%s/%s_result.json", cu_tmpdir(), name);
+    s_search(job, out);
+    json_t *res = s_load_json(out), *local = s_local_result(job, NULL, NULL);
+    s_assert_same_scores(res, local);
+    json_t *stats = json_incref(json_object_get(res, "stats"));
+    CU_ASSERT(json_integer_value(json_object_get(stats, "bytes_moved")) > 0,
+              "%s: the idle worker took no copy", name);
+    CU_ASSERT(json_object_size(json_object_get(stats, "workers")) == 2,
+              "%s: one worker ran every task", name);
+    json_decref(res);
+    json_decref(local);
+    return stats;
+}
+
+/*
  * Work stealing: one analyzer configuration, so one stage and its fold
  * prefixes on one worker; the other worker, idle, takes a copy of a
  * prefix's matrices and runs candidates on it. Same answers as in process.
@@ -380,27 +411,8 @@ START_TEST(test_idle_worker_steals)
         cu_spawn("dskd-worker", log, wargs);
     }
     CU_ASSERT(cu_wait_workers(s_ep, 2, 10000) >= 0, "workers did not register");
-    char job[512], out[512];
-    snprintf(job, sizeof job, "%s/steal.json", cu_tmpdir());
-    FILE *f = fopen(job, "w");
-    fprintf(f, "{\"data\": {\"loader\": \"20newsgroups\", \"subset\": \"train\", "
-               "\"categories\": [\"alt.atheism\", \"talk.religion.misc\"]}, \"pipeline\": "
-               "[[\"vect\", \"CountVectorizer\", {\"ngram_range\": [1, 2]}], [\"tfidf\", "
-               "\"TfidfTransformer\", {}], [\"clf\", \"SGDClassifier\", {\"random_state\": 0}]], "
-               "\"search\": {\"param_grid\": {\"clf__alpha\": [1e-4, 3e-5, 1e-5, 3e-6, 1e-6, "
-               "3e-7]}, \"cv\": 3, \"refit\": false}}\n");
-    fclose(f);
-    snprintf(out, sizeof out, "%s/steal_result.json", cu_tmpdir());
-    s_search(job, out);
-    json_t *res = s_load_json(out), *local = s_local_result(job, NULL, NULL);
-    s_assert_same_scores(res, local);
-    json_t *stats = json_object_get(res, "stats");
-    CU_ASSERT(json_integer_value(json_object_get(stats, "bytes_moved")) > 0,
-              "the idle worker took no copy");
-    CU_ASSERT(json_object_size(json_object_get(stats, "workers")) == 2,
-              "one worker ran every task");
-    json_decref(res);
-    json_decref(local);
+    json_decref(s_steal_search("steal", "{\"random_state\": 0}",
+                               "{\"clf__alpha\": [1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 3e-7]}"));
 }
 END_TEST
 
@@ -413,30 +425,12 @@ END_TEST
 START_TEST(test_idle_worker_takes_the_stage)
 {
     s_cluster(2, NULL);
-    char job[512], out[512];
-    snprintf(job, sizeof job, "%s/steal_stage.json", cu_tmpdir());
-    FILE *f = fopen(job, "w");
-    fprintf(f, "{\"data\": {\"loader\": \"20newsgroups\", \"subset\": \"train\", "
-               "\"categories\": [\"alt.atheism\", \"talk.religion.misc\"]}, \"pipeline\": "
-               "[[\"vect\", \"CountVectorizer\", {\"ngram_range\": [1, 2]}], [\"tfidf\", "
-               "\"TfidfTransformer\", {}], [\"clf\", \"SGDClassifier\", {\"random_state\": 0, "
-               "\"max_iter\": 200, \"tol\": null}]], \"search\": {\"param_grid\": "
-               "{\"vect__max_df\": [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]}, \"cv\": 3, "
-               "\"refit\": false}}\n");
-    fclose(f);
-    snprintf(out, sizeof out, "%s/steal_stage_result.json", cu_tmpdir());
-    s_search(job, out);
-    json_t *res = s_load_json(out), *local = s_local_result(job, NULL, NULL);
-    s_assert_same_scores(res, local);
-    json_t *stats = json_object_get(res, "stats");
+    json_t *stats = s_steal_search("steal_stage",
+                                   "{\"random_state\": 0, \"max_iter\": 200, \"tol\": null}",
+                                   "{\"vect__max_df\": [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]}");
     CU_ASSERT(json_integer_value(json_object_get(json_object_get(stats, "tasks"), "prefix")) == 0,
               "the fits were meant to read the stage straight");
-    CU_ASSERT(json_integer_value(json_object_get(stats, "bytes_moved")) > 0,
-              "the idle worker took no copy of the stage");
-    CU_ASSERT(json_object_size(json_object_get(stats, "workers")) == 2,
-              "one worker ran every task");
-    json_decref(res);
-    json_decref(local);
+    json_decref(stats);
 }
 END_TEST
 
