@@ -29,42 +29,6 @@
 #define S_MAX_COLS INT32_MAX   /* CSR column ids are int32 */
 
 /*
- * Host order <-> little endian for n elements of width bytes. A byte swap
- * is its own inverse, so the one function serves packing and unpacking;
- * memcpy also copes with the unaligned bytes of a msgpack bin.
- */
-static void s_le_copy(void *dst, const void *src, size_t n, size_t width)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-    for (size_t i = 0; i < n; i++)
-        for (size_t b = 0; b < width; b++)
-            d[i * width + b] = s[i * width + width - 1 - b];
-#else
-    memcpy(dst, src, n * width);
-#endif
-}
-
-/* n elements of width bytes as one bin, converted a chunk at a time. */
-static int s_pack_le(msgpack_packer *pk, const void *a, size_t n, size_t width)
-{
-    if (n > UINT32_MAX / width)
-        return DSK_ETOOBIG;
-    if (msgpack_pack_bin(pk, n * width))
-        return DSK_ENOMEM;
-    unsigned char buf[S_CHUNK * 8];
-    const unsigned char *src = a;
-    for (size_t at = 0; at < n; at += S_CHUNK) {
-        size_t m = n - at < S_CHUNK ? n - at : S_CHUNK;
-        s_le_copy(buf, src + at * width, m, width);
-        if (msgpack_pack_bin_body(pk, buf, m * width))
-            return DSK_ENOMEM;
-    }
-    return DSK_OK;
-}
-
-/*
  * Values travel in the narrowest type that holds every one of them exactly:
  * bytes for small non-negative integers (pixels, counts), float32 where
  * each value survives the round trip, float64 otherwise. -0.0, NaN and
@@ -97,7 +61,7 @@ static s_dtype_t s_narrowest(const double *a, size_t n)
 static int s_pack_values(msgpack_packer *pk, const double *a, size_t n, s_dtype_t t)
 {
     if (t == S_F8)
-        return s_pack_le(pk, a, n, 8);
+        return ml_pack_le(pk, a, n, 8);
     size_t w = s_dtype_width[t];
     if (n > UINT32_MAX / w)
         return DSK_ETOOBIG;
@@ -113,7 +77,7 @@ static int s_pack_values(msgpack_packer *pk, const double *a, size_t n, s_dtype_
             float f[S_CHUNK];
             for (size_t i = 0; i < m; i++)
                 f[i] = (float)a[at + i];
-            s_le_copy(buf, f, m, 4);
+            ml_le_copy(buf, f, m, 4);
         }
         if (msgpack_pack_bin_body(pk, buf, m * w))
             return DSK_ENOMEM;
@@ -171,10 +135,10 @@ int ml_data_pack(const ml_data_t *d, msgpack_packer *pk)
     if (dense)
         return s_pack_data_field(pk, values, nvalues, t);
     int rc = ml_pack_key(pk, "indptr") ? DSK_ENOMEM
-                                       : s_pack_le(pk, d->csr->indptr, (size_t)rows + 1, 8);
+                                       : ml_pack_le(pk, d->csr->indptr, (size_t)rows + 1, 8);
     if (rc == DSK_OK)
         rc = ml_pack_key(pk, "indices") ? DSK_ENOMEM
-                                        : s_pack_le(pk, d->csr->indices, nvalues, 4);
+                                        : ml_pack_le(pk, d->csr->indices, nvalues, 4);
     return rc ? rc : s_pack_data_field(pk, values, nvalues, t);
 }
 
@@ -205,7 +169,7 @@ int ml_dataset_pack(const ml_dataset_t *ds, msgpack_sbuffer *sbuf)
         return rc;
     if (ml_pack_key(&pk, "y"))
         return DSK_ENOMEM;
-    rc = ds->y ? s_pack_le(&pk, ds->y, (size_t)ds->X->nrows, 4)
+    rc = ds->y ? ml_pack_le(&pk, ds->y, (size_t)ds->X->nrows, 4)
                : (msgpack_pack_nil(&pk) ? DSK_ENOMEM : DSK_OK);
     if (rc == DSK_OK)
         rc = s_pack_int_field(&pk, "n_classes", ds->n_classes);
@@ -259,7 +223,7 @@ static int s_get_dtype(const msgpack_object *o, const char *what, s_dtype_t *t, 
 static void s_unpack_values(double *out, const unsigned char *b, size_t n, s_dtype_t t)
 {
     if (t == S_F8) {
-        s_le_copy(out, b, n, 8);
+        ml_le_copy(out, b, n, 8);
     } else if (t == S_U1) {
         for (size_t i = 0; i < n; i++)
             out[i] = b[i];
@@ -267,7 +231,7 @@ static void s_unpack_values(double *out, const unsigned char *b, size_t n, s_dty
         float f[S_CHUNK];
         for (size_t at = 0; at < n; at += S_CHUNK) {
             size_t m = n - at < S_CHUNK ? n - at : S_CHUNK;
-            s_le_copy(f, b + at * 4, m, 4);
+            ml_le_copy(f, b + at * 4, m, 4);
             for (size_t i = 0; i < m; i++)
                 out[at + i] = f[i];
         }
@@ -307,17 +271,23 @@ static int s_unpack_text(const msgpack_object *o, const char *what, ml_data_t **
     return DSK_OK;
 }
 
+/* A matrix's "rows", "cols" and "dtype". */
+static int s_get_shape(const msgpack_object *o, const char *what, int64_t *rows, int64_t *cols,
+                       s_dtype_t *t, char *err)
+{
+    int rc = s_get_int(o, "rows", 0, S_MAX_ROWS, what, rows, err);
+    if (rc == DSK_OK)
+        rc = s_get_int(o, "cols", 0, S_MAX_COLS, what, cols, err);
+    return rc ? rc : s_get_dtype(o, what, t, err);
+}
+
 static int s_unpack_dense(const msgpack_object *o, const char *what, ml_data_t **out,
                           char *err)
 {
     int64_t rows, cols;
-    int rc = s_get_int(o, "rows", 0, S_MAX_ROWS, what, &rows, err);
-    if (rc == DSK_OK)
-        rc = s_get_int(o, "cols", 0, S_MAX_COLS, what, &cols, err);
-    if (rc)
-        return rc;
     s_dtype_t t;
-    if ((rc = s_get_dtype(o, what, &t, err)))
+    int rc = s_get_shape(o, what, &rows, &cols, &t, err);
+    if (rc)
         return rc;
     uint64_t n = (uint64_t)rows * (uint64_t)cols; /* < 2^62: both below 2^31 */
     const msgpack_object *b = s_get_bin(o, "data", n, s_dtype_width[t]);
@@ -356,9 +326,8 @@ static int s_unpack_csr(const msgpack_object *o, const char *what, ml_data_t **o
                         char *err)
 {
     int64_t rows, cols;
-    int rc = s_get_int(o, "rows", 0, S_MAX_ROWS, what, &rows, err);
-    if (rc == DSK_OK)
-        rc = s_get_int(o, "cols", 0, S_MAX_COLS, what, &cols, err);
+    s_dtype_t t;
+    int rc = s_get_shape(o, what, &rows, &cols, &t, err);
     if (rc)
         return rc;
     const msgpack_object *ip = s_get_bin(o, "indptr", (uint64_t)rows + 1, 8);
@@ -368,9 +337,6 @@ static int s_unpack_csr(const msgpack_object *o, const char *what, ml_data_t **o
     if (!ix || ix->type != MSGPACK_OBJECT_BIN || ix->via.bin.size % 4 != 0)
         return s_bad_len(what, "indices", "nnz x 4", err);
     uint64_t nnz = ix->via.bin.size / 4;
-    s_dtype_t t;
-    if ((rc = s_get_dtype(o, what, &t, err)))
-        return rc;
     const msgpack_object *dv = s_get_bin(o, "data", nnz, s_dtype_width[t]);
     if (!dv) {
         char implied[64];
@@ -378,8 +344,8 @@ static int s_unpack_csr(const msgpack_object *o, const char *what, ml_data_t **o
         return s_bad_len(what, "data", implied, err);
     }
     ml_csr_t *m = ml_csr_new(rows, cols, (int64_t)nnz);
-    s_le_copy(m->indptr, ip->via.bin.ptr, (size_t)rows + 1, 8);
-    s_le_copy(m->indices, ix->via.bin.ptr, (size_t)nnz, 4);
+    ml_le_copy(m->indptr, ip->via.bin.ptr, (size_t)rows + 1, 8);
+    ml_le_copy(m->indices, ix->via.bin.ptr, (size_t)nnz, 4);
     s_unpack_values(m->data, (const unsigned char *)dv->via.bin.ptr, (size_t)nnz, t);
     rc = s_check_csr(m, (int64_t)nnz, what, err);
     if (rc) {
@@ -438,7 +404,7 @@ static int s_unpack_labels(const msgpack_object *o, ml_dataset_t *ds, const char
     if (!b)
         return s_bad_len(what, "y", "rows x 4", err);
     ds->y = dsk_xcalloc((size_t)ds->X->nrows, sizeof *ds->y);
-    s_le_copy(ds->y, b->via.bin.ptr, (size_t)ds->X->nrows, 4);
+    ml_le_copy(ds->y, b->via.bin.ptr, (size_t)ds->X->nrows, 4);
     for (int64_t i = 0; i < ds->X->nrows; i++)
         if (ds->y[i] < 0 || ds->y[i] >= ds->n_classes)
             return dsk_seterr(err, DSK_EPROTO, "%s: label %d of row %lld is outside [0, "

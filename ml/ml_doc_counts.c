@@ -236,16 +236,10 @@ size_t ml_doc_counts_term_write(const ml_doc_counts_t *c, int32_t t, char *out)
     return ml_analyzer_term_write(c->a, t, out);
 }
 
-static int s_pack_bin(msgpack_packer *pk, const void *p, size_t n)
-{
-    return n > UINT32_MAX || msgpack_pack_bin(pk, n) || msgpack_pack_bin_body(pk, p, n);
-}
-
 /*
  * As bytes: {"cfg": {analyzer parameter: value}, "ndocs", "nterms",
  * "indptr": bin int64, "ids": bin int32, "cnt": bin int32,
- * "term_off": bin int64 (nterms + 1), "terms": bin}, host byte order
- * (a cluster's machines share one).
+ * "term_off": bin int64 (nterms + 1), "terms": bin}, little endian.
  */
 int ml_doc_counts_pack(const ml_doc_counts_t *c, msgpack_packer *pk)
 {
@@ -267,10 +261,10 @@ int ml_doc_counts_pack(const ml_doc_counts_t *c, msgpack_packer *pk)
         off[t + 1] = bytes += (int64_t)ml_doc_counts_term_len(c, t);
     bad = bad || ml_pack_key(pk, "ndocs") || msgpack_pack_int64(pk, c->ndocs) ||
           ml_pack_key(pk, "nterms") || msgpack_pack_int32(pk, c->nterms) ||
-          ml_pack_key(pk, "indptr") || s_pack_bin(pk, c->indptr, (size_t)(c->ndocs + 1) * 8) ||
-          ml_pack_key(pk, "ids") || s_pack_bin(pk, c->ids, (size_t)nnz * 4) ||
-          ml_pack_key(pk, "cnt") || s_pack_bin(pk, c->cnt, (size_t)nnz * 4) ||
-          ml_pack_key(pk, "term_off") || s_pack_bin(pk, off, ((size_t)c->nterms + 1) * 8) ||
+          ml_pack_key(pk, "indptr") || ml_pack_le(pk, c->indptr, (size_t)(c->ndocs + 1), 8) ||
+          ml_pack_key(pk, "ids") || ml_pack_le(pk, c->ids, (size_t)nnz, 4) ||
+          ml_pack_key(pk, "cnt") || ml_pack_le(pk, c->cnt, (size_t)nnz, 4) ||
+          ml_pack_key(pk, "term_off") || ml_pack_le(pk, off, (size_t)c->nterms + 1, 8) ||
           ml_pack_key(pk, "terms") || bytes > UINT32_MAX || msgpack_pack_bin(pk, (size_t)bytes);
     if (!bad) {
         char *term = dsk_xmalloc(c->max_len + 1);
@@ -282,13 +276,13 @@ int ml_doc_counts_pack(const ml_doc_counts_t *c, msgpack_packer *pk)
     return bad ? DSK_ENOMEM : DSK_OK;
 }
 
-/* The bin under key of exactly n bytes copied into dst (a dsk_big_alloc block for the big ones). */
-static int s_bin(const msgpack_object *o, const char *key, size_t n, void *dst)
+/* The bin under key of exactly n little-endian elements of width bytes, into dst. */
+static int s_bin(const msgpack_object *o, const char *key, size_t n, size_t width, void *dst)
 {
     const msgpack_object *b = ml_unpack_get(o, key);
-    if (!b || b->type != MSGPACK_OBJECT_BIN || b->via.bin.size != n)
+    if (!b || b->type != MSGPACK_OBJECT_BIN || b->via.bin.size != n * width)
         return -1;
-    memcpy(dst, b->via.bin.ptr, n);
+    ml_le_copy(dst, b->via.bin.ptr, n, width);
     return 0;
 }
 
@@ -364,9 +358,9 @@ ml_doc_counts_t *ml_doc_counts_unpack(const msgpack_object *o, char *err)
                        rc == DSK_EPROTO && sub[0] ? sub : "not an analyzer parameter");
     }
     if (rc == DSK_OK &&
-        (s_bin(o, "indptr", (size_t)(ndocs + 1) * 8, c->indptr) ||
-         s_bin(o, "ids", (size_t)nnz * 4, c->ids) || s_bin(o, "cnt", (size_t)nnz * 4, c->cnt) ||
-         s_bin(o, "term_off", (size_t)(nterms + 1) * 8, c->term_off)))
+        (s_bin(o, "indptr", (size_t)(ndocs + 1), 8, c->indptr) ||
+         s_bin(o, "ids", (size_t)nnz, 4, c->ids) || s_bin(o, "cnt", (size_t)nnz, 4, c->cnt) ||
+         s_bin(o, "term_off", (size_t)(nterms + 1), 8, c->term_off)))
         rc = dsk_seterr(err, DSK_EPROTO, "document counts: indptr, ids, cnt or term_off is "
                         "missing or not of the size ndocs, nterms and ids imply");
     if (rc == DSK_OK)

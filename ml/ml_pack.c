@@ -54,22 +54,41 @@ int ml_pack_f64s(msgpack_packer *pk, const double *a, int64_t n)
     return 0;
 }
 
-/* Byte by byte, so the file is the same on a big-endian machine. */
+void ml_le_copy(void *dst, const void *src, size_t n, size_t width)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+    for (size_t i = 0; i < n; i++)
+        for (size_t b = 0; b < width; b++)
+            d[i * width + b] = s[i * width + width - 1 - b];
+#else
+    memcpy(dst, src, n * width);
+#endif
+}
+
+#define S_LE_CHUNK 8192 /* elements converted at a time */
+
+int ml_pack_le(msgpack_packer *pk, const void *a, size_t n, size_t width)
+{
+    if (n > UINT32_MAX / width)
+        return DSK_ETOOBIG;
+    if (msgpack_pack_bin(pk, n * width))
+        return DSK_ENOMEM;
+    unsigned char buf[S_LE_CHUNK * 8];
+    const unsigned char *src = a;
+    for (size_t at = 0; at < n; at += S_LE_CHUNK) {
+        size_t m = n - at < S_LE_CHUNK ? n - at : S_LE_CHUNK;
+        ml_le_copy(buf, src + at * width, m, width);
+        if (msgpack_pack_bin_body(pk, buf, m * width))
+            return DSK_ENOMEM;
+    }
+    return DSK_OK;
+}
+
 int ml_pack_f64s_bin(msgpack_packer *pk, const double *a, int64_t n)
 {
-    size_t len = (size_t)n * 8;
-    unsigned char *buf = malloc(len ? len : 1);
-    if (!buf)
-        abort();
-    for (int64_t i = 0; i < n; i++) {
-        uint64_t u;
-        memcpy(&u, &a[i], 8);
-        for (int b = 0; b < 8; b++)
-            buf[i * 8 + b] = (unsigned char)(u >> (8 * b));
-    }
-    int bad = msgpack_pack_bin(pk, len) | msgpack_pack_bin_body(pk, buf, len);
-    free(buf);
-    return bad;
+    return ml_pack_le(pk, a, (size_t)n, sizeof *a);
 }
 
 int ml_pack_i32s(msgpack_packer *pk, const int32_t *a, int64_t n)

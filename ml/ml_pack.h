@@ -37,6 +37,15 @@ int ml_pack_params(msgpack_packer *pk, const char *const *names, const ml_value_
 int ml_pack_f64s(msgpack_packer *pk, const double *a, int64_t n);
 /* n doubles as one bin of 8n little-endian bytes. */
 int ml_pack_f64s_bin(msgpack_packer *pk, const double *a, int64_t n);
+/*
+ * n elements of width bytes (at most 8) as one bin, little endian, so that
+ * the bytes are the same on every machine; DSK_ETOOBIG past a bin's 4 GiB.
+ * ml_le_copy converts n elements between host order and little endian (a
+ * byte swap is its own inverse, so it serves both ways); memcpy also copes
+ * with the unaligned bytes of a msgpack bin.
+ */
+int ml_pack_le(msgpack_packer *pk, const void *a, size_t n, size_t width);
+void ml_le_copy(void *dst, const void *src, size_t n, size_t width);
 /* n integers as an array. */
 int ml_pack_i32s(msgpack_packer *pk, const int32_t *a, int64_t n);
 int ml_pack_i64s(msgpack_packer *pk, const int64_t *a, int64_t n);
