@@ -260,42 +260,19 @@ static int32_t *s_labels(const msgpack_object *o, int64_t n)
     return y;
 }
 
-int ml_task_output_unpack(const void *buf, size_t len, ml_task_output_t *out, char *err)
+/* A packed split back into a new split *out; an error code with err for a bad one. */
+static int s_split_unpack(const msgpack_object *o, s_split_t **out, char *err)
 {
-    memset(out, 0, sizeof *out);
-    msgpack_sbuffer_init(&out->reply);
-    msgpack_unpacked u;
     s_split_t *sp = dsk_xcalloc(1, sizeof *sp);
-    const msgpack_object *ft, *st;
-    char why[DSK_ERR_LEN];
-    int rc = ml_unpack_checked(buf, len, 32, len + 1, &u, why);
-    if (rc)
-        dsk_seterr(err, rc, "a moved output is not msgpack: %s", why);
-    if (rc == DSK_OK) { /* a stage (a corpus' document counts), or else a fold's split */
-        const ml_stage_ops_t *sops;
-        int is = ml_stage_unpack_output(&u.data, &out->obj, &sops, err);
-        if (is <= 0) {
-            msgpack_unpacked_destroy(&u);
-            s_split_destroy(sp);
-            if (is < 0)
-                return is;
-            out->destroy = sops->destroy;
-            out->bytes = sops->bytes(out->obj);
-            out->pack = sops->pack_output;
-            return DSK_OK;
-        }
-    }
+    int rc = ml_data_unpack_obj(ml_unpack_get(o, "Xtr"), "a moved output", &sp->Xtr, err);
     if (rc == DSK_OK)
-        rc = ml_data_unpack_obj(ml_unpack_get(&u.data, "Xtr"), "a moved output", &sp->Xtr, err);
-    if (rc == DSK_OK)
-        rc = ml_data_unpack_obj(ml_unpack_get(&u.data, "Xte"), "a moved output", &sp->Xte, err);
+        rc = ml_data_unpack_obj(ml_unpack_get(o, "Xte"), "a moved output", &sp->Xte, err);
     if (rc == DSK_OK) {
         sp->ntr = sp->Xtr->nrows;
         sp->nte = sp->Xte->nrows;
-        sp->ytr = s_labels(ml_unpack_get(&u.data, "ytr"), sp->ntr);
-        sp->yte = s_labels(ml_unpack_get(&u.data, "yte"), sp->nte);
-        ft = ml_unpack_get(&u.data, "fit_time");
-        st = ml_unpack_get(&u.data, "score_time");
+        sp->ytr = s_labels(ml_unpack_get(o, "ytr"), sp->ntr);
+        sp->yte = s_labels(ml_unpack_get(o, "yte"), sp->nte);
+        const msgpack_object *ft = ml_unpack_get(o, "fit_time"), *st = ml_unpack_get(o, "score_time");
         if (!sp->ytr || !sp->yte || !ft || ft->type != MSGPACK_OBJECT_FLOAT64 || !st ||
             st->type != MSGPACK_OBJECT_FLOAT64)
             rc = dsk_seterr(err, DSK_EPROTO, "a moved output lacks its labels or times");
@@ -304,16 +281,44 @@ int ml_task_output_unpack(const void *buf, size_t len, ml_task_output_t *out, ch
             sp->score_time = st->via.f64;
         }
     }
-    msgpack_unpacked_destroy(&u);
     if (rc) {
         s_split_destroy(sp);
         return rc;
     }
-    out->obj = sp;
-    out->destroy = s_split_destroy;
-    out->bytes = s_split_bytes(sp);
-    out->pack = s_split_pack;
+    *out = sp;
     return DSK_OK;
+}
+
+int ml_task_output_unpack(const void *buf, size_t len, ml_task_output_t *out, char *err)
+{
+    memset(out, 0, sizeof *out);
+    msgpack_sbuffer_init(&out->reply);
+    msgpack_unpacked u;
+    char why[DSK_ERR_LEN];
+    int rc = ml_unpack_checked(buf, len, 32, len + 1, &u, why);
+    if (rc) {
+        msgpack_unpacked_destroy(&u);
+        return dsk_seterr(err, rc, "a moved output is not msgpack: %s", why);
+    }
+    /* a stage (a corpus' document counts), or else a fold's split */
+    const ml_stage_ops_t *sops;
+    rc = ml_stage_unpack_output(&u.data, &out->obj, &sops, err);
+    if (rc == DSK_OK) {
+        out->destroy = sops->destroy;
+        out->bytes = sops->bytes(out->obj);
+        out->pack = sops->pack_output;
+    } else if (rc == 1) {
+        s_split_t *sp = NULL;
+        rc = s_split_unpack(&u.data, &sp, err);
+        if (rc == DSK_OK) {
+            out->obj = sp;
+            out->destroy = s_split_destroy;
+            out->bytes = s_split_bytes(sp);
+            out->pack = s_split_pack;
+        }
+    }
+    msgpack_unpacked_destroy(&u);
+    return rc;
 }
 
 /* The fold's training and test rows (ascending) and their labels. */
