@@ -55,9 +55,17 @@ static int s_pays(const sch_job_t *job, int64_t dep)
     return (double)waiting * mean_us / 2 > copy_us;
 }
 
-/* The first runnable task's input that w may copy, or -1. */
+/*
+ * The first runnable task's input that w may copy, or -1. A stage's
+ * verdict (a scan of the job's tasks) is reached once per call and kept
+ * for its other readers; a job has a stage per analyzer configuration.
+ */
+#define S_MEMO 8
+
 static int64_t s_pick(const sch_job_t *job, const sch_worker_t *w)
 {
+    int64_t memo_dep[S_MEMO];
+    int memo_pays[S_MEMO], nmemo = 0;
     for (int64_t i = 0; i < job->ntasks; i++) {
         int64_t dep = ml_plan_task(job->plan, i)->dep;
         if (!sch_jobs_runnable_(job, i) || dep < 0)
@@ -67,7 +75,15 @@ static int64_t s_pick(const sch_job_t *job, const sch_worker_t *w)
         if ((kind != ML_TASK_PREFIX && kind != ML_TASK_STAGE) || in->moving_to ||
             in->nholders == 0 || in->nholders >= SCH_MAX_HOLDERS || s_holds_output(in, w->id))
             continue;
-        if (s_pays(job, dep))
+        int m = 0;
+        while (m < nmemo && memo_dep[m] != dep)
+            m++;
+        int pays = m < nmemo ? memo_pays[m] : s_pays(job, dep);
+        if (m == nmemo && nmemo < S_MEMO && kind == ML_TASK_STAGE) {
+            memo_dep[nmemo] = dep;
+            memo_pays[nmemo++] = pays;
+        }
+        if (pays)
             return dep;
     }
     return -1;
