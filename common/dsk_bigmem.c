@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "dsk_alloc.h"
 
 /*
  * Big arrays on transparent huge pages (madvise), 2 MiB-aligned and a whole
@@ -20,7 +19,9 @@
  * again: the next phase of a build, and the next build, run on warm pages.
  *
  * Every block starts S_HDR bytes before the pointer handed out, with the
- * length of its region (0: a small block from malloc).
+ * length of its region (0: a small block from malloc). Small blocks are
+ * cache-line aligned as regions are, so the pointers handed out always are
+ * (vector code loads 32-byte vectors from them with aligned loads).
  */
 #define S_BIG ((size_t)1 << 21)
 #define S_ROUND(b) (((b) + S_BIG - 1) & ~(S_BIG - 1))
@@ -97,7 +98,9 @@ static void s_region_put(char *p)
 static void *s_block(size_t bytes, int *fresh)
 {
     if (bytes + S_HDR < S_BIG / 2) {
-        char *p = dsk_xmalloc(bytes + S_HDR);
+        char *p = aligned_alloc(S_HDR, (bytes + 2 * S_HDR - 1) & ~(S_HDR - 1));
+        if (!p)
+            abort();
         *(size_t *)p = 0;
         *fresh = 0;
         return p + S_HDR;

@@ -5,8 +5,9 @@
  * freed regions, because on a virtual machine touching fresh pages costs
  * more than the work done in them. Thread-safe. Out of memory aborts.
  *
- * Release with dsk_big_free only (never free()); a small request is a
- * plain malloc underneath, and dsk_big_free tells the two apart.
+ * Every pointer handed out is 64-byte aligned. Release with dsk_big_free
+ * only (never free()); a small request is a plain aligned_alloc
+ * underneath, and dsk_big_free tells the two apart.
  */
 #ifndef DSK_BIGMEM_H
 #define DSK_BIGMEM_H

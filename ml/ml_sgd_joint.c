@@ -1,4 +1,9 @@
-/* ml_sgd_joint.c — joint one-vs-all SGD: all classes from the same row in the same step. */
+/*
+ * ml_sgd_joint.c — joint one-vs-all SGD: all classes from the same row in
+ * the same step. Built twice: as it is (ML_SGD_LANES 4: SSE2 / NEON, any
+ * CPU, entry ml_sgd_joint_4) and by ml_sgd_joint_wide.c (8 lanes, AVX2,
+ * entry ml_sgd_joint_8); ml_sgd_joint picks one at run time.
+ */
 #include "ml_sgd_joint.h"
 
 #include <math.h>
@@ -12,16 +17,26 @@
 
 #define S_MAX_DLOSS 1e12
 #define S_RESET_WSCALE 1e-9
-#define S_MAX_NB 16 /* unrolled kernels up to 64 classes */
+#define S_MAX_NB 16 /* unrolled kernels up to 16 vectors of classes */
 
 /*
- * The weights are floats: half the memory traffic of doubles, four classes
- * per SSE2 / NEON register. The scale, intercepts, losses and learning rate
- * stay double; a float weight's rounding (1e-7 relative) is far below what
- * SGD's noise moves, and the accuracy checks in tests/parity hold.
+ * The weights are floats: half the memory traffic of doubles, S_L classes
+ * per vector register (4 in SSE2 / NEON, 8 in AVX2). The scale,
+ * intercepts, losses and learning rate stay double; a float weight's
+ * rounding (1e-7 relative) is far below what SGD's noise moves, and the
+ * accuracy checks in tests/parity hold. Every lane computes on its own and
+ * nothing is fused (ISO C mode: no contraction into FMA), so the 4- and
+ * the 8-lane builds give the same model bit for bit.
  */
-typedef float s_v2 __attribute__((vector_size(16)));
-typedef int32_t s_iv __attribute__((vector_size(16)));
+#ifndef ML_SGD_LANES
+#define ML_SGD_LANES 4
+#endif
+#define S_L ML_SGD_LANES
+#define S_CAT(a, b) a##b
+#define S_NAME(a, b) S_CAT(a, b)
+#define S_ENTRY S_NAME(ml_sgd_joint_, ML_SGD_LANES)
+typedef float s_v2 __attribute__((vector_size(4 * S_L)));
+typedef int32_t s_iv __attribute__((vector_size(4 * S_L)));
 
 /* Lane by lane, m ? a : b (m from a comparison: all ones or all zeros). */
 static inline s_v2 s_sel(s_iv m, s_v2 a, s_v2 b)
@@ -46,6 +61,8 @@ typedef struct {
     /* L1 and elasticnet: the truncated gradient's state, per feature and class */
     float *Q;                   /* nf x Kp, as W: the penalty applied so far (q) */
     double *u;                  /* K: the penalty owed so far (u), per class as it learns */
+    s_v2 *uw;                   /* nb: this row's u, lane by lane (0 for a stopped class) */
+    s_iv *on;                   /* nb: all ones in the lanes of the classes still learning */
     double l1;                  /* the L1 share of alpha: l1_ratio, 1 for 'l1', 0 for none */
 } s_joint_t;
 
@@ -71,7 +88,7 @@ s_dots_n(const float *restrict W, const float *Q, int32_t Kp, const int32_t *ind
     s_v2 a[S_MAX_NB];
 #pragma GCC unroll 16
     for (int32_t b = 0; b < NB; b++)
-        a[b] = (s_v2){0.0f, 0.0f, 0.0f, 0.0f};
+        a[b] = (s_v2){0};
     for (int64_t j = 0; j < nnz; j++) {
         int64_t q = j + S_PREFETCH;
         if (q < nnz) {
@@ -82,7 +99,7 @@ s_dots_n(const float *restrict W, const float *Q, int32_t Kp, const int32_t *ind
             s_prefetch(W + (int64_t)nind[q - nnz] * Kp, Kp);
         const s_v2 *w = (const s_v2 *)(W + (int64_t)ind[j] * Kp);
         float xf = x[j];
-        s_v2 xv = {xf, xf, xf, xf};
+        s_v2 xv = (s_v2){0} + xf;
 #pragma GCC unroll 16
         for (int32_t b = 0; b < NB; b++)
             a[b] += w[b] * xv;
@@ -96,11 +113,11 @@ static void s_dots_any(const float *restrict W, int32_t Kp, const int32_t *ind,
                        const float *x, int64_t nnz, s_v2 *restrict out, int32_t nb)
 {
     for (int32_t b = 0; b < nb; b++)
-        out[b] = (s_v2){0.0f, 0.0f, 0.0f, 0.0f};
+        out[b] = (s_v2){0};
     for (int64_t j = 0; j < nnz; j++) {
         const s_v2 *w = (const s_v2 *)(W + (int64_t)ind[j] * Kp);
         float xf = x[j];
-        s_v2 xv = {xf, xf, xf, xf};
+        s_v2 xv = (s_v2){0} + xf;
         for (int32_t b = 0; b < nb; b++)
             out[b] += w[b] * xv;
     }
@@ -118,7 +135,7 @@ s_axpy_n(float *restrict W, int32_t Kp, const int32_t *ind, const float *x, int6
     for (int64_t j = 0; j < nnz; j++) {
         s_v2 *w = (s_v2 *)(W + (int64_t)ind[j] * Kp);
         float xf = x[j];
-        s_v2 xv = {xf, xf, xf, xf};
+        s_v2 xv = (s_v2){0} + xf;
 #pragma GCC unroll 16
         for (int32_t b = 0; b < NB; b++)
             w[b] += xv * cv[b];
@@ -131,7 +148,7 @@ static void s_axpy_any(float *restrict W, int32_t Kp, const int32_t *ind, const 
     for (int64_t j = 0; j < nnz; j++) {
         s_v2 *w = (s_v2 *)(W + (int64_t)ind[j] * Kp);
         float xf = x[j];
-        s_v2 xv = {xf, xf, xf, xf};
+        s_v2 xv = (s_v2){0} + xf;
         for (int32_t b = 0; b < nb; b++)
             w[b] += xv * c[b];
     }
@@ -190,53 +207,77 @@ static void s_reset_wscale(s_joint_t *J)
  * (Q), never across 0. A stopped class's u and weights stay as they are.
  * A row's features are distinct, so taking both steps feature by feature
  * gives what scikit-learn's two passes give; s_dots has prefetched Q.
+ *
+ * Both signs in one expression: with s the sign of z, |z| - (u + s q) / ws,
+ * floored at 0 and given z's sign back, is scikit-learn's
+ * max(0, z - (u + q) / ws) for z > 0 and min(0, z + (u - q) / ws) for
+ * z < 0, bit for bit (negation is exact and rounding symmetric). A zero
+ * (or NaN) weight and a stopped class's keep z.
  */
-static void s_step_l1(s_joint_t *J, const int32_t *ind, const float *x, int64_t nnz,
-                      int add, double step)
+static inline __attribute__((always_inline)) void
+s_l1_n(float *restrict W, float *restrict Q, int32_t Kp, const int32_t *ind, const float *x,
+       int64_t nnz, int add, const s_v2 *restrict c, const s_v2 *restrict uw,
+       const s_iv *restrict on, float ws, float inv, int32_t NB)
 {
-    const s_v2 zero = {0.0f, 0.0f, 0.0f, 0.0f};
-    float ws = (float)J->wscale, inv = (float)(1.0 / J->wscale);
-    s_v2 wsv = {ws, ws, ws, ws}, invv = {inv, inv, inv, inv};
-    for (int32_t k = 0; k < J->K; k++)
-        if (J->active[k])
-            J->u[k] += step;
-    /* per class: u, and a lane mask of the classes still learning */
-    s_v2 uw[S_MAX_NB * 4], on[S_MAX_NB * 4];
-    int32_t nb = J->nb;
-    if (nb > S_MAX_NB * 4)
-        nb = S_MAX_NB * 4; /* (K > 256: the lanes beyond stay as they are) */
-    for (int32_t b = 0; b < nb; b++)
-        for (int32_t l = 0; l < 4; l++) {
-            int32_t k = 4 * b + l;
-            int live = k < J->K && J->active[k];
-            uw[b][l] = live ? (float)J->u[k] : 0.0f;
-            on[b][l] = live ? 1.0f : 0.0f;
-        }
-    const s_v2 *c = J->c;
+    const s_v2 zero = {0};
+    const s_iv sign = (s_iv){0} + INT32_MIN;
+    const s_v2 wsv = (s_v2){0} + ws, invv = (s_v2){0} + inv;
     for (int64_t j = 0; j < nnz; j++) {
-        s_v2 *w = (s_v2 *)(J->W + (int64_t)ind[j] * J->Kp);
-        s_iv bits = {0, 0, 0, 0};
+        s_v2 *w = (s_v2 *)(W + (int64_t)ind[j] * Kp);
         if (add) {
             float xf = x[j];
-            s_v2 xv = {xf, xf, xf, xf};
-            for (int32_t b = 0; b < J->nb; b++)
+            s_v2 xv = (s_v2){0} + xf;
+#pragma GCC unroll 16
+            for (int32_t b = 0; b < NB; b++)
                 w[b] += xv * c[b];
         }
-        for (int32_t b = 0; b < nb; b++)
+        s_iv bits = {0};
+#pragma GCC unroll 16
+        for (int32_t b = 0; b < NB; b++)
             bits |= (s_iv)w[b];
-        if (!(bits[0] | bits[1] | bits[2] | bits[3]))
+        int32_t any = 0;
+        for (int l = 0; l < S_L; l++)
+            any |= bits[l];
+        if (!any)
             continue; /* every weight 0: truncation has nothing to do, q stays */
-        s_v2 *q = (s_v2 *)(J->Q + (int64_t)ind[j] * J->Kp);
-        for (int32_t b = 0; b < nb; b++) {
+        s_v2 *q = (s_v2 *)(Q + (int64_t)ind[j] * Kp);
+#pragma GCC unroll 16
+        for (int32_t b = 0; b < NB; b++) {
             s_v2 z = w[b];
-            s_v2 up = z - (uw[b] + q[b]) * invv, dn = z + (uw[b] - q[b]) * invv;
-            up = s_sel(up > zero, up, zero);           /* z > 0: toward 0, not past it */
-            dn = s_sel(dn < zero, dn, zero);           /* z < 0 */
-            s_v2 nw = s_sel(z > zero, up, s_sel(z < zero, dn, z));
-            nw = s_sel(on[b] > zero, nw, z);           /* stopped classes keep theirs */
+            s_iv sz = (s_iv)z & sign;
+            s_v2 az = (s_v2)((s_iv)z ^ sz), sq = (s_v2)((s_iv)q[b] ^ sz);
+            s_v2 m = az - (uw[b] + sq) * invv;
+            s_iv pos = m > zero;
+            s_v2 nw = (s_v2)(((s_iv)m & pos) ^ (sz & pos));
+            nw = s_sel(on[b] & (az > zero), nw, z);
             q[b] += wsv * (nw - z);
             w[b] = nw;
         }
+    }
+}
+
+static void s_step_l1(s_joint_t *J, const int32_t *ind, const float *x, int64_t nnz,
+                      int add, double step)
+{
+    for (int32_t k = 0; k < J->K; k++)
+        if (J->active[k])
+            J->u[k] += step;
+    /* per lane: u, and whether its class is still learning */
+    float *uw = (float *)J->uw;
+    int32_t *on = (int32_t *)J->on;
+    for (int32_t k = 0; k < J->Kp; k++) {
+        int live = k < J->K && J->active[k];
+        uw[k] = live ? (float)J->u[k] : 0.0f;
+        on[k] = live ? -1 : 0;
+    }
+    float ws = (float)J->wscale, inv = (float)(1.0 / J->wscale);
+    switch (J->nb) {
+#define S_L1_CASE(n) \
+    case n: s_l1_n(J->W, J->Q, J->Kp, ind, x, nnz, add, J->c, J->uw, J->on, ws, inv, n); return;
+        S_CASES(S_L1_CASE)
+#undef S_L1_CASE
+    default:
+        s_l1_n(J->W, J->Q, J->Kp, ind, x, nnz, add, J->c, J->uw, J->on, ws, inv, J->nb);
     }
 }
 
@@ -449,8 +490,8 @@ static void s_cols_free(s_cols_t *C)
 static void s_init(s_joint_t *J, const ml_sgd_config_t *cfg, int32_t K, int64_t nf)
 {
     *J = (s_joint_t){.cfg = cfg, .K = K, .nf = nf, .t = 1.0, .wscale = 1.0};
-    J->Kp = (K + 3) & ~3;
-    J->nb = J->Kp / 4;
+    J->Kp = (K + S_L - 1) / S_L * S_L;
+    J->nb = J->Kp / S_L;
     /* read at random (the shuffled rows' features): huge pages spare the TLB, and a
        region kept from the last fit spares the faults */
     J->W = dsk_big_zalloc((size_t)(nf ? nf : 1) * (size_t)J->Kp * sizeof(float));
@@ -458,9 +499,13 @@ static void s_init(s_joint_t *J, const ml_sgd_config_t *cfg, int32_t K, int64_t 
         J->l1 = cfg->penalty == ML_SGD_PENALTY_L1 ? 1.0 : cfg->l1_ratio;
         J->Q = dsk_big_zalloc((size_t)(nf ? nf : 1) * (size_t)J->Kp * sizeof(float));
         J->u = dsk_xcalloc((size_t)K, sizeof *J->u);
+        J->uw = aligned_alloc(sizeof(s_v2), (size_t)J->nb * sizeof(s_v2));
+        J->on = aligned_alloc(sizeof(s_v2), (size_t)J->nb * sizeof(s_iv));
+        if (!J->uw || !J->on)
+            abort();
     }
-    J->acc = aligned_alloc(16, (size_t)J->nb * sizeof(s_v2));
-    J->c = aligned_alloc(16, (size_t)J->nb * sizeof(s_v2));
+    J->acc = aligned_alloc(sizeof(s_v2), (size_t)J->nb * sizeof(s_v2));
+    J->c = aligned_alloc(sizeof(s_v2), (size_t)J->nb * sizeof(s_v2));
     double **v[] = {&J->icp, &J->sumloss, &J->best, &J->fscale};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         *v[i] = calloc((size_t)K, sizeof(double));
@@ -485,7 +530,7 @@ static void s_init(s_joint_t *J, const ml_sgd_config_t *cfg, int32_t K, int64_t 
 static void s_free(s_joint_t *J)
 {
     void *v[] = {J->acc, J->c, J->icp, J->sumloss, J->best, J->fscale, J->noimp, J->active,
-                 J->u};
+                 J->u, J->uw, J->on};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         free(v[i]);
     dsk_big_free(J->W);
@@ -530,11 +575,6 @@ static int s_write_coef(const s_joint_t *J, const s_cols_t *C, int64_t nf, doubl
     return !bad;
 }
 
-int ml_sgd_joint_supports(const ml_sgd_config_t *cfg)
-{
-    return cfg->average == 0 && cfg->learning_rate != ML_SGD_LR_ADAPTIVE;
-}
-
 static int s_overflow(char *err, int64_t epoch)
 {
     return dsk_seterr(err, DSK_EINVAL,
@@ -551,9 +591,9 @@ static int s_overflow(char *err, int64_t epoch)
  * (a non-finite weight that a row touches makes its prediction non-finite;
  * untouched weights stay 0) and once more on every weight at the end.
  */
-int ml_sgd_joint(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *yi, int32_t K,
-                 const double *pos_weight, uint32_t seed, double intercept_decay,
-                 double *coef, double *intercept, int64_t *n_iter, char *err)
+int S_ENTRY(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *yi, int32_t K,
+            const double *pos_weight, uint32_t seed, double intercept_decay, double *coef,
+            double *intercept, int64_t *n_iter, char *err)
 {
     int64_t n = X->nrows;
     s_cols_t C;
@@ -612,3 +652,32 @@ int ml_sgd_joint(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *y
     s_cols_free(&C);
     return rc;
 }
+
+#if ML_SGD_LANES == 4 /* once, in the portable build: what both builds share */
+int ml_sgd_joint_supports(const ml_sgd_config_t *cfg)
+{
+    return cfg->average == 0 && cfg->learning_rate != ML_SGD_LR_ADAPTIVE;
+}
+
+int ml_sgd_joint_wide_available(void)
+{
+#if ML_SGD_JOINT_WIDE
+    return __builtin_cpu_supports("avx2") != 0;
+#else
+    return 0;
+#endif
+}
+
+int ml_sgd_joint(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *yi, int32_t K,
+                 const double *pos_weight, uint32_t seed, double intercept_decay,
+                 double *coef, double *intercept, int64_t *n_iter, char *err)
+{
+#if ML_SGD_JOINT_WIDE
+    if (ml_sgd_joint_wide_available())
+        return ml_sgd_joint_8(cfg, X, yi, K, pos_weight, seed, intercept_decay, coef, intercept,
+                              n_iter, err);
+#endif
+    return ml_sgd_joint_4(cfg, X, yi, K, pos_weight, seed, intercept_decay, coef, intercept,
+                          n_iter, err);
+}
+#endif

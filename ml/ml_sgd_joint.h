@@ -15,7 +15,8 @@
  *
  * Layout, for speed: the columns are renumbered by descending document
  * frequency, and the weights are stored feature-major as floats (K classes
- * of one feature side by side, padded to a multiple of 4), so a row's K dot
+ * of one feature side by side, padded to a multiple of 4, or of 8 where the
+ * CPU has AVX2: the same model bit for bit), so a row's K dot
  * products and its K updates are contiguous vector loops and the hot
  * features share a small region of memory. The columns seen in one
  * training row only (most bigrams) are folded into one weight row per
@@ -58,5 +59,25 @@ int ml_sgd_joint_supports(const ml_sgd_config_t *cfg);
 int ml_sgd_joint(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *yi, int32_t K,
                  const double *pos_weight, uint32_t seed, double intercept_decay,
                  double *coef, double *intercept, int64_t *n_iter, char *err);
+
+/*
+ * The two builds ml_sgd_joint chooses from (for tests and benchmarks):
+ * 4 classes per vector on any CPU, and 8 (AVX2, x86-64 only) where
+ * ml_sgd_joint_wide_available() says the CPU runs it.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ML_SGD_JOINT_WIDE 1
+#else
+#define ML_SGD_JOINT_WIDE 0
+#endif
+int ml_sgd_joint_wide_available(void);
+int ml_sgd_joint_4(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *yi, int32_t K,
+                   const double *pos_weight, uint32_t seed, double intercept_decay,
+                   double *coef, double *intercept, int64_t *n_iter, char *err);
+#if ML_SGD_JOINT_WIDE
+int ml_sgd_joint_8(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *yi, int32_t K,
+                   const double *pos_weight, uint32_t seed, double intercept_decay,
+                   double *coef, double *intercept, int64_t *n_iter, char *err);
+#endif
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ml_sgd.h"
+#include "ml_sgd_joint.h"
 #include "ml_sgd_solver.h"
 
 static const ml_estimator_ops_t *S_OPS = &ml_sgd_classifier_ops;
@@ -310,6 +311,56 @@ START_TEST(test_joint_private_columns)
 }
 END_TEST
 
+/*
+ * The 4-lane and the 8-lane (AVX2) builds of the joint pass give the same
+ * coefficients, intercepts and epoch counts bit for bit, for every penalty
+ * and class counts that fill, half-fill and overflow a vector (3, 8, 11,
+ * 20). On a CPU without AVX2 only the 4-lane build runs (and learns).
+ */
+START_TEST(test_joint_lane_builds_agree)
+{
+    enum { N = 120, D = 23 };
+    static const int classes[] = {3, 8, 11, 20};
+    static const ml_sgd_penalty_t pens[] = {ML_SGD_PENALTY_NONE, ML_SGD_PENALTY_L1,
+                                            ML_SGD_PENALTY_L2, ML_SGD_PENALTY_ELASTICNET};
+    static const ml_sgd_loss_t losses[] = {ML_SGD_HINGE, ML_SGD_LOG_LOSS};
+    char err[DSK_ERR_LEN];
+    for (int ci = 0; ci < 4; ci++) {
+        int K = classes[ci];
+        int32_t y[N];
+        ml_data_t *X = s_blobs_csr(N, D, K, y);
+        double pos[20], c4[20 * D], c8[20 * D], i4[20], i8[20];
+        for (int k = 0; k < K; k++)
+            pos[k] = 1.0;
+        for (int pi = 0; pi < 4; pi++)
+            for (int li = 0; li < 2; li++) {
+                ml_sgd_config_t cfg = {.loss = losses[li], .penalty = pens[pi],
+                                       .learning_rate = ML_SGD_LR_OPTIMAL, .alpha = 1e-3,
+                                       .l1_ratio = 0.15, .eta0 = 0.0, .power_t = 0.5,
+                                       .tol = 1e-3, .max_iter = 50, .n_iter_no_change = 5,
+                                       .fit_intercept = 1, .shuffle = 1};
+                int64_t n4 = 0, n8 = 0;
+                ck_assert_int_eq(ml_sgd_joint_4(&cfg, X->csr, y, K, pos, 7, 0.01, c4, i4, &n4,
+                                                err), DSK_OK);
+                ck_assert(n4 > 0);
+#if ML_SGD_JOINT_WIDE
+                if (!ml_sgd_joint_wide_available())
+                    continue;
+                ck_assert_int_eq(ml_sgd_joint_8(&cfg, X->csr, y, K, pos, 7, 0.01, c8, i8, &n8,
+                                                err), DSK_OK);
+                ck_assert_int_eq(n8, n4);
+                ck_assert_msg(memcmp(c4, c8, (size_t)K * D * sizeof(double)) == 0 &&
+                                  memcmp(i4, i8, (size_t)K * sizeof(double)) == 0,
+                              "K %d penalty %d loss %d: the builds differ", K, pi, li);
+#else
+                (void)c8, (void)i8, (void)n8;
+#endif
+            }
+        ml_data_destroy(&X);
+    }
+}
+END_TEST
+
 /* What the joint pass does not cover (averaging here) is the exact fit, bit for bit, by default. */
 START_TEST(test_joint_falls_back_to_exact)
 {
@@ -524,6 +575,7 @@ Suite *dsk_ml_sgd_suite(void)
     tcase_add_test(tc, test_joint_learns_blobs);
     tcase_add_test(tc, test_joint_falls_back_to_exact);
     tcase_add_test(tc, test_joint_private_columns);
+    tcase_add_test(tc, test_joint_lane_builds_agree);
     tcase_add_test(tc, test_save_load_bit_identical);
     tcase_add_test(tc, test_load_rejects_malformed);
     tcase_add_test(tc, test_param_errors);
