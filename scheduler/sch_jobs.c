@@ -37,6 +37,8 @@ static void s_job_free(sch_job_t *job)
     json_decref(job->result);
     free(job->model);
     free(job->busy);
+    free(job->cand_micros);
+    free(job->cand_fits);
     free(job);
 }
 
@@ -350,7 +352,7 @@ static void s_dispatch(sch_jobs_t *j, sch_job_t *job, int64_t i, const sch_worke
               ml_task_kind_name(pt->kind), w->info.name);
 }
 
-/* Every runnable task of every running job that has a place, oldest job first. */
+/* Every runnable task of every running job that has a place, oldest job first, each job's in sch_order's order. */
 void sch_jobs_schedule_(sch_jobs_t *j)
 {
     sch_job_t *order[1024];
@@ -364,15 +366,18 @@ void sch_jobs_schedule_(sch_jobs_t *j)
             sch_predict_schedule(j, job);
             continue;
         }
-        for (int64_t i = 0; i < job->ntasks; i++) {
+        int64_t *ready = malloc((size_t)(job->ntasks ? job->ntasks : 1) * sizeof *ready);
+        if (!ready)
+            abort();
+        int64_t nready = sch_order_runnable(job, ready);
+        for (int64_t r = 0; r < nready; r++) {
             if (job->state != DSK_JOB_ACCEPTED && job->state != DSK_JOB_PROGRESS)
                 break;
-            if (!sch_jobs_runnable_(job, i))
-                continue;
-            const sch_worker_t *w = s_place(j, job, i);
+            const sch_worker_t *w = s_place(j, job, ready[r]);
             if (w)
-                s_dispatch(j, job, i, w);
+                s_dispatch(j, job, ready[r], w);
         }
+        free(ready);
     }
     sch_steal(j, order, n);
 }
@@ -430,6 +435,7 @@ static void s_task_ok(sch_jobs_t *j, sch_job_t *job, int64_t i, const sch_worker
     sch_busy_t *b = sch_jobs_busy_(job, w);
     b->tasks++;
     b->micros += d->micros;
+    sch_order_record(job, i, d->micros);
     if (pt->kind == ML_TASK_SCORE && ml_plan_record(job->plan, i, d->result.data,
                                                     d->result.len, err) < 0) {
         sch_jobs_finish_(j, job, DSK_JOB_FAILED, "task %lld (score) on worker '%s': %s",

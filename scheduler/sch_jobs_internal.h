@@ -78,6 +78,10 @@ typedef struct sch_job {
     int nbusy;
     int64_t started_ms;
     sch_predict_t *predict;  /* a predict job's chunks (sch_predict.c); NULL otherwise */
+    uint64_t *cand_micros;   /* per candidate: its fits' time so far, and how many (sch_order.c) */
+    int64_t *cand_fits;
+    uint64_t fit_micros;     /* every fit's, and how many */
+    int64_t fits_timed;
     struct sch_job *next;
 } sch_job_t;
 
@@ -119,6 +123,14 @@ size_t sch_jobs_nworkers_(const sch_jobs_t *j);
 int sch_jobs_runnable_(const sch_job_t *job, int64_t i);
 /* Dispatches every runnable task that has a place, then lets idle workers steal. */
 void sch_jobs_schedule_(sch_jobs_t *j);
+
+/*
+ * sch_order.c: a search's runnable tasks, the order to start them in
+ * (stages and prefixes, then fits longest first); out holds ntasks.
+ * sch_order_record notes a finished task's time.
+ */
+int64_t sch_order_runnable(const sch_job_t *job, int64_t *out);
+void sch_order_record(sch_job_t *job, int64_t i, uint64_t micros);
 
 /* sch_steal.c: idle workers take copies of inputs that busy holders sit on. */
 void sch_steal(sch_jobs_t *j, sch_job_t **order, int n);

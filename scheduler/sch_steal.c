@@ -14,6 +14,7 @@
  * to take. Until two of its readers are done, a stage stays where it is.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dsk_log.h"
@@ -56,9 +57,10 @@ static int s_pays(const sch_job_t *job, int64_t dep)
 }
 
 /*
- * The first runnable task's input that w may copy, or -1. A stage's
- * verdict (a scan of the job's tasks) is reached once per call and kept
- * for its other readers; a job has a stage per analyzer configuration.
+ * The input that w may copy for the first runnable task in sch_order's
+ * order (the longest fit waiting), or -1. A stage's verdict (a scan of
+ * the job's tasks) is reached once per call and kept for its other
+ * readers; a job has a stage per analyzer configuration.
  */
 #define S_MEMO 8
 
@@ -66,9 +68,13 @@ static int64_t s_pick(const sch_job_t *job, const sch_worker_t *w)
 {
     int64_t memo_dep[S_MEMO];
     int memo_pays[S_MEMO], nmemo = 0;
-    for (int64_t i = 0; i < job->ntasks; i++) {
-        int64_t dep = ml_plan_task(job->plan, i)->dep;
-        if (!sch_jobs_runnable_(job, i) || dep < 0)
+    int64_t *ready = malloc((size_t)(job->ntasks ? job->ntasks : 1) * sizeof *ready);
+    if (!ready)
+        abort();
+    int64_t nready = sch_order_runnable(job, ready), pick = -1;
+    for (int64_t r = 0; r < nready && pick < 0; r++) {
+        int64_t dep = ml_plan_task(job->plan, ready[r])->dep;
+        if (dep < 0)
             continue;
         ml_task_kind_t kind = ml_plan_task(job->plan, dep)->kind;
         const sch_task_t *in = &job->tasks[dep];
@@ -84,9 +90,10 @@ static int64_t s_pick(const sch_job_t *job, const sch_worker_t *w)
             memo_pays[nmemo++] = pays;
         }
         if (pays)
-            return dep;
+            pick = dep;
     }
-    return -1;
+    free(ready);
+    return pick;
 }
 
 void sch_steal(sch_jobs_t *j, sch_job_t **order, int n)
