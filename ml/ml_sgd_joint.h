@@ -16,7 +16,8 @@
  * Layout, for speed: the columns are renumbered by descending document
  * frequency, and the weights are stored feature-major as floats (K classes
  * of one feature side by side, padded to a multiple of 4, or of 8 where the
- * CPU has AVX2: the same model bit for bit), so a row's K dot
+ * CPU has AVX2: the same model bit for bit; under L1 and elasticnet each
+ * feature's truncation penalties follow its weights), so a row's K dot
  * products and its K updates are contiguous vector loops and the hot
  * features share a small region of memory. The columns seen in one
  * training row only (most bigrams) are folded into one weight row per
