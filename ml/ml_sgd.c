@@ -241,6 +241,7 @@ void ml_sgd_clear_fit(ml_sgd_t *m)
 {
     free(m->classes);
     dsk_big_free(m->coef);
+    ml_sgd_joint_model_free(&m->joint);
     free(m->intercept);
     m->classes = NULL;
     m->coef = m->intercept = NULL;
@@ -479,7 +480,7 @@ static int s_fit_joint(ml_sgd_t *m, const ml_csr_t *X, const int32_t *yi, const 
 {
     uint32_t *seeds = s_draw_seeds(m, m->n_coef_rows);
     int rc = ml_sgd_joint(&m->cfg, X, yi, m->n_classes, cw, seeds[0], 0.01 /* sparse */,
-                          m->coef, m->intercept, &m->n_iter, err);
+                          &m->joint, m->intercept, &m->n_iter, err);
     free(seeds);
     return rc;
 }
@@ -530,11 +531,11 @@ static int s_fit(void *impl, const ml_data_t *X, const int32_t *y, char *err)
     m->classes = classes;
     m->n_features = X->kind == ML_DATA_CSR ? X->csr->ncols : X->dense->ncols;
     m->n_coef_rows = k == 2 ? 1 : k;
-    /* the joint pass writes every coefficient; the per-class solvers start from zeros */
+    /* the joint pass keeps its own weights (m->joint); the per-class solvers start from zeros */
     int joint = k > 2 && X->kind == ML_DATA_CSR && !m->exact_ova && ml_sgd_joint_supports(&m->cfg);
     size_t ncoef = (size_t)(m->n_coef_rows * m->n_features);
-    m->coef = joint ? dsk_big_alloc(ncoef * sizeof *m->coef)
-                    : dsk_big_zalloc(ncoef * sizeof *m->coef);
+    if (!joint)
+        m->coef = dsk_big_zalloc(ncoef * sizeof *m->coef);
     m->intercept = calloc((size_t)m->n_coef_rows, sizeof *m->intercept);
     if (!m->intercept)
         abort();
@@ -559,7 +560,7 @@ static int s_fit(void *impl, const ml_data_t *X, const int32_t *y, char *err)
 static int s_decision(const void *impl, const ml_data_t *X, ml_dense_t **out, char *err)
 {
     const ml_sgd_t *m = impl;
-    if (!m->coef)
+    if (!m->coef && !m->joint)
         return dsk_seterr(err, DSK_ESTATE, "%s: this instance is not fitted yet", ML_SGD_EST);
     if (X->kind != ML_DATA_CSR && X->kind != ML_DATA_DENSE)
         return dsk_seterr(err, DSK_EINVAL, "%s: predict needs a dense or sparse matrix, got %s",
@@ -570,6 +571,13 @@ static int s_decision(const void *impl, const ml_data_t *X, ml_dense_t **out, ch
                           "was fitted with %" PRId64 " features", ML_SGD_EST, nf, m->n_features);
     int64_t n = X->nrows, R = m->n_coef_rows;
     ml_dense_t *s = ml_dense_new(n, R);
+    if (X->kind == ML_DATA_CSR && m->joint) {
+        ml_sgd_joint_decision(m->joint, X->csr, m->intercept, s->data);
+        *out = s;
+        return DSK_OK;
+    }
+    int owned;
+    const double *coef = ml_sgd_coef(m, &owned);
     if (X->kind == ML_DATA_CSR) {
         /*
          * Class by class: one class's coefficients (7 MB for the bigram
@@ -579,7 +587,7 @@ static int s_decision(const void *impl, const ml_data_t *X, ml_dense_t **out, ch
          */
         const ml_csr_t *c = X->csr;
         for (int64_t r = 0; r < R; r++) {
-            const double *w = m->coef + r * nf;
+            const double *w = coef + r * nf;
             for (int64_t i = 0; i < n; i++) {
                 double acc = 0.0;
                 for (int64_t j = c->indptr[i]; j < c->indptr[i + 1]; j++)
@@ -589,13 +597,25 @@ static int s_decision(const void *impl, const ml_data_t *X, ml_dense_t **out, ch
         }
     } else if (n > 0) {
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)R, (int)nf, 1.0,
-                    X->dense->data, (int)nf, m->coef, (int)nf, 0.0, s->data, (int)R);
+                    X->dense->data, (int)nf, coef, (int)nf, 0.0, s->data, (int)R);
         for (int64_t i = 0; i < n; i++)
             for (int64_t r = 0; r < R; r++)
                 s->data[i * R + r] += m->intercept[r];
     }
+    if (owned)
+        dsk_big_free((double *)coef);
     *out = s;
     return DSK_OK;
+}
+
+const double *ml_sgd_coef(const ml_sgd_t *m, int *owned)
+{
+    *owned = !m->coef && m->joint;
+    if (!*owned)
+        return m->coef;
+    double *c = dsk_big_alloc((size_t)(m->n_coef_rows * m->n_features) * sizeof *c);
+    ml_sgd_joint_coef(m->joint, c);
+    return c;
 }
 
 static int s_predict(const void *impl, const ml_data_t *X, int32_t *out, char *err)

@@ -12,6 +12,7 @@
 #include <msgpack.h>
 #include <stdint.h>
 
+#include "ml_sgd_joint.h"
 #include "ml_sgd_solver.h"
 #include "ml_value.h"
 
@@ -38,7 +39,8 @@ typedef struct {
     int32_t n_classes;
     int32_t *classes;       /* n_classes, sorted */
     int64_t n_features, n_coef_rows; /* 1 for two classes, else n_classes */
-    double *coef;           /* n_coef_rows x n_features, row-major; NULL unfitted */
+    double *coef;           /* n_coef_rows x n_features, row-major; NULL unfitted or joint */
+    ml_sgd_joint_model_t *joint; /* a joint fit's weights, until a model is saved (coef NULL) */
     double *intercept;      /* n_coef_rows */
     int64_t n_iter;
 } ml_sgd_t;
@@ -50,6 +52,12 @@ extern const char *const ml_sgd_param_names[];
 int ml_sgd_set_param(void *impl, const char *name, const ml_value_t *v, char *err);
 /* Frees and zeroes what fit learned (parameters stay). */
 void ml_sgd_clear_fit(ml_sgd_t *m);
+
+/*
+ * coef_, wherever the fit left it: m->coef, or (a joint fit) a new
+ * dsk_bigmem block written from m->joint, *owned = 1 (dsk_big_free it).
+ */
+const double *ml_sgd_coef(const ml_sgd_t *m, int *owned);
 
 /* The ops table's save and load (ml_sgd_model.c). */
 int ml_sgd_save(const void *impl, msgpack_packer *pk, char *err);

@@ -539,42 +539,43 @@ static void s_free(s_joint_t *J)
     dsk_big_free(J->W);
 }
 
-#define S_COEF_BLOCK 2048 /* columns per block: their W rows stay in L2 */
-
 /*
- * coef (original columns) from W: each class at the scale it ended with.
- * Written one pass, block of columns by block, each class's row of the
- * block sequentially (the W rows the block reads stay in cache), so the
- * 189 MB of the 20-class bigram coef_ is streamed once. Overflow: a
- * weight is finite exactly when its coefficient is (scales are finite and
- * at most 1; a zero scale turns inf into NaN).
+ * The fitted weights, handed over as a model: W, and the columns' map and
+ * scale, change owner (J and C no longer free them). Overflow: a weight is
+ * finite exactly when its coefficients are (scales are finite and at most
+ * 1; a zero scale turns inf into NaN), so every class lane of every row is
+ * checked here, and the intercepts. Returns NULL on overflow.
  */
-static int s_write_coef(const s_joint_t *J, const s_cols_t *C, int64_t nf, double *coef,
-                        double *intercept)
+static ml_sgd_joint_model_t *s_model(s_joint_t *J, s_cols_t *C, int64_t ncols,
+                                     double *intercept)
 {
     int bad = 0;
-    int64_t rowsel[S_COEF_BLOCK];
-    for (int64_t f0 = 0; f0 < nf; f0 += S_COEF_BLOCK) {
-        int64_t nb = nf - f0 < S_COEF_BLOCK ? nf - f0 : S_COEF_BLOCK;
-        for (int64_t j = 0; j < nb; j++)
-            rowsel[j] = (int64_t)C->map[f0 + j] * J->stride;
-        const double *sc = C->scale + f0;
-        for (int32_t k = 0; k < J->K; k++) {
-            double s = J->active[k] ? J->wscale : J->fscale[k];
-            const float *Wk = J->W + k;
-            double *out = coef + (int64_t)k * nf + f0;
-            for (int64_t j = 0; j < nb; j++) {
-                double v = Wk[rowsel[j]] * s * sc[j];
-                out[j] = v;
-                bad |= !(fabs(v) <= 1.79769313486231570815e308);
-            }
-        }
+    for (int64_t f = 0; f < C->nw; f++) {
+        const float *w = J->W + f * J->stride;
+        for (int32_t k = 0; k < J->K; k++)
+            bad |= !(fabsf(w[k]) <= 3.40282346638528859812e+38F);
     }
     for (int32_t k = 0; k < J->K; k++) {
         intercept[k] = J->icp[k];
         bad |= !isfinite(J->icp[k]);
     }
-    return !bad;
+    if (bad)
+        return NULL;
+    ml_sgd_joint_model_t *jm = dsk_xcalloc(1, sizeof *jm);
+    jm->cscale = dsk_xcalloc((size_t)J->K, sizeof *jm->cscale);
+    for (int32_t k = 0; k < J->K; k++)
+        jm->cscale[k] = J->active[k] ? J->wscale : J->fscale[k];
+    jm->W = J->W;
+    jm->stride = J->stride;
+    jm->map = C->map;
+    jm->scale = C->scale;
+    jm->ncols = ncols;
+    jm->K = J->K;
+    J->W = NULL;
+    J->Q = NULL;
+    C->map = NULL;
+    C->scale = NULL;
+    return jm;
 }
 
 static int s_overflow(char *err, int64_t epoch)
@@ -594,9 +595,10 @@ static int s_overflow(char *err, int64_t epoch)
  * untouched weights stay 0) and once more on every weight at the end.
  */
 int S_ENTRY(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *yi, int32_t K,
-            const double *pos_weight, uint32_t seed, double intercept_decay, double *coef,
-            double *intercept, int64_t *n_iter, char *err)
+            const double *pos_weight, uint32_t seed, double intercept_decay,
+            ml_sgd_joint_model_t **model, double *intercept, int64_t *n_iter, char *err)
 {
+    *model = NULL;
     int64_t n = X->nrows;
     s_cols_t C;
     /* folding private columns is exact for linear updates only: not under L1 */
@@ -647,12 +649,63 @@ int S_ENTRY(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *yi, in
         if (left == 0)
             break;
     }
-    if (rc == DSK_OK && !s_write_coef(&J, &C, X->ncols, coef, intercept))
+    if (rc == DSK_OK && !(*model = s_model(&J, &C, X->ncols, intercept)))
         rc = s_overflow(err, *n_iter);
     s_free(&J);
     free(index);
     s_cols_free(&C);
     return rc;
+}
+
+/*
+ * decision_function from the model (ml_sgd_joint_decision picks a build).
+ * Row by row: a row's feature brings one row of weights, all K classes
+ * side by side, where coef_ would cost a lookup per class. The K sums run
+ * over the row's features in order, each term the value times the
+ * coefficient as ml_sgd_joint_coef computes it ((w * class scale) *
+ * column scale, in double), so the decisions are the coef_ path's bit for
+ * bit; S_L / 2 doubles per vector.
+ */
+typedef double s_vd __attribute__((vector_size(4 * S_L)));
+typedef float s_vh __attribute__((vector_size(2 * S_L)));
+#define S_DL (S_L / 2)
+
+void S_NAME(ml_sgd_joint_decision_, ML_SGD_LANES)(const ml_sgd_joint_model_t *jm,
+                                                   const ml_csr_t *X, const double *intercept,
+                                                   double *out)
+{
+    int32_t K = jm->K, nv = (K + S_DL - 1) / S_DL; /* within the row's Kp lanes */
+    int64_t nnz = X->indptr[X->nrows];
+    s_vd *cs = aligned_alloc(sizeof(s_vd), (size_t)nv * sizeof(s_vd));
+    s_vd *acc = aligned_alloc(sizeof(s_vd), (size_t)nv * sizeof(s_vd));
+    if (!cs || !acc)
+        abort();
+    for (int32_t b = 0; b < nv; b++)
+        for (int l = 0; l < S_DL; l++)
+            cs[b][l] = b * S_DL + l < K ? jm->cscale[b * S_DL + l] : 0.0;
+    for (int64_t i = 0; i < X->nrows; i++) {
+        for (int32_t b = 0; b < nv; b++)
+            acc[b] = (s_vd){0};
+        for (int64_t j = X->indptr[i]; j < X->indptr[i + 1]; j++) {
+            if (j + S_PREFETCH < nnz) /* the rows of W are read at random: ask ahead */
+                s_prefetch(jm->W + (int64_t)jm->map[X->indices[j + S_PREFETCH]] * jm->stride,
+                           K);
+            int32_t f = X->indices[j];
+            const float *w = jm->W + (int64_t)jm->map[f] * jm->stride;
+            s_vd xv = (s_vd){0} + X->data[j], sc = (s_vd){0} + jm->scale[f];
+            for (int32_t b = 0; b < nv; b++) {
+                s_vh h;
+                memcpy(&h, w + b * S_DL, sizeof h);
+                s_vd wd = __builtin_convertvector(h, s_vd);
+                acc[b] += xv * (wd * cs[b] * sc);
+            }
+        }
+        double *o = out + i * K;
+        for (int32_t k = 0; k < K; k++)
+            o[k] = acc[k / S_DL][k % S_DL] + intercept[k];
+    }
+    free(cs);
+    free(acc);
 }
 
 #if ML_SGD_LANES == 4 /* once, in the portable build: what both builds share */
@@ -672,14 +725,64 @@ int ml_sgd_joint_wide_available(void)
 
 int ml_sgd_joint(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *yi, int32_t K,
                  const double *pos_weight, uint32_t seed, double intercept_decay,
-                 double *coef, double *intercept, int64_t *n_iter, char *err)
+                 ml_sgd_joint_model_t **model, double *intercept, int64_t *n_iter, char *err)
 {
 #if ML_SGD_JOINT_WIDE
     if (ml_sgd_joint_wide_available())
-        return ml_sgd_joint_8(cfg, X, yi, K, pos_weight, seed, intercept_decay, coef, intercept,
-                              n_iter, err);
+        return ml_sgd_joint_8(cfg, X, yi, K, pos_weight, seed, intercept_decay, model,
+                              intercept, n_iter, err);
 #endif
-    return ml_sgd_joint_4(cfg, X, yi, K, pos_weight, seed, intercept_decay, coef, intercept,
+    return ml_sgd_joint_4(cfg, X, yi, K, pos_weight, seed, intercept_decay, model, intercept,
                           n_iter, err);
+}
+
+#define S_COEF_BLOCK 2048 /* columns per block: their W rows stay in L2 */
+
+/*
+ * Block of columns by block, each class's row of the block sequentially
+ * (the W rows the block reads stay in cache), so the 145 MB of the
+ * 20-class bigram coef_ are streamed once.
+ */
+void ml_sgd_joint_coef(const ml_sgd_joint_model_t *jm, double *coef)
+{
+    int64_t rowsel[S_COEF_BLOCK], nf = jm->ncols;
+    for (int64_t f0 = 0; f0 < nf; f0 += S_COEF_BLOCK) {
+        int64_t nb = nf - f0 < S_COEF_BLOCK ? nf - f0 : S_COEF_BLOCK;
+        for (int64_t j = 0; j < nb; j++)
+            rowsel[j] = (int64_t)jm->map[f0 + j] * jm->stride;
+        const double *sc = jm->scale + f0;
+        for (int32_t k = 0; k < jm->K; k++) {
+            double s = jm->cscale[k];
+            const float *Wk = jm->W + k;
+            double *out = coef + (int64_t)k * nf + f0;
+            for (int64_t j = 0; j < nb; j++)
+                out[j] = Wk[rowsel[j]] * s * sc[j];
+        }
+    }
+}
+
+void ml_sgd_joint_decision(const ml_sgd_joint_model_t *jm, const ml_csr_t *X,
+                           const double *intercept, double *out)
+{
+#if ML_SGD_JOINT_WIDE
+    if (ml_sgd_joint_wide_available()) {
+        ml_sgd_joint_decision_8(jm, X, intercept, out);
+        return;
+    }
+#endif
+    ml_sgd_joint_decision_4(jm, X, intercept, out);
+}
+
+void ml_sgd_joint_model_free(ml_sgd_joint_model_t **jm_p)
+{
+    ml_sgd_joint_model_t *jm = *jm_p;
+    if (!jm)
+        return;
+    dsk_big_free(jm->W);
+    dsk_big_free(jm->map);
+    dsk_big_free(jm->scale);
+    free(jm->cscale);
+    free(jm);
+    *jm_p = NULL;
 }
 #endif

@@ -28,8 +28,8 @@
  * accuracy within its seed-to-seed spread), not bit for bit: one shuffle
  * for all classes, float weights, a different summation order.
  *
- * Ownership: borrows everything; writes the caller's coef, intercept and
- * n_iter. No global state.
+ * Ownership: borrows everything; writes the caller's intercept and n_iter
+ * and hands over a new model. No global state.
  */
 #ifndef ML_SGD_JOINT_H
 #define ML_SGD_JOINT_H
@@ -49,17 +49,50 @@
 int ml_sgd_joint_supports(const ml_sgd_config_t *cfg);
 
 /*
+ * A joint fit's weights as the pass leaves them: float rows of `stride`
+ * floats (class k in lane k), one row per renumbered column; a column's
+ * coefficient for class k is W[map[f] * stride + k] * cscale[k] * scale[f]
+ * in double, computed in that order. Kept as they are until coef_ is
+ * needed, because a search scores a fit on sparse rows straight from them
+ * (one row of weights per feature instead of one lookup per class) and
+ * drops it: the 145 MB of a 20-class bigram coef_ are never written.
+ */
+typedef struct {
+    float *W;                   /* dsk_bigmem */
+    int64_t stride;
+    int32_t *map;               /* ncols, dsk_bigmem */
+    double *scale;              /* ncols, dsk_bigmem */
+    double *cscale;             /* K */
+    int64_t ncols;
+    int32_t K;
+} ml_sgd_joint_model_t;
+
+/*
  * Fits the K one-vs-all problems on X (CSR, original column ids) with
  * labels yi (class indices 0..K-1), pos_weight[k] the weight of class k's
  * positive rows (negatives weigh 1.0, as in scikit-learn's multiclass
- * fit), shuffle seed `seed` and intercept_decay. Writes coef (K x
- * X->ncols, row-major, original columns), intercept (K) and *n_iter (the
- * largest number of epochs any class ran). Returns 0, or DSK_EINVAL when
- * the weights overflowed (scikit-learn's ValueError text in err).
+ * fit), shuffle seed `seed` and intercept_decay. Sets *model (free with
+ * ml_sgd_joint_model_free), intercept (K) and *n_iter (the largest number
+ * of epochs any class ran). Returns 0, or DSK_EINVAL when the weights
+ * overflowed (scikit-learn's ValueError text in err; *model stays NULL).
  */
 int ml_sgd_joint(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *yi, int32_t K,
                  const double *pos_weight, uint32_t seed, double intercept_decay,
-                 double *coef, double *intercept, int64_t *n_iter, char *err);
+                 ml_sgd_joint_model_t **model, double *intercept, int64_t *n_iter, char *err);
+
+/* coef_ (K x ncols, row-major, original columns), written in one blocked pass. */
+void ml_sgd_joint_coef(const ml_sgd_joint_model_t *jm, double *coef);
+
+/*
+ * decision_function on sparse rows (X->ncols == jm->ncols): out (nrows x
+ * K) gets, bit for bit, what X @ coef_.T + intercept gives from the
+ * coefficients ml_sgd_joint_coef writes (each sum over a row's features in
+ * order, each coefficient computed as there).
+ */
+void ml_sgd_joint_decision(const ml_sgd_joint_model_t *jm, const ml_csr_t *X,
+                           const double *intercept, double *out);
+
+void ml_sgd_joint_model_free(ml_sgd_joint_model_t **jm);
 
 /*
  * The two builds ml_sgd_joint chooses from (for tests and benchmarks):
@@ -72,13 +105,17 @@ int ml_sgd_joint(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *y
 #define ML_SGD_JOINT_WIDE 0
 #endif
 int ml_sgd_joint_wide_available(void);
+void ml_sgd_joint_decision_4(const ml_sgd_joint_model_t *jm, const ml_csr_t *X,
+                             const double *intercept, double *out);
 int ml_sgd_joint_4(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *yi, int32_t K,
                    const double *pos_weight, uint32_t seed, double intercept_decay,
-                   double *coef, double *intercept, int64_t *n_iter, char *err);
+                   ml_sgd_joint_model_t **model, double *intercept, int64_t *n_iter, char *err);
 #if ML_SGD_JOINT_WIDE
+void ml_sgd_joint_decision_8(const ml_sgd_joint_model_t *jm, const ml_csr_t *X,
+                             const double *intercept, double *out);
 int ml_sgd_joint_8(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *yi, int32_t K,
                    const double *pos_weight, uint32_t seed, double intercept_decay,
-                   double *coef, double *intercept, int64_t *n_iter, char *err);
+                   ml_sgd_joint_model_t **model, double *intercept, int64_t *n_iter, char *err);
 #endif
 
 #endif

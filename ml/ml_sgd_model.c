@@ -14,14 +14,18 @@
 int ml_sgd_save(const void *impl, msgpack_packer *pk, char *err)
 {
     const ml_sgd_t *m = impl;
-    int bad = msgpack_pack_map(pk, m->coef ? 6 : 1);
+    int fitted = m->coef || m->joint;
+    int bad = msgpack_pack_map(pk, fitted ? 6 : 1);
     bad |= ml_pack_key(pk, "params") |
            ml_pack_params(pk, ml_sgd_param_names, m->values, ML_SGD_NPARAMS);
-    if (m->coef && !bad) {
+    if (fitted && !bad) {
+        int owned;
+        const double *coef = ml_sgd_coef(m, &owned);
         bad |= ml_pack_key(pk, "classes") | ml_pack_i32s(pk, m->classes, m->n_classes);
         bad |= ml_pack_key(pk, "n_features") | msgpack_pack_int64(pk, m->n_features);
-        bad |= ml_pack_key(pk, "coef") |
-               ml_pack_f64s(pk, m->coef, m->n_coef_rows * m->n_features);
+        bad |= ml_pack_key(pk, "coef") | ml_pack_f64s(pk, coef, m->n_coef_rows * m->n_features);
+        if (owned)
+            dsk_big_free((double *)coef);
         bad |= ml_pack_key(pk, "intercept") | ml_pack_f64s(pk, m->intercept, m->n_coef_rows);
         bad |= ml_pack_key(pk, "n_iter") | msgpack_pack_int64(pk, m->n_iter);
     }

@@ -312,10 +312,35 @@ START_TEST(test_joint_private_columns)
 END_TEST
 
 /*
+ * A joint model's own decision function gives, bit for bit, X @ coef.T +
+ * intercept summed over each row's features in order, from the coef it
+ * writes.
+ */
+static void s_joint_decides_as_coef(const ml_sgd_joint_model_t *jm, const ml_csr_t *X,
+                                    const double *coef, const double *icp)
+{
+    int32_t K = jm->K;
+    double *d = malloc((size_t)(X->nrows * K) * sizeof *d);
+    ml_sgd_joint_decision(jm, X, icp, d);
+    for (int64_t i = 0; i < X->nrows; i++)
+        for (int32_t k = 0; k < K; k++) {
+            double acc = 0.0;
+            for (int64_t j = X->indptr[i]; j < X->indptr[i + 1]; j++)
+                acc += X->data[j] * coef[k * X->ncols + X->indices[j]];
+            acc += icp[k];
+            ck_assert_msg(memcmp(&acc, &d[i * K + k], sizeof acc) == 0,
+                          "row %lld class %d: %.17g from coef, %.17g from the joint model",
+                          (long long)i, k, acc, d[i * K + k]);
+        }
+    free(d);
+}
+
+/*
  * The 4-lane and the 8-lane (AVX2) builds of the joint pass give the same
  * coefficients, intercepts and epoch counts bit for bit, for every penalty
  * and class counts that fill, half-fill and overflow a vector (3, 8, 11,
- * 20). On a CPU without AVX2 only the 4-lane build runs (and learns).
+ * 20), and each model's decision function is its coef_'s. On a CPU
+ * without AVX2 only the 4-lane build runs (and learns).
  */
 START_TEST(test_joint_lane_builds_agree)
 {
@@ -340,21 +365,28 @@ START_TEST(test_joint_lane_builds_agree)
                                        .tol = 1e-3, .max_iter = 50, .n_iter_no_change = 5,
                                        .fit_intercept = 1, .shuffle = 1};
                 int64_t n4 = 0, n8 = 0;
-                ck_assert_int_eq(ml_sgd_joint_4(&cfg, X->csr, y, K, pos, 7, 0.01, c4, i4, &n4,
+                ml_sgd_joint_model_t *j4 = NULL, *j8 = NULL;
+                ck_assert_int_eq(ml_sgd_joint_4(&cfg, X->csr, y, K, pos, 7, 0.01, &j4, i4, &n4,
                                                 err), DSK_OK);
                 ck_assert(n4 > 0);
+                ml_sgd_joint_coef(j4, c4);
+                s_joint_decides_as_coef(j4, X->csr, c4, i4);
 #if ML_SGD_JOINT_WIDE
-                if (!ml_sgd_joint_wide_available())
-                    continue;
-                ck_assert_int_eq(ml_sgd_joint_8(&cfg, X->csr, y, K, pos, 7, 0.01, c8, i8, &n8,
-                                                err), DSK_OK);
-                ck_assert_int_eq(n8, n4);
-                ck_assert_msg(memcmp(c4, c8, (size_t)K * D * sizeof(double)) == 0 &&
-                                  memcmp(i4, i8, (size_t)K * sizeof(double)) == 0,
-                              "K %d penalty %d loss %d: the builds differ", K, pi, li);
+                if (ml_sgd_joint_wide_available()) {
+                    ck_assert_int_eq(ml_sgd_joint_8(&cfg, X->csr, y, K, pos, 7, 0.01, &j8, i8,
+                                                    &n8, err), DSK_OK);
+                    ml_sgd_joint_coef(j8, c8);
+                    ck_assert_int_eq(n8, n4);
+                    ck_assert_msg(memcmp(c4, c8, (size_t)K * D * sizeof(double)) == 0 &&
+                                      memcmp(i4, i8, (size_t)K * sizeof(double)) == 0,
+                                  "K %d penalty %d loss %d: the builds differ", K, pi, li);
+                    s_joint_decides_as_coef(j8, X->csr, c8, i8);
+                    ml_sgd_joint_model_free(&j8);
+                }
 #else
-                (void)c8, (void)i8, (void)n8;
+                (void)c8, (void)i8, (void)n8, (void)j8;
 #endif
+                ml_sgd_joint_model_free(&j4);
             }
         ml_data_destroy(&X);
     }
@@ -387,6 +419,25 @@ START_TEST(test_joint_falls_back_to_exact)
 }
 END_TEST
 
+/* A fresh impl loaded from m's saved model. */
+static void *s_saved_and_loaded(const void *m)
+{
+    char err[DSK_ERR_LEN];
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    ck_assert_int_eq(S_OPS->save(m, &pk, err), DSK_OK);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    ck_assert_int_eq(msgpack_unpack_next(&u, sb.data, sb.size, NULL), MSGPACK_UNPACK_SUCCESS);
+    void *back = S_OPS->create();
+    ck_assert_msg(S_OPS->load(back, &u.data, err) == DSK_OK, "%s", err);
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&sb);
+    return back;
+}
+
 /* A saved model, loaded into a fresh impl, gives the very same scores and parameters. */
 START_TEST(test_save_load_bit_identical)
 {
@@ -399,16 +450,7 @@ START_TEST(test_save_load_bit_identical)
     s_set(m, "alpha", ml_value_float(1e-3));
     s_set(m, "average", ml_value_int(5));
     ck_assert_int_eq(S_OPS->fit(m, X, y, err), DSK_OK);
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    ck_assert_int_eq(S_OPS->save(m, &pk, err), DSK_OK);
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    ck_assert_int_eq(msgpack_unpack_next(&u, sb.data, sb.size, NULL), MSGPACK_UNPACK_SUCCESS);
-    void *m2 = S_OPS->create();
-    ck_assert_msg(S_OPS->load(m2, &u.data, err) == DSK_OK, "%s", err);
+    void *m2 = s_saved_and_loaded(m);
     ml_dense_t *a, *b;
     ck_assert_int_eq(S_OPS->predict_proba(m, X, &a, err), DSK_OK);
     ck_assert_int_eq(S_OPS->predict_proba(m2, X, &b, err), DSK_OK);
@@ -418,13 +460,49 @@ START_TEST(test_save_load_bit_identical)
     ck_assert(v.type == ML_V_FLOAT && v.u.f == 1e-3);
     ck_assert_int_eq(S_OPS->get_param(m2, "average", &v, err), DSK_OK);
     ck_assert(v.type == ML_V_INT && v.u.i == 5);
-    msgpack_unpacked_destroy(&u);
-    msgpack_sbuffer_destroy(&sb);
     ml_dense_destroy(&a);
     ml_dense_destroy(&b);
     S_OPS->destroy(m);
     S_OPS->destroy(m2);
     ml_data_destroy(&X);
+}
+END_TEST
+
+/*
+ * A joint fit (5 classes, sparse) keeps its own weights: its decision
+ * function on sparse rows, on dense rows and after a save and a load (from
+ * the coef_ written then) are the same numbers bit for bit.
+ */
+START_TEST(test_joint_model_saves_what_it_decides)
+{
+    enum { N = 100, D = 7, K = 5 };
+    int32_t y[N];
+    ml_data_t *X = s_blobs_csr(N, D, K, y);
+    char err[DSK_ERR_LEN];
+    void *m = S_OPS->create();
+    s_set(m, "random_state", ml_value_int(0));
+    s_set(m, "penalty", ml_value_string("elasticnet"));
+    ck_assert_int_eq(S_OPS->fit(m, X, y, err), DSK_OK);
+    void *m2 = s_saved_and_loaded(m);
+    ml_dense_t *dense = ml_dense_new(N, D);
+    for (int i = 0; i < N; i++)
+        for (int64_t j = X->csr->indptr[i]; j < X->csr->indptr[i + 1]; j++)
+            dense->data[i * D + X->csr->indices[j]] = X->csr->data[j];
+    ml_data_t *Xd = ml_data_from_dense(&dense);
+    ml_dense_t *a, *b, *c;
+    ck_assert_int_eq(S_OPS->decision_function(m, X, &a, err), DSK_OK);
+    ck_assert_int_eq(S_OPS->decision_function(m2, X, &b, err), DSK_OK);
+    ck_assert_int_eq(S_OPS->decision_function(m, Xd, &c, err), DSK_OK);
+    ck_assert_int_eq(memcmp(a->data, b->data, (size_t)(N * K) * sizeof(double)), 0);
+    for (int i = 0; i < N * K; i++) /* dense: BLAS may sum in another order */
+        ck_assert_double_eq_tol(a->data[i], c->data[i], 1e-12 * (1.0 + fabs(a->data[i])));
+    ml_dense_destroy(&a);
+    ml_dense_destroy(&b);
+    ml_dense_destroy(&c);
+    S_OPS->destroy(m);
+    S_OPS->destroy(m2);
+    ml_data_destroy(&X);
+    ml_data_destroy(&Xd);
 }
 END_TEST
 
@@ -576,6 +654,7 @@ Suite *dsk_ml_sgd_suite(void)
     tcase_add_test(tc, test_joint_falls_back_to_exact);
     tcase_add_test(tc, test_joint_private_columns);
     tcase_add_test(tc, test_joint_lane_builds_agree);
+    tcase_add_test(tc, test_joint_model_saves_what_it_decides);
     tcase_add_test(tc, test_save_load_bit_identical);
     tcase_add_test(tc, test_load_rejects_malformed);
     tcase_add_test(tc, test_param_errors);
