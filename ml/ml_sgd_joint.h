@@ -22,7 +22,9 @@
  * features share a small region of memory. The columns seen in one
  * training row only (most bigrams) are folded into one weight row per
  * training row — the same model in exact arithmetic (ml_sgd_joint.c says
- * why). coef is written in double, in the original column order.
+ * why). The fit hands over these weights as they are (a model); coef_ is
+ * written from them, in double and the original column order, only when
+ * someone needs it.
  *
  * The result matches scikit-learn's statistically (same model, same
  * accuracy within its seed-to-seed spread), not bit for bit: one shuffle
