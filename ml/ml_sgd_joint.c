@@ -63,7 +63,8 @@ typedef struct {
     float *Q;                   /* W + Kp: the penalty applied so far (q), beside the weights */
     double *u;                  /* K: the penalty owed so far (u), per class as it learns */
     s_v2 *uw;                   /* nb: this row's u, lane by lane (0 for a stopped class) */
-    s_iv *on;                   /* nb: all ones in the lanes of the classes still learning */
+    s_iv *on;                   /* nb: all ones in the lanes of the classes still learning
+                                   (set at the start and when a class stops) */
     double l1;                  /* the L1 share of alpha: l1_ratio, 1 for 'l1', 0 for none */
 } s_joint_t;
 
@@ -92,9 +93,9 @@ s_dots_n(const float *restrict W, int32_t Kp, const int32_t *ind, const float *x
         a[b] = (s_v2){0};
     for (int64_t j = 0; j < nnz; j++) {
         int64_t q = j + S_PREFETCH;
-        if (q < nnz) {
+        if (q < nnz)
             s_prefetch(W + (int64_t)ind[q] * Kp, Kp);
-        } else if (q - nnz < nnn)
+        else if (q - nnz < nnn)
             s_prefetch(W + (int64_t)nind[q - nnz] * Kp, Kp);
         const s_v2 *w = (const s_v2 *)(W + (int64_t)ind[j] * Kp);
         float xf = x[j];
@@ -261,14 +262,10 @@ static void s_step_l1(s_joint_t *J, const int32_t *ind, const float *x, int64_t 
     for (int32_t k = 0; k < J->K; k++)
         if (J->active[k])
             J->u[k] += step;
-    /* per lane: u, and whether its class is still learning */
+    /* per lane: u (0 for a stopped class and the padding) */
     float *uw = (float *)J->uw;
-    int32_t *on = (int32_t *)J->on;
-    for (int32_t k = 0; k < J->Kp; k++) {
-        int live = k < J->K && J->active[k];
-        uw[k] = live ? (float)J->u[k] : 0.0f;
-        on[k] = live ? -1 : 0;
-    }
+    for (int32_t k = 0; k < J->Kp; k++)
+        uw[k] = k < J->K && J->active[k] ? (float)J->u[k] : 0.0f;
     float ws = (float)J->wscale, inv = (float)(1.0 / J->wscale);
     switch (J->nb) {
 #define S_L1_CASE(n) \
@@ -367,6 +364,8 @@ static int32_t s_epoch_end(s_joint_t *J, int64_t epoch, int64_t n, int64_t *n_it
         if (J->noimp[k] >= cfg->n_iter_no_change) {
             J->active[k] = 0;
             J->fscale[k] = J->wscale;
+            if (J->on)
+                ((int32_t *)J->on)[k] = 0;
         }
         left += J->active[k];
     }
@@ -506,6 +505,8 @@ static void s_init(s_joint_t *J, const ml_sgd_config_t *cfg, int32_t K, int64_t 
         J->on = aligned_alloc(sizeof(s_v2), (size_t)J->nb * sizeof(s_iv));
         if (!J->uw || !J->on)
             abort();
+        for (int32_t k = 0; k < J->Kp; k++) /* every class learns; the padding never does */
+            ((int32_t *)J->on)[k] = k < K ? -1 : 0;
     }
     J->acc = aligned_alloc(sizeof(s_v2), (size_t)J->nb * sizeof(s_v2));
     J->c = aligned_alloc(sizeof(s_v2), (size_t)J->nb * sizeof(s_v2));
