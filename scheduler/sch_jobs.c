@@ -355,9 +355,9 @@ static void s_dispatch(sch_jobs_t *j, sch_job_t *job, int64_t i, const sch_worke
 /* Every runnable task of every running job that has a place, oldest job first, each job's in sch_order's order. */
 void sch_jobs_schedule_(sch_jobs_t *j)
 {
-    sch_job_t *order[1024];
+    sch_job_t *order[SCH_MAX_PASS_JOBS];
     int n = 0;
-    for (sch_job_t *job = j->jobs; job && n < 1024; job = job->next)
+    for (sch_job_t *job = j->jobs; job && n < SCH_MAX_PASS_JOBS; job = job->next)
         if (job->state == DSK_JOB_ACCEPTED || job->state == DSK_JOB_PROGRESS)
             order[n++] = job;
     for (int k = n - 1; k >= 0; k--) {

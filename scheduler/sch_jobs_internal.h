@@ -23,6 +23,7 @@ typedef struct sch_predict sch_predict_t;
 typedef enum { SCH_PENDING, SCH_RUNNING, SCH_DONE, SCH_FREED } sch_tstate_t;
 
 #define SCH_MAX_HOLDERS 8
+#define SCH_MAX_PASS_JOBS 1024 /* running jobs one scheduling pass looks at */
 
 typedef struct {
     sch_tstate_t state;

@@ -57,21 +57,19 @@ static int s_pays(const sch_job_t *job, int64_t dep)
 }
 
 /*
- * The input that w may copy for the first runnable task in sch_order's
- * order (the longest fit waiting), or -1. A stage's verdict (a scan of
- * the job's tasks) is reached once per call and kept for its other
- * readers; a job has a stage per analyzer configuration.
+ * The input that w may copy for the first of the job's runnable tasks
+ * ready[] (sch_order's order: the longest fit waiting), or -1. A stage's
+ * verdict (a scan of the job's tasks) is reached once per call and kept
+ * for its other readers; a job has a stage per analyzer configuration.
  */
 #define S_MEMO 8
 
-static int64_t s_pick(const sch_job_t *job, const sch_worker_t *w)
+static int64_t s_pick(const sch_job_t *job, const int64_t *ready, int64_t nready,
+                      const sch_worker_t *w)
 {
     int64_t memo_dep[S_MEMO];
     int memo_pays[S_MEMO], nmemo = 0;
-    int64_t *ready = malloc((size_t)(job->ntasks ? job->ntasks : 1) * sizeof *ready);
-    if (!ready)
-        abort();
-    int64_t nready = sch_order_runnable(job, ready), pick = -1;
+    int64_t pick = -1;
     for (int64_t r = 0; r < nready && pick < 0; r++) {
         int64_t dep = ml_plan_task(job->plan, ready[r])->dep;
         if (dep < 0)
@@ -92,12 +90,17 @@ static int64_t s_pick(const sch_job_t *job, const sch_worker_t *w)
         if (pays)
             pick = dep;
     }
-    free(ready);
     return pick;
 }
 
+/*
+ * Each job's runnable tasks are ordered once per call, when an idle worker
+ * first looks at it: a copy on its way changes no task's state, so the
+ * order holds for the next idle worker.
+ */
 void sch_steal(sch_jobs_t *j, sch_job_t **order, int n)
 {
+    int64_t *ready[SCH_MAX_PASS_JOBS] = {0}, nready[SCH_MAX_PASS_JOBS];
     for (size_t wi = 0; wi < sch_registry_count(j->workers); wi++) {
         const sch_worker_t *w = sch_registry_at(j->workers, wi);
         if (sch_jobs_free_threads_(j, w) <= 0 || sch_jobs_load_(j, w->id)->moving)
@@ -106,7 +109,13 @@ void sch_steal(sch_jobs_t *j, sch_job_t **order, int n)
             sch_job_t *job = order[k];
             if (job->predict || (job->state != DSK_JOB_ACCEPTED && job->state != DSK_JOB_PROGRESS))
                 continue;
-            int64_t dep = s_pick(job, w);
+            if (!ready[k]) {
+                ready[k] = malloc((size_t)(job->ntasks ? job->ntasks : 1) * sizeof *ready[k]);
+                if (!ready[k])
+                    abort();
+                nready[k] = sch_order_runnable(job, ready[k]);
+            }
+            int64_t dep = s_pick(job, ready[k], nready[k], w);
             if (dep < 0)
                 continue;
             sch_task_t *in = &job->tasks[dep];
@@ -124,6 +133,8 @@ void sch_steal(sch_jobs_t *j, sch_job_t **order, int n)
             break;
         }
     }
+    for (int k = 0; k < n; k++)
+        free(ready[k]);
 }
 
 /* FETCHED: a moving output arrived from its holder; hand it to the worker that waits for it. */
