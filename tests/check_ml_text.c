@@ -239,6 +239,16 @@ static ml_data_t *s_random_docs(ml_rng_t *r, int64_t n)
     return d;
 }
 
+/* A CountVectorizer(ngram_range=(1, 2)), with English stop words when asked. */
+static void *s_bigram_cv(const ml_estimator_ops_t *ops, int stop_words)
+{
+    void *cv = ops->create();
+    s_set(ops, cv, "ngram_range", s_pair(1, 2));
+    if (stop_words)
+        s_set(ops, cv, "stop_words", ml_value_string("english"));
+    return cv;
+}
+
 /* Document counts moved to another worker (packed, unpacked) fit and transform as the original. */
 START_TEST(test_moved_counts_fit_the_same)
 {
@@ -250,10 +260,7 @@ START_TEST(test_moved_counts_fit_the_same)
     const ml_stage_ops_t *st = ml_stage_find(ops);
     ck_assert_ptr_nonnull(st);
     for (int variant = 0; variant < 2; variant++) {
-        void *cv = ops->create();
-        s_set(ops, cv, "ngram_range", s_pair(1, 2));
-        if (variant)
-            s_set(ops, cv, "stop_words", ml_value_string("english"));
+        void *cv = s_bigram_cv(ops, variant), *cv2 = s_bigram_cv(ops, variant);
         ml_doc_counts_t *dc = ml_doc_counts_build(ml_count_vectorizer_analyzer_cfg(cv), docs, err);
         ck_assert_ptr_nonnull(dc);
         msgpack_sbuffer sb;
@@ -267,10 +274,6 @@ START_TEST(test_moved_counts_fit_the_same)
         int64_t perm[40];
         ml_rng_permutation(&r, perm, 40);
         ml_csr_t *A = NULL, *B = NULL, *At = NULL, *Bt = NULL;
-        void *cv2 = ops->create();
-        s_set(ops, cv2, "ngram_range", s_pair(1, 2));
-        if (variant)
-            s_set(ops, cv2, "stop_words", ml_value_string("english"));
         ck_assert_int_eq(ml_count_vectorizer_fit_counts(cv, dc, perm, 25, &A, err), 0);
         ck_assert_msg(ml_count_vectorizer_fit_counts(cv2, back, perm, 25, &B, err) == 0, "%s", err);
         ck_assert_int_eq(ml_count_vectorizer_transform_counts(cv, dc, perm + 25, 15, &At, err), 0);
