@@ -8,7 +8,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-
 /*
  * Big arrays on transparent huge pages (madvise), 2 MiB-aligned and a whole
  * number of huge pages (else an array's unaligned ends, up to 4 MiB, still
@@ -18,14 +17,15 @@
  * times the cost of zeroing it. So freed regions are kept in a small
  * process-wide cache (S_CACHE_N regions, up to s_cache_max bytes) and
  * handed out again: the next phase of a build, and the next build, run on
- * warm pages. The cache holds a 20-class bigram SGD fit's tables (weights,
- * penalties, columns, coef_: about 370 MB), so that fit after fit reuses
- * them; when it is full the regions freed longest ago go first.
+ * warm pages. The cache holds a 20-class bigram SGD fit's tables (weights
+ * and penalties, columns, and coef_ when a model is saved: up to about
+ * 370 MB), so that fit after fit reuses them; when it is full the regions
+ * freed longest ago go first.
  *
  * Every block starts S_HDR bytes before the pointer handed out, with the
- * length of its region (0: a small block from malloc). Small blocks are
- * cache-line aligned as regions are, so the pointers handed out always are
- * (vector code loads 32-byte vectors from them with aligned loads).
+ * length of its region (0: a small block from aligned_alloc). Small blocks
+ * are cache-line aligned as regions are, so the pointers handed out always
+ * are (vector code loads 32-byte vectors from them with aligned loads).
  */
 #define S_BIG ((size_t)1 << 21)
 #define S_ROUND(b) (((b) + S_BIG - 1) & ~(S_BIG - 1))
