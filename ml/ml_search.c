@@ -359,11 +359,12 @@ int ml_plan_scores_done(const ml_plan_t *p)
 /* Row c's mean and standard deviation as _format_results computes them (np.average). */
 static void s_mean_std(const double *row, int n, double *mean, double *std)
 {
-    double dev[64];
+    double *dev = dsk_xmalloc((size_t)n * sizeof *dev);
     *mean = ml_np_sum(row, n) / n;
     for (int k = 0; k < n; k++)
         dev[k] = (row[k] - *mean) * (row[k] - *mean);
     *std = sqrt(ml_np_sum(dev, n) / n);
+    free(dev);
 }
 
 /* scipy's rankdata(-means, method='min'). */
@@ -382,8 +383,8 @@ static int32_t *s_ranks(const double *means, int64_t n)
 static int64_t s_best(const ml_plan_t *p, double *means)
 {
     int64_t best = 0;
+    double *s = dsk_xmalloc((size_t)p->n_splits * sizeof *s);
     for (int64_t c = 0; c < p->n_cands; c++) {
-        double s[64];
         for (int k = 0; k < p->n_splits; k++)
             s[k] = p->cells[c * p->n_splits + k].score;
         double sd;
@@ -391,6 +392,7 @@ static int64_t s_best(const ml_plan_t *p, double *means)
         if (means[c] > means[best])
             best = c;
     }
+    free(s);
     return best;
 }
 
@@ -437,14 +439,16 @@ static json_t *s_params_json(const ml_params_t *c)
 static void s_stat_columns(const ml_plan_t *p, json_t *res, const char *what, size_t off)
 {
     json_t *mean = json_array(), *std = json_array();
+    double *v = dsk_xmalloc((size_t)p->n_splits * sizeof *v);
     for (int64_t c = 0; c < p->n_cands; c++) {
-        double v[64], m, s;
+        double m, s;
         for (int k = 0; k < p->n_splits; k++)
             memcpy(&v[k], (const char *)&p->cells[c * p->n_splits + k] + off, sizeof v[k]);
         s_mean_std(v, p->n_splits, &m, &s);
         json_array_append_new(mean, json_real(m));
         json_array_append_new(std, json_real(s));
     }
+    free(v);
     char name[64];
     snprintf(name, sizeof name, "mean_%s", what);
     json_object_set_new(res, name, mean);
