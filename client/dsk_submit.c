@@ -135,9 +135,9 @@ static const struct {
                               "[--model-out M.dskm] [--json] [--quiet]"},
     {"fit", submit_fit, "fit JOB.json --model-out M.dskm [--quiet]"},
     {"predict", submit_predict, "predict --model M.dskm --input DATA [--out PRED.npy|.csv|"
-                                ".svmlight] [--chunk-rows N] [--method predict|"
-                                "decision_function|predict_proba|transform|score] "
-                                "[--aggregate counts]"},
+                                ".svmlight|-] [--format npy|csv|svmlight|json] [--chunk-rows N] "
+                                "[--method predict|decision_function|predict_proba|transform|"
+                                "score] [--aggregate counts]"},
     {"jobs", submit_jobs, "jobs [--json]        the scheduler's jobs"},
     {"result", submit_result, "result JOB_ID [--out RESULT.json] [--cv-results CSV] "
                               "[--model-out M.dskm]"},
@@ -156,6 +156,10 @@ static void s_usage(FILE *out)
                  "commands:\n", DSK_CLIENT_DEFAULT_SCHEDULER);
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
         fprintf(out, "  %s\n", s_commands[i].usage);
+    fprintf(out, "\noutputs (--out, --cv-results, --model-out): a file is replaced only once "
+                 "complete; - is standard\noutput; a device or a FIFO is written into; a "
+                 "directory is refused before the job is sent.\npredict's format comes from "
+                 "--format, else the extension, else csv for - and npy for a file.\n");
 }
 
 /* Global options stop at the first word that is not one: the command. */

@@ -16,6 +16,7 @@
 #include "ml_data_pack.h"
 #include "ml_job.h"
 #include "ml_loaders.h"
+#include "submit_output.h"
 
 #define S_SILENCE_MS 15000 /* a running job reports every second; this much silence is a lost scheduler */
 
@@ -91,16 +92,31 @@ static dsk_client_t *s_connect(const submit_options_t *opt)
 
 /* ------------------------------------------------------------ outputs */
 
+/* A whole output at once (the result JSON, a model): submit_output's rules, the error printed. */
 static int s_write_bytes(const char *path, const void *data, size_t len)
 {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0 || rename(tmp, path) != 0) {
-        fprintf(stderr, "dsk-submit: cannot write %s: %s\n", path, strerror(errno));
-        if (f)
-            unlink(tmp);
+    char err[DSK_ERR_LEN];
+    if (submit_output_write(path, data, len, err) < 0) {
+        fprintf(stderr, "dsk-submit: %s\n", err);
         return -1;
+    }
+    return 0;
+}
+
+/*
+ * Every output path checked before the job file is read or anything is
+ * sent: a directory given by mistake, or a missing one, exits 2 at once
+ * instead of after the search it would have thrown away.
+ */
+static int s_check_outputs(const s_args_t *a)
+{
+    const char *paths[] = {a->out, a->cv_csv, a->model_out};
+    char err[DSK_ERR_LEN];
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        if (submit_output_check(paths[i], err) < 0) {
+            fprintf(stderr, "dsk-submit: %s\n", err);
+            return EXIT_USAGE;
+        }
     }
     return 0;
 }
@@ -137,11 +153,13 @@ static void s_csv_cell(FILE *f, const json_t *v)
 static int s_write_csv(const char *path, const json_t *result)
 {
     const json_t *cv = json_object_get(result, "cv_results");
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "dsk-submit: cannot write %s: %s\n", path, strerror(errno));
+    char err[DSK_ERR_LEN];
+    submit_output_t *out = submit_output_new(path, err);
+    if (!out) {
+        fprintf(stderr, "dsk-submit: %s\n", err);
         return -1;
     }
+    FILE *f = submit_output_file(out);
     const char *key;
     json_t *col;
     int first = 1;
@@ -161,7 +179,11 @@ static int s_write_csv(const char *path, const json_t *result)
         }
         fputc('\n', f);
     }
-    return fclose(f) == 0 ? 0 : -1;
+    if (submit_output_commit(&out, err) < 0) {
+        fprintf(stderr, "dsk-submit: %s\n", err);
+        return -1;
+    }
+    return 0;
 }
 
 /* The candidates as a person reads them: rank, mean and std of the test score, params. */
@@ -208,8 +230,8 @@ static int s_outputs(const s_args_t *a, const dsk_msg_job_state_t *st)
         text[len] = '\n';
         rc = s_write_bytes(a->out, text, len + 1) ? EXIT_JOB : rc;
     }
-    if (!a->out || a->as_json)
-        printf("%s\n", text);
+    if (!a->out || (a->as_json && !submit_output_is_stdout(a->out)))
+        printf("%s\n", text); /* `--out -` has printed it already */
     free(text);
     if (a->cv_csv && json_object_get(result, "cv_results") && s_write_csv(a->cv_csv, result))
         rc = EXIT_JOB;
@@ -300,7 +322,7 @@ static int s_submit(const submit_options_t *opt, int argc, char **argv, const ch
                     uint32_t kind)
 {
     s_args_t a;
-    if (s_parse_args(cmd, argc, argv, 1, &a))
+    if (s_parse_args(cmd, argc, argv, 1, &a) || s_check_outputs(&a))
         return EXIT_USAGE;
     char err[DSK_ERR_LEN];
     ml_job_t *job = NULL;
@@ -463,7 +485,7 @@ int submit_result(const submit_options_t *opt, int argc, char **argv)
     if (s_job_id("result", argc ? argv[0] : NULL, &id))
         return EXIT_USAGE;
     s_args_t a;
-    if (s_parse_args("result", argc - 1, argv + 1, 0, &a))
+    if (s_parse_args("result", argc - 1, argv + 1, 0, &a) || s_check_outputs(&a))
         return EXIT_USAGE;
     dsk_client_t *c = NULL;
     dsk_msg_t st;

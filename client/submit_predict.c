@@ -5,7 +5,11 @@
  * once to each worker, and the chunks' results come back in any order and
  * are written in input order as they complete, streamed to the output:
  * .npy (labels as int64, scores as float64), .csv, .svmlight for sparse
- * transform output; --aggregate counts returns class counts instead.
+ * transform output, .json (one JSON value a row); --format overrides the
+ * extension, `--out -` is standard output (csv unless --format says
+ * otherwise). The output is opened through submit_output (a regular file
+ * is replaced only once complete; a device or a FIFO is written straight
+ * into). --aggregate counts returns class counts instead.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -23,6 +27,7 @@
 #include "ml_model.h"
 #include "ml_predict.h"
 #include "submit_job.h"
+#include "submit_output.h"
 
 #define S_WINDOW 16         /* chunks sent ahead of their results */
 #define S_SILENCE_MS 30000  /* the scheduler reports every second; this is a lost one */
@@ -30,17 +35,20 @@
 
 typedef enum { S_NPY, S_CSV, S_SVMLIGHT, S_JSON } s_fmt_t;
 
+static const char *const s_fmt_names[] = {"npy", "csv", "svmlight", "json"};
+
 typedef struct {
     const char *model, *input, *out, *method_name;
     int64_t chunk_rows;
     int aggregate, quiet;
+    int format;             /* an s_fmt_t from --format, -1 for the target's own */
 } s_args_t;
 
-/* The streamed output file: written under a temporary name, renamed when complete. */
+/* The streamed output: submit_output's, so committed (or abandoned) as a whole. */
 typedef struct {
     s_fmt_t fmt;
+    submit_output_t *out;
     FILE *f;
-    char tmp[4096];
     int64_t rows;           /* all of them: the .npy header needs the shape up front */
     int started;
 } s_out_t;
@@ -81,18 +89,32 @@ static json_t *s_input_spec(const char *path, char *err)
     return json_pack("{s:s, s:s}", "loader", loader, "path", path);
 }
 
-static int s_out_open(s_out_t *o, const char *path, int64_t rows, char *err)
+/*
+ * The output's format: --format, else the target's extension, else csv for
+ * standard output (text where a person or a pipe reads it) and npy for a
+ * file (as before --format existed).
+ */
+static s_fmt_t s_out_format(const char *path, int format)
+{
+    if (format >= 0)
+        return (s_fmt_t)format;
+    return s_ends(path, ".npy")                                 ? S_NPY
+           : s_ends(path, ".csv")                               ? S_CSV
+           : s_ends(path, ".json")                              ? S_JSON
+           : s_ends(path, ".svmlight") || s_ends(path, ".svm") ? S_SVMLIGHT
+           : submit_output_is_stdout(path)                      ? S_CSV
+                                                                : S_NPY;
+}
+
+static int s_out_open(s_out_t *o, const char *path, int format, int64_t rows, char *err)
 {
     memset(o, 0, sizeof *o);
     o->rows = rows;
-    o->fmt = s_ends(path, ".npy") ? S_NPY : s_ends(path, ".csv") ? S_CSV
-             : s_ends(path, ".json") ? S_JSON : s_ends(path, ".svmlight") || s_ends(path, ".svm")
-                                                    ? S_SVMLIGHT
-                                                    : S_NPY;
-    snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%d", path, (int)getpid());
-    o->f = fopen(o->tmp, "wb");
-    if (!o->f)
-        return dsk_seterr(err, DSK_EIO, "cannot write %s: %s", o->tmp, strerror(errno));
+    o->fmt = s_out_format(path, format);
+    o->out = submit_output_new(path, err);
+    if (!o->out)
+        return DSK_EIO;
+    o->f = submit_output_file(o->out);
     return DSK_OK;
 }
 
@@ -131,6 +153,7 @@ static int s_out_write(s_out_t *o, const ml_predict_result_t *r, const int32_t *
         }
     } else if (r->data && r->data->kind == ML_DATA_DENSE) {
         const ml_dense_t *m = r->data->dense;
+        int json = o->fmt == S_JSON && m->ncols > 1; /* a row as a JSON array */
         if (o->fmt == S_NPY && !o->started)
             s_npy_header(o->f, "<f8", o->rows, m->ncols);
         if (o->fmt == S_NPY)
@@ -138,12 +161,13 @@ static int s_out_write(s_out_t *o, const ml_predict_result_t *r, const int32_t *
         else
             for (int64_t i = 0; i < m->nrows; i++)
                 for (int64_t k = 0; k < m->ncols; k++)
-                    fprintf(o->f, "%.17g%c", m->data[i * m->ncols + k],
-                            k + 1 == m->ncols ? '\n' : ',');
+                    fprintf(o->f, "%s%.17g%s", json && k == 0 ? "[" : "",
+                            m->data[i * m->ncols + k],
+                            k + 1 < m->ncols ? (json ? ", " : ",") : json ? "]\n" : "\n");
     } else if (r->data && r->data->kind == ML_DATA_CSR) {
         if (o->fmt != S_SVMLIGHT)
             return dsk_seterr(err, DSK_EINVAL, "transform gives a sparse matrix: write it as "
-                              ".svmlight");
+                              ".svmlight (or --format svmlight)");
         const ml_csr_t *m = r->data->csr;
         for (int64_t i = 0; i < m->nrows; i++) {
             fprintf(o->f, "%d", y ? y[i] : 0);
@@ -153,19 +177,16 @@ static int s_out_write(s_out_t *o, const ml_predict_result_t *r, const int32_t *
         }
     }
     o->started = 1;
-    return ferror(o->f) ? dsk_seterr(err, DSK_EIO, "write error: %s", strerror(errno)) : DSK_OK;
+    return submit_output_error(o->out, err); /* a full disk stops the job, not its end */
 }
 
-static int s_out_close(s_out_t *o, const char *path, int ok, char *err)
+/* ok: the output committed (0 or DSK_EIO with err); not ok: abandoned, the target untouched. */
+static int s_out_close(s_out_t *o, int ok, char *err)
 {
-    if (!o->f)
-        return DSK_OK;
-    int bad = fclose(o->f) != 0;
     o->f = NULL;
-    if (!ok || bad || rename(o->tmp, path) != 0) {
-        unlink(o->tmp);
-        return ok ? dsk_seterr(err, DSK_EIO, "cannot write %s: %s", path, strerror(errno)) : 0;
-    }
+    if (ok)
+        return submit_output_commit(&o->out, err);
+    submit_output_destroy(&o->out);
     return DSK_OK;
 }
 
@@ -209,7 +230,7 @@ static json_t *s_sum_json(const s_sum_t *s, ml_method_t method)
 
 static int s_parse(int argc, char **argv, s_args_t *a)
 {
-    *a = (s_args_t){.method_name = "predict", .chunk_rows = S_DEFAULT_CHUNK_ROWS};
+    *a = (s_args_t){.method_name = "predict", .chunk_rows = S_DEFAULT_CHUNK_ROWS, .format = -1};
     for (int i = 0; i < argc; i++) {
         const char *x = argv[i];
         const char **slot = strcmp(x, "--model") == 0    ? &a->model
@@ -234,6 +255,17 @@ static int s_parse(int argc, char **argv, s_args_t *a)
                 return EXIT_USAGE;
             }
             a->aggregate = 1;
+        } else if (strcmp(x, "--format") == 0 && i + 1 < argc) {
+            const char *f = argv[++i];
+            a->format = -1;
+            for (int k = 0; k < (int)(sizeof s_fmt_names / sizeof *s_fmt_names); k++)
+                if (strcmp(f, s_fmt_names[k]) == 0)
+                    a->format = k;
+            if (a->format < 0) {
+                fprintf(stderr, "dsk-submit predict: --format: expected npy, csv, svmlight or "
+                        "json, got '%s'\n", f);
+                return EXIT_USAGE;
+            }
         } else if (strcmp(x, "--quiet") == 0) {
             a->quiet = 1;
         } else {
@@ -243,6 +275,17 @@ static int s_parse(int argc, char **argv, s_args_t *a)
     }
     if (!a->model || !a->input) {
         fprintf(stderr, "dsk-submit predict: needs --model M.dskm and --input DATA\n");
+        return EXIT_USAGE;
+    }
+    if (a->format >= 0 && (a->aggregate || strcmp(a->method_name, "score") == 0)) {
+        fprintf(stderr, "dsk-submit predict: --format goes with predictions; --aggregate "
+                "counts and --method score write JSON\n");
+        return EXIT_USAGE;
+    }
+    /* before the model and the input are read: a mistyped --out costs nothing */
+    char err[DSK_ERR_LEN];
+    if (submit_output_check(a->out, err) < 0) {
+        fprintf(stderr, "dsk-submit predict: %s\n", err);
         return EXIT_USAGE;
     }
     return 0;
@@ -420,7 +463,7 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
     double load_s = (double)(r.t0 - t_load) / 1000.0;
     r.nchunks = ds->X->nrows ? (ds->X->nrows + a.chunk_rows - 1) / a.chunk_rows : 1;
     r.to_file = a.out && !a.aggregate && method != ML_METHOD_SCORE;
-    if (r.to_file && s_out_open(&r.out, a.out, ds->X->nrows, err) < 0) {
+    if (r.to_file && s_out_open(&r.out, a.out, a.format, ds->X->nrows, err) < 0) {
         fprintf(stderr, "dsk-submit predict: %s\n", err);
         goto out;
     }
@@ -453,7 +496,7 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
     }
     dsk_client_destroy(&c);
     char cerr[DSK_ERR_LEN];
-    if (s_out_close(&r.out, a.out, src == 0, cerr) < 0 && src == 0) {
+    if (s_out_close(&r.out, src == 0, cerr) < 0 && src == 0) {
         snprintf(err, sizeof err, "%s", cerr);
         src = DSK_EIO;
     }
@@ -469,19 +512,21 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
                                           (double)(dsk_clock_mono_ms() - r.t0) / 1000.0));
             if (r.stats)
                 json_object_set(sum, "stats", json_object_get(r.stats, "stats"));
-            if (a.out) {
-                if (json_dump_file(sum, a.out, JSON_INDENT(2)) != 0) {
-                    fprintf(stderr, "dsk-submit predict: cannot write %s\n", a.out);
-                    rc = EXIT_JOB;
-                }
-            } else {
-                json_dumpf(sum, stdout, JSON_INDENT(2));
-                putchar('\n');
+            char *text = json_dumps(sum, JSON_INDENT(2));
+            size_t len = strlen(text);
+            text[len] = '\n'; /* over the NUL: a whole line, written as one buffer */
+            if (a.out && submit_output_write(a.out, text, len + 1, cerr) < 0) {
+                fprintf(stderr, "dsk-submit predict: %s\n", cerr);
+                rc = EXIT_JOB;
+            } else if (!a.out) {
+                fwrite(text, 1, len + 1, stdout);
             }
+            free(text);
             json_decref(sum);
         } else if (!a.quiet) {
             fprintf(stderr, "wrote %lld rows to %s (loading %.2f s, the job %.2f s)\n",
-                    (long long)r.sum.rows, a.out, load_s,
+                    (long long)r.sum.rows,
+                    submit_output_is_stdout(a.out) ? "standard output" : a.out, load_s,
                     (double)(dsk_clock_mono_ms() - r.t0) / 1000.0);
         }
     }
