@@ -287,6 +287,7 @@ Suite *cluster_suite(void)
 
 Suite *dsk_cluster_jobs_suite(void);
 Suite *dsk_cluster_outputs_suite(void);
+Suite *dsk_cluster_cv_suite(void);
 
 int main(void)
 {
@@ -294,6 +295,7 @@ int main(void)
     srunner_add_suite(sr, garbage_suite());
     srunner_add_suite(sr, dsk_cluster_jobs_suite());
     srunner_add_suite(sr, dsk_cluster_outputs_suite());
+    srunner_add_suite(sr, dsk_cluster_cv_suite());
     srunner_set_fork_status(sr, CK_FORK);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -3,6 +3,9 @@
  * (golden/search.json from golden_search.py): fold assignments on the
  * digits and two-category newsgroups labels, ParameterGrid order,
  * ParameterSampler and sample_without_replacement draws, scorer values.
+ * Then a whole search with more folds than the search once had room for
+ * (golden/search_cv100.json): SVC on digits with cv=100, every split score,
+ * mean, std and rank equal to scikit-learn's, bit for bit.
  */
 #include <check.h>
 #include <math.h>
@@ -12,7 +15,10 @@
 
 #include "ml_folds.h"
 #include "ml_grid.h"
+#include "ml_job.h"
+#include "ml_loaders.h"
 #include "ml_scorer.h"
+#include "ml_search.h"
 #include "parity_util.h"
 
 static int32_t *s_ints(json_t *arr, int64_t *n)
@@ -285,6 +291,107 @@ START_TEST(test_scorers)
 }
 END_TEST
 
+/* The job golden_search.cv100() searched, as a job file gives it. */
+static const char s_cv100_job[] =
+    "{\"data\": {\"loader\": \"digits\"}, \"pipeline\": [[\"svc\", \"SVC\", "
+    "{\"random_state\": 0}]], \"search\": {\"param_grid\": {\"svc__C\": [0.01, 1.0, 10]}, "
+    "\"cv\": 100, \"refit\": false}}";
+
+/* Column name of dsk's cv_results against scikit-learn's: the same doubles, bit for bit. */
+static void s_same_doubles(json_t *got_cv, json_t *want_cv, const char *name)
+{
+    json_t *got = json_object_get(got_cv, name), *want = json_object_get(want_cv, name);
+    ck_assert_msg(json_is_array(got) && json_is_array(want), "cv_results has no %s", name);
+    ck_assert_msg(json_array_size(got) == json_array_size(want), "%s: %zu values, scikit-learn "
+                  "%zu", name, json_array_size(got), json_array_size(want));
+    for (size_t c = 0; c < json_array_size(want); c++) {
+        double g = json_number_value(json_array_get(got, c));
+        double w = json_number_value(json_array_get(want, c));
+        ck_assert_msg(json_is_real(json_array_get(got, c)) && memcmp(&g, &w, sizeof g) == 0,
+                      "%s[%zu]: dsk %.17g, scikit-learn %.17g", name, c, g, w);
+    }
+}
+
+/*
+ * GridSearchCV(SVC(random_state=0), C in (0.01, 1.0, 10), cv=100) on
+ * digits, run in process: the data and the 100 folds are scikit-learn's
+ * (so a difference below is the search's), then every cv_results_ column.
+ */
+START_TEST(test_cv100_digits_svc)
+{
+    json_t *g = pu_golden("search_cv100");
+    json_t *want = json_object_get(g, "cv_results");
+    char err[DSK_ERR_LEN] = "";
+    pu_data_home();
+    ml_job_t *job = NULL;
+    ck_assert_msg(ml_job_parse_text(s_cv100_job, strlen(s_cv100_job), "cv100.json", &job,
+                                    err) == 0, "%s", err);
+    ml_dataset_t *ds = NULL;
+    ck_assert_msg(ml_dataset_load(job->data, &ds, err) == 0, "digits: %s", err);
+    ck_assert_int_eq(ds->X->kind, ML_DATA_DENSE);
+    const ml_dense_t *X = ds->X->dense;
+    ck_assert_int_eq(X->nrows, json_integer_value(json_object_get(g, "n")));
+    ck_assert_int_eq(X->ncols, json_integer_value(json_object_get(g, "n_features")));
+    ck_assert_msg(pu_hash_equals(json_object_get(g, "X_hash"),
+                                 pu_fnv1a(X->data, (size_t)(X->nrows * X->ncols) * 8,
+                                          PU_FNV_OFFSET)),
+                  "digits X differs from scikit-learn's load_digits (a loader problem)");
+    ck_assert_msg(pu_hash_equals(json_object_get(g, "y_hash"),
+                                 pu_fnv1a(ds->y, (size_t)X->nrows * 4, PU_FNV_OFFSET)),
+                  "digits y differs from scikit-learn's load_digits (a loader problem)");
+
+    int n_splits = (int)json_integer_value(json_object_get(g, "n_splits"));
+    ml_folds_t *f = NULL;
+    ck_assert_msg(ml_job_folds(job, ds, &f, err) == 0, "%s", err);
+    ck_assert_int_eq(ml_folds_n_splits(f), n_splits);
+    int64_t *idx = malloc((size_t)X->nrows * sizeof *idx);
+    uint64_t h = PU_FNV_OFFSET;
+    for (int k = 0; k < n_splits; k++) {
+        int64_t m = ml_folds_test_indices(f, k, idx);
+        h = pu_fnv1a(idx, (size_t)m * sizeof *idx, h);
+    }
+    ck_assert_msg(pu_hash_equals(json_object_get(g, "folds_hash"), h),
+                  "StratifiedKFold(100) test folds differ from scikit-learn's");
+    free(idx);
+    ml_folds_destroy(&f);
+
+    json_t *res = NULL;
+    ck_assert_msg(ml_search_run_local(job, ds, &res, NULL, NULL, err) == 0, "%s", err);
+    ck_assert_int_eq(json_integer_value(json_object_get(res, "n_splits")), n_splits);
+    json_t *got = json_object_get(res, "cv_results");
+    char name[64];
+    for (int k = 0; k < n_splits; k++) {
+        snprintf(name, sizeof name, "split%d_test_score", k);
+        s_same_doubles(got, want, name);
+    }
+    snprintf(name, sizeof name, "split%d_test_score", n_splits);
+    ck_assert_msg(json_object_get(got, name) == NULL, "a split past the last: %s", name);
+    s_same_doubles(got, want, "mean_test_score");
+    s_same_doubles(got, want, "std_test_score");
+    json_t *gr = json_object_get(got, "rank_test_score"), *wr = json_object_get(want,
+                                                                               "rank_test_score");
+    json_t *gp = json_object_get(got, "params"), *wp = json_object_get(want, "params");
+    ck_assert_int_eq(json_array_size(gr), json_array_size(wr));
+    ck_assert_int_eq(json_array_size(gp), json_array_size(wp));
+    for (size_t c = 0; c < json_array_size(wr); c++) {
+        ck_assert_msg(json_integer_value(json_array_get(gr, c)) ==
+                          json_integer_value(json_array_get(wr, c)),
+                      "rank_test_score[%zu]: dsk %lld, scikit-learn %lld", c,
+                      (long long)json_integer_value(json_array_get(gr, c)),
+                      (long long)json_integer_value(json_array_get(wr, c)));
+        /* scikit-learn searched SVC itself ("C"), dsk a one-step pipeline ("svc__C") */
+        json_t *gc = json_object_get(json_array_get(gp, c), "svc__C");
+        json_t *wc = json_object_get(json_array_get(wp, c), "C");
+        ck_assert_msg(gc && wc && json_equal(gc, wc), "params[%zu] differ from scikit-learn's",
+                      c);
+    }
+    json_decref(res);
+    ml_dataset_destroy(&ds);
+    ml_job_destroy(&job);
+    json_decref(g);
+}
+END_TEST
+
 Suite *dsk_parity_search_suite(void)
 {
     Suite *s = suite_create("parity_search");
@@ -296,5 +403,10 @@ Suite *dsk_parity_search_suite(void)
     tcase_add_test(tc, test_sampler);
     tcase_add_test(tc, test_scorers);
     suite_add_tcase(s, tc);
+    /* 300 SVC fits on ~1,780 rows each: about 23 s here (2 cores, nothing else running) */
+    TCase *cv = tcase_create("cv100");
+    tcase_set_timeout(cv, 180);
+    tcase_add_test(cv, test_cv100_digits_svc);
+    suite_add_tcase(s, cv);
     return s;
 }

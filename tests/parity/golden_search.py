@@ -4,6 +4,17 @@ ParameterSampler draws, sample_without_replacement and the scorers.
 Writes golden/search.json. Fold test indices are fingerprinted (FNV-1a of
 the int64 little-endian array, one hash per fold); the label arrays they
 were computed on are stored too, so the C side needs no loader.
+
+Also golden/search_cv100.json (cv100): a whole GridSearchCV with cv=100
+on load_digits(), more folds than the 64 the search once had room for.
+Its cv_results_ columns are stored as scikit-learn gives them (floats as
+repr, so the C side reads the same doubles back), with X, y and the folds'
+test indices fingerprinted so a loader or fold mismatch is told apart from
+a scoring one. It has a writer of its own so it can be regenerated without
+rewriting search.json:
+
+    /usr/bin/python3 -c 'import sys; sys.path[:0] = ["tests/parity"]; \
+        import golden_search; golden_search.cv100("tests/parity/golden")'
 """
 import json
 import os
@@ -12,7 +23,9 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.metrics import (accuracy_score, balanced_accuracy_score, f1_score,
                              precision_score, recall_score, roc_auc_score)
-from sklearn.model_selection import KFold, ParameterGrid, ParameterSampler, StratifiedKFold
+from sklearn.model_selection import (GridSearchCV, KFold, ParameterGrid, ParameterSampler,
+                                     StratifiedKFold)
+from sklearn.svm import SVC
 from sklearn.utils.random import sample_without_replacement
 
 from golden_common import sk_newsgroups
@@ -93,6 +106,39 @@ def scorer_cases():
     return out, auc
 
 
+CV100_GRID = {"C": [0.01, 1.0, 10]}
+CV100_SPLITS = 100
+
+
+def cv100(out_dir):
+    """GridSearchCV(SVC(random_state=0), C in CV100_GRID, cv=100) on digits."""
+    X, y = load_digits(return_X_y=True)
+    search = GridSearchCV(SVC(random_state=0), CV100_GRID, cv=CV100_SPLITS, refit=False,
+                          scoring="accuracy").fit(X, y)
+    res = search.cv_results_
+    tests = [test for _, test in StratifiedKFold(CV100_SPLITS).split(X, y)]
+    cols = {"params": res["params"]}
+    for k in range(CV100_SPLITS):
+        cols["split%d_test_score" % k] = [float(v) for v in res["split%d_test_score" % k]]
+    for name in ("mean_test_score", "std_test_score"):
+        cols[name] = [float(v) for v in res[name]]
+    cols["rank_test_score"] = [int(v) for v in res["rank_test_score"]]
+    golden = {
+        "search": "GridSearchCV(SVC(random_state=0), %r, cv=%d, refit=False, "
+                  "scoring='accuracy')" % (CV100_GRID, CV100_SPLITS),
+        "n": int(X.shape[0]),
+        "n_features": int(X.shape[1]),
+        "X_hash": hexhash(np.ascontiguousarray(X, dtype="<f8").tobytes()),
+        "y_hash": hexhash(np.asarray(y, dtype="<i4").tobytes()),
+        "n_splits": CV100_SPLITS,
+        "folds_hash": hexhash(np.concatenate(tests).astype("<i8").tobytes()),
+        "cv_results": cols,
+    }
+    with open(os.path.join(out_dir, "search_cv100.json"), "w") as f:
+        json.dump(golden, f, separators=(",", ":"))
+        f.write("\n")
+
+
 def main(data_home, out_dir):
     y_digits = load_digits().target
     y_news = sk_newsgroups(data_home, subset="train",
@@ -120,3 +166,4 @@ def main(data_home, out_dir):
     }
     with open(os.path.join(out_dir, "search.json"), "w") as f:
         json.dump(golden, f, separators=(",", ":"))
+    cv100(out_dir)
