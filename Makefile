@@ -39,6 +39,10 @@ SCHED_SRC  := $(wildcard scheduler/*.c)
 WORKER_SRC := $(wildcard worker/*.c)
 SUBMIT_SRC := client/dsk_submit.c $(wildcard client/submit_*.c)
 UNIT_SRC   := $(wildcard tests/check_*.c)
+# The simulator drives the scheduler's engine and the worker's bookkeeping without sockets.
+SCHED_CORE_SRC := $(filter-out scheduler/main.c scheduler/sch_server.c,$(SCHED_SRC))
+WORKER_CORE_SRC := worker/wrk_tasks.c worker/wrk_store.c worker/wrk_task.c
+SIM_SRC    := $(wildcard tests/sim/*.c)
 CLUSTER_SRC := $(wildcard tests/cluster/*.c)
 PARITY_SRC := $(wildcard tests/parity/check_*.c)
 
@@ -54,9 +58,14 @@ UNIT       := $(BUILD)/check_unit
 UNIT_ASAN  := $(BUILD)/asan/check_unit
 CLUSTER    := $(BUILD)/check_cluster
 PARITY     := $(BUILD)/check_parity
+SIM        := $(BUILD)/dsk-sim
+SIM_ASAN   := $(BUILD)/asan/dsk-sim
+# Seeds `make check` simulates (`make sim SEEDS=1000000` runs many more).
+SIM_SEEDS  ?= 3000
+SEEDS      ?= 100000
 
-.PHONY: bench-e2e all check check-unit check-asan check-cluster check-parity check-systemd deps deps-bench demo install clean bench fuzz
-all: $(PROGRAMS) $(LIBDSK) $(LIBML)
+.PHONY: bench-e2e all check check-unit check-asan check-cluster check-parity check-sim check-systemd deps deps-bench demo install clean bench fuzz sim
+all: $(PROGRAMS) $(LIBDSK) $(LIBML) $(SIM)
 
 # libdsk: common + proto + client API, the code every program shares.
 $(LIBDSK): $(call obj,$(COMMON_SRC) $(PROTO_SRC) $(CLIENT_SRC))
@@ -93,10 +102,10 @@ $(BUILD)/tests/suites.h: $(UNIT_SRC)
 
 $(BUILD)/tests/check_main.o $(BUILD)/asan/tests/check_main.o: $(BUILD)/tests/suites.h
 
-$(UNIT): $(call obj,$(UNIT_SRC) tests/check_main.c) $(LIBML) $(LIBDSK)
+$(UNIT): $(call obj,$(UNIT_SRC) tests/check_main.c $(WORKER_CORE_SRC)) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
-$(UNIT_ASAN): $(call asan_obj,$(UNIT_SRC) tests/check_main.c) $(LIBML_ASAN) $(LIBDSK_ASAN)
+$(UNIT_ASAN): $(call asan_obj,$(UNIT_SRC) tests/check_main.c $(WORKER_CORE_SRC)) $(LIBML_ASAN) $(LIBDSK_ASAN)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 # The parity runner: scikit-learn's answers (tests/parity/golden/) on the
@@ -114,6 +123,12 @@ $(BUILD)/tests/parity/parity_main.o: tests/check_main.c $(BUILD)/tests/parity/su
 $(PARITY): $(call obj,$(PARITY_SRC) tests/parity/parity_util.c) $(BUILD)/tests/parity/parity_main.o $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
+$(SIM): $(call obj,$(SIM_SRC) $(SCHED_CORE_SRC) $(WORKER_CORE_SRC)) $(LIBML) $(LIBDSK)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(SIM_ASAN): $(call asan_obj,$(SIM_SRC) $(SCHED_CORE_SRC) $(WORKER_CORE_SRC)) $(LIBML_ASAN) $(LIBDSK_ASAN)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
 $(CLUSTER): $(call obj,$(CLUSTER_SRC)) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
@@ -126,13 +141,23 @@ $(BUILD)/asan/%.o: %.c
 	$(CC) $(ALL_CFLAGS) $(SAN) $(CHECK_CFLAGS) -I$(BUILD)/tests -c -o $@ $<
 
 check: deps
-	$(MAKE) check-unit check-asan check-parity check-systemd check-cluster
+	$(MAKE) check-unit check-asan check-sim check-parity check-systemd check-cluster
 
 check-unit: $(UNIT)
 	$(UNIT)
 
 check-asan: $(UNIT_ASAN)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $(UNIT_ASAN)
+
+# The deterministic simulation: SIM_SEEDS seeds on two processes, and a few
+# hundred under AddressSanitizer and UndefinedBehaviorSanitizer.
+check-sim: $(SIM) $(SIM_ASAN)
+	$(SIM) --seeds $(SIM_SEEDS) --jobs 2
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $(SIM_ASAN) --seeds 300 --from 1000001
+
+# Many more seeds, on every core: make sim SEEDS=1000000
+sim: $(SIM)
+	$(SIM) --seeds $(SEEDS) --from 1 --jobs $$(nproc)
 
 # The data home defaults to ../shared/data (the layout CI and the team use).
 check-parity: $(PARITY)

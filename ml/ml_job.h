@@ -46,6 +46,8 @@
 /* Candidates a search may have: a bound checked at parse, so a job from the
    network cannot make the scheduler allocate without limit. */
 #define ML_JOB_MAX_CANDIDATES (1 << 20)
+/* Fits one search may plan (the scaled-up grid of DESIGN.md is 3,456). */
+#define ML_JOB_MAX_FITS 100000
 
 typedef enum {
     ML_JOB_FIT = 1,     /* no "search": fit the pipeline on all the data */
@@ -114,6 +116,8 @@ int ml_job_pipeline_range(const ml_job_t *job, const ml_params_t *cand, size_t f
  * (text for a vectorizer, a matrix otherwise), a binary target for a
  * threshold scorer (roc_auc). where as above; the JSON path names the part
  * of the job that does not fit the data ("$.search.cv", "$.pipeline[0][1]").
+ * Also that candidates x folds stays within ML_JOB_MAX_FITS, so a search
+ * too big for one job is refused before its data is sent.
  * As in scikit-learn, StratifiedKFold fails only when n_splits exceeds
  * every class ("cannot be greater than the number of members in each
  * class"); a least-populated class smaller than n_splits is its warning

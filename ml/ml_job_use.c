@@ -94,9 +94,17 @@ int ml_job_check_data(const ml_job_t *job, const ml_dataset_t *ds, const char *w
         return rc;
     ml_folds_t *f = NULL;
     rc = ml_job_folds(job, ds, &f, sub);
+    int splits = rc ? 0 : ml_folds_n_splits(f);
     ml_folds_destroy(&f);
     if (rc)
         return dsk_seterr(err, rc, "%s: $.search.cv: %s", where, sub);
+    int64_t cands = ml_grid_size(job->grid);
+    if (job->kind == ML_JOB_RANDOM && job->n_iter < cands)
+        cands = job->n_iter;
+    if (cands * splits > ML_JOB_MAX_FITS)
+        return dsk_seterr(err, DSK_ETOOBIG, "%s: $.search: %lld candidates x %d folds is %lld "
+                          "fits; one search takes at most %d: split the grid", where,
+                          (long long)cands, splits, (long long)(cands * splits), ML_JOB_MAX_FITS);
     const ml_scorer_t *sc = ml_scorer_find(job->scoring, sub);
     if (sc && ds->y && (rc = ml_scorer_check_binary(sc, ds->y, ds->X->nrows, sub)) != 0)
         return dsk_seterr(err, rc, "%s: $.search.scoring: %s", where, sub);

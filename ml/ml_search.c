@@ -124,6 +124,8 @@ static int64_t s_add_task(ml_plan_t *p, ml_task_kind_t kind, int64_t dep, int64_
     }
     ml_task_t *t = &p->tasks[p->n_tasks];
     *t = (ml_task_t){.kind = kind, .dep = dep, .candidate = cand, .fold = fold};
+    /* a SCORE after a PREFIX reads the prefix's split only; the rest need the labels */
+    t->reads_data = !(dep >= 0 && p->tasks[dep].kind == ML_TASK_PREFIX);
     if (dep >= 0)
         p->tasks[dep].n_users++;
     return p->n_tasks++;
@@ -274,42 +276,30 @@ fail:
     return rc;
 }
 
-/*
- * Task i's spec, a msgpack map: kind, the job's steps with their own
- * parameters, the candidate's parameters, the step range it runs, the
- * input's key, the fold and each sample's test fold, the scorer.
- */
+int ml_plan_pack_job(const ml_plan_t *p, msgpack_sbuffer *sbuf)
+{
+    return ml_task_job_pack(p->job, p->cands, p->n_cands, p->assign,
+                            p->assign ? p->n_samples : 0, p->job->scoring, sbuf);
+}
+
 int ml_plan_spec(const ml_plan_t *p, int64_t i, msgpack_sbuffer *sbuf, char *err)
 {
     const ml_task_t *t = &p->tasks[i];
-    const ml_job_t *job = p->job;
     msgpack_packer pk;
     msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 8);
+    msgpack_pack_map(&pk, 5);
     ml_pack_key(&pk, "kind");
     msgpack_pack_int(&pk, t->kind);
-    ml_pack_key(&pk, "steps");
-    msgpack_pack_array(&pk, job->n_steps);
-    for (size_t s = 0; s < job->n_steps; s++) {
-        const ml_job_step_t *st = &job->steps[s];
-        msgpack_pack_array(&pk, 3);
-        msgpack_pack_str_with_body(&pk, st->name, strlen(st->name));
-        msgpack_pack_str_with_body(&pk, st->class_name, strlen(st->class_name));
-        ml_pack_params(&pk, (const char *const *)st->params.names, st->params.values,
-                       st->params.n);
-    }
-    ml_pack_key(&pk, "params");
-    const ml_params_t *cand = t->candidate >= 0 ? &p->cands[t->candidate] : NULL;
-    if (cand)
-        ml_pack_params(&pk, (const char *const *)cand->names, cand->values, cand->n);
-    else
-        msgpack_pack_map(&pk, 0);
+    ml_pack_key(&pk, "candidate");
+    msgpack_pack_int64(&pk, t->candidate);
+    ml_pack_key(&pk, "fold");
+    msgpack_pack_int(&pk, t->fold);
     /* PREFIX runs steps [0, n-1); SCORE after a PREFIX runs the last step only */
-    int64_t from = 0, to = (int64_t)job->n_steps;
+    int64_t from = 0, to = (int64_t)p->job->n_steps;
     if (t->kind == ML_TASK_PREFIX)
-        to = (int64_t)job->n_steps - 1;
+        to = (int64_t)p->job->n_steps - 1;
     if (t->dep >= 0 && p->tasks[t->dep].kind == ML_TASK_PREFIX)
-        from = (int64_t)job->n_steps - 1;
+        from = (int64_t)p->job->n_steps - 1;
     ml_pack_key(&pk, "range");
     msgpack_pack_array(&pk, 2);
     msgpack_pack_int64(&pk, from);
@@ -319,18 +309,6 @@ int ml_plan_spec(const ml_plan_t *p, int64_t i, msgpack_sbuffer *sbuf, char *err
         msgpack_pack_str_with_body(&pk, p->tasks[t->dep].key, ML_KEY_LEN);
     else
         msgpack_pack_nil(&pk);
-    ml_pack_key(&pk, "fold");
-    msgpack_pack_int(&pk, t->fold);
-    ml_pack_key(&pk, "folds");
-    if (t->fold >= 0) {
-        msgpack_pack_bin(&pk, (size_t)p->n_samples * sizeof *p->assign);
-        msgpack_pack_bin_body(&pk, p->assign, (size_t)p->n_samples * sizeof *p->assign);
-    } else {
-        msgpack_pack_nil(&pk);
-    }
-    ml_pack_key(&pk, "scoring");
-    const char *sc = job->scoring ? job->scoring : "accuracy";
-    msgpack_pack_str_with_body(&pk, sc, strlen(sc));
     (void)err;
     return DSK_OK;
 }

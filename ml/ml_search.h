@@ -23,10 +23,13 @@
  * parameters of the steps involved, the folds and the fold number), so equal
  * work has equal keys.
  *
- * The task bodies (worker side) read a spec the plan wrote and find their
- * inputs by key through a lookup function, so the same code runs a task in
- * a worker and in ml_search_run_local(), the in-process reference the
- * cluster's answers are checked against.
+ * A worker holds the job once (ml_task_job.h: the steps, the candidates,
+ * the folds, placed by content key like the dataset); a task's spec names
+ * only its kind, candidate, fold, step range and input. The task bodies
+ * (worker side) read that spec against the job and find their inputs by
+ * key through a lookup function, so the same code runs a task in a worker
+ * and in ml_search_run_local(), the in-process reference the cluster's
+ * answers are checked against.
  *
  * Ownership: the caller owns a plan (ml_plan_destroy); the plan keeps its
  * own copy of the candidates and folds and borrows the job, which must
@@ -43,6 +46,7 @@
 #include "ml_data.h"
 #include "ml_data_pack.h"
 #include "ml_job.h"
+#include "ml_task_job.h"
 
 typedef enum {
     ML_TASK_STAGE = 1,
@@ -60,12 +64,12 @@ typedef struct {
     int64_t candidate;          /* SCORE, REFIT: the candidate; PREFIX: the first that uses it */
     int fold;                   /* PREFIX, SCORE: the fold; -1 otherwise */
     int64_t n_users;            /* tasks reading this one's output (resident kinds) */
+    int reads_data;             /* it reads the dataset (all but a SCORE after a PREFIX) */
 } ml_task_t;
 
 typedef struct ml_plan ml_plan_t;
 
-/* Fits one search may plan (the scaled-up grid of DESIGN.md is 3,456). */
-#define ML_PLAN_MAX_FITS 100000
+#define ML_PLAN_MAX_FITS ML_JOB_MAX_FITS
 
 /* "stage", "prefix", "score", "refit". */
 const char *ml_task_kind_name(ml_task_kind_t kind);
@@ -89,7 +93,13 @@ const char *ml_plan_describe(const ml_plan_t *p, char *buf, size_t len);
 /* Fits (SCORE tasks, plus REFIT when planned) for progress bars. */
 int64_t ml_plan_n_fits(const ml_plan_t *p);
 
-/* Task i's spec: everything a worker needs besides its inputs. Appends to sbuf. */
+/* The job as its workers hold it (ml_task_job.h). Appends to sbuf. */
+int ml_plan_pack_job(const ml_plan_t *p, msgpack_sbuffer *sbuf);
+/*
+ * Task i's spec, what a worker needs besides the job and its inputs:
+ * {"kind", "candidate", "fold", "range": [from, to], "input": key | nil}.
+ * Appends to sbuf.
+ */
 int ml_plan_spec(const ml_plan_t *p, int64_t i, msgpack_sbuffer *sbuf, char *err);
 
 /*
@@ -136,15 +146,14 @@ int ml_task_output_unpack(const void *buf, size_t len, ml_task_output_t *out, ch
 typedef const void *(*ml_lookup_fn)(void *ctx, const char *key);
 
 /*
- * Runs the task spec (len bytes) on ds, finding its input through lookup.
- * *out is zeroed first; on success the caller owns what it holds
- * (ml_task_output_clear). Errors say which step failed and why.
+ * Runs the task spec (len bytes) of job on ds (NULL for a task that does
+ * not read the data), finding its input through lookup. *out is zeroed
+ * first; on success the caller owns what it holds (ml_task_output_clear).
+ * Errors say which step failed and why.
  */
-int ml_task_run(const void *spec, size_t len, const ml_dataset_t *ds, ml_lookup_fn lookup,
-                void *ctx, ml_task_output_t *out, char *err);
+int ml_task_run(const void *spec, size_t len, const ml_task_job_t *job, const ml_dataset_t *ds,
+                ml_lookup_fn lookup, void *ctx, ml_task_output_t *out, char *err);
 void ml_task_output_clear(ml_task_output_t *out);
-/* The kind a spec holds, or -1 when it is not a spec. */
-int ml_task_spec_kind(const void *spec, size_t len);
 
 /*
  * The whole search in this process, task by task in plan order (refit

@@ -50,141 +50,78 @@ int ml_search_unpack_score(const void *buf, size_t len, double v[3], char *err)
 
 /* ------------------------------------------------------------ the spec */
 
-/* A decoded spec: the steps as a job (for ml_search_pipeline), and the rest. */
+/*
+ * A decoded spec, resolved against the job: the steps, the candidate's
+ * parameters, the fold assignment and the scorer are the job's (borrowed).
+ */
 typedef struct {
-    msgpack_unpacked u;
-    ml_job_t job;
-    ml_params_t cand;
+    const ml_job_t *job;
+    const ml_params_t *cand;
     int kind;
     int64_t from, to;
     char input[ML_KEY_LEN + 1];
     int fold;
-    int32_t *assign;          /* a copy: a bin inside the spec is not 4-byte aligned */
+    const int32_t *assign;
     int64_t n_assign;
-    char scoring[64];
+    const char *scoring;
 } s_spec_t;
 
-static void s_spec_clear(s_spec_t *s)
-{
-    for (size_t i = 0; i < s->job.n_steps; i++) {
-        free(s->job.steps[i].name);
-        free(s->job.steps[i].class_name);
-        ml_params_clear(&s->job.steps[i].params);
-    }
-    free(s->job.steps);
-    free(s->assign);
-    ml_params_clear(&s->cand);
-    msgpack_unpacked_destroy(&s->u);
-}
-
-static char *s_str(const msgpack_object *o)
-{
-    if (!o || o->type != MSGPACK_OBJECT_STR)
-        return NULL;
-    return dsk_xstrndup(o->via.str.ptr, o->via.str.size);
-}
-
-/* A msgpack map of name -> value into p. */
-static int s_params(const msgpack_object *o, ml_params_t *p, char *err)
-{
-    *p = (ml_params_t){0};
-    if (!o || o->type != MSGPACK_OBJECT_MAP)
-        return dsk_seterr(err, DSK_EPROTO, "task spec: parameters are not a map");
-    uint32_t n = o->via.map.size;
-    p->names = dsk_xcalloc(n ? n : 1, sizeof *p->names);
-    p->values = dsk_xcalloc(n ? n : 1, sizeof *p->values);
-    for (uint32_t i = 0; i < n; i++) {
-        const msgpack_object_kv *kv = &o->via.map.ptr[i];
-        char *name = s_str(&kv->key);
-        if (!name)
-            return dsk_seterr(err, DSK_EPROTO, "task spec: a parameter name is not a string");
-        p->names[p->n] = name;
-        int rc = ml_unpack_value(&kv->val, &p->values[p->n], err);
-        p->n++;
-        if (rc)
-            return rc;
-    }
-    return DSK_OK;
-}
-
-static int s_steps(const msgpack_object *o, ml_job_t *job, char *err)
-{
-    if (!o || o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size == 0)
-        return dsk_seterr(err, DSK_EPROTO, "task spec: steps is not a non-empty array");
-    job->steps = dsk_xcalloc(o->via.array.size, sizeof *job->steps);
-    for (uint32_t i = 0; i < o->via.array.size; i++) {
-        const msgpack_object *st = &o->via.array.ptr[i];
-        if (st->type != MSGPACK_OBJECT_ARRAY || st->via.array.size != 3)
-            return dsk_seterr(err, DSK_EPROTO, "task spec: step %u is not [name, class, params]", i);
-        ml_job_step_t *js = &job->steps[job->n_steps++];
-        js->name = s_str(&st->via.array.ptr[0]);
-        js->class_name = s_str(&st->via.array.ptr[1]);
-        if (!js->name || !js->class_name)
-            return dsk_seterr(err, DSK_EPROTO, "task spec: step %u's name or class is not a "
-                              "string", i);
-        int rc = s_params(&st->via.array.ptr[2], &js->params, err);
-        if (rc)
-            return rc;
-    }
-    return DSK_OK;
-}
-
-static int s_spec_decode(const void *buf, size_t len, s_spec_t *s, char *err)
+static int s_spec_decode(const void *buf, size_t len, const ml_task_job_t *tj, s_spec_t *s,
+                         char *err)
 {
     memset(s, 0, sizeof *s);
-    if (ml_unpack_checked(buf, len, 32, len + 1, &s->u, err) ||
-        s->u.data.type != MSGPACK_OBJECT_MAP)
-        return dsk_seterr(err, DSK_EPROTO, "task spec: not a msgpack map");
-    const msgpack_object *m = &s->u.data, *o;
+    msgpack_unpacked u;
+    char why[DSK_ERR_LEN];
+    int rc = ml_unpack_checked(buf, len, 4, 64, &u, why);
+    const msgpack_object *m = &u.data, *o;
     int64_t v;
-    if (ml_unpack_int(ml_unpack_get(m, "kind"), ML_TASK_STAGE, ML_TASK_REFIT, &v))
-        return dsk_seterr(err, DSK_EPROTO, "task spec: bad kind");
+    if (rc || m->type != MSGPACK_OBJECT_MAP) {
+        rc = dsk_seterr(err, DSK_EPROTO, "task spec: not a msgpack map");
+        goto out;
+    }
+    rc = DSK_EPROTO;
+    if (ml_unpack_int(ml_unpack_get(m, "kind"), ML_TASK_STAGE, ML_TASK_REFIT, &v)) {
+        dsk_seterr(err, rc, "task spec: bad kind");
+        goto out;
+    }
     s->kind = (int)v;
-    int rc = s_steps(ml_unpack_get(m, "steps"), &s->job, err);
-    if (rc == DSK_OK)
-        rc = s_params(ml_unpack_get(m, "params"), &s->cand, err);
-    if (rc)
-        return rc;
+    if (ml_unpack_int(ml_unpack_get(m, "candidate"), 0, tj->n_cands - 1, &v)) {
+        dsk_seterr(err, rc, "task spec: the candidate is not one of the job's %lld",
+                   (long long)tj->n_cands);
+        goto out;
+    }
+    s->cand = &tj->cands[v];
+    s->job = &tj->steps;
     o = ml_unpack_get(m, "range");
     if (!o || o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 2 ||
-        ml_unpack_int(&o->via.array.ptr[0], 0, (int64_t)s->job.n_steps, &s->from) ||
-        ml_unpack_int(&o->via.array.ptr[1], s->from, (int64_t)s->job.n_steps, &s->to))
-        return dsk_seterr(err, DSK_EPROTO, "task spec: bad step range");
+        ml_unpack_int(&o->via.array.ptr[0], 0, (int64_t)s->job->n_steps, &s->from) ||
+        ml_unpack_int(&o->via.array.ptr[1], s->from, (int64_t)s->job->n_steps, &s->to)) {
+        dsk_seterr(err, rc, "task spec: bad step range");
+        goto out;
+    }
     o = ml_unpack_get(m, "input");
     if (o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == ML_KEY_LEN)
         memcpy(s->input, o->via.str.ptr, ML_KEY_LEN);
-    else if (!o || o->type != MSGPACK_OBJECT_NIL)
-        return dsk_seterr(err, DSK_EPROTO, "task spec: bad input key");
-    if (ml_unpack_int(ml_unpack_get(m, "fold"), -1, 1 << 20, &v))
-        return dsk_seterr(err, DSK_EPROTO, "task spec: bad fold");
+    else if (!o || o->type != MSGPACK_OBJECT_NIL) {
+        dsk_seterr(err, rc, "task spec: bad input key");
+        goto out;
+    }
+    if (ml_unpack_int(ml_unpack_get(m, "fold"), -1, 1 << 20, &v)) {
+        dsk_seterr(err, rc, "task spec: bad fold");
+        goto out;
+    }
     s->fold = (int)v;
-    o = ml_unpack_get(m, "folds");
-    if (o && o->type == MSGPACK_OBJECT_BIN && o->via.bin.size % sizeof(int32_t) == 0) {
-        s->n_assign = o->via.bin.size / sizeof(int32_t);
-        s->assign = dsk_xmalloc((size_t)s->n_assign * sizeof *s->assign + 1);
-        memcpy(s->assign, o->via.bin.ptr, o->via.bin.size);
-    } else if (s->fold >= 0) {
-        return dsk_seterr(err, DSK_EPROTO, "task spec: a fold without the fold assignment");
+    if (s->fold >= 0 && !tj->assign) {
+        dsk_seterr(err, rc, "task spec: a fold, but the job has no fold assignment");
+        goto out;
     }
-    char *sc = s_str(ml_unpack_get(m, "scoring"));
-    if (!sc || strlen(sc) >= sizeof s->scoring) {
-        free(sc);
-        return dsk_seterr(err, DSK_EPROTO, "task spec: bad scoring");
-    }
-    strcpy(s->scoring, sc);
-    free(sc);
-    s->job.kind = ML_JOB_GRID;
-    return DSK_OK;
-}
-
-int ml_task_spec_kind(const void *spec, size_t len)
-{
-    s_spec_t s;
-    char err[DSK_ERR_LEN];
-    int rc = s_spec_decode(spec, len, &s, err);
-    int kind = rc ? -1 : s.kind;
-    s_spec_clear(&s);
-    return kind;
+    s->assign = tj->assign;
+    s->n_assign = tj->n_assign;
+    s->scoring = tj->scoring;
+    rc = DSK_OK;
+out:
+    msgpack_unpacked_destroy(&u);
+    return rc;
 }
 
 /* ------------------------------------------------------------ the bodies */
@@ -401,7 +338,7 @@ static int s_run_stage(const s_spec_t *s, const ml_dataset_t *ds, ml_task_output
                        char *err)
 {
     ml_pipeline_t *pipe = NULL;
-    int rc = ml_job_pipeline_range(&s->job, &s->cand, 0, 1, &pipe, err);
+    int rc = ml_job_pipeline_range(s->job, s->cand, 0, 1, &pipe, err);
     if (rc)
         return rc;
     const ml_estimator_t *e = ml_pipeline_step(pipe, 0);
@@ -430,7 +367,7 @@ static int s_run_fold(const s_spec_t *s, const ml_dataset_t *ds, const void *inp
 {
     ml_pipeline_t *pipe = NULL;
     size_t from = (size_t)s->from, to = (size_t)s->to;
-    int rc = ml_job_pipeline_range(&s->job, &s->cand, from, to, &pipe, err);
+    int rc = ml_job_pipeline_range(s->job, s->cand, from, to, &pipe, err);
     if (rc)
         return rc;
     const ml_stage_ops_t *st = from == 0 ? ml_stage_find(ml_pipeline_step(pipe, 0)->ops) : NULL;
@@ -490,7 +427,7 @@ static int s_run_refit(const s_spec_t *s, const ml_dataset_t *ds, const void *st
                        ml_task_output_t *out, char *err)
 {
     ml_pipeline_t *pipe = NULL;
-    int rc = ml_job_pipeline_range(&s->job, &s->cand, 0, s->job.n_steps, &pipe, err);
+    int rc = ml_job_pipeline_range(s->job, s->cand, 0, s->job->n_steps, &pipe, err);
     if (rc)
         return rc;
     ml_estimator_t *e = (ml_estimator_t *)ml_pipeline_step(pipe, 0);
@@ -498,7 +435,7 @@ static int s_run_refit(const s_spec_t *s, const ml_dataset_t *ds, const void *st
     if (st) {
         ml_data_t *X0 = NULL;
         rc = st->fit_transform(e->impl, stage, NULL, ds->X->nrows, &X0, err);
-        if (rc == DSK_OK && s->job.n_steps > 1)
+        if (rc == DSK_OK && s->job->n_steps > 1)
             rc = ml_pipeline_fit_from(pipe, 1, X0, ds->y, err);
         else if (rc == DSK_OK)
             ml_pipeline_set_fitted(pipe, 1);
@@ -512,20 +449,23 @@ static int s_run_refit(const s_spec_t *s, const ml_dataset_t *ds, const void *st
     return rc;
 }
 
-int ml_task_run(const void *spec, size_t len, const ml_dataset_t *ds, ml_lookup_fn lookup,
-                void *ctx, ml_task_output_t *out, char *err)
+int ml_task_run(const void *spec, size_t len, const ml_task_job_t *job, const ml_dataset_t *ds,
+                ml_lookup_fn lookup, void *ctx, ml_task_output_t *out, char *err)
 {
     memset(out, 0, sizeof *out);
     msgpack_sbuffer_init(&out->reply);
     double t0 = s_now();
     s_spec_t s;
-    int rc = s_spec_decode(spec, len, &s, err);
+    int rc = s_spec_decode(spec, len, job, &s, err);
     const void *input = NULL;
     if (rc == DSK_OK && s.input[0]) {
         input = lookup(ctx, s.input);
         if (!input)
             rc = dsk_seterr(err, DSK_ENOTFOUND, "task: input %s is not held here", s.input);
     }
+    /* only a SCORE after a PREFIX (from > 0) does without the dataset */
+    if (rc == DSK_OK && !ds && (s.kind != ML_TASK_SCORE || s.from == 0))
+        rc = dsk_seterr(err, DSK_ENOTFOUND, "task: the dataset is not held here");
     if (rc == DSK_OK) {
         switch (s.kind) {
         case ML_TASK_STAGE: rc = s_run_stage(&s, ds, out, err); break;
@@ -533,7 +473,6 @@ int ml_task_run(const void *spec, size_t len, const ml_dataset_t *ds, ml_lookup_
         default: rc = s_run_fold(&s, ds, input, out, err); break;
         }
     }
-    s_spec_clear(&s);
     out->seconds = s_now() - t0;
     if (rc)
         ml_task_output_clear(out);
@@ -581,6 +520,18 @@ int ml_search_run_local(const ml_job_t *job, const ml_dataset_t *ds, json_t **re
     int rc = ml_plan_new(job, ds, key, &plan, err);
     if (rc)
         return rc;
+    /* the job as a worker holds it: packed and read back, as on the cluster */
+    msgpack_sbuffer jb;
+    msgpack_sbuffer_init(&jb);
+    ml_task_job_t *tj = NULL;
+    rc = ml_plan_pack_job(plan, &jb);
+    if (rc == DSK_OK)
+        rc = ml_task_job_unpack(jb.data, jb.size, &tj, err);
+    msgpack_sbuffer_destroy(&jb);
+    if (rc) {
+        ml_plan_destroy(&plan);
+        return rc;
+    }
     /* the refit, when asked, is one more task once the scores are in */
     s_local_t l = {.plan = plan};
     l.outs = dsk_xcalloc((size_t)ml_plan_n_tasks(plan) + 1, sizeof *l.outs);
@@ -589,7 +540,7 @@ int ml_search_run_local(const ml_job_t *job, const ml_dataset_t *ds, json_t **re
         msgpack_sbuffer_init(&spec);
         rc = ml_plan_spec(plan, i, &spec, err);
         if (rc == DSK_OK)
-            rc = ml_task_run(spec.data, spec.size, ds, s_local_lookup, &l, &l.outs[i], err);
+            rc = ml_task_run(spec.data, spec.size, tj, ds, s_local_lookup, &l, &l.outs[i], err);
         msgpack_sbuffer_destroy(&spec);
         if (rc == DSK_OK)
             rc = ml_plan_record(plan, i, l.outs[i].reply.data, l.outs[i].reply.size, err);
@@ -610,6 +561,7 @@ int ml_search_run_local(const ml_job_t *job, const ml_dataset_t *ds, json_t **re
         msgpack_sbuffer_destroy(&l.outs[i].reply);
     }
     free(l.outs);
+    ml_task_job_destroy(&tj);
     ml_plan_destroy(&plan);
     return rc;
 }

@@ -68,12 +68,15 @@ static const s_field_t s_register_fields[] = {
 static const s_field_t s_welcome_fields[] = {
     S_NUM("worker_id", S_U64, S_M(welcome, worker_id)),
     S_NUM("heartbeat_ms", S_U32, S_M(welcome, heartbeat_ms)),
+    S_NUM("scheduler", S_U64, S_M(welcome, scheduler)),
 };
 
 static const s_field_t s_heartbeat_fields[] = {
     S_NUM("memory_used", S_U64, S_M(heartbeat, memory_used)),
     S_NUM("tasks_running", S_U32, S_M(heartbeat, tasks_running)),
     S_NUM("tasks_queued", S_U32, S_M(heartbeat, tasks_queued)),
+    S_NUM("tasks_stale", S_U32, S_M(heartbeat, tasks_stale)),
+    S_NUM("cpu_ms", S_U64, S_M(heartbeat, cpu_ms)),
 };
 
 static const s_field_t s_disconnect_fields[] = {
@@ -129,9 +132,11 @@ static const s_field_t s_data_put_fields[] = {
 
 static const s_field_t s_task_fields[] = {
     S_NUM("task_id", S_U64, S_M(task, task_id)),
+    S_NUM("kind", S_U32, S_M(task, kind)),
     S_TEXT("data_key", S_M(task, data_key), DSK_KEY_MAX),
-    S_TEXT("key", S_M(task, key), DSK_KEY_MAX),
+    S_TEXT("job_key", S_M(task, job_key), DSK_KEY_MAX),
     S_TEXT("input_key", S_M(task, input_key), DSK_KEY_MAX),
+    S_TEXT("key", S_M(task, key), DSK_KEY_MAX),
     S_BYTES("spec", S_M(task, spec)),
     S_BYTES("data", S_M(task, data)),
 };
@@ -143,6 +148,7 @@ static const s_field_t s_task_done_fields[] = {
     S_NUM("micros", S_U64, S_M(task_done, micros)),
     S_NUM("resident", S_U64, S_M(task_done, resident)),
     S_BYTES("result", S_M(task_done, result)),
+    S_NUM("worker_id", S_U64, S_M(task_done, worker_id)),
 };
 
 static const s_field_t s_free_fields[] = {

@@ -23,7 +23,7 @@
 #include "dsk_error.h"
 
 #define DSK_PROTO_SIGNATURE "DSK"
-#define DSK_PROTO_VERSION 1
+#define DSK_PROTO_VERSION 2
 #define DSK_PROTO_MAX_DEPTH 32          /* deepest nesting a decoder accepts */
 #define DSK_PROTO_MAX_OBJECTS (1 << 20) /* msgpack objects in one frame */
 
@@ -43,8 +43,15 @@ typedef struct {
 
 /* Job kinds (SUBMIT.kind) and states (JOB_STATE.state). */
 enum { DSK_JOB_SEARCH = 1, DSK_JOB_FIT = 2, DSK_JOB_PREDICT = 3, DSK_JOB_NOOP = 4 };
-/* DATA_PUT.kind */
-enum { DSK_DATA_DATASET = 1, DSK_DATA_MODEL = 2, DSK_DATA_OUTPUT = 3 };
+/* DATA_PUT.kind: a packed dataset, a model's .dskm bytes, a task output moved from
+   another worker, a search's job (its steps, candidates and folds: ml_task_job.h) */
+enum { DSK_DATA_DATASET = 1, DSK_DATA_MODEL = 2, DSK_DATA_OUTPUT = 3, DSK_DATA_JOB = 4 };
+/* TASK.kind: a search's four (ml_search.h, same numbers), a predict chunk, an empty task */
+enum {
+    DSK_TASK_STAGE = 1, DSK_TASK_PREFIX, DSK_TASK_SCORE, DSK_TASK_REFIT, DSK_TASK_PREDICT,
+    DSK_TASK_NOOP,
+};
+#define DSK_TASK_KIND_MAX DSK_TASK_NOOP
 enum { DSK_JOB_ACCEPTED = 1, DSK_JOB_PROGRESS, DSK_JOB_DONE, DSK_JOB_FAILED, DSK_JOB_CANCELLED };
 /* JOB_REQ.op */
 enum { DSK_JOBREQ_WATCH = 1, DSK_JOBREQ_CANCEL, DSK_JOBREQ_LIST };
@@ -84,12 +91,15 @@ typedef struct {
 typedef struct {
     uint64_t worker_id;           /* the scheduler's number for this worker */
     uint32_t heartbeat_ms;        /* the interval both sides use */
+    uint64_t scheduler;           /* random per scheduler process: a new one means a new session */
 } dsk_msg_welcome_t;
 
 typedef struct {
     uint64_t memory_used;         /* worker -> scheduler: bytes held; 0 from the scheduler */
     uint32_t tasks_running;
     uint32_t tasks_queued;
+    uint32_t tasks_stale;         /* of those, tasks of an earlier session (still holding threads) */
+    uint64_t cpu_ms;              /* worker: CPU time its process has used; scheduler: 0 */
 } dsk_msg_heartbeat_t;
 
 typedef struct {
@@ -159,11 +169,13 @@ typedef struct {
 
 typedef struct {
     uint64_t task_id;
-    char data_key[DSK_KEY_MAX + 1]; /* the dataset the task reads */
+    uint32_t kind;                  /* DSK_TASK_* */
+    char data_key[DSK_KEY_MAX + 1]; /* the dataset the task reads, "" for none */
+    char job_key[DSK_KEY_MAX + 1];  /* the job it belongs to (DSK_DATA_JOB), "" for none */
+    char input_key[DSK_KEY_MAX + 1]; /* the resident output it reads (predict: the model) */
     char key[DSK_KEY_MAX + 1];      /* its output's key */
-    char input_key[DSK_KEY_MAX + 1]; /* the resident output it reads, "" for none */
     dsk_bytes_t spec;               /* ml_search.h's task spec, or ml_predict.h's */
-    dsk_bytes_t data;               /* a predict task's chunk (input_key: the model) */
+    dsk_bytes_t data;               /* a predict task's chunk */
 } dsk_msg_task_t;
 
 typedef struct {
@@ -173,6 +185,7 @@ typedef struct {
     uint64_t micros;              /* time the task took */
     uint64_t resident;            /* bytes it left on the worker under its key */
     dsk_bytes_t result;           /* what the task replied */
+    uint64_t worker_id;           /* the WELCOME's id the worker had when the TASK came */
 } dsk_msg_task_done_t;
 
 typedef struct {

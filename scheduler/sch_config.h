@@ -15,6 +15,10 @@ typedef struct {
     char listen[256];          /* ZeroMQ endpoint of the ROUTER socket */
     int64_t heartbeat_ms;      /* interval; a worker silent 3 intervals is dead */
     uint64_t max_message_size; /* ZMQ_MAXMSGSIZE of the socket */
+    int64_t keep_finished_ms;  /* a finished job's result stays this long ... */
+    int64_t keep_finished_jobs; /* ... and for at most this many finished jobs */
+    int64_t task_deadline_slack_ms;   /* backups past max(4x expected, expected + this) */
+    int64_t task_deadline_unknown_ms; /* ... or past this while nothing tells */
     char log_level[16];
 } sch_config_t;
 

@@ -1,16 +1,10 @@
-/*
- * sch_order.c — which runnable task of a search goes first. Stages and
- * prefixes lead (each unlocks many fits). The fits follow longest first,
- * each judged by its candidate's folds already done, or, for a candidate
- * with none done yet, by the mean of every fit done so far: the longest
- * processing time first rule, so that the last fits to start are short
- * ones and the workers finish together instead of one of them running a
- * long fit alone at the end. Equal estimates keep the plan's order, so a
- * search with nothing done yet runs in plan order.
- */
+/* sch_order.c — longest fits first, and what each task should take. */
+#include "sch_order.h"
+
 #include <stdlib.h>
 
-#include "sch_jobs_internal.h"
+#include "dsk_alloc.h"
+#include "sch_search.h"
 
 typedef struct {
     double cost;        /* estimated microseconds; stages and prefixes: infinite */
@@ -27,42 +21,62 @@ static int s_by_cost(const void *a, const void *b)
 
 void sch_order_record(sch_job_t *job, int64_t i, uint64_t micros)
 {
-    const ml_task_t *pt = ml_plan_task(job->plan, i);
+    sch_search_t *S = job->k;
+    const ml_task_t *pt = ml_plan_task(S->plan, i);
+    S->done_by_kind[pt->kind]++;
+    S->micros_by_kind[pt->kind] += micros;
     if (pt->kind != ML_TASK_SCORE || pt->candidate < 0)
         return;
-    int64_t n = ml_plan_n_candidates(job->plan);
-    if (!job->cand_micros) {
-        job->cand_micros = calloc((size_t)(n ? n : 1), sizeof *job->cand_micros);
-        job->cand_fits = calloc((size_t)(n ? n : 1), sizeof *job->cand_fits);
-        if (!job->cand_micros || !job->cand_fits)
-            abort();
+    int64_t n = ml_plan_n_candidates(S->plan);
+    if (!S->cand_micros) {
+        S->cand_micros = dsk_xcalloc((size_t)(n ? n : 1), sizeof *S->cand_micros);
+        S->cand_fits = dsk_xcalloc((size_t)(n ? n : 1), sizeof *S->cand_fits);
     }
     if (pt->candidate >= n)
         return;
-    job->cand_micros[pt->candidate] += micros;
-    job->cand_fits[pt->candidate]++;
-    job->fit_micros += micros;
-    job->fits_timed++;
+    S->cand_micros[pt->candidate] += micros;
+    S->cand_fits[pt->candidate]++;
+    S->fit_micros += micros;
+    S->fits_timed++;
+}
+
+/* A fit's estimate: its candidate's mean, else every fit's; 0 when none is done. */
+static double s_fit_us(const sch_search_t *S, int64_t cand)
+{
+    if (S->cand_fits && cand >= 0 && cand < ml_plan_n_candidates(S->plan) &&
+        S->cand_fits[cand] > 0)
+        return (double)S->cand_micros[cand] / (double)S->cand_fits[cand];
+    return S->fits_timed ? (double)S->fit_micros / (double)S->fits_timed : 0.0;
+}
+
+int64_t sch_order_expected_us(const sch_job_t *job, int64_t i)
+{
+    const sch_search_t *S = job->k;
+    const ml_task_t *pt = ml_plan_task(S->plan, i);
+    switch (pt->kind) {
+    case ML_TASK_SCORE:
+        return (int64_t)s_fit_us(S, pt->candidate);
+    case ML_TASK_REFIT: /* the whole data, not (k-1)/k of it: about half as long again */
+        return (int64_t)(1.5 * s_fit_us(S, pt->candidate));
+    default:
+        return S->done_by_kind[pt->kind]
+                   ? (int64_t)(S->micros_by_kind[pt->kind] / (uint64_t)S->done_by_kind[pt->kind])
+                   : 0;
+    }
 }
 
 int64_t sch_order_runnable(const sch_job_t *job, int64_t *out)
 {
+    const sch_search_t *S = job->k;
     int64_t n = 0;
-    s_rank_t *r = malloc((size_t)(job->ntasks ? job->ntasks : 1) * sizeof *r);
-    if (!r)
-        abort();
-    double mean = job->fits_timed ? (double)job->fit_micros / (double)job->fits_timed : 0.0;
+    s_rank_t *r = dsk_xmalloc((size_t)(job->ntasks ? job->ntasks : 1) * sizeof *r);
     for (int64_t i = 0; i < job->ntasks; i++) {
-        if (!sch_jobs_runnable_(job, i))
+        if (!sch_search_runnable(job, i))
             continue;
-        const ml_task_t *pt = ml_plan_task(job->plan, i);
-        double cost = mean;
-        if (pt->kind == ML_TASK_STAGE || pt->kind == ML_TASK_PREFIX)
-            cost = 1e300;
-        else if (job->cand_fits && pt->candidate >= 0 &&
-                 pt->candidate < ml_plan_n_candidates(job->plan) &&
-                 job->cand_fits[pt->candidate] > 0)
-            cost = (double)job->cand_micros[pt->candidate] / job->cand_fits[pt->candidate];
+        const ml_task_t *pt = ml_plan_task(S->plan, i);
+        double cost = pt->kind == ML_TASK_STAGE || pt->kind == ML_TASK_PREFIX
+                          ? 1e300
+                          : s_fit_us(S, pt->candidate);
         r[n++] = (s_rank_t){cost, i};
     }
     qsort(r, (size_t)n, sizeof *r, s_by_cost);

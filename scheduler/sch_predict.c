@@ -1,110 +1,52 @@
-/*
- * sch_predict.c — ParallelPostFit jobs: the model goes once to every
- * worker, the client's chunks of rows are queued as they arrive and each
- * goes to a free worker thread with the chunk's rows attached, and every
- * chunk's result is passed straight back to the client, which puts them
- * in input order. A chunk whose worker dies is sent again (the scheduler
- * keeps its rows until it is done); one that took 3 workers down fails
- * the job.
- *
- * A noop job (dsk-submit noop N) is the same machinery with N empty tasks
- * made here instead of chunks from a client: it measures what the
- * scheduler, the wire and the workers cost per task, with nothing to compute.
- */
+/* sch_predict.c — a model once per worker, chunks of rows to free threads, results back. */
+#include "sch_predict.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dsk_alloc.h"
-#include "dsk_clock.h"
 #include "dsk_log.h"
+#include "ml_data_pack.h"
 #include "ml_model.h"
 #include "ml_predict.h"
-#include "sch_jobs_internal.h"
-
-typedef enum { S_ABSENT, S_QUEUED, S_RUNNING, S_DONE } s_cstate_t;
+#include "sch_blobs.h"
+#include "sch_jobs.h"
 
 typedef struct {
-    s_cstate_t state;
-    unsigned char *rows;    /* the packed chunk, until it is done */
-    size_t len;
-    uint64_t worker;
-    int kills;
-} s_chunk_t;
-
-struct sch_predict {
-    char model_key[ML_KEY_LEN + 1];
-    unsigned char *model;
-    size_t model_len;
-    uint64_t *holders;      /* workers the model was sent to */
-    size_t nholders;
+    sch_blob_t *model;
     ml_method_t method;
     int aggregate;
-    int64_t rows, nchunks, queued, running, done, next;
-    s_chunk_t *chunks;
+    int64_t rows, nchunks, done;
+    unsigned char **rows_of;    /* each chunk's packed rows, from CHUNK until its result */
+    size_t *len_of;
+    unsigned char *arrived;
+    int64_t next;               /* no chunk below it waits to be sent */
     msgpack_sbuffer spec;
-    uint64_t bytes_in, bytes_out;
-    int noop;               /* empty tasks, queued up to S_NOOP_DEPTH per worker thread */
-};
-
-#define S_NOOP_DEPTH 64
-
-void sch_predict_free(sch_predict_t **p_p)
-{
-    sch_predict_t *p = *p_p;
-    if (!p)
-        return;
-    for (int64_t i = 0; i < p->nchunks; i++)
-        free(p->chunks[i].rows);
-    free(p->chunks);
-    free(p->model);
-    free(p->holders);
-    msgpack_sbuffer_destroy(&p->spec);
-    free(p);
-    *p_p = NULL;
-}
-
-static void s_send_model(sch_jobs_t *j, sch_predict_t *p, const sch_worker_t *w)
-{
-    for (size_t i = 0; i < p->nholders; i++)
-        if (p->holders[i] == w->id)
-            return;
-    if (p->noop) { /* nothing to send: any worker will do */
-        p->holders = dsk_xrealloc(p->holders, p->nholders + 1, sizeof *p->holders);
-        p->holders[p->nholders++] = w->id;
-        return;
-    }
-    dsk_msg_t m = {.type = DSK_MSG_DATA_PUT};
-    snprintf(m.u.data_put.key, sizeof m.u.data_put.key, "%s", p->model_key);
-    m.u.data_put.data = (dsk_bytes_t){.data = p->model, .len = p->model_len};
-    m.u.data_put.kind = DSK_DATA_MODEL;
-    sch_jobs_send_(j, &w->peer, &m);
-    p->holders = dsk_xrealloc(p->holders, p->nholders + 1, sizeof *p->holders);
-    p->holders[p->nholders++] = w->id;
-}
+    uint64_t bytes_in, bytes_out, micros;
+    int64_t timed;
+} s_predict_t;
 
 /*
  * The job's description: {"method", "aggregate", "rows", "chunks"}; the
  * model (the SUBMIT's data) is unpacked once here, so a corrupt model is
  * refused before any worker sees it.
  */
-int sch_predict_new(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, char *err)
+static int s_submit(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, char *err)
 {
     json_error_t jerr;
     json_t *d = json_loadb((const char *)sub->job.data, sub->job.len, 0, &jerr);
     const char *method = json_string_value(json_object_get(d, "method"));
     json_t *rows = json_object_get(d, "rows"), *chunks = json_object_get(d, "chunks");
     json_t *agg = json_object_get(d, "aggregate");
-    sch_predict_t *p = dsk_xcalloc(1, sizeof *p);
-    msgpack_sbuffer_init(&p->spec);
-    job->predict = p;
+    ml_method_t m = ML_METHOD_PREDICT;
     int rc = DSK_OK;
     if (!d || !method || !json_is_integer(rows) || !json_is_integer(chunks) ||
         (agg && !json_is_boolean(agg)) || json_integer_value(rows) < 0 ||
         json_integer_value(chunks) < 1 || json_integer_value(chunks) >= (1 << SCH_TASK_BITS))
         rc = dsk_seterr(err, DSK_EINVAL, "%s: a predict job needs method, rows and chunks "
                         "(1..%d)", job->name, (1 << SCH_TASK_BITS) - 1);
-    else if (ml_method_parse(method, &p->method, err) == 0) {
+    else if (ml_method_parse(method, &m, err) == 0) {
         ml_pipeline_t *pipe = NULL;
         rc = ml_model_unpack(sub->data.data, sub->data.len, job->name, &pipe, err);
         ml_pipeline_destroy(&pipe);
@@ -112,228 +54,247 @@ int sch_predict_new(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, char *
         rc = DSK_EINVAL;
     }
     if (rc == DSK_OK) {
+        s_predict_t *p = dsk_xcalloc(1, sizeof *p);
+        job->k = p;
+        msgpack_sbuffer_init(&p->spec);
+        p->method = m;
         p->aggregate = agg && json_is_true(agg);
         p->rows = json_integer_value(rows);
         p->nchunks = json_integer_value(chunks);
-        p->chunks = dsk_xcalloc((size_t)p->nchunks, sizeof *p->chunks);
-        p->model = sub->data.data;
-        p->model_len = sub->data.len;
+        p->rows_of = dsk_xcalloc((size_t)p->nchunks, sizeof *p->rows_of);
+        p->len_of = dsk_xcalloc((size_t)p->nchunks, sizeof *p->len_of);
+        p->arrived = dsk_xcalloc((size_t)p->nchunks, 1);
+        char key[ML_KEY_LEN + 1];
+        ml_content_key(sub->data.data, sub->data.len, key);
+        p->model = sch_blobs_get(sch_jobs_blobs(j), key, DSK_DATA_MODEL, sub->data.data,
+                                 sub->data.len, sub->data.len, NULL, NULL);
         sub->data = (dsk_bytes_t){0};
-        ml_content_key(p->model, p->model_len, p->model_key);
         ml_predict_spec(p->method, p->aggregate, &p->spec);
+        job->ntasks = p->nchunks;
+        job->tasks = dsk_xcalloc((size_t)p->nchunks, sizeof *job->tasks);
         job->fits_total = p->nchunks;
         snprintf(job->text, sizeof job->text, "%s on %lld rows in %lld chunks",
                  ml_method_name(p->method), (long long)p->rows, (long long)p->nchunks);
-        for (size_t i = 0; i < sch_jobs_nworkers_(j); i++)
-            s_send_model(j, p, sch_jobs_worker_at_(j, i));
     }
     json_decref(d);
     return rc;
 }
 
-void sch_predict_on_chunk(sch_jobs_t *j, sch_job_t *job, dsk_msg_chunk_t *c)
+static void s_on_chunk(sch_jobs_t *j, sch_job_t *job, dsk_msg_chunk_t *c)
 {
-    sch_predict_t *p = job->predict;
-    if (c->index >= (uint64_t)p->nchunks || p->chunks[c->index].state != S_ABSENT) {
+    s_predict_t *p = job->k;
+    if (c->index >= (uint64_t)p->nchunks || p->arrived[c->index]) {
         dsk_warn("job %llu: chunk %llu is out of range or sent twice", (unsigned long long)job->id,
                  (unsigned long long)c->index);
         return;
     }
-    s_chunk_t *ch = &p->chunks[c->index];
-    ch->rows = c->data.data;
-    ch->len = c->data.len;
+    p->arrived[c->index] = 1;
+    p->rows_of[c->index] = c->data.data;
+    p->len_of[c->index] = c->data.len;
     c->data = (dsk_bytes_t){0};
-    ch->state = S_QUEUED;
-    p->queued++;
-    p->bytes_in += ch->len;
+    p->bytes_in += p->len_of[c->index];
     if ((int64_t)c->index < p->next)
         p->next = (int64_t)c->index;
 }
 
-/* The worker with the most free threads among those holding the model. */
-/*
- * Tasks a worker may take now: its free threads, plus one more chunk per
- * thread waiting in its queue (so the next chunk's rows are already there
- * when a thread finishes), or S_NOOP_DEPTH per thread for empty tasks.
- */
-static int s_room(sch_jobs_t *j, const sch_predict_t *p, const sch_worker_t *w)
+static int s_runnable(const sch_job_t *job, int64_t i)
 {
-    int threads = w->info.nthreads ? (int)w->info.nthreads : 1;
-    return sch_jobs_free_threads_(j, w) + threads * (p->noop ? S_NOOP_DEPTH - 1 : 1);
+    const s_predict_t *p = job->k;
+    return job->tasks[i].state == SCH_PENDING && p->arrived[i];
 }
 
-static const sch_worker_t *s_place(sch_jobs_t *j, const sch_predict_t *p)
+/*
+ * Chunks a worker may take now: its free threads, plus one more per thread
+ * waiting in its queue, so the next chunk's rows are already there when a
+ * thread finishes.
+ */
+static int s_room(const sch_worker_t *w)
 {
-    const sch_worker_t *best = NULL;
-    for (size_t i = 0; i < p->nholders; i++) {
-        const sch_worker_t *w = sch_jobs_worker_(j, p->holders[i]);
-        if (w && s_room(j, p, w) > 0 && (!best || s_room(j, p, w) > s_room(j, p, best)))
+    int threads = w->info.nthreads ? (int)w->info.nthreads : 1;
+    return sch_jobs_free_threads(w) + threads;
+}
+
+/* The worker with the most room that has (or has memory for) the model, not running chunk i. */
+static sch_worker_t *s_place(sch_jobs_t *j, sch_job_t *job, int64_t i)
+{
+    s_predict_t *p = job->k;
+    sch_worker_t *best = NULL;
+    for (size_t k = 0; k < sch_jobs_nworkers(j); k++) {
+        sch_worker_t *w = sch_jobs_worker_at(j, k);
+        if (s_room(w) <= 0 || sch_jobs_runs_on(&job->tasks[i], w->id) ||
+            (!sch_ids_has(&p->model->holders, w->id) && !sch_jobs_room(w, p->model->mem)))
+            continue;
+        if (!best || s_room(w) > s_room(best))
             best = w;
     }
     return best;
 }
 
-/* Queued chunks, in input order, to free worker threads. */
-void sch_predict_schedule(sch_jobs_t *j, sch_job_t *job)
+static void s_dispatch(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w)
 {
-    sch_predict_t *p = job->predict;
-    while (p->queued > 0) {
-        while (p->next < p->nchunks && p->chunks[p->next].state != S_QUEUED)
-            p->next++;
-        if (p->next >= p->nchunks)
-            break;
-        const sch_worker_t *w = s_place(j, p);
-        if (!w)
-            return;
-        s_chunk_t *ch = &p->chunks[p->next];
-        dsk_msg_t m = {.type = DSK_MSG_TASK};
-        dsk_msg_task_t *t = &m.u.task;
-        t->task_id = SCH_PREDICT_BIT | job->id << SCH_TASK_BITS | (uint64_t)p->next;
-        snprintf(t->key, sizeof t->key, "chunk-%lld", (long long)p->next);
-        if (!p->noop)
-            snprintf(t->input_key, sizeof t->input_key, "%s", p->model_key);
-        t->spec = (dsk_bytes_t){.data = (unsigned char *)p->spec.data, .len = p->spec.size};
-        t->data = (dsk_bytes_t){.data = ch->rows, .len = ch->len};
-        sch_jobs_send_(j, &w->peer, &m);
-        ch->state = S_RUNNING;
-        ch->worker = w->id;
-        p->queued--;
-        p->running++;
-        sch_jobs_load_(j, w->id)->running++;
-        p->next++;
-    }
-    /* chunks requeued below the cursor are found from the start next time */
-    p->next = 0;
+    s_predict_t *p = job->k;
+    sch_blobs_place(sch_jobs_blobs(j), p->model, w); /* ahead of its first chunk */
+    dsk_msg_t m = {.type = DSK_MSG_TASK};
+    dsk_msg_task_t *t = &m.u.task;
+    t->kind = DSK_TASK_PREDICT;
+    snprintf(t->key, sizeof t->key, "chunk-%lld", (long long)i);
+    snprintf(t->input_key, sizeof t->input_key, "%s", p->model->key);
+    t->spec = (dsk_bytes_t){.data = (unsigned char *)p->spec.data, .len = p->spec.size};
+    t->data = (dsk_bytes_t){.data = p->rows_of[i], .len = p->len_of[i]};
+    sch_jobs_dispatch(j, job, i, w, &m);
 }
 
-void sch_predict_on_done(sch_jobs_t *j, sch_job_t *job, uint64_t index, const sch_worker_t *w,
-                         dsk_msg_task_done_t *d)
+/* Queued chunks, in input order, to free worker threads; then backups for overdue ones. */
+static void s_schedule(sch_jobs_t *j, sch_job_t *job)
 {
-    sch_predict_t *p = job->predict;
-    if (index >= (uint64_t)p->nchunks || p->chunks[index].state != S_RUNNING ||
-        p->chunks[index].worker != w->id)
-        return; /* re-sent since, to another worker */
-    s_chunk_t *ch = &p->chunks[index];
-    sch_jobs_load_(j, w->id)->running--;
-    p->running--;
-    if (job->state != DSK_JOB_ACCEPTED && job->state != DSK_JOB_PROGRESS)
+    s_predict_t *p = job->k;
+    int64_t lowest = p->nchunks;
+    for (int64_t i = p->next; i < p->nchunks; i++) {
+        if (!s_runnable(job, i))
+            continue;
+        sch_worker_t *w = s_place(j, job, i);
+        if (!w) {
+            lowest = i < lowest ? i : lowest;
+            break;
+        }
+        s_dispatch(j, job, i, w);
+    }
+    p->next = lowest;
+    sch_jobs_backups(j, job, s_place, s_dispatch);
+}
+
+static void s_on_task_done(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w,
+                           dsk_msg_task_done_t *d)
+{
+    s_predict_t *p = job->k;
+    sch_task_t *t = &job->tasks[i];
+    if (!sch_jobs_active_state(job->state) || t->state == SCH_DONE)
+        return; /* the job ended, or a backup lost the race: the result went out once */
+    if (t->state == SCH_PENDING && i < p->next)
+        p->next = i;
+    if (d->code == DSK_ENOTFOUND && ++t->refusals < SCH_MAX_REFUSALS) {
+        dsk_warn("job %llu: worker '%s' refused chunk %lld: %s", (unsigned long long)job->id,
+                 w->info.name, (long long)i, d->error);
+        sch_blobs_forget(sch_jobs_blobs(j), p->model, w);
         return;
+    }
     if (d->code != 0) {
-        ch->state = S_QUEUED;
-        sch_jobs_finish_(j, job, DSK_JOB_FAILED, "chunk %llu (%s) failed on worker '%s': %s",
-                         (unsigned long long)index, ml_method_name(p->method), w->info.name,
-                         d->error);
+        sch_jobs_finish(j, job, DSK_JOB_FAILED, "chunk %lld (%s) failed on worker '%s': %s",
+                        (long long)i, ml_method_name(p->method), w->info.name, d->error);
         return;
     }
     dsk_msg_t m = {.type = DSK_MSG_CHUNK_DONE};
     m.u.chunk.job_id = job->id;
-    m.u.chunk.index = index;
+    m.u.chunk.index = (uint64_t)i;
     m.u.chunk.data = d->result;
-    if (!p->noop)
-        sch_jobs_send_(j, &job->client, &m);
+    sch_jobs_send(j, &job->client, &m);
     p->bytes_out += d->result.len;
-    free(ch->rows);
-    ch->rows = NULL;
-    ch->state = S_DONE;
+    free(p->rows_of[i]);
+    p->rows_of[i] = NULL;
+    t->state = SCH_DONE;
     p->done++;
+    p->micros += d->micros;
+    p->timed++;
     job->fits_done++;
     job->state = DSK_JOB_PROGRESS;
-    sch_busy_t *b = sch_jobs_busy_(job, w);
+    sch_busy_t *b = sch_jobs_busy(job, w);
     b->tasks++;
     b->micros += d->micros;
     if (p->done == p->nchunks)
-        sch_jobs_finish_(j, job, DSK_JOB_DONE, "done: %lld rows in %lld chunks in %.2f s",
-                         (long long)p->rows, (long long)p->nchunks,
-                         (double)(dsk_clock_mono_ms() - job->started_ms) / 1000.0);
+        sch_jobs_finish(j, job, DSK_JOB_DONE, "done: %lld rows in %lld chunks in %.2f s",
+                        (long long)p->rows, (long long)p->nchunks,
+                        (double)(sch_jobs_now(j) - job->started_ms) / 1000.0);
 }
 
-void sch_predict_worker_joined(sch_jobs_t *j, sch_job_t *job, const sch_worker_t *w)
+/* A chunk its worker took down is queued again: the cursor goes back to it. */
+static void s_on_worker_lost(sch_jobs_t *j, sch_job_t *job, const sch_worker_t *w)
 {
-    s_send_model(j, job->predict, w);
+    s_predict_t *p = job->k;
+    for (int64_t i = 0; i < job->ntasks; i++)
+        if (sch_jobs_runs_on(&job->tasks[i], w->id) && i < p->next)
+            p->next = i;
 }
 
-void sch_predict_worker_lost(sch_jobs_t *j, sch_job_t *job, const sch_worker_t *w)
+static int64_t s_expected_us(const sch_job_t *job, int64_t i)
 {
-    sch_predict_t *p = job->predict;
-    for (size_t i = 0; i < p->nholders; i++)
-        if (p->holders[i] == w->id) {
-            p->holders[i] = p->holders[--p->nholders];
-            break;
-        }
-    for (int64_t i = 0; i < p->nchunks; i++) {
-        s_chunk_t *ch = &p->chunks[i];
-        if (ch->state != S_RUNNING || ch->worker != w->id)
-            continue;
-        p->running--;
-        if (++ch->kills >= SCH_MAX_KILLS) {
-            sch_jobs_finish_(j, job, DSK_JOB_FAILED, "KilledWorker: chunk %lld was running on "
-                             "%d workers that died, the last '%s'", (long long)i, ch->kills,
-                             w->info.name);
-            return;
-        }
-        ch->state = S_QUEUED;
-        p->queued++;
-    }
+    const s_predict_t *p = job->k;
+    return p->timed ? (int64_t)(p->micros / (uint64_t)p->timed) : 0;
 }
 
-void sch_predict_release(sch_jobs_t *j, sch_job_t *job)
+static json_t *s_result(sch_jobs_t *j, sch_job_t *job)
 {
-    sch_predict_t *p = job->predict;
-    for (size_t i = 0; i < p->nholders; i++)
-        sch_jobs_free_key_(j, p->holders[i], p->model_key);
-    p->nholders = 0;
-    for (int64_t i = 0; i < p->nchunks; i++) {
-        free(p->chunks[i].rows);
-        p->chunks[i].rows = NULL;
-    }
-}
-
-json_t *sch_predict_stats(const sch_job_t *job)
-{
-    const sch_predict_t *p = job->predict;
-    json_t *workers = json_object();
-    for (int i = 0; i < job->nbusy; i++)
-        json_object_set_new(workers, job->busy[i].name,
-                            json_pack("{s:I, s:f}", "tasks", (json_int_t)job->busy[i].tasks,
-                                      "busy_s", (double)job->busy[i].micros / 1e6));
+    const s_predict_t *p = job->k;
+    json_t *workers = sch_jobs_busy_json(job);
     json_t *stats = json_pack("{s:{s:I}, s:I, s:I, s:I, s:o, s:f}", "tasks", "predict",
                               (json_int_t)p->done, "bytes_scattered",
-                              (json_int_t)(p->model_len * p->nholders), "bytes_in",
-                              (json_int_t)p->bytes_in, "bytes_out", (json_int_t)p->bytes_out,
-                              "workers", workers, "wall_s",
-                              (double)(dsk_clock_mono_ms() - job->started_ms) / 1000.0);
+                              (json_int_t)(p->model->len * (size_t)p->model->holders.n),
+                              "bytes_in", (json_int_t)p->bytes_in, "bytes_out",
+                              (json_int_t)p->bytes_out, "workers", workers, "wall_s",
+                              (double)(sch_jobs_now(j) - job->started_ms) / 1000.0);
     return json_pack("{s:s, s:I, s:I, s:b, s:o}", "method", ml_method_name(p->method), "rows",
                      (json_int_t)p->rows, "chunks", (json_int_t)p->nchunks, "aggregate",
                      p->aggregate, "stats", stats);
 }
 
-/* {"tasks": N}: N empty tasks on every worker that is there, or comes. */
-int sch_predict_new_noop(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, char *err)
+static void s_release(sch_jobs_t *j, sch_job_t *job)
 {
-    json_t *d = json_loadb((const char *)sub->job.data, sub->job.len, 0, NULL);
-    json_t *n = json_object_get(d, "tasks");
-    sch_predict_t *p = dsk_xcalloc(1, sizeof *p);
-    msgpack_sbuffer_init(&p->spec);
-    job->predict = p;
-    p->noop = 1;
-    int rc = DSK_OK;
-    if (!json_is_integer(n) || json_integer_value(n) < 1 ||
-        json_integer_value(n) >= (1 << SCH_TASK_BITS)) {
-        rc = dsk_seterr(err, DSK_EINVAL, "%s: a noop job needs \"tasks\": 1..%d", job->name,
-                        (1 << SCH_TASK_BITS) - 1);
-    } else {
-        p->nchunks = p->queued = json_integer_value(n);
-        p->chunks = dsk_xcalloc((size_t)p->nchunks, sizeof *p->chunks);
-        for (int64_t i = 0; i < p->nchunks; i++)
-            p->chunks[i].state = S_QUEUED;
-        job->fits_total = p->nchunks;
-        snprintf(job->text, sizeof job->text, "%lld empty tasks", (long long)p->nchunks);
-        for (size_t i = 0; i < sch_jobs_nworkers_(j); i++)
-            sch_predict_worker_joined(j, job, sch_jobs_worker_at_(j, i));
+    s_predict_t *p = job->k;
+    for (int64_t i = 0; i < p->nchunks; i++) {
+        free(p->rows_of[i]);
+        p->rows_of[i] = NULL;
     }
-    json_decref(d);
-    return rc;
+    sch_blobs_unref(sch_jobs_blobs(j), &p->model);
 }
 
-int64_t sch_predict_queued(const sch_job_t *job) { return job->predict->queued; }
-int64_t sch_predict_running(const sch_job_t *job) { return job->predict->running; }
+static void s_destroy(sch_job_t *job)
+{
+    s_predict_t *p = job->k;
+    for (int64_t i = 0; i < p->nchunks; i++)
+        free(p->rows_of[i]);
+    free(p->rows_of);
+    free(p->len_of);
+    free(p->arrived);
+    msgpack_sbuffer_destroy(&p->spec);
+    free(p);
+    job->k = NULL;
+}
+
+/* A chunk runs only where the model is; the cursor never skips a waiting chunk. */
+static int s_check(const sch_jobs_t *j, const sch_job_t *job, char *err)
+{
+    const s_predict_t *p = job->k;
+    int64_t done = 0;
+    for (int64_t i = 0; i < job->ntasks; i++) {
+        const sch_task_t *t = &job->tasks[i];
+        done += t->state == SCH_DONE;
+        if (t->state == SCH_RUNNING)
+            for (int a = 0; a < t->nrun; a++)
+                if (!sch_ids_has(&p->model->holders, t->on[a]))
+                    return dsk_seterr(err, DSK_ESTATE, "job %llu chunk %lld runs on worker "
+                                      "%llu without the model", (unsigned long long)job->id,
+                                      (long long)i, (unsigned long long)t->on[a]);
+        if (i < p->next && s_runnable(job, i))
+            return dsk_seterr(err, DSK_ESTATE, "job %llu: chunk %lld waits below the cursor "
+                              "%lld", (unsigned long long)job->id, (long long)i,
+                              (long long)p->next);
+    }
+    if (done != p->done || done != job->fits_done)
+        return dsk_seterr(err, DSK_ESTATE, "job %llu: %lld chunks done, %lld counted",
+                          (unsigned long long)job->id, (long long)done, (long long)p->done);
+    return DSK_OK;
+}
+
+const sch_kind_t sch_predict_kind = {
+    .name = "predict",
+    .on_submit = s_submit,
+    .schedule = s_schedule,
+    .on_task_done = s_on_task_done,
+    .on_worker_lost = s_on_worker_lost,
+    .runnable = s_runnable,
+    .expected_us = s_expected_us,
+    .result = s_result,
+    .release = s_release,
+    .destroy = s_destroy,
+    .on_chunk = s_on_chunk,
+    .check = s_check,
+};

@@ -49,7 +49,7 @@ sch_worker_t *sch_registry_add(sch_registry_t *reg, const dsk_peer_id_t *peer,
     w->info.pid = hello->pid;
     w->info.nthreads = hello->nthreads;
     w->info.memory_limit = hello->memory_limit;
-    w->registered_ms = w->last_seen_ms = now_ms;
+    w->registered_ms = w->last_seen_ms = w->last_answer_ms = w->cpu_moved_ms = now_ms;
     reg->workers[reg->count++] = w;
     return w;
 }
@@ -73,6 +73,14 @@ sch_worker_t *sch_registry_by_peer(const sch_registry_t *reg, const dsk_peer_id_
         if (w->peer.len == peer->len && memcmp(w->peer.bytes, peer->bytes, peer->len) == 0)
             return w;
     }
+    return NULL;
+}
+
+sch_worker_t *sch_registry_by_id(const sch_registry_t *reg, uint64_t id)
+{
+    for (size_t i = 0; i < reg->count; i++)
+        if (reg->workers[i]->id == id)
+            return reg->workers[i];
     return NULL;
 }
 

@@ -18,17 +18,29 @@
 #include "dsk_wire.h"
 
 typedef struct {
-    uint64_t id;                  /* scheduler-assigned, never reused */
+    uint64_t id;                  /* scheduler-assigned, never reused by this scheduler */
     dsk_peer_id_t peer;
     uint64_t instance;
     /* What STATUS_REP shows: name, host, address, pid, threads, memory,
        tasks. Its last_seen_ms and uptime_ms are filled when reporting. */
     dsk_worker_info_t info;
-    int64_t registered_ms;        /* monotonic */
-    int64_t last_seen_ms;         /* monotonic: last message of any kind */
+    int64_t registered_ms;        /* the engine's clock */
+    int64_t last_seen_ms;         /* the engine's clock: last message of any kind */
+    /* What the job engine has placed on it (sch_jobs.h) */
+    int running;                  /* task attempts sent and not yet answered */
+    int incoming;                 /* a copy of another worker's output on its way to it */
+    uint64_t held;                /* bytes of data, jobs, models and outputs it holds for us */
+    uint64_t reserved;            /* the expected outputs of the tasks running on it */
+    int64_t last_answer_ms;       /* its last TASK_DONE or FETCHED (or its registration) */
+    uint32_t stale;               /* threads it reports busy with tasks of an earlier session */
+    uint64_t cpu_ms;              /* the CPU time it last reported ... */
+    int64_t cpu_moved_ms;         /* ... and when it last grew by a twentieth of the time passed */
 } sch_worker_t;
 
 typedef struct sch_registry sch_registry_t;
+
+/* How the scheduler's parts send a message to a peer (the server's socket, or the simulator). */
+typedef void (*sch_send_fn)(void *arg, const dsk_peer_id_t *to, const dsk_msg_t *msg);
 
 /* Caller owns the registry; the registry owns its workers. */
 sch_registry_t *sch_registry_new(void);
@@ -42,6 +54,7 @@ void sch_registry_remove(sch_registry_t *reg, sch_worker_t *worker);
 
 sch_worker_t *sch_registry_by_peer(const sch_registry_t *reg, const dsk_peer_id_t *peer);
 sch_worker_t *sch_registry_by_name(const sch_registry_t *reg, const char *name);
+sch_worker_t *sch_registry_by_id(const sch_registry_t *reg, uint64_t id);
 
 size_t sch_registry_count(const sch_registry_t *reg);
 /* The i-th worker, in registration order. */

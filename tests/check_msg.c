@@ -66,11 +66,14 @@ static void s_full(dsk_msg_t *m, int type, unsigned nworkers, int longest)
     case DSK_MSG_WELCOME:
         m->u.welcome.worker_id = 1ULL << 63;
         m->u.welcome.heartbeat_ms = UINT32_MAX;
+        m->u.welcome.scheduler = 0x0123456789abcdefULL;
         break;
     case DSK_MSG_HEARTBEAT:
         m->u.heartbeat.memory_used = 3ULL << 32;
         m->u.heartbeat.tasks_running = 12;
         m->u.heartbeat.tasks_queued = 65536;
+        m->u.heartbeat.tasks_stale = 3;
+        m->u.heartbeat.cpu_ms = 1ULL << 40;
         break;
     case DSK_MSG_DISCONNECT:
         m->u.disconnect.code = INT32_MIN;
@@ -120,7 +123,9 @@ static void s_full(dsk_msg_t *m, int type, unsigned nworkers, int longest)
         break;
     case DSK_MSG_TASK:
         m->u.task.task_id = 1ULL << 40;
+        m->u.task.kind = DSK_TASK_PREDICT;
         s_fill(m->u.task.data_key, 'd', DSK_KEY_MAX);
+        s_fill(m->u.task.job_key, 'j', 32);
         s_fill(m->u.task.key, 'k', 32);
         s_fill(m->u.task.input_key, 'i', 32);
         s_bytes(&m->u.task.spec, 400, 0x81);
@@ -133,6 +138,7 @@ static void s_full(dsk_msg_t *m, int type, unsigned nworkers, int longest)
         m->u.task_done.micros = 123456789;
         m->u.task_done.resident = 1ULL << 33;
         s_bytes(&m->u.task_done.result, 24, 0xcb);
+        m->u.task_done.worker_id = 5;
         break;
     case DSK_MSG_FREE:
     case DSK_MSG_FETCH:
@@ -474,10 +480,10 @@ START_TEST(test_version_and_type)
     s_frame_raw(&f);
     msgpack_pack_array(&f.pk, 4);
     s_pack_str(&f.pk, "DSK", 3);
-    msgpack_pack_uint32(&f.pk, 2);
+    msgpack_pack_uint32(&f.pk, 3);
     msgpack_pack_uint32(&f.pk, DSK_MSG_STATUS_REQ);
     msgpack_pack_uint32(&f.pk, 0);
-    s_frame_fails(&f, DSK_EVERSION, "protocol version 2, this side speaks 1");
+    s_frame_fails(&f, DSK_EVERSION, "protocol version 3, this side speaks 2");
 
     msgpack_packer *pk = s_frame_start(&f, 99, 1);
     msgpack_pack_uint32(pk, 0);
@@ -497,15 +503,17 @@ START_TEST(test_wrong_field_type)
     s_pad(pk, 5);
     s_frame_fails(&f, DSK_EPROTO, "REGISTER field 1 (name): expected a string, got an integer");
 
-    pk = s_frame_start(&f, DSK_MSG_WELCOME, 2);
+    pk = s_frame_start(&f, DSK_MSG_WELCOME, 3);
     s_pack_str(pk, "1", 1);
     msgpack_pack_uint32(pk, 1000);
+    msgpack_pack_uint64(pk, 7);
     s_frame_fails(&f, DSK_EPROTO,
                   "WELCOME field 1 (worker_id): expected an unsigned integer, got a string");
 
-    pk = s_frame_start(&f, DSK_MSG_WELCOME, 2);
+    pk = s_frame_start(&f, DSK_MSG_WELCOME, 3);
     msgpack_pack_uint32(pk, 1);
     msgpack_pack_double(pk, 1000.0);
+    msgpack_pack_uint64(pk, 7);
     s_frame_fails(&f, DSK_EPROTO,
                   "WELCOME field 2 (heartbeat_ms): expected an unsigned integer, got a float");
 
@@ -525,16 +533,19 @@ END_TEST
 START_TEST(test_integer_ranges)
 {
     s_frame_t f;
-    msgpack_packer *pk = s_frame_start(&f, DSK_MSG_HEARTBEAT, 3);
+    msgpack_packer *pk = s_frame_start(&f, DSK_MSG_HEARTBEAT, 5);
     msgpack_pack_uint64(pk, 1);
     msgpack_pack_int32(pk, -1);
     msgpack_pack_uint32(pk, 1);
+    msgpack_pack_uint32(pk, 0);
+    msgpack_pack_uint64(pk, 0);
     s_frame_fails(&f, DSK_EPROTO, "HEARTBEAT field 2 (tasks_running): "
                                   "expected an unsigned integer, got a negative integer");
 
-    pk = s_frame_start(&f, DSK_MSG_WELCOME, 2);
+    pk = s_frame_start(&f, DSK_MSG_WELCOME, 3);
     msgpack_pack_uint64(pk, 1);
     msgpack_pack_uint64(pk, 1ULL << 32);
+    msgpack_pack_uint64(pk, 7);
     s_frame_fails(&f, DSK_EPROTO, "WELCOME field 2 (heartbeat_ms): "
                                   "4294967296 does not fit in a 32-bit unsigned integer");
 
@@ -559,9 +570,10 @@ START_TEST(test_integer_ranges)
     ck_assert_str_eq(m.u.disconnect.reason, "");
     msgpack_sbuffer_destroy(&f.sb);
 
-    pk = s_frame_start(&f, DSK_MSG_WELCOME, 2);
+    pk = s_frame_start(&f, DSK_MSG_WELCOME, 3);
     msgpack_pack_fix_int64(pk, 7); /* int64 format (d3) holding a positive value */
     msgpack_pack_uint64(pk, UINT32_MAX);
+    msgpack_pack_uint64(pk, UINT64_MAX);
     ck_assert_int_eq(s_decode(f.sb.data, f.sb.size, &m, err), 0);
     ck_assert_uint_eq(m.u.welcome.worker_id, 7);
     ck_assert_uint_eq(m.u.welcome.heartbeat_ms, UINT32_MAX);
@@ -619,10 +631,12 @@ START_TEST(test_field_counts)
     s_frame_fails(&f, DSK_EPROTO, "STATUS_REQ field 1 (flags): missing");
 
     /* Trailing fields from a newer peer are skipped, whatever they hold. */
-    pk = s_frame_start(&f, DSK_MSG_HEARTBEAT, 5);
+    pk = s_frame_start(&f, DSK_MSG_HEARTBEAT, 7);
     msgpack_pack_uint64(pk, 11);
     msgpack_pack_uint32(pk, 22);
     msgpack_pack_uint32(pk, 33);
+    msgpack_pack_uint32(pk, 4);
+    msgpack_pack_uint64(pk, 5);
     msgpack_pack_map(pk, 1);
     s_pack_str(pk, "gpu", 3);
     msgpack_pack_true(pk);
@@ -748,7 +762,7 @@ END_TEST
 
 START_TEST(test_length_bombs_in_envelope)
 {
-    static const unsigned char head[] = {0x99, 0xa3, 'D', 'S', 'K', 0x01, 0x01};
+    static const unsigned char head[] = {0x99, 0xa3, 'D', 'S', 'K', DSK_PROTO_VERSION, 0x01};
     unsigned char buf[32];
     char err[DSK_ERR_LEN];
     dsk_msg_t m;
@@ -788,7 +802,7 @@ START_TEST(test_random_buffers)
         for (size_t k = 0; k < len; k++)
             buf[k] = (unsigned char)s_rand();
         if (i % 2 && len >= 7) {
-            static const unsigned char head[] = {0x90, 0xa3, 'D', 'S', 'K', 0x01, 0x00};
+            static const unsigned char head[] = {0x90, 0xa3, 'D', 'S', 'K', DSK_PROTO_VERSION, 0x00};
             memcpy(buf, head, sizeof head);
             buf[0] = (unsigned char)(0x90 | (3 + s_rand() % 13));
             buf[6] = (unsigned char)(1 + s_rand() % DSK_MSG_TYPE_MAX);

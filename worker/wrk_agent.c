@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -15,6 +16,7 @@
 #include "dsk_loop.h"
 #include "dsk_notify.h"
 #include "dsk_wire.h"
+#include "wrk_executor.h"
 #include "wrk_tasks.h"
 
 #define WRK_LIVENESS 3             /* silent intervals before the scheduler is presumed gone */
@@ -39,7 +41,9 @@ struct wrk_agent {
     int64_t last_heard_ms;
     int64_t backoff_ms;
     uint64_t worker_id;
+    uint64_t scheduler;         /* the instance that WELCOMEd us last */
     bool ever_registered;
+    wrk_executor_t *ex;
     wrk_tasks_t *tasks;
 };
 
@@ -134,8 +138,12 @@ static void s_send_heartbeat(wrk_agent_t *a)
 {
     dsk_msg_t hb = {.type = DSK_MSG_HEARTBEAT};
     hb.u.heartbeat.memory_used = s_resident_bytes();
-    hb.u.heartbeat.tasks_running = (uint32_t)wrk_tasks_running(a->tasks);
-    hb.u.heartbeat.tasks_queued = (uint32_t)wrk_tasks_queued(a->tasks);
+    hb.u.heartbeat.tasks_running = (uint32_t)wrk_executor_running(a->ex);
+    hb.u.heartbeat.tasks_queued = (uint32_t)wrk_executor_queued(a->ex);
+    hb.u.heartbeat.tasks_stale = (uint32_t)wrk_tasks_stale(a->tasks);
+    struct timespec cpu;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu) == 0)
+        hb.u.heartbeat.cpu_ms = (uint64_t)cpu.tv_sec * 1000 + (uint64_t)cpu.tv_nsec / 1000000;
     s_send(a, &hb);
 }
 
@@ -150,20 +158,37 @@ static void s_send_cb(void *arg, const dsk_msg_t *msg)
 static void s_on_tasks_done(dsk_loop_t *loop, void *socket, int fd, void *arg)
 {
     wrk_agent_t *a = arg;
-    wrk_tasks_on_done(a->tasks);
+    wrk_task_t *task;
+    while ((task = wrk_executor_done(a->ex)))
+        wrk_tasks_finish(a->tasks, task);
 }
+
+static void s_submit_cb(void *arg, wrk_task_t *task)
+{
+    wrk_agent_t *a = arg;
+    wrk_executor_submit(a->ex, task);
+}
+
+static const wrk_runner_t s_runner = {s_submit_cb, ml_task_output_unpack};
 
 static void s_on_message(wrk_agent_t *a, dsk_msg_t *msg)
 {
     switch (msg->type) {
-    case DSK_MSG_WELCOME:
-        if (!a->ever_registered || a->worker_id != msg->u.welcome.worker_id)
+    case DSK_MSG_WELCOME: {
+        /* another scheduler, or the same one registering us anew: it counts on nothing
+           we held, so everything goes (worker ids restart with each scheduler) */
+        int fresh = !a->ever_registered || a->worker_id != msg->u.welcome.worker_id ||
+                    a->scheduler != msg->u.welcome.scheduler;
+        if (fresh)
             dsk_info("registered with %s as worker %llu ('%s')", a->cfg.scheduler,
                      (unsigned long long)msg->u.welcome.worker_id, a->hello.name);
-        /* a new registration: the scheduler no longer counts on what we held */
-        if (a->ever_registered && a->worker_id != msg->u.welcome.worker_id)
-            wrk_tasks_reset(a->tasks);
+        if (fresh && a->ever_registered)
+            dsk_info("a new session: dropping %zu bytes held for the last one",
+                     wrk_tasks_bytes(a->tasks));
+        if (fresh)
+            wrk_tasks_reset(a->tasks, msg->u.welcome.worker_id);
         a->worker_id = msg->u.welcome.worker_id;
+        a->scheduler = msg->u.welcome.scheduler;
         if (msg->u.welcome.heartbeat_ms >= 50)
             a->heartbeat_ms = msg->u.welcome.heartbeat_ms;
         a->state = S_READY;
@@ -172,6 +197,7 @@ static void s_on_message(wrk_agent_t *a, dsk_msg_t *msg)
         a->ever_registered = true;
         s_send_heartbeat(a); /* the scheduler knows our load from the start */
         break;
+    }
     case DSK_MSG_HEARTBEAT:
         break;
     case DSK_MSG_DISCONNECT:
@@ -253,7 +279,8 @@ wrk_agent_t *wrk_agent_new(const wrk_config_t *cfg, char *err)
     h->pid = (uint32_t)getpid();
     h->nthreads = (uint32_t)cfg->nthreads;
     h->memory_limit = cfg->memory_limit;
-    a->tasks = wrk_tasks_new((int)cfg->nthreads, s_send_cb, a);
+    a->ex = wrk_executor_new((int)cfg->nthreads);
+    a->tasks = wrk_tasks_new(&s_runner, a, s_send_cb, a);
     (void)err;
     return a;
 }
@@ -263,6 +290,7 @@ void wrk_agent_destroy(wrk_agent_t **agent_p)
     wrk_agent_t *a = *agent_p;
     if (!a)
         return;
+    wrk_executor_destroy(&a->ex); /* first: running tasks read the store */
     wrk_tasks_destroy(&a->tasks);
     s_close(a);
     zmq_ctx_term(a->ctx);
@@ -294,7 +322,7 @@ int wrk_agent_run(wrk_agent_t *a)
     if (s_connect(a) < 0)
         return DSK_EZMQ;
     dsk_loop_add_timer(a->loop, a->heartbeat_ms, s_heartbeat_timer, a);
-    dsk_loop_add_reader(a->loop, NULL, wrk_tasks_fd(a->tasks), s_on_tasks_done, a);
+    dsk_loop_add_reader(a->loop, NULL, wrk_executor_fd(a->ex), s_on_tasks_done, a);
     /* Ready means serving, not registered: a worker waiting for its
        scheduler is healthy and must not be restarted by systemd. */
     dsk_notify("READY=1\nSTATUS=connecting to the scheduler");

@@ -14,9 +14,10 @@
 #include "ml_predict.h"
 
 struct wrk_executor {
+    int hang;                   /* DSK_FAULT=hang-tasks: threads take tasks and never finish */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    wrk_task_t *todo, *todo_tail, *done, *done_tail;
+    wrk_task_t *todo, *todo_tail, *done, *done_tail, *done_never, *done_never_tail;
     int nthreads, running, queued, stopping;
     pthread_t *threads;
     int efd;
@@ -86,17 +87,23 @@ static void *s_thread(void *arg)
         wrk_task_t *t = s_pop(&ex->todo, &ex->todo_tail);
         ex->queued--;
         ex->running++;
+        if (ex->hang) { /* a hung worker, on purpose: busy for ever, its loop still heartbeats */
+            s_push(&ex->done_never, &ex->done_never_tail, t);
+            while (!ex->stopping)
+                pthread_cond_wait(&ex->cv, &ex->mu);
+            break;
+        }
         pthread_mutex_unlock(&ex->mu);
-        if (t->spec_len == 0) {
-            t->rc = DSK_OK; /* a noop task: the round trip is the work */
-        } else if (t->chunk) {
+        if (t->kind == DSK_TASK_NOOP) {
+            t->rc = DSK_OK; /* the round trip is the work */
+        } else if (t->kind == DSK_TASK_PREDICT) {
             struct timespec a, b;
             clock_gettime(CLOCK_MONOTONIC, &a);
             s_predict(t, &cache, cache_key);
             clock_gettime(CLOCK_MONOTONIC, &b);
             t->out.seconds = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
         } else {
-            t->rc = ml_task_run(t->spec, t->spec_len, t->ds, s_lookup, t, &t->out, t->err);
+            t->rc = ml_task_run(t->spec, t->spec_len, t->job, t->ds, s_lookup, t, &t->out, t->err);
         }
         pthread_mutex_lock(&ex->mu);
         ex->running--;
@@ -116,6 +123,8 @@ wrk_executor_t *wrk_executor_new(int nthreads)
     wrk_executor_t *ex = dsk_xcalloc(1, sizeof *ex);
     pthread_mutex_init(&ex->mu, NULL);
     pthread_cond_init(&ex->cv, NULL);
+    const char *fault = getenv("DSK_FAULT");
+    ex->hang = fault && strcmp(fault, "hang-tasks") == 0;
     ex->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (ex->efd < 0)
         abort();
@@ -125,19 +134,6 @@ wrk_executor_t *wrk_executor_new(int nthreads)
         if (pthread_create(&ex->threads[i], NULL, s_thread, ex) != 0)
             abort();
     return ex;
-}
-
-void wrk_task_free(wrk_task_t **task_p)
-{
-    wrk_task_t *t = *task_p;
-    if (!t)
-        return;
-    free(t->spec);
-    free(t->chunk);
-    ml_task_output_clear(&t->out);
-    msgpack_sbuffer_destroy(&t->out.reply);
-    free(t);
-    *task_p = NULL;
 }
 
 void wrk_executor_destroy(wrk_executor_t **ex_p)
@@ -156,6 +152,8 @@ void wrk_executor_destroy(wrk_executor_t **ex_p)
         wrk_task_free(&t);
     while ((t = s_pop(&ex->done, &ex->done_tail)))
         wrk_task_free(&t);
+    while ((t = s_pop(&ex->done_never, &ex->done_never_tail)))
+        wrk_task_free(&t);
     close(ex->efd);
     free(ex->threads);
     pthread_cond_destroy(&ex->cv);
@@ -166,8 +164,6 @@ void wrk_executor_destroy(wrk_executor_t **ex_p)
 
 void wrk_executor_submit(wrk_executor_t *ex, wrk_task_t *task)
 {
-    memset(&task->out, 0, sizeof task->out);
-    msgpack_sbuffer_init(&task->out.reply);
     pthread_mutex_lock(&ex->mu);
     s_push(&ex->todo, &ex->todo_tail, task);
     ex->queued++;

@@ -7,8 +7,9 @@
 #include "dsk_alloc.h"
 #include "dsk_error.h"
 
-typedef struct s_entry {
+struct wrk_pin {
     char *key;
+    int kind;
     void *obj;
     void (*destroy)(void *);
     int (*pack)(const void *, msgpack_sbuffer *);
@@ -16,8 +17,9 @@ typedef struct s_entry {
     int refs;               /* puts not yet freed: tasks of several jobs may make the same key */
     int pins;
     int doomed;             /* freed while pinned: destroy at the last unpin */
-    struct s_entry *next;
-} s_entry_t;
+    struct wrk_pin *next;
+};
+typedef struct wrk_pin s_entry_t;
 
 struct wrk_store {
     s_entry_t *head;
@@ -46,8 +48,9 @@ static void s_drop(wrk_store_t *s, s_entry_t **link)
     free(e);
 }
 
-void wrk_store_put(wrk_store_t *s, const char *key, void *obj, void (*destroy)(void *),
-                   size_t bytes, int (*pack)(const void *obj, msgpack_sbuffer *sbuf))
+void wrk_store_put(wrk_store_t *s, const char *key, int kind, void *obj,
+                   void (*destroy)(void *), size_t bytes,
+                   int (*pack)(const void *obj, msgpack_sbuffer *sbuf))
 {
     s_entry_t **have = s_find(s, key);
     if (*have) { /* equal keys, equal content: keep one, count both */
@@ -59,6 +62,7 @@ void wrk_store_put(wrk_store_t *s, const char *key, void *obj, void (*destroy)(v
     s_entry_t *e = dsk_xcalloc(1, sizeof *e);
     e->refs = 1;
     e->key = dsk_xstrdup(key);
+    e->kind = kind;
     e->obj = obj;
     e->destroy = destroy;
     e->pack = pack;
@@ -69,10 +73,24 @@ void wrk_store_put(wrk_store_t *s, const char *key, void *obj, void (*destroy)(v
     s->count++;
 }
 
-void *wrk_store_get(const wrk_store_t *s, const char *key)
+void *wrk_store_get(const wrk_store_t *s, const char *key, int kind)
 {
     s_entry_t **e = s_find((wrk_store_t *)s, key);
-    return *e ? (*e)->obj : NULL;
+    return *e && (*e)->kind == kind ? (*e)->obj : NULL;
+}
+
+int wrk_store_has(const wrk_store_t *s, const char *key)
+{
+    return *s_find((wrk_store_t *)s, key) != NULL;
+}
+
+void wrk_store_each(const wrk_store_t *s, void (*fn)(void *arg, const char *key, int kind,
+                                                    size_t bytes, int refs, int pins),
+                    void *arg)
+{
+    for (const s_entry_t *e = s->head; e; e = e->next)
+        if (!e->doomed)
+            fn(arg, e->key, e->kind, e->bytes, e->refs, e->pins);
 }
 
 int wrk_store_pack(const wrk_store_t *s, const char *key, msgpack_sbuffer *sbuf)
@@ -85,23 +103,25 @@ int wrk_store_pack(const wrk_store_t *s, const char *key, msgpack_sbuffer *sbuf)
     return (*e)->pack((*e)->obj, sbuf) ? DSK_ETOOBIG : DSK_OK;
 }
 
-void wrk_store_pin(wrk_store_t *s, const char *key)
+wrk_pin_t *wrk_store_pin(wrk_store_t *s, const char *key, int kind)
 {
     s_entry_t **e = s_find(s, key);
-    if (*e)
-        (*e)->pins++;
+    if (!*e || (*e)->kind != kind)
+        return NULL;
+    (*e)->pins++;
+    return *e;
 }
 
-/* Unpins the live entry under key, or else a doomed one (freed while pinned). */
-void wrk_store_unpin(wrk_store_t *s, const char *key)
+const void *wrk_pin_obj(const wrk_pin_t *pin) { return pin->obj; }
+
+void wrk_store_unpin(wrk_store_t *s, wrk_pin_t *pin)
 {
-    for (s_entry_t **e = &s->head; *e; e = &(*e)->next) {
-        if (strcmp((*e)->key, key) != 0 || (*e)->pins == 0)
-            continue;
-        if (--(*e)->pins == 0 && (*e)->doomed)
-            s_drop(s, e);
-        return;
-    }
+    for (s_entry_t **e = &s->head; *e; e = &(*e)->next)
+        if (*e == pin) {
+            if (--pin->pins == 0 && pin->doomed)
+                s_drop(s, e);
+            return;
+        }
 }
 
 void wrk_store_free(wrk_store_t *s, const char *key)

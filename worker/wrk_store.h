@@ -8,6 +8,10 @@
  * pinned entry only marks it, and the last unpin destroys it, so FREE
  * from the scheduler never pulls data from under a task.
  *
+ * Each entry has a kind (DSK_DATA_*: a dataset, a model, a task output,
+ * a job), so a key that names the wrong kind of object is not found rather
+ * than read as something it is not.
+ *
  * Ownership: the store owns every object put into it (put takes it);
  * get returns a borrowed pointer, valid while the entry is pinned or until
  * the loop thread frees it. Used from the worker's loop thread only.
@@ -28,14 +32,29 @@ void wrk_store_destroy(wrk_store_t **store_p);
  * keeps the first object, destroys obj and counts one more reference:
  * every put is matched by one wrk_store_free.
  */
-void wrk_store_put(wrk_store_t *s, const char *key, void *obj, void (*destroy)(void *),
-                   size_t bytes, int (*pack)(const void *obj, msgpack_sbuffer *sbuf));
+void wrk_store_put(wrk_store_t *s, const char *key, int kind, void *obj,
+                   void (*destroy)(void *), size_t bytes,
+                   int (*pack)(const void *obj, msgpack_sbuffer *sbuf));
 /* What key holds, as bytes for another worker: DSK_ENOTFOUND, or DSK_EINVAL when it cannot move. */
 int wrk_store_pack(const wrk_store_t *s, const char *key, msgpack_sbuffer *sbuf);
-/* The object under key, or NULL. */
-void *wrk_store_get(const wrk_store_t *s, const char *key);
-void wrk_store_pin(wrk_store_t *s, const char *key);
-void wrk_store_unpin(wrk_store_t *s, const char *key);
+/* The object of that kind under key, or NULL. */
+void *wrk_store_get(const wrk_store_t *s, const char *key, int kind);
+/* Whether key is held, whatever its kind (not counting entries freed while pinned). */
+int wrk_store_has(const wrk_store_t *s, const char *key);
+/* Calls fn for every live entry (for the simulator's checks). */
+void wrk_store_each(const wrk_store_t *s, void (*fn)(void *arg, const char *key, int kind,
+                                                    size_t bytes, int refs, int pins),
+                    void *arg);
+/*
+ * Pins the object of that kind under key for a task and returns the pin
+ * (NULL when it is not held); wrk_store_unpin lets go of that very entry,
+ * even if it was freed, or dropped by wrk_store_clear, and the same key
+ * placed again since.
+ */
+typedef struct wrk_pin wrk_pin_t;
+wrk_pin_t *wrk_store_pin(wrk_store_t *s, const char *key, int kind);
+const void *wrk_pin_obj(const wrk_pin_t *pin);
+void wrk_store_unpin(wrk_store_t *s, wrk_pin_t *pin);
 /* Drops one reference to key; the last drops the object now, or at its last unpin. */
 void wrk_store_free(wrk_store_t *s, const char *key);
 /* Drops everything not pinned (a new scheduler session). */

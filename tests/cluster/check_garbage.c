@@ -95,7 +95,7 @@ static size_t s_hostile(int i, char *buf, size_t cap)
             memcpy(buf, bombs[b], bomb_len[b]);
             return bomb_len[b];
         }
-        const unsigned char head[] = {0x95, 0xa3, 'D', 'S', 'K', 0x01, 0x01};
+        const unsigned char head[] = {0x95, 0xa3, 'D', 'S', 'K', DSK_PROTO_VERSION, 0x01};
         memcpy(buf, head, sizeof head);
         memcpy(buf + sizeof head, bombs[b], bomb_len[b]);
         return sizeof head + bomb_len[b];
@@ -217,8 +217,8 @@ START_TEST(test_bad_dsk_message_answered)
     zmq_setsockopt(dealer, ZMQ_LINGER, &linger, sizeof linger);
     ck_assert_int_eq(zmq_connect(dealer, ep), 0);
 
-    /* REGISTER whose name is an integer: ["DSK", 1, 1, 42, ...] */
-    const unsigned char bad_field[] = {0x99, 0xa3, 'D', 'S', 'K', 0x01, 0x01, 0x2a,
+    /* REGISTER whose name is an integer: ["DSK", version, 1, 42, ...] */
+    const unsigned char bad_field[] = {0x99, 0xa3, 'D', 'S', 'K', DSK_PROTO_VERSION, 0x01, 0x2a,
                                        0xa1, 'h', 0x01, 0x01, 0x01, 0x01};
     zmq_send(dealer, bad_field, sizeof bad_field, 0);
     int n = s_reply(dealer, buf, sizeof buf, 2000);
@@ -230,8 +230,8 @@ START_TEST(test_bad_dsk_message_answered)
     ck_assert_msg(strstr(rep.u.error.message, "REGISTER field 1 (name)"),
                   "reply does not name the field: %s", rep.u.error.message);
 
-    /* the same message from a peer of protocol version 2 */
-    const unsigned char other_version[] = {0x93, 0xa3, 'D', 'S', 'K', 0x02, 0x05};
+    /* the same message from a peer of another protocol version */
+    const unsigned char other_version[] = {0x93, 0xa3, 'D', 'S', 'K', DSK_PROTO_VERSION + 1, 0x05};
     zmq_send(dealer, other_version, sizeof other_version, 0);
     n = s_reply(dealer, buf, sizeof buf, 2000);
     ck_assert_int_gt(n, 0);
@@ -267,7 +267,7 @@ START_TEST(test_oversized_frame_dropped)
        be answered with an ERROR ("malformed message") */
     size_t big = 8 << 20;
     unsigned char *frame = calloc(1, big);
-    const unsigned char head[] = {0x93, 0xa3, 'D', 'S', 'K', 0x01, 0x05};
+    const unsigned char head[] = {0x93, 0xa3, 'D', 'S', 'K', DSK_PROTO_VERSION, 0x05};
     memcpy(frame, head, sizeof head);
     zmq_send(dealer, frame, big, 0);
     free(frame);

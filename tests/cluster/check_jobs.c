@@ -28,7 +28,8 @@ static void teardown(void)
     cu_remove_tmpdir();
 }
 
-/* A scheduler and n workers (2 threads each) on a fresh port, all registered. */
+/* A scheduler and n workers (2 threads each) on a fresh port, all registered. Every test
+   here runs on 3 workers: more than this machine's 2 cores, and not the benchmark's shape. */
 static pid_t s_cluster(int n, pid_t *workers)
 {
     cu_endpoint(s_ep, sizeof s_ep);
@@ -116,7 +117,7 @@ static void s_search(const char *job, const char *out)
 
 START_TEST(test_seed_search_equals_in_process)
 {
-    s_cluster(2, NULL);
+    s_cluster(3, NULL);
     char job[512], out[512];
     s_seed_job(0, NULL, job, sizeof job);
     snprintf(out, sizeof out, "%s/result.json", cu_tmpdir());
@@ -142,7 +143,7 @@ END_TEST
 /* Three clients at once, each its own random state: each gets its own right answer. */
 START_TEST(test_three_clients_at_once)
 {
-    s_cluster(2, NULL);
+    s_cluster(3, NULL);
     char job[3][512], out[3][512], log[3][32];
     pid_t pids[3];
     for (int i = 0; i < 3; i++) {
@@ -173,7 +174,7 @@ END_TEST
  */
 START_TEST(test_bad_job_exits_2_scheduler_serves)
 {
-    s_cluster(1, NULL);
+    s_cluster(3, NULL);
     char job[512], err[4096] = "";
     s_seed_job(0, ", \"vect__max_dff\": [1]", job, sizeof job);
     const char *args[] = {"search", job, "--quiet", NULL};
@@ -195,15 +196,15 @@ START_TEST(test_bad_job_exits_2_scheduler_serves)
     snprintf(out, sizeof out, "%s/after.json", cu_tmpdir());
     s_seed_job(1, NULL, job, sizeof job);
     s_search(job, out);
-    CU_ASSERT(cu_worker_count(s_ep) == 1, "the worker is gone after a bad job");
+    CU_ASSERT(cu_worker_count(s_ep) == 3, "a worker is gone after a bad job");
 }
 END_TEST
 
 /* kill -9 of a worker while the search runs: its tasks run again, the answer is the same. */
 START_TEST(test_worker_killed_mid_search)
 {
-    pid_t w[2];
-    s_cluster(2, w);
+    pid_t w[3];
+    s_cluster(3, w);
     char job[512], out[512], log[] = "client.log";
     s_seed_job(3, NULL, job, sizeof job);
     snprintf(out, sizeof out, "%s/result.json", cu_tmpdir());
@@ -224,7 +225,7 @@ END_TEST
 /* The digits SVC search with refit: same scores, and the model is the in-process one, byte for byte. */
 START_TEST(test_svc_refit_model_identical)
 {
-    s_cluster(2, NULL);
+    s_cluster(3, NULL);
     char job[512], out[512], model[512], err[4096] = "";
     snprintf(job, sizeof job, "%s/svc.json", cu_tmpdir());
     FILE *f = fopen(job, "w");
@@ -258,7 +259,7 @@ START_TEST(test_svc_refit_model_identical)
 }
 END_TEST
 
-/* --local 2: the embedded cluster runs the search and is gone afterwards. */
+/* --local 3: the embedded cluster runs the search and is gone afterwards. */
 START_TEST(test_local_cluster)
 {
     char job[512], out[512], err[4096] = "", path[512];
@@ -266,7 +267,7 @@ START_TEST(test_local_cluster)
     snprintf(out, sizeof out, "%s/local.json", cu_tmpdir());
     snprintf(path, sizeof path, "%s/dsk-submit", getenv("DSK_BIN") ? getenv("DSK_BIN") : "build");
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s --local 2 search %s --out %s --quiet 2>%s/local.err", path, job,
+    snprintf(cmd, sizeof cmd, "%s --local 3 search %s --out %s --quiet 2>%s/local.err", path, job,
              out, cu_tmpdir());
     int rc = system(cmd);
     snprintf(path, sizeof path, "%s/local.err", cu_tmpdir());
@@ -276,7 +277,7 @@ START_TEST(test_local_cluster)
         err[n] = '\0';
         fclose(e);
     }
-    CU_ASSERT(rc == 0, "dsk-submit --local 2 exited %d: %s", rc, err);
+    CU_ASSERT(rc == 0, "dsk-submit --local 3 exited %d: %s", rc, err);
     json_t *res = s_load_json(out), *local = s_local_result(job, NULL, NULL);
     s_assert_same_scores(res, local);
     json_decref(res);
@@ -285,13 +286,13 @@ START_TEST(test_local_cluster)
 END_TEST
 
 /*
- * fit, then predict on digits x 10 in 18 chunks over 2 workers: every
+ * fit, then predict on digits x 10 in 18 chunks over 3 workers: every
  * prediction, in input order, equals the in-process model's; the class
  * counts of --aggregate counts match; a corrupt model exits 2.
  */
 START_TEST(test_fit_then_predict_in_order)
 {
-    s_cluster(2, NULL);
+    s_cluster(3, NULL);
     char job[512], model[512], input[512], pred[512], err[4096] = "", out[8192] = "";
     snprintf(job, sizeof job, "%s/fit.json", cu_tmpdir());
     FILE *f = fopen(job, "w");
@@ -365,7 +366,7 @@ START_TEST(test_fit_then_predict_in_order)
 END_TEST
 
 /*
- * The 2-category corpus with bigrams through a 2-worker cluster: writes
+ * The 2-category corpus with bigrams through a 3-worker cluster: writes
  * the job (its pipeline's classifier settings and its grid given), runs
  * it, checks the answers against the in-process run and that the idle
  * worker took a copy of something and ran tasks. Returns the stats.
@@ -388,7 +389,7 @@ static json_t *s_steal_search(const char *name, const char *clf, const char *gri
     json_t *stats = json_incref(json_object_get(res, "stats"));
     CU_ASSERT(json_integer_value(json_object_get(stats, "bytes_moved")) > 0,
               "%s: the idle worker took no copy", name);
-    CU_ASSERT(json_object_size(json_object_get(stats, "workers")) == 2,
+    CU_ASSERT(json_object_size(json_object_get(stats, "workers")) >= 2,
               "%s: one worker ran every task", name);
     json_decref(res);
     json_decref(local);
@@ -405,12 +406,12 @@ START_TEST(test_idle_worker_steals)
     cu_endpoint(s_ep, sizeof s_ep);
     const char *sargs[] = {"--listen", s_ep, "--log-level", "debug", NULL};
     cu_spawn("dskd-scheduler", "scheduler.log", sargs);
-    for (int i = 0; i < 2; i++) {
-        const char *name = i ? "w2" : "w1", *log = i ? "worker2.log" : "worker1.log";
-        const char *wargs[] = {"--scheduler", s_ep, "--name", name, "--nthreads", "1", NULL};
-        cu_spawn("dskd-worker", log, wargs);
+    for (int i = 0; i < 3; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "w%d", i + 1);
+        cu_start_worker(s_ep, name, 1);
     }
-    CU_ASSERT(cu_wait_workers(s_ep, 2, 10000) >= 0, "workers did not register");
+    CU_ASSERT(cu_wait_workers(s_ep, 3, 10000) >= 0, "workers did not register");
     json_decref(s_steal_search("steal", "{\"random_state\": 0}",
                                "{\"clf__alpha\": [1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 3e-7]}"));
 }
@@ -424,7 +425,7 @@ END_TEST
  */
 START_TEST(test_idle_worker_takes_the_stage)
 {
-    s_cluster(2, NULL);
+    s_cluster(3, NULL);
     json_t *stats = s_steal_search("steal_stage",
                                    "{\"random_state\": 0, \"max_iter\": 200, \"tol\": null}",
                                    "{\"vect__max_df\": [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]}");
@@ -437,7 +438,7 @@ END_TEST
 /* noop N: every empty task comes back; the scheduler's throughput is printed. */
 START_TEST(test_noop_tasks)
 {
-    s_cluster(2, NULL);
+    s_cluster(3, NULL);
     char out[512] = "", err[1024] = "";
     const char *args[] = {"noop", "5000", "--json", NULL};
     int rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, args);

@@ -125,7 +125,8 @@ pid_t cu_spawn(const char *prog, const char *log_name, const char *const *args)
 pid_t cu_spawn_valgrind(const char *prog, const char *log_name, const char *const *args)
 {
     static const char *const prefix[] = {
-        "valgrind", "--quiet", "--leak-check=full", "--show-leak-kinds=definite",
+        "valgrind", "--quiet", "--fair-sched=yes", "--leak-check=full",
+        "--show-leak-kinds=definite",
         "--errors-for-leak-kinds=definite", "--error-exitcode=99", NULL};
     return s_spawn(prefix, prog, log_name, args);
 }
@@ -309,4 +310,81 @@ void cu_dump_logs(void)
                     cu_read_log(e->d_name, buf, sizeof buf));
         }
     closedir(d);
+}
+
+pid_t cu_start_worker(const char *endpoint, const char *name, int nthreads)
+{
+    char threads[16], log[64];
+    snprintf(threads, sizeof threads, "%d", nthreads);
+    snprintf(log, sizeof log, "%s.log", name);
+    const char *args[] = {"--scheduler", endpoint, "--name", name, "--nthreads", threads,
+                          "--log-level", "debug", NULL};
+    return cu_spawn("dskd-worker", log, args);
+}
+
+pid_t cu_start_cluster(char *endpoint, int n, int nthreads, const char *const *sched_args,
+                       pid_t *workers)
+{
+    cu_endpoint(endpoint, 64);
+    const char *args[32] = {"--listen", endpoint, "--log-level", "debug"};
+    size_t k = 4;
+    for (size_t i = 0; sched_args && sched_args[i] && k < 31; i++)
+        args[k++] = sched_args[i];
+    args[k] = NULL;
+    pid_t sched = cu_spawn("dskd-scheduler", "scheduler.log", args);
+    for (int i = 0; i < n; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "w%d", i + 1);
+        pid_t w = cu_start_worker(endpoint, name, nthreads);
+        if (workers)
+            workers[i] = w;
+    }
+    return cu_wait_workers(endpoint, n, 10000) >= 0 ? sched : -1;
+}
+
+int cu_same_scores(const json_t *a, const json_t *b, char *why, size_t len)
+{
+    const json_t *ca = json_object_get(a, "cv_results"), *cb = json_object_get(b, "cv_results");
+    int splits = (int)json_integer_value(json_object_get(a, "n_splits"));
+    const char *cols[] = {"mean_test_score", "std_test_score", "rank_test_score", "params"};
+    if (!ca || !cb || splits < 1 ||
+        splits != (int)json_integer_value(json_object_get(b, "n_splits"))) {
+        snprintf(why, len, "no cv_results, or other numbers of splits");
+        return 0;
+    }
+    for (int k = 0; k < splits + 4; k++) {
+        char name[64];
+        if (k < splits)
+            snprintf(name, sizeof name, "split%d_test_score", k);
+        else
+            snprintf(name, sizeof name, "%s", cols[k - splits]);
+        const json_t *x = json_object_get(ca, name), *y = json_object_get(cb, name);
+        if (!x || !y || !json_equal(x, y)) {
+            snprintf(why, len, "cv_results[%s] differs", name);
+            return 0;
+        }
+    }
+    if (json_integer_value(json_object_get(a, "best_index")) !=
+        json_integer_value(json_object_get(b, "best_index"))) {
+        snprintf(why, len, "best_index differs");
+        return 0;
+    }
+    return 1;
+}
+
+int64_t cu_job_done(const char *endpoint, uint64_t id)
+{
+    char out[65536];
+    const char *args[] = {"jobs", "--json", NULL};
+    if (cu_submit(endpoint, out, sizeof out, NULL, 0, args) != 0)
+        return -1;
+    json_t *list = json_loads(out, 0, NULL);
+    int64_t done = -1;
+    size_t i;
+    json_t *j;
+    json_array_foreach(list, i, j)
+        if ((uint64_t)json_integer_value(json_object_get(j, "job_id")) == id)
+            done = json_integer_value(json_object_get(j, "done"));
+    json_decref(list);
+    return done;
 }

@@ -64,6 +64,28 @@ int cu_worker_count(const char *endpoint);
  */
 int64_t cu_wait_workers(const char *endpoint, int n, int64_t timeout_ms);
 
+/*
+ * A scheduler on a fresh endpoint (into endpoint, 64 bytes) with extra
+ * flags (NULL-terminated, may be NULL), and n workers w1..wn of nthreads
+ * each (their pids into workers, if not NULL), all registered. Returns the
+ * scheduler's pid, or -1 when the workers did not all register in 10 s.
+ */
+pid_t cu_start_cluster(char *endpoint, int n, int nthreads, const char *const *sched_args,
+                       pid_t *workers);
+
+/* Starts worker `name` of nthreads on endpoint, its log in NAME.log. */
+pid_t cu_start_worker(const char *endpoint, const char *name, int nthreads);
+
+/*
+ * Whether two search results have the same cv_results_ (every split score,
+ * mean, std, rank and the params) and best_index; why names the first
+ * difference.
+ */
+int cu_same_scores(const json_t *a, const json_t *b, char *why, size_t len);
+
+/* The fits done of job id on the scheduler at endpoint (dsk-submit jobs), -1 when unknown. */
+int64_t cu_job_done(const char *endpoint, uint64_t id);
+
 /* Resident set size of pid in KiB (VmRSS), -1 if unknown. */
 long cu_rss_kib(pid_t pid);
 

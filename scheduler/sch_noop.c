@@ -1,0 +1,143 @@
+/* sch_noop.c — N empty tasks: the cluster's cost per task. */
+#include "sch_noop.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dsk_alloc.h"
+#include "sch_jobs.h"
+
+#define S_NOOP_DEPTH 64     /* empty tasks out at once per worker thread */
+
+typedef struct {
+    int64_t done, next;     /* no task below next waits to be sent */
+} s_noop_t;
+
+/* {"tasks": N}: N empty tasks on every worker that is there, or comes. */
+static int s_submit(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, char *err)
+{
+    json_t *d = json_loadb((const char *)sub->job.data, sub->job.len, 0, NULL);
+    json_t *n = json_object_get(d, "tasks");
+    int rc = DSK_OK;
+    if (!json_is_integer(n) || json_integer_value(n) < 1 ||
+        json_integer_value(n) >= (1 << SCH_TASK_BITS)) {
+        rc = dsk_seterr(err, DSK_EINVAL, "%s: a noop job needs \"tasks\": 1..%d", job->name,
+                        (1 << SCH_TASK_BITS) - 1);
+    } else {
+        job->k = dsk_xcalloc(1, sizeof(s_noop_t));
+        job->ntasks = job->fits_total = json_integer_value(n);
+        job->tasks = dsk_xcalloc((size_t)job->ntasks, sizeof *job->tasks);
+        snprintf(job->text, sizeof job->text, "%lld empty tasks", (long long)job->ntasks);
+    }
+    json_decref(d);
+    return rc;
+}
+
+static int s_runnable(const sch_job_t *job, int64_t i)
+{
+    return job->tasks[i].state == SCH_PENDING;
+}
+
+static int s_room(const sch_worker_t *w)
+{
+    int threads = w->info.nthreads ? (int)w->info.nthreads : 1;
+    return sch_jobs_free_threads(w) + threads * (S_NOOP_DEPTH - 1);
+}
+
+static sch_worker_t *s_place(sch_jobs_t *j, sch_job_t *job, int64_t i)
+{
+    sch_worker_t *best = NULL;
+    for (size_t k = 0; k < sch_jobs_nworkers(j); k++) {
+        sch_worker_t *w = sch_jobs_worker_at(j, k);
+        if (s_room(w) > 0 && !sch_jobs_runs_on(&job->tasks[i], w->id) &&
+            (!best || s_room(w) > s_room(best)))
+            best = w;
+    }
+    return best;
+}
+
+static void s_dispatch(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w)
+{
+    dsk_msg_t m = {.type = DSK_MSG_TASK};
+    m.u.task.kind = DSK_TASK_NOOP;
+    snprintf(m.u.task.key, sizeof m.u.task.key, "noop-%lld", (long long)i);
+    sch_jobs_dispatch(j, job, i, w, &m);
+}
+
+static void s_schedule(sch_jobs_t *j, sch_job_t *job)
+{
+    s_noop_t *n = job->k;
+    for (; n->next < job->ntasks; n->next++) {
+        if (!s_runnable(job, n->next))
+            continue;
+        sch_worker_t *w = s_place(j, job, n->next);
+        if (!w)
+            break;
+        s_dispatch(j, job, n->next, w);
+    }
+    sch_jobs_backups(j, job, s_place, s_dispatch);
+}
+
+static void s_on_task_done(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w,
+                           dsk_msg_task_done_t *d)
+{
+    s_noop_t *n = job->k;
+    sch_task_t *t = &job->tasks[i];
+    if (!sch_jobs_active_state(job->state) || t->state == SCH_DONE)
+        return;
+    if (d->code != 0) {
+        sch_jobs_finish(j, job, DSK_JOB_FAILED, "empty task %lld failed on worker '%s': %s",
+                        (long long)i, w->info.name, d->error);
+        return;
+    }
+    t->state = SCH_DONE;
+    n->done++;
+    job->fits_done++;
+    job->state = DSK_JOB_PROGRESS;
+    sch_jobs_busy(job, w)->tasks++;
+    if (n->done == job->ntasks)
+        sch_jobs_finish(j, job, DSK_JOB_DONE, "done: %lld empty tasks in %.2f s",
+                        (long long)job->ntasks,
+                        (double)(sch_jobs_now(j) - job->started_ms) / 1000.0);
+}
+
+static void s_on_worker_lost(sch_jobs_t *j, sch_job_t *job, const sch_worker_t *w)
+{
+    s_noop_t *n = job->k;
+    for (int64_t i = 0; i < n->next; i++)
+        if (sch_jobs_runs_on(&job->tasks[i], w->id)) {
+            n->next = i;
+            return;
+        }
+}
+
+/* Empty tasks take no time worth estimating: their deadline is the slack alone. */
+static int64_t s_expected_us(const sch_job_t *job, int64_t i) { return 1; }
+
+static json_t *s_result(sch_jobs_t *j, sch_job_t *job)
+{
+    const s_noop_t *n = job->k;
+    return json_pack("{s:I, s:{s:o, s:f}}", "tasks", (json_int_t)n->done, "stats", "workers",
+                     sch_jobs_busy_json(job), "wall_s", (double)(sch_jobs_now(j) - job->started_ms) / 1000.0);
+}
+
+static void s_release(sch_jobs_t *j, sch_job_t *job) {}
+
+static void s_destroy(sch_job_t *job)
+{
+    free(job->k);
+    job->k = NULL;
+}
+
+const sch_kind_t sch_noop_kind = {
+    .name = "noop",
+    .on_submit = s_submit,
+    .schedule = s_schedule,
+    .on_task_done = s_on_task_done,
+    .on_worker_lost = s_on_worker_lost,
+    .runnable = s_runnable,
+    .expected_us = s_expected_us,
+    .result = s_result,
+    .release = s_release,
+    .destroy = s_destroy,
+};

@@ -1,0 +1,179 @@
+/*
+ * check_ml_task_job.c — a search's job as its workers hold it
+ * (ml_task_job.h) and the short task specs that name parts of it: the job
+ * round-trips through its bytes, every cut of those bytes is refused (not
+ * read past), a spec naming a candidate the job does not have is refused,
+ * and a search too big for one job is refused before its data would be sent.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_data.h"
+#include "ml_data_pack.h"
+#include "ml_job.h"
+#include "ml_search.h"
+#include "ml_task_job.h"
+
+/* n dense rows of 2 features, labels alternating 0/1. */
+static ml_dataset_t *s_data(int64_t n)
+{
+    ml_dense_t *m = ml_dense_new(n, 2);
+    ml_dataset_t *ds = calloc(1, sizeof *ds);
+    ds->y = calloc((size_t)n, sizeof *ds->y);
+    for (int64_t i = 0; i < n; i++) {
+        ds->y[i] = (int32_t)(i % 2);
+        m->data[2 * i] = (double)(i % 7);
+        m->data[2 * i + 1] = (double)ds->y[i];
+    }
+    ds->X = ml_data_from_dense(&m);
+    ds->n_classes = 2;
+    ds->target_names = calloc(2, sizeof *ds->target_names);
+    ds->target_names[0] = strdup("a");
+    ds->target_names[1] = strdup("b");
+    return ds;
+}
+
+static ml_job_t *s_job(const char *text)
+{
+    char err[DSK_ERR_LEN];
+    ml_job_t *job = NULL;
+    ck_assert_msg(ml_job_parse_text(text, strlen(text), "t.json", &job, err) == 0, "%s", err);
+    return job;
+}
+
+static const char *s_search =
+    "{\"data\": {\"loader\": \"digits\"}, \"pipeline\": [[\"svc\", \"SVC\", {\"kernel\": "
+    "\"linear\"}]], \"search\": {\"param_grid\": {\"svc__C\": [0.1, 1, 10]}, \"cv\": 4, "
+    "\"scoring\": \"balanced_accuracy\"}}";
+
+START_TEST(test_job_round_trip)
+{
+    char err[DSK_ERR_LEN];
+    ml_job_t *job = s_job(s_search);
+    ml_dataset_t *ds = s_data(40);
+    ml_plan_t *plan = NULL;
+    ck_assert_msg(ml_plan_new(job, ds, "k", &plan, err) == 0, "%s", err);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    ck_assert_int_eq(ml_plan_pack_job(plan, &sb), 0);
+    ml_task_job_t *tj = NULL;
+    ck_assert_msg(ml_task_job_unpack(sb.data, sb.size, &tj, err) == 0, "%s", err);
+    ck_assert_int_eq(tj->n_cands, 3);
+    ck_assert_int_eq(tj->n_assign, 40);
+    ck_assert_uint_eq(tj->bytes, sb.size);
+    ck_assert_str_eq(tj->scoring, "balanced_accuracy");
+    ck_assert_int_eq((int)tj->steps.n_steps, 1);
+    ck_assert_str_eq(tj->steps.steps[0].class_name, "SVC");
+    ck_assert_str_eq(tj->cands[2].names[0], "svc__C");
+    for (int64_t i = 0; i < 40; i++)
+        ck_assert_int_lt(tj->assign[i], 4);
+    ml_task_job_destroy(&tj);
+    ck_assert_ptr_null(tj);
+
+    /* every cut of the bytes is refused, none is read past (ASan watches) */
+    for (size_t cut = 0; cut < sb.size; cut++) {
+        unsigned char *copy = malloc(cut ? cut : 1);
+        memcpy(copy, sb.data, cut);
+        ck_assert_int_ne(ml_task_job_unpack(copy, cut, &tj, err), 0);
+        ck_assert_ptr_null(tj);
+        free(copy);
+    }
+    msgpack_sbuffer_destroy(&sb);
+    ml_plan_destroy(&plan);
+    ml_dataset_destroy(&ds);
+    ml_job_destroy(&job);
+}
+END_TEST
+
+static const void *s_nothing(void *ctx, const char *key) { return NULL; }
+
+/* A spec is read against its job: a candidate it does not have is an error, not a read. */
+START_TEST(test_spec_against_job)
+{
+    char err[DSK_ERR_LEN];
+    ml_job_t *job = s_job(s_search);
+    ml_dataset_t *ds = s_data(40);
+    ml_plan_t *plan = NULL;
+    ck_assert_msg(ml_plan_new(job, ds, "k", &plan, err) == 0, "%s", err);
+    msgpack_sbuffer jb, spec;
+    msgpack_sbuffer_init(&jb);
+    msgpack_sbuffer_init(&spec);
+    ml_plan_pack_job(plan, &jb);
+    ml_task_job_t *tj = NULL;
+    ck_assert_int_eq(ml_task_job_unpack(jb.data, jb.size, &tj, err), 0);
+    ck_assert_int_eq(ml_plan_spec(plan, 0, &spec, err), 0);
+    ml_task_output_t out;
+    ck_assert_msg(ml_task_run(spec.data, spec.size, tj, ds, s_nothing, NULL, &out, err) == 0,
+                  "%s", err);
+    double v[3];
+    ck_assert_int_eq(ml_plan_record(plan, 0, out.reply.data, out.reply.size, err), 0);
+    (void)v;
+    ml_task_output_clear(&out);
+    msgpack_sbuffer_destroy(&out.reply);
+
+    /* the same spec against a job of one candidate only: candidate 0 exists, 2 does not */
+    ml_task_job_t *small = calloc(1, sizeof *small);
+    *small = *tj;
+    small->n_cands = 1;
+    msgpack_sbuffer s2;
+    msgpack_sbuffer_init(&s2);
+    int64_t last = ml_plan_n_tasks(plan) - 1; /* candidate 2 */
+    ck_assert_int_eq(ml_plan_task(plan, last)->candidate, 2);
+    ml_plan_spec(plan, last, &s2, err);
+    ck_assert_int_eq(ml_task_run(s2.data, s2.size, small, ds, s_nothing, NULL, &out, err),
+                     DSK_EPROTO);
+    ck_assert_ptr_nonnull(strstr(err, "the candidate is not one of the job's 1"));
+    msgpack_sbuffer_destroy(&out.reply);
+    /* a score reading the data, given none */
+    ck_assert_int_eq(ml_task_run(spec.data, spec.size, tj, NULL, s_nothing, NULL, &out, err),
+                     DSK_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(err, "the dataset is not held here"));
+    msgpack_sbuffer_destroy(&out.reply);
+    free(small);
+    msgpack_sbuffer_destroy(&s2);
+    msgpack_sbuffer_destroy(&spec);
+    msgpack_sbuffer_destroy(&jb);
+    ml_task_job_destroy(&tj);
+    ml_plan_destroy(&plan);
+    ml_dataset_destroy(&ds);
+    ml_job_destroy(&job);
+}
+END_TEST
+
+/* 60 x 50 candidates on 40 folds is 120,000 fits: refused at the check, before any data goes. */
+START_TEST(test_too_many_fits_refused_early)
+{
+    char text[8192], err[DSK_ERR_LEN];
+    size_t at = (size_t)snprintf(text, sizeof text, "{\"data\": {\"loader\": \"digits\"}, "
+                                 "\"pipeline\": [[\"svc\", \"SVC\", {}]], \"search\": {"
+                                 "\"param_grid\": {\"svc__C\": [");
+    for (int i = 0; i < 60; i++)
+        at += (size_t)snprintf(text + at, sizeof text - at, "%s%d", i ? ", " : "", i + 1);
+    at += (size_t)snprintf(text + at, sizeof text - at, "], \"svc__tol\": [");
+    for (int i = 0; i < 50; i++)
+        at += (size_t)snprintf(text + at, sizeof text - at, "%s0.%03d", i ? ", " : "", i + 1);
+    snprintf(text + at, sizeof text - at, "]}, \"cv\": 40}}");
+    ml_job_t *job = s_job(text);
+    ml_dataset_t *ds = s_data(100);
+    ck_assert_int_eq(ml_job_check_data(job, ds, "big.json", err), DSK_ETOOBIG);
+    ck_assert_msg(strstr(err, "big.json: $.search: 3000 candidates x 40 folds is 120000 fits"),
+                  "%s", err);
+    ml_dataset_destroy(&ds);
+    ml_job_destroy(&job);
+}
+END_TEST
+
+Suite *dsk_ml_task_job_suite(void);
+
+Suite *dsk_ml_task_job_suite(void)
+{
+    Suite *s = suite_create("ml_task_job");
+    TCase *tc = tcase_create("job");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_job_round_trip);
+    tcase_add_test(tc, test_spec_against_job);
+    tcase_add_test(tc, test_too_many_fits_refused_early);
+    suite_add_tcase(s, tc);
+    return s;
+}

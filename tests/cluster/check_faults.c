@@ -1,0 +1,410 @@
+/*
+ * check_faults.c — the scheduler on other cluster shapes and under real
+ * faults: real dskd-scheduler and dskd-worker processes on loopback, real
+ * kill -9, SIGSTOP and a worker whose task threads hang
+ * (DSK_FAULT=hang-tasks) while it heartbeats, a scheduler restarted under
+ * its workers, and finished jobs dropped after their time. Each search's
+ * answers are compared with a fault-free run's, score for score.
+ *
+ * The 20-category grid's fault-free answer (2 workers) is computed once
+ * per run of the suite and kept in the run's directory
+ * ($DSK_CLUSTER_RUN) for the tests that compare with it.
+ */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cluster_util.h"
+#include "ml_job.h"
+#include "ml_loaders.h"
+#include "ml_search.h"
+
+static char s_ep[64];
+
+static void teardown(void)
+{
+    cu_kill_all();
+    cu_remove_tmpdir();
+}
+
+/* Writes text as the job file name in the test's directory; returns its path. */
+static const char *s_job_file(const char *name, const char *text, char *path, size_t len)
+{
+    snprintf(path, len, "%s/%s", cu_tmpdir(), name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* The 20-category grid of examples/news20_grid16.json with SGDClassifier(random_state=0). */
+static const char *s_grid16(char *path, size_t len)
+{
+    return s_job_file("news20_grid16.json",
+                      "{\"data\": {\"loader\": \"20newsgroups\", \"subset\": \"train\"},\n"
+                      " \"pipeline\": [[\"vect\", \"CountVectorizer\", {}], [\"tfidf\", "
+                      "\"TfidfTransformer\", {}], [\"clf\", \"SGDClassifier\", {\"max_iter\": 1000, "
+                      "\"random_state\": 0}]],\n"
+                      " \"search\": {\"param_grid\": {\"vect__max_df\": [0.5, 1.0], "
+                      "\"vect__ngram_range\": [[1, 1], [1, 2]], \"clf__alpha\": [1e-5, 1e-6], "
+                      "\"clf__penalty\": [\"l2\", \"elasticnet\"]}, \"cv\": 3, \"refit\": false}}\n",
+                      path, len);
+}
+
+/* The two-category corpus, bigrams, slow fits: a search of a few seconds. */
+static const char *s_mid_job(char *path, size_t len)
+{
+    return s_job_file("mid.json",
+                      "{\"data\": {\"loader\": \"20newsgroups\", \"subset\": \"train\", "
+                      "\"categories\": [\"alt.atheism\", \"talk.religion.misc\"]}, \"pipeline\": "
+                      "[[\"vect\", \"CountVectorizer\", {\"ngram_range\": [1, 2]}], [\"tfidf\", "
+                      "\"TfidfTransformer\", {}], [\"clf\", \"SGDClassifier\", {\"random_state\": 0, "
+                      "\"max_iter\": 200, \"tol\": null}]], \"search\": {\"param_grid\": "
+                      "{\"vect__max_df\": [1.0, 0.8, 0.6], \"clf__alpha\": [1e-4, 1e-5, 1e-6, "
+                      "1e-7]}, \"cv\": 3, \"refit\": false}}\n",
+                      path, len);
+}
+
+static json_t *s_load(const char *path)
+{
+    json_error_t jerr;
+    json_t *j = json_load_file(path, 0, &jerr);
+    CU_ASSERT(j != NULL, "%s: %s", path, jerr.text);
+    return j;
+}
+
+/* Runs dsk-submit search JOB --out OUT to its end; returns the result. */
+static json_t *s_search(const char *job, const char *out)
+{
+    const char *args[] = {"search", job, "--out", out, "--quiet", NULL};
+    char err[4096] = "";
+    int rc = cu_submit(s_ep, NULL, 0, err, sizeof err, args);
+    CU_ASSERT(rc == 0, "dsk-submit search %s exited %d: %s", job, rc, err);
+    return s_load(out);
+}
+
+static void s_assert_same(const json_t *got, const json_t *want, const char *what)
+{
+    char why[256];
+    CU_ASSERT(cu_same_scores(got, want, why, sizeof why), "%s: %s", what, why);
+}
+
+/*
+ * The 20-category grid's fault-free answer: from the run's directory, or
+ * computed now on a fresh 2-worker cluster and kept there.
+ */
+static json_t *s_grid16_reference(void)
+{
+    const char *run = getenv("DSK_CLUSTER_RUN");
+    char ref[512], job[512];
+    snprintf(ref, sizeof ref, "%s/news20_grid16_2workers.json", run ? run : cu_tmpdir());
+    struct stat st;
+    if (stat(ref, &st) == 0)
+        return s_load(ref);
+    CU_ASSERT(cu_start_cluster(s_ep, 2, 1, NULL, NULL) > 0, "2 workers did not register");
+    json_t *r = s_search(s_grid16(job, sizeof job), ref);
+    cu_kill_all();
+    return r;
+}
+
+/*
+ * The 20-category grid on 1, 3, 4 and 8 workers (one thread each; more
+ * workers than this machine's 2 cores) gives the scores of 2 workers.
+ */
+START_TEST(test_grid16_on_every_shape)
+{
+    json_t *ref = s_grid16_reference();
+    static const int shapes[] = {1, 3, 4, 8};
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        char job[512], out[512], what[64];
+        int64_t t0 = cu_now_ms();
+        CU_ASSERT(cu_start_cluster(s_ep, shapes[k], 1, NULL, NULL) > 0,
+                  "%d workers did not register", shapes[k]);
+        snprintf(out, sizeof out, "%s/grid16_%d.json", cu_tmpdir(), shapes[k]);
+        json_t *r = s_search(s_grid16(job, sizeof job), out);
+        snprintf(what, sizeof what, "%d workers", shapes[k]);
+        s_assert_same(r, ref, what);
+        fprintf(stderr, "  news20_grid16 on %d workers: %.1f s, the scores of 2 workers\n",
+                shapes[k], (double)(cu_now_ms() - t0) / 1000.0);
+        json_decref(r);
+        cu_kill_all();
+    }
+    json_decref(ref);
+}
+END_TEST
+
+/* The worker that finished the most tasks of a kind, from the scheduler's debug log. */
+static int s_busiest(const char *kind)
+{
+    static char log[1 << 22];
+    cu_read_log("scheduler.log", log, sizeof log);
+    int count[9] = {0};
+    char needle[64];
+    snprintf(needle, sizeof needle, "(%s) done on 'w", kind);
+    for (const char *p = strstr(log, needle); p; p = strstr(p + 1, needle)) {
+        int w = p[strlen(needle)] - '0';
+        if (w >= 1 && w <= 8)
+            count[w]++;
+    }
+    int best = 0;
+    for (int w = 1; w <= 8; w++)
+        if (count[w] > count[best])
+            best = w;
+    return best;
+}
+
+/* The worker named right after the first `needle` in the scheduler's log ('w' and a digit). */
+static int s_first_worker(const char *needle)
+{
+    static char log[1 << 22];
+    cu_read_log("scheduler.log", log, sizeof log);
+    const char *p = strstr(log, needle);
+    return p ? p[strlen(needle)] - '0' : 0;
+}
+
+/* How often what appears in the scheduler's log. */
+static int s_count(const char *what)
+{
+    static char log[1 << 22];
+    cu_read_log("scheduler.log", log, sizeof log);
+    int n = 0;
+    for (const char *p = strstr(log, what); p; p = strstr(p + 1, what))
+        n++;
+    return n;
+}
+
+static int s_log_has(const char *log_name, const char *what)
+{
+    static char log[1 << 22];
+    cu_read_log(log_name, log, sizeof log);
+    return strstr(log, what) != NULL;
+}
+
+/*
+ * kill -9 of one of 3 workers during the 20-category grid, at the point
+ * given: while the stages run; once a prefix is done (its stage alive);
+ * late, once most fits are done and the stages were freed (the victim is
+ * the worker that made the most prefixes, so what it held must be made
+ * again, stage first). Every run completes with the fault-free scores.
+ */
+static void s_kill_at(int when)
+{
+    json_t *ref = s_grid16_reference();
+    pid_t w[3];
+    CU_ASSERT(cu_start_cluster(s_ep, 3, 1, NULL, w) > 0, "3 workers did not register");
+    char job[512], out[512];
+    snprintf(out, sizeof out, "%s/killed.json", cu_tmpdir());
+    const char *args[] = {"--scheduler", s_ep, "search", s_grid16(job, sizeof job), "--out",
+                          out, "--quiet", NULL};
+    pid_t client = cu_spawn("dsk-submit", "client.log", args);
+    int64_t t0 = cu_now_ms();
+    int victim = 1;
+    if (when == 0) {
+        while (cu_now_ms() - t0 < 30000 && !s_log_has("scheduler.log", "(stage) to 'w"))
+            cu_sleep_ms(50);
+        cu_sleep_ms(300);
+        victim = s_first_worker("(stage) to 'w");
+    } else if (when == 1) {
+        while (cu_now_ms() - t0 < 60000 && !s_log_has("scheduler.log", "(prefix) done on"))
+            cu_sleep_ms(50);
+        victim = s_busiest("prefix");
+    } else { /* both stages (unigrams, bigrams) freed: their prefixes are all made */
+        while (cu_now_ms() - t0 < 120000 && s_count("(stage): its output is freed") < 2)
+            cu_sleep_ms(50);
+        victim = s_busiest("prefix");
+    }
+    CU_ASSERT(victim >= 1 && victim <= 3, "no worker to kill found in the scheduler's log");
+    kill(w[victim - 1], SIGKILL);
+    fprintf(stderr, "  kill -9 of w%d %.1f s into the grid (%lld fits done)\n", victim,
+            (double)(cu_now_ms() - t0) / 1000.0, (long long)cu_job_done(s_ep, 1));
+    int st = cu_wait_exit(client, 240000);
+    CU_ASSERT(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+              "the search did not complete after the kill (%d)", st);
+    json_t *r = s_load(out);
+    s_assert_same(r, ref, "after a kill -9");
+    if (when == 2)
+        CU_ASSERT(s_log_has("scheduler.log", "(prefix) is lost: making it again") &&
+                      s_log_has("scheduler.log", "(stage) is lost: making it again"),
+                  "the killed worker's prefixes were not made again from a stage made again");
+    json_decref(r);
+    json_decref(ref);
+}
+
+START_TEST(test_kill_while_stages_run) { s_kill_at(0); }
+END_TEST
+
+START_TEST(test_kill_after_first_prefix) { s_kill_at(1); }
+END_TEST
+
+START_TEST(test_kill_after_stages_freed) { s_kill_at(2); }
+END_TEST
+
+/*
+ * SIGSTOP of one of 3 workers for 6 s mid-search: declared dead after
+ * 3 s, its tasks run again elsewhere, the job completes with the
+ * fault-free scores; after SIGCONT its late answers are ignored and it
+ * comes back as a new registration.
+ */
+START_TEST(test_stopped_worker)
+{
+    pid_t w[3];
+    CU_ASSERT(cu_start_cluster(s_ep, 3, 1, NULL, w) > 0, "3 workers did not register");
+    char job[512], out[512], ref_out[512];
+    s_mid_job(job, sizeof job);
+    snprintf(ref_out, sizeof ref_out, "%s/ref.json", cu_tmpdir());
+    json_t *ref = s_search(job, ref_out);
+    snprintf(out, sizeof out, "%s/stopped.json", cu_tmpdir());
+    const char *args[] = {"--scheduler", s_ep, "search", job, "--out", out, "--quiet", NULL};
+    pid_t client = cu_spawn("dsk-submit", "client.log", args);
+    int64_t t0 = cu_now_ms();
+    while (cu_now_ms() - t0 < 30000 && cu_job_done(s_ep, 2) < 3)
+        cu_sleep_ms(50);
+    kill(w[0], SIGSTOP);
+    cu_sleep_ms(6000);
+    kill(w[0], SIGCONT);
+    int st = cu_wait_exit(client, 120000);
+    CU_ASSERT(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the search failed (%d)", st);
+    json_t *r = s_load(out);
+    s_assert_same(r, ref, "with a stopped worker");
+    CU_ASSERT(s_log_has("scheduler.log", "'w1' at") && s_log_has("scheduler.log", "declared dead"),
+              "w1 was not declared dead while stopped");
+    CU_ASSERT(cu_wait_workers(s_ep, 3, 15000) >= 0, "w1 did not come back after SIGCONT");
+    json_decref(r);
+    json_decref(ref);
+}
+END_TEST
+
+/*
+ * A worker whose task threads hang while it heartbeats: its tasks get
+ * backups once past their deadline (here 3 s while nothing of their kind
+ * has finished, 1 s beyond what finished ones took), it is dropped for
+ * answering nothing, and the job completes, with the in-process scores,
+ * in about that time rather than never.
+ */
+START_TEST(test_hung_worker)
+{
+    const char *sargs[] = {"--task-deadline", "1s", "--task-deadline-first", "3s", NULL};
+    cu_endpoint(s_ep, sizeof s_ep);
+    const char *args[] = {"--listen", s_ep, "--log-level", "debug", sargs[0], sargs[1],
+                          sargs[2], sargs[3], NULL};
+    cu_spawn("dskd-scheduler", "scheduler.log", args);
+    setenv("DSK_FAULT", "hang-tasks", 1);
+    cu_start_worker(s_ep, "w1", 2);
+    unsetenv("DSK_FAULT");
+    CU_ASSERT(cu_wait_workers(s_ep, 1, 10000) >= 0, "the hung worker did not register");
+    cu_start_worker(s_ep, "w2", 1);
+    cu_start_worker(s_ep, "w3", 1);
+    CU_ASSERT(cu_wait_workers(s_ep, 3, 10000) >= 0, "3 workers did not register");
+    char job[512], out[512], err[DSK_ERR_LEN];
+    s_mid_job(job, sizeof job);
+    snprintf(out, sizeof out, "%s/hung.json", cu_tmpdir());
+    int64_t t0 = cu_now_ms();
+    json_t *r = s_search(job, out);
+    double took = (double)(cu_now_ms() - t0) / 1000.0;
+    ml_job_t *mj = NULL;
+    ml_dataset_t *ds = NULL;
+    json_t *local = NULL;
+    ck_assert_msg(ml_job_parse_file(job, &mj, err) == 0, "%s", err);
+    ck_assert_msg(ml_dataset_load(mj->data, &ds, err) == 0, "%s", err);
+    ck_assert_msg(ml_search_run_local(mj, ds, &local, NULL, NULL, err) == 0, "%s", err);
+    s_assert_same(r, local, "with a hung worker");
+    CU_ASSERT(s_log_has("scheduler.log", "a backup runs on"), "no backup of an overdue task");
+    CU_ASSERT(s_log_has("scheduler.log", "'w1' at") &&
+                  s_log_has("scheduler.log", "dropped: it has answered no task"),
+              "the hung worker was not dropped");
+    CU_ASSERT(took < 60, "the hung worker held the job for %.1f s", took);
+    fprintf(stderr, "  search with a hung worker: %.1f s\n", took);
+    ml_dataset_destroy(&ds);
+    ml_job_destroy(&mj);
+    json_decref(local);
+    json_decref(r);
+}
+END_TEST
+
+/*
+ * The scheduler killed and started again on the same address: its
+ * workers register with the new one (a new instance in WELCOME), drop
+ * what they held for the old one, and the next search is right.
+ */
+START_TEST(test_scheduler_restart_new_session)
+{
+    pid_t sched = cu_start_cluster(s_ep, 3, 1, NULL, NULL);
+    CU_ASSERT(sched > 0, "3 workers did not register");
+    char job[512], out[512];
+    s_mid_job(job, sizeof job);
+    snprintf(out, sizeof out, "%s/first.json", cu_tmpdir());
+    json_t *first = s_search(job, out);
+    kill(sched, SIGKILL);
+    cu_wait_exit(sched, 5000);
+    const char *args[] = {"--listen", s_ep, "--log-level", "debug", NULL};
+    cu_spawn("dskd-scheduler", "scheduler2.log", args);
+    CU_ASSERT(cu_wait_workers(s_ep, 3, 20000) >= 0, "the workers did not come back");
+    for (int i = 1; i <= 3; i++) {
+        char log[32];
+        snprintf(log, sizeof log, "w%d.log", i);
+        CU_ASSERT(s_log_has(log, "a new session: dropping"),
+                  "w%d kept what it held for the old scheduler", i);
+    }
+    snprintf(out, sizeof out, "%s/second.json", cu_tmpdir());
+    json_t *second = s_search(job, out);
+    s_assert_same(second, first, "after a scheduler restart");
+    json_decref(first);
+    json_decref(second);
+}
+END_TEST
+
+/*
+ * Finished jobs are kept for --keep-finished and at most
+ * --keep-finished-jobs of them; `result` of a dropped one says so.
+ */
+START_TEST(test_finished_jobs_expire)
+{
+    const char *sargs[] = {"--keep-finished", "2s", "--keep-finished-jobs", "2", NULL};
+    CU_ASSERT(cu_start_cluster(s_ep, 3, 1, sargs, NULL) > 0, "3 workers did not register");
+    char err[4096];
+    for (int k = 0; k < 3; k++) {
+        const char *args[] = {"noop", "50", NULL};
+        CU_ASSERT(cu_submit(s_ep, NULL, 0, err, sizeof err, args) == 0, "noop failed: %s", err);
+    }
+    cu_sleep_ms(1200); /* a tick drops the oldest beyond two */
+    const char *r1[] = {"result", "1", NULL}, *r3[] = {"result", "3", NULL};
+    const char *r9[] = {"result", "9", NULL};
+    int rc = cu_submit(s_ep, NULL, 0, err, sizeof err, r1);
+    CU_ASSERT(rc == 2 && strstr(err, "job 1 finished and was dropped"),
+              "result 1 (beyond the count): exit %d: %s", rc, err);
+    rc = cu_submit(s_ep, NULL, 0, err, sizeof err, r3);
+    CU_ASSERT(rc == 0, "result 3 (kept): exit %d: %s", rc, err);
+    cu_sleep_ms(3000);
+    rc = cu_submit(s_ep, NULL, 0, err, sizeof err, r3);
+    CU_ASSERT(rc == 2 && strstr(err, "job 3 finished and was dropped"),
+              "result 3 (past its time): exit %d: %s", rc, err);
+    rc = cu_submit(s_ep, NULL, 0, err, sizeof err, r9);
+    CU_ASSERT(rc == 2 && strstr(err, "no job 9"), "result 9: exit %d: %s", rc, err);
+}
+END_TEST
+
+Suite *dsk_cluster_faults_suite(void);
+
+Suite *dsk_cluster_faults_suite(void)
+{
+    Suite *s = suite_create("cluster_faults");
+    TCase *tc = tcase_create("faults");
+    tcase_set_timeout(tc, 300);
+    tcase_add_checked_fixture(tc, NULL, teardown);
+    tcase_add_test(tc, test_grid16_on_every_shape);
+    tcase_add_test(tc, test_kill_while_stages_run);
+    tcase_add_test(tc, test_kill_after_first_prefix);
+    tcase_add_test(tc, test_kill_after_stages_freed);
+    tcase_add_test(tc, test_stopped_worker);
+    tcase_add_test(tc, test_hung_worker);
+    tcase_add_test(tc, test_scheduler_restart_new_session);
+    tcase_add_test(tc, test_finished_jobs_expire);
+    suite_add_tcase(s, tc);
+    return s;
+}
