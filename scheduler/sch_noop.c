@@ -58,9 +58,8 @@ static sch_worker_t *s_place(sch_jobs_t *j, sch_job_t *job, int64_t i)
 
 static void s_dispatch(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w)
 {
-    dsk_msg_t m = {.type = DSK_MSG_TASK};
+    dsk_msg_t m = {.type = DSK_MSG_TASK}; /* no key: an empty task leaves nothing */
     m.u.task.kind = DSK_TASK_NOOP;
-    snprintf(m.u.task.key, sizeof m.u.task.key, "noop-%lld", (long long)i);
     sch_jobs_dispatch(j, job, i, w, &m);
 }
 
