@@ -65,13 +65,26 @@ static void s_print_status_table(const char *endpoint, const dsk_msg_status_rep_
     }
 }
 
+/* The scheduler's "prefix:1 score:2" as {"prefix": 1, "score": 2}. */
+static json_t *s_running_json(const char *text)
+{
+    json_t *o = json_object();
+    char kind[64];
+    int n, used;
+    while (sscanf(text, " %63[^: ]:%d%n", kind, &n, &used) == 2) {
+        json_object_set_new(o, kind, json_integer(n));
+        text += used;
+    }
+    return o;
+}
+
 static json_t *s_status_json(const char *endpoint, const dsk_msg_status_rep_t *st)
 {
     json_t *workers = json_array();
     for (uint32_t i = 0; i < st->n_workers; i++) {
         const dsk_worker_info_t *w = &st->workers[i];
         json_array_append_new(workers, json_pack(
-            "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f}",
+            "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:o}",
             "name", w->name, "host", w->host, "address", w->address,
             "pid", (json_int_t)w->pid, "nthreads", (json_int_t)w->nthreads,
             "memory_limit", (json_int_t)w->memory_limit,
@@ -79,7 +92,7 @@ static json_t *s_status_json(const char *endpoint, const dsk_msg_status_rep_t *s
             "tasks_running", (json_int_t)w->tasks_running,
             "tasks_queued", (json_int_t)w->tasks_queued,
             "last_heartbeat_s", (double)w->last_seen_ms / 1000.0,
-            "uptime_s", (double)w->uptime_ms / 1000.0));
+            "uptime_s", (double)w->uptime_ms / 1000.0, "running", s_running_json(w->running)));
     }
     return json_pack("{s:s, s:f, s:I, s:I, s:I, s:o}", "scheduler", endpoint,
                      "uptime_s", (double)st->uptime_ms / 1000.0,
@@ -142,7 +155,8 @@ static const struct {
     {"result", submit_result, "result JOB_ID [--out RESULT.json] [--cv-results CSV] "
                               "[--model-out M.dskm]"},
     {"cancel", submit_cancel, "cancel JOB_ID"},
-    {"noop", submit_noop, "noop N [--json]      N empty tasks: the cluster's cost per task"},
+    {"noop", submit_noop, "noop N [--one-at-a-time] [--json]  N empty tasks and their results "
+                          "back: tasks/s, or with --one-at-a-time each task's round trip"},
 };
 
 static void s_usage(FILE *out)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dsk_clock.h"
@@ -511,46 +512,203 @@ int submit_cancel(const submit_options_t *opt, int argc, char **argv)
     return EXIT_OK;
 }
 
+/* ------------------------------------------------------------ noop */
+
+/* Seconds on CLOCK_MONOTONIC, to the microsecond: one empty task takes well under a millisecond. */
+static double s_noop_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /*
- * noop N: N empty tasks through the scheduler and the workers, timed from
- * the submission to the last result: the cluster's own cost per task.
+ * How often the client reports the results it has received (a CHUNK with
+ * index = that count): the scheduler starts a noop's tasks at most 512
+ * beyond the last report, so that its CHUNK_DONEs never pile up past
+ * ZeroMQ's high-water mark (where they would be dropped).
+ */
+#define S_NOOP_REPORT 128
+
+/* What came back for one noop job: which tasks' results, and what should not have come. */
+typedef struct {
+    uint64_t id, n;
+    unsigned char *got;         /* n flags: task i's result came */
+    uint64_t received;          /* distinct tasks whose result came */
+    uint64_t repeated;          /* results for a task that had one already */
+    uint64_t stray;             /* CHUNK_DONEs for another job, a task out of range, or not empty */
+    double submitted, last;     /* when the SUBMIT went, when the last new result came */
+    json_t *result;             /* the scheduler's result JSON from the DONE state */
+} s_noop_run_t;
+
+/* A CHUNK_DONE: counted once per task, anything else counted against the job. */
+static void s_noop_result(s_noop_run_t *r, const dsk_msg_chunk_t *ch)
+{
+    if (ch->job_id != r->id || ch->index >= r->n || ch->data.len != 0) {
+        r->stray++;
+    } else if (r->got[ch->index]) {
+        r->repeated++;
+    } else {
+        r->got[ch->index] = 1;
+        r->received++;
+        r->last = s_noop_now();
+    }
+}
+
+/*
+ * One noop job of n tasks that asks for their results: SUBMIT, then every
+ * CHUNK_DONE until the job's DONE (which the scheduler sends after the
+ * last result). 0 with *r filled (the caller checks what came), or the
+ * exit code after printing why.
+ */
+static int s_noop_job(dsk_client_t *c, uint64_t n, s_noop_run_t *r)
+{
+    char err[DSK_ERR_LEN], job[96];
+    snprintf(job, sizeof job, "{\"tasks\": %llu, \"results\": true}", (unsigned long long)n);
+    r->id = 0;
+    r->submitted = r->last = s_noop_now();
+    dsk_msg_t m;
+    int rc = dsk_client_submit(c, DSK_JOB_NOOP, "noop", job, strlen(job), NULL, 0, &m, err);
+    if (rc == 0)
+        r->id = m.u.job_state.job_id;
+    while (rc == 0) {
+        if (m.type == DSK_MSG_CHUNK_DONE) {
+            uint64_t before = r->received;
+            s_noop_result(r, &m.u.chunk);
+            if (r->received != before && r->received % S_NOOP_REPORT == 0)
+                rc = dsk_client_send_chunk(c, r->id, r->received, NULL, 0, err);
+        } else if (m.u.job_state.state == DSK_JOB_DONE) {
+            r->result = json_loadb((const char *)m.u.job_state.result.data,
+                                   m.u.job_state.result.len, 0, NULL);
+            dsk_msg_clear(&m);
+            return 0;
+        } else if (m.u.job_state.state == DSK_JOB_FAILED ||
+                   m.u.job_state.state == DSK_JOB_CANCELLED) {
+            fprintf(stderr, "dsk-submit: noop job %llu %s: %s\n", (unsigned long long)r->id,
+                    m.u.job_state.state == DSK_JOB_FAILED ? "failed" : "was cancelled",
+                    m.u.job_state.text);
+            dsk_msg_clear(&m);
+            return EXIT_JOB;
+        }
+        dsk_msg_clear(&m);
+        if (rc == 0)
+            rc = dsk_client_next_event(c, S_SILENCE_MS, &m, err);
+    }
+    fprintf(stderr, "dsk-submit: %s\n", err);
+    return s_exit_for(rc);
+}
+
+/* The q-th percentile of the n sorted values v, interpolated as numpy.percentile's default. */
+static double s_percentile(const double *v, size_t n, double q)
+{
+    double pos = q / 100.0 * (double)(n - 1);
+    size_t lo = (size_t)pos, hi = lo + 1 < n ? lo + 1 : lo;
+    return v[lo] + (v[hi] - v[lo]) * (pos - (double)lo);
+}
+
+static int s_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * noop N [--one-at-a-time] [--json]: N empty tasks through the scheduler
+ * and the workers, each task's (empty) result back to this client, as a
+ * Dask client's map and gather. At once: one job of N tasks, timed from
+ * the submission to the last result (tasks/s). --one-at-a-time: N jobs of
+ * one task in a row on one connection, each waited for (its result, then
+ * its DONE), as `client.submit(f, i).result()` N times: the round trip of
+ * one task, submission to result, its median and 99th percentile. Either
+ * way every task's result must come exactly once (exit 1 otherwise), and
+ * --json prints what came, with the scheduler's result of the (last) job.
  */
 int submit_noop(const submit_options_t *opt, int argc, char **argv)
 {
     uint64_t n;
     if (argc < 1 || s_job_id("noop", argv[0], &n))
         return EXIT_USAGE;
-    int as_json = argc > 1 && strcmp(argv[1], "--json") == 0;
+    int as_json = 0, one_at_a_time = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            as_json = 1;
+        } else if (strcmp(argv[i], "--one-at-a-time") == 0) {
+            one_at_a_time = 1;
+        } else {
+            fprintf(stderr, "dsk-submit noop: unknown argument '%s' (noop N [--one-at-a-time] "
+                    "[--json])\n", argv[i]);
+            return EXIT_USAGE;
+        }
+    }
+    if (n >= (1u << 24)) {
+        fprintf(stderr, "dsk-submit noop: at most %u tasks\n", (1u << 24) - 1);
+        return EXIT_USAGE;
+    }
     dsk_client_t *c = s_connect(opt);
     if (!c)
         return EXIT_USAGE;
-    char err[DSK_ERR_LEN], job[64];
-    snprintf(job, sizeof job, "{\"tasks\": %llu}", (unsigned long long)n);
-    int64_t t0 = dsk_clock_mono_ms();
-    dsk_msg_t st;
-    int rc = dsk_client_submit(c, DSK_JOB_NOOP, "noop", job, strlen(job), NULL, 0, &st, err);
-    while (rc == 0 && st.u.job_state.state != DSK_JOB_DONE &&
-           st.u.job_state.state != DSK_JOB_FAILED) {
-        dsk_msg_clear(&st);
-        rc = dsk_client_next_state(c, S_SILENCE_MS, &st, err);
+    uint64_t jobs = one_at_a_time ? n : 1, per_job = one_at_a_time ? 1 : n;
+    uint64_t received = 0, repeated = 0, stray = 0, first_missing = n;
+    double *lat = calloc((size_t)jobs, sizeof *lat), t0 = s_noop_now(), last = t0;
+    s_noop_run_t r = {.n = per_job, .got = calloc((size_t)per_job, 1)};
+    if (!lat || !r.got)
+        abort();
+    int rc = 0;
+    for (uint64_t k = 0; k < jobs && rc == 0; k++) {
+        memset(r.got, 0, (size_t)per_job);
+        r.received = r.repeated = r.stray = 0;
+        json_decref(r.result);
+        r.result = NULL;
+        rc = s_noop_job(c, per_job, &r);
+        for (uint64_t i = 0; rc == 0 && i < per_job && first_missing == n; i++)
+            if (!r.got[i])
+                first_missing = k * per_job + i;
+        received += r.received;
+        repeated += r.repeated;
+        stray += r.stray;
+        lat[k] = r.last - r.submitted;
+        last = r.last;
     }
-    double sec = (double)(dsk_clock_mono_ms() - t0) / 1000.0;
     dsk_client_destroy(&c);
-    if (rc < 0) {
-        fprintf(stderr, "dsk-submit: %s\n", err);
-        return s_exit_for(rc);
+    double sec = last - t0;
+    if (rc == 0 && (received != n || repeated || stray)) {
+        fprintf(stderr, "dsk-submit: noop: %llu of %llu tasks' results came back", (unsigned
+                long long)received, (unsigned long long)n);
+        if (received != n)
+            fprintf(stderr, " (the first missing: task %llu)", (unsigned long long)first_missing);
+        fprintf(stderr, ", %llu a second time, %llu for no task sent\n",
+                (unsigned long long)repeated, (unsigned long long)stray);
+        rc = EXIT_JOB;
     }
-    int failed = st.u.job_state.state == DSK_JOB_FAILED;
-    if (failed)
-        fprintf(stderr, "dsk-submit: noop job failed: %s\n", st.u.job_state.text);
-    dsk_msg_clear(&st);
-    if (failed)
-        return EXIT_JOB;
-    if (as_json)
-        printf("{\"tasks\": %llu, \"seconds\": %.6f, \"tasks_per_second\": %.1f}\n",
-               (unsigned long long)n, sec, (double)n / sec);
-    else
-        printf("%llu tasks in %.3f s: %.0f tasks/s\n", (unsigned long long)n, sec,
-               (double)n / sec);
-    return EXIT_OK;
+    qsort(lat, (size_t)jobs, sizeof *lat, s_cmp_double);
+    double p50 = s_percentile(lat, (size_t)jobs, 50) * 1e3;
+    double p99 = s_percentile(lat, (size_t)jobs, 99) * 1e3;
+    if (as_json && (rc == 0 || rc == EXIT_JOB)) {
+        json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:f}", "mode",
+                              one_at_a_time ? "one-at-a-time" : "at-once", "tasks",
+                              (json_int_t)n, "received", (json_int_t)received, "missing",
+                              (json_int_t)(n - received), "repeated", (json_int_t)repeated,
+                              "stray", (json_int_t)stray, "seconds", sec, "tasks_per_second",
+                              sec > 0 ? (double)received / sec : 0.0);
+        if (one_at_a_time)
+            json_object_set_new(o, "latency_ms", json_pack("{s:f, s:f, s:f, s:f}", "p50", p50,
+                                                            "p99", p99, "min", lat[0] * 1e3,
+                                                            "max", lat[jobs - 1] * 1e3));
+        json_object_set_new(o, "job_id", json_integer((json_int_t)r.id));
+        if (r.result)
+            json_object_set(o, "scheduler", r.result);
+        json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(9));
+        putchar('\n');
+        json_decref(o);
+    } else if (rc == 0 && one_at_a_time) {
+        printf("%llu tasks one at a time in %.3f s: round trip p50 %.3f ms, p99 %.3f ms\n",
+               (unsigned long long)n, sec, p50, p99);
+    } else if (rc == 0) {
+        printf("%llu tasks, %llu results back in %.3f s: %.0f tasks/s\n", (unsigned long long)n,
+               (unsigned long long)received, sec, (double)n / sec);
+    }
+    json_decref(r.result);
+    free(r.got);
+    free(lat);
+    return rc;
 }

@@ -299,10 +299,11 @@ static int s_cache_try(char paths[2][4200], const ml_news_key_t *key, ml_news_co
         int rc = ml_news_cache_read(paths[i], key, c, err);
         if (rc == 0)
             return 1;
+        const char *next = i == 0 ? "trying the user's cache" : "rebuilding it";
         if (rc == DSK_EPROTO || rc == DSK_EIO)
-            dsk_warn("20newsgroups: %s; rebuilding it from the archive", err);
+            dsk_warn("20newsgroups: %s; %s", err, next);
         else if (rc == DSK_ESTATE)
-            dsk_info("20newsgroups: %s; rebuilding it", err);
+            dsk_info("20newsgroups: %s; %s", err, next);
     }
     return 0;
 }

@@ -37,9 +37,10 @@ extern const ml_estimator_ops_t ml_sgd_classifier_ops;
  * scikit-learn's accuracy within its seed-to-seed spread but different
  * coefficients. On: every class is its own binary problem with
  * scikit-learn's per-class seed, bit-identical to scikit-learn for an
- * integer random_state. Two classes, dense input, average > 0, penalty
- * 'l1' / 'elasticnet' and learning_rate 'adaptive' always take the
- * bit-identical path. impl is an SGDClassifier impl from
+ * integer random_state. Two classes, dense input, average > 0 and
+ * learning_rate 'adaptive' always take the bit-identical path; every
+ * penalty (l2, l1, elasticnet) goes through the joint pass by default
+ * (ml_sgd_joint_supports). impl is an SGDClassifier impl from
  * ml_sgd_classifier_ops.create(); the setting is not a parameter (not
  * saved, not in get_param) and does not change a fitted model.
  */

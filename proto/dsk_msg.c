@@ -54,6 +54,7 @@ static const s_field_t s_worker_fields[] = {
     S_NUM("tasks_queued", S_U32, S_W(tasks_queued)),
     S_NUM("last_seen_ms", S_U64, S_W(last_seen_ms)),
     S_NUM("uptime_ms", S_U64, S_W(uptime_ms)),
+    S_TEXT("running", S_W(running), DSK_RUNNING_MAX),
 };
 
 static const s_field_t s_register_fields[] = {

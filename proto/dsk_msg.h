@@ -34,6 +34,7 @@
 #define DSK_TEXT_MAX 1024   /* reasons and error messages */
 #define DSK_STATUS_MAX_WORKERS 65536
 #define DSK_KEY_MAX 64      /* content keys */
+#define DSK_RUNNING_MAX 255 /* a worker's running tasks by kind, in STATUS_REP */
 
 /* A bin field: bytes the message owns (malloc'd; data NULL when len is 0). */
 typedef struct {
@@ -123,6 +124,7 @@ typedef struct {
     uint32_t tasks_queued;
     uint64_t last_seen_ms;        /* ms since the scheduler last heard from it */
     uint64_t uptime_ms;           /* ms since it registered */
+    char running[DSK_RUNNING_MAX + 1]; /* the tasks the scheduler runs there, by kind: "prefix:1 score:2" */
 } dsk_worker_info_t;
 
 typedef struct {

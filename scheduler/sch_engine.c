@@ -58,7 +58,9 @@ sch_engine_t *sch_engine_new(const sch_engine_cfg_t *cfg, sch_send_fn send, void
     e->cfg = *cfg;
     e->send = send;
     e->arg = arg;
-    e->workers = sch_registry_new();
+    /* 2^31 ranges of 2^20 registrations: another process's ids are another range (and
+       stay below 2^53, exact in JSON) */
+    e->workers = sch_registry_new((cfg->instance % (1ULL << 31)) << 20 | 1);
     e->jobs = sch_jobs_new(e->workers, &cfg->jobs, send, arg);
     e->now = e->started_ms = now_ms;
     e->next_heartbeat_ms = now_ms + cfg->heartbeat_ms;
@@ -195,6 +197,7 @@ static void s_on_status(sch_engine_t *e, const dsk_peer_id_t *from, const char *
         *info = w->info;
         info->last_seen_ms = (uint64_t)(e->now - w->last_seen_ms);
         info->uptime_ms = (uint64_t)(e->now - w->registered_ms);
+        sch_jobs_running_text(e->jobs, w->id, info->running, sizeof info->running);
     }
     st->tasks_running = sch_jobs_tasks_running(e->jobs);
     st->tasks_queued = sch_jobs_tasks_queued(e->jobs);

@@ -63,6 +63,8 @@ typedef struct sch_kind {
     void (*on_worker_lost)(sch_jobs_t *j, sch_job_t *job, const sch_worker_t *w);
     /* Whether task i may run now (its inputs exist somewhere); for status and the checks. */
     int (*runnable)(const sch_job_t *job, int64_t i);
+    /* Optional: what kind of task i is, for status ("score"); the kind's name otherwise. */
+    const char *(*task_kind)(const sch_job_t *job, int64_t i);
     /* Microseconds task i should take, from finished ones (0: no idea yet). */
     int64_t (*expected_us)(const sch_job_t *job, int64_t i);
     /* The result JSON of a job that is done (a new reference). */

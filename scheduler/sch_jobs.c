@@ -575,6 +575,32 @@ static uint32_t s_count(const sch_jobs_t *j, int running)
 }
 
 uint32_t sch_jobs_tasks_running(const sch_jobs_t *j) { return s_count(j, 1); }
+
+void sch_jobs_running_text(const sch_jobs_t *j, uint64_t w, char *buf, size_t len)
+{
+    const char *names[16];
+    int counts[16], n = 0;
+    for (const sch_job_t *job = j->jobs; job; job = job->next)
+        for (int64_t i = 0; i < job->ntasks; i++) {
+            if (!sch_jobs_runs_on(&job->tasks[i], w))
+                continue;
+            const char *kind = job->kind->task_kind ? job->kind->task_kind(job, i)
+                                                    : job->kind->name;
+            int k = 0;
+            while (k < n && strcmp(names[k], kind) != 0)
+                k++;
+            if (k == n && n < 16) {
+                names[n] = kind;
+                counts[n++] = 0;
+            }
+            if (k < n)
+                counts[k]++;
+        }
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < n && at < len; k++)
+        at += (size_t)snprintf(buf + at, len - at, "%s%s:%d", k ? " " : "", names[k], counts[k]);
+}
 uint32_t sch_jobs_tasks_queued(const sch_jobs_t *j) { return s_count(j, 0); }
 
 /* ------------------------------------------------------------ invariants */

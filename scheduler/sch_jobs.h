@@ -76,6 +76,8 @@ void sch_jobs_tick(sch_jobs_t *j);
 int sch_jobs_worker_hung(const sch_jobs_t *j, const sch_worker_t *w, char *why, size_t len);
 
 uint32_t sch_jobs_active(const sch_jobs_t *j);
+/* The attempts running on worker w by task kind, as "prefix:1 score:2" (status). */
+void sch_jobs_running_text(const sch_jobs_t *j, uint64_t w, char *buf, size_t len);
 uint32_t sch_jobs_tasks_running(const sch_jobs_t *j);
 uint32_t sch_jobs_tasks_queued(const sch_jobs_t *j);
 /*

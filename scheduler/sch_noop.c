@@ -1,4 +1,4 @@
-/* sch_noop.c — N empty tasks: the cluster's cost per task. */
+/* sch_noop.c — N empty tasks, and their empty results back: the cluster's cost per task. */
 #include "sch_noop.h"
 
 #include <stdio.h>
@@ -8,23 +8,43 @@
 #include "sch_jobs.h"
 
 #define S_NOOP_DEPTH 64     /* empty tasks out at once per worker thread */
+/*
+ * With results: tasks started beyond what the client last reported
+ * receiving. It bounds the CHUNK_DONEs on their way to the client well
+ * under ZeroMQ's high-water mark (1000 a peer), past which the ROUTER
+ * drops them without a word (zguide's credit-based flow control).
+ */
+#define S_NOOP_WINDOW 512
 
 typedef struct {
     int64_t done, next;     /* no task below next waits to be sent */
+    int results;            /* each task's empty result goes back to the client */
+    int64_t heard;          /* results the client reported receiving (its CHUNKs) */
 } s_noop_t;
 
-/* {"tasks": N}: N empty tasks on every worker that is there, or comes. */
+/*
+ * {"tasks": N, "results": true}: N empty tasks on every worker that is
+ * there, or comes. With "results" (dsk-submit noop always asks), each
+ * task's empty result goes back to the client as a CHUNK_DONE, as a
+ * predict chunk's does, so the client times N tasks and N results, as a
+ * Dask client's map and gather; the client reports what it has received
+ * (s_on_chunk) and tasks start at most S_NOOP_WINDOW beyond that. Without
+ * "results" the scheduler keeps them and nothing paces the tasks.
+ */
 static int s_submit(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, char *err)
 {
     json_t *d = json_loadb((const char *)sub->job.data, sub->job.len, 0, NULL);
-    json_t *n = json_object_get(d, "tasks");
+    json_t *n = json_object_get(d, "tasks"), *results = json_object_get(d, "results");
     int rc = DSK_OK;
     if (!json_is_integer(n) || json_integer_value(n) < 1 ||
-        json_integer_value(n) >= (1 << SCH_TASK_BITS)) {
-        rc = dsk_seterr(err, DSK_EINVAL, "%s: a noop job needs \"tasks\": 1..%d", job->name,
+        json_integer_value(n) >= (1 << SCH_TASK_BITS) || (results && !json_is_boolean(results))) {
+        rc = dsk_seterr(err, DSK_EINVAL, "%s: a noop job needs \"tasks\": 1..%d (and "
+                        "\"results\", if given, true or false)", job->name,
                         (1 << SCH_TASK_BITS) - 1);
     } else {
-        job->k = dsk_xcalloc(1, sizeof(s_noop_t));
+        s_noop_t *k = dsk_xcalloc(1, sizeof *k);
+        k->results = json_is_true(results);
+        job->k = k;
         job->ntasks = job->fits_total = json_integer_value(n);
         job->tasks = dsk_xcalloc((size_t)job->ntasks, sizeof *job->tasks);
         snprintf(job->text, sizeof job->text, "%lld empty tasks", (long long)job->ntasks);
@@ -67,6 +87,8 @@ static void s_schedule(sch_jobs_t *j, sch_job_t *job)
 {
     s_noop_t *n = job->k;
     for (; n->next < job->ntasks; n->next++) {
+        if (n->results && n->next >= n->heard + S_NOOP_WINDOW)
+            break; /* results sent <= tasks below heard + window: at most a window unheard */
         if (!s_runnable(job, n->next))
             continue;
         sch_worker_t *w = s_place(j, job, n->next);
@@ -89,6 +111,12 @@ static void s_on_task_done(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_
                         (long long)i, w->info.name, d->error);
         return;
     }
+    if (n->results) { /* once: a backup's or a re-run's later answer stopped above */
+        dsk_msg_t m = {.type = DSK_MSG_CHUNK_DONE};
+        m.u.chunk.job_id = job->id;
+        m.u.chunk.index = (uint64_t)i;
+        sch_jobs_send(j, &job->client, &m);
+    }
     t->state = SCH_DONE;
     n->done++;
     job->fits_done++;
@@ -108,6 +136,17 @@ static void s_on_worker_lost(sch_jobs_t *j, sch_job_t *job, const sch_worker_t *
             n->next = i;
             return;
         }
+}
+
+/*
+ * A CHUNK from the client of a job with results: index = how many results
+ * it has received (no data). More than were sent is not believed.
+ */
+static void s_on_chunk(sch_jobs_t *j, sch_job_t *job, dsk_msg_chunk_t *c)
+{
+    s_noop_t *n = job->k;
+    if (c->index > (uint64_t)n->heard && c->index <= (uint64_t)n->done)
+        n->heard = (int64_t)c->index;
 }
 
 /* Empty tasks take no time worth estimating: their deadline is the slack alone. */
@@ -139,4 +178,5 @@ const sch_kind_t sch_noop_kind = {
     .result = s_result,
     .release = s_release,
     .destroy = s_destroy,
+    .on_chunk = s_on_chunk,
 };

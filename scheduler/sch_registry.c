@@ -12,10 +12,10 @@ struct sch_registry {
     uint64_t next_id;
 };
 
-sch_registry_t *sch_registry_new(void)
+sch_registry_t *sch_registry_new(uint64_t first_id)
 {
     sch_registry_t *reg = dsk_xcalloc(1, sizeof *reg);
-    reg->next_id = 1;
+    reg->next_id = first_id ? first_id : 1;
     return reg;
 }
 

@@ -18,7 +18,7 @@
 #include "dsk_wire.h"
 
 typedef struct {
-    uint64_t id;                  /* scheduler-assigned, never reused by this scheduler */
+    uint64_t id;                  /* scheduler-assigned, unique across its restarts too */
     dsk_peer_id_t peer;
     uint64_t instance;
     /* What STATUS_REP shows: name, host, address, pid, threads, memory,
@@ -42,8 +42,13 @@ typedef struct sch_registry sch_registry_t;
 /* How the scheduler's parts send a message to a peer (the server's socket, or the simulator). */
 typedef void (*sch_send_fn)(void *arg, const dsk_peer_id_t *to, const dsk_msg_t *msg);
 
-/* Caller owns the registry; the registry owns its workers. */
-sch_registry_t *sch_registry_new(void);
+/*
+ * Caller owns the registry; the registry owns its workers. Ids are handed
+ * out from first_id up: a scheduler takes it from its instance number, so
+ * ids differ from one scheduler process to the next and a worker's answer
+ * to an earlier scheduler's task never matches a registration with this one.
+ */
+sch_registry_t *sch_registry_new(uint64_t first_id);
 void sch_registry_destroy(sch_registry_t **reg_p);
 
 /* Adds a worker; the returned pointer stays valid until it is removed. */

@@ -38,6 +38,15 @@ int sch_search_runnable(const sch_job_t *job, int64_t i)
     return !pt->reads_data || S->data->holders.n > 0;
 }
 
+int sch_search_stalled(const sch_job_t *job)
+{
+    const sch_search_t *S = job->k;
+    for (int64_t i = 0; i < job->ntasks; i++)
+        if (job->tasks[i].nrun > 0 || S->outs[i].moving_to)
+            return 0;
+    return 1;
+}
+
 int sch_search_has_inputs(const sch_job_t *job, int64_t i, uint64_t w)
 {
     const sch_search_t *S = job->k;
@@ -179,26 +188,10 @@ static void s_replicate(sch_jobs_t *j, sch_job_t *job)
 }
 
 /*
- * The bytes task i reserves on w: its expected output, or what w has left
- * under its limit when that is less (a worker that runs nothing else takes
- * a task whose estimate it cannot hold: the estimate is on the safe side,
- * and the task's own inputs are already there).
- */
-static uint64_t s_reserve_on(const sch_job_t *job, int64_t i, const sch_worker_t *w,
-                             uint64_t spec)
-{
-    uint64_t want = job->tasks[i].nrun ? job->tasks[i].reserve : s_reserve(job, i);
-    uint64_t limit = w->info.memory_limit, used = w->held + w->reserved + spec;
-    if (limit == 0 || used + want <= limit)
-        return want;
-    return used < limit ? limit - used : 0;
-}
-
-/*
  * Where task i may run: a worker holding every input it reads, with a
- * free thread and room for its output (and for the job, when the job is
- * not there yet) or nothing else running, not already running it; the one
- * with the most free threads. NULL when there is none.
+ * free thread and room for its expected output (and for the job, when the
+ * job is not there yet), not already running it; the one with the most
+ * free threads. NULL when there is none.
  */
 static sch_worker_t *s_place(sch_jobs_t *j, sch_job_t *job, int64_t i)
 {
@@ -213,7 +206,7 @@ static sch_worker_t *s_place(sch_jobs_t *j, sch_job_t *job, int64_t i)
             !sch_search_has_inputs(job, i, w->id))
             continue;
         uint64_t spec = sch_ids_has(&S->spec->holders, w->id) ? 0 : S->spec->mem;
-        if (!sch_jobs_room(w, reserve + spec) && (w->running > 0 || !sch_jobs_room(w, spec)))
+        if (!sch_jobs_room(w, reserve + spec))
             continue;
         if (!best || sch_jobs_free_threads(w) > sch_jobs_free_threads(best))
             best = w;
@@ -234,9 +227,8 @@ static void s_dispatch(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w
                         (long long)i, ml_task_kind_name(pt->kind), err);
         return;
     }
-    uint64_t spec_mem = sch_ids_has(&S->spec->holders, w->id) ? 0 : S->spec->mem;
     if (job->tasks[i].nrun == 0)
-        job->tasks[i].reserve = s_reserve_on(job, i, w, spec_mem);
+        job->tasks[i].reserve = s_reserve(job, i);
     sch_blobs_place(sch_jobs_blobs(j), S->spec, w); /* ahead of the task, on the same link */
     dsk_msg_t m = {.type = DSK_MSG_TASK};
     dsk_msg_task_t *t = &m.u.task;
@@ -276,8 +268,9 @@ static uint64_t s_largest_limit(const sch_jobs_t *j)
 /*
  * A job that no worker could hold even empty fails, naming what is too
  * big, rather than wait for ever: its dataset, or the first waiting task
- * with its inputs and expected output. (Room taken by other work frees up;
- * a limit does not grow.)
+ * with its inputs and expected output (s_reserve's estimate, the same the
+ * placement keeps to). Room taken by other work frees up; a limit does not
+ * grow.
  */
 static int s_too_big(sch_jobs_t *j, sch_job_t *job, const int64_t *ready, int64_t nready)
 {
@@ -293,8 +286,8 @@ static int s_too_big(sch_jobs_t *j, sch_job_t *job, const int64_t *ready, int64_
         what = "its dataset";
     } else if (nready > 0) {
         const ml_task_t *pt = s_pt(job, ready[0]);
-        need = S->largest_by_kind[pt->kind] + S->spec->mem +
-               (pt->reads_data ? S->data->mem : 0) + (pt->dep >= 0 ? S->outs[pt->dep].resident : 0);
+        need = s_reserve(job, ready[0]) + S->spec->mem + (pt->reads_data ? S->data->mem : 0) +
+               (pt->dep >= 0 ? S->outs[pt->dep].resident : 0);
         snprintf(task, sizeof task, "task %lld (%s)", (long long)ready[0],
                  ml_task_kind_name(pt->kind));
         what = task;
@@ -305,6 +298,32 @@ static int s_too_big(sch_jobs_t *j, sch_job_t *job, const int64_t *ready, int64_
                     "the largest --memory-limit on this cluster is %llu", what,
                     (unsigned long long)need, (unsigned long long)largest);
     return 1;
+}
+
+/*
+ * Tasks wait, none could be placed or copied, and nothing runs anywhere on
+ * the cluster that would free memory: what the job holds and what its next
+ * task needs do not fit the workers' limits together. It fails, saying
+ * how much was missing, rather than wait for ever.
+ */
+static void s_memory_deadlock(sch_jobs_t *j, sch_job_t *job, int64_t i)
+{
+    uint64_t most = 0;
+    for (size_t k = 0; k < sch_jobs_nworkers(j); k++) {
+        const sch_worker_t *w = sch_jobs_worker_at(j, k);
+        if (w->running > 0 || w->stale > 0 || w->incoming || w->info.memory_limit == 0)
+            return; /* something may still finish and free room, or room is unbounded */
+        uint64_t used = w->held + w->reserved;
+        if (w->info.memory_limit > used && w->info.memory_limit - used > most)
+            most = w->info.memory_limit - used;
+    }
+    if (sch_jobs_nworkers(j) == 0)
+        return;
+    sch_jobs_finish(j, job, DSK_JOB_FAILED, "task %lld (%s) needs about %llu bytes of a worker's "
+                    "memory beside what the job holds there, and the most room left under any "
+                    "--memory-limit is %llu: add workers or raise their limits", (long long)i,
+                    ml_task_kind_name(s_pt(job, i)->kind), (unsigned long long)s_reserve(job, i),
+                    (unsigned long long)most);
 }
 
 /*
@@ -327,8 +346,10 @@ static void s_schedule(sch_jobs_t *j, sch_job_t *job)
             s_dispatch(j, job, ready[r], w);
     }
     sch_jobs_backups(j, job, s_place, s_dispatch);
-    if (sch_jobs_active_state(job->state))
-        sch_steal(j, job, ready, nready);
+    int copies = sch_jobs_active_state(job->state) ? sch_steal(j, job, ready, nready) : 0;
+    if (copies == 0 && sch_jobs_active_state(job->state) && nready > 0 &&
+        sch_search_stalled(job))
+        s_memory_deadlock(j, job, ready[0]);
     free(ready);
 }
 
@@ -381,6 +402,7 @@ static void s_task_ok(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w,
     const ml_task_t *pt = s_pt(job, i);
     char err[DSK_ERR_LEN];
     job->tasks[i].state = SCH_DONE;
+    S->outs[i].done_once = 1;
     dsk_debug("job %llu: task %lld (%s) done on '%s' in %.3f s", (unsigned long long)job->id,
               (long long)i, ml_task_kind_name(pt->kind), w->info.name, (double)d->micros / 1e6);
     sch_busy_t *b = sch_jobs_busy(job, w);
@@ -642,14 +664,20 @@ static int s_check(const sch_jobs_t *j, const sch_job_t *job, char *err)
                 return dsk_seterr(err, DSK_ESTATE, "job %llu task %lld: a copy on worker "
                                   "%llu, which is gone", (unsigned long long)job->id,
                                   (long long)i, (unsigned long long)o->holders.ids[h]);
-        if (t->state != SCH_DONE)
-            for (int a = 0; a < t->nrun; a++)
-                if (!sch_search_has_inputs(job, i, t->on[a]) ||
-                    !sch_ids_has(&S->spec->holders, t->on[a]))
+        if (t->state != SCH_DONE && !o->done_once)
+            for (int a = 0; a < t->nrun; a++) {
+                uint64_t w = t->on[a];
+                const char *lacks = pt->reads_data && !sch_ids_has(&S->data->holders, w) ? "data"
+                                    : pt->dep >= 0 && !sch_ids_has(&S->outs[pt->dep].holders, w)
+                                        ? "its input"
+                                    : !sch_ids_has(&S->spec->holders, w) ? "the job"
+                                                                         : NULL;
+                if (lacks)
                     return dsk_seterr(err, DSK_ESTATE, "job %llu task %lld (%s) runs on worker "
-                                      "%llu, which lacks an input", (unsigned long long)job->id,
+                                      "%llu, which lacks %s", (unsigned long long)job->id,
                                       (long long)i, ml_task_kind_name(pt->kind),
-                                      (unsigned long long)t->on[a]);
+                                      (unsigned long long)w, lacks);
+            }
         fits += t->state == SCH_DONE && (pt->kind == ML_TASK_SCORE || pt->kind == ML_TASK_REFIT);
     }
     if (fits != job->fits_done)
@@ -661,10 +689,15 @@ static int s_check(const sch_jobs_t *j, const sch_job_t *job, char *err)
 
 static int s_runnable(const sch_job_t *job, int64_t i) { return sch_search_runnable(job, i); }
 
+static const char *s_task_kind(const sch_job_t *job, int64_t i)
+{
+    return ml_task_kind_name(s_pt(job, i)->kind);
+}
+
 /* Search and fit differ only in what their SUBMIT must hold. */
 #define S_SEARCH_OPS                                                                       \
     .schedule = s_schedule, .on_task_done = s_on_task_done,                                \
-    .on_worker_lost = s_on_worker_lost, .runnable = s_runnable,                            \
+    .on_worker_lost = s_on_worker_lost, .runnable = s_runnable, .task_kind = s_task_kind,  \
     .expected_us = sch_order_expected_us, .result = s_result, .release = s_release,        \
     .destroy = s_destroy, .on_fetched = sch_steal_on_fetched, .held_on = s_held_on,        \
     .check = s_check

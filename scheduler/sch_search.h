@@ -45,6 +45,8 @@ typedef struct {
     uint64_t moving_from;   /* ... from this holder */
     int64_t users_done;     /* readers done, the microseconds they took, the first's */
     uint64_t users_micros, first_user_micros;
+    int done_once;          /* its task finished once: an attempt still out may outlive its
+                               inputs (freed as no longer needed; its worker pins them) */
 } sch_out_t;
 
 typedef struct {
@@ -65,6 +67,8 @@ typedef struct {
 
 /* Task i of a search waits for nothing: pending, its inputs exist. */
 int sch_search_runnable(const sch_job_t *job, int64_t i);
+/* Nothing of the job runs on a worker, and no copy of its is on its way. */
+int sch_search_stalled(const sch_job_t *job);
 /* Whether worker w holds every input of task i (the job aside: it is sent on demand). */
 int sch_search_has_inputs(const sch_job_t *job, int64_t i, uint64_t w);
 

@@ -131,6 +131,11 @@ sch_server_t *sch_server_new(const sch_config_t *cfg, char *err)
         sch_server_destroy(&srv);
         return NULL;
     }
+    /* A ROUTER drops what it sends to a peer past that peer's high-water mark (1000 by
+       default), without a word. The scheduler never means to lose a message: no mark;
+       the jobs pace what they send (a predict's 16 chunks ahead, a noop's window). */
+    int no_limit = 0;
+    zmq_setsockopt(srv->socket, ZMQ_SNDHWM, &no_limit, sizeof no_limit);
     if (zmq_bind(srv->socket, cfg->listen) < 0) {
         dsk_seterr(err, DSK_EZMQ, "cannot listen on %s: %s", cfg->listen,
                    zmq_strerror(zmq_errno()));

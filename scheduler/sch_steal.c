@@ -58,9 +58,13 @@ static int s_pays_data(const sch_job_t *job)
     return (double)waiting * ((double)micros / (double)done) / 2 > s_copy_us(S->data->mem);
 }
 
-/* One idle worker: the first waiting task it could run after one copy, if the copy pays. */
-static void s_steal_for(sch_jobs_t *j, sch_job_t *job, sch_worker_t *w, const int64_t *ready,
-                        int64_t nready)
+/*
+ * One idle worker: the first waiting task it could run after one copy, if
+ * the copy pays, or whatever it costs when the job is stalled (nothing of
+ * it runs or moves: its holders have no room left for what waits).
+ */
+static int s_steal_for(sch_jobs_t *j, sch_job_t *job, sch_worker_t *w, const int64_t *ready,
+                       int64_t nready, int stalled)
 {
     sch_search_t *S = job->k;
     for (int64_t r = 0; r < nready; r++) {
@@ -78,10 +82,10 @@ static void s_steal_for(sch_jobs_t *j, sch_job_t *job, sch_worker_t *w, const in
             const sch_out_t *o = &S->outs[dep];
             ml_task_kind_t kind = ml_plan_task(S->plan, dep)->kind;
             if ((kind != ML_TASK_PREFIX && kind != ML_TASK_STAGE) || o->moving_to ||
-                o->holders.n == 0 || !s_pays_output(job, dep, bytes))
+                o->holders.n == 0 || (!stalled && !s_pays_output(job, dep, bytes)))
                 continue;
             bytes += o->resident;
-        } else if (!s_pays_data(job)) {
+        } else if (!stalled && !s_pays_data(job)) {
             continue;
         }
         if (!sch_jobs_room(w, bytes + job->tasks[i].reserve))
@@ -103,17 +107,20 @@ static void s_steal_for(sch_jobs_t *j, sch_job_t *job, sch_worker_t *w, const in
             dsk_debug("job %llu: copying %s from '%s' to idle '%s'", (unsigned long long)job->id,
                       m.u.free_.key, src->info.name, w->info.name);
         }
-        return;
+        return 1;
     }
+    return 0;
 }
 
-void sch_steal(sch_jobs_t *j, sch_job_t *job, const int64_t *ready, int64_t nready)
+int sch_steal(sch_jobs_t *j, sch_job_t *job, const int64_t *ready, int64_t nready)
 {
+    int stalled = nready > 0 && sch_search_stalled(job), copies = 0;
     for (size_t k = 0; k < sch_jobs_nworkers(j) && sch_jobs_active_state(job->state); k++) {
         sch_worker_t *w = sch_jobs_worker_at(j, k);
         if (sch_jobs_free_threads(w) > 0 && !w->incoming)
-            s_steal_for(j, job, w, ready, nready);
+            copies += s_steal_for(j, job, w, ready, nready, stalled);
     }
+    return copies;
 }
 
 /*

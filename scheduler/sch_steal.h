@@ -24,8 +24,9 @@
 
 #include "sch_job.h"
 
-/* Idle workers take copies for the job's runnable tasks ready[] (sch_order's order). */
-void sch_steal(sch_jobs_t *j, sch_job_t *job, const int64_t *ready, int64_t nready);
+/* Idle workers take copies for the job's runnable tasks ready[] (sch_order's order);
+   returns how many copies were sent. */
+int sch_steal(sch_jobs_t *j, sch_job_t *job, const int64_t *ready, int64_t nready);
 /* FETCHED: a copy asked of from for this job, handed on (1), or not this job's (0). */
 int sch_steal_on_fetched(sch_jobs_t *j, sch_job_t *job, const sch_worker_t *from,
                          dsk_msg_fetched_t *f);

@@ -32,6 +32,10 @@ static void s_worker(dsk_worker_info_t *w, unsigned i, int longest)
     w->tasks_queued = 70000 + i;
     w->last_seen_ms = 123456789012ULL + i;
     w->uptime_ms = 1ULL << 33;
+    if (longest)
+        s_fill(w->running, 'r', DSK_RUNNING_MAX);
+    else
+        snprintf(w->running, sizeof w->running, "prefix:%u score:2", i);
 }
 
 /*
@@ -288,7 +292,8 @@ START_TEST(test_wire_order)
     ck_assert_uint_eq(e[7].via.array.size, 2);
     const msgpack_object *w = e[7].via.array.ptr[1].via.array.ptr;
     const dsk_worker_info_t *wi = &m.u.status_rep.workers[1];
-    ck_assert_uint_eq(e[7].via.array.ptr[1].via.array.size, 11);
+    ck_assert_uint_eq(e[7].via.array.ptr[1].via.array.size, 12);
+    ck_assert(memcmp(w[11].via.str.ptr, wi->running, w[11].via.str.size) == 0);
     ck_assert(memcmp(w[0].via.str.ptr, wi->name, w[0].via.str.size) == 0);
     ck_assert(memcmp(w[1].via.str.ptr, wi->host, w[1].via.str.size) == 0);
     ck_assert(memcmp(w[2].via.str.ptr, wi->address, w[2].via.str.size) == 0);
@@ -412,12 +417,13 @@ static void s_pack_worker(msgpack_packer *pk, size_t name_len)
 {
     char name[200];
     memset(name, 'w', sizeof name);
-    msgpack_pack_array(pk, 11);
+    msgpack_pack_array(pk, 12);
     s_pack_str(pk, name, name_len);
     s_pack_str(pk, "host", 4);
     s_pack_str(pk, "10.0.0.1", 8);
     for (int k = 0; k < 8; k++)
         msgpack_pack_uint32(pk, (uint32_t)k);
+    s_pack_str(pk, "score:1", 7);
 }
 
 static msgpack_packer *s_status_rep_start(s_frame_t *f, size_t nworkers)
@@ -689,16 +695,17 @@ START_TEST(test_worker_lists)
     s_pack_str(pk, "a", 1);
     s_pack_str(pk, "b", 1);
     s_pack_str(pk, "c", 1);
-    s_frame_fails(&f, DSK_EPROTO, "STATUS_REP field 5 (workers): element 1 has 3 fields, needs 11");
+    s_frame_fails(&f, DSK_EPROTO, "STATUS_REP field 5 (workers): element 1 has 3 fields, needs 12");
 
     pk = s_status_rep_start(&f, 2);
     s_pack_worker(pk, 5);
-    msgpack_pack_array(pk, 11);
+    msgpack_pack_array(pk, 12);
     for (int k = 0; k < 3; k++)
         s_pack_str(pk, "s", 1);
     for (int k = 0; k < 7; k++)
         msgpack_pack_uint32(pk, 0);
     msgpack_pack_int32(pk, -3);
+    s_pack_str(pk, "", 0);
     s_frame_fails(&f, DSK_EPROTO, "STATUS_REP field 5 (workers): element 1 field 11 (uptime_ms): "
                                   "expected an unsigned integer, got a negative integer");
 }

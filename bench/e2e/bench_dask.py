@@ -21,8 +21,14 @@ Workloads (--only NAME[,NAME] runs a subset, in this order):
   predict            the refitted best SVC on digits x --replicate rows,
                      cut into --chunk-rows chunks, scattered, predicted with
                      client.map, gathered in order
-  noop_tasks         --noop-tasks trivial tasks (client.map of an identity
-                     function, pure=False), submitted and gathered
+  noop               for each of --noop-workers (1,2,8) worker processes of
+                     one thread, a LocalCluster of its own: --noop-tasks
+                     trivial tasks (client.map of an identity function,
+                     pure=False) submitted and gathered (throughput), then
+                     --noop-latency tasks one at a time,
+                     client.submit(identity, i, pure=False).result() (the
+                     round trip of one task: p50, p99); one line per worker
+                     count, noop_w1, noop_w2, noop_w8
 
 Each prints one JSON line on stdout: {"name", "seconds", "detail"}.
 
@@ -30,14 +36,17 @@ What is timed (wall clock, time.perf_counter): for the searches, the whole
 `with parallel_backend('dask', scatter=[X, y])` block, i.e. scattering X and
 y to both workers plus GridSearchCV.fit (with refit=True, the refit on the
 client is included); for predict, scattering the chunks, the predict tasks
-and gathering the predictions back in order; for noop_tasks, submitting the
-tasks until every result is gathered.
+and gathering the predictions back in order; for noop, submitting the
+tasks until every result is gathered, and each one-at-a-time task from its
+submission to its result.
 Not timed: starting the cluster, importing scikit-learn on the workers (done
 once by a warm-up client.run before any workload), loading the data (the 20
 newsgroups through tests/parity/golden_common.py's sk_newsgroups, digits
 through sklearn's load_digits, building the replicated predict input with
-np.tile), and, when predict runs without digits_svc_search, the search that
-gives it its model.
+np.tile), when predict runs without digits_svc_search, the search that
+gives it its model, and for noop, starting each cluster and a warm-up of
+100 tasks mapped and 10 one at a time (bench/e2e/run.sh warms dsk's
+cluster up the same way).
 
 worker_peak_rss_bytes: a background thread polls psutil's RSS of the two
 worker processes (the children of the nannies, found with client.run(
@@ -80,7 +89,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from golden_common import sk_newsgroups  # noqa: E402
 
 
-WORKLOADS = ("seed_grid", "news20_grid16", "digits_svc_search", "predict", "noop_tasks")
+WORKLOADS = ("seed_grid", "news20_grid16", "digits_svc_search", "predict", "noop")
 SEED_CATEGORIES = ["alt.atheism", "talk.religion.misc"]
 SEED_GRID = {"vect__max_df": (0.5, 0.75, 1.0),
              "vect__ngram_range": ((1, 1), (1, 2))}
@@ -192,6 +201,7 @@ def run_digits_search(worker_pids, report):
     if report:
         emit("digits_svc_search", sec, {
             "mean_test_score": [float(s) for s in gs.cv_results_["mean_test_score"]],
+            "params": [str(p) for p in gs.cv_results_["params"]],
             "best_params": {k: float(v) for k, v in gs.best_params_.items()},
             "worker_peak_rss_bytes": rss.peak})
     return gs.best_estimator_
@@ -217,16 +227,42 @@ def run_predict(client, model, replicate, chunk_rows, worker_pids):
                           "worker_peak_rss_bytes": rss.peak})
 
 
-def run_noop(client, n, worker_pids):
-    with RssPoller(worker_pids) as rss:
-        t0 = time.perf_counter()
-        futures = client.map(identity, range(n), pure=False)
-        results = client.gather(futures)
-        sec = time.perf_counter() - t0
-    assert results == list(range(n))
-    del futures
-    emit("noop_tasks", sec, {"tasks": n, "tasks_per_second": round(n / sec, 1),
-                             "worker_peak_rss_bytes": rss.peak})
+def run_noop(nworkers, n, m):
+    """n tasks mapped and gathered, then m one at a time, on nworkers of one thread."""
+    cluster = LocalCluster(n_workers=nworkers, threads_per_worker=1, processes=True,
+                           dashboard_address=None, env=dict(THREAD_ENV))
+    client = Client(cluster)
+    try:
+        worker_pids = list(client.run(os.getpid).values())
+        assert client.gather(client.map(identity, range(100), pure=False)) == list(range(100))
+        for i in range(10):
+            assert client.submit(identity, i, pure=False).result() == i
+        with RssPoller(worker_pids) as rss:
+            t0 = time.perf_counter()
+            futures = client.map(identity, range(n), pure=False)
+            results = client.gather(futures)
+            sec = time.perf_counter() - t0
+        assert results == list(range(n))
+        received = len(results)
+        del futures, results
+        lat = []
+        for i in range(m):
+            t0 = time.perf_counter()
+            r = client.submit(identity, i, pure=False).result()
+            lat.append(time.perf_counter() - t0)
+            assert r == i
+        lat_ms = np.array(lat) * 1e3
+        emit("noop_w%d" % nworkers, sec, {
+            "workers": nworkers, "tasks": n, "received": received,
+            "tasks_per_second": round(n / sec, 1),
+            "latency_tasks": m,
+            "latency_ms": {"p50": float(np.percentile(lat_ms, 50)),
+                           "p99": float(np.percentile(lat_ms, 99)),
+                           "min": float(lat_ms.min()), "max": float(lat_ms.max())},
+            "worker_peak_rss_bytes": rss.peak})
+    finally:
+        client.close()
+        cluster.close()
 
 
 def main():
@@ -236,6 +272,10 @@ def main():
                     help="copies of digits to predict (1000 = 1.8 M rows)")
     ap.add_argument("--chunk-rows", type=int, default=100000)
     ap.add_argument("--noop-tasks", type=int, default=20000)
+    ap.add_argument("--noop-latency", type=int, default=500,
+                    help="tasks run one at a time for the round-trip latency")
+    ap.add_argument("--noop-workers", default="1,2,8",
+                    help="comma-separated worker counts for noop, a cluster each")
     ap.add_argument("--sgd-random-state", type=int, default=None,
                     help="random_state of the text pipelines' SGDClassifier (default None)")
     ap.add_argument("--only", default=",".join(WORKLOADS),
@@ -248,6 +288,15 @@ def main():
     if unknown:
         ap.error("unknown workload(s): " + ", ".join(unknown))
 
+    if any(w != "noop" for w in only):
+        run_on_two_workers(args, only)
+    if "noop" in only:
+        for k in (int(w) for w in args.noop_workers.split(",") if w):
+            run_noop(k, args.noop_tasks, args.noop_latency)
+
+
+def run_on_two_workers(args, only):
+    """Every workload but noop, on one 2-worker cluster."""
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                            dashboard_address=None, env=dict(THREAD_ENV))
     client = Client(cluster)
@@ -263,8 +312,6 @@ def main():
             model = run_digits_search(worker_pids, "digits_svc_search" in only)
         if "predict" in only:
             run_predict(client, model, args.replicate, args.chunk_rows, worker_pids)
-        if "noop_tasks" in only:
-            run_noop(client, args.noop_tasks, worker_pids)
     finally:
         client.close()
         cluster.close()

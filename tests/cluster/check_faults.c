@@ -114,29 +114,35 @@ static json_t *s_grid16_reference(void)
 }
 
 /*
- * The 20-category grid on 1, 3, 4 and 8 workers (one thread each; more
+ * The 20-category grid on n workers (one thread each; 3, 4 and 8 are more
  * workers than this machine's 2 cores) gives the scores of 2 workers.
  */
-START_TEST(test_grid16_on_every_shape)
+static void s_grid16_on(int n)
 {
     json_t *ref = s_grid16_reference();
-    static const int shapes[] = {1, 3, 4, 8};
-    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
-        char job[512], out[512], what[64];
-        int64_t t0 = cu_now_ms();
-        CU_ASSERT(cu_start_cluster(s_ep, shapes[k], 1, NULL, NULL) > 0,
-                  "%d workers did not register", shapes[k]);
-        snprintf(out, sizeof out, "%s/grid16_%d.json", cu_tmpdir(), shapes[k]);
-        json_t *r = s_search(s_grid16(job, sizeof job), out);
-        snprintf(what, sizeof what, "%d workers", shapes[k]);
-        s_assert_same(r, ref, what);
-        fprintf(stderr, "  news20_grid16 on %d workers: %.1f s, the scores of 2 workers\n",
-                shapes[k], (double)(cu_now_ms() - t0) / 1000.0);
-        json_decref(r);
-        cu_kill_all();
-    }
+    char job[512], out[512], what[64];
+    int64_t t0 = cu_now_ms();
+    CU_ASSERT(cu_start_cluster(s_ep, n, 1, NULL, NULL) > 0, "%d workers did not register", n);
+    snprintf(out, sizeof out, "%s/grid16_%d.json", cu_tmpdir(), n);
+    json_t *r = s_search(s_grid16(job, sizeof job), out);
+    snprintf(what, sizeof what, "%d workers", n);
+    s_assert_same(r, ref, what);
+    fprintf(stderr, "  news20_grid16 on %d workers: %.1f s, the scores of 2 workers\n", n,
+            (double)(cu_now_ms() - t0) / 1000.0);
+    json_decref(r);
     json_decref(ref);
 }
+
+START_TEST(test_grid16_on_1_worker) { s_grid16_on(1); }
+END_TEST
+
+START_TEST(test_grid16_on_3_workers) { s_grid16_on(3); }
+END_TEST
+
+START_TEST(test_grid16_on_4_workers) { s_grid16_on(4); }
+END_TEST
+
+START_TEST(test_grid16_on_8_workers) { s_grid16_on(8); }
 END_TEST
 
 /* The worker that finished the most tasks of a kind, from the scheduler's debug log. */
@@ -243,6 +249,72 @@ START_TEST(test_kill_after_first_prefix) { s_kill_at(1); }
 END_TEST
 
 START_TEST(test_kill_after_stages_freed) { s_kill_at(2); }
+END_TEST
+
+/*
+ * Whether some task of kind was sent to victim and, after that, to another
+ * worker: it ran again elsewhere (from the scheduler's debug log of job id:
+ * "job ID: task N (KIND) to 'wK'").
+ */
+static int s_ran_again(uint64_t id, const char *kind, const char *victim)
+{
+    static char log[1 << 22];
+    cu_read_log("scheduler.log", log, sizeof log);
+    char head[64], tail[64];
+    snprintf(head, sizeof head, "job %llu: task ", (unsigned long long)id);
+    snprintf(tail, sizeof tail, " (%s) to '", kind);
+    for (const char *p = strstr(log, head); p; p = strstr(p + 1, head)) {
+        long task = strtol(p + strlen(head), NULL, 10);
+        const char *t = strstr(p, tail);
+        if (!t || t - p > 40 || strncmp(t + strlen(tail), victim, strlen(victim)) != 0 ||
+            t[strlen(tail) + strlen(victim)] != '\'')
+            continue;
+        char again[96];
+        snprintf(again, sizeof again, "%s%ld (%s) to 'w", head, task, kind);
+        for (const char *q = strstr(t, again); q; q = strstr(q + 1, again))
+            if (strncmp(q + strlen(again) - 1, victim, strlen(victim)) != 0)
+                return 1;
+    }
+    return 0;
+}
+
+/*
+ * kill -9 of a worker while a task of the kind under test runs on it (seen
+ * through `dsk-submit status`, which lists each worker's running tasks by
+ * kind): the task runs again elsewhere, and the search ends with the
+ * scores of the same search without the kill.
+ */
+static void s_kill_while(const char *kind)
+{
+    pid_t w[3];
+    CU_ASSERT(cu_start_cluster(s_ep, 3, 1, NULL, w) > 0, "3 workers did not register");
+    char job[512], out[512], ref_out[512], victim[64] = "";
+    s_mid_job(job, sizeof job);
+    snprintf(ref_out, sizeof ref_out, "%s/ref.json", cu_tmpdir());
+    json_t *ref = s_search(job, ref_out);
+    snprintf(out, sizeof out, "%s/killed.json", cu_tmpdir());
+    const char *args[] = {"--scheduler", s_ep, "search", job, "--out", out, "--quiet", NULL};
+    pid_t client = cu_spawn("dsk-submit", "client.log", args);
+    int64_t t0 = cu_now_ms();
+    while (cu_now_ms() - t0 < 60000 && cu_worker_running(s_ep, kind, victim) < 0)
+        cu_sleep_ms(20);
+    CU_ASSERT(victim[0] == 'w' && victim[1] >= '1' && victim[1] <= '3',
+              "no worker was seen running a %s task", kind);
+    kill(w[victim[1] - '1'], SIGKILL);
+    int st = cu_wait_exit(client, 120000);
+    CU_ASSERT(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the search failed (%d)", st);
+    json_t *r = s_load(out);
+    s_assert_same(r, ref, "after the kill");
+    CU_ASSERT(s_ran_again(2, kind, victim), "no %s task that ran on %s ran again elsewhere",
+              kind, victim);
+    json_decref(r);
+    json_decref(ref);
+}
+
+START_TEST(test_kill_while_a_prefix_runs) { s_kill_while("prefix"); }
+END_TEST
+
+START_TEST(test_kill_while_a_score_runs) { s_kill_while("score"); }
 END_TEST
 
 /*
@@ -397,10 +469,15 @@ Suite *dsk_cluster_faults_suite(void)
     TCase *tc = tcase_create("faults");
     tcase_set_timeout(tc, 300);
     tcase_add_checked_fixture(tc, NULL, teardown);
-    tcase_add_test(tc, test_grid16_on_every_shape);
+    tcase_add_test(tc, test_grid16_on_1_worker);
+    tcase_add_test(tc, test_grid16_on_3_workers);
+    tcase_add_test(tc, test_grid16_on_4_workers);
+    tcase_add_test(tc, test_grid16_on_8_workers);
     tcase_add_test(tc, test_kill_while_stages_run);
     tcase_add_test(tc, test_kill_after_first_prefix);
     tcase_add_test(tc, test_kill_after_stages_freed);
+    tcase_add_test(tc, test_kill_while_a_prefix_runs);
+    tcase_add_test(tc, test_kill_while_a_score_runs);
     tcase_add_test(tc, test_stopped_worker);
     tcase_add_test(tc, test_hung_worker);
     tcase_add_test(tc, test_scheduler_restart_new_session);

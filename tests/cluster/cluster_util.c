@@ -388,3 +388,21 @@ int64_t cu_job_done(const char *endpoint, uint64_t id)
     json_decref(list);
     return done;
 }
+
+int cu_worker_running(const char *endpoint, const char *kind, char *name)
+{
+    json_t *st = cu_status(endpoint);
+    int rc = -1;
+    size_t i;
+    json_t *w;
+    json_array_foreach(json_object_get(st, "workers"), i, w) {
+        json_t *n = json_object_get(json_object_get(w, "running"), kind);
+        if (json_integer_value(n) > 0) {
+            snprintf(name, 64, "%s", json_string_value(json_object_get(w, "name")));
+            rc = 0;
+            break;
+        }
+    }
+    json_decref(st);
+    return rc;
+}

@@ -83,6 +83,13 @@ pid_t cu_start_worker(const char *endpoint, const char *name, int nthreads);
  */
 int cu_same_scores(const json_t *a, const json_t *b, char *why, size_t len);
 
+/*
+ * The name (into name, 64 bytes) of a worker the scheduler at endpoint
+ * reports running a task of kind ("prefix", "score", ...: status's
+ * "running"); 0 when it found one, -1 otherwise.
+ */
+int cu_worker_running(const char *endpoint, const char *kind, char *name);
+
 /* The fits done of job id on the scheduler at endpoint (dsk-submit jobs), -1 when unknown. */
 int64_t cu_job_done(const char *endpoint, uint64_t id);
 

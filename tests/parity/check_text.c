@@ -3,7 +3,7 @@
  * training documents of 20 newsgroups (golden_text.py): CountVectorizer
  * vocabularies and matrices bit for bit, max_features, the split fit on
  * 3 folds of the two-category subset, the 24 TfidfTransformer settings to
- * 1e-12, HashingVectorizer, and the speed of fit_transform.
+ * 1e-12, HashingVectorizer. Parity only: speed is measured in bench/.
  */
 #include <check.h>
 #include <jansson.h>
@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ml_count_vectorizer.h"
 #include "ml_hashing_vectorizer.h"
@@ -19,13 +18,6 @@
 #include "ml_npsum.h"
 #include "ml_tfidf.h"
 #include "parity_util.h"
-
-static double s_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static ml_dataset_t *s_load(const char *categories_json)
 {
@@ -373,39 +365,6 @@ START_TEST(test_hashing_vectorizer)
 }
 END_TEST
 
-/* CountVectorizer(ngram_range=(1, 2)).fit_transform on 11,314 documents, one thread. */
-START_TEST(test_speed)
-{
-    char err[DSK_ERR_LEN];
-    ml_dataset_t *ds = s_load(NULL);
-    json_t *g = pu_golden("text");
-    double sk = json_number_value(json_object_get(g, "sk_seconds_ngram12"));
-    json_t *p = json_pack("{s:[i,i]}", "ngram_range", 1, 2);
-    void *cv = s_make(&ml_count_vectorizer_ops, p);
-    json_decref(p);
-    double best = 1e9, best_tok = 1e9;
-    for (int rep = 0; rep < 3; rep++) {
-        double t0 = s_now();
-        ml_doc_counts_t *dc = ml_doc_counts_build(ml_count_vectorizer_analyzer_cfg(cv), ds->X, err);
-        double t1 = s_now();
-        ml_csr_t *X = NULL;
-        ck_assert_int_eq(ml_count_vectorizer_fit_counts(cv, dc, NULL, 0, &X, err), 0);
-        double t2 = s_now();
-        best = fmin(best, t2 - t0);
-        best_tok = fmin(best_tok, t1 - t0);
-        ml_csr_destroy(&X);
-        ml_doc_counts_destroy(&dc);
-    }
-    printf("text parity: CountVectorizer(ngram_range=(1, 2)).fit_transform, 11314 docs: "
-           "dsk %.3f s (tokenize+count %.3f s), scikit-learn %.3f s: %.1fx\n", best, best_tok,
-           sk, sk / best);
-    ck_assert_msg(best < sk, "dsk is slower than scikit-learn");
-    ml_count_vectorizer_ops.destroy(cv);
-    json_decref(g);
-    ml_dataset_destroy(&ds);
-}
-END_TEST
-
 Suite *dsk_text_parity_suite(void)
 {
     Suite *s = suite_create("text_parity");
@@ -416,7 +375,6 @@ Suite *dsk_text_parity_suite(void)
     tcase_add_test(tc, test_split_fit);
     tcase_add_test(tc, test_tfidf_transformer);
     tcase_add_test(tc, test_hashing_vectorizer);
-    tcase_add_test(tc, test_speed);
     suite_add_tcase(s, tc);
     return s;
 }

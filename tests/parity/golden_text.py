@@ -10,7 +10,7 @@ golden_common), fingerprinted the way check_text.c fingerprints dsk's:
 - floating results (tf-idf, normalized hashing): values at %.17g of a fixed
   sample of entries and of row sums, plus the sum of all row sums.
 
-Files: text.json (counts, max_features, split fit, hashing, timing) and
+Files: text.json (counts, max_features, split fit, hashing) and
 text_tfidf_<norm>.json (the 24 TfidfTransformer combinations, by norm).
 Run with --unit to print the small fixtures of tests/check_ml_text.c.
 """
@@ -18,7 +18,6 @@ import itertools
 import json
 import os
 import sys
-import time
 
 import numpy as np
 from sklearn.feature_extraction.text import (CountVectorizer, HashingVectorizer,
@@ -169,12 +168,8 @@ def main(data_home, out_dir):
     docs = sk_newsgroups(data_home, subset="train").data
     rng = np.random.RandomState(0)
     rows = sorted(rng.choice(len(docs), N_ROW_SAMPLE, replace=False).tolist())
-    t0 = time.perf_counter()
-    CountVectorizer(ngram_range=(1, 2)).fit_transform(docs)
-    sk_seconds = time.perf_counter() - t0
     g = {
         "n_docs": len(docs),
-        "sk_seconds_ngram12": sk_seconds,
         "counts": _counts(docs),
         "max_features": _max_features(docs),
         "split": _split(data_home),

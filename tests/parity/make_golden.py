@@ -47,6 +47,8 @@ def main():
         spec = importlib.util.spec_from_file_location("golden_" + name, path)
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
+        if not hasattr(mod, "main"):
+            continue  # a helper module (golden_common.py), not a golden of its own
         print("golden:", name, flush=True)
         mod.main(os.path.abspath(args.data_home), out_dir)
 

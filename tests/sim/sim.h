@@ -80,6 +80,8 @@ int sim_scheduler_up(const sim_t *s);
 const sch_engine_t *sim_engine(const sim_t *s);
 /* How many times the scheduler restarted so far. */
 int sim_scheduler_restarts(const sim_t *s);
+/* Whether this world's workers have memory limits of a few datasets (a job may not fit). */
+int sim_memory_tight(const sim_t *s);
 
 /* ------------------------------------------------------------ workers (sim_worker.c) */
 

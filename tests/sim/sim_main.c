@@ -61,7 +61,7 @@ static void s_print(const char *who, const s_sum_t *s)
 {
     printf("%s%" PRIu64 " seeds: every invariant held; %" PRIu64 " events, %" PRIu64
            " messages, %.1f virtual hours, %" PRIu64 " faults (%" PRIu64 " scheduler restarts), "
-           "up to %d workers; jobs done %" PRIu64 ", failed (KilledWorker) %" PRIu64
+           "up to %d workers; jobs done %" PRIu64 ", failed with a named reason %" PRIu64
            ", cancelled %" PRIu64 ", lost to a restart %" PRIu64 "\n",
            who, s->runs, s->events, s->messages, (double)s->virtual_ms / 3.6e6, s->faults,
            s->restarts, s->max_workers, s->outcomes['d'], s->outcomes['f'], s->outcomes['c'],
@@ -96,7 +96,8 @@ int main(int argc, char **argv)
         }
     }
     dsk_log_init("dsk-sim");
-    dsk_log_set_level(trace ? DSK_LOG_INFO : DSK_LOG_OFF);
+    /* the engine's own log joins the trace: info, or everything with DSK_SIM_DEBUG set */
+    dsk_log_set_level(!trace ? DSK_LOG_OFF : getenv("DSK_SIM_DEBUG") ? DSK_LOG_DEBUG : DSK_LOG_INFO);
     s_sum_t sum = {0};
     if (have_one) {
         int rc = s_run_seeds(one, 1, 1, trace, &sum);
