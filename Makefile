@@ -26,19 +26,24 @@ CHECK_LIBS   := $(shell pkg-config --libs $(CHECKPKG) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) \
-              -Icommon -Iproto -Iml -Iclient -Ischeduler -Iworker -MMD -MP
+# The layers, bottom up (docs/architecture.md; tests/check_layout.sh keeps them):
+# common, proto, ml (by subject), jobs, then client, scheduler, worker, submit.
+ML_DIRS    := ml ml/core ml/text ml/linear ml/svm ml/select ml/io
+INCLUDES   := -Icommon -Iproto $(addprefix -I,$(ML_DIRS)) -Ijobs -Iclient -Isubmit \
+              -Ischeduler -Iworker
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) $(INCLUDES) -MMD -MP
 LDLIBS  := $(PKG_LIBS) -lpthread -lm
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 COMMON_SRC := $(wildcard common/*.c)
-ML_SRC     := $(wildcard ml/*.c)
+ML_SRC     := $(foreach d,$(ML_DIRS),$(wildcard $(d)/*.c))
+JOBS_SRC   := $(wildcard jobs/*.c)
 PROTO_SRC  := $(wildcard proto/*.c)
-CLIENT_SRC := $(filter-out client/dsk_submit.c client/submit_%.c,$(wildcard client/*.c))
+CLIENT_SRC := $(wildcard client/*.c)
 SCHED_SRC  := $(wildcard scheduler/*.c)
 WORKER_SRC := $(wildcard worker/*.c)
-SUBMIT_SRC := client/dsk_submit.c $(wildcard client/submit_*.c)
-UNIT_SRC   := $(wildcard tests/check_*.c)
+SUBMIT_SRC := $(wildcard submit/*.c)
+UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 # The simulator drives the scheduler's engine and the worker's bookkeeping without sockets.
 SCHED_CORE_SRC := $(filter-out scheduler/main.c scheduler/sch_server.c,$(SCHED_SRC))
 WORKER_CORE_SRC := worker/wrk_tasks.c worker/wrk_store.c worker/wrk_task.c
@@ -53,6 +58,8 @@ LIBDSK     := $(BUILD)/libdsk.a
 LIBDSK_ASAN := $(BUILD)/asan/libdsk.a
 LIBML      := $(BUILD)/libdskml.a
 LIBML_ASAN := $(BUILD)/asan/libdskml.a
+LIBJOBS    := $(BUILD)/libdskjobs.a
+LIBJOBS_ASAN := $(BUILD)/asan/libdskjobs.a
 PROGRAMS   := $(BUILD)/dskd-scheduler $(BUILD)/dskd-worker $(BUILD)/dsk-submit
 UNIT       := $(BUILD)/check_unit
 UNIT_ASAN  := $(BUILD)/asan/check_unit
@@ -65,7 +72,7 @@ SIM_SEEDS  ?= 3000
 SEEDS      ?= 100000
 
 .PHONY: bench-e2e all check check-unit check-asan check-cluster check-parity check-sim check-systemd deps deps-bench demo install clean bench fuzz sim
-all: $(PROGRAMS) $(LIBDSK) $(LIBML) $(SIM)
+all: $(PROGRAMS) $(LIBDSK) $(LIBML) $(LIBJOBS) $(SIM)
 
 # libdsk: common + proto + client API, the code every program shares.
 $(LIBDSK): $(call obj,$(COMMON_SRC) $(PROTO_SRC) $(CLIENT_SRC))
@@ -85,27 +92,37 @@ $(LIBML_ASAN): $(call asan_obj,$(ML_SRC))
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-$(BUILD)/dskd-scheduler: $(call obj,$(SCHED_SRC)) $(LIBML) $(LIBDSK)
+# libdskjobs: job files, search plans, task bodies, split-fit stages, predict chunks,
+# data as bytes: what turns a job into work and results, on top of libdskml.
+$(LIBJOBS): $(call obj,$(JOBS_SRC))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(LIBJOBS_ASAN): $(call asan_obj,$(JOBS_SRC))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(BUILD)/dskd-scheduler: $(call obj,$(SCHED_SRC)) $(LIBJOBS) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/dskd-worker: $(call obj,$(WORKER_SRC)) $(LIBML) $(LIBDSK)
+$(BUILD)/dskd-worker: $(call obj,$(WORKER_SRC)) $(LIBJOBS) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/dsk-submit: $(call obj,$(SUBMIT_SRC)) $(LIBML) $(LIBDSK)
+$(BUILD)/dsk-submit: $(call obj,$(SUBMIT_SRC)) $(LIBJOBS) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-# The unit runner adds every `Suite *dsk_*_suite(void)` found in tests/check_*.c.
+# The unit runner adds every `Suite *dsk_*_suite(void)` found in tests/unit/check_*.c.
 $(BUILD)/tests/suites.h: $(UNIT_SRC)
 	@mkdir -p $(@D)
 	sed -n 's/^Suite \*\(dsk_[a-z0-9_]*_suite\)(void)$$/SUITE(\1)/p' $(UNIT_SRC) > $@.tmp
 	mv $@.tmp $@
 
-$(BUILD)/tests/check_main.o $(BUILD)/asan/tests/check_main.o: $(BUILD)/tests/suites.h
+$(BUILD)/tests/unit/check_main.o $(BUILD)/asan/tests/unit/check_main.o: $(BUILD)/tests/suites.h
 
-$(UNIT): $(call obj,$(UNIT_SRC) tests/check_main.c $(WORKER_CORE_SRC)) $(LIBML) $(LIBDSK)
+$(UNIT): $(call obj,$(UNIT_SRC) tests/unit/check_main.c $(WORKER_CORE_SRC)) $(LIBJOBS) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
-$(UNIT_ASAN): $(call asan_obj,$(UNIT_SRC) tests/check_main.c $(WORKER_CORE_SRC)) $(LIBML_ASAN) $(LIBDSK_ASAN)
+$(UNIT_ASAN): $(call asan_obj,$(UNIT_SRC) tests/unit/check_main.c $(WORKER_CORE_SRC)) $(LIBJOBS_ASAN) $(LIBML_ASAN) $(LIBDSK_ASAN)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 # The parity runner: scikit-learn's answers (tests/parity/golden/) on the
@@ -116,20 +133,20 @@ $(BUILD)/tests/parity/suites.h: $(PARITY_SRC)
 	mv $@.tmp $@
 
 # The same runner source as the unit runner, built against the parity list.
-$(BUILD)/tests/parity/parity_main.o: tests/check_main.c $(BUILD)/tests/parity/suites.h
+$(BUILD)/tests/parity/parity_main.o: tests/unit/check_main.c $(BUILD)/tests/parity/suites.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -I$(BUILD)/tests/parity -c -o $@ $<
 
-$(PARITY): $(call obj,$(PARITY_SRC) tests/parity/parity_util.c) $(BUILD)/tests/parity/parity_main.o $(LIBML) $(LIBDSK)
+$(PARITY): $(call obj,$(PARITY_SRC) tests/parity/parity_util.c) $(BUILD)/tests/parity/parity_main.o $(LIBJOBS) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
-$(SIM): $(call obj,$(SIM_SRC) $(SCHED_CORE_SRC) $(WORKER_CORE_SRC)) $(LIBML) $(LIBDSK)
+$(SIM): $(call obj,$(SIM_SRC) $(SCHED_CORE_SRC) $(WORKER_CORE_SRC)) $(LIBJOBS) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(SIM_ASAN): $(call asan_obj,$(SIM_SRC) $(SCHED_CORE_SRC) $(WORKER_CORE_SRC)) $(LIBML_ASAN) $(LIBDSK_ASAN)
+$(SIM_ASAN): $(call asan_obj,$(SIM_SRC) $(SCHED_CORE_SRC) $(WORKER_CORE_SRC)) $(LIBJOBS_ASAN) $(LIBML_ASAN) $(LIBDSK_ASAN)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
-$(CLUSTER): $(call obj,$(CLUSTER_SRC)) $(LIBML) $(LIBDSK)
+$(CLUSTER): $(call obj,$(CLUSTER_SRC)) $(LIBJOBS) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 $(BUILD)/%.o: %.c
@@ -179,7 +196,7 @@ demo: deps
 # Benchmarks against the reference stack (needs python3-sklearn: `make deps-bench`).
 # BENCH_REPLICATE copies of digits feed the SVC predict (1000 = 1.8 M rows).
 BENCH_REPLICATE ?= 1000
-$(BUILD)/bench_ml: $(call obj,bench/ml/bench_ml.c) $(LIBML) $(LIBDSK)
+$(BUILD)/bench_ml: $(call obj,bench/ml/bench_ml.c) $(LIBJOBS) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 bench: deps-bench $(BUILD)/bench_ml $(PROGRAMS)
@@ -199,7 +216,7 @@ fuzz:
 	@mkdir -p $(BUILD)/fuzz-corpus
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -Icommon -Iproto $(shell pkg-config --cflags msgpack) \
-	    tests/fuzz/fuzz_msg.c proto/dsk_msg.c proto/dsk_mpcheck.c common/dsk_error.c \
+	    tests/fuzz/fuzz_msg.c proto/dsk_msg.c common/dsk_mpcheck.c common/dsk_error.c \
 	    $(shell pkg-config --libs msgpack) -o $(BUILD)/fuzz_msg
 	$(BUILD)/fuzz_msg -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(BUILD)/fuzz-corpus
 
