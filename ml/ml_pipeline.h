@@ -66,7 +66,7 @@ void ml_pipeline_set_fitted(ml_pipeline_t *p, int fitted);
 
 int ml_pipeline_fit(ml_pipeline_t *p, const ml_data_t *X, const int32_t *y, char *err);
 /*
- * The split fit's pieces (ml_search.h): the steps before `from` were fitted
+ * The split fit's pieces (job_plan.h): the steps before `from` were fitted
  * by the caller (a stage fitted step 0 on the counts) and X is already
  * their output. fit_from fits steps [from, n) and marks the pipeline
  * fitted; fit_transform_from does the same for a pipeline of transformers

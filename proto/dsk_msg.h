@@ -45,9 +45,9 @@ typedef struct {
 /* Job kinds (SUBMIT.kind) and states (JOB_STATE.state). */
 enum { DSK_JOB_SEARCH = 1, DSK_JOB_FIT = 2, DSK_JOB_PREDICT = 3, DSK_JOB_NOOP = 4 };
 /* DATA_PUT.kind: a packed dataset, a model's .dskm bytes, a task output moved from
-   another worker, a search's job (its steps, candidates and folds: ml_task_job.h) */
+   another worker, a search's job (its steps, candidates and folds: job_task_job.h) */
 enum { DSK_DATA_DATASET = 1, DSK_DATA_MODEL = 2, DSK_DATA_OUTPUT = 3, DSK_DATA_JOB = 4 };
-/* TASK.kind: a search's four (ml_search.h, same numbers), a predict chunk, an empty task */
+/* TASK.kind: a search's four (job_plan.h, same numbers), a predict chunk, an empty task */
 enum {
     DSK_TASK_STAGE = 1, DSK_TASK_PREFIX, DSK_TASK_SCORE, DSK_TASK_REFIT, DSK_TASK_PREDICT,
     DSK_TASK_NOOP,
@@ -146,7 +146,7 @@ typedef struct {
     uint32_t flags;               /* reserved, 0 */
     char name[DSK_NAME_MAX + 1];  /* the job file's name, for messages */
     dsk_bytes_t job;              /* the job file's JSON text */
-    dsk_bytes_t data;             /* the dataset, packed (ml_data_pack.h) */
+    dsk_bytes_t data;             /* the dataset, packed (job_data_pack.h) */
 } dsk_msg_submit_t;
 
 typedef struct {
@@ -176,7 +176,7 @@ typedef struct {
     char job_key[DSK_KEY_MAX + 1];  /* the job it belongs to (DSK_DATA_JOB), "" for none */
     char input_key[DSK_KEY_MAX + 1]; /* the resident output it reads (predict: the model) */
     char key[DSK_KEY_MAX + 1];      /* its output's key */
-    dsk_bytes_t spec;               /* ml_search.h's task spec, or ml_predict.h's */
+    dsk_bytes_t spec;               /* job_plan.h's task spec, or job_predict.h's */
     dsk_bytes_t data;               /* a predict task's chunk */
 } dsk_msg_task_t;
 
@@ -198,7 +198,7 @@ typedef struct {
     char key[DSK_KEY_MAX + 1];
     int32_t code;                 /* 0, or why the worker could not send it */
     char error[DSK_TEXT_MAX + 1];
-    dsk_bytes_t data;             /* the output, packed (ml_task_output_unpack reads it) */
+    dsk_bytes_t data;             /* the output, packed (job_output_unpack reads it) */
 } dsk_msg_fetched_t;
 
 typedef struct {

@@ -22,12 +22,12 @@ static int s_by_cost(const void *a, const void *b)
 void sch_order_record(sch_job_t *job, int64_t i, uint64_t micros)
 {
     sch_search_t *S = job->k;
-    const ml_task_t *pt = ml_plan_task(S->plan, i);
+    const job_task_t *pt = job_plan_task(S->plan, i);
     S->done_by_kind[pt->kind]++;
     S->micros_by_kind[pt->kind] += micros;
-    if (pt->kind != ML_TASK_SCORE || pt->candidate < 0)
+    if (pt->kind != JOB_TASK_SCORE || pt->candidate < 0)
         return;
-    int64_t n = ml_plan_n_candidates(S->plan);
+    int64_t n = job_plan_n_candidates(S->plan);
     if (!S->cand_micros) {
         S->cand_micros = dsk_xcalloc((size_t)(n ? n : 1), sizeof *S->cand_micros);
         S->cand_fits = dsk_xcalloc((size_t)(n ? n : 1), sizeof *S->cand_fits);
@@ -43,7 +43,7 @@ void sch_order_record(sch_job_t *job, int64_t i, uint64_t micros)
 /* A fit's estimate: its candidate's mean, else every fit's; 0 when none is done. */
 static double s_fit_us(const sch_search_t *S, int64_t cand)
 {
-    if (S->cand_fits && cand >= 0 && cand < ml_plan_n_candidates(S->plan) &&
+    if (S->cand_fits && cand >= 0 && cand < job_plan_n_candidates(S->plan) &&
         S->cand_fits[cand] > 0)
         return (double)S->cand_micros[cand] / (double)S->cand_fits[cand];
     return S->fits_timed ? (double)S->fit_micros / (double)S->fits_timed : 0.0;
@@ -52,11 +52,11 @@ static double s_fit_us(const sch_search_t *S, int64_t cand)
 int64_t sch_order_expected_us(const sch_job_t *job, int64_t i)
 {
     const sch_search_t *S = job->k;
-    const ml_task_t *pt = ml_plan_task(S->plan, i);
+    const job_task_t *pt = job_plan_task(S->plan, i);
     switch (pt->kind) {
-    case ML_TASK_SCORE:
+    case JOB_TASK_SCORE:
         return (int64_t)s_fit_us(S, pt->candidate);
-    case ML_TASK_REFIT: /* the whole data, not (k-1)/k of it: about half as long again */
+    case JOB_TASK_REFIT: /* the whole data, not (k-1)/k of it: about half as long again */
         return (int64_t)(1.5 * s_fit_us(S, pt->candidate));
     default:
         return S->done_by_kind[pt->kind]
@@ -73,8 +73,8 @@ int64_t sch_order_runnable(const sch_job_t *job, int64_t *out)
     for (int64_t i = 0; i < job->ntasks; i++) {
         if (!sch_search_runnable(job, i))
             continue;
-        const ml_task_t *pt = ml_plan_task(S->plan, i);
-        double cost = pt->kind == ML_TASK_STAGE || pt->kind == ML_TASK_PREFIX
+        const job_task_t *pt = job_plan_task(S->plan, i);
+        double cost = pt->kind == JOB_TASK_STAGE || pt->kind == JOB_TASK_PREFIX
                           ? 1e300
                           : s_fit_us(S, pt->candidate);
         r[n++] = (s_rank_t){cost, i};

@@ -7,15 +7,15 @@
 
 #include "dsk_alloc.h"
 #include "dsk_log.h"
-#include "ml_data_pack.h"
+#include "job_data.h"
 #include "ml_model.h"
-#include "ml_predict.h"
+#include "job_predict.h"
 #include "sch_blobs.h"
 #include "sch_jobs.h"
 
 typedef struct {
     sch_blob_t *model;
-    ml_method_t method;
+    job_method_t method;
     int aggregate;
     int64_t rows, nchunks, done;
     unsigned char **rows_of;    /* each chunk's packed rows, from CHUNK until its result */
@@ -39,14 +39,14 @@ static int s_submit(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, char *
     const char *method = json_string_value(json_object_get(d, "method"));
     json_t *rows = json_object_get(d, "rows"), *chunks = json_object_get(d, "chunks");
     json_t *agg = json_object_get(d, "aggregate");
-    ml_method_t m = ML_METHOD_PREDICT;
+    job_method_t m = JOB_METHOD_PREDICT;
     int rc = DSK_OK;
     if (!d || !method || !json_is_integer(rows) || !json_is_integer(chunks) ||
         (agg && !json_is_boolean(agg)) || json_integer_value(rows) < 0 ||
         json_integer_value(chunks) < 1 || json_integer_value(chunks) >= (1 << SCH_TASK_BITS))
         rc = dsk_seterr(err, DSK_EINVAL, "%s: a predict job needs method, rows and chunks "
                         "(1..%d)", job->name, (1 << SCH_TASK_BITS) - 1);
-    else if (ml_method_parse(method, &m, err) == 0) {
+    else if (job_method_parse(method, &m, err) == 0) {
         ml_pipeline_t *pipe = NULL;
         rc = ml_model_unpack(sub->data.data, sub->data.len, job->name, &pipe, err);
         ml_pipeline_destroy(&pipe);
@@ -64,17 +64,17 @@ static int s_submit(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, char *
         p->rows_of = dsk_xcalloc((size_t)p->nchunks, sizeof *p->rows_of);
         p->len_of = dsk_xcalloc((size_t)p->nchunks, sizeof *p->len_of);
         p->arrived = dsk_xcalloc((size_t)p->nchunks, 1);
-        char key[ML_KEY_LEN + 1];
-        ml_content_key(sub->data.data, sub->data.len, key);
+        char key[JOB_KEY_LEN + 1];
+        job_content_key(sub->data.data, sub->data.len, key);
         p->model = sch_blobs_get(sch_jobs_blobs(j), key, DSK_DATA_MODEL, sub->data.data,
                                  sub->data.len, sub->data.len, NULL, NULL);
         sub->data = (dsk_bytes_t){0};
-        ml_predict_spec(p->method, p->aggregate, &p->spec);
+        job_predict_spec(p->method, p->aggregate, &p->spec);
         job->ntasks = p->nchunks;
         job->tasks = dsk_xcalloc((size_t)p->nchunks, sizeof *job->tasks);
         job->fits_total = p->nchunks;
         snprintf(job->text, sizeof job->text, "%s on %lld rows in %lld chunks",
-                 ml_method_name(p->method), (long long)p->rows, (long long)p->nchunks);
+                 job_method_name(p->method), (long long)p->rows, (long long)p->nchunks);
     }
     json_decref(d);
     return rc;
@@ -180,7 +180,7 @@ static void s_on_task_done(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_
     }
     if (d->code != 0) {
         sch_jobs_finish(j, job, DSK_JOB_FAILED, "chunk %lld (%s) failed on worker '%s': %s",
-                        (long long)i, ml_method_name(p->method), w->info.name, d->error);
+                        (long long)i, job_method_name(p->method), w->info.name, d->error);
         return;
     }
     dsk_msg_t m = {.type = DSK_MSG_CHUNK_DONE};
@@ -231,7 +231,7 @@ static json_t *s_result(sch_jobs_t *j, sch_job_t *job)
                               "bytes_in", (json_int_t)p->bytes_in, "bytes_out",
                               (json_int_t)p->bytes_out, "workers", workers, "wall_s",
                               (double)(sch_jobs_now(j) - job->started_ms) / 1000.0);
-    return json_pack("{s:s, s:I, s:I, s:b, s:o}", "method", ml_method_name(p->method), "rows",
+    return json_pack("{s:s, s:I, s:I, s:b, s:o}", "method", job_method_name(p->method), "rows",
                      (json_int_t)p->rows, "chunks", (json_int_t)p->nchunks, "aggregate",
                      p->aggregate, "stats", stats);
 }

@@ -8,21 +8,21 @@
 
 #include "dsk_alloc.h"
 #include "dsk_log.h"
-#include "ml_data_pack.h"
+#include "job_data.h"
 #include "sch_jobs.h"
 #include "sch_order.h"
 #include "sch_steal.h"
 
 #define S_REPLICAS 2       /* copies of a dataset where the cluster has them */
 
-static int s_resident_kind(ml_task_kind_t kind)
+static int s_resident_kind(job_task_kind_t kind)
 {
-    return kind == ML_TASK_STAGE || kind == ML_TASK_PREFIX;
+    return kind == JOB_TASK_STAGE || kind == JOB_TASK_PREFIX;
 }
 
-static const ml_task_t *s_pt(const sch_job_t *job, int64_t i)
+static const job_task_t *s_pt(const sch_job_t *job, int64_t i)
 {
-    return ml_plan_task(((const sch_search_t *)job->k)->plan, i);
+    return job_plan_task(((const sch_search_t *)job->k)->plan, i);
 }
 
 /* ------------------------------------------------------------ inputs */
@@ -30,7 +30,7 @@ static const ml_task_t *s_pt(const sch_job_t *job, int64_t i)
 int sch_search_runnable(const sch_job_t *job, int64_t i)
 {
     const sch_search_t *S = job->k;
-    const ml_task_t *pt = s_pt(job, i);
+    const job_task_t *pt = s_pt(job, i);
     if (job->tasks[i].state != SCH_PENDING)
         return 0;
     if (pt->dep >= 0 && (job->tasks[pt->dep].state != SCH_DONE || S->outs[pt->dep].holders.n == 0))
@@ -50,7 +50,7 @@ int sch_search_stalled(const sch_job_t *job)
 int sch_search_has_inputs(const sch_job_t *job, int64_t i, uint64_t w)
 {
     const sch_search_t *S = job->k;
-    const ml_task_t *pt = s_pt(job, i);
+    const job_task_t *pt = s_pt(job, i);
     return (!pt->reads_data || sch_ids_has(&S->data->holders, w)) &&
            (pt->dep < 0 || sch_ids_has(&S->outs[pt->dep].holders, w));
 }
@@ -64,7 +64,7 @@ int sch_search_has_inputs(const sch_job_t *job, int64_t i, uint64_t w)
 static uint64_t s_reserve(const sch_job_t *job, int64_t i)
 {
     const sch_search_t *S = job->k;
-    const ml_task_t *pt = s_pt(job, i);
+    const job_task_t *pt = s_pt(job, i);
     if (!s_resident_kind(pt->kind))
         return 0;
     uint64_t largest = S->largest_by_kind[pt->kind];
@@ -96,7 +96,7 @@ static void s_free_output(sch_jobs_t *j, sch_job_t *job, int64_t i)
     if (o->holders.n)
         dsk_debug("job %llu: task %lld (%s): its output is freed (%d copies)",
                   (unsigned long long)job->id, (long long)i,
-                  ml_task_kind_name(s_pt(job, i)->kind), o->holders.n);
+                  job_task_kind_name(s_pt(job, i)->kind), o->holders.n);
     sch_ids_clear(&o->holders);
 }
 
@@ -138,7 +138,7 @@ static void s_reconcile(sch_jobs_t *j, sch_job_t *job)
                 S->outs[dep].open_users++;
             dsk_info("job %llu: the output of task %lld (%s) is lost: making it again",
                      (unsigned long long)job->id, (long long)i,
-                     ml_task_kind_name(s_pt(job, i)->kind));
+                     job_task_kind_name(s_pt(job, i)->kind));
         }
     }
 }
@@ -147,15 +147,15 @@ static void s_reconcile(sch_jobs_t *j, sch_job_t *job)
 static void s_sync_tasks(sch_job_t *job)
 {
     sch_search_t *S = job->k;
-    int64_t n = ml_plan_n_tasks(S->plan);
+    int64_t n = job_plan_n_tasks(S->plan);
     if (n == job->ntasks)
         return;
     job->tasks = dsk_xrealloc(job->tasks, (size_t)n, sizeof *job->tasks);
     S->outs = dsk_xrealloc(S->outs, (size_t)n, sizeof *S->outs);
     for (int64_t i = job->ntasks; i < n; i++) {
         job->tasks[i] = (sch_task_t){.state = SCH_PENDING};
-        S->outs[i] = (sch_out_t){.open_users = ml_plan_task(S->plan, i)->n_users};
-        int64_t dep = ml_plan_task(S->plan, i)->dep;
+        S->outs[i] = (sch_out_t){.open_users = job_plan_task(S->plan, i)->n_users};
+        int64_t dep = job_plan_task(S->plan, i)->dep;
         if (dep >= 0 && dep < job->ntasks)
             S->outs[dep].open_users++;
     }
@@ -196,7 +196,7 @@ static void s_replicate(sch_jobs_t *j, sch_job_t *job)
 static sch_worker_t *s_place(sch_jobs_t *j, sch_job_t *job, int64_t i)
 {
     sch_search_t *S = job->k;
-    const ml_task_t *pt = s_pt(job, i);
+    const job_task_t *pt = s_pt(job, i);
     const sch_ids_t *cands = pt->dep >= 0 ? &S->outs[pt->dep].holders : &S->data->holders;
     uint64_t reserve = job->tasks[i].nrun ? job->tasks[i].reserve : s_reserve(job, i);
     sch_worker_t *best = NULL;
@@ -217,14 +217,14 @@ static sch_worker_t *s_place(sch_jobs_t *j, sch_job_t *job, int64_t i)
 static void s_dispatch(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w)
 {
     sch_search_t *S = job->k;
-    const ml_task_t *pt = s_pt(job, i);
+    const job_task_t *pt = s_pt(job, i);
     msgpack_sbuffer spec;
     msgpack_sbuffer_init(&spec);
     char err[DSK_ERR_LEN];
-    if (ml_plan_spec(S->plan, i, &spec, err) < 0) {
+    if (job_plan_spec(S->plan, i, &spec, err) < 0) {
         msgpack_sbuffer_destroy(&spec);
         sch_jobs_finish(j, job, DSK_JOB_FAILED, "task %lld (%s) could not be written: %s",
-                        (long long)i, ml_task_kind_name(pt->kind), err);
+                        (long long)i, job_task_kind_name(pt->kind), err);
         return;
     }
     if (job->tasks[i].nrun == 0)
@@ -245,11 +245,11 @@ static void s_dispatch(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w
     msgpack_sbuffer_destroy(&spec);
     if (backup)
         dsk_info("job %llu: task %lld (%s) is overdue: a backup runs on '%s'",
-                 (unsigned long long)job->id, (long long)i, ml_task_kind_name(pt->kind),
+                 (unsigned long long)job->id, (long long)i, job_task_kind_name(pt->kind),
                  w->info.name);
     else
         dsk_debug("job %llu: task %lld (%s) to '%s'", (unsigned long long)job->id, (long long)i,
-                  ml_task_kind_name(pt->kind), w->info.name);
+                  job_task_kind_name(pt->kind), w->info.name);
 }
 
 /* The largest memory limit of the cluster's workers (0: one has none). */
@@ -285,11 +285,11 @@ static int s_too_big(sch_jobs_t *j, sch_job_t *job, const int64_t *ready, int64_
         need = S->data->mem + S->spec->mem;
         what = "its dataset";
     } else if (nready > 0) {
-        const ml_task_t *pt = s_pt(job, ready[0]);
+        const job_task_t *pt = s_pt(job, ready[0]);
         need = s_reserve(job, ready[0]) + S->spec->mem + (pt->reads_data ? S->data->mem : 0) +
                (pt->dep >= 0 ? S->outs[pt->dep].resident : 0);
         snprintf(task, sizeof task, "task %lld (%s)", (long long)ready[0],
-                 ml_task_kind_name(pt->kind));
+                 job_task_kind_name(pt->kind));
         what = task;
     }
     if (!what || need <= largest)
@@ -322,7 +322,7 @@ static void s_memory_deadlock(sch_jobs_t *j, sch_job_t *job, int64_t i)
     sch_jobs_finish(j, job, DSK_JOB_FAILED, "task %lld (%s) needs about %llu bytes of a worker's "
                     "memory beside what the job holds there, and the most room left under any "
                     "--memory-limit is %llu: add workers or raise their limits", (long long)i,
-                    ml_task_kind_name(s_pt(job, i)->kind), (unsigned long long)s_reserve(job, i),
+                    job_task_kind_name(s_pt(job, i)->kind), (unsigned long long)s_reserve(job, i),
                     (unsigned long long)most);
 }
 
@@ -360,9 +360,9 @@ static void s_refused(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w,
                       const dsk_msg_task_done_t *d)
 {
     sch_search_t *S = job->k;
-    const ml_task_t *pt = s_pt(job, i);
+    const job_task_t *pt = s_pt(job, i);
     dsk_warn("job %llu: worker '%s' refused task %lld (%s): %s", (unsigned long long)job->id,
-             w->info.name, (long long)i, ml_task_kind_name(pt->kind), d->error);
+             w->info.name, (long long)i, job_task_kind_name(pt->kind), d->error);
     if (pt->reads_data)
         sch_blobs_forget(sch_jobs_blobs(j), S->data, w);
     sch_blobs_forget(sch_jobs_blobs(j), S->spec, w);
@@ -370,7 +370,7 @@ static void s_refused(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w,
         w->held -= S->outs[pt->dep].resident;
     if (++job->tasks[i].refusals >= SCH_MAX_REFUSALS)
         sch_jobs_finish(j, job, DSK_JOB_FAILED, "task %lld (%s) was refused %d times, the last "
-                        "by worker '%s': %s", (long long)i, ml_task_kind_name(pt->kind),
+                        "by worker '%s': %s", (long long)i, job_task_kind_name(pt->kind),
                         job->tasks[i].refusals, w->info.name, d->error);
 }
 
@@ -399,29 +399,29 @@ static void s_task_ok(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w,
                       dsk_msg_task_done_t *d)
 {
     sch_search_t *S = job->k;
-    const ml_task_t *pt = s_pt(job, i);
+    const job_task_t *pt = s_pt(job, i);
     char err[DSK_ERR_LEN];
     job->tasks[i].state = SCH_DONE;
     S->outs[i].done_once = 1;
     dsk_debug("job %llu: task %lld (%s) done on '%s' in %.3f s", (unsigned long long)job->id,
-              (long long)i, ml_task_kind_name(pt->kind), w->info.name, (double)d->micros / 1e6);
+              (long long)i, job_task_kind_name(pt->kind), w->info.name, (double)d->micros / 1e6);
     sch_busy_t *b = sch_jobs_busy(job, w);
     b->tasks++;
     b->micros += d->micros;
     sch_order_record(job, i, d->micros);
-    if (pt->kind == ML_TASK_SCORE &&
-        ml_plan_record(S->plan, i, d->result.data, d->result.len, err) < 0) {
+    if (pt->kind == JOB_TASK_SCORE &&
+        job_plan_record(S->plan, i, d->result.data, d->result.len, err) < 0) {
         sch_jobs_finish(j, job, DSK_JOB_FAILED, "task %lld (score) on worker '%s': %s",
                         (long long)i, w->info.name, err);
         return;
     }
-    if (pt->kind == ML_TASK_REFIT) {
+    if (pt->kind == JOB_TASK_REFIT) {
         free(job->model);
         job->model = d->result.data;
         job->model_len = d->result.len;
         d->result = (dsk_bytes_t){0};
     }
-    if (pt->kind == ML_TASK_SCORE || pt->kind == ML_TASK_REFIT)
+    if (pt->kind == JOB_TASK_SCORE || pt->kind == JOB_TASK_REFIT)
         job->fits_done++;
     sch_out_t *o = &S->outs[i];
     if (s_resident_kind(pt->kind)) {
@@ -439,8 +439,8 @@ static void s_task_ok(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w,
         in->open_users--;
     }
     job->state = DSK_JOB_PROGRESS;
-    if (ml_plan_scores_done(S->plan)) {
-        ml_plan_add_refit(S->plan);
+    if (job_plan_scores_done(S->plan)) {
+        job_plan_add_refit(S->plan);
         s_sync_tasks(job);
     }
     s_reconcile(j, job);
@@ -451,14 +451,14 @@ static void s_task_ok(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w,
         sch_jobs_finish(j, job, DSK_JOB_DONE, "done: %lld fits in %.2f s",
                         (long long)job->fits_done,
                         (double)(sch_jobs_now(j) - job->started_ms) / 1000.0);
-    else if (pt->kind == ML_TASK_SCORE || pt->kind == ML_TASK_REFIT)
+    else if (pt->kind == JOB_TASK_SCORE || pt->kind == JOB_TASK_REFIT)
         sch_jobs_state(j, job, NULL, 0);
 }
 
 static void s_on_task_done(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w,
                            dsk_msg_task_done_t *d)
 {
-    const ml_task_t *pt = s_pt(job, i);
+    const job_task_t *pt = s_pt(job, i);
     if (!sch_jobs_active_state(job->state)) {
         if (d->code == 0 && s_resident_kind(pt->kind))
             sch_jobs_free_key(j, w->id, pt->key); /* finished after its job ended */
@@ -477,7 +477,7 @@ static void s_on_task_done(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_
             snprintf(what, sizeof what, ", candidate %lld, fold %d", (long long)pt->candidate,
                      pt->fold);
         sch_jobs_finish(j, job, DSK_JOB_FAILED, "task %lld (%s%s) failed on worker '%s': %s",
-                        (long long)i, ml_task_kind_name(pt->kind), what, w->info.name, d->error);
+                        (long long)i, job_task_kind_name(pt->kind), what, w->info.name, d->error);
         return;
     }
     if (job->tasks[i].state == SCH_DONE)
@@ -513,26 +513,26 @@ static void s_data_free(void *obj)
  */
 static int s_submit(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, int fit, char *err)
 {
-    ml_job_t *mj = NULL;
+    job_t *mj = NULL;
     ml_dataset_t *ds = NULL;
-    if (ml_job_parse_text((const char *)sub->job.data, sub->job.len, job->name, &mj, err) < 0 ||
-        ml_dataset_unpack(sub->data.data, sub->data.len, "the scattered data", &ds, err) < 0 ||
-        ml_job_check_data(mj, ds, job->name, err) < 0) {
-        ml_job_destroy(&mj);
+    if (job_parse_text((const char *)sub->job.data, sub->job.len, job->name, &mj, err) < 0 ||
+        job_dataset_unpack(sub->data.data, sub->data.len, "the scattered data", &ds, err) < 0 ||
+        job_check_data(mj, ds, job->name, err) < 0) {
+        job_destroy(&mj);
         ml_dataset_destroy(&ds);
         return DSK_EINVAL;
     }
-    if (fit != (mj->kind == ML_JOB_FIT)) {
-        ml_job_destroy(&mj);
+    if (fit != (mj->kind == JOB_FIT)) {
+        job_destroy(&mj);
         ml_dataset_destroy(&ds);
         return dsk_seterr(err, DSK_EINVAL, "%s", fit ? "a fit job must not have a \"search\""
                                                      : "a search job needs a \"search\" object");
     }
-    char key[ML_KEY_LEN + 1];
-    ml_content_key(sub->data.data, sub->data.len, key);
-    ml_plan_t *plan = NULL;
-    if (ml_plan_new(mj, ds, key, &plan, err) < 0) {
-        ml_job_destroy(&mj);
+    char key[JOB_KEY_LEN + 1];
+    job_content_key(sub->data.data, sub->data.len, key);
+    job_plan_t *plan = NULL;
+    if (job_plan_new(mj, ds, key, &plan, err) < 0) {
+        job_destroy(&mj);
         ml_dataset_destroy(&ds);
         return DSK_EINVAL;
     }
@@ -541,18 +541,18 @@ static int s_submit(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, int fi
     S->mjob = mj;
     S->plan = plan;
     S->data = sch_blobs_get(sch_jobs_blobs(j), key, DSK_DATA_DATASET, sub->data.data,
-                            sub->data.len, ml_dataset_bytes(ds), ds, s_data_free);
+                            sub->data.len, job_dataset_bytes(ds), ds, s_data_free);
     sub->data = (dsk_bytes_t){0};
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
-    ml_plan_pack_job(plan, &sb);
-    char jkey[ML_KEY_LEN + 1];
-    ml_content_key(sb.data, sb.size, jkey);
+    job_plan_pack_job(plan, &sb);
+    char jkey[JOB_KEY_LEN + 1];
+    job_content_key(sb.data, sb.size, jkey);
     S->spec = sch_blobs_get(sch_jobs_blobs(j), jkey, DSK_DATA_JOB, (unsigned char *)sb.data,
                             sb.size, sb.size, NULL, NULL);
-    job->fits_total = ml_plan_n_fits(plan);
+    job->fits_total = job_plan_n_fits(plan);
     s_sync_tasks(job);
-    ml_plan_describe(plan, job->text, sizeof job->text);
+    job_plan_describe(plan, job->text, sizeof job->text);
     return DSK_OK;
 }
 
@@ -571,16 +571,16 @@ static json_t *s_stats(sch_jobs_t *j, const sch_job_t *job)
 {
     const sch_search_t *S = job->k;
     json_t *kinds = json_object(), *workers = sch_jobs_busy_json(job);
-    for (int k = ML_TASK_STAGE; k <= ML_TASK_REFIT; k++)
-        json_object_set_new(kinds, ml_task_kind_name(k), json_integer(S->done_by_kind[k]));
+    for (int k = JOB_TASK_STAGE; k <= JOB_TASK_REFIT; k++)
+        json_object_set_new(kinds, job_task_kind_name(k), json_integer(S->done_by_kind[k]));
     int64_t shared = 0;
-    for (int64_t i = 0; i < ml_plan_n_tasks(S->plan); i++) {
-        const ml_task_t *t = ml_plan_task(S->plan, i);
+    for (int64_t i = 0; i < job_plan_n_tasks(S->plan); i++) {
+        const job_task_t *t = job_plan_task(S->plan, i);
         if (t->n_users > 1)
             shared += t->n_users - 1;
     }
     return json_pack("{s:o, s:I, s:I, s:I, s:I, s:o, s:f}", "tasks", kinds,
-                     "tokenized", (json_int_t)S->done_by_kind[ML_TASK_STAGE],
+                     "tokenized", (json_int_t)S->done_by_kind[JOB_TASK_STAGE],
                      "cache_hits", (json_int_t)shared,
                      "bytes_scattered", (json_int_t)S->bytes_scattered,
                      "bytes_moved", (json_int_t)S->bytes_moved, "workers", workers, "wall_s",
@@ -589,7 +589,7 @@ static json_t *s_stats(sch_jobs_t *j, const sch_job_t *job)
 
 static json_t *s_result(sch_jobs_t *j, sch_job_t *job)
 {
-    json_t *r = ml_plan_result(((sch_search_t *)job->k)->plan);
+    json_t *r = job_plan_result(((sch_search_t *)job->k)->plan);
     json_object_set_new(r, "stats", s_stats(j, job));
     return r;
 }
@@ -615,8 +615,8 @@ static void s_destroy(sch_job_t *job)
     free(S->outs);
     free(S->cand_micros);
     free(S->cand_fits);
-    ml_plan_destroy(&S->plan);
-    ml_job_destroy(&S->mjob);
+    job_plan_destroy(&S->plan);
+    job_destroy(&S->mjob);
     free(S);
     job->k = NULL;
 }
@@ -644,7 +644,7 @@ static int s_check(const sch_jobs_t *j, const sch_job_t *job, char *err)
     const sch_search_t *S = job->k;
     int64_t fits = 0;
     for (int64_t i = 0; i < job->ntasks; i++) {
-        const ml_task_t *pt = s_pt(job, i);
+        const job_task_t *pt = s_pt(job, i);
         const sch_task_t *t = &job->tasks[i];
         const sch_out_t *o = &S->outs[i];
         int64_t open = 0;
@@ -675,10 +675,10 @@ static int s_check(const sch_jobs_t *j, const sch_job_t *job, char *err)
                 if (lacks)
                     return dsk_seterr(err, DSK_ESTATE, "job %llu task %lld (%s) runs on worker "
                                       "%llu, which lacks %s", (unsigned long long)job->id,
-                                      (long long)i, ml_task_kind_name(pt->kind),
+                                      (long long)i, job_task_kind_name(pt->kind),
                                       (unsigned long long)w, lacks);
             }
-        fits += t->state == SCH_DONE && (pt->kind == ML_TASK_SCORE || pt->kind == ML_TASK_REFIT);
+        fits += t->state == SCH_DONE && (pt->kind == JOB_TASK_SCORE || pt->kind == JOB_TASK_REFIT);
     }
     if (fits != job->fits_done)
         return dsk_seterr(err, DSK_ESTATE, "job %llu: %lld fits counted, %lld done",
@@ -691,7 +691,7 @@ static int s_runnable(const sch_job_t *job, int64_t i) { return sch_search_runna
 
 static const char *s_task_kind(const sch_job_t *job, int64_t i)
 {
-    return ml_task_kind_name(s_pt(job, i)->kind);
+    return job_task_kind_name(s_pt(job, i)->kind);
 }
 
 /* Search and fit differ only in what their SUBMIT must hold. */

@@ -1,6 +1,6 @@
 /*
  * sch_search.h — search and fit jobs: a job file and its dataset become a
- * plan of tasks over content keys (ml_search.h), run where their inputs
+ * plan of tasks over content keys (job_plan.h), run where their inputs
  * live.
  *
  * Inputs. A task reads the job (its steps, candidates and folds: placed on
@@ -27,8 +27,8 @@
 
 #include <stdint.h>
 
-#include "ml_job.h"
-#include "ml_search.h"
+#include "job_file.h"
+#include "job_plan.h"
 #include "sch_blobs.h"
 #include "sch_ids.h"
 #include "sch_job.h"
@@ -50,14 +50,14 @@ typedef struct {
 } sch_out_t;
 
 typedef struct {
-    ml_job_t *mjob;
-    ml_plan_t *plan;
+    job_t *mjob;
+    job_plan_t *plan;
     sch_blob_t *data;       /* the dataset (its obj: the unpacked ml_dataset_t) */
-    sch_blob_t *spec;       /* the job as workers hold it (ml_task_job.h) */
+    sch_blob_t *spec;       /* the job as workers hold it (job_task_job.h) */
     sch_out_t *outs;        /* per task */
-    int64_t done_by_kind[ML_TASK_KINDS + 1];
-    uint64_t micros_by_kind[ML_TASK_KINDS + 1];
-    uint64_t largest_by_kind[ML_TASK_KINDS + 1];  /* the largest output seen */
+    int64_t done_by_kind[JOB_TASK_KINDS + 1];
+    uint64_t micros_by_kind[JOB_TASK_KINDS + 1];
+    uint64_t largest_by_kind[JOB_TASK_KINDS + 1];  /* the largest output seen */
     uint64_t *cand_micros;  /* per candidate: its fits' time so far, and how many */
     int64_t *cand_fits;
     uint64_t fit_micros;    /* every fit's, and how many */

@@ -29,7 +29,7 @@ static int s_pays_output(const sch_job_t *job, int64_t dep, uint64_t extra)
 {
     const sch_search_t *S = job->k;
     const sch_out_t *in = &S->outs[dep];
-    if (ml_plan_task(S->plan, dep)->kind == ML_TASK_PREFIX)
+    if (job_plan_task(S->plan, dep)->kind == JOB_TASK_PREFIX)
         return 1;
     if (in->users_done < 2)
         return 0;
@@ -37,7 +37,7 @@ static int s_pays_output(const sch_job_t *job, int64_t dep, uint64_t extra)
                      (double)(in->users_done - 1);
     int64_t waiting = 0;
     for (int64_t i = 0; i < job->ntasks; i++)
-        waiting += ml_plan_task(S->plan, i)->dep == dep && sch_search_runnable(job, i);
+        waiting += job_plan_task(S->plan, i)->dep == dep && sch_search_runnable(job, i);
     return (double)waiting * mean_us / 2 > s_copy_us(in->resident + extra);
 }
 
@@ -47,14 +47,14 @@ static int s_pays_data(const sch_job_t *job)
     const sch_search_t *S = job->k;
     int64_t done = 0, waiting = 0;
     uint64_t micros = 0;
-    for (int k = ML_TASK_STAGE; k <= ML_TASK_REFIT; k++) {
+    for (int k = JOB_TASK_STAGE; k <= JOB_TASK_REFIT; k++) {
         done += S->done_by_kind[k];
         micros += S->micros_by_kind[k];
     }
     if (done < 2)
         return 0;
     for (int64_t i = 0; i < job->ntasks; i++)
-        waiting += ml_plan_task(S->plan, i)->dep < 0 && sch_search_runnable(job, i);
+        waiting += job_plan_task(S->plan, i)->dep < 0 && sch_search_runnable(job, i);
     return (double)waiting * ((double)micros / (double)done) / 2 > s_copy_us(S->data->mem);
 }
 
@@ -71,7 +71,7 @@ static int s_steal_for(sch_jobs_t *j, sch_job_t *job, sch_worker_t *w, const int
         int64_t i = ready[r];
         if (job->tasks[i].state != SCH_PENDING)
             continue;
-        const ml_task_t *pt = ml_plan_task(S->plan, i);
+        const job_task_t *pt = job_plan_task(S->plan, i);
         int no_data = pt->reads_data && !sch_ids_has(&S->data->holders, w->id);
         int64_t dep = pt->dep >= 0 && !sch_ids_has(&S->outs[pt->dep].holders, w->id) ? pt->dep
                                                                                      : -1;
@@ -80,8 +80,8 @@ static int s_steal_for(sch_jobs_t *j, sch_job_t *job, sch_worker_t *w, const int
         uint64_t bytes = no_data ? S->data->mem : 0;
         if (dep >= 0) {
             const sch_out_t *o = &S->outs[dep];
-            ml_task_kind_t kind = ml_plan_task(S->plan, dep)->kind;
-            if ((kind != ML_TASK_PREFIX && kind != ML_TASK_STAGE) || o->moving_to ||
+            job_task_kind_t kind = job_plan_task(S->plan, dep)->kind;
+            if ((kind != JOB_TASK_PREFIX && kind != JOB_TASK_STAGE) || o->moving_to ||
                 o->holders.n == 0 || (!stalled && !s_pays_output(job, dep, bytes)))
                 continue;
             bytes += o->resident;
@@ -98,7 +98,7 @@ static int s_steal_for(sch_jobs_t *j, sch_job_t *job, sch_worker_t *w, const int
             sch_out_t *o = &S->outs[dep];
             const sch_worker_t *src = sch_jobs_worker(j, o->holders.ids[0]);
             dsk_msg_t m = {.type = DSK_MSG_FETCH};
-            snprintf(m.u.free_.key, sizeof m.u.free_.key, "%s", ml_plan_task(S->plan, dep)->key);
+            snprintf(m.u.free_.key, sizeof m.u.free_.key, "%s", job_plan_task(S->plan, dep)->key);
             sch_jobs_send(j, &src->peer, &m);
             o->moving_to = w->id;
             o->moving_from = src->id;
@@ -134,7 +134,7 @@ int sch_steal_on_fetched(sch_jobs_t *j, sch_job_t *job, const sch_worker_t *from
     for (int64_t i = 0; i < job->ntasks; i++) {
         sch_out_t *o = &S->outs[i];
         if (!o->moving_to || o->moving_from != from->id ||
-            strcmp(ml_plan_task(S->plan, i)->key, f->key) != 0)
+            strcmp(job_plan_task(S->plan, i)->key, f->key) != 0)
             continue;
         sch_worker_t *to = sch_jobs_worker(j, o->moving_to);
         if (f->code != 0 || !to || job->tasks[i].state != SCH_DONE || o->open_users == 0 ||

@@ -14,8 +14,8 @@
 #include "dsk_clock.h"
 #include "dsk_client.h"
 #include "dsk_wire.h"
-#include "ml_data_pack.h"
-#include "ml_job.h"
+#include "job_data.h"
+#include "job_file.h"
 #include "ml_loaders.h"
 #include "submit_output.h"
 
@@ -326,31 +326,31 @@ static int s_submit(const submit_options_t *opt, int argc, char **argv, const ch
     if (s_parse_args(cmd, argc, argv, 1, &a) || s_check_outputs(&a))
         return EXIT_USAGE;
     char err[DSK_ERR_LEN];
-    ml_job_t *job = NULL;
+    job_t *job = NULL;
     ml_dataset_t *ds = NULL;
     int64_t t_load = dsk_clock_mono_ms();
-    if (ml_job_parse_file(a.job_path, &job, err) < 0) {
+    if (job_parse_file(a.job_path, &job, err) < 0) {
         fprintf(stderr, "dsk-submit: %s\n", err);
         return EXIT_USAGE;
     }
     int rc = EXIT_USAGE;
-    if (kind == DSK_JOB_FIT && job->kind != ML_JOB_FIT)
+    if (kind == DSK_JOB_FIT && job->kind != JOB_FIT)
         fprintf(stderr, "dsk-submit fit: %s: $.search: a fit job has no search (use "
                 "dsk-submit search)\n", a.job_path);
-    else if (kind == DSK_JOB_SEARCH && job->kind == ML_JOB_FIT)
+    else if (kind == DSK_JOB_SEARCH && job->kind == JOB_FIT)
         fprintf(stderr, "dsk-submit search: %s: $: the job has no \"search\" object (use "
                 "dsk-submit fit)\n", a.job_path);
     else if (kind == DSK_JOB_FIT && !a.model_out)
         fprintf(stderr, "dsk-submit fit: where should the model go? (--model-out M.dskm)\n");
     else if (ml_dataset_load(job->data, &ds, err) < 0)
         fprintf(stderr, "dsk-submit: %s: $.data: %s\n", a.job_path, err);
-    else if (ml_job_check_data(job, ds, a.job_path, err) < 0)
+    else if (job_check_data(job, ds, a.job_path, err) < 0)
         fprintf(stderr, "dsk-submit: %s\n", err);
     else
         rc = EXIT_OK;
     if (rc) {
         ml_dataset_destroy(&ds);
-        ml_job_destroy(&job);
+        job_destroy(&job);
         return rc;
     }
     a.load_s = (double)(dsk_clock_mono_ms() - t_load) / 1000.0;
@@ -358,9 +358,9 @@ static int s_submit(const submit_options_t *opt, int argc, char **argv, const ch
     char *text = json_dumps(job->json, JSON_COMPACT | JSON_REAL_PRECISION(17));
     msgpack_sbuffer data;
     msgpack_sbuffer_init(&data);
-    ml_dataset_pack(ds, &data);
+    job_dataset_pack(ds, &data);
     ml_dataset_destroy(&ds);
-    ml_job_destroy(&job);
+    job_destroy(&job);
     if (data.size + strlen(text) + 4096 > DSK_DEFAULT_MAX_MSG_SIZE)
         fprintf(stderr, "dsk-submit: warning: %s: the dataset packs to %zu bytes, more than the "
                 "default max-message-size (%llu): the scheduler drops the connection unless "

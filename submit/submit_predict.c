@@ -22,10 +22,10 @@
 #include "dsk_alloc.h"
 #include "dsk_clock.h"
 #include "dsk_client.h"
-#include "ml_data_pack.h"
+#include "job_data.h"
 #include "ml_loaders.h"
 #include "ml_model.h"
-#include "ml_predict.h"
+#include "job_predict.h"
 #include "submit_job.h"
 #include "submit_output.h"
 
@@ -138,7 +138,7 @@ static void s_npy_header(FILE *f, const char *descr, int64_t rows, int64_t cols)
 }
 
 /* One chunk's rows, in the output's format. */
-static int s_out_write(s_out_t *o, const ml_predict_result_t *r, const int32_t *y, char *err)
+static int s_out_write(s_out_t *o, const job_predict_result_t *r, const int32_t *y, char *err)
 {
     if (r->labels) {
         if (o->fmt == S_NPY && !o->started)
@@ -196,7 +196,7 @@ typedef struct {
     int64_t ncounts, correct, rows;
 } s_sum_t;
 
-static void s_sum_add(s_sum_t *s, const ml_predict_result_t *r)
+static void s_sum_add(s_sum_t *s, const job_predict_result_t *r)
 {
     s->rows += r->rows;
     if (r->correct >= 0)
@@ -214,9 +214,9 @@ static void s_sum_add(s_sum_t *s, const ml_predict_result_t *r)
     }
 }
 
-static json_t *s_sum_json(const s_sum_t *s, ml_method_t method)
+static json_t *s_sum_json(const s_sum_t *s, job_method_t method)
 {
-    if (method == ML_METHOD_SCORE)
+    if (method == JOB_METHOD_SCORE)
         return json_pack("{s:f, s:I}", "score", s->rows ? (double)s->correct / (double)s->rows : 0.0,
                          "rows", (json_int_t)s->rows);
     json_t *c = json_object();
@@ -348,16 +348,16 @@ static void s_pack_chunk(const ml_dataset_t *ds, int64_t k, int64_t r, msgpack_s
     }
     ml_dataset_t chunk = {.X = &view, .y = ds->y ? ds->y + lo : NULL,
                           .n_classes = ds->n_classes, .target_names = ds->target_names};
-    ml_dataset_pack(&chunk, sb);
+    job_dataset_pack(&chunk, sb);
     free(indptr);
 }
 
 typedef struct {
     const s_args_t *a;
-    ml_method_t method;
+    job_method_t method;
     const ml_dataset_t *ds;
     int64_t nchunks, sent, written, t0;
-    ml_predict_result_t *held; /* results waiting for their turn */
+    job_predict_result_t *held; /* results waiting for their turn */
     unsigned char *arrived;    /* which chunks' results came */
     s_out_t out;
     s_sum_t sum;
@@ -379,17 +379,17 @@ static int s_on_chunk_done(s_run_t *r, const dsk_msg_chunk_t *c, char *err)
     if (c->index >= (uint64_t)r->nchunks || r->arrived[c->index])
         return dsk_seterr(err, DSK_EPROTO, "a result for chunk %llu, which was not expected",
                           (unsigned long long)c->index);
-    int rc = ml_predict_result_unpack(c->data.data, c->data.len, &r->held[c->index], err);
+    int rc = job_predict_result_unpack(c->data.data, c->data.len, &r->held[c->index], err);
     if (rc)
         return rc;
     r->arrived[c->index] = 1;
     while (r->written < r->nchunks && r->arrived[r->written]) {
-        ml_predict_result_t *res = &r->held[r->written];
+        job_predict_result_t *res = &r->held[r->written];
         const int32_t *y = r->ds->y ? r->ds->y + r->written * r->a->chunk_rows : NULL;
         s_sum_add(&r->sum, res);
         if (r->to_file && (rc = s_out_write(&r->out, res, y, err)) != 0)
             return rc;
-        ml_predict_result_clear(res);
+        job_predict_result_clear(res);
         r->written++;
     }
     return DSK_OK;
@@ -440,29 +440,29 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
     if (s_parse(argc, argv, &a))
         return EXIT_USAGE;
     char err[DSK_ERR_LEN];
-    ml_method_t method;
+    job_method_t method;
     size_t model_len = 0;
     unsigned char *model = NULL;
     json_t *spec = NULL;
     ml_dataset_t *ds = NULL;
     int rc = EXIT_USAGE;
     int64_t t_load = dsk_clock_mono_ms();
-    if (ml_method_parse(a.method_name, &method, err) < 0 ||
-        (a.aggregate && method != ML_METHOD_PREDICT &&
+    if (job_method_parse(a.method_name, &method, err) < 0 ||
+        (a.aggregate && method != JOB_METHOD_PREDICT &&
          dsk_seterr(err, DSK_EINVAL, "--aggregate counts goes with --method predict") < 0) ||
         !(model = s_read_model(a.model, &model_len, err)) ||
         !(spec = s_input_spec(a.input, err)) || ml_dataset_load(spec, &ds, err) < 0) {
         fprintf(stderr, "dsk-submit predict: %s\n", err);
         goto out;
     }
-    if (!a.out && !a.aggregate && method != ML_METHOD_SCORE) {
+    if (!a.out && !a.aggregate && method != JOB_METHOD_SCORE) {
         fprintf(stderr, "dsk-submit predict: where should the predictions go? (--out PRED.npy)\n");
         goto out;
     }
     s_run_t r = {.a = &a, .method = method, .ds = ds, .t0 = dsk_clock_mono_ms()};
     double load_s = (double)(r.t0 - t_load) / 1000.0;
     r.nchunks = ds->X->nrows ? (ds->X->nrows + a.chunk_rows - 1) / a.chunk_rows : 1;
-    r.to_file = a.out && !a.aggregate && method != ML_METHOD_SCORE;
+    r.to_file = a.out && !a.aggregate && method != JOB_METHOD_SCORE;
     if (r.to_file && s_out_open(&r.out, a.out, a.format, ds->X->nrows, err) < 0) {
         fprintf(stderr, "dsk-submit predict: %s\n", err);
         goto out;
@@ -470,7 +470,7 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
     r.held = dsk_xcalloc((size_t)r.nchunks, sizeof *r.held);
     r.arrived = dsk_xcalloc((size_t)r.nchunks, 1);
     char *job = NULL;
-    json_t *desc = json_pack("{s:s, s:b, s:I, s:I, s:I}", "method", ml_method_name(method),
+    json_t *desc = json_pack("{s:s, s:b, s:I, s:I, s:I}", "method", job_method_name(method),
                              "aggregate", a.aggregate, "rows", (json_int_t)ds->X->nrows,
                              "chunks", (json_int_t)r.nchunks, "chunk_rows",
                              (json_int_t)a.chunk_rows);
@@ -531,7 +531,7 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
         }
     }
     for (int64_t k = 0; k < r.nchunks; k++)
-        ml_predict_result_clear(&r.held[k]);
+        job_predict_result_clear(&r.held[k]);
     free(r.held);
     free(r.arrived);
     json_decref(r.stats);

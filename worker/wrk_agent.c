@@ -169,7 +169,7 @@ static void s_submit_cb(void *arg, wrk_task_t *task)
     wrk_executor_submit(a->ex, task);
 }
 
-static const wrk_runner_t s_runner = {s_submit_cb, ml_task_output_unpack};
+static const wrk_runner_t s_runner = {s_submit_cb, job_output_unpack};
 
 static void s_on_message(wrk_agent_t *a, dsk_msg_t *msg)
 {

@@ -11,7 +11,7 @@
 
 #include "dsk_alloc.h"
 #include "ml_model.h"
-#include "ml_predict.h"
+#include "job_predict.h"
 
 struct wrk_executor {
     int hang;                   /* DSK_FAULT=hang-tasks: threads take tasks and never finish */
@@ -69,7 +69,7 @@ static void s_predict(wrk_task_t *t, ml_pipeline_t **cache, char *cache_key)
             snprintf(cache_key, DSK_KEY_MAX + 1, "%s", t->input_key);
     }
     if (t->rc == DSK_OK)
-        t->rc = ml_predict_run_pipeline(t->spec, t->spec_len, *cache, t->chunk, t->chunk_len,
+        t->rc = job_predict_run_pipeline(t->spec, t->spec_len, *cache, t->chunk, t->chunk_len,
                                         &t->out.reply, t->err);
 }
 
@@ -103,7 +103,7 @@ static void *s_thread(void *arg)
             clock_gettime(CLOCK_MONOTONIC, &b);
             t->out.seconds = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
         } else {
-            t->rc = ml_task_run(t->spec, t->spec_len, t->job, t->ds, s_lookup, t, &t->out, t->err);
+            t->rc = job_task_run(t->spec, t->spec_len, t->job, t->ds, s_lookup, t, &t->out, t->err);
         }
         pthread_mutex_lock(&ex->mu);
         ex->running--;

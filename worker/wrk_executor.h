@@ -1,7 +1,7 @@
 /*
  * wrk_executor.h — the worker's task threads. The loop thread hands a task
  * over with everything it needs already resolved (the dataset, the job
- * and the input, pinned in the store), a thread runs its body (ml_task_run
+ * and the input, pinned in the store), a thread runs its body (job_task_run
  * for a search's task, the model's predict for a chunk), and
  * the finished task comes back through a queue whose eventfd the loop
  * polls, so heartbeats never wait for a task (STYLE.md, rule 5).

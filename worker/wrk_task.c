@@ -10,7 +10,7 @@ void wrk_task_free(wrk_task_t **task_p)
         return;
     free(t->spec);
     free(t->chunk);
-    ml_task_output_clear(&t->out);
+    job_output_clear(&t->out);
     msgpack_sbuffer_destroy(&t->out.reply);
     free(t);
     *task_p = NULL;

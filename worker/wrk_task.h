@@ -17,8 +17,8 @@
 #include "dsk_error.h"
 #include "dsk_msg.h"
 #include "ml_data.h"
-#include "ml_search.h"
-#include "ml_task_job.h"
+#include "job_plan.h"
+#include "job_spec.h"
 
 /* A model as the store keeps it: the .dskm bytes, unpacked by each thread that uses it. */
 typedef struct {
@@ -36,7 +36,7 @@ typedef struct wrk_task {
     unsigned char *spec;
     size_t spec_len;
     const ml_dataset_t *ds;     /* pinned in the store while the task runs, or NULL */
-    const ml_task_job_t *job;   /* the same */
+    const job_spec_t *job;   /* the same */
     const void *input;          /* the same: a resident output, or a predict's wrk_model_t */
     struct wrk_pin *pins[3];    /* the store's entries for ds, job and input (wrk_store.h) */
     unsigned char *chunk;       /* a predict task's rows (owned) */
@@ -44,7 +44,7 @@ typedef struct wrk_task {
     /* filled by whoever runs it */
     int rc;
     char err[DSK_ERR_LEN];
-    ml_task_output_t out;
+    job_output_t out;
     struct wrk_task *next;
 } wrk_task_t;
 

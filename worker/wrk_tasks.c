@@ -9,8 +9,8 @@
 #include "dsk_alloc.h"
 #include "dsk_clock.h"
 #include "dsk_log.h"
-#include "ml_data_pack.h"
-#include "ml_task_job.h"
+#include "job_data.h"
+#include "job_spec.h"
 
 struct wrk_tasks {
     wrk_store_t *store;
@@ -53,8 +53,8 @@ static void s_dataset_destroy(void *obj)
 
 static void s_job_destroy(void *obj)
 {
-    ml_task_job_t *tj = obj;
-    ml_task_job_destroy(&tj);
+    job_spec_t *tj = obj;
+    job_spec_destroy(&tj);
 }
 
 static void s_model_destroy(void *obj)
@@ -83,7 +83,7 @@ static void s_on_data_put(wrk_tasks_t *t, dsk_msg_data_put_t *put)
         return;
     }
     case DSK_DATA_OUTPUT: { /* another worker's task output, moved here */
-        ml_task_output_t out;
+        job_output_t out;
         if (t->runner.unpack_output(put->data.data, put->data.len, &out, err) < 0) {
             dsk_warn("moved output %s refused: %s", put->key, err);
             return;
@@ -94,8 +94,8 @@ static void s_on_data_put(wrk_tasks_t *t, dsk_msg_data_put_t *put)
         return;
     }
     case DSK_DATA_JOB: {
-        ml_task_job_t *tj = NULL;
-        if (ml_task_job_unpack(put->data.data, put->data.len, &tj, err) < 0) {
+        job_spec_t *tj = NULL;
+        if (job_spec_unpack(put->data.data, put->data.len, &tj, err) < 0) {
             dsk_warn("job %s refused: %s", put->key, err);
             return;
         }
@@ -104,12 +104,12 @@ static void s_on_data_put(wrk_tasks_t *t, dsk_msg_data_put_t *put)
     }
     case DSK_DATA_DATASET: {
         ml_dataset_t *ds = NULL;
-        if (ml_dataset_unpack(put->data.data, put->data.len, put->key, &ds, err) < 0) {
+        if (job_dataset_unpack(put->data.data, put->data.len, put->key, &ds, err) < 0) {
             dsk_warn("scattered data %s refused: %s", put->key, err);
             return;
         }
         wrk_store_put(t->store, put->key, DSK_DATA_DATASET, ds, s_dataset_destroy,
-                      ml_dataset_bytes(ds), NULL);
+                      job_dataset_bytes(ds), NULL);
         dsk_debug("holding data %s (%zu bytes)", put->key, put->data.len);
         return;
     }

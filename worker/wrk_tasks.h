@@ -26,7 +26,7 @@
 #include <stddef.h>
 
 #include "dsk_msg.h"
-#include "ml_search.h"
+#include "job_plan.h"
 #include "wrk_store.h"
 #include "wrk_task.h"
 
@@ -36,8 +36,8 @@ typedef void (*wrk_send_fn)(void *arg, const dsk_msg_t *msg);
 typedef struct {
     /* Runs task (takes it); it comes back through wrk_tasks_finish. */
     void (*submit)(void *arg, wrk_task_t *task);
-    /* A moved output's bytes back into an object (ml_task_output_unpack for real bodies). */
-    int (*unpack_output)(const void *buf, size_t len, ml_task_output_t *out, char *err);
+    /* A moved output's bytes back into an object (job_output_unpack for real bodies). */
+    int (*unpack_output)(const void *buf, size_t len, job_output_t *out, char *err);
 } wrk_runner_t;
 
 wrk_tasks_t *wrk_tasks_new(const wrk_runner_t *runner, void *runner_arg, wrk_send_fn send,

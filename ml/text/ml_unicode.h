@@ -3,7 +3,7 @@
  * must reproduce exactly: UTF-8 decoding and encoding, re's \w for str
  * patterns (ch.isalnum() or ch == '_'), and str.lower() with its full
  * (one-to-many) mappings and the final-sigma rule. The tables come from the
- * reference Python's own unicodedata (ml/gen_unicode.py, ml_unicode_data.c;
+ * reference Python's own unicodedata (ml/text/gen_unicode.py, ml_unicode_data.c;
  * the version is ml_unicode_version).
  *
  * No global mutable state; every function is thread-safe.

@@ -20,9 +20,9 @@
 #include <unistd.h>
 
 #include "cluster_util.h"
-#include "ml_job.h"
+#include "job_file.h"
 #include "ml_loaders.h"
-#include "ml_search.h"
+#include "job_plan.h"
 
 static char s_ep[64];
 
@@ -379,12 +379,12 @@ START_TEST(test_hung_worker)
     int64_t t0 = cu_now_ms();
     json_t *r = s_search(job, out);
     double took = (double)(cu_now_ms() - t0) / 1000.0;
-    ml_job_t *mj = NULL;
+    job_t *mj = NULL;
     ml_dataset_t *ds = NULL;
     json_t *local = NULL;
-    ck_assert_msg(ml_job_parse_file(job, &mj, err) == 0, "%s", err);
+    ck_assert_msg(job_parse_file(job, &mj, err) == 0, "%s", err);
     ck_assert_msg(ml_dataset_load(mj->data, &ds, err) == 0, "%s", err);
-    ck_assert_msg(ml_search_run_local(mj, ds, &local, NULL, NULL, err) == 0, "%s", err);
+    ck_assert_msg(job_search_local(mj, ds, &local, NULL, NULL, err) == 0, "%s", err);
     s_assert_same(r, local, "with a hung worker");
     CU_ASSERT(s_log_has("scheduler.log", "a backup runs on"), "no backup of an overdue task");
     CU_ASSERT(s_log_has("scheduler.log", "'w1' at") &&
@@ -393,7 +393,7 @@ START_TEST(test_hung_worker)
     CU_ASSERT(took < 60, "the hung worker held the job for %.1f s", took);
     fprintf(stderr, "  search with a hung worker: %.1f s\n", took);
     ml_dataset_destroy(&ds);
-    ml_job_destroy(&mj);
+    job_destroy(&mj);
     json_decref(local);
     json_decref(r);
 }

@@ -2,7 +2,7 @@
  * check_jobs.c — jobs through a real cluster: dskd-scheduler and
  * dskd-workers on loopback, driven by the real dsk-submit, on the real
  * 20 newsgroups and digits data ($DSK_DATA_HOME). Every answer is compared
- * with ml_search_run_local, the same search in this process: the cluster
+ * with job_search_local, the same search in this process: the cluster
  * must give exactly the in-process result for the same random states.
  */
 #include <check.h>
@@ -14,10 +14,10 @@
 
 #include "cluster_util.h"
 #include "dsk_client.h"
-#include "ml_job.h"
+#include "job_file.h"
 #include "ml_loaders.h"
 #include "ml_model.h"
-#include "ml_search.h"
+#include "job_plan.h"
 
 static char s_ep[64];
 
@@ -72,14 +72,14 @@ static const char *s_seed_job(int seed, const char *extra_grid, char *path, size
 static json_t *s_local_result(const char *job_path, void **model, size_t *model_len)
 {
     char err[DSK_ERR_LEN];
-    ml_job_t *job = NULL;
+    job_t *job = NULL;
     ml_dataset_t *ds = NULL;
-    ck_assert_msg(ml_job_parse_file(job_path, &job, err) == 0, "%s", err);
+    ck_assert_msg(job_parse_file(job_path, &job, err) == 0, "%s", err);
     ck_assert_msg(ml_dataset_load(job->data, &ds, err) == 0, "%s", err);
     json_t *res = NULL;
-    ck_assert_msg(ml_search_run_local(job, ds, &res, model, model_len, err) == 0, "%s", err);
+    ck_assert_msg(job_search_local(job, ds, &res, model, model_len, err) == 0, "%s", err);
     ml_dataset_destroy(&ds);
-    ml_job_destroy(&job);
+    job_destroy(&job);
     return res;
 }
 

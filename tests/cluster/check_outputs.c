@@ -1,5 +1,5 @@
 /*
- * check_outputs.c — where dsk-submit's outputs go (client/submit_output.h),
+ * check_outputs.c — where dsk-submit's outputs go (submit/submit_output.h),
  * through a real cluster of 3 workers on the digits data.
  *
  * Each kind of output (the result JSON, the cv_results CSV, the model, the

@@ -21,7 +21,7 @@
  *    split score a count over scikit-learn's test fold size) exactly.
  *
  * The data and folds are checked in this process with the library the
- * daemons run (ml_dataset_load, ml_job_folds) against scikit-learn's
+ * daemons run (ml_dataset_load, job_folds) against scikit-learn's
  * fingerprints, so a loader or fold difference is told apart from a
  * search one. DSK_GOLDEN_DIR points at another golden directory.
  */
@@ -34,7 +34,7 @@
 
 #include "cluster_util.h"
 #include "ml_folds.h"
-#include "ml_job.h"
+#include "job_file.h"
 #include "ml_loaders.h"
 
 static char s_ep[64];
@@ -89,8 +89,8 @@ static void s_same_hash(json_t *g, const char *key, uint64_t got, const char *wh
 static void s_check_data_and_folds(json_t *g)
 {
     char err[DSK_ERR_LEN] = "", *text = json_dumps(json_object_get(g, "job"), JSON_COMPACT);
-    ml_job_t *job = NULL;
-    ck_assert_msg(ml_job_parse_text(text, strlen(text), "golden job", &job, err) == 0, "%s", err);
+    job_t *job = NULL;
+    ck_assert_msg(job_parse_text(text, strlen(text), "golden job", &job, err) == 0, "%s", err);
     free(text);
     ml_dataset_t *ds = NULL;
     ck_assert_msg(ml_dataset_load(job->data, &ds, err) == 0, "loading the data: %s", err);
@@ -107,7 +107,7 @@ static void s_check_data_and_folds(json_t *g)
                                          0xcbf29ce484222325ULL), "the features");
     }
     ml_folds_t *f = NULL;
-    ck_assert_msg(ml_job_folds(job, ds, &f, err) == 0, "%s", err);
+    ck_assert_msg(job_folds(job, ds, &f, err) == 0, "%s", err);
     json_t *n_test = json_object_get(g, "n_test");
     ck_assert_int_eq(ml_folds_n_splits(f), json_array_size(n_test));
     int64_t *idx = malloc((size_t)n * sizeof *idx);
@@ -123,7 +123,7 @@ static void s_check_data_and_folds(json_t *g)
     free(idx);
     ml_folds_destroy(&f);
     ml_dataset_destroy(&ds);
-    ml_job_destroy(&job);
+    job_destroy(&job);
 }
 
 /* The golden's job through the cluster at s_ep; returns the result document (caller owns). */

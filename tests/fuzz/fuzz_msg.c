@@ -6,7 +6,7 @@
  *
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
  *       -Icommon -Iproto $(pkg-config --cflags msgpack) \
- *       tests/fuzz/fuzz_msg.c proto/dsk_msg.c proto/dsk_mpcheck.c common/dsk_error.c \
+ *       tests/fuzz/fuzz_msg.c proto/dsk_msg.c common/dsk_mpcheck.c common/dsk_error.c \
  *       $(pkg-config --libs msgpack) -o build/fuzz_msg
  *   mkdir -p build/fuzz-corpus
  *   build/fuzz_msg -max_total_time=60 -max_len=4096 build/fuzz-corpus

@@ -15,10 +15,10 @@
 
 #include "ml_folds.h"
 #include "ml_grid.h"
-#include "ml_job.h"
+#include "job_file.h"
 #include "ml_loaders.h"
 #include "ml_scorer.h"
-#include "ml_search.h"
+#include "job_plan.h"
 #include "parity_util.h"
 
 static int32_t *s_ints(json_t *arr, int64_t *n)
@@ -323,8 +323,8 @@ START_TEST(test_cv100_digits_svc)
     json_t *want = json_object_get(g, "cv_results");
     char err[DSK_ERR_LEN] = "";
     pu_data_home();
-    ml_job_t *job = NULL;
-    ck_assert_msg(ml_job_parse_text(s_cv100_job, strlen(s_cv100_job), "cv100.json", &job,
+    job_t *job = NULL;
+    ck_assert_msg(job_parse_text(s_cv100_job, strlen(s_cv100_job), "cv100.json", &job,
                                     err) == 0, "%s", err);
     ml_dataset_t *ds = NULL;
     ck_assert_msg(ml_dataset_load(job->data, &ds, err) == 0, "digits: %s", err);
@@ -342,7 +342,7 @@ START_TEST(test_cv100_digits_svc)
 
     int n_splits = (int)json_integer_value(json_object_get(g, "n_splits"));
     ml_folds_t *f = NULL;
-    ck_assert_msg(ml_job_folds(job, ds, &f, err) == 0, "%s", err);
+    ck_assert_msg(job_folds(job, ds, &f, err) == 0, "%s", err);
     ck_assert_int_eq(ml_folds_n_splits(f), n_splits);
     int64_t *idx = malloc((size_t)X->nrows * sizeof *idx);
     uint64_t h = PU_FNV_OFFSET;
@@ -356,7 +356,7 @@ START_TEST(test_cv100_digits_svc)
     ml_folds_destroy(&f);
 
     json_t *res = NULL;
-    ck_assert_msg(ml_search_run_local(job, ds, &res, NULL, NULL, err) == 0, "%s", err);
+    ck_assert_msg(job_search_local(job, ds, &res, NULL, NULL, err) == 0, "%s", err);
     ck_assert_int_eq(json_integer_value(json_object_get(res, "n_splits")), n_splits);
     json_t *got = json_object_get(res, "cv_results");
     char name[64];
@@ -387,7 +387,7 @@ START_TEST(test_cv100_digits_svc)
     }
     json_decref(res);
     ml_dataset_destroy(&ds);
-    ml_job_destroy(&job);
+    job_destroy(&job);
     json_decref(g);
 }
 END_TEST

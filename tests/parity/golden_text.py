@@ -12,7 +12,7 @@ golden_common), fingerprinted the way check_text.c fingerprints dsk's:
 
 Files: text.json (counts, max_features, split fit, hashing) and
 text_tfidf_<norm>.json (the 24 TfidfTransformer combinations, by norm).
-Run with --unit to print the small fixtures of tests/check_ml_text.c.
+Run with --unit to print the small fixtures of tests/unit/check_ml_text.c.
 """
 import itertools
 import json
@@ -182,7 +182,7 @@ def main(data_home, out_dir):
 
 
 def unit_fixtures():
-    """Prints the C fixtures of tests/check_ml_text.c (small, synthetic)."""
+    """Prints the C fixtures of tests/unit/check_ml_text.c (small, synthetic)."""
     docs = ["The quick brown fox; the LAZY dog.", "ΣΟΦΟΣ σοφός İstanbul naïve café x_y 12 ² a",
             "dog dog dog fox", "", "ΑΣ. ΟΔΥΣΣΕΥΣ: Σ x", "the the fox jumps over the dog"]
     def cesc(s):

@@ -8,7 +8,7 @@
 
 #include "dsk_alloc.h"
 #include "dsk_msg.h"
-#include "ml_data_pack.h"
+#include "job_data.h"
 #include "ml_pack.h"
 #include "sim.h"
 
@@ -32,7 +32,7 @@ static int s_out_pack(const void *obj, msgpack_sbuffer *sb)
     return 0;
 }
 
-int sim_body_unpack_output(const void *buf, size_t len, ml_task_output_t *out, char *err)
+int sim_body_unpack_output(const void *buf, size_t len, job_output_t *out, char *err)
 {
     memset(out, 0, sizeof *out);
     msgpack_sbuffer_init(&out->reply);
@@ -97,7 +97,7 @@ void sim_body_run(wrk_task_t *t, double speed)
     case DSK_TASK_PREFIX: {
         s_out_t *o = dsk_xcalloc(1, sizeof *o);
         snprintf(o->key, sizeof o->key, "%s", t->key);
-        uint64_t data = t->ds ? ml_dataset_bytes(t->ds) : 1000;
+        uint64_t data = t->ds ? job_dataset_bytes(t->ds) : 1000;
         o->bytes = (uint64_t)((double)data * (0.2 + 0.8 * s_h(t->key, "size")));
         t->out.obj = o;
         t->out.destroy = s_out_destroy;
@@ -120,9 +120,9 @@ void sim_body_run(wrk_task_t *t, double speed)
         break;
     }
     case DSK_TASK_PREDICT: {
-        char key[ML_KEY_LEN + 1];
-        ml_content_key(t->chunk, t->chunk_len, key);
-        msgpack_sbuffer_write(&t->out.reply, key, ML_KEY_LEN);
+        char key[JOB_KEY_LEN + 1];
+        job_content_key(t->chunk, t->chunk_len, key);
+        msgpack_sbuffer_write(&t->out.reply, key, JOB_KEY_LEN);
         break;
     }
     default:

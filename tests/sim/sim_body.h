@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ml_search.h"
+#include "job_plan.h"
 #include "wrk_task.h"
 
 /* Fills the task's reply (and resident output) as its kind's body would. */
@@ -22,7 +22,7 @@ void sim_body_run(wrk_task_t *t, double speed);
 /* Virtual milliseconds the task takes on a worker of that speed. */
 int64_t sim_body_cost_ms(const wrk_task_t *t, double speed);
 /* A moved output's bytes back into an object (the runner's unpack_output). */
-int sim_body_unpack_output(const void *buf, size_t len, ml_task_output_t *out, char *err);
+int sim_body_unpack_output(const void *buf, size_t len, job_output_t *out, char *err);
 /* A SCORE task's [score, fit_time, score_time], from its key. */
 void sim_body_score(const char *key, double v[3]);
 /* A REFIT task's model bytes, from its key ("sim-model:" + key); returns the length. */

@@ -16,9 +16,9 @@
 #include <string.h>
 
 #include "dsk_alloc.h"
-#include "ml_data_pack.h"
-#include "ml_job.h"
-#include "ml_search.h"
+#include "job_data.h"
+#include "job_file.h"
+#include "job_plan.h"
 #include "sim.h"
 #include "sim_body.h"
 
@@ -152,19 +152,19 @@ static void s_subset(sim_t *s, const char *const *choices, int n, char *out, siz
  */
 static void s_expect_search(sim_t *s, sim_client_t *c, const ml_dataset_t *ds)
 {
-    char err[DSK_ERR_LEN], key[ML_KEY_LEN + 1];
-    ml_job_t *job = NULL;
-    ml_plan_t *plan = NULL;
-    ml_content_key(c->data, c->data_len, key);
-    if (ml_job_parse_text(c->job_text, strlen(c->job_text), c->name, &job, err) < 0 ||
-        ml_plan_new(job, ds, key, &plan, err) < 0) {
+    char err[DSK_ERR_LEN], key[JOB_KEY_LEN + 1];
+    job_t *job = NULL;
+    job_plan_t *plan = NULL;
+    job_content_key(c->data, c->data_len, key);
+    if (job_parse_text(c->job_text, strlen(c->job_text), c->name, &job, err) < 0 ||
+        job_plan_new(job, ds, key, &plan, err) < 0) {
         sim_fail(s, "client %d: its own job does not plan: %s", c->index, err);
-        ml_job_destroy(&job);
+        job_destroy(&job);
         return;
     }
-    for (int64_t i = 0; i < ml_plan_n_tasks(plan); i++) {
-        const ml_task_t *t = ml_plan_task(plan, i);
-        if (t->kind != ML_TASK_SCORE)
+    for (int64_t i = 0; i < job_plan_n_tasks(plan); i++) {
+        const job_task_t *t = job_plan_task(plan, i);
+        if (t->kind != JOB_TASK_SCORE)
             continue;
         double v[3];
         sim_body_score(t->key, v);
@@ -175,20 +175,20 @@ static void s_expect_search(sim_t *s, sim_client_t *c, const ml_dataset_t *ds)
         msgpack_pack_array(&pk, 3);
         for (int k = 0; k < 3; k++)
             msgpack_pack_double(&pk, v[k]);
-        ml_plan_record(plan, i, sb.data, sb.size, err);
+        job_plan_record(plan, i, sb.data, sb.size, err);
         msgpack_sbuffer_destroy(&sb);
     }
-    int64_t refit = ml_plan_add_refit(plan);
+    int64_t refit = job_plan_add_refit(plan);
     if (refit >= 0)
-        sim_body_model(ml_plan_task(plan, refit)->key, c->expect_model, sizeof c->expect_model);
-    json_t *res = ml_plan_result(plan);
+        sim_body_model(job_plan_task(plan, refit)->key, c->expect_model, sizeof c->expect_model);
+    json_t *res = job_plan_result(plan);
     if (res) {
         c->expect_cv = json_incref(json_object_get(res, "cv_results"));
         c->expect_best = json_integer_value(json_object_get(res, "best_index"));
     }
     json_decref(res);
-    ml_plan_destroy(&plan);
-    ml_job_destroy(&job);
+    job_plan_destroy(&plan);
+    job_destroy(&job);
 }
 
 /* ------------------------------------------------------------ the job */
@@ -228,7 +228,7 @@ static void s_make_search(sim_t *s, sim_client_t *c, int fit)
     c->job_text = dsk_xstrdup(text);
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
-    ml_dataset_pack(ds, &sb);
+    job_dataset_pack(ds, &sb);
     c->data = (unsigned char *)sb.data;
     c->data_len = sb.size;
     snprintf(c->name, sizeof c->name, "%s%d.json", fit ? "fit" : "search", c->index);
@@ -374,7 +374,7 @@ void sim_client_deliver(sim_t *s, sim_client_t *c, uint64_t conn, dsk_msg_t *msg
         break;
     case DSK_MSG_CHUNK_DONE: {
         uint64_t i = msg->u.chunk.index;
-        char want[ML_KEY_LEN + 1];
+        char want[JOB_KEY_LEN + 1];
         if (c->kind == S_NOOP) { /* an empty task's result: each once, and counted back */
             if (i >= (uint64_t)c->ntasks || msg->u.chunk.job_id != c->job_id ||
                 msg->u.chunk.data.len != 0 || c->got[i])
@@ -395,9 +395,9 @@ void sim_client_deliver(sim_t *s, sim_client_t *c, uint64_t conn, dsk_msg_t *msg
         if (c->got[i])
             return sim_fail(s, "%s: chunk %llu's result came twice",
                             sim_client_describe(c, d, sizeof d), (unsigned long long)i);
-        ml_content_key(c->chunks[i], c->chunk_len[i], want);
-        if (msg->u.chunk.data.len != ML_KEY_LEN ||
-            memcmp(msg->u.chunk.data.data, want, ML_KEY_LEN) != 0)
+        job_content_key(c->chunks[i], c->chunk_len[i], want);
+        if (msg->u.chunk.data.len != JOB_KEY_LEN ||
+            memcmp(msg->u.chunk.data.data, want, JOB_KEY_LEN) != 0)
             return sim_fail(s, "%s: chunk %llu's result is another chunk's",
                             sim_client_describe(c, d, sizeof d), (unsigned long long)i);
         c->got[i] = 1;

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "dsk_alloc.h"
-#include "ml_data_pack.h"
+#include "job_data.h"
 #include "sim.h"
 #include "sim_body.h"
 

@@ -16,8 +16,8 @@
 
 #include "dsk_alloc.h"
 #include "dsk_log.h"
-#include "ml_data_pack.h"
-#include "ml_job.h"
+#include "job_data.h"
+#include "job_file.h"
 #include "ml_model.h"
 #include "sim.h"
 
@@ -585,7 +585,7 @@ const unsigned char *sim_model_bytes(size_t *len)
         char err[DSK_ERR_LEN];
         const char *text = "{\"data\": {\"loader\": \"digits\"}, \"pipeline\": [[\"svc\", "
                            "\"SVC\", {}]]}";
-        ml_job_t *job = NULL;
+        job_t *job = NULL;
         ml_pipeline_t *pipe = NULL;
         ml_dense_t *m = ml_dense_new(6, 2);
         int32_t y[6] = {0, 1, 0, 1, 0, 1};
@@ -593,14 +593,14 @@ const unsigned char *sim_model_bytes(size_t *len)
             m->data[i] = (double)(i % 4);
         ml_data_t *X = ml_data_from_dense(&m);
         msgpack_sbuffer_init(&model);
-        if (ml_job_parse_text(text, strlen(text), "sim", &job, err) < 0 ||
-            ml_job_pipeline(job, &pipe, err) < 0 || ml_pipeline_fit(pipe, X, y, err) < 0 ||
+        if (job_parse_text(text, strlen(text), "sim", &job, err) < 0 ||
+            job_pipeline(job, &pipe, err) < 0 || ml_pipeline_fit(pipe, X, y, err) < 0 ||
             ml_model_pack(pipe, &model, err) < 0) {
             fprintf(stderr, "sim: cannot make the predict model: %s\n", err);
             abort();
         }
         ml_pipeline_destroy(&pipe);
-        ml_job_destroy(&job);
+        job_destroy(&job);
         ml_data_destroy(&X);
         made = 1;
     }

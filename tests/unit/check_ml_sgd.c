@@ -11,7 +11,7 @@
 static const ml_estimator_ops_t *S_OPS = &ml_sgd_classifier_ops;
 
 /*
- * The synthetic data both sides build (tests/check_ml_sgd.c and the Python
+ * The synthetic data both sides build (tests/unit/check_ml_sgd.c and the Python
  * snippets below):
  *   y[i] = i % K, labels (y + 1) * 10
  *   X[i][j] = ((i * 7 + j * 5) % 13 - 6) / 4 + (y[i] == j) * 1.5

@@ -9,8 +9,8 @@
 #include "ml_hashing_vectorizer.h"
 
 #include "ml_rng.h"
-#include "ml_search.h"
-#include "ml_stage.h"
+#include "job_plan.h"
+#include "job_stage.h"
 #include "ml_term_dict.h"
 #include "ml_tfidf.h"
 
@@ -257,7 +257,7 @@ START_TEST(test_moved_counts_fit_the_same)
     ml_rng_seed(&r, 5);
     ml_data_t *docs = s_random_docs(&r, 40);
     const ml_estimator_ops_t *ops = &ml_count_vectorizer_ops;
-    const ml_stage_ops_t *st = ml_stage_find(ops);
+    const job_stage_ops_t *st = job_stage_find(ops);
     ck_assert_ptr_nonnull(st);
     for (int variant = 0; variant < 2; variant++) {
         void *cv = s_bigram_cv(ops, variant), *cv2 = s_bigram_cv(ops, variant);
@@ -266,8 +266,8 @@ START_TEST(test_moved_counts_fit_the_same)
         msgpack_sbuffer sb;
         msgpack_sbuffer_init(&sb);
         ck_assert_int_eq(st->pack_output(dc, &sb), 0);
-        ml_task_output_t moved;
-        ck_assert_msg(ml_task_output_unpack(sb.data, sb.size, &moved, err) == 0, "%s", err);
+        job_output_t moved;
+        ck_assert_msg(job_output_unpack(sb.data, sb.size, &moved, err) == 0, "%s", err);
         const ml_doc_counts_t *back = moved.obj;
         ck_assert(ml_count_vectorizer_same_analyzer(cv, back));
         ck_assert_int_eq(ml_doc_counts_nterms(back), ml_doc_counts_nterms(dc));
@@ -288,8 +288,8 @@ START_TEST(test_moved_counts_fit_the_same)
         ck_assert_int_eq(memcmp(sb.data, sb2.data, sb.size), 0);
         /* cut short anywhere: an error, never a crash */
         for (size_t cut = 0; cut < sb.size; cut += 1 + sb.size / 97) {
-            ml_task_output_t bad;
-            ck_assert_int_ne(ml_task_output_unpack(sb.data, cut, &bad, err), 0);
+            job_output_t bad;
+            ck_assert_int_ne(job_output_unpack(sb.data, cut, &bad, err), 0);
         }
         msgpack_sbuffer_destroy(&sb2);
         msgpack_sbuffer_destroy(&sb);
@@ -297,7 +297,7 @@ START_TEST(test_moved_counts_fit_the_same)
         ml_csr_destroy(&B);
         ml_csr_destroy(&At);
         ml_csr_destroy(&Bt);
-        ml_task_output_clear(&moved);
+        job_output_clear(&moved);
         ml_doc_counts_destroy(&dc);
         ops->destroy(cv);
         ops->destroy(cv2);

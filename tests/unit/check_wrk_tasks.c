@@ -75,7 +75,7 @@ static void s_submit(void *arg, wrk_task_t *task)
     s_tasks[s_ntasks++] = task;
 }
 
-static int s_no_unpack(const void *buf, size_t len, ml_task_output_t *out, char *err)
+static int s_no_unpack(const void *buf, size_t len, job_output_t *out, char *err)
 {
     return dsk_seterr(err, DSK_EPROTO, "no outputs here");
 }

@@ -1,5 +1,5 @@
 /*
- * check_ml_search.c — folds, ParameterGrid / ParameterSampler and the
+ * check_job_plan.c — folds, ParameterGrid / ParameterSampler and the
  * scorers on small synthetic inputs. Expected values come from scikit-learn
  * 1.2.1 (/usr/bin/python3); the snippet that printed them sits next to them.
  */
@@ -268,9 +268,9 @@ START_TEST(test_roc_auc)
 }
 END_TEST
 
-Suite *dsk_ml_search_suite(void)
+Suite *dsk_ml_select_suite(void)
 {
-    Suite *s = suite_create("ml_search");
+    Suite *s = suite_create("ml_select");
     TCase *tc = tcase_create("search");
     tcase_set_timeout(tc, 5);
     tcase_add_test(tc, test_folds_known_answers);

@@ -1,5 +1,5 @@
-/* ml_task_job.c — a job's steps, candidates and folds as bytes, and back. */
-#include "ml_task_job.h"
+/* job_task_job.c — a job's steps, candidates and folds as bytes, and back. */
+#include "job_spec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +9,7 @@
 
 #define S_FORMAT 1
 
-int ml_task_job_pack(const ml_job_t *job, const ml_params_t *cands, int64_t n_cands,
+int job_spec_pack(const job_t *job, const ml_params_t *cands, int64_t n_cands,
                      const int32_t *assign, int64_t n_assign, const char *scoring,
                      msgpack_sbuffer *sbuf)
 {
@@ -19,7 +19,7 @@ int ml_task_job_pack(const ml_job_t *job, const ml_params_t *cands, int64_t n_ca
     bad |= ml_pack_key(&pk, "dsk_task_job") | msgpack_pack_int(&pk, S_FORMAT);
     bad |= ml_pack_key(&pk, "steps") | msgpack_pack_array(&pk, job->n_steps);
     for (size_t s = 0; s < job->n_steps; s++) {
-        const ml_job_step_t *st = &job->steps[s];
+        const job_step_t *st = &job->steps[s];
         bad |= msgpack_pack_array(&pk, 3);
         bad |= msgpack_pack_str_with_body(&pk, st->name, strlen(st->name));
         bad |= msgpack_pack_str_with_body(&pk, st->class_name, strlen(st->class_name));
@@ -68,7 +68,7 @@ static int s_params(const msgpack_object *o, ml_params_t *p, char *err)
     return DSK_OK;
 }
 
-static int s_steps(const msgpack_object *o, ml_job_t *job, char *err)
+static int s_steps(const msgpack_object *o, job_t *job, char *err)
 {
     if (!o || o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size == 0)
         return dsk_seterr(err, DSK_EPROTO, "job spec: steps is not a non-empty array");
@@ -78,7 +78,7 @@ static int s_steps(const msgpack_object *o, ml_job_t *job, char *err)
         if (st->type != MSGPACK_OBJECT_ARRAY || st->via.array.size != 3)
             return dsk_seterr(err, DSK_EPROTO, "job spec: step %u is not [name, class, params]",
                               i);
-        ml_job_step_t *js = &job->steps[job->n_steps++];
+        job_step_t *js = &job->steps[job->n_steps++];
         js->name = s_str(&st->via.array.ptr[0]);
         js->class_name = s_str(&st->via.array.ptr[1]);
         if (!js->name || !js->class_name)
@@ -91,7 +91,7 @@ static int s_steps(const msgpack_object *o, ml_job_t *job, char *err)
     return DSK_OK;
 }
 
-static int s_cands(const msgpack_object *o, ml_task_job_t *tj, char *err)
+static int s_cands(const msgpack_object *o, job_spec_t *tj, char *err)
 {
     if (!o || o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size == 0)
         return dsk_seterr(err, DSK_EPROTO, "job spec: candidates is not a non-empty array");
@@ -106,7 +106,7 @@ static int s_cands(const msgpack_object *o, ml_task_job_t *tj, char *err)
 }
 
 /* The fold array: a bin of int32 LE (copied: a bin is not 4-byte aligned), or nil. */
-static int s_folds(const msgpack_object *o, ml_task_job_t *tj, char *err)
+static int s_folds(const msgpack_object *o, job_spec_t *tj, char *err)
 {
     if (o && o->type == MSGPACK_OBJECT_NIL)
         return DSK_OK;
@@ -118,7 +118,7 @@ static int s_folds(const msgpack_object *o, ml_task_job_t *tj, char *err)
     return DSK_OK;
 }
 
-int ml_task_job_unpack(const void *buf, size_t len, ml_task_job_t **out, char *err)
+int job_spec_unpack(const void *buf, size_t len, job_spec_t **out, char *err)
 {
     *out = NULL;
     msgpack_unpacked u;
@@ -130,8 +130,8 @@ int ml_task_job_unpack(const void *buf, size_t len, ml_task_job_t **out, char *e
         msgpack_unpacked_destroy(&u);
         return dsk_seterr(err, DSK_EPROTO, "job spec: not a dsk job (format %d)", S_FORMAT);
     }
-    ml_task_job_t *tj = dsk_xcalloc(1, sizeof *tj);
-    tj->steps.kind = ML_JOB_GRID;
+    job_spec_t *tj = dsk_xcalloc(1, sizeof *tj);
+    tj->steps.kind = JOB_GRID;
     tj->bytes = len;
     rc = s_steps(ml_unpack_get(&u.data, "steps"), &tj->steps, err);
     if (rc == DSK_OK)
@@ -140,7 +140,7 @@ int ml_task_job_unpack(const void *buf, size_t len, ml_task_job_t **out, char *e
         rc = s_folds(ml_unpack_get(&u.data, "folds"), tj, err);
     if (rc == DSK_OK) {
         const msgpack_object *sc = ml_unpack_get(&u.data, "scoring");
-        if (!sc || sc->type != MSGPACK_OBJECT_STR || sc->via.str.size > ML_SCORING_MAX ||
+        if (!sc || sc->type != MSGPACK_OBJECT_STR || sc->via.str.size > JOB_SCORING_MAX ||
             memchr(sc->via.str.ptr, '\0', sc->via.str.size))
             rc = dsk_seterr(err, DSK_EPROTO, "job spec: bad scoring");
         else
@@ -148,16 +148,16 @@ int ml_task_job_unpack(const void *buf, size_t len, ml_task_job_t **out, char *e
     }
     msgpack_unpacked_destroy(&u);
     if (rc) {
-        ml_task_job_destroy(&tj);
+        job_spec_destroy(&tj);
         return rc;
     }
     *out = tj;
     return DSK_OK;
 }
 
-void ml_task_job_destroy(ml_task_job_t **tj_p)
+void job_spec_destroy(job_spec_t **tj_p)
 {
-    ml_task_job_t *tj = *tj_p;
+    job_spec_t *tj = *tj_p;
     if (!tj)
         return;
     for (size_t i = 0; i < tj->steps.n_steps; i++) {

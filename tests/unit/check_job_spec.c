@@ -1,6 +1,6 @@
 /*
- * check_ml_task_job.c — a search's job as its workers hold it
- * (ml_task_job.h) and the short task specs that name parts of it: the job
+ * check_job_spec.c — a search's job as its workers hold it
+ * (job_task_job.h) and the short task specs that name parts of it: the job
  * round-trips through its bytes, every cut of those bytes is refused (not
  * read past), a spec naming a candidate the job does not have is refused,
  * and a search too big for one job is refused before its data would be sent.
@@ -10,10 +10,10 @@
 #include <string.h>
 
 #include "ml_data.h"
-#include "ml_data_pack.h"
-#include "ml_job.h"
-#include "ml_search.h"
-#include "ml_task_job.h"
+#include "job_data.h"
+#include "job_file.h"
+#include "job_plan.h"
+#include "job_spec.h"
 
 /* n dense rows of 2 features, labels alternating 0/1. */
 static ml_dataset_t *s_data(int64_t n)
@@ -34,11 +34,11 @@ static ml_dataset_t *s_data(int64_t n)
     return ds;
 }
 
-static ml_job_t *s_job(const char *text)
+static job_t *s_job(const char *text)
 {
     char err[DSK_ERR_LEN];
-    ml_job_t *job = NULL;
-    ck_assert_msg(ml_job_parse_text(text, strlen(text), "t.json", &job, err) == 0, "%s", err);
+    job_t *job = NULL;
+    ck_assert_msg(job_parse_text(text, strlen(text), "t.json", &job, err) == 0, "%s", err);
     return job;
 }
 
@@ -50,15 +50,15 @@ static const char *s_search =
 START_TEST(test_job_round_trip)
 {
     char err[DSK_ERR_LEN];
-    ml_job_t *job = s_job(s_search);
+    job_t *job = s_job(s_search);
     ml_dataset_t *ds = s_data(40);
-    ml_plan_t *plan = NULL;
-    ck_assert_msg(ml_plan_new(job, ds, "k", &plan, err) == 0, "%s", err);
+    job_plan_t *plan = NULL;
+    ck_assert_msg(job_plan_new(job, ds, "k", &plan, err) == 0, "%s", err);
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
-    ck_assert_int_eq(ml_plan_pack_job(plan, &sb), 0);
-    ml_task_job_t *tj = NULL;
-    ck_assert_msg(ml_task_job_unpack(sb.data, sb.size, &tj, err) == 0, "%s", err);
+    ck_assert_int_eq(job_plan_pack_job(plan, &sb), 0);
+    job_spec_t *tj = NULL;
+    ck_assert_msg(job_spec_unpack(sb.data, sb.size, &tj, err) == 0, "%s", err);
     ck_assert_int_eq(tj->n_cands, 3);
     ck_assert_int_eq(tj->n_assign, 40);
     ck_assert_uint_eq(tj->bytes, sb.size);
@@ -68,21 +68,21 @@ START_TEST(test_job_round_trip)
     ck_assert_str_eq(tj->cands[2].names[0], "svc__C");
     for (int64_t i = 0; i < 40; i++)
         ck_assert_int_lt(tj->assign[i], 4);
-    ml_task_job_destroy(&tj);
+    job_spec_destroy(&tj);
     ck_assert_ptr_null(tj);
 
     /* every cut of the bytes is refused, none is read past (ASan watches) */
     for (size_t cut = 0; cut < sb.size; cut++) {
         unsigned char *copy = malloc(cut ? cut : 1);
         memcpy(copy, sb.data, cut);
-        ck_assert_int_ne(ml_task_job_unpack(copy, cut, &tj, err), 0);
+        ck_assert_int_ne(job_spec_unpack(copy, cut, &tj, err), 0);
         ck_assert_ptr_null(tj);
         free(copy);
     }
     msgpack_sbuffer_destroy(&sb);
-    ml_plan_destroy(&plan);
+    job_plan_destroy(&plan);
     ml_dataset_destroy(&ds);
-    ml_job_destroy(&job);
+    job_destroy(&job);
 }
 END_TEST
 
@@ -92,41 +92,41 @@ static const void *s_nothing(void *ctx, const char *key) { return NULL; }
 START_TEST(test_spec_against_job)
 {
     char err[DSK_ERR_LEN];
-    ml_job_t *job = s_job(s_search);
+    job_t *job = s_job(s_search);
     ml_dataset_t *ds = s_data(40);
-    ml_plan_t *plan = NULL;
-    ck_assert_msg(ml_plan_new(job, ds, "k", &plan, err) == 0, "%s", err);
+    job_plan_t *plan = NULL;
+    ck_assert_msg(job_plan_new(job, ds, "k", &plan, err) == 0, "%s", err);
     msgpack_sbuffer jb, spec;
     msgpack_sbuffer_init(&jb);
     msgpack_sbuffer_init(&spec);
-    ml_plan_pack_job(plan, &jb);
-    ml_task_job_t *tj = NULL;
-    ck_assert_int_eq(ml_task_job_unpack(jb.data, jb.size, &tj, err), 0);
-    ck_assert_int_eq(ml_plan_spec(plan, 0, &spec, err), 0);
-    ml_task_output_t out;
-    ck_assert_msg(ml_task_run(spec.data, spec.size, tj, ds, s_nothing, NULL, &out, err) == 0,
+    job_plan_pack_job(plan, &jb);
+    job_spec_t *tj = NULL;
+    ck_assert_int_eq(job_spec_unpack(jb.data, jb.size, &tj, err), 0);
+    ck_assert_int_eq(job_plan_spec(plan, 0, &spec, err), 0);
+    job_output_t out;
+    ck_assert_msg(job_task_run(spec.data, spec.size, tj, ds, s_nothing, NULL, &out, err) == 0,
                   "%s", err);
     double v[3];
-    ck_assert_int_eq(ml_plan_record(plan, 0, out.reply.data, out.reply.size, err), 0);
+    ck_assert_int_eq(job_plan_record(plan, 0, out.reply.data, out.reply.size, err), 0);
     (void)v;
-    ml_task_output_clear(&out);
+    job_output_clear(&out);
     msgpack_sbuffer_destroy(&out.reply);
 
     /* the same spec against a job of one candidate only: candidate 0 exists, 2 does not */
-    ml_task_job_t *small = calloc(1, sizeof *small);
+    job_spec_t *small = calloc(1, sizeof *small);
     *small = *tj;
     small->n_cands = 1;
     msgpack_sbuffer s2;
     msgpack_sbuffer_init(&s2);
-    int64_t last = ml_plan_n_tasks(plan) - 1; /* candidate 2 */
-    ck_assert_int_eq(ml_plan_task(plan, last)->candidate, 2);
-    ml_plan_spec(plan, last, &s2, err);
-    ck_assert_int_eq(ml_task_run(s2.data, s2.size, small, ds, s_nothing, NULL, &out, err),
+    int64_t last = job_plan_n_tasks(plan) - 1; /* candidate 2 */
+    ck_assert_int_eq(job_plan_task(plan, last)->candidate, 2);
+    job_plan_spec(plan, last, &s2, err);
+    ck_assert_int_eq(job_task_run(s2.data, s2.size, small, ds, s_nothing, NULL, &out, err),
                      DSK_EPROTO);
     ck_assert_ptr_nonnull(strstr(err, "the candidate is not one of the job's 1"));
     msgpack_sbuffer_destroy(&out.reply);
     /* a score reading the data, given none */
-    ck_assert_int_eq(ml_task_run(spec.data, spec.size, tj, NULL, s_nothing, NULL, &out, err),
+    ck_assert_int_eq(job_task_run(spec.data, spec.size, tj, NULL, s_nothing, NULL, &out, err),
                      DSK_ENOTFOUND);
     ck_assert_ptr_nonnull(strstr(err, "the dataset is not held here"));
     msgpack_sbuffer_destroy(&out.reply);
@@ -134,10 +134,10 @@ START_TEST(test_spec_against_job)
     msgpack_sbuffer_destroy(&s2);
     msgpack_sbuffer_destroy(&spec);
     msgpack_sbuffer_destroy(&jb);
-    ml_task_job_destroy(&tj);
-    ml_plan_destroy(&plan);
+    job_spec_destroy(&tj);
+    job_plan_destroy(&plan);
     ml_dataset_destroy(&ds);
-    ml_job_destroy(&job);
+    job_destroy(&job);
 }
 END_TEST
 
@@ -154,21 +154,21 @@ START_TEST(test_too_many_fits_refused_early)
     for (int i = 0; i < 50; i++)
         at += (size_t)snprintf(text + at, sizeof text - at, "%s0.%03d", i ? ", " : "", i + 1);
     snprintf(text + at, sizeof text - at, "]}, \"cv\": 40}}");
-    ml_job_t *job = s_job(text);
+    job_t *job = s_job(text);
     ml_dataset_t *ds = s_data(100);
-    ck_assert_int_eq(ml_job_check_data(job, ds, "big.json", err), DSK_ETOOBIG);
+    ck_assert_int_eq(job_check_data(job, ds, "big.json", err), DSK_ETOOBIG);
     ck_assert_msg(strstr(err, "big.json: $.search: 3000 candidates x 40 folds is 120000 fits"),
                   "%s", err);
     ml_dataset_destroy(&ds);
-    ml_job_destroy(&job);
+    job_destroy(&job);
 }
 END_TEST
 
-Suite *dsk_ml_task_job_suite(void);
+Suite *dsk_job_spec_suite(void);
 
-Suite *dsk_ml_task_job_suite(void)
+Suite *dsk_job_spec_suite(void)
 {
-    Suite *s = suite_create("ml_task_job");
+    Suite *s = suite_create("job_spec");
     TCase *tc = tcase_create("job");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_job_round_trip);

@@ -1,11 +1,11 @@
 /*
- * ml_search.h — a search (or a fit) as a graph of tasks over content-
+ * job_plan.h — a search (or a fit) as a graph of tasks over content-
  * addressed keys: the plan the scheduler runs, the task bodies workers
  * execute, and the result JSON with scikit-learn's cv_results_.
  *
  * The plan (scheduler side) turns a job and its dataset into tasks:
  *
- *   STAGE   the first step's corpus-wide stage (ml_stage.h), once per
+ *   STAGE   the first step's corpus-wide stage (job_stage.h), once per
  *           stage key: CountVectorizer tokenizes and counts the corpus once
  *           per analyzer configuration, not once per fit;
  *   PREFIX  a fold's transformer steps (all but the last) fitted on the
@@ -23,20 +23,20 @@
  * parameters of the steps involved, the folds and the fold number), so equal
  * work has equal keys.
  *
- * A worker holds the job once (ml_task_job.h: the steps, the candidates,
+ * A worker holds the job once (job_task_job.h: the steps, the candidates,
  * the folds, placed by content key like the dataset); a task's spec names
  * only its kind, candidate, fold, step range and input. The task bodies
  * (worker side) read that spec against the job and find their inputs by
  * key through a lookup function, so the same code runs a task in a worker
- * and in ml_search_run_local(), the in-process reference the cluster's
+ * and in job_search_local(), the in-process reference the cluster's
  * answers are checked against.
  *
- * Ownership: the caller owns a plan (ml_plan_destroy); the plan keeps its
+ * Ownership: the caller owns a plan (job_plan_destroy); the plan keeps its
  * own copy of the candidates and folds and borrows the job, which must
- * outlive it. Outputs of ml_task_run belong to the caller.
+ * outlive it. Outputs of job_task_run belong to the caller.
  */
-#ifndef ML_SEARCH_H
-#define ML_SEARCH_H
+#ifndef JOB_PLAN_H
+#define JOB_PLAN_H
 
 #include <jansson.h>
 #include <msgpack.h>
@@ -44,84 +44,83 @@
 
 #include "dsk_error.h"
 #include "ml_data.h"
-#include "ml_data_pack.h"
-#include "ml_job.h"
-#include "ml_task_job.h"
+#include "job_data.h"
+#include "job_file.h"
+#include "job_spec.h"
 
 typedef enum {
-    ML_TASK_STAGE = 1,
-    ML_TASK_PREFIX,
-    ML_TASK_SCORE,
-    ML_TASK_REFIT,
-} ml_task_kind_t;
+    JOB_TASK_STAGE = 1,
+    JOB_TASK_PREFIX,
+    JOB_TASK_SCORE,
+    JOB_TASK_REFIT,
+} job_task_kind_t;
 
-#define ML_TASK_KINDS 4
+#define JOB_TASK_KINDS 4
 
 typedef struct {
-    ml_task_kind_t kind;
-    char key[ML_KEY_LEN + 1];   /* the output's content key */
+    job_task_kind_t kind;
+    char key[JOB_KEY_LEN + 1];   /* the output's content key */
     int64_t dep;                /* the task whose output this one reads, or -1 (then only the data) */
     int64_t candidate;          /* SCORE, REFIT: the candidate; PREFIX: the first that uses it */
     int fold;                   /* PREFIX, SCORE: the fold; -1 otherwise */
     int64_t n_users;            /* tasks reading this one's output (resident kinds) */
     int reads_data;             /* it reads the dataset (all but a SCORE after a PREFIX) */
-} ml_task_t;
+} job_task_t;
 
-typedef struct ml_plan ml_plan_t;
+typedef struct job_plan job_plan_t;
 
-#define ML_PLAN_MAX_FITS ML_JOB_MAX_FITS
 
 /* "stage", "prefix", "score", "refit". */
-const char *ml_task_kind_name(ml_task_kind_t kind);
+const char *job_task_kind_name(job_task_kind_t kind);
 
 /*
  * Plans job over ds (whose content key is data_key): candidates, folds and
  * tasks. A FIT job plans one REFIT task. A search with refit gets its REFIT
- * task from ml_plan_add_refit once every score is in. Caller owns *out.
+ * task from job_plan_add_refit once every score is in. Caller owns *out.
  */
-int ml_plan_new(const ml_job_t *job, const ml_dataset_t *ds, const char *data_key,
-                ml_plan_t **out, char *err);
-void ml_plan_destroy(ml_plan_t **p_p);
+int job_plan_new(const job_t *job, const ml_dataset_t *ds, const char *data_key,
+                job_plan_t **out, char *err);
+void job_plan_destroy(job_plan_t **p_p);
 
-int64_t ml_plan_n_tasks(const ml_plan_t *p);
-const ml_task_t *ml_plan_task(const ml_plan_t *p, int64_t i);
-int64_t ml_plan_n_candidates(const ml_plan_t *p);
-int ml_plan_n_splits(const ml_plan_t *p);
-const char *ml_plan_data_key(const ml_plan_t *p);
+int64_t job_plan_n_tasks(const job_plan_t *p);
+const job_task_t *job_plan_task(const job_plan_t *p, int64_t i);
+int64_t job_plan_n_candidates(const job_plan_t *p);
+int job_plan_n_splits(const job_plan_t *p);
+const char *job_plan_data_key(const job_plan_t *p);
 /* "Fitting 3 folds for each of 6 candidates, totalling 18 fits" (scikit-learn's verbose line). */
-const char *ml_plan_describe(const ml_plan_t *p, char *buf, size_t len);
+const char *job_plan_describe(const job_plan_t *p, char *buf, size_t len);
 /* Fits (SCORE tasks, plus REFIT when planned) for progress bars. */
-int64_t ml_plan_n_fits(const ml_plan_t *p);
+int64_t job_plan_n_fits(const job_plan_t *p);
 
-/* The job as its workers hold it (ml_task_job.h). Appends to sbuf. */
-int ml_plan_pack_job(const ml_plan_t *p, msgpack_sbuffer *sbuf);
+/* The job as its workers hold it (job_task_job.h). Appends to sbuf. */
+int job_plan_pack_job(const job_plan_t *p, msgpack_sbuffer *sbuf);
 /*
  * Task i's spec, what a worker needs besides the job and its inputs:
  * {"kind", "candidate", "fold", "range": [from, to], "input": key | nil}.
  * Appends to sbuf.
  */
-int ml_plan_spec(const ml_plan_t *p, int64_t i, msgpack_sbuffer *sbuf, char *err);
+int job_plan_spec(const job_plan_t *p, int64_t i, msgpack_sbuffer *sbuf, char *err);
 
 /*
- * A SCORE task's result (the bytes ml_task_run replied) recorded in its
+ * A SCORE task's result (the bytes job_task_run replied) recorded in its
  * cv_results_ cell; a REFIT task's result is the model, which the caller
  * keeps. DSK_EPROTO for a malformed result.
  */
-int ml_plan_record(ml_plan_t *p, int64_t task, const void *result, size_t len, char *err);
+int job_plan_record(job_plan_t *p, int64_t task, const void *result, size_t len, char *err);
 /* Have all SCORE tasks been recorded? */
-int ml_plan_scores_done(const ml_plan_t *p);
+int job_plan_scores_done(const job_plan_t *p);
 /*
  * With refit, once the scores are done: appends the REFIT task of the best
  * candidate (reusing the STAGE task when it has one) and returns its index;
  * -1 when the job asks for no refit.
  */
-int64_t ml_plan_add_refit(ml_plan_t *p);
+int64_t job_plan_add_refit(job_plan_t *p);
 /*
  * The result JSON of DESIGN.md: best_params, best_score, best_index,
  * n_candidates, n_splits, refit, cv_results (scikit-learn's keys and order).
  * New reference the caller owns; NULL before the scores are done.
  */
-json_t *ml_plan_result(const ml_plan_t *p);
+json_t *job_plan_result(const job_plan_t *p);
 
 /* ------------------------------------------------------------ worker side */
 
@@ -132,36 +131,36 @@ typedef struct {
     size_t bytes;                   /* what obj holds, for memory accounting */
     msgpack_sbuffer reply;          /* the result bytes for the scheduler (may be empty) */
     double seconds;                 /* time the task body took */
-    /* obj as bytes, for another worker (ml_task_output_unpack), or NULL: it stays here */
+    /* obj as bytes, for another worker (job_output_unpack), or NULL: it stays here */
     int (*pack)(const void *obj, msgpack_sbuffer *sbuf);
-} ml_task_output_t;
+} job_output_t;
 
 /*
  * A resident output that moved: the bytes its pack wrote, back into an
  * object (obj, destroy, bytes, pack set). DSK_EPROTO for bad bytes.
  */
-int ml_task_output_unpack(const void *buf, size_t len, ml_task_output_t *out, char *err);
+int job_output_unpack(const void *buf, size_t len, job_output_t *out, char *err);
 
 /* The resident output under key, or NULL when this process does not hold it. */
-typedef const void *(*ml_lookup_fn)(void *ctx, const char *key);
+typedef const void *(*job_lookup_fn)(void *ctx, const char *key);
 
 /*
  * Runs the task spec (len bytes) of job on ds (NULL for a task that does
  * not read the data), finding its input through lookup. *out is zeroed
- * first; on success the caller owns what it holds (ml_task_output_clear).
+ * first; on success the caller owns what it holds (job_output_clear).
  * Errors say which step failed and why.
  */
-int ml_task_run(const void *spec, size_t len, const ml_task_job_t *job, const ml_dataset_t *ds,
-                ml_lookup_fn lookup, void *ctx, ml_task_output_t *out, char *err);
-void ml_task_output_clear(ml_task_output_t *out);
+int job_task_run(const void *spec, size_t len, const job_spec_t *job, const ml_dataset_t *ds,
+                job_lookup_fn lookup, void *ctx, job_output_t *out, char *err);
+void job_output_clear(job_output_t *out);
 
 /*
  * The whole search in this process, task by task in plan order (refit
  * included when asked): the reference the cluster must equal. *result as
- * ml_plan_result; *model (may be NULL) gets the refitted model's bytes
+ * job_plan_result; *model (may be NULL) gets the refitted model's bytes
  * (malloc'd, *model_len long) when there is one.
  */
-int ml_search_run_local(const ml_job_t *job, const ml_dataset_t *ds, json_t **result,
+int job_search_local(const job_t *job, const ml_dataset_t *ds, json_t **result,
                         void **model, size_t *model_len, char *err);
 
 #endif

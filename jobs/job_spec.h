@@ -1,9 +1,9 @@
 /*
- * ml_task_job.h — a search (or a fit) as its workers hold it: the
+ * job_task_job.h — a search (or a fit) as its workers hold it: the
  * pipeline's steps with their own parameters, every candidate's
  * parameters, each sample's test fold and the scorer. The scheduler
  * places it on a worker once, by content key, like a dataset; a task then
- * names only its candidate, its fold and the steps it runs (ml_search.h),
+ * names only its candidate, its fold and the steps it runs (job_plan.h),
  * so a 3,456-candidate grid over 11,314 documents does not resend the
  * steps and a 45 KB fold array with each of its 10,000 fits.
  *
@@ -15,11 +15,11 @@
  * first) and every field's type, so a corrupt job is an error, not a crash.
  *
  * Ownership: pack appends to the caller's buffer; unpack returns a new
- * object the caller owns (ml_task_job_destroy). Its fields are read-only
+ * object the caller owns (job_spec_destroy). Its fields are read-only
  * once made: tasks on several threads share one.
  */
-#ifndef ML_TASK_JOB_H
-#define ML_TASK_JOB_H
+#ifndef JOB_SPEC_H
+#define JOB_SPEC_H
 
 #include <msgpack.h>
 #include <stddef.h>
@@ -27,24 +27,24 @@
 
 #include "dsk_error.h"
 #include "ml_grid.h"
-#include "ml_job.h"
+#include "job_file.h"
 
-#define ML_SCORING_MAX 63
+#define JOB_SCORING_MAX 63
 
 typedef struct {
-    ml_job_t steps;         /* the steps only (kind ML_JOB_GRID; no data, grid or cv) */
+    job_t steps;         /* the steps only (kind JOB_GRID; no data, grid or cv) */
     ml_params_t *cands;     /* n_cands candidates, in cv_results_ order */
     int64_t n_cands;
     int32_t *assign;        /* each sample's test fold; NULL for a fit */
     int64_t n_assign;
-    char scoring[ML_SCORING_MAX + 1];
+    char scoring[JOB_SCORING_MAX + 1];
     size_t bytes;           /* the packed size: what a worker counts for holding it */
-} ml_task_job_t;
+} job_spec_t;
 
-int ml_task_job_pack(const ml_job_t *job, const ml_params_t *cands, int64_t n_cands,
+int job_spec_pack(const job_t *job, const ml_params_t *cands, int64_t n_cands,
                      const int32_t *assign, int64_t n_assign, const char *scoring,
                      msgpack_sbuffer *sbuf);
-int ml_task_job_unpack(const void *buf, size_t len, ml_task_job_t **out, char *err);
-void ml_task_job_destroy(ml_task_job_t **tj_p);
+int job_spec_unpack(const void *buf, size_t len, job_spec_t **out, char *err);
+void job_spec_destroy(job_spec_t **tj_p);
 
 #endif

@@ -1,4 +1,4 @@
-/* ml_search_task.c — the task bodies a worker runs, and the in-process search. */
+/* job_task.c — the task bodies a worker runs, and the in-process search. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,11 +9,11 @@
 #include "dsk_alloc.h"
 #include "ml_model.h"
 #include "ml_pack.h"
-#include "ml_search.h"
-#include "ml_search_internal.h"
-#include "ml_stage.h"
+#include "job_plan.h"
+#include "job_plan_internal.h"
+#include "job_stage.h"
 
-void ml_sbuf_printf(ml_sbuf_t *b, const char *fmt, ...)
+void job_text_printf(job_text_t *b, const char *fmt, ...)
 {
     for (;;) {
         va_list ap;
@@ -31,7 +31,7 @@ void ml_sbuf_printf(ml_sbuf_t *b, const char *fmt, ...)
     }
 }
 
-int ml_search_unpack_score(const void *buf, size_t len, double v[3], char *err)
+int job_score_unpack(const void *buf, size_t len, double v[3], char *err)
 {
     msgpack_unpacked u;
     char sub[DSK_ERR_LEN];
@@ -55,18 +55,18 @@ int ml_search_unpack_score(const void *buf, size_t len, double v[3], char *err)
  * parameters, the fold assignment and the scorer are the job's (borrowed).
  */
 typedef struct {
-    const ml_job_t *job;
+    const job_t *job;
     const ml_params_t *cand;
     int kind;
     int64_t from, to;
-    char input[ML_KEY_LEN + 1];
+    char input[JOB_KEY_LEN + 1];
     int fold;
     const int32_t *assign;
     int64_t n_assign;
     const char *scoring;
 } s_spec_t;
 
-static int s_spec_decode(const void *buf, size_t len, const ml_task_job_t *tj, s_spec_t *s,
+static int s_spec_decode(const void *buf, size_t len, const job_spec_t *tj, s_spec_t *s,
                          char *err)
 {
     memset(s, 0, sizeof *s);
@@ -80,7 +80,7 @@ static int s_spec_decode(const void *buf, size_t len, const ml_task_job_t *tj, s
         goto out;
     }
     rc = DSK_EPROTO;
-    if (ml_unpack_int(ml_unpack_get(m, "kind"), ML_TASK_STAGE, ML_TASK_REFIT, &v)) {
+    if (ml_unpack_int(ml_unpack_get(m, "kind"), JOB_TASK_STAGE, JOB_TASK_REFIT, &v)) {
         dsk_seterr(err, rc, "task spec: bad kind");
         goto out;
     }
@@ -100,8 +100,8 @@ static int s_spec_decode(const void *buf, size_t len, const ml_task_job_t *tj, s
         goto out;
     }
     o = ml_unpack_get(m, "input");
-    if (o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == ML_KEY_LEN)
-        memcpy(s->input, o->via.str.ptr, ML_KEY_LEN);
+    if (o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == JOB_KEY_LEN)
+        memcpy(s->input, o->via.str.ptr, JOB_KEY_LEN);
     else if (!o || o->type != MSGPACK_OBJECT_NIL) {
         dsk_seterr(err, rc, "task spec: bad input key");
         goto out;
@@ -155,7 +155,7 @@ static void s_split_destroy(void *obj)
 
 static size_t s_split_bytes(const s_split_t *s)
 {
-    return ml_data_bytes(s->Xtr) + ml_data_bytes(s->Xte) +
+    return job_data_bytes(s->Xtr) + job_data_bytes(s->Xte) +
            (size_t)(s->ntr + s->nte) * sizeof(int32_t);
 }
 
@@ -170,9 +170,9 @@ static int s_split_pack(const void *obj, msgpack_sbuffer *sb)
     msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 6);
     ml_pack_key(&pk, "Xtr");
-    int bad = ml_data_pack(sp->Xtr, &pk);
+    int bad = job_data_pack(sp->Xtr, &pk);
     ml_pack_key(&pk, "Xte");
-    bad |= ml_data_pack(sp->Xte, &pk);
+    bad |= job_data_pack(sp->Xte, &pk);
     const int32_t *ys[2] = {sp->ytr, sp->yte};
     const int64_t ns[2] = {sp->ntr, sp->nte};
     for (int i = 0; i < 2; i++) {
@@ -201,9 +201,9 @@ static int32_t *s_labels(const msgpack_object *o, int64_t n)
 static int s_split_unpack(const msgpack_object *o, s_split_t **out, char *err)
 {
     s_split_t *sp = dsk_xcalloc(1, sizeof *sp);
-    int rc = ml_data_unpack_obj(ml_unpack_get(o, "Xtr"), "a moved output", &sp->Xtr, err);
+    int rc = job_data_unpack_obj(ml_unpack_get(o, "Xtr"), "a moved output", &sp->Xtr, err);
     if (rc == DSK_OK)
-        rc = ml_data_unpack_obj(ml_unpack_get(o, "Xte"), "a moved output", &sp->Xte, err);
+        rc = job_data_unpack_obj(ml_unpack_get(o, "Xte"), "a moved output", &sp->Xte, err);
     if (rc == DSK_OK) {
         sp->ntr = sp->Xtr->nrows;
         sp->nte = sp->Xte->nrows;
@@ -226,7 +226,7 @@ static int s_split_unpack(const msgpack_object *o, s_split_t **out, char *err)
     return DSK_OK;
 }
 
-int ml_task_output_unpack(const void *buf, size_t len, ml_task_output_t *out, char *err)
+int job_output_unpack(const void *buf, size_t len, job_output_t *out, char *err)
 {
     memset(out, 0, sizeof *out);
     msgpack_sbuffer_init(&out->reply);
@@ -238,8 +238,8 @@ int ml_task_output_unpack(const void *buf, size_t len, ml_task_output_t *out, ch
         return dsk_seterr(err, rc, "a moved output is not msgpack: %s", why);
     }
     /* a stage (a corpus' document counts), or else a fold's split */
-    const ml_stage_ops_t *sops;
-    rc = ml_stage_unpack_output(&u.data, &out->obj, &sops, err);
+    const job_stage_ops_t *sops;
+    rc = job_stage_unpack_output(&u.data, &out->obj, &sops, err);
     if (rc == DSK_OK) {
         out->destroy = sops->destroy;
         out->bytes = sops->bytes(out->obj);
@@ -287,7 +287,7 @@ static int s_fold_rows(const s_spec_t *s, const ml_dataset_t *ds, s_split_t *sp,
  * to both parts, into sp->Xtr / sp->Xte (step 0 through the stage when
  * there is one). upto == 0 leaves the raw rows.
  */
-static int s_fit_prefix(ml_pipeline_t *pipe, size_t upto, const ml_stage_ops_t *st,
+static int s_fit_prefix(ml_pipeline_t *pipe, size_t upto, const job_stage_ops_t *st,
                         const void *stage, const ml_dataset_t *ds, const int64_t *tr,
                         const int64_t *te, s_split_t *sp, char *err)
 {
@@ -323,7 +323,7 @@ static int s_fit_prefix(ml_pipeline_t *pipe, size_t upto, const ml_stage_ops_t *
     return rc;
 }
 
-static int s_reply_score(ml_task_output_t *out, double score, double fit, double sc)
+static int s_reply_score(job_output_t *out, double score, double fit, double sc)
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, &out->reply, msgpack_sbuffer_write);
@@ -334,15 +334,15 @@ static int s_reply_score(ml_task_output_t *out, double score, double fit, double
     return DSK_OK;
 }
 
-static int s_run_stage(const s_spec_t *s, const ml_dataset_t *ds, ml_task_output_t *out,
+static int s_run_stage(const s_spec_t *s, const ml_dataset_t *ds, job_output_t *out,
                        char *err)
 {
     ml_pipeline_t *pipe = NULL;
-    int rc = ml_job_pipeline_range(s->job, s->cand, 0, 1, &pipe, err);
+    int rc = job_pipeline_range(s->job, s->cand, 0, 1, &pipe, err);
     if (rc)
         return rc;
     const ml_estimator_t *e = ml_pipeline_step(pipe, 0);
-    const ml_stage_ops_t *st = ml_stage_find(e->ops);
+    const job_stage_ops_t *st = job_stage_find(e->ops);
     if (!st) {
         ml_pipeline_destroy(&pipe);
         return dsk_seterr(err, DSK_EINVAL, "task: %s has no stage", e->ops->name);
@@ -363,14 +363,14 @@ static int s_run_stage(const s_spec_t *s, const ml_dataset_t *ds, ml_task_output
  * (a stage, a prefix's split, or the raw data).
  */
 static int s_run_fold(const s_spec_t *s, const ml_dataset_t *ds, const void *input,
-                      ml_task_output_t *out, char *err)
+                      job_output_t *out, char *err)
 {
     ml_pipeline_t *pipe = NULL;
     size_t from = (size_t)s->from, to = (size_t)s->to;
-    int rc = ml_job_pipeline_range(s->job, s->cand, from, to, &pipe, err);
+    int rc = job_pipeline_range(s->job, s->cand, from, to, &pipe, err);
     if (rc)
         return rc;
-    const ml_stage_ops_t *st = from == 0 ? ml_stage_find(ml_pipeline_step(pipe, 0)->ops) : NULL;
+    const job_stage_ops_t *st = from == 0 ? job_stage_find(ml_pipeline_step(pipe, 0)->ops) : NULL;
     if (st && !input)
         st = NULL; /* planned without a stage: fit the step on the documents */
     s_split_t *sp = dsk_xcalloc(1, sizeof *sp);
@@ -380,7 +380,7 @@ static int s_run_fold(const s_spec_t *s, const ml_dataset_t *ds, const void *inp
         rc = dsk_seterr(err, DSK_EINVAL, "task: the prefix output %s is missing", s->input);
     else if (from == 0)
         rc = s_fold_rows(s, ds, sp, &tr, &te, err);
-    if (rc == DSK_OK && s->kind == ML_TASK_PREFIX) {
+    if (rc == DSK_OK && s->kind == JOB_TASK_PREFIX) {
         rc = s_fit_prefix(pipe, to, st, input, ds, tr, te, sp, err);
         if (rc == DSK_OK) {
             out->obj = sp;
@@ -424,14 +424,14 @@ static int s_run_fold(const s_spec_t *s, const ml_dataset_t *ds, const void *inp
 
 /* REFIT: the whole pipeline on every row (step 0 from the stage when there is one). */
 static int s_run_refit(const s_spec_t *s, const ml_dataset_t *ds, const void *stage,
-                       ml_task_output_t *out, char *err)
+                       job_output_t *out, char *err)
 {
     ml_pipeline_t *pipe = NULL;
-    int rc = ml_job_pipeline_range(s->job, s->cand, 0, s->job->n_steps, &pipe, err);
+    int rc = job_pipeline_range(s->job, s->cand, 0, s->job->n_steps, &pipe, err);
     if (rc)
         return rc;
     ml_estimator_t *e = (ml_estimator_t *)ml_pipeline_step(pipe, 0);
-    const ml_stage_ops_t *st = stage ? ml_stage_find(e->ops) : NULL;
+    const job_stage_ops_t *st = stage ? job_stage_find(e->ops) : NULL;
     if (st) {
         ml_data_t *X0 = NULL;
         rc = st->fit_transform(e->impl, stage, NULL, ds->X->nrows, &X0, err);
@@ -449,8 +449,8 @@ static int s_run_refit(const s_spec_t *s, const ml_dataset_t *ds, const void *st
     return rc;
 }
 
-int ml_task_run(const void *spec, size_t len, const ml_task_job_t *job, const ml_dataset_t *ds,
-                ml_lookup_fn lookup, void *ctx, ml_task_output_t *out, char *err)
+int job_task_run(const void *spec, size_t len, const job_spec_t *job, const ml_dataset_t *ds,
+                job_lookup_fn lookup, void *ctx, job_output_t *out, char *err)
 {
     memset(out, 0, sizeof *out);
     msgpack_sbuffer_init(&out->reply);
@@ -464,22 +464,22 @@ int ml_task_run(const void *spec, size_t len, const ml_task_job_t *job, const ml
             rc = dsk_seterr(err, DSK_ENOTFOUND, "task: input %s is not held here", s.input);
     }
     /* only a SCORE after a PREFIX (from > 0) does without the dataset */
-    if (rc == DSK_OK && !ds && (s.kind != ML_TASK_SCORE || s.from == 0))
+    if (rc == DSK_OK && !ds && (s.kind != JOB_TASK_SCORE || s.from == 0))
         rc = dsk_seterr(err, DSK_ENOTFOUND, "task: the dataset is not held here");
     if (rc == DSK_OK) {
         switch (s.kind) {
-        case ML_TASK_STAGE: rc = s_run_stage(&s, ds, out, err); break;
-        case ML_TASK_REFIT: rc = s_run_refit(&s, ds, input, out, err); break;
+        case JOB_TASK_STAGE: rc = s_run_stage(&s, ds, out, err); break;
+        case JOB_TASK_REFIT: rc = s_run_refit(&s, ds, input, out, err); break;
         default: rc = s_run_fold(&s, ds, input, out, err); break;
         }
     }
     out->seconds = s_now() - t0;
     if (rc)
-        ml_task_output_clear(out);
+        job_output_clear(out);
     return rc;
 }
 
-void ml_task_output_clear(ml_task_output_t *out)
+void job_output_clear(job_output_t *out)
 {
     if (out->obj && out->destroy)
         out->destroy(out->obj);
@@ -491,20 +491,20 @@ void ml_task_output_clear(ml_task_output_t *out)
 /* ------------------------------------------------------------ in process */
 
 typedef struct {
-    const ml_plan_t *plan;
-    ml_task_output_t *outs;
+    const job_plan_t *plan;
+    job_output_t *outs;
 } s_local_t;
 
 static const void *s_local_lookup(void *ctx, const char *key)
 {
     s_local_t *l = ctx;
-    for (int64_t i = 0; i < ml_plan_n_tasks(l->plan); i++)
-        if (strcmp(ml_plan_task(l->plan, i)->key, key) == 0 && l->outs[i].obj)
+    for (int64_t i = 0; i < job_plan_n_tasks(l->plan); i++)
+        if (strcmp(job_plan_task(l->plan, i)->key, key) == 0 && l->outs[i].obj)
             return l->outs[i].obj;
     return NULL;
 }
 
-int ml_search_run_local(const ml_job_t *job, const ml_dataset_t *ds, json_t **result,
+int job_search_local(const job_t *job, const ml_dataset_t *ds, json_t **result,
                         void **model, size_t *model_len, char *err)
 {
     *result = NULL;
@@ -512,56 +512,56 @@ int ml_search_run_local(const ml_job_t *job, const ml_dataset_t *ds, json_t **re
         *model = NULL;
     msgpack_sbuffer data;
     msgpack_sbuffer_init(&data);
-    ml_dataset_pack(ds, &data);
-    char key[ML_KEY_LEN + 1];
-    ml_content_key(data.data, data.size, key);
+    job_dataset_pack(ds, &data);
+    char key[JOB_KEY_LEN + 1];
+    job_content_key(data.data, data.size, key);
     msgpack_sbuffer_destroy(&data);
-    ml_plan_t *plan = NULL;
-    int rc = ml_plan_new(job, ds, key, &plan, err);
+    job_plan_t *plan = NULL;
+    int rc = job_plan_new(job, ds, key, &plan, err);
     if (rc)
         return rc;
     /* the job as a worker holds it: packed and read back, as on the cluster */
     msgpack_sbuffer jb;
     msgpack_sbuffer_init(&jb);
-    ml_task_job_t *tj = NULL;
-    rc = ml_plan_pack_job(plan, &jb);
+    job_spec_t *tj = NULL;
+    rc = job_plan_pack_job(plan, &jb);
     if (rc == DSK_OK)
-        rc = ml_task_job_unpack(jb.data, jb.size, &tj, err);
+        rc = job_spec_unpack(jb.data, jb.size, &tj, err);
     msgpack_sbuffer_destroy(&jb);
     if (rc) {
-        ml_plan_destroy(&plan);
+        job_plan_destroy(&plan);
         return rc;
     }
     /* the refit, when asked, is one more task once the scores are in */
     s_local_t l = {.plan = plan};
-    l.outs = dsk_xcalloc((size_t)ml_plan_n_tasks(plan) + 1, sizeof *l.outs);
-    for (int64_t i = 0; rc == DSK_OK && i < ml_plan_n_tasks(plan); i++) {
+    l.outs = dsk_xcalloc((size_t)job_plan_n_tasks(plan) + 1, sizeof *l.outs);
+    for (int64_t i = 0; rc == DSK_OK && i < job_plan_n_tasks(plan); i++) {
         msgpack_sbuffer spec;
         msgpack_sbuffer_init(&spec);
-        rc = ml_plan_spec(plan, i, &spec, err);
+        rc = job_plan_spec(plan, i, &spec, err);
         if (rc == DSK_OK)
-            rc = ml_task_run(spec.data, spec.size, tj, ds, s_local_lookup, &l, &l.outs[i], err);
+            rc = job_task_run(spec.data, spec.size, tj, ds, s_local_lookup, &l, &l.outs[i], err);
         msgpack_sbuffer_destroy(&spec);
         if (rc == DSK_OK)
-            rc = ml_plan_record(plan, i, l.outs[i].reply.data, l.outs[i].reply.size, err);
-        if (rc == DSK_OK && i + 1 == ml_plan_n_tasks(plan))
-            ml_plan_add_refit(plan);
+            rc = job_plan_record(plan, i, l.outs[i].reply.data, l.outs[i].reply.size, err);
+        if (rc == DSK_OK && i + 1 == job_plan_n_tasks(plan))
+            job_plan_add_refit(plan);
     }
-    int64_t rt = ml_plan_add_refit(plan);
+    int64_t rt = job_plan_add_refit(plan);
     if (rc == DSK_OK) {
-        *result = ml_plan_result(plan);
+        *result = job_plan_result(plan);
         if (model && rt >= 0) {
             *model_len = l.outs[rt].reply.size;
             *model = dsk_xmalloc(*model_len);
             memcpy(*model, l.outs[rt].reply.data, *model_len);
         }
     }
-    for (int64_t i = 0; i < ml_plan_n_tasks(plan); i++) {
-        ml_task_output_clear(&l.outs[i]);
+    for (int64_t i = 0; i < job_plan_n_tasks(plan); i++) {
+        job_output_clear(&l.outs[i]);
         msgpack_sbuffer_destroy(&l.outs[i].reply);
     }
     free(l.outs);
-    ml_task_job_destroy(&tj);
-    ml_plan_destroy(&plan);
+    job_spec_destroy(&tj);
+    job_plan_destroy(&plan);
     return rc;
 }

@@ -1,21 +1,21 @@
 /*
- * ml_predict.h — ParallelPostFit's unit of work: one chunk of rows through
+ * job_predict.h — ParallelPostFit's unit of work: one chunk of rows through
  * a fitted model (its .dskm bytes), with one of the methods dsk-submit
  * predict offers, and the chunk's result as bytes for the trip back.
  *
  *   spec:   {"method": int, "aggregate": bool}
  *   result: {"rows": n, "labels": bin int32 LE}                 predict
  *         | {"rows": n, "counts": [[class, count], ...]}        predict, aggregated
- *         | {"rows": n, "data": <ml_data_pack data>}            decision_function,
+ *         | {"rows": n, "data": <job_data_pack data>}            decision_function,
  *                                                               predict_proba, transform
  *         | {"rows": n, "correct": c}                           score (accuracy, summed
  *                                                               over chunks, / total rows)
  *
  * Ownership: results are appended to the caller's sbuffer; decoded results
- * are the caller's (ml_predict_result_clear).
+ * are the caller's (job_predict_result_clear).
  */
-#ifndef ML_PREDICT_H
-#define ML_PREDICT_H
+#ifndef JOB_PREDICT_H
+#define JOB_PREDICT_H
 
 #include <msgpack.h>
 #include <stddef.h>
@@ -25,27 +25,27 @@
 #include "ml_data.h"
 
 typedef enum {
-    ML_METHOD_PREDICT = 1,
-    ML_METHOD_DECISION_FUNCTION,
-    ML_METHOD_PREDICT_PROBA,
-    ML_METHOD_TRANSFORM,
-    ML_METHOD_SCORE,
-} ml_method_t;
+    JOB_METHOD_PREDICT = 1,
+    JOB_METHOD_DECISION_FUNCTION,
+    JOB_METHOD_PREDICT_PROBA,
+    JOB_METHOD_TRANSFORM,
+    JOB_METHOD_SCORE,
+} job_method_t;
 
 /* "predict", ... -> the method; an unknown name is an error listing them. */
-int ml_method_parse(const char *name, ml_method_t *out, char *err);
-const char *ml_method_name(ml_method_t m);
+int job_method_parse(const char *name, job_method_t *out, char *err);
+const char *job_method_name(job_method_t m);
 
-int ml_predict_spec(ml_method_t method, int aggregate, msgpack_sbuffer *sbuf);
+int job_predict_spec(job_method_t method, int aggregate, msgpack_sbuffer *sbuf);
 /*
  * Runs spec on the chunk (a packed dataset: X, and y for score) with the
  * model; appends the result to reply. Errors name the method and the step.
  */
-int ml_predict_run(const void *spec, size_t spec_len, const void *model, size_t model_len,
+int job_predict_run(const void *spec, size_t spec_len, const void *model, size_t model_len,
                    const void *chunk, size_t chunk_len, msgpack_sbuffer *reply, char *err);
 /* The same with the model already unpacked (a worker thread keeps its own copy). */
 struct ml_pipeline;
-int ml_predict_run_pipeline(const void *spec, size_t spec_len, const struct ml_pipeline *p,
+int job_predict_run_pipeline(const void *spec, size_t spec_len, const struct ml_pipeline *p,
                             const void *chunk, size_t chunk_len, msgpack_sbuffer *reply,
                             char *err);
 
@@ -57,9 +57,9 @@ typedef struct {
     int64_t (*counts)[2];     /* (class, count) pairs */
     ml_data_t *data;
     int64_t correct;          /* -1 unless score */
-} ml_predict_result_t;
+} job_predict_result_t;
 
-int ml_predict_result_unpack(const void *buf, size_t len, ml_predict_result_t *out, char *err);
-void ml_predict_result_clear(ml_predict_result_t *r);
+int job_predict_result_unpack(const void *buf, size_t len, job_predict_result_t *out, char *err);
+void job_predict_result_clear(job_predict_result_t *r);
 
 #endif

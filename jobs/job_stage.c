@@ -1,5 +1,5 @@
-/* ml_stage.c — the split-fit table: CountVectorizer's document counts. */
-#include "ml_stage.h"
+/* job_stage.c — the split-fit table: CountVectorizer's document counts. */
+#include "job_stage.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -88,7 +88,7 @@ static void *s_cv_unpack(const msgpack_object *state, char *err)
     return ml_doc_counts_unpack(state, err);
 }
 
-static const ml_stage_ops_t s_count_vectorizer_stage = {
+static const job_stage_ops_t s_count_vectorizer_stage = {
     .key = s_cv_key,
     .build = s_cv_build,
     .destroy = s_cv_destroy,
@@ -101,12 +101,12 @@ static const ml_stage_ops_t s_count_vectorizer_stage = {
 
 static const struct {
     const ml_estimator_ops_t *ops;
-    const ml_stage_ops_t *stage;
+    const job_stage_ops_t *stage;
 } s_table[] = {
     {&ml_count_vectorizer_ops, &s_count_vectorizer_stage},
 };
 
-const ml_stage_ops_t *ml_stage_find(const ml_estimator_ops_t *ops)
+const job_stage_ops_t *job_stage_find(const ml_estimator_ops_t *ops)
 {
     for (size_t i = 0; i < sizeof s_table / sizeof s_table[0]; i++)
         if (s_table[i].ops == ops)
@@ -114,8 +114,8 @@ const ml_stage_ops_t *ml_stage_find(const ml_estimator_ops_t *ops)
     return NULL;
 }
 
-int ml_stage_unpack_output(const msgpack_object *o, void **stage,
-                           const ml_stage_ops_t **ops, char *err)
+int job_stage_unpack_output(const msgpack_object *o, void **stage,
+                           const job_stage_ops_t **ops, char *err)
 {
     const msgpack_object *name = ml_unpack_get(o, "stage");
     *stage = NULL;

@@ -1,5 +1,5 @@
 /*
- * check_ml_job.c — job files: the seed job of DESIGN.md parses into the
+ * check_job_file.c — job files: the seed job of DESIGN.md parses into the
  * search scikit-learn would run, and every bad job fails at parse (or at
  * the data check) with the file, the JSON path and the problem.
  */
@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "dsk_alloc.h"
-#include "ml_job.h"
+#include "job_file.h"
 
 #define SEED_DATA "\"data\": {\"loader\": \"20newsgroups\", \"subset\": \"train\", " \
                   "\"categories\": [\"alt.atheism\", \"talk.religion.misc\"]}"
@@ -32,19 +32,19 @@ static const char s_seed[] =
     "}\n";
 
 /* A job built from the seed's data and pipeline with the given search object. */
-static int s_parse_search(const char *search, ml_job_t **job, char *err)
+static int s_parse_search(const char *search, job_t **job, char *err)
 {
     char text[4096];
     snprintf(text, sizeof text, "{" SEED_DATA ", " SEED_PIPE ", \"search\": %s}", search);
-    return ml_job_parse_text(text, strlen(text), "job.json", job, err);
+    return job_parse_text(text, strlen(text), "job.json", job, err);
 }
 
 /* text must fail to parse with an error containing every fragment (NULL-terminated). */
 static void s_expect_text(const char *text, ...)
 {
     char err[DSK_ERR_LEN] = "";
-    ml_job_t *job = (ml_job_t *)1;
-    int rc = ml_job_parse_text(text, strlen(text), "job.json", &job, err);
+    job_t *job = (job_t *)1;
+    int rc = job_parse_text(text, strlen(text), "job.json", &job, err);
     ck_assert_msg(rc < 0, "parsed, expected an error: %s", text);
     ck_assert_ptr_null(job);
     va_list ap;
@@ -109,10 +109,10 @@ START_TEST(test_seed_job)
 {
     char dir[] = "/tmp/dsk_job_XXXXXX", err[DSK_ERR_LEN], r[64];
     char *path = s_write_temp(dir, s_seed);
-    ml_job_t *job = NULL;
-    ck_assert_msg(ml_job_parse_file(path, &job, err) == 0, "%s", err);
+    job_t *job = NULL;
+    ck_assert_msg(job_parse_file(path, &job, err) == 0, "%s", err);
     s_remove_temp(dir, path);
-    ck_assert_int_eq(job->kind, ML_JOB_GRID);
+    ck_assert_int_eq(job->kind, JOB_GRID);
     ck_assert_int_eq(job->cv_splits, 3);
     ck_assert_int_eq(job->cv_kind, 0);
     ck_assert_str_eq(job->scoring, "accuracy");
@@ -127,7 +127,7 @@ START_TEST(test_seed_job)
 
     ml_params_t *c;
     int64_t n;
-    ck_assert_int_eq(ml_job_candidates(job, &c, &n, err), 0);
+    ck_assert_int_eq(job_candidates(job, &c, &n, err), 0);
     ck_assert_int_eq(n, 6);
     static const double df[] = {0.5, 0.5, 0.75, 0.75, 1.0, 1.0};
     for (int i = 0; i < 6; i++) {
@@ -141,13 +141,13 @@ START_TEST(test_seed_job)
     ml_params_array_free(&c, n);
 
     ml_pipeline_t *p;
-    ck_assert_int_eq(ml_job_pipeline(job, &p, err), 0);
+    ck_assert_int_eq(job_pipeline(job, &p, err), 0);
     ck_assert_uint_eq(ml_pipeline_n_steps(p), 3);
     ml_value_t v;
     ck_assert_int_eq(ml_pipeline_get_param(p, "clf__max_iter", &v, err), 0);
     ck_assert_int_eq(v.u.i, 1000);
     ml_pipeline_destroy(&p);
-    ml_job_destroy(&job);
+    job_destroy(&job);
     ck_assert_ptr_null(job);
 }
 END_TEST
@@ -157,27 +157,27 @@ START_TEST(test_fit_job_and_defaults)
 {
     char err[DSK_ERR_LEN];
     const char *text = "{\"data\": {\"loader\": \"digits\"}, \"pipeline\": [[\"clf\", \"SVC\"]]}";
-    ml_job_t *job;
-    ck_assert_msg(ml_job_parse_text(text, strlen(text), "fit.json", &job, err) == 0, "%s", err);
-    ck_assert_int_eq(job->kind, ML_JOB_FIT);
+    job_t *job;
+    ck_assert_msg(job_parse_text(text, strlen(text), "fit.json", &job, err) == 0, "%s", err);
+    ck_assert_int_eq(job->kind, JOB_FIT);
     ck_assert_ptr_null(job->grid);
     ml_params_t *c;
     int64_t n;
-    ck_assert_int_eq(ml_job_candidates(job, &c, &n, err), 0);
+    ck_assert_int_eq(job_candidates(job, &c, &n, err), 0);
     ck_assert_int_eq(n, 1);
     ck_assert_uint_eq(c[0].n, 0);
     ml_params_array_free(&c, n);
-    ml_job_destroy(&job);
+    job_destroy(&job);
 
     ck_assert_msg(s_parse_search("{" SEED_GRID ", \"iid\": false, \"n_jobs\": -1, "
                                  "\"verbose\": 2, \"pre_dispatch\": \"2*n_jobs\", "
                                  "\"error_score\": \"raise\", \"return_train_score\": false}",
                                  &job, err) == 0, "%s", err);
-    ck_assert_int_eq(job->kind, ML_JOB_GRID);
+    ck_assert_int_eq(job->kind, JOB_GRID);
     ck_assert_int_eq(job->cv_splits, 5);
     ck_assert_str_eq(job->scoring, "accuracy");
     ck_assert_int_eq(job->refit, 1);
-    ml_job_destroy(&job);
+    job_destroy(&job);
 }
 END_TEST
 
@@ -186,8 +186,8 @@ START_TEST(test_syntax_errors)
     char dir[] = "/tmp/dsk_job_XXXXXX", err[DSK_ERR_LEN];
     char *path = s_write_temp(dir, "{\n  \"data\": {\"loader\": \"digits\"},\n"
                                    "  \"pipeline\": [[\"clf\", \"SVC\"],]\n}\n");
-    ml_job_t *job = (ml_job_t *)1;
-    ck_assert_int_lt(ml_job_parse_file(path, &job, err), 0);
+    job_t *job = (job_t *)1;
+    ck_assert_int_lt(job_parse_file(path, &job, err), 0);
     ck_assert_ptr_null(job);
     char want[300];
     snprintf(want, sizeof want, "%s:3:31: JSON syntax error: ", path);
@@ -199,7 +199,7 @@ START_TEST(test_syntax_errors)
     s_expect_text("", "job.json:", "JSON syntax error", (const char *)NULL);
     s_expect_text("[1, 2]", "job.json: $: a job must be a JSON object, got a list of 2 items",
                   (const char *)NULL);
-    ck_assert_int_lt(ml_job_parse_file("/nonexistent/job.json", &job, err), 0);
+    ck_assert_int_lt(job_parse_file("/nonexistent/job.json", &job, err), 0);
     ck_assert_msg(strstr(err, "/nonexistent/job.json: cannot read the job file"), "%s", err);
 }
 END_TEST
@@ -358,13 +358,13 @@ END_TEST
 START_TEST(test_random_search)
 {
     char err[DSK_ERR_LEN];
-    ml_job_t *job;
+    job_t *job;
     ck_assert_msg(s_parse_search("{\"param_distributions\": {\"clf__alpha\": [1e-4, 1e-5, "
                                  "1e-6], \"clf__penalty\": [\"l2\", \"elasticnet\"]}, "
                                  "\"n_iter\": 4, \"random_state\": 0, \"cv\": {\"class\": "
                                  "\"KFold\", \"n_splits\": 4, \"shuffle\": true, "
                                  "\"random_state\": 7}}", &job, err) == 0, "%s", err);
-    ck_assert_int_eq(job->kind, ML_JOB_RANDOM);
+    ck_assert_int_eq(job->kind, JOB_RANDOM);
     ck_assert_int_eq(job->n_iter, 4);
     ck_assert_int_eq(job->random_state, 0);
     ck_assert_int_eq(job->cv_kind, ML_FOLDS_KFOLD);
@@ -373,7 +373,7 @@ START_TEST(test_random_search)
     ck_assert_int_eq(job->cv_random_state, 7);
     ml_params_t *c, *want;
     int64_t n, nw;
-    ck_assert_int_eq(ml_job_candidates(job, &c, &n, err), 0);
+    ck_assert_int_eq(job_candidates(job, &c, &n, err), 0);
     ck_assert_int_eq(ml_sampler_draw(job->grid, 4, 0, &want, &nw, err), 0);
     ck_assert_int_eq(n, 4);
     ck_assert_int_eq(nw, 4);
@@ -384,7 +384,7 @@ START_TEST(test_random_search)
     }
     ml_params_array_free(&c, n);
     ml_params_array_free(&want, nw);
-    ml_job_destroy(&job);
+    job_destroy(&job);
 
     s_expect_search("{\"param_distributions\": {\"clf__alpha\": {\"loguniform\": [1e-6, "
                     "1e-2]}}}", "$.search.param_distributions.clf__alpha: ",
@@ -402,13 +402,13 @@ END_TEST
 START_TEST(test_grid_list_order)
 {
     char err[DSK_ERR_LEN], r[64];
-    ml_job_t *job;
+    job_t *job;
     ck_assert_msg(s_parse_search("{\"param_grid\": [{\"clf__alpha\": [1e-5, 1e-6]}, "
                                  "{\"vect__max_df\": [0.5], \"clf__penalty\": [\"l2\", "
                                  "\"elasticnet\"]}]}", &job, err) == 0, "%s", err);
     ml_params_t *c;
     int64_t n;
-    ck_assert_int_eq(ml_job_candidates(job, &c, &n, err), 0);
+    ck_assert_int_eq(job_candidates(job, &c, &n, err), 0);
     ck_assert_int_eq(n, 4);
     ck_assert_uint_eq(c[0].n, 1);
     ck_assert_double_eq(s_float(&c[0], "clf__alpha"), 1e-5);
@@ -420,7 +420,7 @@ START_TEST(test_grid_list_order)
     ck_assert_str_eq(s_repr(&c[3], "clf__penalty", r, sizeof r), "'elasticnet'");
     ck_assert_double_eq(s_float(&c[3], "vect__max_df"), 0.5);
     ml_params_array_free(&c, n);
-    ml_job_destroy(&job);
+    job_destroy(&job);
 }
 END_TEST
 
@@ -447,11 +447,11 @@ static ml_dataset_t *s_dataset(int text, const int32_t *y, int64_t n)
     return ds;
 }
 
-static void s_expect_check(const ml_job_t *job, const ml_dataset_t *ds, const char *frag1,
+static void s_expect_check(const job_t *job, const ml_dataset_t *ds, const char *frag1,
                            const char *frag2)
 {
     char err[DSK_ERR_LEN] = "";
-    ck_assert_int_lt(ml_job_check_data(job, ds, "job.json", err), 0);
+    ck_assert_int_lt(job_check_data(job, ds, "job.json", err), 0);
     ck_assert_msg(strstr(err, frag1), "error \"%s\" lacks \"%s\"", err, frag1);
     ck_assert_msg(!frag2 || strstr(err, frag2), "error \"%s\" lacks \"%s\"", err, frag2);
 }
@@ -459,13 +459,13 @@ static void s_expect_check(const ml_job_t *job, const ml_dataset_t *ds, const ch
 START_TEST(test_check_data)
 {
     char err[DSK_ERR_LEN];
-    ml_job_t *job;
-    ck_assert_int_eq(ml_job_parse_text(s_seed, strlen(s_seed), "job.json", &job, err), 0);
+    job_t *job;
+    ck_assert_int_eq(job_parse_text(s_seed, strlen(s_seed), "job.json", &job, err), 0);
     static const int32_t y6[] = {0, 1, 0, 1, 1, 0}, y4[] = {0, 0, 1, 1}, y1[] = {1, 1, 1, 1};
     ml_dataset_t *ok = s_dataset(1, y6, 6);
-    ck_assert_msg(ml_job_check_data(job, ok, "job.json", err) == 0, "%s", err);
+    ck_assert_msg(job_check_data(job, ok, "job.json", err) == 0, "%s", err);
     ml_folds_t *f, *want;
-    ck_assert_int_eq(ml_job_folds(job, ok, &f, err), 0);
+    ck_assert_int_eq(job_folds(job, ok, &f, err), 0);
     ck_assert_int_eq(ml_folds_new(ML_FOLDS_STRATIFIED, 3, 0, ML_FOLDS_NO_SEED, y6, 6, &want,
                                   err), 0);
     ck_assert_int_eq(ml_folds_n_splits(f), 3);
@@ -488,13 +488,13 @@ START_TEST(test_check_data)
     s_expect_check(job, one, "job.json: $.data: The number of classes has to be greater than "
                    "one; got 1 class", NULL);
     ml_dataset_destroy(&one);
-    ml_job_destroy(&job);
+    job_destroy(&job);
 
     /* a matrix pipeline on text, and cv larger than the data */
     const char *svc = "{\"data\": {\"loader\": \"digits\"}, \"pipeline\": [[\"clf\", \"SVC\"]], "
                       "\"search\": {\"param_grid\": {\"clf__C\": [1.0]}, \"cv\": {\"class\": "
                       "\"KFold\", \"n_splits\": 5}, \"scoring\": \"roc_auc\"}}";
-    ck_assert_msg(ml_job_parse_text(svc, strlen(svc), "svc.json", &job, err) == 0, "%s", err);
+    ck_assert_msg(job_parse_text(svc, strlen(svc), "svc.json", &job, err) == 0, "%s", err);
     ml_dataset_t *text = s_dataset(1, y4, 4);
     s_expect_check(job, text, "job.json: $.pipeline[0][1]: SVC takes a matrix, but the data "
                    "is documents", NULL);
@@ -505,20 +505,20 @@ START_TEST(test_check_data)
     ml_dataset_destroy(&few);
     static const int32_t y3[] = {0, 1, 2, 0, 1, 2};
     ml_dataset_t *multi = s_dataset(0, y3, 6);
-    ml_job_destroy(&job);
+    job_destroy(&job);
     const char *auc = "{\"data\": {\"loader\": \"digits\"}, \"pipeline\": [[\"clf\", \"SVC\"]], "
                       "\"search\": {\"param_grid\": {\"clf__C\": [1.0]}, \"cv\": 2, "
                       "\"scoring\": \"roc_auc\"}}";
-    ck_assert_int_eq(ml_job_parse_text(auc, strlen(auc), "auc.json", &job, err), 0);
+    ck_assert_int_eq(job_parse_text(auc, strlen(auc), "auc.json", &job, err), 0);
     s_expect_check(job, multi, "job.json: $.search.scoring: ", "multiclass");
     ml_dataset_destroy(&multi);
-    ml_job_destroy(&job);
+    job_destroy(&job);
 }
 END_TEST
 
-Suite *dsk_ml_job_suite(void)
+Suite *dsk_job_file_suite(void)
 {
-    Suite *s = suite_create("ml_job");
+    Suite *s = suite_create("job_file");
     TCase *tc = tcase_create("job");
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, test_seed_job);

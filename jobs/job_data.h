@@ -1,5 +1,5 @@
 /*
- * ml_data_pack.h — datasets and data as bytes: what the client scatters
+ * job_data_pack.h — datasets and data as bytes: what the client scatters
  * and workers hand each other. Versioned msgpack, self-describing, decoded
  * with every count checked against the bytes left (dsk_mp_check first), so
  * a corrupt or truncated buffer is a clear error, never a crash.
@@ -21,8 +21,8 @@
  * Ownership: pack functions append to the caller's sbuffer; unpack
  * functions return new objects the caller owns.
  */
-#ifndef ML_DATA_PACK_H
-#define ML_DATA_PACK_H
+#ifndef JOB_DATA_H
+#define JOB_DATA_H
 
 #include <msgpack.h>
 #include <stddef.h>
@@ -30,20 +30,20 @@
 #include "dsk_error.h"
 #include "ml_data.h"
 
-#define ML_KEY_LEN 32 /* hex digits of a content key, without the NUL */
+#define JOB_KEY_LEN 32 /* hex digits of a content key, without the NUL */
 
-int ml_data_pack(const ml_data_t *d, msgpack_packer *pk);
-int ml_dataset_pack(const ml_dataset_t *ds, msgpack_sbuffer *sbuf);
+int job_data_pack(const ml_data_t *d, msgpack_packer *pk);
+int job_dataset_pack(const ml_dataset_t *ds, msgpack_sbuffer *sbuf);
 /* From a msgpack object (inside a bigger message); what names it in errors. */
-int ml_data_unpack_obj(const msgpack_object *o, const char *what, ml_data_t **out, char *err);
+int job_data_unpack_obj(const msgpack_object *o, const char *what, ml_data_t **out, char *err);
 /* From len bytes holding one packed dataset / data. */
-int ml_dataset_unpack(const void *buf, size_t len, const char *what, ml_dataset_t **out,
+int job_dataset_unpack(const void *buf, size_t len, const char *what, ml_dataset_t **out,
                       char *err);
-int ml_data_unpack(const void *buf, size_t len, const char *what, ml_data_t **out, char *err);
+int job_data_unpack(const void *buf, size_t len, const char *what, ml_data_t **out, char *err);
 /* Bytes the object holds in memory (for a worker's memory accounting). */
-size_t ml_data_bytes(const ml_data_t *d);
-size_t ml_dataset_bytes(const ml_dataset_t *ds);
-/* The content key of len bytes, NUL-terminated into key[ML_KEY_LEN + 1]. */
-void ml_content_key(const void *buf, size_t len, char *key);
+size_t job_data_bytes(const ml_data_t *d);
+size_t job_dataset_bytes(const ml_dataset_t *ds);
+/* The content key of len bytes, NUL-terminated into key[JOB_KEY_LEN + 1]. */
+void job_content_key(const void *buf, size_t len, char *key);
 
 #endif

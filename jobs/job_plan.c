@@ -1,5 +1,5 @@
-/* ml_search.c — a job planned as tasks over content keys, and its cv_results_. */
-#include "ml_search.h"
+/* job_plan.c — a job planned as tasks over content keys, and its cv_results_. */
+#include "job_plan.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -10,25 +10,25 @@
 #include "ml_npsum.h"
 #include "ml_pack.h"
 #include "ml_registry.h"
-#include "ml_search_internal.h"
-#include "ml_stage.h"
+#include "job_plan_internal.h"
+#include "job_stage.h"
 
 typedef struct {
     double score, fit_time, score_time;
     int done;
 } s_cell_t;
 
-struct ml_plan {
-    const ml_job_t *job;
-    char data_key[ML_KEY_LEN + 1];
-    char folds_key[ML_KEY_LEN + 1];
+struct job_plan {
+    const job_t *job;
+    char data_key[JOB_KEY_LEN + 1];
+    char folds_key[JOB_KEY_LEN + 1];
     ml_params_t *cands;
     int64_t n_cands;
     int n_splits;
     int64_t n_samples;
     int32_t *assign;            /* each sample's test fold */
-    int staged;                 /* the first step has a stage (ml_stage.h) */
-    ml_task_t *tasks;
+    int staged;                 /* the first step has a stage (job_stage.h) */
+    job_task_t *tasks;
     int64_t n_tasks, cap;
     s_cell_t *cells;            /* n_cands x n_splits */
     int64_t *score_task;        /* the SCORE task of each cell */
@@ -36,15 +36,15 @@ struct ml_plan {
     int64_t refit_task;
 };
 
-const char *ml_task_kind_name(ml_task_kind_t kind)
+const char *job_task_kind_name(job_task_kind_t kind)
 {
     static const char *const names[] = {"?", "stage", "prefix", "score", "refit"};
-    return kind >= ML_TASK_STAGE && kind <= ML_TASK_REFIT ? names[kind] : "?";
+    return kind >= JOB_TASK_STAGE && kind <= JOB_TASK_REFIT ? names[kind] : "?";
 }
 
-void ml_plan_destroy(ml_plan_t **p_p)
+void job_plan_destroy(job_plan_t **p_p)
 {
-    ml_plan_t *p = *p_p;
+    job_plan_t *p = *p_p;
     if (!p)
         return;
     ml_params_array_free(&p->cands, p->n_cands);
@@ -56,21 +56,21 @@ void ml_plan_destroy(ml_plan_t **p_p)
     *p_p = NULL;
 }
 
-int64_t ml_plan_n_tasks(const ml_plan_t *p) { return p->n_tasks; }
-const ml_task_t *ml_plan_task(const ml_plan_t *p, int64_t i) { return &p->tasks[i]; }
-int64_t ml_plan_n_candidates(const ml_plan_t *p) { return p->n_cands; }
-int ml_plan_n_splits(const ml_plan_t *p) { return p->n_splits; }
-const char *ml_plan_data_key(const ml_plan_t *p) { return p->data_key; }
+int64_t job_plan_n_tasks(const job_plan_t *p) { return p->n_tasks; }
+const job_task_t *job_plan_task(const job_plan_t *p, int64_t i) { return &p->tasks[i]; }
+int64_t job_plan_n_candidates(const job_plan_t *p) { return p->n_cands; }
+int job_plan_n_splits(const job_plan_t *p) { return p->n_splits; }
+const char *job_plan_data_key(const job_plan_t *p) { return p->data_key; }
 
-int64_t ml_plan_n_fits(const ml_plan_t *p)
+int64_t job_plan_n_fits(const job_plan_t *p)
 {
-    int64_t n = p->job->kind == ML_JOB_FIT ? 0 : p->n_cands * p->n_splits;
-    return n + (p->job->kind == ML_JOB_FIT || p->job->refit);
+    int64_t n = p->job->kind == JOB_FIT ? 0 : p->n_cands * p->n_splits;
+    return n + (p->job->kind == JOB_FIT || p->job->refit);
 }
 
-const char *ml_plan_describe(const ml_plan_t *p, char *buf, size_t len)
+const char *job_plan_describe(const job_plan_t *p, char *buf, size_t len)
 {
-    if (p->job->kind == ML_JOB_FIT)
+    if (p->job->kind == JOB_FIT)
         snprintf(buf, len, "Fitting the pipeline on %lld samples", (long long)p->n_samples);
     else
         snprintf(buf, len, "Fitting %d folds for each of %lld candidates, totalling %lld fits",
@@ -83,56 +83,56 @@ const char *ml_plan_describe(const ml_plan_t *p, char *buf, size_t len)
  * step's class, its own parameters from the job, then the candidate's
  * parameters for it, all as Python reprs. Equal text, equal fitted steps.
  */
-void ml_search_steps_text(const ml_job_t *job, const ml_params_t *cand, size_t from,
-                          size_t to, ml_sbuf_t *out)
+void job_steps_text(const job_t *job, const ml_params_t *cand, size_t from,
+                          size_t to, job_text_t *out)
 {
     char repr[4096];
     for (size_t s = from; s < to; s++) {
-        const ml_job_step_t *st = &job->steps[s];
-        ml_sbuf_printf(out, "[%s %s", st->name, st->class_name);
+        const job_step_t *st = &job->steps[s];
+        job_text_printf(out, "[%s %s", st->name, st->class_name);
         for (size_t i = 0; i < st->params.n; i++)
-            ml_sbuf_printf(out, " %s=%s", st->params.names[i],
+            job_text_printf(out, " %s=%s", st->params.names[i],
                            ml_value_repr(&st->params.values[i], repr, sizeof repr));
         size_t nl = strlen(st->name);
         for (size_t i = 0; cand && i < cand->n; i++)
             if (strncmp(cand->names[i], st->name, nl) == 0 && strncmp(cand->names[i] + nl, "__", 2) == 0)
-                ml_sbuf_printf(out, " %s=%s", cand->names[i] + nl + 2,
+                job_text_printf(out, " %s=%s", cand->names[i] + nl + 2,
                                ml_value_repr(&cand->values[i], repr, sizeof repr));
-        ml_sbuf_printf(out, "]");
+        job_text_printf(out, "]");
     }
 }
 
 /* The content key of a task: its kind, the data, the folds, the steps it runs, the fold. */
-static void s_task_key(const ml_plan_t *p, ml_task_kind_t kind, const ml_params_t *cand,
+static void s_task_key(const job_plan_t *p, job_task_kind_t kind, const ml_params_t *cand,
                        size_t from, size_t to, int fold, char *key)
 {
-    ml_sbuf_t t = {0};
-    ml_sbuf_printf(&t, "%s data=%s", ml_task_kind_name(kind), p->data_key);
+    job_text_t t = {0};
+    job_text_printf(&t, "%s data=%s", job_task_kind_name(kind), p->data_key);
     if (fold >= 0)
-        ml_sbuf_printf(&t, " folds=%s fold=%d", p->folds_key, fold);
-    ml_search_steps_text(p->job, cand, from, to, &t);
-    ml_content_key(t.buf, t.len, key);
+        job_text_printf(&t, " folds=%s fold=%d", p->folds_key, fold);
+    job_steps_text(p->job, cand, from, to, &t);
+    job_content_key(t.buf, t.len, key);
     free(t.buf);
 }
 
-static int64_t s_add_task(ml_plan_t *p, ml_task_kind_t kind, int64_t dep, int64_t cand,
+static int64_t s_add_task(job_plan_t *p, job_task_kind_t kind, int64_t dep, int64_t cand,
                           int fold)
 {
     if (p->n_tasks == p->cap) {
         p->cap = p->cap ? 2 * p->cap : 64;
         p->tasks = dsk_xrealloc(p->tasks, (size_t)p->cap, sizeof *p->tasks);
     }
-    ml_task_t *t = &p->tasks[p->n_tasks];
-    *t = (ml_task_t){.kind = kind, .dep = dep, .candidate = cand, .fold = fold};
+    job_task_t *t = &p->tasks[p->n_tasks];
+    *t = (job_task_t){.kind = kind, .dep = dep, .candidate = cand, .fold = fold};
     /* a SCORE after a PREFIX reads the prefix's split only; the rest need the labels */
-    t->reads_data = !(dep >= 0 && p->tasks[dep].kind == ML_TASK_PREFIX);
+    t->reads_data = !(dep >= 0 && p->tasks[dep].kind == JOB_TASK_PREFIX);
     if (dep >= 0)
         p->tasks[dep].n_users++;
     return p->n_tasks++;
 }
 
 /* The task with this key among the first n, or -1 (plans are small: a scan will do). */
-static int64_t s_find(const ml_plan_t *p, const char *key)
+static int64_t s_find(const job_plan_t *p, const char *key)
 {
     for (int64_t i = 0; i < p->n_tasks; i++)
         if (strcmp(p->tasks[i].key, key) == 0)
@@ -145,29 +145,29 @@ static int64_t s_find(const ml_plan_t *p, const char *key)
  * parameters tells its stage key; equal keys share one task, which carries
  * the parameters of the first candidate that needed it.
  */
-static int s_stage_for(ml_plan_t *p, int64_t c, int64_t *out, char *err)
+static int s_stage_for(job_plan_t *p, int64_t c, int64_t *out, char *err)
 {
     *out = -1;
     if (!p->staged)
         return DSK_OK;
     ml_pipeline_t *pipe = NULL;
-    int rc = ml_job_pipeline_range(p->job, &p->cands[c], 0, 1, &pipe, err);
+    int rc = job_pipeline_range(p->job, &p->cands[c], 0, 1, &pipe, err);
     if (rc)
         return rc;
     const ml_estimator_t *e = ml_pipeline_step(pipe, 0);
     char text[8192];
-    rc = ml_stage_find(e->ops)->key(e->impl, text, sizeof text, err);
+    rc = job_stage_find(e->ops)->key(e->impl, text, sizeof text, err);
     ml_pipeline_destroy(&pipe);
     if (rc)
         return rc;
-    ml_sbuf_t t = {0};
-    ml_sbuf_printf(&t, "stage data=%s %s %s", p->data_key, p->job->steps[0].class_name, text);
-    char key[ML_KEY_LEN + 1];
-    ml_content_key(t.buf, t.len, key);
+    job_text_t t = {0};
+    job_text_printf(&t, "stage data=%s %s %s", p->data_key, p->job->steps[0].class_name, text);
+    char key[JOB_KEY_LEN + 1];
+    job_content_key(t.buf, t.len, key);
     free(t.buf);
     int64_t i = s_find(p, key);
     if (i < 0) {
-        i = s_add_task(p, ML_TASK_STAGE, -1, c, -1); /* c's parameters make the stage */
+        i = s_add_task(p, JOB_TASK_STAGE, -1, c, -1); /* c's parameters make the stage */
         memcpy(p->tasks[i].key, key, sizeof key);
     }
     *out = i;
@@ -179,15 +179,15 @@ static int s_stage_for(ml_plan_t *p, int64_t c, int64_t *out, char *err)
  * candidate's PREFIX task for that fold when another candidate shares the
  * prefix, else reading the STAGE (or the raw data) and running it all.
  */
-static int s_plan_search(ml_plan_t *p, char *err)
+static int s_plan_search(job_plan_t *p, char *err)
 {
     size_t n_steps = p->job->n_steps, m = n_steps - 1;
-    char (*pkeys)[ML_KEY_LEN + 1] = dsk_xcalloc((size_t)p->n_cands, sizeof *pkeys);
+    char (*pkeys)[JOB_KEY_LEN + 1] = dsk_xcalloc((size_t)p->n_cands, sizeof *pkeys);
     int64_t *stage = dsk_xmalloc((size_t)p->n_cands * sizeof *stage), *shared;
     int rc = DSK_OK;
     for (int64_t c = 0; c < p->n_cands && rc == DSK_OK; c++) {
         rc = s_stage_for(p, c, &stage[c], err);
-        s_task_key(p, ML_TASK_PREFIX, &p->cands[c], 0, m, -1, pkeys[c]);
+        s_task_key(p, JOB_TASK_PREFIX, &p->cands[c], 0, m, -1, pkeys[c]);
     }
     /* shared[c]: how many candidates have c's prefix (only when there is a prefix) */
     shared = dsk_xcalloc((size_t)p->n_cands, sizeof *shared);
@@ -198,16 +198,16 @@ static int s_plan_search(ml_plan_t *p, char *err)
         for (int64_t c = 0; c < p->n_cands; c++) {
             int64_t dep = stage[c];
             if (shared[c] > 1) {
-                char key[ML_KEY_LEN + 1];
-                s_task_key(p, ML_TASK_PREFIX, &p->cands[c], 0, m, k, key);
+                char key[JOB_KEY_LEN + 1];
+                s_task_key(p, JOB_TASK_PREFIX, &p->cands[c], 0, m, k, key);
                 dep = s_find(p, key);
                 if (dep < 0) {
-                    dep = s_add_task(p, ML_TASK_PREFIX, stage[c], c, k);
+                    dep = s_add_task(p, JOB_TASK_PREFIX, stage[c], c, k);
                     memcpy(p->tasks[dep].key, key, sizeof key);
                 }
             }
-            int64_t t = s_add_task(p, ML_TASK_SCORE, dep, c, k);
-            s_task_key(p, ML_TASK_SCORE, &p->cands[c], 0, n_steps, k, p->tasks[t].key);
+            int64_t t = s_add_task(p, JOB_TASK_SCORE, dep, c, k);
+            s_task_key(p, JOB_TASK_SCORE, &p->cands[c], 0, n_steps, k, p->tasks[t].key);
             p->score_task[c * p->n_splits + k] = t;
         }
     }
@@ -217,54 +217,54 @@ static int s_plan_search(ml_plan_t *p, char *err)
     return rc;
 }
 
-static int64_t s_add_refit(ml_plan_t *p, int64_t cand)
+static int64_t s_add_refit(job_plan_t *p, int64_t cand)
 {
     int64_t stage = -1;
     char err[DSK_ERR_LEN];
     if (s_stage_for(p, cand, &stage, err) != DSK_OK)
         stage = -1; /* planned before with the same parameters: cannot fail now */
-    int64_t t = s_add_task(p, ML_TASK_REFIT, stage, cand, -1);
-    s_task_key(p, ML_TASK_REFIT, &p->cands[cand], 0, p->job->n_steps, -1, p->tasks[t].key);
+    int64_t t = s_add_task(p, JOB_TASK_REFIT, stage, cand, -1);
+    s_task_key(p, JOB_TASK_REFIT, &p->cands[cand], 0, p->job->n_steps, -1, p->tasks[t].key);
     return t;
 }
 
-int ml_plan_new(const ml_job_t *job, const ml_dataset_t *ds, const char *data_key,
-                ml_plan_t **out, char *err)
+int job_plan_new(const job_t *job, const ml_dataset_t *ds, const char *data_key,
+                job_plan_t **out, char *err)
 {
     *out = NULL;
-    ml_plan_t *p = dsk_xcalloc(1, sizeof *p);
+    job_plan_t *p = dsk_xcalloc(1, sizeof *p);
     p->job = job;
     p->refit_task = -1;
     p->n_samples = ds->X->nrows;
     snprintf(p->data_key, sizeof p->data_key, "%s", data_key);
-    int rc = ml_job_candidates(job, &p->cands, &p->n_cands, err);
+    int rc = job_candidates(job, &p->cands, &p->n_cands, err);
     if (rc)
         goto fail;
     ml_pipeline_t *pipe = NULL;
-    if ((rc = ml_job_pipeline(job, &pipe, err)) != 0)
+    if ((rc = job_pipeline(job, &pipe, err)) != 0)
         goto fail;
-    p->staged = ml_stage_find(ml_pipeline_step(pipe, 0)->ops) != NULL;
+    p->staged = job_stage_find(ml_pipeline_step(pipe, 0)->ops) != NULL;
     ml_pipeline_destroy(&pipe);
-    if (job->kind == ML_JOB_FIT) {
+    if (job->kind == JOB_FIT) {
         p->refit_task = s_add_refit(p, 0);
         *out = p;
         return DSK_OK;
     }
     ml_folds_t *folds = NULL;
-    if ((rc = ml_job_folds(job, ds, &folds, err)) != 0)
+    if ((rc = job_folds(job, ds, &folds, err)) != 0)
         goto fail;
     p->n_splits = ml_folds_n_splits(folds);
-    if (p->n_cands * p->n_splits > ML_PLAN_MAX_FITS) {
+    if (p->n_cands * p->n_splits > JOB_MAX_FITS) {
         rc = dsk_seterr(err, DSK_ETOOBIG, "%lld candidates x %d folds is %lld fits; one search "
                         "takes at most %d: split the grid", (long long)p->n_cands, p->n_splits,
-                        (long long)(p->n_cands * p->n_splits), ML_PLAN_MAX_FITS);
+                        (long long)(p->n_cands * p->n_splits), JOB_MAX_FITS);
         ml_folds_destroy(&folds);
         goto fail;
     }
     p->assign = dsk_xmalloc((size_t)(p->n_samples ? p->n_samples : 1) * sizeof *p->assign);
     memcpy(p->assign, ml_folds_assignment(folds), (size_t)p->n_samples * sizeof *p->assign);
     ml_folds_destroy(&folds);
-    ml_content_key(p->assign, (size_t)p->n_samples * sizeof *p->assign, p->folds_key);
+    job_content_key(p->assign, (size_t)p->n_samples * sizeof *p->assign, p->folds_key);
     p->cells = dsk_xcalloc((size_t)(p->n_cands * p->n_splits), sizeof *p->cells);
     p->score_task = dsk_xcalloc((size_t)(p->n_cands * p->n_splits), sizeof *p->score_task);
     if ((rc = s_plan_search(p, err)) != 0)
@@ -272,19 +272,19 @@ int ml_plan_new(const ml_job_t *job, const ml_dataset_t *ds, const char *data_ke
     *out = p;
     return DSK_OK;
 fail:
-    ml_plan_destroy(&p);
+    job_plan_destroy(&p);
     return rc;
 }
 
-int ml_plan_pack_job(const ml_plan_t *p, msgpack_sbuffer *sbuf)
+int job_plan_pack_job(const job_plan_t *p, msgpack_sbuffer *sbuf)
 {
-    return ml_task_job_pack(p->job, p->cands, p->n_cands, p->assign,
+    return job_spec_pack(p->job, p->cands, p->n_cands, p->assign,
                             p->assign ? p->n_samples : 0, p->job->scoring, sbuf);
 }
 
-int ml_plan_spec(const ml_plan_t *p, int64_t i, msgpack_sbuffer *sbuf, char *err)
+int job_plan_spec(const job_plan_t *p, int64_t i, msgpack_sbuffer *sbuf, char *err)
 {
-    const ml_task_t *t = &p->tasks[i];
+    const job_task_t *t = &p->tasks[i];
     msgpack_packer pk;
     msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 5);
@@ -296,9 +296,9 @@ int ml_plan_spec(const ml_plan_t *p, int64_t i, msgpack_sbuffer *sbuf, char *err
     msgpack_pack_int(&pk, t->fold);
     /* PREFIX runs steps [0, n-1); SCORE after a PREFIX runs the last step only */
     int64_t from = 0, to = (int64_t)p->job->n_steps;
-    if (t->kind == ML_TASK_PREFIX)
+    if (t->kind == JOB_TASK_PREFIX)
         to = (int64_t)p->job->n_steps - 1;
-    if (t->dep >= 0 && p->tasks[t->dep].kind == ML_TASK_PREFIX)
+    if (t->dep >= 0 && p->tasks[t->dep].kind == JOB_TASK_PREFIX)
         from = (int64_t)p->job->n_steps - 1;
     ml_pack_key(&pk, "range");
     msgpack_pack_array(&pk, 2);
@@ -306,22 +306,22 @@ int ml_plan_spec(const ml_plan_t *p, int64_t i, msgpack_sbuffer *sbuf, char *err
     msgpack_pack_int64(&pk, to);
     ml_pack_key(&pk, "input");
     if (t->dep >= 0)
-        msgpack_pack_str_with_body(&pk, p->tasks[t->dep].key, ML_KEY_LEN);
+        msgpack_pack_str_with_body(&pk, p->tasks[t->dep].key, JOB_KEY_LEN);
     else
         msgpack_pack_nil(&pk);
     (void)err;
     return DSK_OK;
 }
 
-int ml_plan_record(ml_plan_t *p, int64_t task, const void *result, size_t len, char *err)
+int job_plan_record(job_plan_t *p, int64_t task, const void *result, size_t len, char *err)
 {
-    if (task < 0 || task >= p->n_tasks || p->tasks[task].kind != ML_TASK_SCORE)
+    if (task < 0 || task >= p->n_tasks || p->tasks[task].kind != JOB_TASK_SCORE)
         return DSK_OK;
     double v[3];
-    int rc = ml_search_unpack_score(result, len, v, err);
+    int rc = job_score_unpack(result, len, v, err);
     if (rc)
         return rc;
-    const ml_task_t *t = &p->tasks[task];
+    const job_task_t *t = &p->tasks[task];
     s_cell_t *cell = &p->cells[t->candidate * p->n_splits + t->fold];
     if (!cell->done)
         p->n_recorded++;
@@ -329,9 +329,9 @@ int ml_plan_record(ml_plan_t *p, int64_t task, const void *result, size_t len, c
     return DSK_OK;
 }
 
-int ml_plan_scores_done(const ml_plan_t *p)
+int job_plan_scores_done(const job_plan_t *p)
 {
-    return p->job->kind == ML_JOB_FIT || p->n_recorded == p->n_cands * p->n_splits;
+    return p->job->kind == JOB_FIT || p->n_recorded == p->n_cands * p->n_splits;
 }
 
 /* Row c's mean and standard deviation as _format_results computes them (np.average). */
@@ -358,7 +358,7 @@ static int32_t *s_ranks(const double *means, int64_t n)
     return r;
 }
 
-static int64_t s_best(const ml_plan_t *p, double *means)
+static int64_t s_best(const job_plan_t *p, double *means)
 {
     int64_t best = 0;
     double *s = dsk_xmalloc((size_t)p->n_splits * sizeof *s);
@@ -374,9 +374,9 @@ static int64_t s_best(const ml_plan_t *p, double *means)
     return best;
 }
 
-int64_t ml_plan_add_refit(ml_plan_t *p)
+int64_t job_plan_add_refit(job_plan_t *p)
 {
-    if (p->job->kind == ML_JOB_FIT || !p->job->refit || !ml_plan_scores_done(p))
+    if (p->job->kind == JOB_FIT || !p->job->refit || !job_plan_scores_done(p))
         return p->refit_task;
     if (p->refit_task >= 0)
         return p->refit_task;
@@ -387,7 +387,7 @@ int64_t ml_plan_add_refit(ml_plan_t *p)
     return p->refit_task;
 }
 
-json_t *ml_search_value_json(const ml_value_t *v)
+json_t *job_value_json(const ml_value_t *v)
 {
     switch (v->type) {
     case ML_V_NONE: return json_null();
@@ -398,7 +398,7 @@ json_t *ml_search_value_json(const ml_value_t *v)
     case ML_V_LIST: {
         json_t *a = json_array();
         for (size_t i = 0; i < v->u.list.n; i++)
-            json_array_append_new(a, ml_search_value_json(&v->u.list.items[i]));
+            json_array_append_new(a, job_value_json(&v->u.list.items[i]));
         return a;
     }
     }
@@ -409,12 +409,12 @@ static json_t *s_params_json(const ml_params_t *c)
 {
     json_t *o = json_object();
     for (size_t i = 0; i < c->n; i++)
-        json_object_set_new(o, c->names[i], ml_search_value_json(&c->values[i]));
+        json_object_set_new(o, c->names[i], job_value_json(&c->values[i]));
     return o;
 }
 
 /* mean_<what>, std_<what> of one cell field for every candidate. */
-static void s_stat_columns(const ml_plan_t *p, json_t *res, const char *what, size_t off)
+static void s_stat_columns(const job_plan_t *p, json_t *res, const char *what, size_t off)
 {
     json_t *mean = json_array(), *std = json_array();
     double *v = dsk_xmalloc((size_t)p->n_splits * sizeof *v);
@@ -435,7 +435,7 @@ static void s_stat_columns(const ml_plan_t *p, json_t *res, const char *what, si
 }
 
 /* param_<name> columns: every name any candidate has, sorted; null where absent. */
-static void s_param_columns(const ml_plan_t *p, json_t *res)
+static void s_param_columns(const job_plan_t *p, json_t *res)
 {
     json_t *names = json_object();
     for (int64_t c = 0; c < p->n_cands; c++)
@@ -457,7 +457,7 @@ static void s_param_columns(const ml_plan_t *p, json_t *res)
         json_t *col = json_array();
         for (int64_t c = 0; c < p->n_cands; c++) {
             const ml_value_t *v = ml_params_get(&p->cands[c], sorted[i]);
-            json_array_append_new(col, v ? ml_search_value_json(v) : json_null());
+            json_array_append_new(col, v ? job_value_json(v) : json_null());
         }
         char key[512];
         snprintf(key, sizeof key, "param_%s", sorted[i]);
@@ -467,12 +467,12 @@ static void s_param_columns(const ml_plan_t *p, json_t *res)
     json_decref(names);
 }
 
-json_t *ml_plan_result(const ml_plan_t *p)
+json_t *job_plan_result(const job_plan_t *p)
 {
-    if (!ml_plan_scores_done(p))
+    if (!job_plan_scores_done(p))
         return NULL;
     json_t *out = json_object();
-    if (p->job->kind == ML_JOB_FIT) {
+    if (p->job->kind == JOB_FIT) {
         json_object_set_new(out, "n_samples", json_integer((json_int_t)p->n_samples));
         return out;
     }

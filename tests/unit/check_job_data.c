@@ -1,5 +1,5 @@
 /*
- * check_ml_data_pack.c — data and datasets as bytes: round trips are
+ * check_job_data.c — data and datasets as bytes: round trips are
  * bit-identical, every truncated or corrupted buffer is an error (never a
  * crash: the ASan build runs these too), and content keys are XXH3-128.
  */
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "dsk_alloc.h"
-#include "ml_data_pack.h"
+#include "job_data.h"
 #include "ml_pack.h"
 
 static ml_data_t *s_text(void)
@@ -58,7 +58,7 @@ static void s_pack(const ml_data_t *d, msgpack_sbuffer *sb)
     msgpack_sbuffer_init(sb);
     msgpack_packer pk;
     msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-    ck_assert_int_eq(ml_data_pack(d, &pk), 0);
+    ck_assert_int_eq(job_data_pack(d, &pk), 0);
 }
 
 static void s_assert_same(const ml_data_t *a, const ml_data_t *b)
@@ -96,9 +96,9 @@ START_TEST(test_data_round_trip)
         ml_data_t *d = make[k](), *back;
         msgpack_sbuffer sb;
         s_pack(d, &sb);
-        ck_assert_msg(ml_data_unpack(sb.data, sb.size, "data", &back, err) == 0, "%s", err);
+        ck_assert_msg(job_data_unpack(sb.data, sb.size, "data", &back, err) == 0, "%s", err);
         s_assert_same(d, back);
-        ck_assert_uint_eq(ml_data_bytes(d), ml_data_bytes(back));
+        ck_assert_uint_eq(job_data_bytes(d), job_data_bytes(back));
         /* the same data packs to the same bytes: the key is a function of the content */
         msgpack_sbuffer again;
         s_pack(back, &again);
@@ -110,7 +110,7 @@ START_TEST(test_data_round_trip)
         ml_data_destroy(&d);
     }
     ml_data_t *d = s_dense();
-    ck_assert_uint_ge(ml_data_bytes(d), 12 * sizeof(double));
+    ck_assert_uint_ge(job_data_bytes(d), 12 * sizeof(double));
     ml_data_destroy(&d);
 }
 END_TEST
@@ -124,7 +124,7 @@ static size_t s_packed_size(const double *v, int64_t n)
     ml_data_t *d = ml_data_from_dense(&m), *back;
     msgpack_sbuffer sb;
     s_pack(d, &sb);
-    ck_assert_msg(ml_data_unpack(sb.data, sb.size, "data", &back, err) == 0, "%s", err);
+    ck_assert_msg(job_data_unpack(sb.data, sb.size, "data", &back, err) == 0, "%s", err);
     s_assert_same(d, back);
     size_t size = sb.size;
     msgpack_sbuffer_destroy(&sb);
@@ -179,16 +179,16 @@ START_TEST(test_values_narrowed_exactly)
     ml_pack_key(&pk, keys[6]);
     msgpack_pack_bin(&pk, 4);
     msgpack_pack_bin_body(&pk, "abcd", 4);
-    ck_assert_int_lt(ml_data_unpack(sb.data, sb.size, "chunk", &back, err), 0);
+    ck_assert_int_lt(job_data_unpack(sb.data, sb.size, "chunk", &back, err), 0);
     ck_assert_msg(strstr(err, "\"dtype\" must be") != NULL, "%s", err);
     /* the same bytes as "f4": 4 bytes cannot be 4 floats */
     char *at = memmem(sb.data, sb.size, "i8", 2);
     ck_assert_ptr_nonnull(at);
     memcpy(at, "f4", 2);
-    ck_assert_int_lt(ml_data_unpack(sb.data, sb.size, "chunk", &back, err), 0);
+    ck_assert_int_lt(job_data_unpack(sb.data, sb.size, "chunk", &back, err), 0);
     ck_assert_msg(strstr(err, "1 x 4 x 4") != NULL, "%s", err);
     memcpy(at, "u1", 2);
-    ck_assert_msg(ml_data_unpack(sb.data, sb.size, "chunk", &back, err) == 0, "%s", err);
+    ck_assert_msg(job_data_unpack(sb.data, sb.size, "chunk", &back, err) == 0, "%s", err);
     ck_assert(back->dense->data[0] == 'a' && back->dense->data[3] == 'd');
     ml_data_destroy(&back);
     msgpack_sbuffer_destroy(&sb);
@@ -221,7 +221,7 @@ static ml_dataset_t *s_dataset(int with_filenames)
 static void s_pack_dataset(const ml_dataset_t *ds, msgpack_sbuffer *sb)
 {
     msgpack_sbuffer_init(sb);
-    ck_assert_int_eq(ml_dataset_pack(ds, sb), 0);
+    ck_assert_int_eq(job_dataset_pack(ds, sb), 0);
 }
 
 START_TEST(test_dataset_round_trip)
@@ -235,7 +235,7 @@ START_TEST(test_dataset_round_trip)
         }
         msgpack_sbuffer sb;
         s_pack_dataset(ds, &sb);
-        ck_assert_msg(ml_dataset_unpack(sb.data, sb.size, "ds", &back, err) == 0, "%s", err);
+        ck_assert_msg(job_dataset_unpack(sb.data, sb.size, "ds", &back, err) == 0, "%s", err);
         s_assert_same(ds->X, back->X);
         ck_assert_int_eq(back->n_classes, 3);
         for (int k = 0; k < 3; k++)
@@ -249,7 +249,7 @@ START_TEST(test_dataset_round_trip)
                 ck_assert_str_eq(back->filenames[i], ds->filenames[i]);
         else
             ck_assert_ptr_null(back->filenames);
-        ck_assert_uint_eq(ml_dataset_bytes(ds), ml_dataset_bytes(back));
+        ck_assert_uint_eq(job_dataset_bytes(ds), job_dataset_bytes(back));
         msgpack_sbuffer_destroy(&sb);
         ml_dataset_destroy(&back);
         ml_dataset_destroy(&ds);
@@ -267,7 +267,7 @@ START_TEST(test_truncations_rejected)
     for (size_t len = 0; len < sb.size; len++) {
         char err[DSK_ERR_LEN] = "";
         ml_dataset_t *out = (ml_dataset_t *)1;
-        ck_assert_msg(ml_dataset_unpack(sb.data, len, "ds", &out, err) < 0, "len %zu", len);
+        ck_assert_msg(job_dataset_unpack(sb.data, len, "ds", &out, err) < 0, "len %zu", len);
         ck_assert_ptr_null(out);
         ck_assert_msg(strncmp(err, "ds", 2) == 0, "len %zu: \"%s\"", len, err);
     }
@@ -278,7 +278,7 @@ START_TEST(test_truncations_rejected)
     for (size_t len = 0; len < sb.size; len++) {
         char err[DSK_ERR_LEN] = "";
         ml_data_t *out = (ml_data_t *)1;
-        ck_assert_msg(ml_data_unpack(sb.data, len, "chunk", &out, err) < 0, "len %zu", len);
+        ck_assert_msg(job_data_unpack(sb.data, len, "chunk", &out, err) < 0, "len %zu", len);
         ck_assert_ptr_null(out);
         ck_assert_msg(strstr(err, "chunk"), "len %zu: \"%s\"", len, err);
     }
@@ -301,7 +301,7 @@ START_TEST(test_flipped_bytes_never_crash)
             copy[i] = (char)(copy[i] ^ masks[m]);
             char err[DSK_ERR_LEN];
             ml_dataset_t *out = NULL;
-            if (ml_dataset_unpack(copy, sb.size, "ds", &out, err) == 0)
+            if (job_dataset_unpack(copy, sb.size, "ds", &out, err) == 0)
                 ml_dataset_destroy(&out);
         }
     }
@@ -341,7 +341,7 @@ static void s_expect_data_error(msgpack_sbuffer *sb, const char *frag)
 {
     char err[DSK_ERR_LEN] = "";
     ml_data_t *out = (ml_data_t *)1;
-    ck_assert_int_lt(ml_data_unpack(sb->data, sb->size, "chunk 7", &out, err), 0);
+    ck_assert_int_lt(job_data_unpack(sb->data, sb->size, "chunk 7", &out, err), 0);
     ck_assert_ptr_null(out);
     ck_assert_msg(strstr(err, "chunk 7") && strstr(err, frag), "error \"%s\" lacks \"%s\"",
                   err, frag);
@@ -405,7 +405,7 @@ static void s_expect_dataset_error(const ml_dataset_t *ds, void (*spoil)(msgpack
         spoil(&sb);
     char err[DSK_ERR_LEN] = "";
     ml_dataset_t *out = (ml_dataset_t *)1;
-    ck_assert_int_lt(ml_dataset_unpack(sb.data, sb.size, "ds", &out, err), 0);
+    ck_assert_int_lt(job_dataset_unpack(sb.data, sb.size, "ds", &out, err), 0);
     ck_assert_ptr_null(out);
     ck_assert_msg(strstr(err, frag), "error \"%s\" lacks \"%s\"", err, frag);
     msgpack_sbuffer_destroy(&sb);
@@ -436,7 +436,7 @@ START_TEST(test_dataset_field_errors)
     msgpack_sbuffer sb;
     s_pack(d, &sb);
     ml_data_destroy(&d);
-    ck_assert_int_eq(ml_dataset_unpack(sb.data, sb.size, "ds", &out, err), DSK_ENOTDSK);
+    ck_assert_int_eq(job_dataset_unpack(sb.data, sb.size, "ds", &out, err), DSK_ENOTDSK);
     ck_assert_msg(strstr(err, "ds is not a dsk dataset"), "%s", err);
     msgpack_sbuffer_destroy(&sb);
 }
@@ -444,27 +444,27 @@ END_TEST
 
 START_TEST(test_content_keys)
 {
-    char a[ML_KEY_LEN + 1], b[ML_KEY_LEN + 1];
-    ml_content_key("dsk", 3, a);
+    char a[JOB_KEY_LEN + 1], b[JOB_KEY_LEN + 1];
+    job_content_key("dsk", 3, a);
     /* XXH3-128 of "dsk", canonical (XXH128_canonicalFromHash) hex, computed once */
     ck_assert_str_eq(a, "9536d5be804f38b4791ebb1cf4bca43d");
-    ml_content_key("", 0, a);
+    job_content_key("", 0, a);
     ck_assert_str_eq(a, "99aa06d3014798d86001c324468d497f");
-    ck_assert_uint_eq(strlen(a), ML_KEY_LEN);
+    ck_assert_uint_eq(strlen(a), JOB_KEY_LEN);
 
     msgpack_sbuffer s1, s2;
     ml_dataset_t *ds = s_dataset(0);
     s_pack_dataset(ds, &s1);
     s_pack_dataset(ds, &s2);
-    ml_content_key(s1.data, s1.size, a);
-    ml_content_key(s2.data, s2.size, b);
+    job_content_key(s1.data, s1.size, a);
+    job_content_key(s2.data, s2.size, b);
     ck_assert_str_eq(a, b);
-    for (size_t i = 0; i < ML_KEY_LEN; i++)
+    for (size_t i = 0; i < JOB_KEY_LEN; i++)
         ck_assert(strchr("0123456789abcdef", a[i]));
     s2.data[s2.size - 1] ^= 1;
-    ml_content_key(s2.data, s2.size, b);
+    job_content_key(s2.data, s2.size, b);
     ck_assert_str_ne(a, b);
-    ml_content_key(s1.data, s1.size - 1, b);
+    job_content_key(s1.data, s1.size - 1, b);
     ck_assert_str_ne(a, b);
     msgpack_sbuffer_destroy(&s1);
     msgpack_sbuffer_destroy(&s2);
@@ -472,9 +472,9 @@ START_TEST(test_content_keys)
 }
 END_TEST
 
-Suite *dsk_ml_data_pack_suite(void)
+Suite *dsk_job_data_suite(void)
 {
-    Suite *s = suite_create("ml_data_pack");
+    Suite *s = suite_create("job_data");
     TCase *tc = tcase_create("data_pack");
     tcase_set_timeout(tc, 20);
     tcase_add_test(tc, test_data_round_trip);

@@ -1,5 +1,5 @@
 /*
- * ml_data_pack.c — datasets and data as versioned msgpack (see ml_data_pack.h),
+ * job_data_pack.c — datasets and data as versioned msgpack (see job_data_pack.h),
  * and the content keys that name them.
  *
  * Arrays travel as one bin of little-endian bytes each: compact, exact for
@@ -9,7 +9,7 @@
  * monotone from 0 to nnz, indices inside the columns) before the matrix is
  * handed out, so a corrupt buffer never reaches an estimator.
  */
-#include "ml_data_pack.h"
+#include "job_data.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -116,7 +116,7 @@ static int s_pack_text(const ml_data_t *d, msgpack_packer *pk)
     return DSK_OK;
 }
 
-int ml_data_pack(const ml_data_t *d, msgpack_packer *pk)
+int job_data_pack(const ml_data_t *d, msgpack_packer *pk)
 {
     if (d->kind == ML_DATA_TEXT)
         return s_pack_text(d, pk);
@@ -157,14 +157,14 @@ static int s_pack_strs(msgpack_packer *pk, char *const *s, int64_t n)
     return DSK_OK;
 }
 
-int ml_dataset_pack(const ml_dataset_t *ds, msgpack_sbuffer *sbuf)
+int job_dataset_pack(const ml_dataset_t *ds, msgpack_sbuffer *sbuf)
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
     if (msgpack_pack_map(&pk, 6) || s_pack_int_field(&pk, "dsk_dataset", S_VERSION) ||
         ml_pack_key(&pk, "X"))
         return DSK_ENOMEM;
-    int rc = ml_data_pack(ds->X, &pk);
+    int rc = job_data_pack(ds->X, &pk);
     if (rc)
         return rc;
     if (ml_pack_key(&pk, "y"))
@@ -356,7 +356,7 @@ static int s_unpack_csr(const msgpack_object *o, const char *what, ml_data_t **o
     return DSK_OK;
 }
 
-int ml_data_unpack_obj(const msgpack_object *o, const char *what, ml_data_t **out, char *err)
+int job_data_unpack_obj(const msgpack_object *o, const char *what, ml_data_t **out, char *err)
 {
     *out = NULL;
     what = what ? what : "data";
@@ -419,7 +419,7 @@ static int s_unpack_dataset(const msgpack_object *o, const char *what, ml_datase
 {
     char sub[DSK_ERR_LEN];
     int64_t k;
-    int rc = ml_data_unpack_obj(ml_unpack_get(o, "X"), "X", &ds->X, sub);
+    int rc = job_data_unpack_obj(ml_unpack_get(o, "X"), "X", &ds->X, sub);
     if (rc)
         return dsk_seterr(err, rc, "%s: %s", what, sub);
     if ((rc = s_get_int(o, "n_classes", 0, INT32_MAX, what, &k, err)) != 0)
@@ -488,23 +488,23 @@ static int s_decode_dataset(const msgpack_object *o, const char *what, void *out
 
 static int s_decode_data(const msgpack_object *o, const char *what, void *out, char *err)
 {
-    return ml_data_unpack_obj(o, what, out, err);
+    return job_data_unpack_obj(o, what, out, err);
 }
 
-int ml_dataset_unpack(const void *buf, size_t len, const char *what, ml_dataset_t **out,
+int job_dataset_unpack(const void *buf, size_t len, const char *what, ml_dataset_t **out,
                       char *err)
 {
     *out = NULL;
     return s_decode(buf, len, what ? what : "dataset", s_decode_dataset, out, err);
 }
 
-int ml_data_unpack(const void *buf, size_t len, const char *what, ml_data_t **out, char *err)
+int job_data_unpack(const void *buf, size_t len, const char *what, ml_data_t **out, char *err)
 {
     *out = NULL;
     return s_decode(buf, len, what ? what : "data", s_decode_data, out, err);
 }
 
-size_t ml_data_bytes(const ml_data_t *d)
+size_t job_data_bytes(const ml_data_t *d)
 {
     size_t n = sizeof *d, rows = (size_t)d->nrows;
     if (d->kind == ML_DATA_TEXT) {
@@ -521,9 +521,9 @@ size_t ml_data_bytes(const ml_data_t *d)
     return n;
 }
 
-size_t ml_dataset_bytes(const ml_dataset_t *ds)
+size_t job_dataset_bytes(const ml_dataset_t *ds)
 {
-    size_t n = sizeof *ds + ml_data_bytes(ds->X), rows = (size_t)ds->X->nrows;
+    size_t n = sizeof *ds + job_data_bytes(ds->X), rows = (size_t)ds->X->nrows;
     if (ds->y)
         n += rows * sizeof *ds->y;
     for (int32_t k = 0; k < ds->n_classes; k++)
@@ -534,9 +534,9 @@ size_t ml_dataset_bytes(const ml_dataset_t *ds)
 }
 
 /* XXH3-128 in its canonical order (high 64 bits first), as xxhsum -H2 prints it. */
-void ml_content_key(const void *buf, size_t len, char *key)
+void job_content_key(const void *buf, size_t len, char *key)
 {
     XXH128_hash_t h = XXH3_128bits(buf, len);
-    snprintf(key, ML_KEY_LEN + 1, "%016llx%016llx", (unsigned long long)h.high64,
+    snprintf(key, JOB_KEY_LEN + 1, "%016llx%016llx", (unsigned long long)h.high64,
              (unsigned long long)h.low64);
 }

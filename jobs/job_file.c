@@ -1,5 +1,5 @@
 /*
- * ml_job.c — job files: jansson in, a validated ml_job_t out.
+ * job_file.c — job files: jansson in, a validated job_t out.
  *
  * Everything that can be checked without the data is checked here, by the
  * code that will later use it: each step's parameters go through its own
@@ -7,7 +7,7 @@
  * so that "the tenth fit failed on worker 3" never happens for a typo. The
  * scratch pipeline is thrown away; the job keeps only names and values.
  */
-#include "ml_job.h"
+#include "job_file.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,7 +26,7 @@
 typedef struct {
     const char *where;
     char *err;
-    ml_job_t *job;
+    job_t *job;
     ml_pipeline_t *scratch;
 } s_parse_t;
 
@@ -215,7 +215,7 @@ static int s_parse_data(s_parse_t *ps, const json_t *root)
 }
 
 /* A step's own parameters, each set through the pipeline as "name__param". */
-static int s_step_params(s_parse_t *ps, ml_job_step_t *st, const json_t *params,
+static int s_step_params(s_parse_t *ps, job_step_t *st, const json_t *params,
                          const char *path)
 {
     const char *key;
@@ -271,7 +271,7 @@ static int s_parse_step(s_parse_t *ps, const json_t *step, size_t i)
                                sub);
     if (rc)
         return s_fail(ps, rc, ep, "%s", sub);
-    ml_job_step_t *st = &ps->job->steps[ps->job->n_steps++];
+    job_step_t *st = &ps->job->steps[ps->job->n_steps++];
     st->name = dsk_xstrdup(json_string_value(name));
     st->class_name = dsk_xstrdup(json_string_value(cls));
     s_path_idx(ep, path, 2);
@@ -449,7 +449,7 @@ static int s_cv_probe(s_parse_t *ps, const char *path, int64_t n_splits, int shu
 static int s_parse_cv_object(s_parse_t *ps, const json_t *cv, const char *path)
 {
     char kp[S_PATH_LEN];
-    ml_job_t *job = ps->job;
+    job_t *job = ps->job;
     int rc = s_check_keys(ps, cv, path, s_cv_keys);
     if (rc)
         return rc;
@@ -568,14 +568,14 @@ static int s_search_kind(s_parse_t *ps, const json_t *s)
         int k, rc = s_enum(ps, kind, "$.search.kind", s_kinds, "'grid' or 'random'", &k);
         if (rc)
             return rc;
-        ps->job->kind = k == 0 ? ML_JOB_GRID : ML_JOB_RANDOM;
+        ps->job->kind = k == 0 ? JOB_GRID : JOB_RANDOM;
     } else if (grid && dist) {
         return s_fail(ps, DSK_EINVAL, "$.search", "give param_grid (kind 'grid') or "
                       "param_distributions (kind 'random'), not both");
     } else {
-        ps->job->kind = dist ? ML_JOB_RANDOM : ML_JOB_GRID;
+        ps->job->kind = dist ? JOB_RANDOM : JOB_GRID;
     }
-    int random = ps->job->kind == ML_JOB_RANDOM;
+    int random = ps->job->kind == JOB_RANDOM;
     if (random && grid)
         return s_fail(ps, DSK_EINVAL, "$.search.param_grid", "kind 'random' takes "
                       "param_distributions, not param_grid");
@@ -597,22 +597,22 @@ static int s_search_kind(s_parse_t *ps, const json_t *s)
 /* The candidate count is bounded here, before a scheduler allocates them. */
 static int s_search_size(s_parse_t *ps)
 {
-    ml_job_t *job = ps->job;
+    job_t *job = ps->job;
     int64_t size = ml_grid_size(job->grid);
-    if (job->kind == ML_JOB_RANDOM && job->n_iter < size)
+    if (job->kind == JOB_RANDOM && job->n_iter < size)
         size = job->n_iter;
-    if (size <= ML_JOB_MAX_CANDIDATES)
+    if (size <= JOB_MAX_CANDIDATES)
         return DSK_OK;
-    return s_fail(ps, DSK_ETOOBIG, job->kind == ML_JOB_GRID ? "$.search.param_grid"
+    return s_fail(ps, DSK_ETOOBIG, job->kind == JOB_GRID ? "$.search.param_grid"
                                                             : "$.search.n_iter",
                   "%lld candidates; dsk searches at most %d", (long long)size,
-                  ML_JOB_MAX_CANDIDATES);
+                  JOB_MAX_CANDIDATES);
 }
 
 static int s_parse_search(s_parse_t *ps, const json_t *root)
 {
     char d[200];
-    ml_job_t *job = ps->job;
+    job_t *job = ps->job;
     const json_t *s = json_object_get(root, "search"), *j;
     if (!s)
         return DSK_OK;
@@ -624,7 +624,7 @@ static int s_parse_search(s_parse_t *ps, const json_t *root)
         rc = s_search_kind(ps, s);
     if (rc)
         return rc;
-    int random = job->kind == ML_JOB_RANDOM;
+    int random = job->kind == JOB_RANDOM;
     const char *gkey = random ? "param_distributions" : "param_grid";
     char gpath[S_PATH_LEN];
     s_path_key(gpath, "$.search", gkey);
@@ -654,7 +654,7 @@ static int s_parse_search(s_parse_t *ps, const json_t *root)
     return DSK_OK;
 }
 
-int ml_job_parse(const json_t *root, const char *where, ml_job_t **out, char *err)
+int job_parse(const json_t *root, const char *where, job_t **out, char *err)
 {
     char d[200];
     s_parse_t ps = {.where = where ? where : "job", .err = err};
@@ -665,8 +665,8 @@ int ml_job_parse(const json_t *root, const char *where, ml_job_t **out, char *er
     int rc = s_check_keys(&ps, root, "$", s_top_keys);
     if (rc)
         return rc;
-    ml_job_t *job = dsk_xcalloc(1, sizeof *job);
-    job->kind = ML_JOB_FIT;
+    job_t *job = dsk_xcalloc(1, sizeof *job);
+    job->kind = JOB_FIT;
     job->json = json_incref((json_t *)root);
     job->n_iter = 10;
     job->random_state = ML_SAMPLER_NO_SEED;
@@ -683,7 +683,7 @@ int ml_job_parse(const json_t *root, const char *where, ml_job_t **out, char *er
         rc = s_parse_search(&ps, root);
     ml_pipeline_destroy(&ps.scratch);
     if (rc) {
-        ml_job_destroy(&job);
+        job_destroy(&job);
         return rc;
     }
     *out = job;
@@ -697,7 +697,7 @@ static int s_syntax_error(const json_error_t *e, const char *where, char *err)
                       e->column, e->text);
 }
 
-int ml_job_parse_text(const char *text, size_t len, const char *where, ml_job_t **out,
+int job_parse_text(const char *text, size_t len, const char *where, job_t **out,
                       char *err)
 {
     json_error_t e;
@@ -706,12 +706,12 @@ int ml_job_parse_text(const char *text, size_t len, const char *where, ml_job_t 
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
     if (!root)
         return s_syntax_error(&e, where, err);
-    int rc = ml_job_parse(root, where, out, err);
+    int rc = job_parse(root, where, out, err);
     json_decref(root);
     return rc;
 }
 
-int ml_job_parse_file(const char *path, ml_job_t **out, char *err)
+int job_parse_file(const char *path, job_t **out, char *err)
 {
     json_error_t e;
     *out = NULL;
@@ -721,16 +721,16 @@ int ml_job_parse_file(const char *path, ml_job_t **out, char *err)
             return dsk_seterr(err, DSK_EIO, "%s: cannot read the job file: %s", path, e.text);
         return s_syntax_error(&e, path, err);
     }
-    int rc = ml_job_parse(root, path, out, err);
+    int rc = job_parse(root, path, out, err);
     json_decref(root);
     return rc;
 }
 
-void ml_job_destroy(ml_job_t **job_p)
+void job_destroy(job_t **job_p)
 {
     if (!job_p || !*job_p)
         return;
-    ml_job_t *job = *job_p;
+    job_t *job = *job_p;
     for (size_t i = 0; i < job->n_steps; i++) {
         free(job->steps[i].name);
         free(job->steps[i].class_name);

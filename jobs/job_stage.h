@@ -1,5 +1,5 @@
 /*
- * ml_stage.h — estimators whose fit splits into an expensive corpus-wide
+ * job_stage.h — estimators whose fit splits into an expensive corpus-wide
  * stage and a cheap per-subset one (DESIGN.md, "How a search runs").
  *
  * CountVectorizer tokenizes and counts every document once per analyzer
@@ -14,8 +14,8 @@
  * stage is immutable and may be read by many threads at once. Data
  * returned through *out belongs to the caller.
  */
-#ifndef ML_STAGE_H
-#define ML_STAGE_H
+#ifndef JOB_STAGE_H
+#define JOB_STAGE_H
 
 #include <msgpack.h>
 #include <stddef.h>
@@ -40,22 +40,22 @@ typedef struct {
                      ml_data_t **out, char *err);
     /*
      * The stage as the bytes of a moved task output, {"stage": the
-     * estimator's name, "state": ...} (ml_stage_unpack_output reads them),
+     * estimator's name, "state": ...} (job_stage_unpack_output reads them),
      * so that an idle worker can take work that reads it.
      */
     int (*pack_output)(const void *stage, msgpack_sbuffer *sb);
     void *(*unpack)(const msgpack_object *state, char *err);
-} ml_stage_ops_t;
+} job_stage_ops_t;
 
 /* The split fit of estimators of this class, or NULL when it has none. */
-const ml_stage_ops_t *ml_stage_find(const ml_estimator_ops_t *ops);
+const job_stage_ops_t *job_stage_find(const ml_estimator_ops_t *ops);
 
 /*
  * A moved output back into a stage: 1 when o is not a packed stage, 0 with
  * *stage (the caller's, freed with (*ops)->destroy) and *ops, or DSK_EPROTO
  * with err for bytes that claim to be one and are not.
  */
-int ml_stage_unpack_output(const msgpack_object *o, void **stage,
-                           const ml_stage_ops_t **ops, char *err);
+int job_stage_unpack_output(const msgpack_object *o, void **stage,
+                           const job_stage_ops_t **ops, char *err);
 
 #endif

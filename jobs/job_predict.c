@@ -1,12 +1,12 @@
-/* ml_predict.c — one chunk through a model, and the chunk's result as bytes. */
-#include "ml_predict.h"
+/* job_predict.c — one chunk through a model, and the chunk's result as bytes. */
+#include "job_predict.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dsk_alloc.h"
-#include "ml_data_pack.h"
+#include "job_data.h"
 #include "ml_model.h"
 #include "ml_pack.h"
 #include "ml_pipeline.h"
@@ -14,23 +14,23 @@
 static const char *const s_methods[] = {NULL, "predict", "decision_function", "predict_proba",
                                         "transform", "score"};
 
-int ml_method_parse(const char *name, ml_method_t *out, char *err)
+int job_method_parse(const char *name, job_method_t *out, char *err)
 {
-    for (int m = ML_METHOD_PREDICT; m <= ML_METHOD_SCORE; m++)
+    for (int m = JOB_METHOD_PREDICT; m <= JOB_METHOD_SCORE; m++)
         if (strcmp(name, s_methods[m]) == 0) {
-            *out = (ml_method_t)m;
+            *out = (job_method_t)m;
             return DSK_OK;
         }
     return dsk_seterr(err, DSK_EINVAL, "unknown method '%s': expected predict, "
                       "decision_function, predict_proba, transform or score", name);
 }
 
-const char *ml_method_name(ml_method_t m)
+const char *job_method_name(job_method_t m)
 {
-    return m >= ML_METHOD_PREDICT && m <= ML_METHOD_SCORE ? s_methods[m] : "?";
+    return m >= JOB_METHOD_PREDICT && m <= JOB_METHOD_SCORE ? s_methods[m] : "?";
 }
 
-int ml_predict_spec(ml_method_t method, int aggregate, msgpack_sbuffer *sbuf)
+int job_predict_spec(job_method_t method, int aggregate, msgpack_sbuffer *sbuf)
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
@@ -42,17 +42,17 @@ int ml_predict_spec(ml_method_t method, int aggregate, msgpack_sbuffer *sbuf)
 }
 
 /* The spec's method and aggregate flag. */
-static int s_spec(const void *spec, size_t len, ml_method_t *method, int *aggregate, char *err)
+static int s_spec(const void *spec, size_t len, job_method_t *method, int *aggregate, char *err)
 {
     msgpack_unpacked u;
     int64_t m = 0;
     int ok = ml_unpack_checked(spec, len, 4, 64, &u, err) == 0 &&
-             ml_unpack_int(ml_unpack_get(&u.data, "method"), ML_METHOD_PREDICT, ML_METHOD_SCORE,
+             ml_unpack_int(ml_unpack_get(&u.data, "method"), JOB_METHOD_PREDICT, JOB_METHOD_SCORE,
                            &m) == 0;
     const msgpack_object *a = ok ? ml_unpack_get(&u.data, "aggregate") : NULL;
     ok = ok && a && a->type == MSGPACK_OBJECT_BOOLEAN;
     if (ok) {
-        *method = (ml_method_t)m;
+        *method = (job_method_t)m;
         *aggregate = a->via.boolean;
     }
     msgpack_unpacked_destroy(&u);
@@ -89,15 +89,15 @@ static void s_pack_labels(msgpack_packer *pk, const int32_t *pred, int64_t n, in
     free(cnt);
 }
 
-static int s_run(const ml_pipeline_t *p, ml_method_t method, int aggregate,
+static int s_run(const ml_pipeline_t *p, job_method_t method, int aggregate,
                  const ml_dataset_t *ds, msgpack_packer *pk, char *err)
 {
     int64_t n = ds->X->nrows;
     int rc;
-    if (method == ML_METHOD_PREDICT || method == ML_METHOD_SCORE) {
+    if (method == JOB_METHOD_PREDICT || method == JOB_METHOD_SCORE) {
         int32_t *pred = dsk_xmalloc((size_t)(n ? n : 1) * sizeof *pred);
         rc = ml_pipeline_predict(p, ds->X, pred, err);
-        if (rc == DSK_OK && method == ML_METHOD_PREDICT) {
+        if (rc == DSK_OK && method == JOB_METHOD_PREDICT) {
             int32_t nc = 0;
             const int32_t *classes = ml_pipeline_classes(p, &nc);
             s_pack_labels(pk, pred, n, aggregate, classes, nc);
@@ -117,11 +117,11 @@ static int s_run(const ml_pipeline_t *p, ml_method_t method, int aggregate,
         return rc;
     }
     ml_data_t *out = NULL;
-    if (method == ML_METHOD_TRANSFORM) {
+    if (method == JOB_METHOD_TRANSFORM) {
         rc = ml_pipeline_transform(p, ds->X, &out, err);
     } else {
         ml_dense_t *m = NULL;
-        rc = method == ML_METHOD_DECISION_FUNCTION ? ml_pipeline_decision_function(p, ds->X, &m, err)
+        rc = method == JOB_METHOD_DECISION_FUNCTION ? ml_pipeline_decision_function(p, ds->X, &m, err)
                                                    : ml_pipeline_predict_proba(p, ds->X, &m, err);
         if (rc == DSK_OK)
             out = ml_data_from_dense(&m);
@@ -131,25 +131,25 @@ static int s_run(const ml_pipeline_t *p, ml_method_t method, int aggregate,
         ml_pack_key(pk, "rows");
         msgpack_pack_int64(pk, n);
         ml_pack_key(pk, "data");
-        rc = ml_data_pack(out, pk) ? dsk_seterr(err, DSK_ETOOBIG, "%s: the chunk's output is "
-                                                "too big for one message", ml_method_name(method))
+        rc = job_data_pack(out, pk) ? dsk_seterr(err, DSK_ETOOBIG, "%s: the chunk's output is "
+                                                "too big for one message", job_method_name(method))
                                    : DSK_OK;
     }
     ml_data_destroy(&out);
     return rc;
 }
 
-int ml_predict_run_pipeline(const void *spec, size_t spec_len, const ml_pipeline_t *p,
+int job_predict_run_pipeline(const void *spec, size_t spec_len, const ml_pipeline_t *p,
                             const void *chunk, size_t chunk_len, msgpack_sbuffer *reply,
                             char *err)
 {
-    ml_method_t method = ML_METHOD_PREDICT;
+    job_method_t method = JOB_METHOD_PREDICT;
     int aggregate = 0;
     int rc = s_spec(spec, spec_len, &method, &aggregate, err);
     if (rc)
         return rc;
     ml_dataset_t *ds = NULL;
-    if ((rc = ml_dataset_unpack(chunk, chunk_len, "the chunk", &ds, err)) == 0) {
+    if ((rc = job_dataset_unpack(chunk, chunk_len, "the chunk", &ds, err)) == 0) {
         msgpack_packer pk;
         msgpack_packer_init(&pk, reply, msgpack_sbuffer_write);
         rc = s_run(p, method, aggregate, ds, &pk, err);
@@ -158,18 +158,18 @@ int ml_predict_run_pipeline(const void *spec, size_t spec_len, const ml_pipeline
     return rc;
 }
 
-int ml_predict_run(const void *spec, size_t spec_len, const void *model, size_t model_len,
+int job_predict_run(const void *spec, size_t spec_len, const void *model, size_t model_len,
                    const void *chunk, size_t chunk_len, msgpack_sbuffer *reply, char *err)
 {
     ml_pipeline_t *p = NULL;
     int rc = ml_model_unpack(model, model_len, "the model", &p, err);
     if (rc == DSK_OK)
-        rc = ml_predict_run_pipeline(spec, spec_len, p, chunk, chunk_len, reply, err);
+        rc = job_predict_run_pipeline(spec, spec_len, p, chunk, chunk_len, reply, err);
     ml_pipeline_destroy(&p);
     return rc;
 }
 
-void ml_predict_result_clear(ml_predict_result_t *r)
+void job_predict_result_clear(job_predict_result_t *r)
 {
     free(r->labels);
     free(r->counts);
@@ -178,7 +178,7 @@ void ml_predict_result_clear(ml_predict_result_t *r)
     r->correct = -1;
 }
 
-int ml_predict_result_unpack(const void *buf, size_t len, ml_predict_result_t *r, char *err)
+int job_predict_result_unpack(const void *buf, size_t len, job_predict_result_t *r, char *err)
 {
     memset(r, 0, sizeof *r);
     r->correct = -1;
@@ -206,7 +206,7 @@ int ml_predict_result_unpack(const void *buf, size_t len, ml_predict_result_t *r
                 goto out;
         }
     } else if ((o = ml_unpack_get(&u.data, "data"))) {
-        if (ml_data_unpack_obj(o, "a chunk's output", &r->data, err) < 0)
+        if (job_data_unpack_obj(o, "a chunk's output", &r->data, err) < 0)
             goto out;
     } else if ((o = ml_unpack_get(&u.data, "correct"))) {
         if (ml_unpack_int(o, 0, r->rows, &r->correct))
@@ -218,7 +218,7 @@ int ml_predict_result_unpack(const void *buf, size_t len, ml_predict_result_t *r
 out:
     msgpack_unpacked_destroy(&u);
     if (rc) {
-        ml_predict_result_clear(r);
+        job_predict_result_clear(r);
         dsk_seterr(err, rc, "a chunk's result is malformed");
     }
     return rc;

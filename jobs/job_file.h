@@ -1,5 +1,5 @@
 /*
- * ml_job.h — job files (DESIGN.md, "Job files"): a JSON document naming
+ * job_file.h — job files (DESIGN.md, "Job files"): a JSON document naming
  * the data, a pipeline with scikit-learn's class and parameter names, and
  * optionally a search. Parsed with jansson and validated whole before
  * anything is loaded or scattered, so a bad job fails at once with an
@@ -25,13 +25,13 @@
  * "$.search.param_grid[1].clf__alpha[0]"; n_iter / random_state belong to
  * kind "random" only, param_grid to "grid", param_distributions to
  * "random" (the other kind's key is an error, not ignored). A search has at
- * most ML_JOB_MAX_CANDIDATES candidates.
+ * most JOB_MAX_CANDIDATES candidates.
  *
  * Ownership: a job owns everything it points to; the caller owns the job
- * (ml_job_destroy). A job is immutable once parsed: share it freely.
+ * (job_destroy). A job is immutable once parsed: share it freely.
  */
-#ifndef ML_JOB_H
-#define ML_JOB_H
+#ifndef JOB_FILE_H
+#define JOB_FILE_H
 
 #include <jansson.h>
 #include <stdint.h>
@@ -45,27 +45,27 @@
 
 /* Candidates a search may have: a bound checked at parse, so a job from the
    network cannot make the scheduler allocate without limit. */
-#define ML_JOB_MAX_CANDIDATES (1 << 20)
+#define JOB_MAX_CANDIDATES (1 << 20)
 /* Fits one search may plan (the scaled-up grid of DESIGN.md is 3,456). */
-#define ML_JOB_MAX_FITS 100000
+#define JOB_MAX_FITS 100000
 
 typedef enum {
-    ML_JOB_FIT = 1,     /* no "search": fit the pipeline on all the data */
-    ML_JOB_GRID,        /* GridSearchCV */
-    ML_JOB_RANDOM,      /* RandomizedSearchCV */
-} ml_job_kind_t;
+    JOB_FIT = 1,     /* no "search": fit the pipeline on all the data */
+    JOB_GRID,        /* GridSearchCV */
+    JOB_RANDOM,      /* RandomizedSearchCV */
+} job_kind_t;
 
 typedef struct {
     char *name;         /* "vect" */
     char *class_name;   /* "CountVectorizer" (a registered estimator) */
     ml_params_t params; /* the step's own parameters from the job, in file order */
-} ml_job_step_t;
+} job_step_t;
 
-typedef struct ml_job {
-    ml_job_kind_t kind;
+typedef struct job {
+    job_kind_t kind;
     json_t *data;           /* the "data" object, for ml_dataset_load (a reference the job holds) */
     size_t n_steps;
-    ml_job_step_t *steps;
+    job_step_t *steps;
     ml_grid_t *grid;        /* GRID: param_grid; RANDOM: param_distributions; FIT: NULL */
     int64_t n_iter;         /* RANDOM */
     int64_t random_state;   /* RANDOM: ML_SAMPLER_NO_SEED for null */
@@ -77,36 +77,36 @@ typedef struct ml_job {
     char *scoring;          /* a name ml_scorer_find() knows */
     int refit;
     json_t *json;           /* the whole document as parsed (a reference the job holds) */
-} ml_job_t;
+} job_t;
 
 /*
  * Reads and validates the job file at path. Errors start with the path,
  * then "LINE:COL" for JSON syntax or "$.json.path" for content. Caller
  * owns *out.
  */
-int ml_job_parse_file(const char *path, ml_job_t **out, char *err);
+int job_parse_file(const char *path, job_t **out, char *err);
 /*
  * Validates a job document already parsed (the scheduler receives the text
  * from a client); where names the source in errors (a file name, "job 12").
  * root is not stolen: the job takes its own reference.
  */
-int ml_job_parse(const json_t *root, const char *where, ml_job_t **out, char *err);
+int job_parse(const json_t *root, const char *where, job_t **out, char *err);
 /* The same from text (len bytes, not NUL-terminated necessarily). */
-int ml_job_parse_text(const char *text, size_t len, const char *where, ml_job_t **out,
+int job_parse_text(const char *text, size_t len, const char *where, job_t **out,
                       char *err);
-void ml_job_destroy(ml_job_t **job_p);
+void job_destroy(job_t **job_p);
 
 /*
  * A fresh, unfitted pipeline of the job's steps with their own parameters
  * applied (no candidate's). Caller owns *out.
  */
-int ml_job_pipeline(const ml_job_t *job, ml_pipeline_t **out, char *err);
+int job_pipeline(const job_t *job, ml_pipeline_t **out, char *err);
 /*
  * A fresh pipeline of steps [from, to) only, each with its own parameters
  * and then the candidate's (cand may be NULL) that route to it: the pieces
- * of a search's split fit (ml_search.h). Caller owns *out.
+ * of a search's split fit (job_plan.h). Caller owns *out.
  */
-int ml_job_pipeline_range(const ml_job_t *job, const ml_params_t *cand, size_t from, size_t to,
+int job_pipeline_range(const job_t *job, const ml_params_t *cand, size_t from, size_t to,
                           ml_pipeline_t **out, char *err);
 /*
  * The checks that need the data, run after loading and before scattering:
@@ -116,14 +116,14 @@ int ml_job_pipeline_range(const ml_job_t *job, const ml_params_t *cand, size_t f
  * (text for a vectorizer, a matrix otherwise), a binary target for a
  * threshold scorer (roc_auc). where as above; the JSON path names the part
  * of the job that does not fit the data ("$.search.cv", "$.pipeline[0][1]").
- * Also that candidates x folds stays within ML_JOB_MAX_FITS, so a search
+ * Also that candidates x folds stays within JOB_MAX_FITS, so a search
  * too big for one job is refused before its data is sent.
  * As in scikit-learn, StratifiedKFold fails only when n_splits exceeds
  * every class ("cannot be greater than the number of members in each
  * class"); a least-populated class smaller than n_splits is its warning
  * (logged), not an error.
  */
-int ml_job_check_data(const ml_job_t *job, const ml_dataset_t *ds, const char *where,
+int job_check_data(const job_t *job, const ml_dataset_t *ds, const char *where,
                       char *err);
 /*
  * The search's candidates in cv_results_ order: ParameterGrid order for a
@@ -132,8 +132,8 @@ int ml_job_check_data(const ml_job_t *job, const ml_dataset_t *ds, const char *w
  * with no parameters. With "random_state": null the draw differs from call
  * to call (as scikit-learn's): call it once per job and keep the result.
  */
-int ml_job_candidates(const ml_job_t *job, ml_params_t **out, int64_t *n, char *err);
+int job_candidates(const job_t *job, ml_params_t **out, int64_t *n, char *err);
 /* The folds of the job's cv over ds's labels (check_cv for cv_kind 0). */
-int ml_job_folds(const ml_job_t *job, const ml_dataset_t *ds, ml_folds_t **out, char *err);
+int job_folds(const job_t *job, const ml_dataset_t *ds, ml_folds_t **out, char *err);
 
 #endif

@@ -1,9 +1,9 @@
 /*
- * ml_job_use.c — what a parsed job gives the code that runs it: its
+ * job_use.c — what a parsed job gives the code that runs it: its
  * pipeline (whole, or a range of steps with a candidate's parameters), the
  * checks that need the data, the candidates and the folds.
  */
-#include "ml_job.h"
+#include "job_file.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,14 +16,14 @@
 
 #define S_KEY_LEN 256 /* "step__param" */
 
-int ml_job_pipeline_range(const ml_job_t *job, const ml_params_t *cand, size_t from, size_t to,
+int job_pipeline_range(const job_t *job, const ml_params_t *cand, size_t from, size_t to,
                           ml_pipeline_t **out, char *err)
 {
     *out = NULL;
     ml_pipeline_t *p = ml_pipeline_new();
     int rc = DSK_OK;
     for (size_t s = from; s < to && rc == DSK_OK; s++) {
-        const ml_job_step_t *st = &job->steps[s];
+        const job_step_t *st = &job->steps[s];
         rc = ml_pipeline_add_class(p, st->name, st->class_name, err);
         char key[S_KEY_LEN];
         for (size_t i = 0; i < st->params.n && rc == DSK_OK; i++) {
@@ -42,9 +42,9 @@ int ml_job_pipeline_range(const ml_job_t *job, const ml_params_t *cand, size_t f
     return rc;
 }
 
-int ml_job_pipeline(const ml_job_t *job, ml_pipeline_t **out, char *err)
+int job_pipeline(const job_t *job, ml_pipeline_t **out, char *err)
 {
-    return ml_job_pipeline_range(job, NULL, 0, job->n_steps, out, err);
+    return job_pipeline_range(job, NULL, 0, job->n_steps, out, err);
 }
 
 static int s_takes_documents(const ml_estimator_ops_t *ops)
@@ -52,14 +52,14 @@ static int s_takes_documents(const ml_estimator_ops_t *ops)
     return ops->param_names && ml_param_index(ops->param_names, "input") >= 0;
 }
 
-static int s_is_classifier(const ml_job_t *job)
+static int s_is_classifier(const job_t *job)
 {
     const ml_estimator_ops_t *ops = ml_registry_find(job->steps[job->n_steps - 1].class_name);
     return ops && ops->role == ML_CLASSIFIER;
 }
 
 /* The labels a classifier needs: some, and not all the same. */
-static int s_check_labels(const ml_job_t *job, const ml_dataset_t *ds, const char *where,
+static int s_check_labels(const job_t *job, const ml_dataset_t *ds, const char *where,
                           char *err)
 {
     if (!s_is_classifier(job))
@@ -76,7 +76,7 @@ static int s_check_labels(const ml_job_t *job, const ml_dataset_t *ds, const cha
     return DSK_OK;
 }
 
-int ml_job_check_data(const ml_job_t *job, const ml_dataset_t *ds, const char *where,
+int job_check_data(const job_t *job, const ml_dataset_t *ds, const char *where,
                       char *err)
 {
     char sub[DSK_ERR_LEN];
@@ -90,37 +90,37 @@ int ml_job_check_data(const ml_job_t *job, const ml_dataset_t *ds, const char *w
                           "is %s", where, first->name, text ? "a matrix" : "documents",
                           ml_data_kind_name(ds->X->kind));
     int rc = s_check_labels(job, ds, where, err);
-    if (rc || job->kind == ML_JOB_FIT)
+    if (rc || job->kind == JOB_FIT)
         return rc;
     ml_folds_t *f = NULL;
-    rc = ml_job_folds(job, ds, &f, sub);
+    rc = job_folds(job, ds, &f, sub);
     int splits = rc ? 0 : ml_folds_n_splits(f);
     ml_folds_destroy(&f);
     if (rc)
         return dsk_seterr(err, rc, "%s: $.search.cv: %s", where, sub);
     int64_t cands = ml_grid_size(job->grid);
-    if (job->kind == ML_JOB_RANDOM && job->n_iter < cands)
+    if (job->kind == JOB_RANDOM && job->n_iter < cands)
         cands = job->n_iter;
-    if (cands * splits > ML_JOB_MAX_FITS)
+    if (cands * splits > JOB_MAX_FITS)
         return dsk_seterr(err, DSK_ETOOBIG, "%s: $.search: %lld candidates x %d folds is %lld "
                           "fits; one search takes at most %d: split the grid", where,
-                          (long long)cands, splits, (long long)(cands * splits), ML_JOB_MAX_FITS);
+                          (long long)cands, splits, (long long)(cands * splits), JOB_MAX_FITS);
     const ml_scorer_t *sc = ml_scorer_find(job->scoring, sub);
     if (sc && ds->y && (rc = ml_scorer_check_binary(sc, ds->y, ds->X->nrows, sub)) != 0)
         return dsk_seterr(err, rc, "%s: $.search.scoring: %s", where, sub);
     return DSK_OK;
 }
 
-int ml_job_candidates(const ml_job_t *job, ml_params_t **out, int64_t *n, char *err)
+int job_candidates(const job_t *job, ml_params_t **out, int64_t *n, char *err)
 {
     *out = NULL;
     *n = 0;
-    if (job->kind == ML_JOB_FIT) {
+    if (job->kind == JOB_FIT) {
         *out = dsk_xcalloc(1, sizeof **out);
         *n = 1;
         return DSK_OK;
     }
-    if (job->kind == ML_JOB_RANDOM)
+    if (job->kind == JOB_RANDOM)
         return ml_sampler_draw(job->grid, job->n_iter, job->random_state, out, n, err);
     int64_t size = ml_grid_size(job->grid);
     ml_params_t *arr = dsk_xcalloc((size_t)size, sizeof *arr);
@@ -136,7 +136,7 @@ int ml_job_candidates(const ml_job_t *job, ml_params_t **out, int64_t *n, char *
     return DSK_OK;
 }
 
-int ml_job_folds(const ml_job_t *job, const ml_dataset_t *ds, ml_folds_t **out, char *err)
+int job_folds(const job_t *job, const ml_dataset_t *ds, ml_folds_t **out, char *err)
 {
     *out = NULL;
     if (job->cv_kind == 0)
