@@ -2,6 +2,7 @@
 #include "job_plan.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,7 @@
 #include "ml_npsum.h"
 #include "ml_pack.h"
 #include "ml_registry.h"
-#include "job_plan_internal.h"
+#include "job_score.h"
 #include "job_stage.h"
 
 typedef struct {
@@ -78,27 +79,53 @@ const char *job_plan_describe(const job_plan_t *p, char *buf, size_t len)
     return buf;
 }
 
+/* A NUL-terminated text that grows as it is printed to; free(buf) when done. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+} s_text_t;
+
+__attribute__((format(printf, 2, 3)))
+static void s_text_printf(s_text_t *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int w = vsnprintf(b->buf ? b->buf + b->len : NULL, b->buf ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (w < 0)
+            abort();
+        if (b->buf && (size_t)w < b->cap - b->len) {
+            b->len += (size_t)w;
+            return;
+        }
+        b->cap = 2 * (b->cap + (size_t)w) + 64;
+        b->buf = dsk_xrealloc(b->buf, b->cap, 1);
+    }
+}
+
+
 /*
  * The canonical text of steps [from, to) with their parameters: each
  * step's class, its own parameters from the job, then the candidate's
  * parameters for it, all as Python reprs. Equal text, equal fitted steps.
  */
-void job_steps_text(const job_t *job, const ml_params_t *cand, size_t from,
-                          size_t to, job_text_t *out)
+static void s_steps_text(const job_t *job, const ml_params_t *cand, size_t from, size_t to,
+                         s_text_t *out)
 {
     char repr[4096];
     for (size_t s = from; s < to; s++) {
         const job_step_t *st = &job->steps[s];
-        job_text_printf(out, "[%s %s", st->name, st->class_name);
+        s_text_printf(out, "[%s %s", st->name, st->class_name);
         for (size_t i = 0; i < st->params.n; i++)
-            job_text_printf(out, " %s=%s", st->params.names[i],
+            s_text_printf(out, " %s=%s", st->params.names[i],
                            ml_value_repr(&st->params.values[i], repr, sizeof repr));
         size_t nl = strlen(st->name);
         for (size_t i = 0; cand && i < cand->n; i++)
             if (strncmp(cand->names[i], st->name, nl) == 0 && strncmp(cand->names[i] + nl, "__", 2) == 0)
-                job_text_printf(out, " %s=%s", cand->names[i] + nl + 2,
+                s_text_printf(out, " %s=%s", cand->names[i] + nl + 2,
                                ml_value_repr(&cand->values[i], repr, sizeof repr));
-        job_text_printf(out, "]");
+        s_text_printf(out, "]");
     }
 }
 
@@ -106,11 +133,11 @@ void job_steps_text(const job_t *job, const ml_params_t *cand, size_t from,
 static void s_task_key(const job_plan_t *p, job_task_kind_t kind, const ml_params_t *cand,
                        size_t from, size_t to, int fold, char *key)
 {
-    job_text_t t = {0};
-    job_text_printf(&t, "%s data=%s", job_task_kind_name(kind), p->data_key);
+    s_text_t t = {0};
+    s_text_printf(&t, "%s data=%s", job_task_kind_name(kind), p->data_key);
     if (fold >= 0)
-        job_text_printf(&t, " folds=%s fold=%d", p->folds_key, fold);
-    job_steps_text(p->job, cand, from, to, &t);
+        s_text_printf(&t, " folds=%s fold=%d", p->folds_key, fold);
+    s_steps_text(p->job, cand, from, to, &t);
     job_content_key(t.buf, t.len, key);
     free(t.buf);
 }
@@ -160,8 +187,8 @@ static int s_stage_for(job_plan_t *p, int64_t c, int64_t *out, char *err)
     ml_pipeline_destroy(&pipe);
     if (rc)
         return rc;
-    job_text_t t = {0};
-    job_text_printf(&t, "stage data=%s %s %s", p->data_key, p->job->steps[0].class_name, text);
+    s_text_t t = {0};
+    s_text_printf(&t, "stage data=%s %s %s", p->data_key, p->job->steps[0].class_name, text);
     char key[JOB_KEY_LEN + 1];
     job_content_key(t.buf, t.len, key);
     free(t.buf);
@@ -387,7 +414,7 @@ int64_t job_plan_add_refit(job_plan_t *p)
     return p->refit_task;
 }
 
-json_t *job_value_json(const ml_value_t *v)
+static json_t *s_value_json(const ml_value_t *v)
 {
     switch (v->type) {
     case ML_V_NONE: return json_null();
@@ -398,7 +425,7 @@ json_t *job_value_json(const ml_value_t *v)
     case ML_V_LIST: {
         json_t *a = json_array();
         for (size_t i = 0; i < v->u.list.n; i++)
-            json_array_append_new(a, job_value_json(&v->u.list.items[i]));
+            json_array_append_new(a, s_value_json(&v->u.list.items[i]));
         return a;
     }
     }
@@ -409,7 +436,7 @@ static json_t *s_params_json(const ml_params_t *c)
 {
     json_t *o = json_object();
     for (size_t i = 0; i < c->n; i++)
-        json_object_set_new(o, c->names[i], job_value_json(&c->values[i]));
+        json_object_set_new(o, c->names[i], s_value_json(&c->values[i]));
     return o;
 }
 
@@ -457,7 +484,7 @@ static void s_param_columns(const job_plan_t *p, json_t *res)
         json_t *col = json_array();
         for (int64_t c = 0; c < p->n_cands; c++) {
             const ml_value_t *v = ml_params_get(&p->cands[c], sorted[i]);
-            json_array_append_new(col, v ? job_value_json(v) : json_null());
+            json_array_append_new(col, v ? s_value_json(v) : json_null());
         }
         char key[512];
         snprintf(key, sizeof key, "param_%s", sorted[i]);

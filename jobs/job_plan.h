@@ -1,9 +1,9 @@
 /*
  * job_plan.h — a search (or a fit) as a graph of tasks over content-
- * addressed keys: the plan the scheduler runs, the task bodies workers
- * execute, and the result JSON with scikit-learn's cv_results_.
+ * addressed keys, and the result JSON with scikit-learn's cv_results_
+ * built from the tasks' results.
  *
- * The plan (scheduler side) turns a job and its dataset into tasks:
+ * The plan turns a job and its dataset into tasks:
  *
  *   STAGE   the first step's corpus-wide stage (job_stage.h), once per
  *           stage key: CountVectorizer tokenizes and counts the corpus once
@@ -23,17 +23,15 @@
  * parameters of the steps involved, the folds and the fold number), so equal
  * work has equal keys.
  *
- * A worker holds the job once (job_task_job.h: the steps, the candidates,
+ * A worker holds the job once (job_spec.h: the steps, the candidates,
  * the folds, placed by content key like the dataset); a task's spec names
  * only its kind, candidate, fold, step range and input. The task bodies
- * (worker side) read that spec against the job and find their inputs by
- * key through a lookup function, so the same code runs a task in a worker
- * and in job_search_local(), the in-process reference the cluster's
- * answers are checked against.
+ * that read it are job_task.h's; job_local.h runs a whole plan in one
+ * process.
  *
  * Ownership: the caller owns a plan (job_plan_destroy); the plan keeps its
  * own copy of the candidates and folds and borrows the job, which must
- * outlive it. Outputs of job_task_run belong to the caller.
+ * outlive it.
  */
 #ifndef JOB_PLAN_H
 #define JOB_PLAN_H
@@ -92,7 +90,7 @@ const char *job_plan_describe(const job_plan_t *p, char *buf, size_t len);
 /* Fits (SCORE tasks, plus REFIT when planned) for progress bars. */
 int64_t job_plan_n_fits(const job_plan_t *p);
 
-/* The job as its workers hold it (job_task_job.h). Appends to sbuf. */
+/* The job as its workers hold it (job_spec.h). Appends to sbuf. */
 int job_plan_pack_job(const job_plan_t *p, msgpack_sbuffer *sbuf);
 /*
  * Task i's spec, what a worker needs besides the job and its inputs:
@@ -121,46 +119,5 @@ int64_t job_plan_add_refit(job_plan_t *p);
  * New reference the caller owns; NULL before the scores are done.
  */
 json_t *job_plan_result(const job_plan_t *p);
-
-/* ------------------------------------------------------------ worker side */
-
-/* An output a worker keeps (STAGE, PREFIX) or the reply it sends (SCORE, REFIT). */
-typedef struct {
-    void *obj;                      /* resident output, or NULL */
-    void (*destroy)(void *obj);
-    size_t bytes;                   /* what obj holds, for memory accounting */
-    msgpack_sbuffer reply;          /* the result bytes for the scheduler (may be empty) */
-    double seconds;                 /* time the task body took */
-    /* obj as bytes, for another worker (job_output_unpack), or NULL: it stays here */
-    int (*pack)(const void *obj, msgpack_sbuffer *sbuf);
-} job_output_t;
-
-/*
- * A resident output that moved: the bytes its pack wrote, back into an
- * object (obj, destroy, bytes, pack set). DSK_EPROTO for bad bytes.
- */
-int job_output_unpack(const void *buf, size_t len, job_output_t *out, char *err);
-
-/* The resident output under key, or NULL when this process does not hold it. */
-typedef const void *(*job_lookup_fn)(void *ctx, const char *key);
-
-/*
- * Runs the task spec (len bytes) of job on ds (NULL for a task that does
- * not read the data), finding its input through lookup. *out is zeroed
- * first; on success the caller owns what it holds (job_output_clear).
- * Errors say which step failed and why.
- */
-int job_task_run(const void *spec, size_t len, const job_spec_t *job, const ml_dataset_t *ds,
-                job_lookup_fn lookup, void *ctx, job_output_t *out, char *err);
-void job_output_clear(job_output_t *out);
-
-/*
- * The whole search in this process, task by task in plan order (refit
- * included when asked): the reference the cluster must equal. *result as
- * job_plan_result; *model (may be NULL) gets the refitted model's bytes
- * (malloc'd, *model_len long) when there is one.
- */
-int job_search_local(const job_t *job, const ml_dataset_t *ds, json_t **result,
-                        void **model, size_t *model_len, char *err);
 
 #endif

@@ -1,4 +1,4 @@
-/* job_task_job.c — a job's steps, candidates and folds as bytes, and back. */
+/* job_spec.c — a job's steps, candidates and folds as bytes, and back. */
 #include "job_spec.h"
 
 #include <stdlib.h>

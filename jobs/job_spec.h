@@ -1,5 +1,5 @@
 /*
- * job_task_job.h — a search (or a fit) as its workers hold it: the
+ * job_spec.h — a search (or a fit) as its workers hold it: the
  * pipeline's steps with their own parameters, every candidate's
  * parameters, each sample's test fold and the scorer. The scheduler
  * places it on a worker once, by content key, like a dataset; a task then

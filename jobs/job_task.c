@@ -10,43 +10,9 @@
 #include "ml_model.h"
 #include "ml_pack.h"
 #include "job_plan.h"
-#include "job_plan_internal.h"
+#include "job_score.h"
+#include "job_task.h"
 #include "job_stage.h"
-
-void job_text_printf(job_text_t *b, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int w = vsnprintf(b->buf ? b->buf + b->len : NULL, b->buf ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (w < 0)
-            abort();
-        if (b->buf && (size_t)w < b->cap - b->len) {
-            b->len += (size_t)w;
-            return;
-        }
-        b->cap = 2 * (b->cap + (size_t)w) + 64;
-        b->buf = dsk_xrealloc(b->buf, b->cap, 1);
-    }
-}
-
-int job_score_unpack(const void *buf, size_t len, double v[3], char *err)
-{
-    msgpack_unpacked u;
-    char sub[DSK_ERR_LEN];
-    int ok = ml_unpack_checked(buf, len, 4, 16, &u, sub) == 0 &&
-             u.data.type == MSGPACK_OBJECT_ARRAY && u.data.via.array.size == 3;
-    for (uint32_t i = 0; ok && i < 3; i++) {
-        const msgpack_object *o = &u.data.via.array.ptr[i];
-        ok = o->type == MSGPACK_OBJECT_FLOAT64 || o->type == MSGPACK_OBJECT_FLOAT32;
-        if (ok)
-            v[i] = o->via.f64;
-    }
-    msgpack_unpacked_destroy(&u);
-    return ok ? DSK_OK : dsk_seterr(err, DSK_EPROTO, "a score result is not [score, fit_time, "
-                                                     "score_time]");
-}
 
 /* ------------------------------------------------------------ the spec */
 
@@ -323,16 +289,6 @@ static int s_fit_prefix(ml_pipeline_t *pipe, size_t upto, const job_stage_ops_t 
     return rc;
 }
 
-static int s_reply_score(job_output_t *out, double score, double fit, double sc)
-{
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &out->reply, msgpack_sbuffer_write);
-    msgpack_pack_array(&pk, 3);
-    msgpack_pack_double(&pk, score);
-    msgpack_pack_double(&pk, fit);
-    msgpack_pack_double(&pk, sc);
-    return DSK_OK;
-}
 
 static int s_run_stage(const s_spec_t *s, const ml_dataset_t *ds, job_output_t *out,
                        char *err)
@@ -412,7 +368,7 @@ static int s_run_fold(const s_spec_t *s, const ml_dataset_t *ds, const void *inp
                      : ml_pipeline_score_from_owned(pipe, start, scorer, &sp->Xte, sp->yte, &score,
                                                     err);
         if (rc == DSK_OK)
-            s_reply_score(out, score, use->fit_time + (t1 - t0),
+            job_score_pack(&out->reply, score, use->fit_time + (t1 - t0),
                           use->score_time + (s_now() - t1));
     }
     s_split_destroy(sp);
@@ -488,80 +444,3 @@ void job_output_clear(job_output_t *out)
     msgpack_sbuffer_init(&out->reply);
 }
 
-/* ------------------------------------------------------------ in process */
-
-typedef struct {
-    const job_plan_t *plan;
-    job_output_t *outs;
-} s_local_t;
-
-static const void *s_local_lookup(void *ctx, const char *key)
-{
-    s_local_t *l = ctx;
-    for (int64_t i = 0; i < job_plan_n_tasks(l->plan); i++)
-        if (strcmp(job_plan_task(l->plan, i)->key, key) == 0 && l->outs[i].obj)
-            return l->outs[i].obj;
-    return NULL;
-}
-
-int job_search_local(const job_t *job, const ml_dataset_t *ds, json_t **result,
-                        void **model, size_t *model_len, char *err)
-{
-    *result = NULL;
-    if (model)
-        *model = NULL;
-    msgpack_sbuffer data;
-    msgpack_sbuffer_init(&data);
-    job_dataset_pack(ds, &data);
-    char key[JOB_KEY_LEN + 1];
-    job_content_key(data.data, data.size, key);
-    msgpack_sbuffer_destroy(&data);
-    job_plan_t *plan = NULL;
-    int rc = job_plan_new(job, ds, key, &plan, err);
-    if (rc)
-        return rc;
-    /* the job as a worker holds it: packed and read back, as on the cluster */
-    msgpack_sbuffer jb;
-    msgpack_sbuffer_init(&jb);
-    job_spec_t *tj = NULL;
-    rc = job_plan_pack_job(plan, &jb);
-    if (rc == DSK_OK)
-        rc = job_spec_unpack(jb.data, jb.size, &tj, err);
-    msgpack_sbuffer_destroy(&jb);
-    if (rc) {
-        job_plan_destroy(&plan);
-        return rc;
-    }
-    /* the refit, when asked, is one more task once the scores are in */
-    s_local_t l = {.plan = plan};
-    l.outs = dsk_xcalloc((size_t)job_plan_n_tasks(plan) + 1, sizeof *l.outs);
-    for (int64_t i = 0; rc == DSK_OK && i < job_plan_n_tasks(plan); i++) {
-        msgpack_sbuffer spec;
-        msgpack_sbuffer_init(&spec);
-        rc = job_plan_spec(plan, i, &spec, err);
-        if (rc == DSK_OK)
-            rc = job_task_run(spec.data, spec.size, tj, ds, s_local_lookup, &l, &l.outs[i], err);
-        msgpack_sbuffer_destroy(&spec);
-        if (rc == DSK_OK)
-            rc = job_plan_record(plan, i, l.outs[i].reply.data, l.outs[i].reply.size, err);
-        if (rc == DSK_OK && i + 1 == job_plan_n_tasks(plan))
-            job_plan_add_refit(plan);
-    }
-    int64_t rt = job_plan_add_refit(plan);
-    if (rc == DSK_OK) {
-        *result = job_plan_result(plan);
-        if (model && rt >= 0) {
-            *model_len = l.outs[rt].reply.size;
-            *model = dsk_xmalloc(*model_len);
-            memcpy(*model, l.outs[rt].reply.data, *model_len);
-        }
-    }
-    for (int64_t i = 0; i < job_plan_n_tasks(plan); i++) {
-        job_output_clear(&l.outs[i]);
-        msgpack_sbuffer_destroy(&l.outs[i].reply);
-    }
-    free(l.outs);
-    job_spec_destroy(&tj);
-    job_plan_destroy(&plan);
-    return rc;
-}

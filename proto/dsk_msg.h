@@ -45,7 +45,7 @@ typedef struct {
 /* Job kinds (SUBMIT.kind) and states (JOB_STATE.state). */
 enum { DSK_JOB_SEARCH = 1, DSK_JOB_FIT = 2, DSK_JOB_PREDICT = 3, DSK_JOB_NOOP = 4 };
 /* DATA_PUT.kind: a packed dataset, a model's .dskm bytes, a task output moved from
-   another worker, a search's job (its steps, candidates and folds: job_task_job.h) */
+   another worker, a search's job (its steps, candidates and folds: job_spec.h) */
 enum { DSK_DATA_DATASET = 1, DSK_DATA_MODEL = 2, DSK_DATA_OUTPUT = 3, DSK_DATA_JOB = 4 };
 /* TASK.kind: a search's four (job_plan.h, same numbers), a predict chunk, an empty task */
 enum {

@@ -1,7 +1,7 @@
 /*
  * sch_blobs.h — what the scheduler holds a copy of and places on workers
  * by content key: datasets (from SUBMIT), a search's job (its steps,
- * candidates and folds, job_task_job.h) and predict models. Jobs with equal
+ * candidates and folds, job_spec.h) and predict models. Jobs with equal
  * bytes share one blob (references counted); a worker gets a blob once
  * (DATA_PUT), and one FREE when the last job using it lets go, which is
  * what the worker's store counts (one FREE per DATA_PUT). Each placement

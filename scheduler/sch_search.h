@@ -53,7 +53,7 @@ typedef struct {
     job_t *mjob;
     job_plan_t *plan;
     sch_blob_t *data;       /* the dataset (its obj: the unpacked ml_dataset_t) */
-    sch_blob_t *spec;       /* the job as workers hold it (job_task_job.h) */
+    sch_blob_t *spec;       /* the job as workers hold it (job_spec.h) */
     sch_out_t *outs;        /* per task */
     int64_t done_by_kind[JOB_TASK_KINDS + 1];
     uint64_t micros_by_kind[JOB_TASK_KINDS + 1];

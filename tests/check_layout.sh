@@ -78,7 +78,8 @@ for f in $files; do
             line = $0
             if (match(line, /[A-Za-z_][A-Za-z0-9_]*\(/)) {
                 name = substr(line, RSTART, RLENGTH - 1)
-                if (name != "main") print name
+                # main, attributes, and the statics a macro stamps out (s_..., S_...)
+                if (name != "main" && name !~ /^(s_|S_|__)/) print name
             }
         }' "$f")
     [ -n "$defs" ] || continue

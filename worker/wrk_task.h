@@ -17,7 +17,7 @@
 #include "dsk_error.h"
 #include "dsk_msg.h"
 #include "ml_data.h"
-#include "job_plan.h"
+#include "job_task.h"
 #include "job_spec.h"
 
 /* A model as the store keeps it: the .dskm bytes, unpacked by each thread that uses it. */

@@ -26,7 +26,7 @@
 #include <stddef.h>
 
 #include "dsk_msg.h"
-#include "job_plan.h"
+#include "job_task.h"
 #include "wrk_store.h"
 #include "wrk_task.h"
 

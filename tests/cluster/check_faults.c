@@ -22,6 +22,7 @@
 #include "cluster_util.h"
 #include "job_file.h"
 #include "ml_loaders.h"
+#include "job_local.h"
 #include "job_plan.h"
 
 static char s_ep[64];

@@ -17,6 +17,7 @@
 #include "job_file.h"
 #include "ml_loaders.h"
 #include "ml_model.h"
+#include "job_local.h"
 #include "job_plan.h"
 
 static char s_ep[64];

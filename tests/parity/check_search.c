@@ -18,6 +18,7 @@
 #include "job_file.h"
 #include "ml_loaders.h"
 #include "ml_scorer.h"
+#include "job_local.h"
 #include "job_plan.h"
 #include "parity_util.h"
 

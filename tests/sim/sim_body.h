@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "job_plan.h"
+#include "job_task.h"
 #include "wrk_task.h"
 
 /* Fills the task's reply (and resident output) as its kind's body would. */

@@ -1,6 +1,6 @@
 /*
  * check_job_spec.c — a search's job as its workers hold it
- * (job_task_job.h) and the short task specs that name parts of it: the job
+ * (job_spec.h) and the short task specs that name parts of it: the job
  * round-trips through its bytes, every cut of those bytes is refused (not
  * read past), a spec naming a candidate the job does not have is refused,
  * and a search too big for one job is refused before its data would be sent.
@@ -13,6 +13,7 @@
 #include "job_data.h"
 #include "job_file.h"
 #include "job_plan.h"
+#include "job_task.h"
 #include "job_spec.h"
 
 /* n dense rows of 2 features, labels alternating 0/1. */

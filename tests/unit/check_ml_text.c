@@ -10,6 +10,7 @@
 
 #include "ml_rng.h"
 #include "job_plan.h"
+#include "job_task.h"
 #include "job_stage.h"
 #include "ml_term_dict.h"
 #include "ml_tfidf.h"

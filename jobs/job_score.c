@@ -1,0 +1,33 @@
+/* job_score.c — a SCORE task's result on the wire. */
+#include "job_score.h"
+
+#include "dsk_error.h"
+#include "ml_pack.h"
+
+void job_score_pack(msgpack_sbuffer *sbuf, double score, double fit_time, double score_time)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 3);
+    msgpack_pack_double(&pk, score);
+    msgpack_pack_double(&pk, fit_time);
+    msgpack_pack_double(&pk, score_time);
+}
+
+int job_score_unpack(const void *buf, size_t len, double v[3], char *err)
+{
+    msgpack_unpacked u;
+    char sub[DSK_ERR_LEN];
+    int ok = ml_unpack_checked(buf, len, 4, 16, &u, sub) == 0 &&
+             u.data.type == MSGPACK_OBJECT_ARRAY && u.data.via.array.size == 3;
+    for (uint32_t i = 0; ok && i < 3; i++) {
+        const msgpack_object *o = &u.data.via.array.ptr[i];
+        ok = o->type == MSGPACK_OBJECT_FLOAT64 || o->type == MSGPACK_OBJECT_FLOAT32;
+        if (ok)
+            v[i] = o->via.f64;
+    }
+    msgpack_unpacked_destroy(&u);
+    return ok ? DSK_OK : dsk_seterr(err, DSK_EPROTO, "a score result is not [score, fit_time, "
+                                                     "score_time]");
+}
+
