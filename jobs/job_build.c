@@ -1,9 +1,5 @@
-/*
- * job_use.c — what a parsed job gives the code that runs it: its
- * pipeline (whole, or a range of steps with a candidate's parameters), the
- * checks that need the data, the candidates and the folds.
- */
-#include "job_file.h"
+/* job_build.c — a parsed job's pipelines, data checks, candidates and folds. */
+#include "job_build.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -17,6 +17,7 @@
 #include "dsk_alloc.h"
 #include "dsk_suggest.h"
 #include "ml_param.h"
+#include "ml_pipeline.h"
 #include "ml_registry.h"
 #include "ml_scorer.h"
 

@@ -1,4 +1,5 @@
 /* job_plan.c — a job planned as tasks over content keys, and its cv_results_. */
+#include "job_build.h"
 #include "job_plan.h"
 
 #include <math.h>

@@ -9,6 +9,7 @@
 #include "dsk_alloc.h"
 #include "ml_model.h"
 #include "ml_pack.h"
+#include "job_build.h"
 #include "job_plan.h"
 #include "job_score.h"
 #include "job_task.h"

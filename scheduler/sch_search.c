@@ -8,6 +8,7 @@
 
 #include "dsk_alloc.h"
 #include "dsk_log.h"
+#include "job_build.h"
 #include "job_data.h"
 #include "sch_jobs.h"
 #include "sch_order.h"

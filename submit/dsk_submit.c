@@ -14,17 +14,11 @@
 
 #include "dsk_alloc.h"
 #include "dsk_client.h"
+#include "submit_command.h"
 #include "submit_job.h"
+#include "submit_local.h"
+#include "submit_predict.h"
 
-typedef submit_options_t s_options_t;
-
-typedef int(s_command_fn)(const s_options_t *opt, int argc, char **argv);
-
-/* Exit code for a failed request: no answer means the scheduler is unreachable. */
-static int s_exit_for(int rc)
-{
-    return rc == DSK_ETIMEDOUT || rc == DSK_ECONNECT ? EXIT_UNREACHABLE : EXIT_JOB;
-}
 
 /* "1.5 GiB", "512 MiB", "0 B": memory as people read it. */
 static const char *s_bytes(uint64_t b, char *buf, size_t len)
@@ -101,7 +95,7 @@ static json_t *s_status_json(const char *endpoint, const dsk_msg_status_rep_t *s
                      "jobs", (json_int_t)st->jobs, "workers", workers);
 }
 
-static int s_cmd_status(const s_options_t *opt, int argc, char **argv)
+static int s_cmd_status(const submit_options_t *opt, int argc, char **argv)
 {
     int as_json = 0;
     for (int i = 0; i < argc; i++) {
@@ -110,21 +104,21 @@ static int s_cmd_status(const s_options_t *opt, int argc, char **argv)
         } else {
             fprintf(stderr, "dsk-submit status: unknown argument '%s' (usage: dsk-submit "
                     "status [--json])\n", argv[i]);
-            return EXIT_USAGE;
+            return SUBMIT_EXIT_USAGE;
         }
     }
     char err[DSK_ERR_LEN];
     dsk_client_t *c = dsk_client_new(opt->scheduler, (int64_t)(opt->timeout_s * 1000), err);
     if (!c) {
         fprintf(stderr, "dsk-submit: %s\n", err);
-        return EXIT_USAGE;
+        return SUBMIT_EXIT_USAGE;
     }
     dsk_msg_t rep;
     int rc = dsk_client_status(c, &rep, err);
     dsk_client_destroy(&c);
     if (rc < 0) {
         fprintf(stderr, "dsk-submit: %s\n", err);
-        return s_exit_for(rc);
+        return submit_exit_code(rc);
     }
     if (as_json) {
         json_t *doc = s_status_json(opt->scheduler, &rep.u.status_rep);
@@ -135,12 +129,12 @@ static int s_cmd_status(const s_options_t *opt, int argc, char **argv)
         s_print_status_table(opt->scheduler, &rep.u.status_rep);
     }
     dsk_msg_clear(&rep);
-    return EXIT_OK;
+    return SUBMIT_EXIT_OK;
 }
 
 static const struct {
     const char *name;
-    s_command_fn *fn;
+    submit_command_fn *fn;
     const char *usage;
 } s_commands[] = {
     {"status", s_cmd_status, "status [--json]      workers, threads, memory, tasks"},
@@ -180,7 +174,7 @@ static void s_usage(FILE *out)
 int main(int argc, char **argv)
 {
     dsk_alloc_keep_freed_memory();
-    s_options_t opt = {.scheduler = getenv("DSK_SCHEDULER"), .timeout_s = 5.0};
+    submit_options_t opt = {.scheduler = getenv("DSK_SCHEDULER"), .timeout_s = 5.0};
     int local = 0;
     if (!opt.scheduler || !*opt.scheduler)
         opt.scheduler = DSK_CLIENT_DEFAULT_SCHEDULER;
@@ -189,7 +183,7 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             s_usage(stdout);
-            return EXIT_OK;
+            return SUBMIT_EXIT_OK;
         } else if (strcmp(a, "--scheduler") == 0 && i + 1 < argc) {
             opt.scheduler = argv[++i];
         } else if (strncmp(a, "--scheduler=", 12) == 0) {
@@ -200,7 +194,7 @@ int main(int argc, char **argv)
             if (*end || n < 1 || n > 64) {
                 fprintf(stderr, "dsk-submit: --local: expected a number of workers 1..64, got "
                         "'%s'\n", argv[i]);
-                return EXIT_USAGE;
+                return SUBMIT_EXIT_USAGE;
             }
             local = (int)n;
         } else if (strcmp(a, "--timeout") == 0 && i + 1 < argc) {
@@ -209,17 +203,17 @@ int main(int argc, char **argv)
             if (*end || opt.timeout_s <= 0) {
                 fprintf(stderr, "dsk-submit: --timeout: expected a positive number of "
                         "seconds, got '%s'\n", argv[i]);
-                return EXIT_USAGE;
+                return SUBMIT_EXIT_USAGE;
             }
         } else {
             fprintf(stderr, "dsk-submit: unknown or incomplete option '%s'\n", a);
             s_usage(stderr);
-            return EXIT_USAGE;
+            return SUBMIT_EXIT_USAGE;
         }
     }
     if (i == argc) {
         s_usage(stderr);
-        return EXIT_USAGE;
+        return SUBMIT_EXIT_USAGE;
     }
     for (size_t k = 0; k < sizeof s_commands / sizeof s_commands[0]; k++) {
         if (strcmp(argv[i], s_commands[k].name) != 0)
@@ -228,7 +222,7 @@ int main(int argc, char **argv)
         if (local) {
             if (submit_local_start(local, endpoint, err) < 0) {
                 fprintf(stderr, "dsk-submit: %s\n", err);
-                return EXIT_UNREACHABLE;
+                return SUBMIT_EXIT_UNREACHABLE;
             }
             opt.scheduler = endpoint;
         }
@@ -239,5 +233,5 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, "dsk-submit: unknown command '%s'\n", argv[i]);
     s_usage(stderr);
-    return EXIT_USAGE;
+    return SUBMIT_EXIT_USAGE;
 }

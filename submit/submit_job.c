@@ -14,6 +14,7 @@
 #include "dsk_clock.h"
 #include "dsk_client.h"
 #include "dsk_wire.h"
+#include "job_build.h"
 #include "job_data.h"
 #include "job_file.h"
 #include "ml_loaders.h"
@@ -34,13 +35,6 @@ static void s_catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-static int s_exit_for(int rc)
-{
-    if (rc == DSK_ETIMEDOUT || rc == DSK_ECONNECT)
-        return EXIT_UNREACHABLE;
-    return rc == DSK_EINVAL ? EXIT_USAGE : EXIT_JOB;
-}
-
 typedef struct {
     const char *job_path;
     const char *out;
@@ -52,7 +46,7 @@ typedef struct {
     int64_t submit_ms;
 } s_args_t;
 
-/* search/fit/result arguments; returns 0 or prints the problem and returns EXIT_USAGE. */
+/* search/fit/result arguments; returns 0 or prints the problem and returns SUBMIT_EXIT_USAGE. */
 static int s_parse_args(const char *cmd, int argc, char **argv, int want_file, s_args_t *a)
 {
     memset(a, 0, sizeof *a);
@@ -72,12 +66,12 @@ static int s_parse_args(const char *cmd, int argc, char **argv, int want_file, s
             a->job_path = x;
         } else {
             fprintf(stderr, "dsk-submit %s: unknown or incomplete argument '%s'\n", cmd, x);
-            return EXIT_USAGE;
+            return SUBMIT_EXIT_USAGE;
         }
     }
     if (want_file && !a->job_path) {
         fprintf(stderr, "dsk-submit %s: which job file? (dsk-submit %s JOB.json ...)\n", cmd, cmd);
-        return EXIT_USAGE;
+        return SUBMIT_EXIT_USAGE;
     }
     return 0;
 }
@@ -116,7 +110,7 @@ static int s_check_outputs(const s_args_t *a)
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         if (submit_output_check(paths[i], err) < 0) {
             fprintf(stderr, "dsk-submit: %s\n", err);
-            return EXIT_USAGE;
+            return SUBMIT_EXIT_USAGE;
         }
     }
     return 0;
@@ -216,9 +210,9 @@ static int s_outputs(const s_args_t *a, const dsk_msg_job_state_t *st)
     json_t *result = json_loadb((const char *)st->result.data, st->result.len, 0, &jerr);
     if (!result) {
         fprintf(stderr, "dsk-submit: the scheduler's result is not JSON: %s\n", jerr.text);
-        return EXIT_JOB;
+        return SUBMIT_EXIT_JOB;
     }
-    int rc = EXIT_OK;
+    int rc = SUBMIT_EXIT_OK;
     /* what the client saw: loading the data here, then the job from its submission on
        (sending the data, the work, the result back), as a reference stack times its fit */
     if (a->submit_ms)
@@ -229,20 +223,20 @@ static int s_outputs(const s_args_t *a, const dsk_msg_job_state_t *st)
     if (a->out) {
         size_t len = strlen(text);
         text[len] = '\n';
-        rc = s_write_bytes(a->out, text, len + 1) ? EXIT_JOB : rc;
+        rc = s_write_bytes(a->out, text, len + 1) ? SUBMIT_EXIT_JOB : rc;
     }
     if (!a->out || (a->as_json && !submit_output_is_stdout(a->out)))
         printf("%s\n", text); /* `--out -` has printed it already */
     free(text);
     if (a->cv_csv && json_object_get(result, "cv_results") && s_write_csv(a->cv_csv, result))
-        rc = EXIT_JOB;
+        rc = SUBMIT_EXIT_JOB;
     if (a->model_out) {
         if (!st->model.len) {
             fprintf(stderr, "dsk-submit: no model to write to %s (the search has refit "
                     "false)\n", a->model_out);
-            rc = EXIT_USAGE;
+            rc = SUBMIT_EXIT_USAGE;
         } else if (s_write_bytes(a->model_out, st->model.data, st->model.len)) {
-            rc = EXIT_JOB;
+            rc = SUBMIT_EXIT_JOB;
         }
     }
     const json_t *best = json_object_get(result, "best_params");
@@ -289,7 +283,7 @@ static int s_follow(const submit_options_t *opt, dsk_client_t *c, dsk_msg_t *fir
             st->state == DSK_JOB_CANCELLED) {
             if (!a->quiet && isatty(STDERR_FILENO))
                 fputc('\n', stderr);
-            int rc = EXIT_JOB;
+            int rc = SUBMIT_EXIT_JOB;
             if (st->state == DSK_JOB_DONE)
                 rc = s_outputs(a, st);
             else
@@ -307,12 +301,12 @@ static int s_follow(const submit_options_t *opt, dsk_client_t *c, dsk_msg_t *fir
                     (unsigned long long)id);
             if (dsk_client_job_req(c, DSK_JOBREQ_CANCEL, id, &ack, err) == 0)
                 dsk_msg_clear(&ack);
-            return EXIT_INTERRUPTED;
+            return SUBMIT_EXIT_INTERRUPTED;
         }
         if (rc < 0) {
             fprintf(stderr, "\ndsk-submit: lost the scheduler at %s while following job %llu: "
                     "%s\n", opt->scheduler, (unsigned long long)id, err);
-            return EXIT_UNREACHABLE;
+            return SUBMIT_EXIT_UNREACHABLE;
         }
     }
 }
@@ -324,16 +318,16 @@ static int s_submit(const submit_options_t *opt, int argc, char **argv, const ch
 {
     s_args_t a;
     if (s_parse_args(cmd, argc, argv, 1, &a) || s_check_outputs(&a))
-        return EXIT_USAGE;
+        return SUBMIT_EXIT_USAGE;
     char err[DSK_ERR_LEN];
     job_t *job = NULL;
     ml_dataset_t *ds = NULL;
     int64_t t_load = dsk_clock_mono_ms();
     if (job_parse_file(a.job_path, &job, err) < 0) {
         fprintf(stderr, "dsk-submit: %s\n", err);
-        return EXIT_USAGE;
+        return SUBMIT_EXIT_USAGE;
     }
-    int rc = EXIT_USAGE;
+    int rc = SUBMIT_EXIT_USAGE;
     if (kind == DSK_JOB_FIT && job->kind != JOB_FIT)
         fprintf(stderr, "dsk-submit fit: %s: $.search: a fit job has no search (use "
                 "dsk-submit search)\n", a.job_path);
@@ -347,7 +341,7 @@ static int s_submit(const submit_options_t *opt, int argc, char **argv, const ch
     else if (job_check_data(job, ds, a.job_path, err) < 0)
         fprintf(stderr, "dsk-submit: %s\n", err);
     else
-        rc = EXIT_OK;
+        rc = SUBMIT_EXIT_OK;
     if (rc) {
         ml_dataset_destroy(&ds);
         job_destroy(&job);
@@ -370,7 +364,7 @@ static int s_submit(const submit_options_t *opt, int argc, char **argv, const ch
     if (!c) {
         free(text);
         msgpack_sbuffer_destroy(&data);
-        return EXIT_USAGE;
+        return SUBMIT_EXIT_USAGE;
     }
     char name[DSK_NAME_MAX + 1], pathcopy[4096];
     snprintf(pathcopy, sizeof pathcopy, "%s", a.job_path);
@@ -383,7 +377,7 @@ static int s_submit(const submit_options_t *opt, int argc, char **argv, const ch
     if (src < 0) {
         fprintf(stderr, "dsk-submit: %s\n", err);
         dsk_client_destroy(&c);
-        return s_exit_for(src);
+        return submit_exit_code(src);
     }
     if (!a.quiet)
         fprintf(stderr, "job %llu: %s\n", (unsigned long long)st.u.job_state.job_id,
@@ -413,7 +407,7 @@ static int s_job_id(const char *cmd, const char *arg, uint64_t *id)
     if (!arg || errno || *end || v == 0) {
         fprintf(stderr, "dsk-submit %s: expected a job id (a positive number), got '%s'\n",
                 cmd, arg ? arg : "");
-        return EXIT_USAGE;
+        return SUBMIT_EXIT_USAGE;
     }
     *id = v;
     return 0;
@@ -428,7 +422,7 @@ static int s_ask(const submit_options_t *opt, uint32_t op, uint64_t id, dsk_msg_
 {
     dsk_client_t *c = s_connect(opt);
     if (!c)
-        return EXIT_USAGE;
+        return SUBMIT_EXIT_USAGE;
     char err[DSK_ERR_LEN];
     int rc = dsk_client_job_req(c, op, id, st, err);
     if (rc < 0 || !cp)
@@ -437,7 +431,7 @@ static int s_ask(const submit_options_t *opt, uint32_t op, uint64_t id, dsk_msg_
         *cp = c;
     if (rc < 0) {
         fprintf(stderr, "dsk-submit: %s\n", err);
-        return rc == DSK_ENOTFOUND ? EXIT_USAGE : s_exit_for(rc);
+        return rc == DSK_ENOTFOUND ? SUBMIT_EXIT_USAGE : submit_exit_code(rc);
     }
     return 0;
 }
@@ -446,7 +440,7 @@ int submit_jobs(const submit_options_t *opt, int argc, char **argv)
 {
     s_args_t a;
     if (s_parse_args("jobs", argc, argv, 0, &a))
-        return EXIT_USAGE;
+        return SUBMIT_EXIT_USAGE;
     dsk_msg_t st;
     int rc = s_ask(opt, DSK_JOBREQ_LIST, 0, &st, NULL);
     if (rc)
@@ -477,17 +471,17 @@ int submit_jobs(const submit_options_t *opt, int argc, char **argv)
         }
     }
     json_decref(list);
-    return EXIT_OK;
+    return SUBMIT_EXIT_OK;
 }
 
 int submit_result(const submit_options_t *opt, int argc, char **argv)
 {
     uint64_t id;
     if (s_job_id("result", argc ? argv[0] : NULL, &id))
-        return EXIT_USAGE;
+        return SUBMIT_EXIT_USAGE;
     s_args_t a;
     if (s_parse_args("result", argc - 1, argv + 1, 0, &a) || s_check_outputs(&a))
-        return EXIT_USAGE;
+        return SUBMIT_EXIT_USAGE;
     dsk_client_t *c = NULL;
     dsk_msg_t st;
     int rc = s_ask(opt, DSK_JOBREQ_WATCH, id, &st, &c);
@@ -502,14 +496,14 @@ int submit_cancel(const submit_options_t *opt, int argc, char **argv)
 {
     uint64_t id;
     if (argc != 1 || s_job_id("cancel", argv[0], &id))
-        return EXIT_USAGE;
+        return SUBMIT_EXIT_USAGE;
     dsk_msg_t st;
     int rc = s_ask(opt, DSK_JOBREQ_CANCEL, id, &st, NULL);
     if (rc)
         return rc;
     printf("job %llu: %s\n", (unsigned long long)id, st.u.job_state.text);
     dsk_msg_clear(&st);
-    return EXIT_OK;
+    return SUBMIT_EXIT_OK;
 }
 
 /* ------------------------------------------------------------ noop */
@@ -588,14 +582,14 @@ static int s_noop_job(dsk_client_t *c, uint64_t n, s_noop_run_t *r)
                     m.u.job_state.state == DSK_JOB_FAILED ? "failed" : "was cancelled",
                     m.u.job_state.text);
             dsk_msg_clear(&m);
-            return EXIT_JOB;
+            return SUBMIT_EXIT_JOB;
         }
         dsk_msg_clear(&m);
         if (rc == 0)
             rc = dsk_client_next_event(c, S_SILENCE_MS, &m, err);
     }
     fprintf(stderr, "dsk-submit: %s\n", err);
-    return s_exit_for(rc);
+    return submit_exit_code(rc);
 }
 
 /* The q-th percentile of the n sorted values v, interpolated as numpy.percentile's default. */
@@ -627,7 +621,7 @@ int submit_noop(const submit_options_t *opt, int argc, char **argv)
 {
     uint64_t n;
     if (argc < 1 || s_job_id("noop", argv[0], &n))
-        return EXIT_USAGE;
+        return SUBMIT_EXIT_USAGE;
     int as_json = 0, one_at_a_time = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
@@ -637,16 +631,16 @@ int submit_noop(const submit_options_t *opt, int argc, char **argv)
         } else {
             fprintf(stderr, "dsk-submit noop: unknown argument '%s' (noop N [--one-at-a-time] "
                     "[--json])\n", argv[i]);
-            return EXIT_USAGE;
+            return SUBMIT_EXIT_USAGE;
         }
     }
     if (n >= (1u << 24)) {
         fprintf(stderr, "dsk-submit noop: at most %u tasks\n", (1u << 24) - 1);
-        return EXIT_USAGE;
+        return SUBMIT_EXIT_USAGE;
     }
     dsk_client_t *c = s_connect(opt);
     if (!c)
-        return EXIT_USAGE;
+        return SUBMIT_EXIT_USAGE;
     uint64_t jobs = one_at_a_time ? n : 1, per_job = one_at_a_time ? 1 : n;
     uint64_t received = 0, repeated = 0, stray = 0, first_missing = n;
     double *lat = calloc((size_t)jobs, sizeof *lat), t0 = s_noop_now(), last = t0;
@@ -678,12 +672,12 @@ int submit_noop(const submit_options_t *opt, int argc, char **argv)
             fprintf(stderr, " (the first missing: task %llu)", (unsigned long long)first_missing);
         fprintf(stderr, ", %llu a second time, %llu for no task sent\n",
                 (unsigned long long)repeated, (unsigned long long)stray);
-        rc = EXIT_JOB;
+        rc = SUBMIT_EXIT_JOB;
     }
     qsort(lat, (size_t)jobs, sizeof *lat, s_cmp_double);
     double p50 = s_percentile(lat, (size_t)jobs, 50) * 1e3;
     double p99 = s_percentile(lat, (size_t)jobs, 99) * 1e3;
-    if (as_json && (rc == 0 || rc == EXIT_JOB)) {
+    if (as_json && (rc == 0 || rc == SUBMIT_EXIT_JOB)) {
         json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:f}", "mode",
                               one_at_a_time ? "one-at-a-time" : "at-once", "tasks",
                               (json_int_t)n, "received", (json_int_t)received, "missing",

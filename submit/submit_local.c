@@ -6,7 +6,7 @@
  * and on Ctrl-C too, and by the kernel if this process dies
  * (PR_SET_PDEATHSIG).
  */
-#include "submit_job.h"
+#include "submit_local.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -26,8 +26,8 @@
 #include "ml_loaders.h"
 #include "ml_model.h"
 #include "job_predict.h"
-#include "submit_job.h"
 #include "submit_output.h"
+#include "submit_predict.h"
 
 #define S_WINDOW 16         /* chunks sent ahead of their results */
 #define S_SILENCE_MS 30000  /* the scheduler reports every second; this is a lost one */
@@ -246,13 +246,13 @@ static int s_parse(int argc, char **argv, s_args_t *a)
             if (*end || a->chunk_rows < 1) {
                 fprintf(stderr, "dsk-submit predict: --chunk-rows: expected a positive number, "
                         "got '%s'\n", argv[i]);
-                return EXIT_USAGE;
+                return SUBMIT_EXIT_USAGE;
             }
         } else if (strcmp(x, "--aggregate") == 0 && i + 1 < argc) {
             if (strcmp(argv[++i], "counts") != 0) {
                 fprintf(stderr, "dsk-submit predict: --aggregate: only 'counts' is known, got "
                         "'%s'\n", argv[i]);
-                return EXIT_USAGE;
+                return SUBMIT_EXIT_USAGE;
             }
             a->aggregate = 1;
         } else if (strcmp(x, "--format") == 0 && i + 1 < argc) {
@@ -264,29 +264,29 @@ static int s_parse(int argc, char **argv, s_args_t *a)
             if (a->format < 0) {
                 fprintf(stderr, "dsk-submit predict: --format: expected npy, csv, svmlight or "
                         "json, got '%s'\n", f);
-                return EXIT_USAGE;
+                return SUBMIT_EXIT_USAGE;
             }
         } else if (strcmp(x, "--quiet") == 0) {
             a->quiet = 1;
         } else {
             fprintf(stderr, "dsk-submit predict: unknown or incomplete argument '%s'\n", x);
-            return EXIT_USAGE;
+            return SUBMIT_EXIT_USAGE;
         }
     }
     if (!a->model || !a->input) {
         fprintf(stderr, "dsk-submit predict: needs --model M.dskm and --input DATA\n");
-        return EXIT_USAGE;
+        return SUBMIT_EXIT_USAGE;
     }
     if (a->format >= 0 && (a->aggregate || strcmp(a->method_name, "score") == 0)) {
         fprintf(stderr, "dsk-submit predict: --format goes with predictions; --aggregate "
                 "counts and --method score write JSON\n");
-        return EXIT_USAGE;
+        return SUBMIT_EXIT_USAGE;
     }
     /* before the model and the input are read: a mistyped --out costs nothing */
     char err[DSK_ERR_LEN];
     if (submit_output_check(a->out, err) < 0) {
         fprintf(stderr, "dsk-submit predict: %s\n", err);
-        return EXIT_USAGE;
+        return SUBMIT_EXIT_USAGE;
     }
     return 0;
 }
@@ -438,14 +438,14 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
 {
     s_args_t a;
     if (s_parse(argc, argv, &a))
-        return EXIT_USAGE;
+        return SUBMIT_EXIT_USAGE;
     char err[DSK_ERR_LEN];
     job_method_t method;
     size_t model_len = 0;
     unsigned char *model = NULL;
     json_t *spec = NULL;
     ml_dataset_t *ds = NULL;
-    int rc = EXIT_USAGE;
+    int rc = SUBMIT_EXIT_USAGE;
     int64_t t_load = dsk_clock_mono_ms();
     if (job_method_parse(a.method_name, &method, err) < 0 ||
         (a.aggregate && method != JOB_METHOD_PREDICT &&
@@ -502,9 +502,9 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
     }
     if (src) {
         fprintf(stderr, "dsk-submit predict: %s\n", err);
-        rc = src == DSK_ETIMEDOUT ? EXIT_UNREACHABLE : src == DSK_EINVAL ? EXIT_USAGE : EXIT_JOB;
+        rc = submit_exit_code(src);
     } else {
-        rc = EXIT_OK;
+        rc = SUBMIT_EXIT_OK;
         if (!r.to_file) {
             json_t *sum = s_sum_json(&r.sum, method);
             json_object_set_new(sum, "client_seconds",
@@ -517,7 +517,7 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
             text[len] = '\n'; /* over the NUL: a whole line, written as one buffer */
             if (a.out && submit_output_write(a.out, text, len + 1, cerr) < 0) {
                 fprintf(stderr, "dsk-submit predict: %s\n", cerr);
-                rc = EXIT_JOB;
+                rc = SUBMIT_EXIT_JOB;
             } else if (!a.out) {
                 fwrite(text, 1, len + 1, stdout);
             }

@@ -15,288 +15,11 @@
 #include "dsk_bigmem.h"
 #include "dsk_log.h"
 #include "ml_npsum.h"
-#include "ml_param.h"
 #include "ml_rng.h"
-#include "ml_sgd_internal.h"
+#include "ml_sgd_model.h"
 #include "ml_sgd_joint.h"
 
 #define S_MAX_INT 2147483647LL /* np.iinfo(np.int32).max */
-
-const char *const ml_sgd_param_names[] = {
-    "loss", "penalty", "alpha", "l1_ratio", "fit_intercept", "max_iter", "tol", "shuffle",
-    "verbose", "epsilon", "n_jobs", "random_state", "learning_rate", "eta0", "power_t",
-    "early_stopping", "validation_fraction", "n_iter_no_change", "class_weight",
-    "warm_start", "average", NULL};
-
-static const char *const s_losses[] = {"hinge", "log_loss", "modified_huber", "squared_hinge",
-                                       "perceptron", "log", NULL};
-static const char *const s_regression_losses[] = {
-    "squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive", NULL};
-static const char *const s_penalties[] = {"l2", "l1", "elasticnet", NULL};
-static const char *const s_rates[] = {"constant", "optimal", "invscaling", "adaptive", NULL};
-static const char *const s_balanced[] = {"balanced", NULL};
-
-static int s_index(const char *name) { return ml_param_index(ml_sgd_param_names, name); }
-
-static int s_in(const ml_value_t *v, const char *const *list)
-{
-    if (v->type != ML_V_STRING)
-        return 0;
-    for (int i = 0; list[i]; i++)
-        if (strcmp(v->u.s, list[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/* loss, penalty, learning_rate: the string-valued parameters. */
-static int s_set_choice(ml_sgd_t *m, int idx, const ml_value_t *v, char *err)
-{
-    const char *name = ml_sgd_param_names[idx];
-    int k = 0, rc;
-    if (idx == ML_SGD_P_LOSS) {
-        if (s_in(v, s_regression_losses))
-            return ml_param_unsupported(ML_SGD_EST, name, v, err);
-        if ((rc = ml_param_enum(v, ML_SGD_EST, name, s_losses, &k, err)))
-            return rc;
-        if (k == 5) /* 'log': scikit-learn 1.2's deprecated name of log_loss */
-            k = 1;
-        m->cfg.loss = (ml_sgd_loss_t)k;
-    } else if (idx == ML_SGD_P_PENALTY) {
-        if (ml_param_is_none(v)) {
-            m->cfg.penalty = ML_SGD_PENALTY_NONE;
-            return DSK_OK;
-        }
-        if ((rc = ml_param_enum(v, ML_SGD_EST, name, s_penalties, &k, err)))
-            return rc;
-        static const ml_sgd_penalty_t map[] = {ML_SGD_PENALTY_L2, ML_SGD_PENALTY_L1,
-                                               ML_SGD_PENALTY_ELASTICNET};
-        m->cfg.penalty = map[k];
-    } else {
-        if (v->type == ML_V_STRING && (!strcmp(v->u.s, "pa1") || !strcmp(v->u.s, "pa2")))
-            return ml_param_unsupported(ML_SGD_EST, name, v, err);
-        if ((rc = ml_param_enum(v, ML_SGD_EST, name, s_rates, &k, err)))
-            return rc;
-        m->cfg.learning_rate = (ml_sgd_lr_t)(k + 1);
-    }
-    return DSK_OK;
-}
-
-/* A boolean that dsk supports only as False (early_stopping, warm_start). */
-static int s_set_false_only(const char *name, const ml_value_t *v, int *out, char *err)
-{
-    int rc = ml_param_bool(v, ML_SGD_EST, name, out, err);
-    if (rc == DSK_OK && *out)
-        return ml_param_unsupported(ML_SGD_EST, name, v, err);
-    return rc;
-}
-
-/* verbose: an int >= 0 or a bool, as scikit-learn's "verbose" constraint. */
-static int s_set_verbose(ml_sgd_t *m, const ml_value_t *v, char *err)
-{
-    int64_t i;
-    if (v->type == ML_V_BOOL) {
-        m->cfg.verbose = v->u.b;
-        return DSK_OK;
-    }
-    int rc = ml_param_int(v, ML_SGD_EST, "verbose", 0, INT32_MAX, &i, err);
-    if (rc == DSK_OK)
-        m->cfg.verbose = (int)i;
-    return rc;
-}
-
-/* average: False, True (= 1) or an int >= 0 (averaging starts at that step). */
-static int s_set_average(ml_sgd_t *m, const ml_value_t *v, char *err)
-{
-    if (v->type == ML_V_BOOL) {
-        m->cfg.average = v->u.b;
-        return DSK_OK;
-    }
-    return ml_param_int(v, ML_SGD_EST, "average", 0, INT64_MAX, &m->cfg.average, err);
-}
-
-/* validation_fraction: a float in the open interval (0, 1). */
-static int s_set_fraction(ml_sgd_t *m, const ml_value_t *v, char *err)
-{
-    double x;
-    int rc = ml_param_float_gt(v, ML_SGD_EST, "validation_fraction", 0.0, &x, err);
-    if (rc == DSK_OK && !(x < 1.0)) {
-        char got[200];
-        return dsk_seterr(err, DSK_EINVAL,
-                          "%s: parameter 'validation_fraction' must be a float in (0, 1), "
-                          "got %s", ML_SGD_EST, ml_value_describe(v, got, sizeof got));
-    }
-    if (rc == DSK_OK)
-        m->validation_fraction = x;
-    return rc;
-}
-
-/* The numeric and boolean parameters. */
-static int s_set_number(ml_sgd_t *m, int idx, const ml_value_t *v, char *err)
-{
-    const char *name = ml_sgd_param_names[idx];
-    int64_t i;
-    int rc;
-    switch (idx) {
-    case ML_SGD_P_ALPHA:
-        return ml_param_float(v, ML_SGD_EST, name, 0.0, INFINITY, &m->cfg.alpha, err);
-    case ML_SGD_P_L1_RATIO:
-        return ml_param_float(v, ML_SGD_EST, name, 0.0, 1.0, &m->cfg.l1_ratio, err);
-    case ML_SGD_P_FIT_INTERCEPT:
-        return ml_param_bool(v, ML_SGD_EST, name, &m->cfg.fit_intercept, err);
-    case ML_SGD_P_MAX_ITER:
-        return ml_param_int(v, ML_SGD_EST, name, 1, INT64_MAX, &m->cfg.max_iter, err);
-    case ML_SGD_P_TOL:
-        if (ml_param_is_none(v)) {
-            m->cfg.tol = -INFINITY;
-            return DSK_OK;
-        }
-        return ml_param_float(v, ML_SGD_EST, name, 0.0, INFINITY, &m->cfg.tol, err);
-    case ML_SGD_P_SHUFFLE:
-        return ml_param_bool(v, ML_SGD_EST, name, &m->cfg.shuffle, err);
-    case ML_SGD_P_EPSILON:
-        return ml_param_float(v, ML_SGD_EST, name, 0.0, INFINITY, &m->epsilon, err);
-    case ML_SGD_P_N_JOBS:
-        if (ml_param_is_none(v))
-            return DSK_OK;
-        return ml_param_int(v, ML_SGD_EST, name, INT64_MIN, INT64_MAX, &i, err);
-    case ML_SGD_P_RANDOM_STATE:
-        if (ml_param_is_none(v)) {
-            m->has_random_state = 0;
-            return DSK_OK;
-        }
-        if ((rc = ml_param_int(v, ML_SGD_EST, name, 0, UINT32_MAX, &i, err)))
-            return rc;
-        m->has_random_state = 1;
-        m->random_state = (uint32_t)i;
-        return DSK_OK;
-    case ML_SGD_P_ETA0:
-        return ml_param_float(v, ML_SGD_EST, name, 0.0, INFINITY, &m->cfg.eta0, err);
-    case ML_SGD_P_POWER_T:
-        return ml_param_float(v, ML_SGD_EST, name, -INFINITY, INFINITY, &m->cfg.power_t, err);
-    case ML_SGD_P_N_ITER_NO_CHANGE:
-        return ml_param_int(v, ML_SGD_EST, name, 1, INT64_MAX, &m->cfg.n_iter_no_change, err);
-    }
-    return ml_param_unknown(ML_SGD_EST, name, ml_sgd_param_names, err);
-}
-
-/* Checks one value and, when valid, applies it and keeps a copy for get_param. */
-int ml_sgd_set_param(void *impl, const char *name, const ml_value_t *v, char *err)
-{
-    ml_sgd_t *m = impl;
-    int idx = s_index(name), rc, b;
-    if (idx < 0)
-        return ml_param_unknown(ML_SGD_EST, name, ml_sgd_param_names, err);
-    ml_sgd_t saved = *m; /* a failed set leaves the parameters as they were */
-    switch (idx) {
-    case ML_SGD_P_LOSS:
-    case ML_SGD_P_PENALTY:
-    case ML_SGD_P_LEARNING_RATE:
-        rc = s_set_choice(m, idx, v, err);
-        break;
-    case ML_SGD_P_VERBOSE:
-        rc = s_set_verbose(m, v, err);
-        break;
-    case ML_SGD_P_EARLY_STOPPING:
-    case ML_SGD_P_WARM_START:
-        rc = s_set_false_only(name, v, &b, err);
-        break;
-    case ML_SGD_P_VALIDATION_FRACTION:
-        rc = s_set_fraction(m, v, err);
-        break;
-    case ML_SGD_P_CLASS_WEIGHT:
-        if (ml_param_is_none(v)) {
-            m->class_weight_balanced = 0;
-            rc = DSK_OK;
-        } else {
-            rc = ml_param_enum(v, ML_SGD_EST, name, s_balanced, &b, err);
-            m->class_weight_balanced = rc == DSK_OK;
-        }
-        break;
-    case ML_SGD_P_AVERAGE:
-        rc = s_set_average(m, v, err);
-        break;
-    default:
-        rc = s_set_number(m, idx, v, err);
-    }
-    if (rc != DSK_OK) {
-        *m = saved;
-        return rc;
-    }
-    ml_value_clear(&m->values[idx]);
-    ml_value_copy(&m->values[idx], v);
-    return DSK_OK;
-}
-
-static int s_get_param(const void *impl, const char *name, ml_value_t *out, char *err)
-{
-    const ml_sgd_t *m = impl;
-    int idx = s_index(name);
-    if (idx < 0)
-        return ml_param_unknown(ML_SGD_EST, name, ml_sgd_param_names, err);
-    ml_value_copy(out, &m->values[idx]);
-    return DSK_OK;
-}
-
-void ml_sgd_clear_fit(ml_sgd_t *m)
-{
-    free(m->classes);
-    dsk_big_free(m->coef);
-    ml_sgd_joint_model_free(&m->joint);
-    free(m->intercept);
-    m->classes = NULL;
-    m->coef = m->intercept = NULL;
-    m->n_classes = 0;
-    m->n_features = m->n_coef_rows = 0;
-    m->n_iter = 0;
-}
-
-static void s_destroy(void *impl)
-{
-    ml_sgd_t *m = impl;
-    if (!m)
-        return;
-    for (int i = 0; i < ML_SGD_NPARAMS; i++)
-        ml_value_clear(&m->values[i]);
-    ml_sgd_clear_fit(m);
-    free(m);
-}
-
-/* scikit-learn's defaults, set through set_param so that both views agree. */
-static void *s_create(void)
-{
-    ml_sgd_t *m = calloc(1, sizeof *m);
-    if (!m)
-        abort();
-    char err[DSK_ERR_LEN];
-    ml_value_t d[ML_SGD_NPARAMS];
-    d[ML_SGD_P_LOSS] = ml_value_string("hinge");
-    d[ML_SGD_P_PENALTY] = ml_value_string("l2");
-    d[ML_SGD_P_ALPHA] = ml_value_float(0.0001);
-    d[ML_SGD_P_L1_RATIO] = ml_value_float(0.15);
-    d[ML_SGD_P_FIT_INTERCEPT] = ml_value_bool(1);
-    d[ML_SGD_P_MAX_ITER] = ml_value_int(1000);
-    d[ML_SGD_P_TOL] = ml_value_float(1e-3);
-    d[ML_SGD_P_SHUFFLE] = ml_value_bool(1);
-    d[ML_SGD_P_VERBOSE] = ml_value_int(0);
-    d[ML_SGD_P_EPSILON] = ml_value_float(0.1);
-    d[ML_SGD_P_N_JOBS] = ml_value_none();
-    d[ML_SGD_P_RANDOM_STATE] = ml_value_none();
-    d[ML_SGD_P_LEARNING_RATE] = ml_value_string("optimal");
-    d[ML_SGD_P_ETA0] = ml_value_float(0.0);
-    d[ML_SGD_P_POWER_T] = ml_value_float(0.5);
-    d[ML_SGD_P_EARLY_STOPPING] = ml_value_bool(0);
-    d[ML_SGD_P_VALIDATION_FRACTION] = ml_value_float(0.1);
-    d[ML_SGD_P_N_ITER_NO_CHANGE] = ml_value_int(5);
-    d[ML_SGD_P_CLASS_WEIGHT] = ml_value_none();
-    d[ML_SGD_P_WARM_START] = ml_value_bool(0);
-    d[ML_SGD_P_AVERAGE] = ml_value_bool(0);
-    for (int i = 0; i < ML_SGD_NPARAMS; i++) {
-        if (ml_sgd_set_param(m, ml_sgd_param_names[i], &d[i], err) != DSK_OK)
-            abort(); /* a default that fails its own check is a broken invariant */
-        ml_value_clear(&d[i]);
-    }
-    return m;
-}
 
 static int s_cmp_i32(const void *a, const void *b)
 {
@@ -357,7 +80,7 @@ static int s_check_fit_params(const ml_sgd_t *m, const ml_data_t *X, char *err)
     const ml_sgd_config_t *c = &m->cfg;
     if (c->learning_rate != ML_SGD_LR_OPTIMAL && c->eta0 <= 0.0)
         return dsk_seterr(err, DSK_EINVAL, "%s: eta0 must be > 0 with learning_rate '%s'",
-                          ML_SGD_EST, s_rates[c->learning_rate - 1]);
+                          ML_SGD_EST, m->values[ML_SGD_P_LEARNING_RATE].u.s);
     if (c->learning_rate == ML_SGD_LR_OPTIMAL && c->alpha == 0)
         return dsk_seterr(err, DSK_EINVAL,
                           "%s: alpha must be > 0 since learning_rate is 'optimal' (alpha is "
@@ -608,16 +331,6 @@ static int s_decision(const void *impl, const ml_data_t *X, ml_dense_t **out, ch
     return DSK_OK;
 }
 
-const double *ml_sgd_coef(const ml_sgd_t *m, int *owned)
-{
-    *owned = !m->coef && m->joint;
-    if (!*owned)
-        return m->coef;
-    double *c = dsk_big_alloc((size_t)(m->n_coef_rows * m->n_features) * sizeof *c);
-    ml_sgd_joint_coef(m->joint, c);
-    return c;
-}
-
 static int s_predict(const void *impl, const ml_data_t *X, int32_t *out, char *err)
 {
     const ml_sgd_t *m = impl;
@@ -708,10 +421,10 @@ const ml_estimator_ops_t ml_sgd_classifier_ops = {
     .name = ML_SGD_EST,
     .role = ML_CLASSIFIER,
     .param_names = ml_sgd_param_names,
-    .create = s_create,
-    .destroy = s_destroy,
+    .create = ml_sgd_create,
+    .destroy = ml_sgd_destroy,
     .set_param = ml_sgd_set_param,
-    .get_param = s_get_param,
+    .get_param = ml_sgd_get_param,
     .fit = s_fit,
     .transform = NULL,
     .predict = s_predict,

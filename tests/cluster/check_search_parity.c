@@ -34,6 +34,7 @@
 
 #include "cluster_util.h"
 #include "ml_folds.h"
+#include "job_build.h"
 #include "job_file.h"
 #include "ml_loaders.h"
 

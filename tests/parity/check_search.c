@@ -15,6 +15,7 @@
 
 #include "ml_folds.h"
 #include "ml_grid.h"
+#include "job_build.h"
 #include "job_file.h"
 #include "ml_loaders.h"
 #include "ml_scorer.h"

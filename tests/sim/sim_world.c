@@ -16,6 +16,7 @@
 
 #include "dsk_alloc.h"
 #include "dsk_log.h"
+#include "job_build.h"
 #include "job_data.h"
 #include "job_file.h"
 #include "ml_model.h"

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dsk_alloc.h"
+#include "job_build.h"
 #include "job_file.h"
 
 #define SEED_DATA "\"data\": {\"loader\": \"20newsgroups\", \"subset\": \"train\", " \

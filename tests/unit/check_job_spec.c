@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ml_data.h"
+#include "job_build.h"
 #include "job_data.h"
 #include "job_file.h"
 #include "job_plan.h"

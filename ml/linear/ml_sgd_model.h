@@ -1,13 +1,14 @@
 /*
- * ml_sgd_internal.h — what ml_sgd.c (parameters, fit, prediction) and
- * ml_sgd_model.c (save/load) share about one SGDClassifier. Internal to
- * those two files: other modules use ml_sgd.h and the ops table.
+ * ml_sgd_model.h — one SGDClassifier's state, as ml_sgd.c (fit and
+ * prediction) reads and writes it: the parameters, typed and as set, and
+ * what fit learned; the ops table's create, destroy, set_param, get_param,
+ * save and load. Other modules use ml_sgd.h and the ops table.
  *
  * Ownership: an ml_sgd_t owns its values[] and every fitted array;
  * ml_sgd_clear_fit frees the fitted part only.
  */
-#ifndef ML_SGD_INTERNAL_H
-#define ML_SGD_INTERNAL_H
+#ifndef ML_SGD_MODEL_H
+#define ML_SGD_MODEL_H
 
 #include <msgpack.h>
 #include <stdint.h>
@@ -48,8 +49,12 @@ typedef struct {
 /* NULL-terminated, ML_SGD_NPARAMS names. */
 extern const char *const ml_sgd_param_names[];
 
-/* The ops table's set_param: checks one value, applies it, keeps a copy. */
+/* A new SGDClassifier with scikit-learn's defaults (set through set_param). */
+void *ml_sgd_create(void);
+void ml_sgd_destroy(void *impl);
+/* Checks one value and, when valid, applies it and keeps a copy for get_param. */
 int ml_sgd_set_param(void *impl, const char *name, const ml_value_t *v, char *err);
+int ml_sgd_get_param(const void *impl, const char *name, ml_value_t *out, char *err);
 /* Frees and zeroes what fit learned (parameters stay). */
 void ml_sgd_clear_fit(ml_sgd_t *m);
 
@@ -59,7 +64,7 @@ void ml_sgd_clear_fit(ml_sgd_t *m);
  */
 const double *ml_sgd_coef(const ml_sgd_t *m, int *owned);
 
-/* The ops table's save and load (ml_sgd_model.c). */
+/* The ops table's save and load: one map, checked on load. */
 int ml_sgd_save(const void *impl, msgpack_packer *pk, char *err);
 int ml_sgd_load(void *impl, const msgpack_object *obj, char *err);
 

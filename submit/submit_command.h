@@ -1,0 +1,28 @@
+/*
+ * submit_command.h — what every dsk-submit command shares: the options
+ * given before the command, and the exit codes of DESIGN.md ("Programs")
+ * with the one mapping from a dsk error to them.
+ */
+#ifndef SUBMIT_COMMAND_H
+#define SUBMIT_COMMAND_H
+
+enum {
+    SUBMIT_EXIT_OK = 0,
+    SUBMIT_EXIT_JOB = 1,          /* the job failed on the cluster */
+    SUBMIT_EXIT_USAGE = 2,        /* bad usage, a bad job file or input */
+    SUBMIT_EXIT_UNREACHABLE = 3,  /* the scheduler did not answer */
+    SUBMIT_EXIT_INTERRUPTED = 130 /* Ctrl-C, as a shell reports SIGINT */
+};
+
+typedef struct {
+    const char *scheduler;  /* its address, "tcp://host:port" */
+    double timeout_s;       /* how long a request waits for an answer */
+} submit_options_t;
+
+/* The exit code for a failed request's error (a DSK_E* code). */
+int submit_exit_code(int rc);
+
+/* Each command: its arguments after the command name; returns an exit code. */
+typedef int submit_command_fn(const submit_options_t *opt, int argc, char **argv);
+
+#endif
