@@ -8,6 +8,9 @@
 
 #include "dsk_alloc.h"
 #include "dsk_log.h"
+#include "sch_noop.h"
+#include "sch_predict.h"
+#include "sch_search.h"
 
 #define SCH_LIVENESS 3        /* missed heartbeats before a worker is dead */
 #define S_TICK_MS 1000        /* the jobs' tick */
@@ -23,6 +26,18 @@ struct sch_engine {
 
 typedef void(s_handler_fn)(sch_engine_t *e, const dsk_peer_id_t *from, const char *address,
                            dsk_msg_t *msg);
+
+/* The job kinds this scheduler runs, by SUBMIT.kind. */
+static const sch_kind_t *s_kind_of(uint32_t kind)
+{
+    switch (kind) {
+    case DSK_JOB_SEARCH: return &sch_search_kind;
+    case DSK_JOB_FIT: return &sch_fit_kind;
+    case DSK_JOB_PREDICT: return &sch_predict_kind;
+    case DSK_JOB_NOOP: return &sch_noop_kind;
+    default: return NULL;
+    }
+}
 
 static void s_send(sch_engine_t *e, const dsk_peer_id_t *to, const dsk_msg_t *msg)
 {
@@ -61,7 +76,7 @@ sch_engine_t *sch_engine_new(const sch_engine_cfg_t *cfg, sch_send_fn send, void
     /* 2^31 ranges of 2^20 registrations: another process's ids are another range (and
        stay below 2^53, exact in JSON) */
     e->workers = sch_registry_new((cfg->instance % (1ULL << 31)) << 20 | 1);
-    e->jobs = sch_jobs_new(e->workers, &cfg->jobs, send, arg);
+    e->jobs = sch_jobs_new(e->workers, &cfg->jobs, s_kind_of, send, arg);
     e->now = e->started_ms = now_ms;
     e->next_heartbeat_ms = now_ms + cfg->heartbeat_ms;
     e->next_tick_ms = now_ms + S_TICK_MS;

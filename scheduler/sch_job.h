@@ -83,6 +83,9 @@ typedef struct sch_kind {
     int (*check)(const sch_jobs_t *j, const sch_job_t *job, char *err);
 } sch_kind_t;
 
+/* The kind that runs a SUBMIT.kind (DSK_JOB_*), NULL for none. */
+typedef const sch_kind_t *(*sch_kind_of_fn)(uint32_t kind);
+
 struct sch_job {
     uint64_t id;
     const sch_kind_t *kind;

@@ -9,13 +9,11 @@
 
 #include "dsk_alloc.h"
 #include "dsk_log.h"
-#include "sch_noop.h"
-#include "sch_predict.h"
-#include "sch_search.h"
 
 struct sch_jobs {
     sch_registry_t *workers;
     sch_jobs_cfg_t cfg;
+    sch_kind_of_fn kind_of;
     sch_send_fn send;
     void *arg;
     sch_blobs_t *blobs;
@@ -26,23 +24,12 @@ struct sch_jobs {
     char violation[DSK_ERR_LEN]; /* the first broken invariant seen, "" while none */
 };
 
-/* The kinds, by SUBMIT.kind. */
-static const sch_kind_t *s_kind_of(uint32_t kind)
-{
-    switch (kind) {
-    case DSK_JOB_SEARCH: return &sch_search_kind;
-    case DSK_JOB_FIT: return &sch_fit_kind;
-    case DSK_JOB_PREDICT: return &sch_predict_kind;
-    case DSK_JOB_NOOP: return &sch_noop_kind;
-    default: return NULL;
-    }
-}
-
-sch_jobs_t *sch_jobs_new(sch_registry_t *workers, const sch_jobs_cfg_t *cfg, sch_send_fn send,
-                         void *arg)
+sch_jobs_t *sch_jobs_new(sch_registry_t *workers, const sch_jobs_cfg_t *cfg,
+                         sch_kind_of_fn kind_of, sch_send_fn send, void *arg)
 {
     sch_jobs_t *j = dsk_xcalloc(1, sizeof *j);
     j->workers = workers;
+    j->kind_of = kind_of;
     j->cfg = *cfg;
     j->send = send;
     j->arg = arg;
@@ -360,7 +347,7 @@ static void s_schedule(sch_jobs_t *j)
 void sch_jobs_on_submit(sch_jobs_t *j, const dsk_peer_id_t *from, dsk_msg_t *msg)
 {
     dsk_msg_submit_t *sub = &msg->u.submit;
-    const sch_kind_t *kind = s_kind_of(sub->kind);
+    const sch_kind_t *kind = j->kind_of(sub->kind);
     if (!kind) {
         char text[96];
         snprintf(text, sizeof text, "unknown job kind %u", sub->kind);

@@ -52,8 +52,9 @@ typedef struct {
 #define SCH_DEADLINE_SLACK_MS 10000
 #define SCH_DEADLINE_UNKNOWN_MS 60000
 
-sch_jobs_t *sch_jobs_new(sch_registry_t *workers, const sch_jobs_cfg_t *cfg, sch_send_fn send,
-                         void *arg);
+/* kind_of names the kind of each SUBMIT.kind (NULL: not one this scheduler runs). */
+sch_jobs_t *sch_jobs_new(sch_registry_t *workers, const sch_jobs_cfg_t *cfg,
+                         sch_kind_of_fn kind_of, sch_send_fn send, void *arg);
 void sch_jobs_destroy(sch_jobs_t **j_p);
 /* The engine's clock, set before each event. */
 void sch_jobs_set_now(sch_jobs_t *j, int64_t now_ms);

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 
 #include "dsk_alloc.h"
-#include "sch_search.h"
+#include "sch_inputs.h"
+#include "sch_search_state.h"
 
 typedef struct {
     double cost;        /* estimated microseconds; stages and prefixes: infinite */
@@ -71,7 +72,7 @@ int64_t sch_order_runnable(const sch_job_t *job, int64_t *out)
     int64_t n = 0;
     s_rank_t *r = dsk_xmalloc((size_t)(job->ntasks ? job->ntasks : 1) * sizeof *r);
     for (int64_t i = 0; i < job->ntasks; i++) {
-        if (!sch_search_runnable(job, i))
+        if (!sch_inputs_ready(job, i))
             continue;
         const job_task_t *pt = job_plan_task(S->plan, i);
         double cost = pt->kind == JOB_TASK_STAGE || pt->kind == JOB_TASK_PREFIX

@@ -10,6 +10,7 @@
 #include "dsk_log.h"
 #include "job_build.h"
 #include "job_data.h"
+#include "sch_inputs.h"
 #include "sch_jobs.h"
 #include "sch_order.h"
 #include "sch_steal.h"
@@ -21,40 +22,7 @@ static int s_resident_kind(job_task_kind_t kind)
     return kind == JOB_TASK_STAGE || kind == JOB_TASK_PREFIX;
 }
 
-static const job_task_t *s_pt(const sch_job_t *job, int64_t i)
-{
-    return job_plan_task(((const sch_search_t *)job->k)->plan, i);
-}
-
 /* ------------------------------------------------------------ inputs */
-
-int sch_search_runnable(const sch_job_t *job, int64_t i)
-{
-    const sch_search_t *S = job->k;
-    const job_task_t *pt = s_pt(job, i);
-    if (job->tasks[i].state != SCH_PENDING)
-        return 0;
-    if (pt->dep >= 0 && (job->tasks[pt->dep].state != SCH_DONE || S->outs[pt->dep].holders.n == 0))
-        return 0;
-    return !pt->reads_data || S->data->holders.n > 0;
-}
-
-int sch_search_stalled(const sch_job_t *job)
-{
-    const sch_search_t *S = job->k;
-    for (int64_t i = 0; i < job->ntasks; i++)
-        if (job->tasks[i].nrun > 0 || S->outs[i].moving_to)
-            return 0;
-    return 1;
-}
-
-int sch_search_has_inputs(const sch_job_t *job, int64_t i, uint64_t w)
-{
-    const sch_search_t *S = job->k;
-    const job_task_t *pt = s_pt(job, i);
-    return (!pt->reads_data || sch_ids_has(&S->data->holders, w)) &&
-           (pt->dep < 0 || sch_ids_has(&S->outs[pt->dep].holders, w));
-}
 
 /*
  * The bytes a task's output is expected to take on its worker: the
@@ -65,7 +33,7 @@ int sch_search_has_inputs(const sch_job_t *job, int64_t i, uint64_t w)
 static uint64_t s_reserve(const sch_job_t *job, int64_t i)
 {
     const sch_search_t *S = job->k;
-    const job_task_t *pt = s_pt(job, i);
+    const job_task_t *pt = sch_search_task(job, i);
     if (!s_resident_kind(pt->kind))
         return 0;
     uint64_t largest = S->largest_by_kind[pt->kind];
@@ -78,11 +46,11 @@ static uint64_t s_reserve(const sch_job_t *job, int64_t i)
 static void s_free_output(sch_jobs_t *j, sch_job_t *job, int64_t i)
 {
     sch_out_t *o = &((sch_search_t *)job->k)->outs[i];
-    const char *key = s_pt(job, i)->key;
+    const char *key = sch_search_task(job, i)->key;
     for (int h = 0; h < o->holders.n; h++) {
         /* nothing is freed where a task still reads it (unless the job ended) */
         for (int64_t k = i + 1; sch_jobs_active_state(job->state) && k < job->ntasks; k++)
-            if (s_pt(job, k)->dep == i && job->tasks[k].state != SCH_DONE &&
+            if (sch_search_task(job, k)->dep == i && job->tasks[k].state != SCH_DONE &&
                 sch_jobs_runs_on(&job->tasks[k], o->holders.ids[h]))
                 sch_jobs_violation(j, "job %llu: output of task %lld freed on worker %llu while "
                                    "task %lld runs there on it", (unsigned long long)job->id,
@@ -97,7 +65,7 @@ static void s_free_output(sch_jobs_t *j, sch_job_t *job, int64_t i)
     if (o->holders.n)
         dsk_debug("job %llu: task %lld (%s): its output is freed (%d copies)",
                   (unsigned long long)job->id, (long long)i,
-                  job_task_kind_name(s_pt(job, i)->kind), o->holders.n);
+                  job_task_kind_name(sch_search_task(job, i)->kind), o->holders.n);
     sch_ids_clear(&o->holders);
 }
 
@@ -126,7 +94,7 @@ static void s_reconcile(sch_jobs_t *j, sch_job_t *job)
     for (int64_t i = job->ntasks - 1; i >= 0; i--) {
         sch_task_t *t = &job->tasks[i];
         sch_out_t *o = &S->outs[i];
-        if (t->state != SCH_DONE || !s_resident_kind(s_pt(job, i)->kind))
+        if (t->state != SCH_DONE || !s_resident_kind(sch_search_task(job, i)->kind))
             continue;
         if (o->open_users == 0 && (o->holders.n > 0 || o->moving_to)) {
             s_cancel_move(j, o);
@@ -134,12 +102,12 @@ static void s_reconcile(sch_jobs_t *j, sch_job_t *job)
         } else if (o->open_users > 0 && o->holders.n == 0) {
             s_cancel_move(j, o);
             t->state = t->nrun > 0 ? SCH_RUNNING : SCH_PENDING;
-            int64_t dep = s_pt(job, i)->dep;
+            int64_t dep = sch_search_task(job, i)->dep;
             if (dep >= 0)
                 S->outs[dep].open_users++;
             dsk_info("job %llu: the output of task %lld (%s) is lost: making it again",
                      (unsigned long long)job->id, (long long)i,
-                     job_task_kind_name(s_pt(job, i)->kind));
+                     job_task_kind_name(sch_search_task(job, i)->kind));
         }
     }
 }
@@ -197,14 +165,14 @@ static void s_replicate(sch_jobs_t *j, sch_job_t *job)
 static sch_worker_t *s_place(sch_jobs_t *j, sch_job_t *job, int64_t i)
 {
     sch_search_t *S = job->k;
-    const job_task_t *pt = s_pt(job, i);
+    const job_task_t *pt = sch_search_task(job, i);
     const sch_ids_t *cands = pt->dep >= 0 ? &S->outs[pt->dep].holders : &S->data->holders;
     uint64_t reserve = job->tasks[i].nrun ? job->tasks[i].reserve : s_reserve(job, i);
     sch_worker_t *best = NULL;
     for (int h = 0; h < cands->n; h++) {
         sch_worker_t *w = sch_jobs_worker(j, cands->ids[h]);
         if (!w || sch_jobs_runs_on(&job->tasks[i], w->id) || sch_jobs_free_threads(w) <= 0 ||
-            !sch_search_has_inputs(job, i, w->id))
+            !sch_inputs_held(job, i, w->id))
             continue;
         uint64_t spec = sch_ids_has(&S->spec->holders, w->id) ? 0 : S->spec->mem;
         if (!sch_jobs_room(w, reserve + spec))
@@ -218,7 +186,7 @@ static sch_worker_t *s_place(sch_jobs_t *j, sch_job_t *job, int64_t i)
 static void s_dispatch(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w)
 {
     sch_search_t *S = job->k;
-    const job_task_t *pt = s_pt(job, i);
+    const job_task_t *pt = sch_search_task(job, i);
     msgpack_sbuffer spec;
     msgpack_sbuffer_init(&spec);
     char err[DSK_ERR_LEN];
@@ -238,7 +206,7 @@ static void s_dispatch(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w
         snprintf(t->data_key, sizeof t->data_key, "%s", S->data->key);
     snprintf(t->job_key, sizeof t->job_key, "%s", S->spec->key);
     if (pt->dep >= 0)
-        snprintf(t->input_key, sizeof t->input_key, "%s", s_pt(job, pt->dep)->key);
+        snprintf(t->input_key, sizeof t->input_key, "%s", sch_search_task(job, pt->dep)->key);
     snprintf(t->key, sizeof t->key, "%s", pt->key);
     t->spec = (dsk_bytes_t){.data = (unsigned char *)spec.data, .len = spec.size};
     int backup = job->tasks[i].nrun > 0;
@@ -286,7 +254,7 @@ static int s_too_big(sch_jobs_t *j, sch_job_t *job, const int64_t *ready, int64_
         need = S->data->mem + S->spec->mem;
         what = "its dataset";
     } else if (nready > 0) {
-        const job_task_t *pt = s_pt(job, ready[0]);
+        const job_task_t *pt = sch_search_task(job, ready[0]);
         need = s_reserve(job, ready[0]) + S->spec->mem + (pt->reads_data ? S->data->mem : 0) +
                (pt->dep >= 0 ? S->outs[pt->dep].resident : 0);
         snprintf(task, sizeof task, "task %lld (%s)", (long long)ready[0],
@@ -323,7 +291,7 @@ static void s_memory_deadlock(sch_jobs_t *j, sch_job_t *job, int64_t i)
     sch_jobs_finish(j, job, DSK_JOB_FAILED, "task %lld (%s) needs about %llu bytes of a worker's "
                     "memory beside what the job holds there, and the most room left under any "
                     "--memory-limit is %llu: add workers or raise their limits", (long long)i,
-                    job_task_kind_name(s_pt(job, i)->kind), (unsigned long long)s_reserve(job, i),
+                    job_task_kind_name(sch_search_task(job, i)->kind), (unsigned long long)s_reserve(job, i),
                     (unsigned long long)most);
 }
 
@@ -349,7 +317,7 @@ static void s_schedule(sch_jobs_t *j, sch_job_t *job)
     sch_jobs_backups(j, job, s_place, s_dispatch);
     int copies = sch_jobs_active_state(job->state) ? sch_steal(j, job, ready, nready) : 0;
     if (copies == 0 && sch_jobs_active_state(job->state) && nready > 0 &&
-        sch_search_stalled(job))
+        sch_inputs_stalled(job))
         s_memory_deadlock(j, job, ready[0]);
     free(ready);
 }
@@ -361,7 +329,7 @@ static void s_refused(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w,
                       const dsk_msg_task_done_t *d)
 {
     sch_search_t *S = job->k;
-    const job_task_t *pt = s_pt(job, i);
+    const job_task_t *pt = sch_search_task(job, i);
     dsk_warn("job %llu: worker '%s' refused task %lld (%s): %s", (unsigned long long)job->id,
              w->info.name, (long long)i, job_task_kind_name(pt->kind), d->error);
     if (pt->reads_data)
@@ -384,11 +352,11 @@ static void s_refused(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w,
 static void s_extra_copy(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w)
 {
     sch_search_t *S = job->k;
-    if (!s_resident_kind(s_pt(job, i)->kind))
+    if (!s_resident_kind(sch_search_task(job, i)->kind))
         return;
     sch_out_t *o = &S->outs[i];
     if (o->open_users == 0 || sch_ids_has(&o->holders, w->id)) {
-        sch_jobs_free_key(j, w->id, s_pt(job, i)->key);
+        sch_jobs_free_key(j, w->id, sch_search_task(job, i)->key);
         return;
     }
     sch_ids_add(&o->holders, w->id);
@@ -400,7 +368,7 @@ static void s_task_ok(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w,
                       dsk_msg_task_done_t *d)
 {
     sch_search_t *S = job->k;
-    const job_task_t *pt = s_pt(job, i);
+    const job_task_t *pt = sch_search_task(job, i);
     char err[DSK_ERR_LEN];
     job->tasks[i].state = SCH_DONE;
     S->outs[i].done_once = 1;
@@ -459,7 +427,7 @@ static void s_task_ok(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w,
 static void s_on_task_done(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w,
                            dsk_msg_task_done_t *d)
 {
-    const job_task_t *pt = s_pt(job, i);
+    const job_task_t *pt = sch_search_task(job, i);
     if (!sch_jobs_active_state(job->state)) {
         if (d->code == 0 && s_resident_kind(pt->kind))
             sch_jobs_free_key(j, w->id, pt->key); /* finished after its job ended */
@@ -645,12 +613,12 @@ static int s_check(const sch_jobs_t *j, const sch_job_t *job, char *err)
     const sch_search_t *S = job->k;
     int64_t fits = 0;
     for (int64_t i = 0; i < job->ntasks; i++) {
-        const job_task_t *pt = s_pt(job, i);
+        const job_task_t *pt = sch_search_task(job, i);
         const sch_task_t *t = &job->tasks[i];
         const sch_out_t *o = &S->outs[i];
         int64_t open = 0;
         for (int64_t k = i + 1; k < job->ntasks; k++)
-            open += s_pt(job, k)->dep == i && job->tasks[k].state != SCH_DONE;
+            open += sch_search_task(job, k)->dep == i && job->tasks[k].state != SCH_DONE;
         if (open != o->open_users)
             return dsk_seterr(err, DSK_ESTATE, "job %llu task %lld: %lld open users counted, "
                               "%lld really", (unsigned long long)job->id, (long long)i,
@@ -688,11 +656,11 @@ static int s_check(const sch_jobs_t *j, const sch_job_t *job, char *err)
     return DSK_OK;
 }
 
-static int s_runnable(const sch_job_t *job, int64_t i) { return sch_search_runnable(job, i); }
+static int s_runnable(const sch_job_t *job, int64_t i) { return sch_inputs_ready(job, i); }
 
 static const char *s_task_kind(const sch_job_t *job, int64_t i)
 {
-    return job_task_kind_name(s_pt(job, i)->kind);
+    return job_task_kind_name(sch_search_task(job, i)->kind);
 }
 
 /* Search and fit differ only in what their SUBMIT must hold. */

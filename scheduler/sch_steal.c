@@ -6,8 +6,9 @@
 #include <string.h>
 
 #include "dsk_log.h"
+#include "sch_inputs.h"
 #include "sch_jobs.h"
-#include "sch_search.h"
+#include "sch_search_state.h"
 
 /*
  * What a copy is expected to cost, on the safe side: a copy into a process
@@ -37,7 +38,7 @@ static int s_pays_output(const sch_job_t *job, int64_t dep, uint64_t extra)
                      (double)(in->users_done - 1);
     int64_t waiting = 0;
     for (int64_t i = 0; i < job->ntasks; i++)
-        waiting += job_plan_task(S->plan, i)->dep == dep && sch_search_runnable(job, i);
+        waiting += job_plan_task(S->plan, i)->dep == dep && sch_inputs_ready(job, i);
     return (double)waiting * mean_us / 2 > s_copy_us(in->resident + extra);
 }
 
@@ -54,7 +55,7 @@ static int s_pays_data(const sch_job_t *job)
     if (done < 2)
         return 0;
     for (int64_t i = 0; i < job->ntasks; i++)
-        waiting += job_plan_task(S->plan, i)->dep < 0 && sch_search_runnable(job, i);
+        waiting += job_plan_task(S->plan, i)->dep < 0 && sch_inputs_ready(job, i);
     return (double)waiting * ((double)micros / (double)done) / 2 > s_copy_us(S->data->mem);
 }
 
@@ -114,7 +115,7 @@ static int s_steal_for(sch_jobs_t *j, sch_job_t *job, sch_worker_t *w, const int
 
 int sch_steal(sch_jobs_t *j, sch_job_t *job, const int64_t *ready, int64_t nready)
 {
-    int stalled = nready > 0 && sch_search_stalled(job), copies = 0;
+    int stalled = nready > 0 && sch_inputs_stalled(job), copies = 0;
     for (size_t k = 0; k < sch_jobs_nworkers(j) && sch_jobs_active_state(job->state); k++) {
         sch_worker_t *w = sch_jobs_worker_at(j, k);
         if (sch_jobs_free_threads(w) > 0 && !w->incoming)
