@@ -40,7 +40,7 @@
 #include "ml_data.h"
 #include "ml_folds.h"
 #include "ml_grid.h"
-#include "ml_loaders.h"
+#include "ml_load.h"
 
 /* Candidates a search may have: a bound checked at parse, so a job from the
    network cannot make the scheduler allocate without limit. */
@@ -62,7 +62,7 @@ typedef struct {
 
 typedef struct job {
     job_kind_t kind;
-    json_t *data;           /* the "data" object, for ml_dataset_load (a reference the job holds) */
+    json_t *data;           /* the "data" object, for ml_load_dataset (a reference the job holds) */
     size_t n_steps;
     job_step_t *steps;
     ml_grid_t *grid;        /* GRID: param_grid; RANDOM: param_distributions; FIT: NULL */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "dsk_alloc.h"
-#include "ml_npsum.h"
+#include "ml_np_sum.h"
 #include "ml_pack.h"
 #include "ml_registry.h"
 #include "job_score.h"

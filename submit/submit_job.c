@@ -17,7 +17,7 @@
 #include "job_build.h"
 #include "job_data.h"
 #include "job_file.h"
-#include "ml_loaders.h"
+#include "ml_load.h"
 #include "submit_output.h"
 
 #define S_SILENCE_MS 15000 /* a running job reports every second; this much silence is a lost scheduler */
@@ -336,7 +336,7 @@ static int s_submit(const submit_options_t *opt, int argc, char **argv, const ch
                 "dsk-submit fit)\n", a.job_path);
     else if (kind == DSK_JOB_FIT && !a.model_out)
         fprintf(stderr, "dsk-submit fit: where should the model go? (--model-out M.dskm)\n");
-    else if (ml_dataset_load(job->data, &ds, err) < 0)
+    else if (ml_load_dataset(job->data, &ds, err) < 0)
         fprintf(stderr, "dsk-submit: %s: $.data: %s\n", a.job_path, err);
     else if (job_check_data(job, ds, a.job_path, err) < 0)
         fprintf(stderr, "dsk-submit: %s\n", err);

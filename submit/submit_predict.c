@@ -23,7 +23,7 @@
 #include "dsk_clock.h"
 #include "dsk_client.h"
 #include "job_data.h"
-#include "ml_loaders.h"
+#include "ml_load.h"
 #include "ml_model.h"
 #include "job_predict.h"
 #include "submit_output.h"
@@ -451,7 +451,7 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
         (a.aggregate && method != JOB_METHOD_PREDICT &&
          dsk_seterr(err, DSK_EINVAL, "--aggregate counts goes with --method predict") < 0) ||
         !(model = s_read_model(a.model, &model_len, err)) ||
-        !(spec = s_input_spec(a.input, err)) || ml_dataset_load(spec, &ds, err) < 0) {
+        !(spec = s_input_spec(a.input, err)) || ml_load_dataset(spec, &ds, err) < 0) {
         fprintf(stderr, "dsk-submit predict: %s\n", err);
         goto out;
     }

@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "ml_count_vectorizer.h"
-#include "ml_loaders.h"
+#include "ml_load.h"
 #include "ml_registry.h"
 #include "ml_sgd.h"
 
@@ -50,7 +50,7 @@ static ml_dataset_t *s_load(const char *loader, const char *data_home)
     char err[DSK_ERR_LEN];
     json_t *spec = json_pack("{s:s, s:s}", "loader", loader, "data_home", data_home);
     ml_dataset_t *ds = NULL;
-    if (ml_dataset_load(spec, &ds, err) < 0)
+    if (ml_load_dataset(spec, &ds, err) < 0)
         s_die(loader, err);
     json_decref(spec);
     return ds;

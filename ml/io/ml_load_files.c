@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "ml_load_util.h"
-#include "ml_rng.h"
+#include "ml_np_rng.h"
 
 typedef struct {
     int latin1;       /* else UTF-8 */
@@ -193,9 +193,9 @@ static int s_files_dataset(s_found_t *f, int shuffle, int64_t seed, const s_enc_
     for (int64_t i = 0; i < n; i++)
         idx[i] = i;
     if (shuffle) {
-        ml_rng_t rng;
-        ml_rng_seed(&rng, (uint32_t)seed);
-        ml_rng_shuffle(&rng, idx, n);
+        ml_np_rng_t rng;
+        ml_np_rng_seed(&rng, (uint32_t)seed);
+        ml_np_rng_shuffle(&rng, idx, n);
     }
     ml_data_t *X = ml_data_new_text(n);
     ml_dataset_t *ds = ml_dataset_new(&X);

@@ -1,6 +1,6 @@
 /*
  * ml_load_util.h — what the loaders share (internal to ml/io/ml_load*.c,
- * ml_newsgroups.c): reading a job's "data" keys with errors that name the
+ * ml_load_newsgroups.c): reading a job's "data" keys with errors that name the
  * key, reading whole files (gzip-compressed or not), text encodings and
  * the LabelEncoder step that turns label texts into y and target_names.
  *

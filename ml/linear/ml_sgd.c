@@ -14,8 +14,8 @@
 #include "dsk_alloc.h"
 #include "dsk_bigmem.h"
 #include "dsk_log.h"
-#include "ml_npsum.h"
-#include "ml_rng.h"
+#include "ml_np_sum.h"
+#include "ml_np_rng.h"
 #include "ml_sgd_model.h"
 #include "ml_sgd_joint.h"
 
@@ -98,14 +98,14 @@ static int s_check_fit_params(const ml_sgd_t *m, const ml_data_t *X, char *err)
 }
 
 /* The seed source: random_state, or the operating system's entropy for None. */
-static void s_seed_rng(const ml_sgd_t *m, ml_rng_t *r)
+static void s_seed_rng(const ml_sgd_t *m, ml_np_rng_t *r)
 {
     uint32_t s;
     if (m->has_random_state)
         s = m->random_state;
     else if (getrandom(&s, sizeof s, 0) != (ssize_t)sizeof s)
         s = (uint32_t)time(NULL) ^ (uint32_t)getpid();
-    ml_rng_seed(r, s);
+    ml_np_rng_seed(r, s);
 }
 
 /*
@@ -113,10 +113,10 @@ static void s_seed_rng(const ml_sgd_t *m, ml_rng_t *r)
  * make_dataset takes randint(1, MAX_INT) first (for the dataset's own
  * sampling, unused by SGD), then randint(MAX_INT) is _plain_sgd's seed.
  */
-static uint32_t s_problem_seed(ml_rng_t *r)
+static uint32_t s_problem_seed(ml_np_rng_t *r)
 {
-    (void)ml_rng_randint(r, 1, S_MAX_INT);
-    return (uint32_t)ml_rng_randint(r, 0, S_MAX_INT);
+    (void)ml_np_rng_randint(r, 1, S_MAX_INT);
+    return (uint32_t)ml_np_rng_randint(r, 0, S_MAX_INT);
 }
 
 /*
@@ -127,7 +127,7 @@ static uint32_t s_problem_seed(ml_rng_t *r)
  */
 static uint32_t *s_draw_seeds(const ml_sgd_t *m, int64_t nprob)
 {
-    ml_rng_t rng;
+    ml_np_rng_t rng;
     s_seed_rng(m, &rng);
     uint32_t *seeds = malloc((size_t)nprob * sizeof *seeds);
     if (!seeds)
@@ -136,10 +136,10 @@ static uint32_t *s_draw_seeds(const ml_sgd_t *m, int64_t nprob)
         seeds[0] = s_problem_seed(&rng);
     } else {
         for (int64_t c = 0; c < nprob; c++) /* randint(MAX_INT, size=k) */
-            seeds[c] = (uint32_t)ml_rng_randint(&rng, 0, S_MAX_INT);
+            seeds[c] = (uint32_t)ml_np_rng_randint(&rng, 0, S_MAX_INT);
         for (int64_t c = 0; c < nprob; c++) {
-            ml_rng_t r2;
-            ml_rng_seed(&r2, seeds[c]);
+            ml_np_rng_t r2;
+            ml_np_rng_seed(&r2, seeds[c]);
             seeds[c] = s_problem_seed(&r2);
         }
     }

@@ -8,7 +8,7 @@
 
 #include "dsk_alloc.h"
 #include "dsk_log.h"
-#include "ml_rng.h"
+#include "ml_np_rng.h"
 
 struct ml_folds {
     int n_splits;
@@ -18,12 +18,12 @@ struct ml_folds {
 };
 
 /* check_random_state: an int seeds RandomState; None draws an unpredictable seed. */
-static void s_seed(ml_rng_t *rng, int64_t random_state)
+static void s_seed(ml_np_rng_t *rng, int64_t random_state)
 {
     if (random_state == ML_FOLDS_NO_SEED)
         random_state = (int64_t)(((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16)) &
                                  0xffffffffu);
-    ml_rng_seed(rng, (uint32_t)random_state);
+    ml_np_rng_seed(rng, (uint32_t)random_state);
 }
 
 /* KFold._iter_test_indices: contiguous runs of arange(n), shuffled first if asked. */
@@ -33,9 +33,9 @@ static void s_kfold(ml_folds_t *f, int shuffle, int64_t random_state)
     for (int64_t i = 0; i < f->n; i++)
         idx[i] = i;
     if (shuffle) {
-        ml_rng_t rng;
+        ml_np_rng_t rng;
         s_seed(&rng, random_state);
-        ml_rng_shuffle(&rng, idx, f->n);
+        ml_np_rng_shuffle(&rng, idx, f->n);
     }
     int64_t pos = 0;
     for (int k = 0; k < f->n_splits; k++) {
@@ -120,7 +120,7 @@ static int s_stratified(ml_folds_t *f, int shuffle, int64_t random_state, const 
     for (int64_t k = 0; k < nc; k++)
         for (int64_t j = 0; j < counts[k]; j++, pos++)
             alloc[(pos % s) * nc + k]++;
-    ml_rng_t rng;
+    ml_np_rng_t rng;
     if (shuffle)
         s_seed(&rng, random_state);
     int64_t *ffc = dsk_xcalloc((size_t)n, sizeof *ffc);
@@ -134,7 +134,7 @@ static int s_stratified(ml_folds_t *f, int shuffle, int64_t random_state, const 
             for (int64_t j = 0; j < alloc[i * nc + k]; j++)
                 blk[m++] = i;
         if (shuffle)
-            ml_rng_shuffle(&rng, blk, m);
+            ml_np_rng_shuffle(&rng, blk, m);
         off += counts[k];
     }
     for (int64_t i = 0; i < n; i++) {

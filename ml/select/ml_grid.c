@@ -9,7 +9,7 @@
 
 #include "dsk_alloc.h"
 #include "dsk_log.h"
-#include "ml_rng.h"
+#include "ml_np_rng.h"
 
 typedef struct {
     size_t n;            /* keys, kept sorted by name */
@@ -267,21 +267,21 @@ int ml_sample_without_replacement(int64_t n_population, int64_t n_samples, uint3
                           "n_population should be greater or equal than n_samples, got "
                           "n_samples > n_population (%lld > %lld)",
                           (long long)n_samples, (long long)n_population);
-    ml_rng_t rng;
-    ml_rng_seed(&rng, seed);
+    ml_np_rng_t rng;
+    ml_np_rng_seed(&rng, seed);
     double ratio = n_population != 0 ? (double)n_samples / (double)n_population : 1.0;
     if (ratio > 0.01 && ratio < 0.99) {
         int64_t *perm = dsk_xrealloc(NULL, (size_t)n_population, sizeof *perm);
-        ml_rng_permutation(&rng, perm, n_population);
+        ml_np_rng_permutation(&rng, perm, n_population);
         memcpy(out, perm, (size_t)n_samples * sizeof *out);
         free(perm);
     } else if (ratio < 0.2) {
         s_set_t set;
         s_set_init(&set, n_samples);
         for (int64_t i = 0; i < n_samples; i++) {
-            int64_t j = ml_rng_randint(&rng, 0, n_population);
+            int64_t j = ml_np_rng_randint(&rng, 0, n_population);
             while (!s_set_add(&set, j))
-                j = ml_rng_randint(&rng, 0, n_population);
+                j = ml_np_rng_randint(&rng, 0, n_population);
             out[i] = j;
         }
         free(set.slots);
@@ -289,7 +289,7 @@ int ml_sample_without_replacement(int64_t n_population, int64_t n_samples, uint3
         for (int64_t i = 0; i < n_samples; i++)
             out[i] = i;
         for (int64_t i = n_samples; i < n_population; i++) {
-            int64_t j = ml_rng_randint(&rng, 0, i + 1);
+            int64_t j = ml_np_rng_randint(&rng, 0, i + 1);
             if (j < n_samples)
                 out[j] = i;
         }

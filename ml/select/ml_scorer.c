@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "dsk_log.h"
-#include "ml_npsum.h"
+#include "ml_np_sum.h"
 
 struct ml_scorer {
     const char *name;

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "ml_kernel.h"
-#include "ml_npsum.h"
+#include "ml_np_sum.h"
 #include "ml_pack.h"
 #include "ml_param.h"
 #include "ml_svc_solver.h"

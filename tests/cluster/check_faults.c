@@ -21,7 +21,7 @@
 
 #include "cluster_util.h"
 #include "job_file.h"
-#include "ml_loaders.h"
+#include "ml_load.h"
 #include "job_local.h"
 #include "job_plan.h"
 
@@ -384,7 +384,7 @@ START_TEST(test_hung_worker)
     ml_dataset_t *ds = NULL;
     json_t *local = NULL;
     ck_assert_msg(job_parse_file(job, &mj, err) == 0, "%s", err);
-    ck_assert_msg(ml_dataset_load(mj->data, &ds, err) == 0, "%s", err);
+    ck_assert_msg(ml_load_dataset(mj->data, &ds, err) == 0, "%s", err);
     ck_assert_msg(job_search_local(mj, ds, &local, NULL, NULL, err) == 0, "%s", err);
     s_assert_same(r, local, "with a hung worker");
     CU_ASSERT(s_log_has("scheduler.log", "a backup runs on"), "no backup of an overdue task");

@@ -15,7 +15,7 @@
 #include "cluster_util.h"
 #include "dsk_client.h"
 #include "job_file.h"
-#include "ml_loaders.h"
+#include "ml_load.h"
 #include "ml_model.h"
 #include "job_local.h"
 #include "job_plan.h"
@@ -76,7 +76,7 @@ static json_t *s_local_result(const char *job_path, void **model, size_t *model_
     job_t *job = NULL;
     ml_dataset_t *ds = NULL;
     ck_assert_msg(job_parse_file(job_path, &job, err) == 0, "%s", err);
-    ck_assert_msg(ml_dataset_load(job->data, &ds, err) == 0, "%s", err);
+    ck_assert_msg(ml_load_dataset(job->data, &ds, err) == 0, "%s", err);
     json_t *res = NULL;
     ck_assert_msg(job_search_local(job, ds, &res, model, model_len, err) == 0, "%s", err);
     ml_dataset_destroy(&ds);
@@ -296,7 +296,7 @@ START_TEST(test_fit_then_predict_in_order)
     ml_dataset_t *ds = NULL;
     json_t *spec = json_pack("{s:s, s:i}", "loader", "digits", "repeat", 10);
     ck_assert_msg(ml_model_load(model, &p, e) == 0, "%s", e);
-    ck_assert_msg(ml_dataset_load(spec, &ds, e) == 0, "%s", e);
+    ck_assert_msg(ml_load_dataset(spec, &ds, e) == 0, "%s", e);
     json_decref(spec);
     int64_t n = ds->X->nrows;
     int32_t *want = malloc((size_t)n * sizeof *want);

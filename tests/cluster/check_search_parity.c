@@ -21,7 +21,7 @@
  *    split score a count over scikit-learn's test fold size) exactly.
  *
  * The data and folds are checked in this process with the library the
- * daemons run (ml_dataset_load, job_folds) against scikit-learn's
+ * daemons run (ml_load_dataset, job_folds) against scikit-learn's
  * fingerprints, so a loader or fold difference is told apart from a
  * search one. DSK_GOLDEN_DIR points at another golden directory.
  */
@@ -36,7 +36,7 @@
 #include "ml_folds.h"
 #include "job_build.h"
 #include "job_file.h"
-#include "ml_loaders.h"
+#include "ml_load.h"
 
 static char s_ep[64];
 
@@ -94,7 +94,7 @@ static void s_check_data_and_folds(json_t *g)
     ck_assert_msg(job_parse_text(text, strlen(text), "golden job", &job, err) == 0, "%s", err);
     free(text);
     ml_dataset_t *ds = NULL;
-    ck_assert_msg(ml_dataset_load(job->data, &ds, err) == 0, "loading the data: %s", err);
+    ck_assert_msg(ml_load_dataset(job->data, &ds, err) == 0, "loading the data: %s", err);
     int64_t n = ds->X->nrows;
     ck_assert_msg(n == json_integer_value(json_object_get(g, "n")), "%lld rows, scikit-learn %lld",
                   (long long)n, (long long)json_integer_value(json_object_get(g, "n")));

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ml_loaders.h"
+#include "ml_load.h"
 #include "ml_tar.h"
 #include "parity_util.h"
 
@@ -112,7 +112,7 @@ START_TEST(test_newsgroups_cases)
             char err[DSK_ERR_LEN] = "";
             ml_dataset_t *ds = NULL;
             double t0 = s_now();
-            int rc = ml_dataset_load(spec, &ds, err);
+            int rc = ml_load_dataset(spec, &ds, err);
             double dt = s_now() - t0;
             ck_assert_msg(rc == 0, "%s: %s", name, err);
             if (strcmp(name, "train") == 0 && pass == 0)
@@ -192,7 +192,7 @@ START_TEST(test_files_cases)
             json_object_set(spec, key, v);
         char err[DSK_ERR_LEN] = "";
         ml_dataset_t *ds = NULL;
-        ck_assert_msg(ml_dataset_load(spec, &ds, err) == 0, "%s: %s", name, err);
+        ck_assert_msg(ml_load_dataset(spec, &ds, err) == 0, "%s: %s", name, err);
         s_compare(name, g, ds);
         printf("files %-24s %5lld documents: same as scikit-learn's load_files\n", name,
                (long long)ds->X->nrows);
@@ -206,7 +206,7 @@ START_TEST(test_files_cases)
         json_t *spec = s_spec(json_object_get(g, "kwargs"), dir, 0);
         char err[DSK_ERR_LEN] = "";
         ml_dataset_t *ds = NULL;
-        ck_assert_msg(ml_dataset_load(spec, &ds, err) == 0, "%s", err);
+        ck_assert_msg(ml_load_dataset(spec, &ds, err) == 0, "%s", err);
         s_compare(from_folders[k], g, ds);
         printf("20newsgroups %-18s %5lld documents from the extracted folders: same\n",
                from_folders[k], (long long)ds->X->nrows);
@@ -223,7 +223,7 @@ START_TEST(test_digits)
     json_t *spec = json_pack("{s:s, s:s}", "loader", "digits", "data_home", pu_data_home());
     char err[DSK_ERR_LEN] = "";
     ml_dataset_t *ds = NULL;
-    ck_assert_msg(ml_dataset_load(spec, &ds, err) == 0, "%s", err);
+    ck_assert_msg(ml_load_dataset(spec, &ds, err) == 0, "%s", err);
     ck_assert_int_eq(ds->X->kind, ML_DATA_DENSE);
     ck_assert_int_eq(ds->X->dense->nrows, 1797);
     ck_assert_int_eq(ds->X->dense->ncols, 64);

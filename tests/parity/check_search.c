@@ -17,7 +17,7 @@
 #include "ml_grid.h"
 #include "job_build.h"
 #include "job_file.h"
-#include "ml_loaders.h"
+#include "ml_load.h"
 #include "ml_scorer.h"
 #include "job_local.h"
 #include "job_plan.h"
@@ -329,7 +329,7 @@ START_TEST(test_cv100_digits_svc)
     ck_assert_msg(job_parse_text(s_cv100_job, strlen(s_cv100_job), "cv100.json", &job,
                                     err) == 0, "%s", err);
     ml_dataset_t *ds = NULL;
-    ck_assert_msg(ml_dataset_load(job->data, &ds, err) == 0, "digits: %s", err);
+    ck_assert_msg(ml_load_dataset(job->data, &ds, err) == 0, "digits: %s", err);
     ck_assert_int_eq(ds->X->kind, ML_DATA_DENSE);
     const ml_dense_t *X = ds->X->dense;
     ck_assert_int_eq(X->nrows, json_integer_value(json_object_get(g, "n")));

@@ -36,7 +36,7 @@
 #include <string.h>
 
 #include "ml_count_vectorizer.h"
-#include "ml_loaders.h"
+#include "ml_load.h"
 #include "ml_sgd.h"
 #include "ml_tfidf.h"
 #include "parity_util.h"
@@ -50,7 +50,7 @@ static ml_dataset_t *s_load(const char *subset, int two)
         json_object_set_new(spec, "categories",
                             json_pack("[s, s]", "alt.atheism", "talk.religion.misc"));
     ml_dataset_t *ds = NULL;
-    int rc = ml_dataset_load(spec, &ds, err);
+    int rc = ml_load_dataset(spec, &ds, err);
     json_decref(spec);
     ck_assert_msg(rc == 0, "loading 20 newsgroups: %s", err);
     return ds;

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ml_loaders.h"
+#include "ml_load.h"
 #include "ml_svc.h"
 #include "parity_util.h"
 
@@ -27,7 +27,7 @@ static ml_dataset_t *s_digits(json_t *golden)
     json_t *spec = json_pack("{s:s, s:s}", "loader", "digits", "data_home", pu_data_home());
     ml_dataset_t *ds = NULL;
     char err[DSK_ERR_LEN] = "";
-    ck_assert_msg(ml_dataset_load(spec, &ds, err) == 0, "digits: %s", err);
+    ck_assert_msg(ml_load_dataset(spec, &ds, err) == 0, "digits: %s", err);
     json_decref(spec);
     ck_assert_int_eq(ds->X->kind, ML_DATA_DENSE);
     ck_assert_int_eq(ds->X->nrows, json_integer_value(json_object_get(golden, "n")));

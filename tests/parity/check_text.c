@@ -14,8 +14,8 @@
 
 #include "ml_count_vectorizer.h"
 #include "ml_hashing_vectorizer.h"
-#include "ml_loaders.h"
-#include "ml_npsum.h"
+#include "ml_load.h"
+#include "ml_np_sum.h"
 #include "ml_tfidf.h"
 #include "parity_util.h"
 
@@ -27,7 +27,7 @@ static ml_dataset_t *s_load(const char *categories_json)
     if (categories_json)
         json_object_set_new(spec, "categories", json_loads(categories_json, 0, NULL));
     ml_dataset_t *ds = NULL;
-    int rc = ml_dataset_load(spec, &ds, err);
+    int rc = ml_load_dataset(spec, &ds, err);
     json_decref(spec);
     ck_assert_msg(rc == 0, "loading 20 newsgroups: %s", err);
     return ds;

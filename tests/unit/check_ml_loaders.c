@@ -16,9 +16,9 @@
 #include <zlib.h>
 
 #include "ml_load_util.h"
-#include "ml_loaders.h"
-#include "ml_newscache.h"
-#include "ml_newsclean.h"
+#include "ml_load.h"
+#include "ml_news_cache.h"
+#include "ml_news_clean.h"
 #include "ml_tar.h"
 
 static char s_dir[64];
@@ -79,7 +79,7 @@ static int s_load(const char *fmt, ml_dataset_t **ds, char *err)
     json_t *spec = json_loads(text, 0, &jerr);
     ck_assert_msg(spec != NULL, "bad test spec %s: %s", text, jerr.text);
     err[0] = '\0';
-    int rc = ml_dataset_load(spec, ds, err);
+    int rc = ml_load_dataset(spec, ds, err);
     json_decref(spec);
     return rc;
 }
@@ -714,7 +714,7 @@ END_TEST
 
 Suite *dsk_ml_loaders_suite(void)
 {
-    Suite *s = suite_create("ml_loaders");
+    Suite *s = suite_create("ml_load");
     TCase *tc = tcase_create("formats");
     tcase_add_checked_fixture(tc, s_setup, s_teardown);
     tcase_add_test(tc, test_spec_errors);

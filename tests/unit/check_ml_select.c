@@ -10,7 +10,7 @@
 
 #include "ml_folds.h"
 #include "ml_grid.h"
-#include "ml_npsum.h"
+#include "ml_np_sum.h"
 #include "ml_scorer.h"
 
 static const int32_t s_y12[] = {3, 1, 1, 3, 2, 3, 1, 3, 2, 3, 1, 1};

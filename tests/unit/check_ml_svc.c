@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ml_kernel.h"
-#include "ml_npsum.h"
+#include "ml_np_sum.h"
 #include "ml_svc.h"
 
 static void s_set(void *m, const char *name, ml_value_t v)

@@ -8,7 +8,7 @@
 #include "ml_count_vectorizer.h"
 #include "ml_hashing_vectorizer.h"
 
-#include "ml_rng.h"
+#include "ml_np_rng.h"
 #include "job_plan.h"
 #include "job_task.h"
 #include "job_stage.h"
@@ -219,7 +219,7 @@ static int s_csr_equal(const ml_csr_t *a, const ml_csr_t *b)
 }
 
 /* Random documents over a small word list, with case and punctuation noise. */
-static ml_data_t *s_random_docs(ml_rng_t *r, int64_t n)
+static ml_data_t *s_random_docs(ml_np_rng_t *r, int64_t n)
 {
     static const char *const words[] = {"alpha", "Beta", "gamma", "delta", "the", "and",
                                         "caf\xc3\xa9", "\xce\xa3\xce\x91\xce\xa3", "x", "42",
@@ -228,11 +228,11 @@ static ml_data_t *s_random_docs(ml_rng_t *r, int64_t n)
     for (int64_t i = 0; i < n; i++) {
         char buf[2048];
         size_t o = 0;
-        int64_t len = ml_rng_randint(r, 0, 40);
+        int64_t len = ml_np_rng_randint(r, 0, 40);
         for (int64_t k = 0; k < len; k++) {
-            const char *w = words[ml_rng_randint(r, 0, 14)];
+            const char *w = words[ml_np_rng_randint(r, 0, 14)];
             o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", w,
-                                  ml_rng_randint(r, 0, 5) ? " " : ", ");
+                                  ml_np_rng_randint(r, 0, 5) ? " " : ", ");
         }
         d->text.docs[i] = strndup(buf, o);
         d->text.lens[i] = o;
@@ -254,8 +254,8 @@ static void *s_bigram_cv(const ml_estimator_ops_t *ops, int stop_words)
 START_TEST(test_moved_counts_fit_the_same)
 {
     char err[DSK_ERR_LEN];
-    ml_rng_t r;
-    ml_rng_seed(&r, 5);
+    ml_np_rng_t r;
+    ml_np_rng_seed(&r, 5);
     ml_data_t *docs = s_random_docs(&r, 40);
     const ml_estimator_ops_t *ops = &ml_count_vectorizer_ops;
     const job_stage_ops_t *st = job_stage_find(ops);
@@ -273,7 +273,7 @@ START_TEST(test_moved_counts_fit_the_same)
         ck_assert(ml_count_vectorizer_same_analyzer(cv, back));
         ck_assert_int_eq(ml_doc_counts_nterms(back), ml_doc_counts_nterms(dc));
         int64_t perm[40];
-        ml_rng_permutation(&r, perm, 40);
+        ml_np_rng_permutation(&r, perm, 40);
         ml_csr_t *A = NULL, *B = NULL, *At = NULL, *Bt = NULL;
         ck_assert_int_eq(ml_count_vectorizer_fit_counts(cv, dc, perm, 25, &A, err), 0);
         ck_assert_msg(ml_count_vectorizer_fit_counts(cv2, back, perm, 25, &B, err) == 0, "%s", err);
@@ -311,8 +311,8 @@ END_TEST
 START_TEST(test_split_fit_equals_direct)
 {
     char err[DSK_ERR_LEN];
-    ml_rng_t r;
-    ml_rng_seed(&r, 11);
+    ml_np_rng_t r;
+    ml_np_rng_seed(&r, 11);
     ml_data_t *docs = s_random_docs(&r, 60);
     const ml_estimator_ops_t *ops = &ml_count_vectorizer_ops;
     for (int variant = 0; variant < 6; variant++) {
@@ -336,8 +336,8 @@ START_TEST(test_split_fit_equals_direct)
         ck_assert(ml_count_vectorizer_same_analyzer(cv, dc));
         for (int trial = 0; trial < 4; trial++) {
             int64_t perm[60];
-            ml_rng_permutation(&r, perm, 60);
-            int64_t ntr = 20 + ml_rng_randint(&r, 0, 30);
+            ml_np_rng_permutation(&r, perm, 60);
+            int64_t ntr = 20 + ml_np_rng_randint(&r, 0, 30);
             ml_csr_t *Xs = NULL, *Ts = NULL;
             ck_assert_msg(ml_count_vectorizer_fit_counts(cv, dc, perm, ntr, &Xs, err) == 0, "%s", err);
             ck_assert_int_eq(ml_count_vectorizer_transform_counts(cv, dc, perm + ntr, 60 - ntr,

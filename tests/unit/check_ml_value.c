@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "ml_param.h"
-#include "ml_rng.h"
+#include "ml_np_rng.h"
 #include "ml_value.h"
 
 static const char *s_repr_float(double f)
@@ -85,21 +85,21 @@ END_TEST
 /* Spot values from NumPy 1.24's RandomState, to the bit. */
 START_TEST(test_rng_matches_numpy)
 {
-    ml_rng_t r;
+    ml_np_rng_t r;
     int64_t a[20];
     static const int64_t want[20] = {0, 17, 15, 1, 8, 5, 11, 3, 18, 16,
                                      13, 2, 9, 19, 4, 12, 7, 10, 14, 6};
-    ml_rng_seed(&r, 42);
-    ml_rng_permutation(&r, a, 20);
+    ml_np_rng_seed(&r, 42);
+    ml_np_rng_permutation(&r, a, 20);
     ck_assert_mem_eq(a, want, sizeof want);
-    ml_rng_seed(&r, 0);
-    ck_assert_double_eq(ml_rng_double(&r), 0.5488135039273248);
-    ml_rng_seed(&r, 5);
-    ck_assert_int_eq(ml_rng_randint(&r, 0, 2147483647), 953453411);
-    ck_assert_int_eq(ml_rng_randint(&r, 0, 2147483647), 236996814);
-    ml_rng_seed(&r, 7);
-    ck_assert_int_eq(ml_rng_randint(&r, 0, 10), 4);
-    ck_assert_int_eq(ml_rng_randint(&r, 0, 10), 9);
+    ml_np_rng_seed(&r, 0);
+    ck_assert_double_eq(ml_np_rng_double(&r), 0.5488135039273248);
+    ml_np_rng_seed(&r, 5);
+    ck_assert_int_eq(ml_np_rng_randint(&r, 0, 2147483647), 953453411);
+    ck_assert_int_eq(ml_np_rng_randint(&r, 0, 2147483647), 236996814);
+    ml_np_rng_seed(&r, 7);
+    ck_assert_int_eq(ml_np_rng_randint(&r, 0, 10), 4);
+    ck_assert_int_eq(ml_np_rng_randint(&r, 0, 10), 9);
 }
 END_TEST
 

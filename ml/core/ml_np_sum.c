@@ -1,5 +1,5 @@
-/* ml_npsum.c — NumPy's pairwise and buffered float64 sums (see ml_npsum.h). */
-#include "ml_npsum.h"
+/* ml_np_sum.c — NumPy's pairwise and buffered float64 sums (see ml_np_sum.h). */
+#include "ml_np_sum.h"
 
 #include <math.h>
 

@@ -1,5 +1,5 @@
 /*
- * ml_newsclean.h — fetch_20newsgroups' remove=('headers', 'footers',
+ * ml_news_clean.h — fetch_20newsgroups' remove=('headers', 'footers',
  * 'quotes'): ports of scikit-learn's strip_newsgroup_header, _footer and
  * _quoting, with the same results byte for byte.
  *
@@ -8,8 +8,8 @@
  * set: \t \n \v \f \r, \x1c-\x1f, space, \x85 (NEL) and \xa0 (NBSP).
  * Each returns the new length; the text shrinks, never grows.
  */
-#ifndef ML_NEWSCLEAN_H
-#define ML_NEWSCLEAN_H
+#ifndef ML_NEWS_CLEAN_H
+#define ML_NEWS_CLEAN_H
 
 #include <stddef.h>
 

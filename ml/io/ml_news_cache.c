@@ -1,5 +1,5 @@
-/* ml_newscache.c — the 20 newsgroups corpus and its binary cache file. */
-#include "ml_newscache.h"
+/* ml_news_cache.c — the 20 newsgroups corpus and its binary cache file. */
+#include "ml_news_cache.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,11 +1,11 @@
 /*
- * ml_newsgroups.c — fetch_20newsgroups in C: read the archive (or its
+ * ml_load_newsgroups.c — fetch_20newsgroups in C: read the archive (or its
  * folders) into the corpus scikit-learn caches (load_files per folder:
  * categories sorted, files sorted, RandomState(0) shuffle), keep a binary
  * cache of it, then select as fetch_20newsgroups does: subset, remove,
  * categories (labels renumbered in sorted order), RandomState(random_state).
  */
-#include "ml_newsgroups.h"
+#include "ml_load_newsgroups.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,10 +17,10 @@
 
 #include "dsk_log.h"
 #include "ml_load_util.h"
-#include "ml_newscache.h"
-#include "ml_newsclean.h"
+#include "ml_news_cache.h"
+#include "ml_news_clean.h"
 #include "ml_param.h"
-#include "ml_rng.h"
+#include "ml_np_rng.h"
 #include "ml_tar.h"
 
 static const char *const s_folders[2] = {"20news-bydate-train", "20news-bydate-test"};
@@ -104,9 +104,9 @@ static void s_build_part(s_list_t *l, int p, ml_news_part_t *part)
     int64_t *idx = dsk_xcalloc((size_t)n, sizeof *idx);
     for (int64_t i = 0; i < n; i++)
         idx[i] = i;
-    ml_rng_t rng;
-    ml_rng_seed(&rng, 0);
-    ml_rng_shuffle(&rng, idx, n);
+    ml_np_rng_t rng;
+    ml_np_rng_seed(&rng, 0);
+    ml_np_rng_shuffle(&rng, idx, n);
     part->n = n;
     part->target = dsk_xcalloc((size_t)n, sizeof *part->target);
     part->names = dsk_xcalloc((size_t)n, sizeof *part->names);
@@ -474,10 +474,10 @@ static int s_select(const ml_news_corpus_t *c, const s_opts_t *o, ml_dataset_t *
             if (map[c->part[p].target[i]] >= 0)
                 sel[m++] = ((int64_t)p << 40) | i;
     if (o->shuffle) {
-        ml_rng_t rng;
+        ml_np_rng_t rng;
         int64_t *perm = dsk_xcalloc((size_t)m, sizeof *perm), *tmp;
-        ml_rng_seed(&rng, (uint32_t)o->random_state);
-        ml_rng_permutation(&rng, perm, m);
+        ml_np_rng_seed(&rng, (uint32_t)o->random_state);
+        ml_np_rng_permutation(&rng, perm, m);
         tmp = dsk_xcalloc((size_t)m, sizeof *tmp);
         for (int64_t i = 0; i < m; i++)
             tmp[i] = sel[perm[i]];
@@ -554,7 +554,7 @@ static int s_opts(const json_t *spec, s_opts_t *o, int *use_cache, char *home, s
     return rc;
 }
 
-int ml_newsgroups_load(const json_t *spec, ml_dataset_t **out, char *err)
+int ml_load_newsgroups(const json_t *spec, ml_dataset_t **out, char *err)
 {
     s_opts_t o;
     int use_cache;

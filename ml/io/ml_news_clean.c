@@ -1,5 +1,5 @@
-/* ml_newsclean.c — scikit-learn's newsgroup header/footer/quote strippers. */
-#include "ml_newsclean.h"
+/* ml_news_clean.c — scikit-learn's newsgroup header/footer/quote strippers. */
+#include "ml_news_clean.h"
 
 #include <string.h>
 

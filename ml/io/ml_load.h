@@ -1,5 +1,5 @@
 /*
- * ml_loaders.h — the datasets a job's "data" object names (DESIGN.md, "Job
+ * ml_load.h — the datasets a job's "data" object names (DESIGN.md, "Job
  * files" -> data sources): 20newsgroups, digits, files, csv, svmlight, npy,
  * text-lines, tsv. Each gives the same documents or rows, labels and order
  * as scikit-learn's equivalent, so that folds and scores are comparable.
@@ -9,7 +9,7 @@
  * numbers sorted numerically and named by their text), except where the
  * scikit-learn loader defines its own names (20newsgroups, files, digits).
  *
- * Keys per loader: ml_newsgroups.h (20newsgroups), ml_load_files.h (files,
+ * Keys per loader: ml_load_newsgroups.h (20newsgroups), ml_load_files.h (files,
  * text-lines, tsv), ml_load_numeric.h (svmlight, npy); "digits" takes
  * data_home (digits.csv.gz there: X 1797x64 float64, y the digit), "csv"
  * takes path, header (default false) and label_column (default -1, the
@@ -17,8 +17,8 @@
  * Text files may be gzip-compressed (read transparently), except the
  * documents of "files" and 20newsgroups' folders, which are taken as is.
  */
-#ifndef ML_LOADERS_H
-#define ML_LOADERS_H
+#ifndef ML_LOAD_H
+#define ML_LOAD_H
 
 #include <jansson.h>
 
@@ -32,6 +32,6 @@
  * the file and line/byte for a corrupt file. Caller owns *out
  * (ml_dataset_destroy).
  */
-int ml_dataset_load(const json_t *spec, ml_dataset_t **out, char *err);
+int ml_load_dataset(const json_t *spec, ml_dataset_t **out, char *err);
 
 #endif

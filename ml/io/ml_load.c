@@ -1,9 +1,9 @@
 /*
- * ml_loaders.c — ml_dataset_load: the "loader" key picks a loader from one
+ * ml_load.c — ml_load_dataset: the "loader" key picks a loader from one
  * table; also the two comma-separated formats, "digits" (scikit-learn's
  * load_digits) and "csv".
  */
-#include "ml_loaders.h"
+#include "ml_load.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,7 @@
 #include "ml_load_files.h"
 #include "ml_load_numeric.h"
 #include "ml_load_util.h"
-#include "ml_newsgroups.h"
+#include "ml_load_newsgroups.h"
 #include "ml_param.h"
 
 /* A parsed comma-separated file: rows of numbers plus one label text per row. */
@@ -235,7 +235,7 @@ typedef struct {
 } s_loader_t;
 
 static const s_loader_t s_loaders[] = {
-    {"20newsgroups", ml_newsgroups_load},
+    {"20newsgroups", ml_load_newsgroups},
     {"digits", s_load_digits},
     {"files", ml_files_load},
     {"csv", s_load_csv},
@@ -246,7 +246,7 @@ static const s_loader_t s_loaders[] = {
     {NULL, NULL},
 };
 
-int ml_dataset_load(const json_t *spec, ml_dataset_t **out, char *err)
+int ml_load_dataset(const json_t *spec, ml_dataset_t **out, char *err)
 {
     *out = NULL;
     if (!json_is_object(spec))

@@ -1,5 +1,5 @@
 /*
- * ml_newscache.h — the 20 newsgroups corpus as scikit-learn caches it (the
+ * ml_news_cache.h — the 20 newsgroups corpus as scikit-learn caches it (the
  * train and test folders after load_files, i.e. in RandomState(0) order),
  * and dsk's binary cache of it: parsing the 14 MB archive takes a second,
  * reading the cache a few tens of milliseconds.
@@ -14,8 +14,8 @@
  * A cache whose key (archive size and mtime) differs is stale; one whose
  * hash or structure is wrong is corrupt; both are rebuilt by the caller.
  */
-#ifndef ML_NEWSCACHE_H
-#define ML_NEWSCACHE_H
+#ifndef ML_NEWS_CACHE_H
+#define ML_NEWS_CACHE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * ml_npsum.h — NumPy 1.24's float64 sums and variance, to the last bit.
+ * ml_np_sum.h — NumPy 1.24's float64 sums and variance, to the last bit.
  *
  * scikit-learn's numbers (gamma='scale', averaged scores, predict_proba
  * normalisation) come out of np.add.reduce, whose result depends on the
@@ -25,8 +25,8 @@
  *
  * Ownership: pure functions on caller-owned arrays; no state.
  */
-#ifndef ML_NPSUM_H
-#define ML_NPSUM_H
+#ifndef ML_NP_SUM_H
+#define ML_NP_SUM_H
 
 #include <stdint.h>
 
