@@ -37,6 +37,12 @@ void *dsk_xrealloc(void *p, size_t n, size_t size)
     return s_check(realloc(p, bytes ? bytes : 1), bytes);
 }
 
+void *dsk_xaligned_alloc(size_t align, size_t n)
+{
+    size_t rounded = ((n ? n : 1) + align - 1) & ~(align - 1);
+    return s_check(aligned_alloc(align, rounded), n);
+}
+
 void *dsk_xmalloc_big(size_t bytes)
 {
     if (bytes < 2 * S_HUGE)

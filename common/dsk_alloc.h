@@ -32,6 +32,8 @@ void *dsk_xcalloc_big(size_t n, size_t size);
  * first, before any thread starts.
  */
 void dsk_alloc_keep_freed_memory(void);
+/* n bytes aligned to align (a power of two), n rounded up to a multiple of it. */
+void *dsk_xaligned_alloc(size_t align, size_t n);
 char *dsk_xstrdup(const char *s);
 /* The first n bytes of s, NUL-terminated. */
 char *dsk_xstrndup(const char *s, size_t n);

@@ -176,7 +176,7 @@ static long s_run_timers(dsk_loop_t *loop)
 {
     int64_t now = dsk_clock_mono_ms();
     size_t ndue = 0;
-    int64_t *due = loop->n_timers ? malloc(loop->n_timers * sizeof *due) : NULL;
+    int64_t *due = loop->n_timers ? dsk_xmalloc(loop->n_timers * sizeof *due) : NULL;
     for (size_t i = 0; i < loop->n_timers; i++)
         if (loop->timers[i].due_ms <= now)
             due[ndue++] = loop->timers[i].id;

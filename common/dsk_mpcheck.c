@@ -197,3 +197,18 @@ int dsk_mp_check(const void *buf, size_t len, unsigned max_depth,
                           len - off, off);
     return DSK_OK;
 }
+
+int dsk_mp_unpack(const void *buf, size_t len, unsigned max_depth, size_t max_objects,
+                  msgpack_unpacked *up, char *err)
+{
+    msgpack_unpacked_init(up);
+    int rc = dsk_mp_check(buf, len, max_depth, max_objects, err);
+    if (rc != DSK_OK)
+        return rc;
+    size_t off = 0;
+    msgpack_unpack_return ur = msgpack_unpack_next(up, buf, len, &off);
+    if (ur != MSGPACK_UNPACK_SUCCESS || off != len)
+        return dsk_seterr(err, ur == MSGPACK_UNPACK_NOMEM_ERROR ? DSK_ENOMEM : DSK_EPROTO,
+                          "msgpack-c could not unpack it (%d)", (int)ur);
+    return DSK_OK;
+}

@@ -10,10 +10,14 @@
  * clear error instead of a huge allocation or a stack overflow, and bounds
  * the memory msgpack-c's zone can take for a frame. The walk is iterative
  * and allocates nothing.
+ *
+ * dsk_mp_unpack is the one way outside bytes become a msgpack-c object in
+ * dsk: the wire's frames, job data, model files, task specs and outputs.
  */
 #ifndef DSK_MPCHECK_H
 #define DSK_MPCHECK_H
 
+#include <msgpack.h>
 #include <stddef.h>
 
 #include "dsk_error.h"
@@ -26,5 +30,15 @@
  */
 int dsk_mp_check(const void *buf, size_t len, unsigned max_depth,
                  size_t max_objects, char *err);
+
+/*
+ * buf[0..len) as one msgpack object in *up: dsk_mp_check first, then
+ * msgpack-c. *up is initialised here and the caller destroys it whatever
+ * the result (up->data points into buf and up's zone). Returns 0, or
+ * DSK_EPROTO, DSK_ETOOBIG or DSK_ENOMEM with err (DSK_ERR_LEN) saying
+ * what is wrong.
+ */
+int dsk_mp_unpack(const void *buf, size_t len, unsigned max_depth, size_t max_objects,
+                  msgpack_unpacked *up, char *err);
 
 #endif

@@ -441,25 +441,18 @@ static int s_unpack_dataset(const msgpack_object *o, const char *what, ml_datase
     return DSK_OK;
 }
 
-/*
- * The one way raw bytes become a msgpack object here: dsk_mp_check first
- * (every count against the bytes left, depth capped), then msgpack-c. The
- * object points into buf, so fn copies out what it keeps.
- */
+/* Raw bytes as a msgpack object (dsk_mp_unpack); it points into buf, so fn copies out what
+   it keeps. */
 typedef int (*s_decode_fn)(const msgpack_object *o, const char *what, void *out, char *err);
 
 static int s_decode(const void *buf, size_t len, const char *what, s_decode_fn fn, void *out,
                     char *err)
 {
     char sub[DSK_ERR_LEN];
-    int rc = dsk_mp_check(buf, len, S_MAX_DEPTH, len + 1, sub);
-    if (rc)
-        return dsk_seterr(err, rc, "%s is truncated or corrupt: %s", what, sub);
     msgpack_unpacked up;
-    msgpack_unpacked_init(&up);
-    size_t off = 0;
-    if (msgpack_unpack_next(&up, buf, len, &off) != MSGPACK_UNPACK_SUCCESS)
-        rc = dsk_seterr(err, DSK_EPROTO, "%s is corrupt", what);
+    int rc = dsk_mp_unpack(buf, len, S_MAX_DEPTH, len + 1, &up, sub);
+    if (rc)
+        rc = dsk_seterr(err, rc, "%s is truncated or corrupt: %s", what, sub);
     else
         rc = fn(&up.data, what, out, err);
     msgpack_unpacked_destroy(&up);

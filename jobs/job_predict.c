@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dsk_alloc.h"
+#include "dsk_mpcheck.h"
 #include "job_data.h"
 #include "ml_model.h"
 #include "ml_pack.h"
@@ -46,7 +47,7 @@ static int s_spec(const void *spec, size_t len, job_method_t *method, int *aggre
 {
     msgpack_unpacked u;
     int64_t m = 0;
-    int ok = ml_unpack_checked(spec, len, 4, 64, &u, err) == 0 &&
+    int ok = dsk_mp_unpack(spec, len, 4, 64, &u, err) == 0 &&
              ml_unpack_int(ml_unpack_get(&u.data, "method"), JOB_METHOD_PREDICT, JOB_METHOD_SCORE,
                            &m) == 0;
     const msgpack_object *a = ok ? ml_unpack_get(&u.data, "aggregate") : NULL;
@@ -184,7 +185,7 @@ int job_predict_result_unpack(const void *buf, size_t len, job_predict_result_t 
     r->correct = -1;
     msgpack_unpacked u;
     int rc = DSK_EPROTO;
-    if (ml_unpack_checked(buf, len, 32, len + 1, &u, err) ||
+    if (dsk_mp_unpack(buf, len, 32, len + 1, &u, err) ||
         ml_unpack_int(ml_unpack_get(&u.data, "rows"), 0, INT64_MAX, &r->rows))
         goto out;
     const msgpack_object *o;

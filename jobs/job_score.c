@@ -2,6 +2,7 @@
 #include "job_score.h"
 
 #include "dsk_error.h"
+#include "dsk_mpcheck.h"
 #include "ml_pack.h"
 
 void job_score_pack(msgpack_sbuffer *sbuf, double score, double fit_time, double score_time)
@@ -18,7 +19,7 @@ int job_score_unpack(const void *buf, size_t len, double v[3], char *err)
 {
     msgpack_unpacked u;
     char sub[DSK_ERR_LEN];
-    int ok = ml_unpack_checked(buf, len, 4, 16, &u, sub) == 0 &&
+    int ok = dsk_mp_unpack(buf, len, 4, 16, &u, sub) == 0 &&
              u.data.type == MSGPACK_OBJECT_ARRAY && u.data.via.array.size == 3;
     for (uint32_t i = 0; ok && i < 3; i++) {
         const msgpack_object *o = &u.data.via.array.ptr[i];

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dsk_alloc.h"
+#include "dsk_mpcheck.h"
 #include "ml_pack.h"
 
 #define S_FORMAT 1
@@ -123,7 +124,7 @@ int job_spec_unpack(const void *buf, size_t len, job_spec_t **out, char *err)
     *out = NULL;
     msgpack_unpacked u;
     char why[DSK_ERR_LEN];
-    int rc = ml_unpack_checked(buf, len, 16, len + 1, &u, why);
+    int rc = dsk_mp_unpack(buf, len, 16, len + 1, &u, why);
     int64_t format;
     if (rc || u.data.type != MSGPACK_OBJECT_MAP ||
         ml_unpack_int(ml_unpack_get(&u.data, "dsk_task_job"), S_FORMAT, S_FORMAT, &format)) {

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "dsk_alloc.h"
+#include "dsk_mpcheck.h"
 #include "ml_model.h"
 #include "ml_pack.h"
 #include "job_build.h"
@@ -39,7 +40,7 @@ static int s_spec_decode(const void *buf, size_t len, const job_spec_t *tj, s_sp
     memset(s, 0, sizeof *s);
     msgpack_unpacked u;
     char why[DSK_ERR_LEN];
-    int rc = ml_unpack_checked(buf, len, 4, 64, &u, why);
+    int rc = dsk_mp_unpack(buf, len, 4, 64, &u, why);
     const msgpack_object *m = &u.data, *o;
     int64_t v;
     if (rc || m->type != MSGPACK_OBJECT_MAP) {
@@ -199,7 +200,7 @@ int job_output_unpack(const void *buf, size_t len, job_output_t *out, char *err)
     msgpack_sbuffer_init(&out->reply);
     msgpack_unpacked u;
     char why[DSK_ERR_LEN];
-    int rc = ml_unpack_checked(buf, len, 32, len + 1, &u, why);
+    int rc = dsk_mp_unpack(buf, len, 32, len + 1, &u, why);
     if (rc) {
         msgpack_unpacked_destroy(&u);
         return dsk_seterr(err, rc, "a moved output is not msgpack: %s", why);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dsk_alloc.h"
 #include "dsk_mpcheck.h"
 #include "ml_pack.h"
 #include "ml_registry.h"
@@ -86,9 +87,7 @@ static int s_write_all(int fd, const char *buf, size_t len)
 /* fsync the folder holding path, so the rename itself survives a crash. */
 static void s_sync_dir(const char *path)
 {
-    char *dir = strdup(path);
-    if (!dir)
-        abort();
+    char *dir = dsk_xstrdup(path);
     char *slash = strrchr(dir, '/');
     if (slash == dir)
         slash[1] = '\0';
@@ -117,9 +116,7 @@ int ml_model_save(const ml_pipeline_t *p, const char *path, char *err)
         return rc;
     }
     size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp)
-        abort();
+    char *tmp = dsk_xmalloc(plen + 16);
     snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
@@ -227,17 +224,12 @@ int ml_model_unpack(const void *buf, size_t len, const char *what, ml_pipeline_t
 {
     *out = NULL;
     char sub[DSK_ERR_LEN];
-    int rc = dsk_mp_check(buf, len, S_MAX_DEPTH, len + 1, sub);
-    if (rc)
-        return dsk_seterr(err, rc, "model file '%s' is truncated or corrupt: %s", what, sub);
     msgpack_unpacked up;
-    msgpack_unpacked_init(&up);
-    size_t off = 0;
-    if (msgpack_unpack_next(&up, buf, len, &off) != MSGPACK_UNPACK_SUCCESS) {
-        msgpack_unpacked_destroy(&up);
-        return dsk_seterr(err, DSK_EPROTO, "model file '%s' is corrupt", what);
-    }
-    rc = s_unpack_model(&up.data, what, out, err);
+    int rc = dsk_mp_unpack(buf, len, S_MAX_DEPTH, len + 1, &up, sub);
+    if (rc)
+        rc = dsk_seterr(err, rc, "model file '%s' is truncated or corrupt: %s", what, sub);
+    else
+        rc = s_unpack_model(&up.data, what, out, err);
     msgpack_unpacked_destroy(&up);
     return rc;
 }
@@ -260,9 +252,7 @@ int ml_model_load(const char *path, ml_pipeline_t **out, char *err)
                           "plausible size", path);
     }
     size_t len = (size_t)st.st_size, got = 0;
-    char *buf = malloc(len ? len : 1);
-    if (!buf)
-        abort();
+    char *buf = dsk_xmalloc(len ? len : 1);
     while (got < len) {
         ssize_t r = read(fd, buf + got, len - got);
         if (r < 0 && errno == EINTR)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsk_alloc.h"
 #include "ml_param.h"
 #include "ml_registry.h"
 
@@ -23,9 +24,7 @@ static const char *const s_own_params[] = {"memory", "steps", "verbose", NULL};
 
 ml_pipeline_t *ml_pipeline_new(void)
 {
-    ml_pipeline_t *p = calloc(1, sizeof *p);
-    if (!p)
-        abort();
+    ml_pipeline_t *p = dsk_xcalloc(1, sizeof *p);
     return p;
 }
 
@@ -71,10 +70,8 @@ int ml_pipeline_add(ml_pipeline_t *p, const char *name, ml_estimator_t *est, cha
         return rc;
     if (!est || !est->ops || !est->impl)
         return dsk_seterr(err, DSK_EINVAL, "Pipeline: step '%s' has no estimator", name);
-    s_step_t *steps = realloc(p->steps, (p->n + 1) * sizeof *steps);
-    char *copy = strdup(name);
-    if (!steps || !copy)
-        abort();
+    s_step_t *steps = dsk_xrealloc(p->steps, p->n + 1, sizeof *steps);
+    char *copy = dsk_xstrdup(name);
     p->steps = steps;
     p->steps[p->n].name = copy;
     p->steps[p->n].est = *est;
@@ -400,9 +397,7 @@ int ml_pipeline_transform_from(const ml_pipeline_t *p, size_t from, const ml_dat
     ml_data_t *held = NULL;
     int rc = s_through(p, from, p->n, X, NULL, &cur, &held, err);
     if (rc == DSK_OK && !held) { /* no step to run: a copy of X, so that *out is always new */
-        int64_t *rows = malloc((size_t)(X->nrows + 1) * sizeof *rows);
-        if (!rows)
-            abort();
+        int64_t *rows = dsk_xmalloc((size_t)(X->nrows + 1) * sizeof *rows);
         for (int64_t i = 0; i < X->nrows; i++)
             rows[i] = i;
         held = ml_data_take_rows(X, rows, X->nrows);
@@ -524,9 +519,7 @@ static int s_threshold_values(const ml_pipeline_t *p, size_t from, const ml_data
                             "columns", (long long)m->ncols);
     }
     if (rc == DSK_OK) {
-        *values = malloc((size_t)(m->nrows + 1) * sizeof **values);
-        if (!*values)
-            abort();
+        *values = dsk_xmalloc((size_t)(m->nrows + 1) * sizeof **values);
         for (int64_t i = 0; i < m->nrows; i++)
             (*values)[i] = m->data[i * m->ncols + col];
     }
@@ -547,9 +540,7 @@ static int s_score(const ml_pipeline_t *p, size_t from, const ml_scorer_t *score
     int rc;
     int64_t n = (own ? own : X)->nrows;
     if (ml_scorer_input(scorer) == ML_SCORER_LABELS) {
-        int32_t *pred = malloc((size_t)(n + 1) * sizeof *pred);
-        if (!pred)
-            abort();
+        int32_t *pred = dsk_xmalloc((size_t)(n + 1) * sizeof *pred);
         rc = s_predict(p, from, X, own, pred, err);
         if (rc == DSK_OK)
             rc = ml_scorer_score_labels(scorer, y, pred, n, out, err);

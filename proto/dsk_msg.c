@@ -639,7 +639,8 @@ static int s_decode_envelope(const msgpack_object *root, const s_type_t **type_p
 }
 
 /*
- * The bytes are proved sound by dsk_mp_check before msgpack-c sees them,
+ * The bytes are proved sound by dsk_mp_check before msgpack-c sees them
+ * (dsk_mp_unpack),
  * so its allocations are bounded by the object limit and its fixed-depth
  * stack (32 containers) is never exceeded. Everything kept is copied out
  * of the zone before it is freed; on any failure the message is cleared.
@@ -647,18 +648,10 @@ static int s_decode_envelope(const msgpack_object *root, const s_type_t **type_p
 int dsk_msg_decode(const void *buf, size_t len, dsk_msg_t *msg, char *err)
 {
     memset(msg, 0, sizeof *msg);
-    int rc = dsk_mp_check(buf, len, DSK_PROTO_MAX_DEPTH, DSK_PROTO_MAX_OBJECTS, err);
-    if (rc < 0)
-        return rc;
     msgpack_unpacked up;
-    msgpack_unpacked_init(&up);
-    size_t off = 0;
-    msgpack_unpack_return ur = msgpack_unpack_next(&up, buf, len, &off);
-    if (ur != MSGPACK_UNPACK_SUCCESS || off != len) {
-        rc = dsk_seterr(err, ur == MSGPACK_UNPACK_NOMEM_ERROR ? DSK_ENOMEM : DSK_EPROTO,
-                        "msgpack-c could not unpack the frame (%d)", (int)ur);
+    int rc = dsk_mp_unpack(buf, len, DSK_PROTO_MAX_DEPTH, DSK_PROTO_MAX_OBJECTS, &up, err);
+    if (rc < 0)
         goto malformed;
-    }
     const s_type_t *t = NULL;
     int type = 0;
     rc = s_decode_envelope(&up.data, &t, &type, err);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dsk_alloc.h"
 #include "dsk_clock.h"
 #include "dsk_client.h"
 #include "dsk_wire.h"
@@ -126,7 +127,7 @@ static void s_csv_cell(FILE *f, const json_t *v)
     } else if (json_is_null(v)) {
         return;
     } else {
-        char *text = json_is_string(v) ? strdup(json_string_value(v))
+        char *text = json_is_string(v) ? dsk_xstrdup(json_string_value(v))
                                        : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
         if (!text)
             return;
@@ -643,10 +644,8 @@ int submit_noop(const submit_options_t *opt, int argc, char **argv)
         return SUBMIT_EXIT_USAGE;
     uint64_t jobs = one_at_a_time ? n : 1, per_job = one_at_a_time ? 1 : n;
     uint64_t received = 0, repeated = 0, stray = 0, first_missing = n;
-    double *lat = calloc((size_t)jobs, sizeof *lat), t0 = s_noop_now(), last = t0;
-    s_noop_run_t r = {.n = per_job, .got = calloc((size_t)per_job, 1)};
-    if (!lat || !r.got)
-        abort();
+    double *lat = dsk_xcalloc((size_t)jobs, sizeof *lat), t0 = s_noop_now(), last = t0;
+    s_noop_run_t r = {.n = per_job, .got = dsk_xcalloc((size_t)per_job, 1)};
     int rc = 0;
     for (uint64_t k = 0; k < jobs && rc == 0; k++) {
         memset(r.got, 0, (size_t)per_job);

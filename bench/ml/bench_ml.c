@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "ml_count_vectorizer.h"
+#include "dsk_alloc.h"
 #include "ml_load.h"
 #include "ml_registry.h"
 #include "ml_sgd.h"
@@ -126,9 +127,7 @@ static json_t *s_answers(const ml_estimator_t *e, const ml_data_t *X, const int3
 {
     char err[DSK_ERR_LEN];
     int64_t n = X->nrows, right = 0;
-    int32_t *pred = malloc((size_t)n * sizeof *pred);
-    if (!pred)
-        abort();
+    int32_t *pred = dsk_xmalloc((size_t)n * sizeof *pred);
     if (e->ops->predict(e->impl, X, pred, err) < 0)
         s_die("predict", err);
     json_t *counts = json_array();

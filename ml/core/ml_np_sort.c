@@ -1,5 +1,10 @@
-/* ml_np_sort.c — NumPy 1.24's argsort(kind='quicksort') for int64, step for step. */
+/* ml_np_sort.c — NumPy 1.24's argsort(kind='quicksort') for int64, step for step; unique labels. */
 #include "ml_np_sort.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsk_alloc.h"
 
 /* NumPy's aheapsort_ (the introsort fallback), 1-based as NumPy writes it. */
 static void s_aheapsort(const int64_t *v, int64_t *tosort, int64_t n)
@@ -111,4 +116,41 @@ void ml_np_argsort_i64(const int64_t *v, int64_t *idx, int64_t num)
         pl = *(--sptr);
         cdepth = *(--psdepth);
     }
+}
+
+static int s_cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+int64_t ml_np_unique_i32(const int32_t *a, int64_t na, const int32_t *b, int64_t nb,
+                         int32_t **out)
+{
+    if (!b)
+        nb = 0;
+    int32_t *u = dsk_xmalloc((size_t)(na + nb + 1) * sizeof *u);
+    memcpy(u, a, (size_t)na * sizeof *u);
+    if (nb)
+        memcpy(u + na, b, (size_t)nb * sizeof *u);
+    int64_t n = na + nb, k = 0;
+    qsort(u, (size_t)n, sizeof *u, s_cmp_i32);
+    for (int64_t i = 0; i < n; i++)
+        if (k == 0 || u[k - 1] != u[i])
+            u[k++] = u[i];
+    *out = u;
+    return k;
+}
+
+int64_t ml_np_searchsorted_i32(const int32_t *sorted, int64_t n, int32_t v)
+{
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (sorted[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }

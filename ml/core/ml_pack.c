@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dsk_mpcheck.h"
+#include "dsk_alloc.h"
 
 int ml_pack_key(msgpack_packer *pk, const char *key)
 {
@@ -121,17 +121,7 @@ const msgpack_object *ml_unpack_get(const msgpack_object *map, const char *key)
     return NULL;
 }
 
-int ml_unpack_checked(const void *buf, size_t len, unsigned max_depth, size_t max_objects,
-                      msgpack_unpacked *up, char *why)
-{
-    msgpack_unpacked_init(up);
-    int rc = dsk_mp_check(buf, len, max_depth, max_objects, why);
-    if (rc == DSK_OK && msgpack_unpack_next(up, buf, len, NULL) != MSGPACK_UNPACK_SUCCESS)
-        rc = dsk_seterr(why, DSK_EPROTO, "msgpack-c could not unpack it");
-    return rc;
-}
-
-/* Recursion depth is bounded by the caller's dsk_mp_check of the bytes. */
+/* Recursion depth is bounded by the caller's dsk_mp_unpack of the bytes. */
 int ml_unpack_value(const msgpack_object *o, ml_value_t *out, char *err)
 {
     switch (o->type) {
@@ -155,9 +145,7 @@ int ml_unpack_value(const msgpack_object *o, ml_value_t *out, char *err)
         *out = ml_value_float(o->via.f64);
         return DSK_OK;
     case MSGPACK_OBJECT_STR: {
-        char *s = strndup(o->via.str.ptr, o->via.str.size);
-        if (!s)
-            abort();
+        char *s = dsk_xstrndup(o->via.str.ptr, o->via.str.size);
         *out = (ml_value_t){.type = ML_V_STRING, .u.s = s};
         return DSK_OK;
     }
@@ -194,9 +182,7 @@ int64_t *ml_unpack_i64s(const msgpack_object *o, int64_t n, int64_t lo, int64_t 
 {
     if (!o || o->type != MSGPACK_OBJECT_ARRAY || n < 0 || (int64_t)o->via.array.size != n)
         return NULL;
-    int64_t *a = malloc((size_t)(n ? n : 1) * sizeof *a);
-    if (!a)
-        abort();
+    int64_t *a = dsk_xmalloc((size_t)(n ? n : 1) * sizeof *a);
     for (int64_t i = 0; i < n; i++)
         if (ml_unpack_int(&o->via.array.ptr[i], lo, hi, &a[i]) != 0) {
             free(a);
@@ -209,9 +195,7 @@ double *ml_unpack_f64s(const msgpack_object *o, int64_t n)
 {
     if (!o || o->type != MSGPACK_OBJECT_ARRAY || n < 0 || (int64_t)o->via.array.size != n)
         return NULL;
-    double *a = malloc((size_t)(n ? n : 1) * sizeof *a);
-    if (!a)
-        abort();
+    double *a = dsk_xmalloc((size_t)(n ? n : 1) * sizeof *a);
     for (int64_t i = 0; i < n; i++) {
         const msgpack_object *e = &o->via.array.ptr[i];
         if (e->type == MSGPACK_OBJECT_FLOAT64 || e->type == MSGPACK_OBJECT_FLOAT32)
@@ -233,9 +217,7 @@ double *ml_unpack_f64s_bin(const msgpack_object *o, int64_t n)
     if (!o || o->type != MSGPACK_OBJECT_BIN || n < 0 ||
         (uint64_t)o->via.bin.size / 8 != (uint64_t)n || o->via.bin.size % 8 != 0)
         return NULL;
-    double *a = malloc((size_t)(n ? n : 1) * sizeof *a);
-    if (!a)
-        abort();
+    double *a = dsk_xmalloc((size_t)(n ? n : 1) * sizeof *a);
     const unsigned char *b = (const unsigned char *)o->via.bin.ptr;
     for (int64_t i = 0; i < n; i++) {
         uint64_t u = 0;
@@ -252,9 +234,7 @@ int32_t *ml_unpack_classes(const msgpack_object *o, int32_t *k)
         o->via.array.size > INT32_MAX)
         return NULL;
     int32_t n = (int32_t)o->via.array.size;
-    int32_t *c = malloc((size_t)n * sizeof *c);
-    if (!c)
-        abort();
+    int32_t *c = dsk_xmalloc((size_t)n * sizeof *c);
     for (int32_t i = 0; i < n; i++) {
         int64_t x;
         if (ml_unpack_int(&o->via.array.ptr[i], INT32_MIN, INT32_MAX, &x) != 0 ||

@@ -50,15 +50,6 @@ void ml_le_copy(void *dst, const void *src, size_t n, size_t width);
 int ml_pack_i32s(msgpack_packer *pk, const int32_t *a, int64_t n);
 int ml_pack_i64s(msgpack_packer *pk, const int64_t *a, int64_t n);
 
-/*
- * buf[0..len) as one msgpack object in *up: dsk_mp_check first (counts
- * against the bytes left, at most max_depth deep and max_objects objects),
- * then msgpack-c. *up is initialised here and the caller destroys it
- * whatever the result. Returns 0, or an error code with why (DSK_ERR_LEN)
- * saying what is wrong.
- */
-int ml_unpack_checked(const void *buf, size_t len, unsigned max_depth, size_t max_objects,
-                      msgpack_unpacked *up, char *why);
 /* The value of key in map (a str key, compared byte for byte), or NULL
    when map is not a map or has no such key. */
 const msgpack_object *ml_unpack_get(const msgpack_object *map, const char *key);

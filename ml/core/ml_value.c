@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsk_alloc.h"
+
 ml_value_t ml_value_string(const char *s)
 {
     ml_value_t v = {.type = ML_V_STRING};
-    v.u.s = strdup(s);
-    if (!v.u.s)
-        abort();
+    v.u.s = dsk_xstrdup(s);
     return v;
 }
 
@@ -20,9 +20,7 @@ ml_value_t ml_value_list(size_t n)
 {
     ml_value_t v = {.type = ML_V_LIST};
     v.u.list.n = n;
-    v.u.list.items = calloc(n ? n : 1, sizeof *v.u.list.items);
-    if (!v.u.list.items)
-        abort();
+    v.u.list.items = dsk_xcalloc(n ? n : 1, sizeof *v.u.list.items);
     return v;
 }
 

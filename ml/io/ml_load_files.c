@@ -157,33 +157,6 @@ static int s_find(const char *root, const char **cats, size_t ncats, int cats_gi
     return rc;
 }
 
-/* A file's raw bytes (no gzip sniffing: a document is what is on disk). */
-static int s_slurp(const char *path, char **out, size_t *len, char *err)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return dsk_seterr(err, DSK_EIO, "%s: %s", path, strerror(errno));
-    size_t cap = 8192, n = 0;
-    char *b = dsk_xmalloc(cap);
-    for (;;) {
-        n += fread(b + n, 1, cap - n - 1, fp);
-        if (n < cap - 1)
-            break;
-        cap *= 2;
-        b = dsk_xrealloc(b, cap, 1);
-    }
-    int bad = ferror(fp);
-    fclose(fp);
-    if (bad) {
-        free(b);
-        return dsk_seterr(err, DSK_EIO, "%s: read error (is it a folder?)", path);
-    }
-    b[n] = '\0';
-    *out = b;
-    *len = n;
-    return DSK_OK;
-}
-
 /* Shuffles, reads and decodes the found files into a dataset (takes f's arrays). */
 static int s_files_dataset(s_found_t *f, int shuffle, int64_t seed, const s_enc_t *enc,
                            ml_dataset_t **out, char *err)
@@ -213,7 +186,7 @@ static int s_files_dataset(s_found_t *f, int shuffle, int64_t seed, const s_enc_
     for (int64_t i = 0; i < n && rc == 0; i++) {
         char *raw = NULL;
         size_t len = 0;
-        if ((rc = s_slurp(ds->filenames[i], &raw, &len, err)) != 0)
+        if ((rc = ml_read_raw(ds->filenames[i], &raw, &len, err)) != 0)
             break;
         rc = s_decode(enc, raw, len, ds->filenames[i], 0, 0, &ds->X->text.docs[i],
                       &ds->X->text.lens[i], err);

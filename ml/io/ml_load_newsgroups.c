@@ -191,33 +191,6 @@ static int s_read_tar(const char *archive, s_list_t lists[2], char *err)
     return rc < 0 ? rc : DSK_OK;
 }
 
-/* A file's raw bytes (no gzip sniffing: a document is what is on disk). */
-static int s_slurp(const char *path, char **out, size_t *len, char *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return dsk_seterr(err, DSK_EIO, "%s: %s", path, strerror(errno));
-    size_t cap = 8192, n = 0;
-    char *b = dsk_xmalloc(cap);
-    for (;;) {
-        n += fread(b + n, 1, cap - n - 1, f);
-        if (n < cap - 1)
-            break;
-        cap *= 2;
-        b = dsk_xrealloc(b, cap, 1);
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(b);
-        return dsk_seterr(err, DSK_EIO, "%s: read error", path);
-    }
-    b[n] = '\0';
-    *out = b;
-    *len = n;
-    return DSK_OK;
-}
-
 /* One extracted folder: category folders, each holding only files. */
 static int s_read_folder(const char *root, s_list_t *l, char *err)
 {
@@ -253,7 +226,7 @@ static int s_read_folder(const char *root, s_list_t *l, char *err)
             }
             char *doc = NULL;
             size_t len = 0;
-            if ((rc = s_slurp(fpath, &doc, &len, err)) == 0)
+            if ((rc = ml_read_raw(fpath, &doc, &len, err)) == 0)
                 s_list_add(l, de->d_name, fe->d_name, doc, len);
         }
         closedir(cd);

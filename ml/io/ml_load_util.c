@@ -247,6 +247,33 @@ int ml_read_file(const char *path, char **buf, size_t *len, char *err)
     return DSK_OK;
 }
 
+int ml_read_raw(const char *path, char **out, size_t *len, char *err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return dsk_seterr(err, DSK_EIO, "%s: %s", path, strerror(errno));
+    size_t cap = 8192, n = 0;
+    char *b = dsk_xmalloc(cap);
+    for (;;) {
+        n += fread(b + n, 1, cap - n - 1, fp);
+        if (n < cap - 1)
+            break;
+        cap *= 2;
+        b = dsk_xrealloc(b, cap, 1);
+    }
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad) {
+        free(b);
+        return dsk_seterr(err, DSK_EIO, "%s: read error (is it a folder?)", path);
+    }
+    b[n] = '\0';
+    *out = b;
+    *len = n;
+    return DSK_OK;
+}
+
+
 char *ml_latin1_to_utf8(const char *s, size_t n, size_t *out_len)
 {
     size_t extra = 0;

@@ -45,6 +45,8 @@ int ml_spec_path(const json_t *spec, const char *key, int required, char *out, s
 /* The whole file, gunzipped when it is gzip (zlib's transparent read); *buf is
    NUL-terminated (not counted in *len) and owned by the caller. */
 int ml_read_file(const char *path, char **buf, size_t *len, char *err);
+/* The file's bytes as they are on disk (a document: no gzip sniffing); *buf as above. */
+int ml_read_raw(const char *path, char **buf, size_t *len, char *err);
 
 /* latin-1 bytes to UTF-8; returns a malloc'd NUL-terminated buffer. */
 char *ml_latin1_to_utf8(const char *s, size_t n, size_t *out_len);

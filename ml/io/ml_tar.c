@@ -7,6 +7,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "dsk_alloc.h"
+
 #define S_BLOCK 512
 #define S_NAME_MAX 65536
 
@@ -30,9 +32,8 @@ int ml_tar_open(const char *path, ml_tar_t **out, char *err)
         return dsk_seterr(err, errno == ENOENT ? DSK_ENOTFOUND : DSK_EIO, "%s: %s", path,
                           strerror(errno ? errno : EIO));
     gzbuffer(gz, 1 << 18);
-    ml_tar_t *t = calloc(1, sizeof *t);
-    if (!t || !(t->path = strdup(path)))
-        abort();
+    ml_tar_t *t = dsk_xcalloc(1, sizeof *t);
+    t->path = dsk_xstrdup(path);
     t->gz = gz;
     t->pax_size = -1;
     *out = t;
@@ -153,9 +154,7 @@ static int s_read_meta(ml_tar_t *t, uint64_t size, char **out, char *err)
         return dsk_seterr(err, DSK_EIO, "%s: corrupt archive at byte %llu: a %llu-byte "
                           "extended header", t->path, (unsigned long long)t->offset,
                           (unsigned long long)size);
-    char *b = malloc((size_t)size + 1);
-    if (!b)
-        abort();
+    char *b = dsk_xmalloc((size_t)size + 1);
     int rc = s_read(t, b, (size_t)size, "an extended header", err);
     if (rc == 0)
         rc = s_skip(t, (S_BLOCK - size % S_BLOCK) % S_BLOCK, err);
@@ -184,7 +183,7 @@ static int s_pax(ml_tar_t *t, char *rec, size_t n, char *err)
         size_t vlen = (size_t)(rec + i + len - 1 - val);
         if ((size_t)(eq - key) == 4 && memcmp(key, "path", 4) == 0) {
             free(t->long_name);
-            t->long_name = strndup(val, vlen);
+            t->long_name = dsk_xstrndup(val, vlen);
         } else if ((size_t)(eq - key) == 4 && memcmp(key, "size", 4) == 0) {
             t->pax_size = strtoll(val, NULL, 10);
         }
@@ -211,9 +210,7 @@ static void s_set_name(ml_tar_t *t, const unsigned char *h)
         prefix[155] = '\0';
     }
     size_t n = strlen(prefix) + strlen(name) + 2;
-    t->name = malloc(n);
-    if (!t->name)
-        abort();
+    t->name = dsk_xmalloc(n);
     snprintf(t->name, n, "%s%s%s", prefix, *prefix ? "/" : "", name);
 }
 
@@ -312,9 +309,7 @@ int ml_tar_read(ml_tar_t *t, char **buf, size_t *len, char *err)
                           "reads from an archive", t->path, t->name,
                           (unsigned long long)t->left);
     size_t n = (size_t)t->left;
-    char *b = malloc(n + 1);
-    if (!b)
-        abort();
+    char *b = dsk_xmalloc(n + 1);
     int rc = s_read(t, b, n, t->name, err);
     if (rc) {
         free(b);

@@ -14,6 +14,7 @@
 #include "dsk_alloc.h"
 #include "dsk_bigmem.h"
 #include "dsk_log.h"
+#include "ml_np_sort.h"
 #include "ml_np_sum.h"
 #include "ml_np_rng.h"
 #include "ml_sgd_model.h"
@@ -21,49 +22,11 @@
 
 #define S_MAX_INT 2147483647LL /* np.iinfo(np.int32).max */
 
-static int s_cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* The sorted distinct labels of y (np.unique). */
-static int32_t *s_unique(const int32_t *y, int64_t n, int32_t *k)
-{
-    int32_t *s = malloc((size_t)(n ? n : 1) * sizeof *s);
-    if (!s)
-        abort();
-    memcpy(s, y, (size_t)n * sizeof *s);
-    qsort(s, (size_t)n, sizeof *s, s_cmp_i32);
-    int32_t m = 0;
-    for (int64_t i = 0; i < n; i++)
-        if (m == 0 || s[m - 1] != s[i])
-            s[m++] = s[i];
-    *k = m;
-    return s;
-}
-
-/* The class index of each label (classes sorted), by binary search. */
-static int32_t s_class_of(const int32_t *classes, int32_t k, int32_t label)
-{
-    int32_t lo = 0, hi = k - 1;
-    while (lo < hi) {
-        int32_t mid = lo + (hi - lo) / 2;
-        if (classes[mid] < label)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* compute_class_weight: ones, or n / (k * bincount) for 'balanced'. */
 static double *s_class_weights(const ml_sgd_t *m, const int32_t *yi, int64_t n, int32_t k)
 {
-    double *w = malloc((size_t)k * sizeof *w);
-    int64_t *count = calloc((size_t)k, sizeof *count);
-    if (!w || !count)
-        abort();
+    double *w = dsk_xmalloc((size_t)k * sizeof *w);
+    int64_t *count = dsk_xcalloc((size_t)k, sizeof *count);
     for (int64_t i = 0; i < n; i++)
         count[yi[i]]++;
     for (int32_t c = 0; c < k; c++)
@@ -129,9 +92,7 @@ static uint32_t *s_draw_seeds(const ml_sgd_t *m, int64_t nprob)
 {
     ml_np_rng_t rng;
     s_seed_rng(m, &rng);
-    uint32_t *seeds = malloc((size_t)nprob * sizeof *seeds);
-    if (!seeds)
-        abort();
+    uint32_t *seeds = dsk_xmalloc((size_t)nprob * sizeof *seeds);
     if (nprob == 1) {
         seeds[0] = s_problem_seed(&rng);
     } else {
@@ -159,12 +120,10 @@ static int s_fit_problems(ml_sgd_t *m, const ml_sgd_rows_t *rows, const int32_t 
     int32_t k = m->n_classes;
     int64_t nprob = m->n_coef_rows, nf = m->n_features;
     uint32_t *seeds = s_draw_seeds(m, nprob);
-    double *ybin = malloc((size_t)n * sizeof *ybin);
+    double *ybin = dsk_xmalloc((size_t)n * sizeof *ybin);
     /* a dsk_bigmem block, as coef_ is: the two trade places below */
     double *avg = m->cfg.average > 0 ? dsk_big_zalloc((size_t)(nprob * nf) * sizeof *avg) : NULL;
-    double *avg_int = calloc((size_t)nprob, sizeof *avg_int);
-    if (!ybin || !avg_int || (m->cfg.average > 0 && !avg))
-        abort();
+    double *avg_int = dsk_xcalloc((size_t)nprob, sizeof *avg_int);
     double decay = rows->csr ? 0.01 : 1.0; /* SPARSE_INTERCEPT_DECAY */
     int rc = DSK_OK;
     int64_t n_iter = 0;
@@ -238,17 +197,16 @@ static int s_fit(void *impl, const ml_data_t *X, const int32_t *y, char *err)
     ml_sgd_clear_fit(m);
     int64_t n = X->nrows;
     int32_t k;
-    int32_t *classes = s_unique(y, n, &k);
+    int32_t *classes;
+    k = (int32_t)ml_np_unique_i32(y, n, NULL, 0, &classes);
     if (k < 2) {
         free(classes);
         return dsk_seterr(err, DSK_EINVAL, "%s: the number of classes has to be greater "
                           "than one; got %d class", ML_SGD_EST, (int)k);
     }
-    int32_t *yi = malloc((size_t)n * sizeof *yi);
-    if (!yi)
-        abort();
+    int32_t *yi = dsk_xmalloc((size_t)n * sizeof *yi);
     for (int64_t i = 0; i < n; i++)
-        yi[i] = s_class_of(classes, k, y[i]);
+        yi[i] = (int32_t)ml_np_searchsorted_i32(classes, k, y[i]);
     double *cw = s_class_weights(m, yi, n, k);
     m->n_classes = k;
     m->classes = classes;
@@ -259,9 +217,7 @@ static int s_fit(void *impl, const ml_data_t *X, const int32_t *y, char *err)
     size_t ncoef = (size_t)(m->n_coef_rows * m->n_features);
     if (!joint)
         m->coef = dsk_big_zalloc(ncoef * sizeof *m->coef);
-    m->intercept = calloc((size_t)m->n_coef_rows, sizeof *m->intercept);
-    if (!m->intercept)
-        abort();
+    m->intercept = dsk_xcalloc((size_t)m->n_coef_rows, sizeof *m->intercept);
     if (joint)
         rc = s_fit_joint(m, X->csr, yi, cw, err);
     else

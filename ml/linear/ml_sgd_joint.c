@@ -186,9 +186,7 @@ static void s_axpy(s_joint_t *J, const int32_t *ind, const float *x, int64_t nnz
  */
 static void s_reset_wscale(s_joint_t *J)
 {
-    double *m = calloc((size_t)J->Kp, sizeof *m);
-    if (!m)
-        abort();
+    double *m = dsk_xcalloc((size_t)J->Kp, sizeof *m);
     for (int32_t k = 0; k < J->K; k++)
         m[k] = J->active[k] ? J->wscale : 1.0;
     for (int64_t f = 0; f < J->nf; f++)
@@ -399,9 +397,7 @@ typedef struct {
 static int64_t s_order_shared(const ml_csr_t *X, const int64_t *df, int32_t *map)
 {
     int64_t n = X->nrows, m = 0;
-    int64_t *start = calloc((size_t)(n + 2), sizeof *start);
-    if (!start)
-        abort();
+    int64_t *start = dsk_xcalloc((size_t)(n + 2), sizeof *start);
     for (int64_t f = 0; f < X->ncols; f++)
         if (df[f] >= 2) {
             start[n - df[f] + 1]++;
@@ -426,13 +422,11 @@ static void s_cols_build(const ml_csr_t *X, int fold, s_cols_t *C)
 {
     int64_t nf = X->ncols, nnz = X->indptr[X->nrows];
     int64_t *df = dsk_big_zalloc((size_t)nf * sizeof *df);
-    C->indptr = malloc((size_t)(X->nrows + 1) * sizeof *C->indptr);
+    C->indptr = dsk_xmalloc((size_t)(X->nrows + 1) * sizeof *C->indptr);
     C->ind = dsk_big_alloc((size_t)nnz * sizeof *C->ind);
     C->x = dsk_big_alloc((size_t)nnz * sizeof *C->x);
     C->map = dsk_big_alloc((size_t)nf * sizeof *C->map);
     C->scale = dsk_big_alloc((size_t)nf * sizeof *C->scale);
-    if (!C->indptr)
-        abort();
     for (int64_t j = 0; j < nnz; j++)
         df[X->indices[j]]++;
     int64_t v = s_order_shared(X, df, C->map), at = 0;
@@ -501,23 +495,18 @@ static void s_init(s_joint_t *J, const ml_sgd_config_t *cfg, int32_t K, int64_t 
         J->l1 = cfg->penalty == ML_SGD_PENALTY_L1 ? 1.0 : cfg->l1_ratio;
         J->Q = J->W + J->Kp;
         J->u = dsk_xcalloc((size_t)K, sizeof *J->u);
-        J->uw = aligned_alloc(sizeof(s_v2), (size_t)J->nb * sizeof(s_v2));
-        J->on = aligned_alloc(sizeof(s_v2), (size_t)J->nb * sizeof(s_iv));
-        if (!J->uw || !J->on)
-            abort();
+        J->uw = dsk_xaligned_alloc(sizeof(s_v2), (size_t)J->nb * sizeof(s_v2));
+        J->on = dsk_xaligned_alloc(sizeof(s_v2), (size_t)J->nb * sizeof(s_iv));
         for (int32_t k = 0; k < J->Kp; k++) /* every class learns; the padding never does */
             ((int32_t *)J->on)[k] = k < K ? -1 : 0;
     }
-    J->acc = aligned_alloc(sizeof(s_v2), (size_t)J->nb * sizeof(s_v2));
-    J->c = aligned_alloc(sizeof(s_v2), (size_t)J->nb * sizeof(s_v2));
+    J->acc = dsk_xaligned_alloc(sizeof(s_v2), (size_t)J->nb * sizeof(s_v2));
+    J->c = dsk_xaligned_alloc(sizeof(s_v2), (size_t)J->nb * sizeof(s_v2));
     double **v[] = {&J->icp, &J->sumloss, &J->best, &J->fscale};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-        *v[i] = calloc((size_t)K, sizeof(double));
-    J->noimp = calloc((size_t)K, sizeof *J->noimp);
-    J->active = malloc((size_t)K);
-    if (!J->acc || !J->c || !J->icp || !J->sumloss || !J->best || !J->fscale ||
-        !J->noimp || !J->active)
-        abort();
+        *v[i] = dsk_xcalloc((size_t)K, sizeof(double));
+    J->noimp = dsk_xcalloc((size_t)K, sizeof *J->noimp);
+    J->active = dsk_xmalloc((size_t)K);
     memset(J->c, 0, (size_t)J->nb * sizeof(s_v2));
     if (cfg->learning_rate == ML_SGD_LR_OPTIMAL) { /* the typw heuristic */
         double typw = sqrt(1.0 / sqrt(cfg->alpha));
@@ -605,9 +594,7 @@ int S_ENTRY(const ml_sgd_config_t *cfg, const ml_csr_t *X, const int32_t *yi, in
     /* folding private columns is exact for linear updates only: not under L1 */
     s_cols_build(X, cfg->penalty != ML_SGD_PENALTY_L1 && cfg->penalty != ML_SGD_PENALTY_ELASTICNET,
                  &C);
-    int32_t *index = malloc((size_t)(n ? n : 1) * sizeof *index);
-    if (!index)
-        abort();
+    int32_t *index = dsk_xmalloc((size_t)(n ? n : 1) * sizeof *index);
     for (int64_t i = 0; i < n; i++)
         index[i] = (int32_t)i;
     s_joint_t J;
@@ -677,10 +664,8 @@ void S_NAME(ml_sgd_joint_decision_, ML_SGD_LANES)(const ml_sgd_joint_model_t *jm
 {
     int32_t K = jm->K, nv = (K + S_DL - 1) / S_DL; /* within the row's Kp lanes */
     int64_t nnz = X->indptr[X->nrows];
-    s_vd *cs = aligned_alloc(sizeof(s_vd), (size_t)nv * sizeof(s_vd));
-    s_vd *acc = aligned_alloc(sizeof(s_vd), (size_t)nv * sizeof(s_vd));
-    if (!cs || !acc)
-        abort();
+    s_vd *cs = dsk_xaligned_alloc(sizeof(s_vd), (size_t)nv * sizeof(s_vd));
+    s_vd *acc = dsk_xaligned_alloc(sizeof(s_vd), (size_t)nv * sizeof(s_vd));
     for (int32_t b = 0; b < nv; b++)
         for (int l = 0; l < S_DL; l++)
             cs[b][l] = b * S_DL + l < K ? jm->cscale[b * S_DL + l] : 0.0;

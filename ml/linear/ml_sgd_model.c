@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsk_alloc.h"
 #include "dsk_bigmem.h"
 #include "ml_pack.h"
 #include "ml_param.h"
@@ -255,9 +256,7 @@ void ml_sgd_destroy(void *impl)
 /* scikit-learn's defaults, set through set_param so that both views agree. */
 void *ml_sgd_create(void)
 {
-    ml_sgd_t *m = calloc(1, sizeof *m);
-    if (!m)
-        abort();
+    ml_sgd_t *m = dsk_xcalloc(1, sizeof *m);
     char err[DSK_ERR_LEN];
     ml_value_t d[ML_SGD_NPARAMS];
     d[ML_SGD_P_LOSS] = ml_value_string("hinge");

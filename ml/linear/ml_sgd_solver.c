@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsk_alloc.h"
 #include "dsk_log.h"
 #include "ml_sgd_loss.h"
 
@@ -225,13 +226,9 @@ int ml_sgd_plain(const ml_sgd_config_t *cfg, const ml_sgd_rows_t *X, const doubl
     R.v = (s_wvec_t){.w = st->w, .aw = st->aw, .wscale = 1.0, .average_a = 0.0,
                      .average_b = 1.0, .n = nf};
     if (cfg->penalty == ML_SGD_PENALTY_L1 || cfg->penalty == ML_SGD_PENALTY_ELASTICNET) {
-        R.q = calloc((size_t)(nf ? nf : 1), sizeof *R.q);
-        if (!R.q)
-            abort();
+        R.q = dsk_xcalloc((size_t)(nf ? nf : 1), sizeof *R.q);
     }
-    int32_t *index = malloc((size_t)(n ? n : 1) * sizeof *index);
-    if (!index)
-        abort();
+    int32_t *index = dsk_xmalloc((size_t)(n ? n : 1) * sizeof *index);
     for (int64_t i = 0; i < n; i++)
         index[i] = (int32_t)i;
     s_init_rate(&R);
@@ -286,10 +283,8 @@ int ml_sgd_plain(const ml_sgd_config_t *cfg, const ml_sgd_rows_t *X, const doubl
 void ml_sgd_localize(const ml_csr_t *X, ml_csr_t *out, int32_t **map_p)
 {
     int64_t nf = X->ncols, nnz = ml_csr_nnz(X);
-    int32_t *map = malloc((size_t)(nf ? nf : 1) * sizeof *map);
-    int32_t *ind = malloc((size_t)(nnz ? nnz : 1) * sizeof *ind);
-    if (!map || !ind)
-        abort();
+    int32_t *map = dsk_xmalloc((size_t)(nf ? nf : 1) * sizeof *map);
+    int32_t *ind = dsk_xmalloc((size_t)(nnz ? nnz : 1) * sizeof *ind);
     for (int64_t f = 0; f < nf; f++)
         map[f] = -1;
     int32_t next = 0;
@@ -317,9 +312,7 @@ void ml_sgd_local_free(ml_csr_t *local, int32_t **map)
 
 void ml_sgd_unlocalize(double *coef, int64_t rows, int64_t ncols, const int32_t *map)
 {
-    double *tmp = malloc((size_t)(ncols ? ncols : 1) * sizeof *tmp);
-    if (!tmp)
-        abort();
+    double *tmp = dsk_xmalloc((size_t)(ncols ? ncols : 1) * sizeof *tmp);
     for (int64_t r = 0; r < rows; r++) {
         double *c = coef + r * ncols;
         for (int64_t f = 0; f < ncols; f++)

@@ -9,6 +9,7 @@
 #include "dsk_alloc.h"
 #include "dsk_log.h"
 #include "ml_np_rng.h"
+#include "ml_np_sort.h"
 
 struct ml_folds {
     int n_splits;
@@ -48,12 +49,6 @@ static void s_kfold(ml_folds_t *f, int shuffle, int64_t random_state)
     free(idx);
 }
 
-static int s_cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 /*
  * np.unique + the class_perm inversion of _make_test_folds: codes classes
  * by order of first appearance in y. Returns the number of classes; codes
@@ -61,20 +56,14 @@ static int s_cmp_i32(const void *a, const void *b)
  */
 static int64_t s_encode_by_appearance(const int32_t *y, int64_t n, int64_t *codes)
 {
-    int32_t *vals = dsk_xcalloc((size_t)n, sizeof *vals);
-    memcpy(vals, y, (size_t)n * sizeof *vals);
-    qsort(vals, (size_t)n, sizeof *vals, s_cmp_i32);
-    int64_t nu = 0;
-    for (int64_t i = 0; i < n; i++)
-        if (nu == 0 || vals[nu - 1] != vals[i])
-            vals[nu++] = vals[i];
+    int32_t *vals;
+    int64_t nu = ml_np_unique_i32(y, n, NULL, 0, &vals);
     int64_t *code_of = dsk_xcalloc((size_t)nu, sizeof *code_of);
     for (int64_t u = 0; u < nu; u++)
         code_of[u] = -1;
     int64_t next = 0;
     for (int64_t i = 0; i < n; i++) {
-        int32_t *hit = bsearch(&y[i], vals, (size_t)nu, sizeof *vals, s_cmp_i32);
-        int64_t u = hit - vals;
+        int64_t u = ml_np_searchsorted_i32(vals, nu, y[i]);
         if (code_of[u] < 0)
             code_of[u] = next++;
         codes[i] = code_of[u];

@@ -69,9 +69,7 @@ const char *ml_params_repr(const ml_params_t *p, char *buf, size_t len)
 
 ml_grid_t *ml_grid_new(void)
 {
-    ml_grid_t *g = calloc(1, sizeof *g);
-    if (!g)
-        abort();
+    ml_grid_t *g = dsk_xcalloc(1, sizeof *g);
     return g;
 }
 
@@ -338,9 +336,7 @@ int ml_sampler_draw(const ml_grid_t *g, int64_t n_iter, int64_t random_state,
         free(idx);
         return rc;
     }
-    ml_params_t *arr = calloc((size_t)n_iter, sizeof *arr);
-    if (!arr)
-        abort();
+    ml_params_t *arr = dsk_xcalloc((size_t)n_iter, sizeof *arr);
     for (int64_t i = 0; i < n_iter && rc == 0; i++)
         rc = s_candidate(g, idx[i], 1, &arr[i], err);
     free(idx);

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsk_alloc.h"
 #include "dsk_log.h"
+#include "ml_np_sort.h"
 #include "ml_np_sum.h"
 
 struct ml_scorer {
@@ -59,51 +61,17 @@ const ml_scorer_t *ml_scorer_find(const char *name, char *err)
     return NULL;
 }
 
-static int s_cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* unique_labels(y_true, y_pred): the sorted union. Returns the count; *labels malloc'd. */
-static int64_t s_labels(const int32_t *y_true, const int32_t *y_pred, int64_t n,
-                        int32_t **labels)
-{
-    int32_t *u = malloc((size_t)(2 * n + 1) * sizeof *u);
-    if (!u)
-        abort();
-    memcpy(u, y_true, (size_t)n * sizeof *u);
-    if (y_pred)
-        memcpy(u + n, y_pred, (size_t)n * sizeof *u);
-    int64_t m = y_pred ? 2 * n : n;
-    qsort(u, (size_t)m, sizeof *u, s_cmp_i32);
-    int64_t k = 0;
-    for (int64_t i = 0; i < m; i++)
-        if (k == 0 || u[k - 1] != u[i])
-            u[k++] = u[i];
-    *labels = u;
-    return k;
-}
-
-static int64_t s_index(const int32_t *labels, int64_t k, int32_t v)
-{
-    const int32_t *hit = bsearch(&v, labels, (size_t)k, sizeof v, s_cmp_i32);
-    return hit - labels;
-}
-
 /* Per-label tp, predicted and true counts (multilabel_confusion_matrix). */
 static int64_t s_counts(const int32_t *y_true, const int32_t *y_pred, int64_t n,
                         double **tp, double **pred, double **truth)
 {
     int32_t *labels;
-    int64_t k = s_labels(y_true, y_pred, n, &labels);
-    *tp = calloc((size_t)k + 1, sizeof **tp);
-    *pred = calloc((size_t)k + 1, sizeof **pred);
-    *truth = calloc((size_t)k + 1, sizeof **truth);
-    if (!*tp || !*pred || !*truth)
-        abort();
+    int64_t k = ml_np_unique_i32(y_true, n, y_pred, n, &labels);
+    *tp = dsk_xcalloc((size_t)k + 1, sizeof **tp);
+    *pred = dsk_xcalloc((size_t)k + 1, sizeof **pred);
+    *truth = dsk_xcalloc((size_t)k + 1, sizeof **truth);
     for (int64_t i = 0; i < n; i++) {
-        int64_t t = s_index(labels, k, y_true[i]), p = s_index(labels, k, y_pred[i]);
+        int64_t t = ml_np_searchsorted_i32(labels, k, y_true[i]), p = ml_np_searchsorted_i32(labels, k, y_pred[i]);
         (*truth)[t] += 1;
         (*pred)[p] += 1;
         if (t == p)
@@ -177,9 +145,7 @@ static double s_average(double *a, const double *w, int64_t k)
 {
     if (!w)
         return ml_np_sum_buffered(a, k) / (double)k;
-    double *aw = malloc((size_t)(k + 1) * sizeof *aw);
-    if (!aw)
-        abort();
+    double *aw = dsk_xmalloc((size_t)(k + 1) * sizeof *aw);
     for (int64_t j = 0; j < k; j++)
         aw[j] = a[j] * w[j];
     double r = ml_np_sum_buffered(aw, k) / ml_np_sum_buffered(w, k);
@@ -211,9 +177,7 @@ int ml_precision_recall_f1(const int32_t *y_true, const int32_t *y_pred, int64_t
         truth[0] = ml_np_sum_buffered(truth, k);
         k = 1;
     }
-    double *p = malloc((size_t)(3 * k + 1) * sizeof *p), *r = p + k, *f = p + 2 * k;
-    if (!p)
-        abort();
+    double *p = dsk_xmalloc((size_t)(3 * k + 1) * sizeof *p), *r = p + k, *f = p + 2 * k;
     s_prf_divide(tp, pred, p, k, "Precision");
     s_prf_divide(tp, truth, r, k, "Recall");
     for (int64_t j = 0; j < k; j++) {
@@ -256,11 +220,9 @@ static int s_cmp_desc(const void *a, const void *b)
 static int64_t s_clf_curve(const int32_t *y_true, const double *score, int64_t n,
                            int32_t positive, double **tps, double **fps)
 {
-    s_scored_t *s = malloc((size_t)n * sizeof *s);
-    *tps = malloc((size_t)(n + 1) * sizeof **tps);
-    *fps = malloc((size_t)(n + 1) * sizeof **fps);
-    if (!s || !*tps || !*fps)
-        abort();
+    s_scored_t *s = dsk_xmalloc((size_t)n * sizeof *s);
+    *tps = dsk_xmalloc((size_t)(n + 1) * sizeof **tps);
+    *fps = dsk_xmalloc((size_t)(n + 1) * sizeof **fps);
     for (int64_t i = 0; i < n; i++)
         s[i] = (s_scored_t){score[i], y_true[i] == positive};
     qsort(s, (size_t)n, sizeof *s, s_cmp_desc);
@@ -294,7 +256,7 @@ int ml_roc_auc_score(const int32_t *y_true, const double *score, int64_t n, doub
             return dsk_seterr(err, DSK_EINVAL, "Input contains NaN, infinity or a value too "
                                                "large for dtype('float64').");
     int32_t *labels;
-    int64_t k = s_labels(y_true, NULL, n, &labels);
+    int64_t k = ml_np_unique_i32(y_true, n, NULL, 0, &labels);
     int32_t positive = labels[k - 1];
     free(labels);
     if (k != 2)
@@ -303,9 +265,8 @@ int ml_roc_auc_score(const int32_t *y_true, const double *score, int64_t n, doub
                                                   : "multiclass format is not supported");
     double *tps, *fps;
     int64_t m = s_clf_curve(y_true, score, n, positive, &tps, &fps);
-    double *x = malloc((size_t)(m + 2) * sizeof *x), *y = malloc((size_t)(m + 2) * sizeof *y);
-    if (!x || !y)
-        abort();
+    double *x = dsk_xmalloc((size_t)(m + 2) * sizeof *x);
+    double *y = dsk_xmalloc((size_t)(m + 2) * sizeof *y);
     int64_t q = 0;
     x[q] = 0;
     y[q++] = 0;
@@ -338,7 +299,7 @@ int ml_scorer_check_binary(const ml_scorer_t *s, const int32_t *y_true, int64_t 
     if (s->input != ML_SCORER_THRESHOLD)
         return DSK_OK;
     int32_t *labels;
-    int64_t k = s_labels(y_true, NULL, n, &labels);
+    int64_t k = ml_np_unique_i32(y_true, n, NULL, 0, &labels);
     free(labels);
     if (k > 2)
         return dsk_seterr(err, DSK_EINVAL, "%s: multiclass format is not supported", s->name);

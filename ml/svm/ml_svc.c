@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsk_alloc.h"
 #include "ml_kernel.h"
+#include "ml_np_sort.h"
 #include "ml_np_sum.h"
 #include "ml_pack.h"
 #include "ml_param.h"
@@ -64,9 +66,7 @@ static void s_forget(ml_svc_t *m)
 
 static void *s_create(void)
 {
-    ml_svc_t *m = calloc(1, sizeof *m);
-    if (!m)
-        abort();
+    ml_svc_t *m = dsk_xcalloc(1, sizeof *m);
     m->C = 1.0;
     m->kernel = ML_KERNEL_RBF;
     m->degree = 3;
@@ -235,12 +235,6 @@ static int s_get_param(const void *impl, const char *name, ml_value_t *out, char
     return DSK_OK;
 }
 
-static int s_cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* Features of X (dense or CSR), or an error for documents. */
 static int s_check_matrix(const ml_data_t *X, const char *what, int64_t *ncols, char *err)
 {
@@ -272,9 +266,7 @@ static double s_scale_gamma(const ml_data_t *X, int64_t d)
         var = ml_np_var(X->dense->data, X->nrows * d);
     } else {
         const ml_csr_t *c = X->csr;
-        double *rs = calloc((size_t)(2 * c->nrows + 1), sizeof *rs), *rq = rs + c->nrows;
-        if (!rs)
-            abort();
+        double *rs = dsk_xcalloc((size_t)(2 * c->nrows + 1), sizeof *rs), *rq = rs + c->nrows;
         double size = (double)(c->nrows * d);
         for (int64_t r = 0; r < c->nrows; r++)
             for (int64_t p = c->indptr[r]; p < c->indptr[r + 1]; p++) {
@@ -291,17 +283,10 @@ static double s_scale_gamma(const ml_data_t *X, int64_t d)
 /* classes_ (sorted distinct y) and each row's class index. */
 static int32_t s_classes(const int32_t *y, int64_t n, int32_t **classes, int32_t *yi)
 {
-    int32_t *c = malloc((size_t)(n ? n : 1) * sizeof *c);
-    if (!c)
-        abort();
-    memcpy(c, y, (size_t)n * sizeof *c);
-    qsort(c, (size_t)n, sizeof *c, s_cmp_i32);
-    int64_t k = 0;
+    int32_t *c;
+    int64_t k = ml_np_unique_i32(y, n, NULL, 0, &c);
     for (int64_t i = 0; i < n; i++)
-        if (k == 0 || c[k - 1] != c[i])
-            c[k++] = c[i];
-    for (int64_t i = 0; i < n; i++)
-        yi[i] = (int32_t)((int32_t *)bsearch(&y[i], c, (size_t)k, sizeof *c, s_cmp_i32) - c);
+        yi[i] = (int32_t)ml_np_searchsorted_i32(c, k, y[i]);
     *classes = c;
     return (int32_t)k;
 }
@@ -323,9 +308,7 @@ static int s_fit(void *impl, const ml_data_t *X, const int32_t *y, char *err)
         return dsk_seterr(err, DSK_EINVAL, "SVC: fit needs at least one sample and one "
                           "feature, got %lld x %lld", (long long)n, (long long)d);
     s_forget(m);
-    int32_t *yi = malloc((size_t)n * sizeof *yi);
-    if (!yi)
-        abort();
+    int32_t *yi = dsk_xmalloc((size_t)n * sizeof *yi);
     int32_t k = s_classes(y, n, &m->classes, yi);
     if (k < 2) {
         free(yi);
@@ -333,9 +316,7 @@ static int s_fit(void *impl, const ml_data_t *X, const int32_t *y, char *err)
         return dsk_seterr(err, DSK_EINVAL, "SVC: the number of classes has to be greater "
                           "than one; got %d class", k);
     }
-    double *class_C = calloc((size_t)k, sizeof *class_C);
-    if (!class_C)
-        abort();
+    double *class_C = dsk_xcalloc((size_t)k, sizeof *class_C);
     for (int64_t i = 0; i < n; i++)
         class_C[yi[i]] += 1; /* counts, for 'balanced' */
     for (int32_t c = 0; c < k; c++)
@@ -366,9 +347,7 @@ static int s_fit(void *impl, const ml_data_t *X, const int32_t *y, char *err)
                               "are not finite; the input data may contain large values "
                               "and need to be preprocessed");
         }
-    m->sv_sq = malloc((size_t)(m->model.n_sv ? m->model.n_sv : 1) * sizeof *m->sv_sq);
-    if (!m->sv_sq)
-        abort();
+    m->sv_sq = dsk_xmalloc((size_t)(m->model.n_sv ? m->model.n_sv : 1) * sizeof *m->sv_sq);
     ml_kernel_sqnorms(m->model.sv, m->model.n_sv, d, m->sv_sq);
     m->fitted = 1;
     return DSK_OK;
@@ -393,22 +372,18 @@ static void s_pred_init(const ml_svc_t *m, const ml_data_t *X, s_pred_t *w)
     int64_t nsv = md->n_sv ? md->n_sv : 1, k = md->n_classes, d = md->n_features;
     w->kernel = (ml_kernel_t){.type = (ml_kernel_type_t)m->kernel, .degree = (int)m->degree,
                               .gamma = m->gamma, .coef0 = m->coef0};
-    w->K = malloc((size_t)(S_BLOCK * nsv) * sizeof *w->K);
-    w->P = malloc((size_t)(S_BLOCK * k * (k - 1)) * sizeof *w->P);
-    w->xsq = malloc(S_BLOCK * sizeof *w->xsq);
-    w->dec = malloc((size_t)(S_BLOCK * k * (k - 1) / 2) * sizeof *w->dec);
-    w->scratch = malloc((size_t)(2 * k) * sizeof *w->scratch);
+    w->K = dsk_xmalloc((size_t)(S_BLOCK * nsv) * sizeof *w->K);
+    w->P = dsk_xmalloc((size_t)(S_BLOCK * k * (k - 1)) * sizeof *w->P);
+    w->xsq = dsk_xmalloc(S_BLOCK * sizeof *w->xsq);
+    w->dec = dsk_xmalloc((size_t)(S_BLOCK * k * (k - 1) / 2) * sizeof *w->dec);
+    w->scratch = dsk_xmalloc((size_t)(2 * k) * sizeof *w->scratch);
     w->svt = NULL;
     if (X->kind == ML_DATA_CSR) {
-        w->svt = malloc((size_t)(d * nsv) * sizeof *w->svt);
-        if (w->svt)
-            for (int64_t s = 0; s < md->n_sv; s++)
-                for (int64_t c = 0; c < d; c++)
-                    w->svt[c * md->n_sv + s] = md->sv[s * d + c];
+        w->svt = dsk_xmalloc((size_t)(d * nsv) * sizeof *w->svt);
+        for (int64_t s = 0; s < md->n_sv; s++)
+            for (int64_t c = 0; c < d; c++)
+                w->svt[c * md->n_sv + s] = md->sv[s * d + c];
     }
-    if (!w->K || !w->P || !w->xsq || !w->dec || !w->scratch ||
-        (X->kind == ML_DATA_CSR && !w->svt))
-        abort();
 }
 
 static void s_pred_free(s_pred_t *w)
@@ -639,9 +614,7 @@ static int s_load_header(ml_svc_t *m, const msgpack_object *obj)
     int64_t *ns = ml_unpack_i64s(ml_unpack_get(obj, "n_support"), k, 0, INT32_MAX);
     if (!ns)
         return -1;
-    md->n_support = malloc((size_t)k * sizeof *md->n_support);
-    if (!md->n_support)
-        abort();
+    md->n_support = dsk_xmalloc((size_t)k * sizeof *md->n_support);
     md->n_sv = 0;
     for (int64_t c = 0; c < k; c++) {
         md->n_support[c] = (int32_t)ns[c];
@@ -675,9 +648,7 @@ static int s_load(void *impl, const msgpack_object *obj, char *err)
         return dsk_seterr(err, DSK_EINVAL, "SVC: malformed model state (support, "
                           "support_vectors, dual_coef or rho do not match n_support)");
     }
-    m->sv_sq = malloc((size_t)(nsv ? nsv : 1) * sizeof *m->sv_sq);
-    if (!m->sv_sq)
-        abort();
+    m->sv_sq = dsk_xmalloc((size_t)(nsv ? nsv : 1) * sizeof *m->sv_sq);
     ml_kernel_sqnorms(md->sv, nsv, d, m->sv_sq);
     m->fitted = 1;
     return DSK_OK;

@@ -86,9 +86,7 @@ static int64_t s_cache_get(s_cache_t *c, int64_t index, float **data, int64_t le
     if (more > 0) {
         while (c->size < more)
             s_cache_drop(c, c->lru.next);
-        float *nd = realloc(h->data, (size_t)len * sizeof *nd);
-        if (!nd)
-            abort();
+        float *nd = dsk_xrealloc(h->data, (size_t)len * sizeof *nd, 1);
         h->data = nd;
         c->size -= more;
         start = h->len;

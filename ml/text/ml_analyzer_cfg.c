@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsk_alloc.h"
 #include "ml_param.h"
 
 const char *const ml_analyzer_param_names[] = {
@@ -14,7 +15,7 @@ void ml_analyzer_cfg_init(ml_analyzer_cfg_t *c)
 {
     memset(c, 0, sizeof *c);
     c->lowercase = 1;
-    c->token_pattern = strdup(ML_DEFAULT_TOKEN_PATTERN);
+    c->token_pattern = dsk_xstrdup(ML_DEFAULT_TOKEN_PATTERN);
     c->min_n = c->max_n = 1;
 }
 
@@ -38,11 +39,11 @@ void ml_analyzer_cfg_clear(ml_analyzer_cfg_t *c)
 void ml_analyzer_cfg_copy(ml_analyzer_cfg_t *dst, const ml_analyzer_cfg_t *src)
 {
     *dst = *src;
-    dst->token_pattern = strdup(src->token_pattern);
+    dst->token_pattern = dsk_xstrdup(src->token_pattern);
     if (src->n_stop) {
-        dst->stop_list = calloc(src->n_stop, sizeof *dst->stop_list);
+        dst->stop_list = dsk_xcalloc(src->n_stop, sizeof *dst->stop_list);
         for (size_t i = 0; i < src->n_stop; i++)
-            dst->stop_list[i] = strdup(src->stop_list[i]);
+            dst->stop_list[i] = dsk_xstrdup(src->stop_list[i]);
     } else {
         dst->stop_list = NULL;
     }
@@ -91,9 +92,9 @@ static int s_set_stop_words(ml_analyzer_cfg_t *c, const char *est, const ml_valu
         s_stop_clear(c);
         c->stop_kind = ML_STOP_LIST;
         c->n_stop = v->u.list.n;
-        c->stop_list = calloc(c->n_stop ? c->n_stop : 1, sizeof *c->stop_list);
+        c->stop_list = dsk_xcalloc(c->n_stop ? c->n_stop : 1, sizeof *c->stop_list);
         for (size_t i = 0; i < c->n_stop; i++)
-            c->stop_list[i] = strdup(v->u.list.items[i].u.s);
+            c->stop_list[i] = dsk_xstrdup(v->u.list.items[i].u.s);
         return 0;
     }
     char got[200];
@@ -120,7 +121,7 @@ int ml_analyzer_cfg_set(ml_analyzer_cfg_t *c, const char *est, const char *name,
         if (v->type != ML_V_STRING)
             return ml_param_unsupported(est, name, v, err);
         free(c->token_pattern);
-        c->token_pattern = strdup(v->u.s);
+        c->token_pattern = dsk_xstrdup(v->u.s);
         return 0;
     }
     if (strcmp(name, "ngram_range") == 0) {

@@ -124,10 +124,8 @@ static void s_renumber(ml_doc_counts_t *c, ml_analyzer_t *a)
         int64_t b = c->indptr[d], n = c->indptr[d + 1] - b;
         if ((size_t)n > kcap) {
             kcap = 2 * (size_t)n;
-            keys = realloc(keys, kcap * sizeof *keys);
-            tmp = realloc(tmp, kcap * sizeof *tmp);
-            if (!keys || !tmp)
-                abort();
+            keys = dsk_xrealloc(keys, kcap * sizeof *keys, 1);
+            tmp = dsk_xrealloc(tmp, kcap * sizeof *tmp, 1);
         }
         for (int64_t e = 0; e < n; e++)
             keys[e] = rank[c->ids[b + e]];

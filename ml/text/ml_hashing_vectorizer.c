@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsk_alloc.h"
 #include "ml_param.h"
 #include "ml_tfidf.h"
 #include "ml_tokenizer.h"
@@ -63,9 +64,7 @@ static const char *const s_names[] = {
 
 static void *s_create(void)
 {
-    s_hv_t *m = calloc(1, sizeof *m);
-    if (!m)
-        abort();
+    s_hv_t *m = dsk_xcalloc(1, sizeof *m);
     ml_analyzer_cfg_init(&m->cfg);
     m->n_features = 1 << 20;
     m->alternate_sign = 1;
@@ -158,9 +157,7 @@ static uint64_t s_key(const s_hv_t *m, ml_analyzer_t *a, int32_t t, uint64_t **c
     if ((size_t)t >= *cap) {
         size_t old = *cap;
         *cap = 2 * (size_t)t + 1024;
-        *cache = realloc(*cache, *cap * sizeof **cache);
-        if (!*cache)
-            abort();
+        *cache = dsk_xrealloc(*cache, *cap, sizeof **cache);
         memset(*cache + old, 0xff, (*cap - old) * sizeof **cache);
     }
     if ((*cache)[t] == UINT64_MAX) {
@@ -182,10 +179,8 @@ static void s_row(const s_hv_t *m, uint64_t *keys, size_t n, ml_csr_t *X, int64_
     int64_t o = X->indptr[row];
     if (o + (int64_t)n > *cap) {
         *cap = 2 * (o + (int64_t)n) + 4096;
-        X->indices = realloc(X->indices, (size_t)*cap * sizeof *X->indices);
-        X->data = realloc(X->data, (size_t)*cap * sizeof *X->data);
-        if (!X->indices || !X->data)
-            abort();
+        X->indices = dsk_xrealloc(X->indices, (size_t)*cap * sizeof *X->indices, 1);
+        X->data = dsk_xrealloc(X->data, (size_t)*cap * sizeof *X->data, 1);
     }
     for (size_t i = 0; i < n;) {
         uint64_t col = keys[i] >> 1;
@@ -223,9 +218,7 @@ static int s_transform(const void *impl, const ml_data_t *X, ml_data_t **out, ch
         }
         if (n > kcap) {
             kcap = 2 * n;
-            keys = realloc(keys, kcap * sizeof *keys);
-            if (!keys)
-                abort();
+            keys = dsk_xrealloc(keys, kcap * sizeof *keys, 1);
         }
         for (size_t i = 0; i < n; i++)
             keys[i] = s_key(m, a, ids[i], &cache, &ccap);

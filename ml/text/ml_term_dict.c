@@ -52,9 +52,7 @@ size_t ml_td_bytes_add(ml_td_bytes_t *b, const void *data, size_t n)
 {
     if (b->len + n > b->cap) {
         b->cap = (b->len + n) * 2 + 4096;
-        b->p = realloc(b->p, b->cap);
-        if (!b->p)
-            abort();
+        b->p = dsk_xrealloc(b->p, b->cap, 1);
     }
     memcpy(b->p + b->len, data, n);
     b->len += n;
@@ -66,9 +64,7 @@ void *ml_td_grow(void *p, size_t *cap, size_t need, size_t elem)
     if (need <= *cap)
         return p;
     *cap = need * 2 + 64;
-    p = realloc(p, *cap * elem);
-    if (!p)
-        abort();
+    p = dsk_xrealloc(p, *cap * elem, 1);
     return p;
 }
 
@@ -265,10 +261,8 @@ static void s_radix2(s_item_t *v, size_t n, int bits)
 {
     int w = bits <= 20 ? bits : (2 * bits + 3) / 4;
     size_t nb = (size_t)1 << w;
-    s_item_t *tmp = malloc((n ? n : 1) * sizeof *tmp);
-    size_t *count = malloc(nb * sizeof *count);
-    if (!tmp || !count)
-        abort();
+    s_item_t *tmp = dsk_xmalloc((n ? n : 1) * sizeof *tmp);
+    size_t *count = dsk_xmalloc(nb * sizeof *count);
     uint64_t mask = nb - 1;
     for (int shift = 0; shift < 2 * bits; shift += w) {
         memset(count, 0, nb * sizeof *count);
@@ -305,9 +299,7 @@ static void s_radix_packed(uint64_t *v, size_t n, int lo, int bits)
     int w = bits <= 20 ? bits : (2 * bits + 3) / 4;
     size_t nb = (size_t)1 << w;
     uint64_t *tmp = dsk_big_alloc(n * sizeof *tmp), *src = v, *dst = tmp;
-    size_t *count = malloc(nb * sizeof *count);
-    if (!count)
-        abort();
+    size_t *count = dsk_xmalloc(nb * sizeof *count);
     for (int shift = lo; shift < lo + 2 * bits; shift += w) {
         memset(count, 0, nb * sizeof *count);
         for (size_t i = 0; i < n; i++)
@@ -359,9 +351,7 @@ int32_t *ml_td_sort_pairs(const ml_td_dict_t *toks, const int32_t *term_tok, siz
         dsk_big_free(pk);
         return out;
     }
-    v = malloc((n ? n : 1) * sizeof *v);
-    if (!v)
-        abort();
+    v = dsk_xmalloc((n ? n : 1) * sizeof *v);
     for (size_t i = 0; i < n; i++) {
         int32_t t0 = term_tok[2 * i], t1 = term_tok[2 * i + 1];
         v[i] = (s_item_t){(uint64_t)rank[t0] << bits | (t1 >= 0 ? rank[t1] : 0), (int32_t)i};

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsk_alloc.h"
 #include "ml_count_vectorizer.h"
 #include "ml_param.h"
 
@@ -21,9 +22,7 @@ static const char *const s_tt_names[] = {"norm", "use_idf", "smooth_idf", "subli
 
 static void *s_tt_create(void)
 {
-    s_tt_t *m = calloc(1, sizeof *m);
-    if (!m)
-        abort();
+    s_tt_t *m = dsk_xcalloc(1, sizeof *m);
     m->est = "TfidfTransformer";
     m->norm = S_NORM_L2;
     m->use_idf = m->smooth_idf = 1;
@@ -100,10 +99,8 @@ static int s_tt_fit_csr(s_tt_t *m, const ml_csr_t *X)
     m->n_features = X->ncols;
     if (!m->use_idf)
         return 0;
-    int64_t *df = calloc((size_t)X->ncols + 1, sizeof *df);
-    m->idf = malloc(((size_t)X->ncols + 1) * sizeof *m->idf);
-    if (!df || !m->idf)
-        abort();
+    int64_t *df = dsk_xcalloc((size_t)X->ncols + 1, sizeof *df);
+    m->idf = dsk_xmalloc(((size_t)X->ncols + 1) * sizeof *m->idf);
     for (int64_t k = 0; k < ml_csr_nnz(X); k++)
         df[X->indices[k]]++;
     double n = (double)(X->nrows + m->smooth_idf);
@@ -251,9 +248,7 @@ static int s_tt_load(void *impl, const msgpack_object *obj, char *err)
     if (idf->type != MSGPACK_OBJECT_ARRAY || (int64_t)idf->via.array.size != m->n_features)
         return dsk_seterr(err, DSK_EPROTO, "%s: idf_ is not %lld floats", m->est,
                           (long long)m->n_features);
-    m->idf = malloc(((size_t)m->n_features + 1) * sizeof *m->idf);
-    if (!m->idf)
-        abort();
+    m->idf = dsk_xmalloc(((size_t)m->n_features + 1) * sizeof *m->idf);
     for (int64_t j = 0; j < m->n_features; j++) {
         const msgpack_object *v = &idf->via.array.ptr[j];
         if (v->type != MSGPACK_OBJECT_FLOAT64 && v->type != MSGPACK_OBJECT_FLOAT32)
@@ -297,9 +292,7 @@ void *ml_tfidf_vectorizer_counter(void *impl) { return ((s_tv_t *)impl)->cv; }
 
 static void *s_tv_create(void)
 {
-    s_tv_t *m = calloc(1, sizeof *m);
-    if (!m)
-        abort();
+    s_tv_t *m = dsk_xcalloc(1, sizeof *m);
     m->cv = ml_count_vectorizer_ops.create();
     ml_count_vectorizer_set_est_name(m->cv, "TfidfVectorizer");
     m->tt = s_tt_create();

@@ -10,6 +10,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "dsk_alloc.h"
 #include "ml_stop_words.h"
 #include "ml_term_dict.h"
 #include "ml_unicode.h"
@@ -98,7 +99,7 @@ static int s_compile(ml_analyzer_t *a, const char *est, char *err)
     if (strcmp(a->cfg.token_pattern, ML_DEFAULT_TOKEN_PATTERN) == 0)
         return 0;
     size_t cap = strlen(a->cfg.token_pattern) + 16;
-    char *pat = malloc(cap);
+    char *pat = dsk_xmalloc(cap);
     int rc = s_translate_pattern(a->cfg.token_pattern, pat, cap, est, err);
     if (rc) {
         free(pat);
@@ -129,9 +130,7 @@ ml_analyzer_t *ml_analyzer_new(const ml_analyzer_cfg_t *cfg, const char *est, ch
 {
     if (ml_analyzer_cfg_check(cfg, est, err))
         return NULL;
-    ml_analyzer_t *a = calloc(1, sizeof *a);
-    if (!a)
-        abort();
+    ml_analyzer_t *a = dsk_xcalloc(1, sizeof *a);
     ml_analyzer_cfg_copy(&a->cfg, cfg);
     ml_td_dict_init(&a->stop);
     ml_td_dict_init(&a->terms);
@@ -244,9 +243,7 @@ void ml_analyzer_renumber(ml_analyzer_t *a, const int32_t *order)
         a->term_tok_cap = 2 * n + 2;
         return;
     }
-    ml_td_ent_t *e = malloc((n + 1) * sizeof *e);
-    if (!e)
-        abort();
+    ml_td_ent_t *e = dsk_xmalloc((n + 1) * sizeof *e);
     for (size_t k = 0; k < n; k++)
         e[k] = a->terms.ent[order[k]];
     free(a->terms.ent);
@@ -314,9 +311,7 @@ static inline void s_span(ml_analyzer_t *a, size_t *n, size_t start, size_t len)
 {
     if (2 * (*n + 1) > a->spans_cap) {
         a->spans_cap = 4 * (*n + 1) + 256;
-        a->spans = realloc(a->spans, a->spans_cap * sizeof *a->spans);
-        if (!a->spans)
-            abort();
+        a->spans = dsk_xrealloc(a->spans, a->spans_cap * sizeof *a->spans, 1);
     }
     a->spans[2 * *n] = (int64_t)start;
     a->spans[2 * (*n)++ + 1] = (int64_t)len;
@@ -410,9 +405,7 @@ static int s_scan_ascii(ml_analyzer_t *a, const char *text, size_t len, size_t *
     size_t need = 2 * (len / 2 + 2);
     if (need > a->spans_cap) {
         a->spans_cap = 2 * need;
-        a->spans = realloc(a->spans, a->spans_cap * sizeof *a->spans);
-        if (!a->spans)
-            abort();
+        a->spans = dsk_xrealloc(a->spans, a->spans_cap * sizeof *a->spans, 1);
     }
     int64_t *sp = a->spans;
     size_t n = 0, start = (size_t)-1; /* start: of the run still open, or -1 */
@@ -527,10 +520,8 @@ static size_t s_tokens(ml_analyzer_t *a, const char *text, size_t n)
 {
     if (n > a->toks_cap) {
         a->toks_cap = 2 * n;
-        a->doc_toks = realloc(a->doc_toks, a->toks_cap * sizeof *a->doc_toks);
-        a->hashes = realloc(a->hashes, a->toks_cap * sizeof *a->hashes);
-        if (!a->doc_toks || !a->hashes)
-            abort();
+        a->doc_toks = dsk_xrealloc(a->doc_toks, a->toks_cap * sizeof *a->doc_toks, 1);
+        a->hashes = dsk_xrealloc(a->hashes, a->toks_cap * sizeof *a->hashes, 1);
     }
     for (size_t i = 0; i < n; i++) {
         a->hashes[i] = ml_td_hash(text + a->spans[2 * i], (size_t)a->spans[2 * i + 1]);
@@ -611,10 +602,8 @@ static int32_t s_ngram(ml_analyzer_t *a, const int32_t *k, size_t n)
     int32_t term = s_new_term(a, k, n);
     if (a->ng_n + 2 > a->ng_cap) {
         a->ng_cap = 2 * a->ng_cap + 1024;
-        a->ng_off = realloc(a->ng_off, a->ng_cap * sizeof *a->ng_off);
-        a->ng_term = realloc(a->ng_term, a->ng_cap * sizeof *a->ng_term);
-        if (!a->ng_off || !a->ng_term)
-            abort();
+        a->ng_off = dsk_xrealloc(a->ng_off, a->ng_cap * sizeof *a->ng_off, 1);
+        a->ng_term = dsk_xrealloc(a->ng_term, a->ng_cap * sizeof *a->ng_term, 1);
         if (a->ng_n == 0)
             a->ng_off[0] = 0;
     }
@@ -641,9 +630,7 @@ static void s_bigrams(ml_analyzer_t *a, size_t nt, size_t *ni)
         return;
     if (nt > a->spans_cap / 2) {
         a->spans_cap = 2 * nt;
-        a->spans = realloc(a->spans, a->spans_cap * sizeof *a->spans);
-        if (!a->spans)
-            abort();
+        a->spans = dsk_xrealloc(a->spans, a->spans_cap * sizeof *a->spans, 1);
     }
     uint64_t *keys = (uint64_t *)a->spans; /* the spans are no longer needed */
     for (size_t i = 0; i + 1 < nt; i++) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dsk_alloc.h"
+#include "dsk_mpcheck.h"
 #include "dsk_msg.h"
 #include "job_data.h"
 #include "ml_pack.h"
@@ -38,7 +39,7 @@ int sim_body_unpack_output(const void *buf, size_t len, job_output_t *out, char 
     msgpack_sbuffer_init(&out->reply);
     msgpack_unpacked u;
     char why[DSK_ERR_LEN];
-    int rc = ml_unpack_checked(buf, len, 4, 16, &u, why);
+    int rc = dsk_mp_unpack(buf, len, 4, 16, &u, why);
     const msgpack_object *k = rc ? NULL : ml_unpack_get(&u.data, "sim_output");
     const msgpack_object *b = rc ? NULL : ml_unpack_get(&u.data, "bytes");
     if (!k || k->type != MSGPACK_OBJECT_STR || k->via.str.size > DSK_KEY_MAX || !b ||
