@@ -71,7 +71,7 @@ SIM_ASAN   := $(BUILD)/asan/dsk-sim
 SIM_SEEDS  ?= 3000
 SEEDS      ?= 100000
 
-.PHONY: bench-e2e all check check-unit check-asan check-cluster check-parity check-sim check-systemd deps deps-bench demo install clean bench fuzz sim
+.PHONY: bench-e2e all check check-layout check-unit check-asan check-cluster check-parity check-sim check-systemd deps deps-bench demo install clean bench fuzz sim
 all: $(PROGRAMS) $(LIBDSK) $(LIBML) $(LIBJOBS) $(SIM)
 
 # libdsk: common + proto + client API, the code every program shares.
@@ -158,7 +158,11 @@ $(BUILD)/asan/%.o: %.c
 	$(CC) $(ALL_CFLAGS) $(SAN) $(CHECK_CFLAGS) -I$(BUILD)/tests -c -o $@ $<
 
 check: deps
-	$(MAKE) check-unit check-asan check-sim check-parity check-systemd check-cluster
+	$(MAKE) check-layout check-unit check-asan check-sim check-parity check-systemd check-cluster
+
+# The layers, one header per module, no include cycle (docs/architecture.md).
+check-layout:
+	sh tests/check_layout.sh
 
 check-unit: $(UNIT)
 	$(UNIT)

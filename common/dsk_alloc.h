@@ -1,6 +1,6 @@
 /*
  * dsk_alloc.h — allocation that cannot fail: out of memory aborts (the one
- * failure STYLE.md lets a process die of), so callers never carry a NULL
+ * failure a dsk process may die of: docs/architecture.md, "Errors"), so callers never carry a NULL
  * check for it. Zero-sized requests get one byte, so the result is never
  * NULL either. Caller owns what these return (free()).
  */

@@ -1,5 +1,5 @@
 /*
- * job_data_pack.c — datasets and data as versioned msgpack (see job_data_pack.h),
+ * job_data.c — datasets and data as versioned msgpack (see job_data.h),
  * and the content keys that name them.
  *
  * Arrays travel as one bin of little-endian bytes each: compact, exact for

@@ -1,5 +1,5 @@
 /*
- * job_data_pack.h — datasets and data as bytes: what the client scatters
+ * job_data.h — datasets and data as bytes: what the client scatters
  * and workers hand each other. Versioned msgpack, self-describing, decoded
  * with every count checked against the bytes left (dsk_mp_check first), so
  * a corrupt or truncated buffer is a clear error, never a crash.

@@ -1,5 +1,5 @@
 /*
- * job_file.h — job files (DESIGN.md, "Job files"): a JSON document naming
+ * job_file.h — job files (docs/job-files.md): a JSON document naming
  * the data, a pipeline with scikit-learn's class and parameter names, and
  * optionally a search. Parsed with jansson and validated whole before
  * anything is loaded or scattered, so a bad job fails at once with an
@@ -45,7 +45,7 @@
 /* Candidates a search may have: a bound checked at parse, so a job from the
    network cannot make the scheduler allocate without limit. */
 #define JOB_MAX_CANDIDATES (1 << 20)
-/* Fits one search may plan (the scaled-up grid of DESIGN.md is 3,456). */
+/* Fits one search may plan (examples/news20_full_grid.json plans 3,456). */
 #define JOB_MAX_FITS 100000
 
 typedef enum {

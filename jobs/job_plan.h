@@ -114,7 +114,7 @@ int job_plan_scores_done(const job_plan_t *p);
  */
 int64_t job_plan_add_refit(job_plan_t *p);
 /*
- * The result JSON of DESIGN.md: best_params, best_score, best_index,
+ * The result JSON (docs/job-files.md, "The result"): best_params, best_score, best_index,
  * n_candidates, n_splits, refit, cv_results (scikit-learn's keys and order).
  * New reference the caller owns; NULL before the scores are done.
  */

@@ -6,7 +6,7 @@
  *   spec:   {"method": int, "aggregate": bool}
  *   result: {"rows": n, "labels": bin int32 LE}                 predict
  *         | {"rows": n, "counts": [[class, count], ...]}        predict, aggregated
- *         | {"rows": n, "data": <job_data_pack data>}            decision_function,
+ *         | {"rows": n, "data": <data, job_data.h>}            decision_function,
  *                                                               predict_proba, transform
  *         | {"rows": n, "correct": c}                           score (accuracy, summed
  *                                                               over chunks, / total rows)

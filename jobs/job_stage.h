@@ -1,6 +1,6 @@
 /*
  * job_stage.h — estimators whose fit splits into an expensive corpus-wide
- * stage and a cheap per-subset one (DESIGN.md, "How a search runs").
+ * stage and a cheap per-subset one (docs/architecture.md, "How a search flows").
  *
  * CountVectorizer tokenizes and counts every document once per analyzer
  * configuration (ml_doc_counts); every fold's vocabulary, max_df/min_df/

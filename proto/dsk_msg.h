@@ -146,7 +146,7 @@ typedef struct {
     uint32_t flags;               /* reserved, 0 */
     char name[DSK_NAME_MAX + 1];  /* the job file's name, for messages */
     dsk_bytes_t job;              /* the job file's JSON text */
-    dsk_bytes_t data;             /* the dataset, packed (job_data_pack.h) */
+    dsk_bytes_t data;             /* the dataset, packed (job_data.h) */
 } dsk_msg_submit_t;
 
 typedef struct {

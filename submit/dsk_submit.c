@@ -4,8 +4,8 @@
  *   dsk-submit [--scheduler ADDR | --local N] [--timeout SECONDS] COMMAND [ARGS...]
  *
  * Commands come from one table; each parses its own arguments. Exit codes
- * (DESIGN.md): 0 success, 1 the job failed on the cluster, 2 bad usage or a
- * bad job file, 3 cannot reach the scheduler.
+ * (submit_command.h): 0 success, 1 the job failed on the cluster, 2 bad
+ * usage or a bad job file, 3 cannot reach the scheduler, 130 interrupted.
  */
 #include <jansson.h>
 #include <stdio.h>

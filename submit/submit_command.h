@@ -1,6 +1,6 @@
 /*
  * submit_command.h — what every dsk-submit command shares: the options
- * given before the command, and the exit codes of DESIGN.md ("Programs")
+ * given before the command, and the exit codes (README.md, "The programs")
  * with the one mapping from a dsk error to them.
  */
 #ifndef SUBMIT_COMMAND_H

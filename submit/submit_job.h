@@ -1,6 +1,6 @@
 /*
  * submit_job.h — dsk-submit's job commands: search, fit, jobs, result,
- * cancel and noop (DESIGN.md, "Programs").
+ * cancel and noop (README.md, "The programs").
  *
  * search and fit validate the job file and load its data here, before
  * anything is sent, so a bad job exits 2 with the file, the JSON path and

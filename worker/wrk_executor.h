@@ -4,7 +4,8 @@
  * and the input, pinned in the store), a thread runs its body (job_task_run
  * for a search's task, the model's predict for a chunk), and
  * the finished task comes back through a queue whose eventfd the loop
- * polls, so heartbeats never wait for a task (STYLE.md, rule 5).
+ * polls: the loop never blocks on work, so heartbeats never wait for a
+ * task.
  *
  * For fault tests, DSK_FAULT=hang-tasks in the environment makes every
  * thread take a task and never finish it, while the loop thread goes on

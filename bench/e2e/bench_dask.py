@@ -2,7 +2,7 @@
 """The reference side of bench/e2e: scikit-learn 1.2 + joblib + dask.distributed.
 
 dsk has to beat what its users run today, so this script does the
-DESIGN.md workloads the way a Dask user does them on one machine:
+bench/e2e workloads (README.md here) the way a Dask user does them on one machine:
 Client(LocalCluster(n_workers=2, threads_per_worker=1, processes=True)),
 searches through `joblib.parallel_backend('dask', scatter=[X, y])` and
 GridSearchCV(n_jobs=-1), the batch predict through client.map over

@@ -1,5 +1,5 @@
 #!/bin/sh
-# run.sh BUILD [REPLICATE] — bench/e2e: the DESIGN.md workloads on dsk (a
+# run.sh BUILD [REPLICATE] — bench/e2e: the seed's workloads on dsk (a
 # scheduler and 2 single-thread workers on loopback, fresh for each
 # workload so each worker's peak RSS is that workload's; the digits search
 # and its predict share one, as in bench_dask.py) and on

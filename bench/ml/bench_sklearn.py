@@ -10,7 +10,7 @@ the comparison can show both sides fitted the same data, and, where dsk
 runs scikit-learn's algorithm, the same model. sgd_20class_fit is the one
 scikit-learn fit both of dsk's SGD modes are compared with. --replicate N
 sets how many copies of digits the SVC predict benchmark uses (1000 ->
-1.8 M rows, the DESIGN.md workload).
+1.8 M rows, the bench/e2e predict workload).
 """
 import os
 

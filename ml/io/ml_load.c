@@ -237,12 +237,12 @@ typedef struct {
 static const s_loader_t s_loaders[] = {
     {"20newsgroups", ml_load_newsgroups},
     {"digits", s_load_digits},
-    {"files", ml_files_load},
+    {"files", ml_load_files},
     {"csv", s_load_csv},
-    {"svmlight", ml_svmlight_load},
-    {"npy", ml_npy_load},
-    {"text-lines", ml_text_lines_load},
-    {"tsv", ml_tsv_load},
+    {"svmlight", ml_load_svmlight},
+    {"npy", ml_load_npy},
+    {"text-lines", ml_load_text_lines},
+    {"tsv", ml_load_tsv},
     {NULL, NULL},
 };
 

@@ -1,6 +1,6 @@
 /*
- * ml_load.h — the datasets a job's "data" object names (DESIGN.md, "Job
- * files" -> data sources): 20newsgroups, digits, files, csv, svmlight, npy,
+ * ml_load.h — the datasets a job's "data" object names (docs/job-files.md,
+ * "data"): 20newsgroups, digits, files, csv, svmlight, npy,
  * text-lines, tsv. Each gives the same documents or rows, labels and order
  * as scikit-learn's equivalent, so that folds and scores are comparable.
  *

@@ -199,7 +199,7 @@ static int s_files_dataset(s_found_t *f, int shuffle, int64_t seed, const s_enc_
     return rc;
 }
 
-int ml_files_load(const json_t *spec, ml_dataset_t **out, char *err)
+int ml_load_files(const json_t *spec, ml_dataset_t **out, char *err)
 {
     static const char *const known[] = {"path", "categories", "shuffle", "random_state",
                                         "encoding", "decode_error", "allowed_extensions", NULL};
@@ -313,7 +313,7 @@ static int s_text_dataset(char **docs, size_t *lens, char **labels, int64_t n,
     return rc;
 }
 
-int ml_text_lines_load(const json_t *spec, ml_dataset_t **out, char *err)
+int ml_load_text_lines(const json_t *spec, ml_dataset_t **out, char *err)
 {
     static const char *const known[] = {"path", "labels_path", "encoding", "decode_error",
                                         NULL};
@@ -370,7 +370,7 @@ static int s_split_tsv(const char *path, char **lines, size_t *lens, int64_t n, 
     return DSK_OK;
 }
 
-int ml_tsv_load(const json_t *spec, ml_dataset_t **out, char *err)
+int ml_load_tsv(const json_t *spec, ml_dataset_t **out, char *err)
 {
     static const char *const known[] = {"path", "encoding", "decode_error", NULL};
     char path[4096];

@@ -29,8 +29,8 @@
 #include "dsk_error.h"
 #include "ml_data.h"
 
-int ml_files_load(const json_t *spec, ml_dataset_t **out, char *err);
-int ml_text_lines_load(const json_t *spec, ml_dataset_t **out, char *err);
-int ml_tsv_load(const json_t *spec, ml_dataset_t **out, char *err);
+int ml_load_files(const json_t *spec, ml_dataset_t **out, char *err);
+int ml_load_text_lines(const json_t *spec, ml_dataset_t **out, char *err);
+int ml_load_tsv(const json_t *spec, ml_dataset_t **out, char *err);
 
 #endif

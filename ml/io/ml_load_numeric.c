@@ -125,7 +125,7 @@ static int s_svm_read(const char *path, s_svm_t *s, char *err)
     return rc;
 }
 
-int ml_svmlight_load(const json_t *spec, ml_dataset_t **out, char *err)
+int ml_load_svmlight(const json_t *spec, ml_dataset_t **out, char *err)
 {
     static const char *const known[] = {"path", "n_features", "zero_based", NULL};
     char path[4096];
@@ -318,7 +318,7 @@ static int s_npy_read(const char *path, int ndim, s_npy_t *n, double **out, char
     return rc;
 }
 
-int ml_npy_load(const json_t *spec, ml_dataset_t **out, char *err)
+int ml_load_npy(const json_t *spec, ml_dataset_t **out, char *err)
 {
     static const char *const known[] = {"path", "labels_path", NULL};
     char path[4096], lpath[4096];

@@ -23,7 +23,7 @@
 #include "dsk_error.h"
 #include "ml_data.h"
 
-int ml_svmlight_load(const json_t *spec, ml_dataset_t **out, char *err);
-int ml_npy_load(const json_t *spec, ml_dataset_t **out, char *err);
+int ml_load_svmlight(const json_t *spec, ml_dataset_t **out, char *err);
+int ml_load_npy(const json_t *spec, ml_dataset_t **out, char *err);
 
 #endif

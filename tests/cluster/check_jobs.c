@@ -49,7 +49,7 @@ static pid_t s_cluster(int n, pid_t *workers)
     return sched;
 }
 
-/* The seed job (DESIGN.md) with SGDClassifier(random_state=seed), written to the test dir. */
+/* The seed job (examples/seed_grid.json) with SGDClassifier(random_state=seed), written to the test dir. */
 static const char *s_seed_job(int seed, const char *extra_grid, char *path, size_t len)
 {
     snprintf(path, len, "%s/seed_%d.json", cu_tmpdir(), seed);

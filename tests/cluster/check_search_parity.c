@@ -6,7 +6,7 @@
  * them (golden_searches.py; the job file is in the golden, written out
  * verbatim and submitted):
  *
- *  - seed_grid (DESIGN.md's grid, 2 newsgroups, SGD random_state=0),
+ *  - seed_grid (examples/seed_grid.json, 2 newsgroups, SGD random_state=0),
  *    random_svc (RandomizedSearchCV over lists, SVC on digits) and
  *    digits_svc (examples/digits_svc.json, refit): every key of cv_results
  *    (split<k>_test_score, mean, std, rank, params, param_<name>) and

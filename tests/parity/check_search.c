@@ -89,7 +89,7 @@ START_TEST(test_folds_newsgroups)
 }
 END_TEST
 
-/* The seed's and the scaled-up grids of DESIGN.md, as a job file gives them. */
+/* The seed's grid and the scaled-up ones (examples/), as a job file gives them. */
 static void s_add(ml_grid_t *g, const char *name, ml_value_t v)
 {
     char err[DSK_ERR_LEN];

@@ -3,7 +3,7 @@
  * TfidfTransformer against scikit-learn 1.2 on 20 newsgroups (golden_sgd.py
  * says how each answer was made):
  *
- *  - the seed grid of DESIGN.md: 2 categories, 3-fold, vect__max_df (0.5,
+ *  - the seed grid (examples/seed_grid.json): 2 categories, 3-fold, vect__max_df (0.5,
  *    0.75, 1.0) x vect__ngram_range ((1, 1), (1, 2)), random_state 0..4,
  *    dsk's default mode: every split score of every candidate for every
  *    seed (90) equal to scikit-learn's pipeline's, bit for bit. The golden

@@ -14,7 +14,7 @@ With refit=False scikit-learn has no best_index_; the file then holds what
 it would set, rank_test_score.argmin() (its own rule), since dsk reports
 one either way.
 
-  seed_grid   DESIGN.md's grid on 2 newsgroups with SGDClassifier(
+  seed_grid   examples/seed_grid.json on 2 newsgroups with SGDClassifier(
               random_state=0): exact (two-class SGD is bit-exact).
   news20      all 20 categories, ngram_range x alpha, random_state=0: dsk's
               joint one-vs-all pass is not scikit-learn's schedule, so the

@@ -19,7 +19,7 @@ Two kinds of TF-IDF feed it:
 
 Sections of golden/sgd.json:
 
-- "grid" (pipeline TF-IDF): the seed grid of DESIGN.md. The 2-category
+- "grid" (pipeline TF-IDF): the seed grid (examples/seed_grid.json). The 2-category
   train set (alt.atheism, talk.religion.misc; 857 documents), 3-fold
   StratifiedKFold (no shuffle, as GridSearchCV(cv=3)), vect__max_df (0.5,
   0.75, 1.0) x vect__ngram_range ((1, 1), (1, 2)) in ParameterGrid order;

@@ -1,5 +1,5 @@
 /*
- * check_job_file.c — job files: the seed job of DESIGN.md parses into the
+ * check_job_file.c — job files: the seed job (examples/seed_grid.json) parses into the
  * search scikit-learn would run, and every bad job fails at parse (or at
  * the data check) with the file, the JSON path and the problem.
  */
