@@ -14,6 +14,7 @@
 
 #include "dsk_alloc.h"
 #include "dsk_client.h"
+#include "dsk_repr.h"
 #include "submit_command.h"
 #include "submit_job.h"
 #include "submit_local.h"
@@ -122,7 +123,7 @@ static int s_cmd_status(const submit_options_t *opt, int argc, char **argv)
     }
     if (as_json) {
         json_t *doc = s_status_json(opt->scheduler, &rep.u.status_rep);
-        json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+        dsk_repr_json_write(doc, DSK_REPR_INDENT, stdout);
         putchar('\n');
         json_decref(doc);
     } else {

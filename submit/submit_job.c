@@ -14,6 +14,7 @@
 #include "dsk_alloc.h"
 #include "dsk_clock.h"
 #include "dsk_client.h"
+#include "dsk_repr.h"
 #include "dsk_wire.h"
 #include "job_build.h"
 #include "job_data.h"
@@ -123,12 +124,13 @@ static void s_csv_cell(FILE *f, const json_t *v)
     if (json_is_integer(v)) {
         fprintf(f, "%lld", (long long)json_integer_value(v));
     } else if (json_is_real(v)) {
-        fprintf(f, "%.17g", json_real_value(v));
+        char num[DSK_REPR_LEN];
+        fputs(dsk_repr_double(json_real_value(v), num), f);
     } else if (json_is_null(v)) {
         return;
     } else {
         char *text = json_is_string(v) ? dsk_xstrdup(json_string_value(v))
-                                       : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+                                       : dsk_repr_json(v, DSK_REPR_COMPACT);
         if (!text)
             return;
         int quote = strpbrk(text, ",\"\n") != NULL;
@@ -195,7 +197,7 @@ static void s_print_table(const json_t *result)
         return; /* a big grid: the CSV and the JSON are the way to read it */
     fprintf(stderr, "%4s  %-19s  %s\n", "rank", "mean_test_score", "params");
     for (size_t i = 0; i < n; i++) {
-        char *p = json_dumps(json_array_get(params, i), JSON_COMPACT);
+        char *p = dsk_repr_json(json_array_get(params, i), DSK_REPR_COMPACT);
         fprintf(stderr, "%4lld  %.4f (+/- %.4f)  %s\n",
                 (long long)json_integer_value(json_array_get(rank, i)),
                 json_real_value(json_array_get(mean, i)), json_real_value(json_array_get(std, i)),
@@ -220,7 +222,7 @@ static int s_outputs(const s_args_t *a, const dsk_msg_job_state_t *st)
         json_object_set_new(result, "client_seconds",
                             json_pack("{s:f, s:f}", "load", a->load_s, "job",
                                       (double)(dsk_clock_mono_ms() - a->submit_ms) / 1000.0));
-    char *text = json_dumps(result, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    char *text = dsk_repr_json(result, DSK_REPR_INDENT);
     if (a->out) {
         size_t len = strlen(text);
         text[len] = '\n';
@@ -243,7 +245,7 @@ static int s_outputs(const s_args_t *a, const dsk_msg_job_state_t *st)
     const json_t *best = json_object_get(result, "best_params");
     if (!a->quiet && best) {
         s_print_table(result);
-        char *bp = json_dumps(best, JSON_COMPACT);
+        char *bp = dsk_repr_json(best, DSK_REPR_COMPACT);
         fprintf(stderr, "best score %.6f with %s\n",
                 json_real_value(json_object_get(result, "best_score")), bp);
         free(bp);
@@ -337,6 +339,9 @@ static int s_submit(const submit_options_t *opt, int argc, char **argv, const ch
                 "dsk-submit fit)\n", a.job_path);
     else if (kind == DSK_JOB_FIT && !a.model_out)
         fprintf(stderr, "dsk-submit fit: where should the model go? (--model-out M.dskm)\n");
+    else if (kind == DSK_JOB_SEARCH && a.model_out && !job->refit)
+        fprintf(stderr, "dsk-submit search: %s: $.search.refit is false, so the search makes no "
+                "model for --model-out (set \"refit\": true, or drop --model-out)\n", a.job_path);
     else if (ml_load_dataset(job->data, &ds, err) < 0)
         fprintf(stderr, "dsk-submit: %s: $.data: %s\n", a.job_path, err);
     else if (job_check_data(job, ds, a.job_path, err) < 0)
@@ -450,7 +455,7 @@ int submit_jobs(const submit_options_t *opt, int argc, char **argv)
                               st.u.job_state.result.len, 0, NULL);
     dsk_msg_clear(&st);
     if (a.as_json) {
-        json_dumpf(list, stdout, JSON_INDENT(2));
+        dsk_repr_json_write(list, DSK_REPR_INDENT, stdout);
         putchar('\n');
     } else {
         static const char *const states[] = {"?", "accepted", "running", "done", "failed",
@@ -690,7 +695,7 @@ int submit_noop(const submit_options_t *opt, int argc, char **argv)
         json_object_set_new(o, "job_id", json_integer((json_int_t)r.id));
         if (r.result)
             json_object_set(o, "scheduler", r.result);
-        json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(9));
+        dsk_repr_json_write(o, DSK_REPR_COMPACT, stdout);
         putchar('\n');
         json_decref(o);
     } else if (rc == 0 && one_at_a_time) {

@@ -22,6 +22,7 @@
 #include "dsk_alloc.h"
 #include "dsk_clock.h"
 #include "dsk_client.h"
+#include "dsk_repr.h"
 #include "job_data.h"
 #include "ml_load.h"
 #include "ml_model.h"
@@ -140,6 +141,7 @@ static void s_npy_header(FILE *f, const char *descr, int64_t rows, int64_t cols)
 /* One chunk's rows, in the output's format. */
 static int s_out_write(s_out_t *o, const job_predict_result_t *r, const int32_t *y, char *err)
 {
+    char num[DSK_REPR_LEN];
     if (r->labels) {
         if (o->fmt == S_NPY && !o->started)
             s_npy_header(o->f, "<i8", o->rows, 1);
@@ -161,8 +163,8 @@ static int s_out_write(s_out_t *o, const job_predict_result_t *r, const int32_t 
         else
             for (int64_t i = 0; i < m->nrows; i++)
                 for (int64_t k = 0; k < m->ncols; k++)
-                    fprintf(o->f, "%s%.17g%s", json && k == 0 ? "[" : "",
-                            m->data[i * m->ncols + k],
+                    fprintf(o->f, "%s%s%s", json && k == 0 ? "[" : "",
+                            dsk_repr_double(m->data[i * m->ncols + k], num),
                             k + 1 < m->ncols ? (json ? ", " : ",") : json ? "]\n" : "\n");
     } else if (r->data && r->data->kind == ML_DATA_CSR) {
         if (o->fmt != S_SVMLIGHT)
@@ -172,7 +174,7 @@ static int s_out_write(s_out_t *o, const job_predict_result_t *r, const int32_t 
         for (int64_t i = 0; i < m->nrows; i++) {
             fprintf(o->f, "%d", y ? y[i] : 0);
             for (int64_t e = m->indptr[i]; e < m->indptr[i + 1]; e++)
-                fprintf(o->f, " %d:%.17g", m->indices[e], m->data[e]);
+                fprintf(o->f, " %d:%s", m->indices[e], dsk_repr_double(m->data[e], num));
             fputc('\n', o->f);
         }
     }
@@ -512,7 +514,7 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
                                           (double)(dsk_clock_mono_ms() - r.t0) / 1000.0));
             if (r.stats)
                 json_object_set(sum, "stats", json_object_get(r.stats, "stats"));
-            char *text = json_dumps(sum, JSON_INDENT(2));
+            char *text = dsk_repr_json(sum, DSK_REPR_INDENT);
             size_t len = strlen(text);
             text[len] = '\n'; /* over the NUL: a whole line, written as one buffer */
             if (a.out && submit_output_write(a.out, text, len + 1, cerr) < 0) {

@@ -183,6 +183,21 @@ START_TEST(test_bad_job_exits_2_scheduler_serves)
     CU_ASSERT(strstr(err, job) && strstr(err, "$.search.param_grid.vect__max_dff"),
               "the error does not name the file and the path: %s", err);
 
+    /* --model-out on a search without refit: refused before anything is sent */
+    char model[512], jobs_out[4096] = "";
+    snprintf(model, sizeof model, "%s/norefit.dskm", cu_tmpdir());
+    s_seed_job(0, NULL, job, sizeof job);
+    const char *margs[] = {"search", job, "--model-out", model, "--quiet", NULL};
+    rc = cu_submit(s_ep, NULL, 0, err, sizeof err, margs);
+    CU_ASSERT(rc == 2 && strstr(err, "$.search.refit is false"),
+              "--model-out without refit: exit %d: %s", rc, err);
+    const char *jargs[] = {"jobs", "--json", NULL};
+    rc = cu_submit(s_ep, jobs_out, sizeof jobs_out, err, sizeof err, jargs);
+    json_t *listed = json_loads(jobs_out, 0, NULL);
+    CU_ASSERT(rc == 0 && json_is_array(listed) && json_array_size(listed) == 0,
+              "the refused search reached the scheduler: %s", jobs_out);
+    json_decref(listed);
+
     char cerr[DSK_ERR_LEN];
     dsk_client_t *c = dsk_client_new(s_ep, 5000, cerr);
     dsk_msg_t st;
@@ -197,6 +212,40 @@ START_TEST(test_bad_job_exits_2_scheduler_serves)
     s_seed_job(1, NULL, job, sizeof job);
     s_search(job, out);
     CU_ASSERT(cu_worker_count(s_ep) == 3, "a worker is gone after a bad job");
+}
+END_TEST
+
+/* A search's floats as Python prints them, in the table, the result JSON and the CSV. */
+START_TEST(test_floats_print_as_python_does)
+{
+    s_cluster(3, NULL);
+    char job[512], out[512], csv[512], err[8192] = "", text[65536];
+    snprintf(job, sizeof job, "%s/floats.json", cu_tmpdir());
+    FILE *f = fopen(job, "w");
+    fprintf(f, "{\"data\": {\"loader\": \"digits\"}, \"pipeline\": [[\"svc\", \"SVC\", {}]], "
+               "\"search\": {\"param_grid\": {\"svc__C\": [1e-6, 0.1]}, \"cv\": 2, "
+               "\"refit\": false}}\n");
+    fclose(f);
+    snprintf(out, sizeof out, "%s/floats_result.json", cu_tmpdir());
+    snprintf(csv, sizeof csv, "%s/floats.csv", cu_tmpdir());
+    const char *args[] = {"search", job, "--out", out, "--cv-results", csv, NULL};
+    int rc = cu_submit(s_ep, NULL, 0, err, sizeof err, args);
+    CU_ASSERT(rc == 0, "search exited %d: %s", rc, err);
+    CU_ASSERT(strstr(err, "{\"svc__C\":1e-06}") && !strstr(err, "9.99"),
+              "the table does not print 1e-06 as Python does: %s", err);
+    f = fopen(out, "r");
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    CU_ASSERT(strstr(text, "\"svc__C\": 1e-06") && strstr(text, "\"svc__C\": 0.1") &&
+                  !strstr(text, "9.99") && !strstr(text, "0.10000"),
+              "the result JSON does not print floats as Python does: %.2000s", text);
+    f = fopen(csv, "r");
+    n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    CU_ASSERT(strstr(text, ",1e-06,") && !strstr(text, "9.99"),
+              "the CSV does not print 1e-06 as Python does: %.2000s", text);
 }
 END_TEST
 
@@ -478,6 +527,7 @@ Suite *dsk_cluster_jobs_suite(void)
     tcase_add_test(tc, test_seed_search_equals_in_process);
     tcase_add_test(tc, test_three_clients_at_once);
     tcase_add_test(tc, test_bad_job_exits_2_scheduler_serves);
+    tcase_add_test(tc, test_floats_print_as_python_does);
     tcase_add_test(tc, test_svc_refit_model_identical);
     tcase_add_test(tc, test_local_cluster);
     tcase_add_test(tc, test_fit_then_predict_in_order);
