@@ -424,8 +424,11 @@ static int s_unpack_dataset(const msgpack_object *o, const char *what, ml_datase
         return dsk_seterr(err, rc, "%s: %s", what, sub);
     if ((rc = s_get_int(o, "n_classes", 0, INT32_MAX, what, &k, err)) != 0)
         return rc;
-    ds->target_names = s_unpack_strs(ml_unpack_get(o, "target_names"), k);
-    if (!ds->target_names)
+    /* data without labels (a predict input) has no classes and nil names */
+    const msgpack_object *names = ml_unpack_get(o, "target_names");
+    int unnamed = k == 0 && names && names->type == MSGPACK_OBJECT_NIL;
+    ds->target_names = unnamed ? NULL : s_unpack_strs(names, k);
+    if (!ds->target_names && !unnamed)
         return dsk_seterr(err, DSK_EPROTO, "%s: \"target_names\" is missing or not an array "
                           "of n_classes=%lld strings", what, (long long)k);
     ds->n_classes = (int32_t)k;

@@ -142,8 +142,9 @@ static const struct {
     {"search", submit_search, "search JOB.json [--out RESULT.json] [--cv-results CSV] "
                               "[--model-out M.dskm] [--json] [--quiet]"},
     {"fit", submit_fit, "fit JOB.json --model-out M.dskm [--quiet]"},
-    {"predict", submit_predict, "predict --model M.dskm --input DATA [--out PRED.npy|.csv|"
-                                ".svmlight|-] [--format npy|csv|svmlight|json] [--chunk-rows N] "
+    {"predict", submit_predict, "predict --model M.dskm --input DATA [--labels Y] "
+                                "[--out PRED.npy|.csv|.svmlight|-] "
+                                "[--format npy|csv|svmlight|json] [--chunk-rows N] "
                                 "[--method predict|decision_function|predict_proba|transform|"
                                 "score] [--aggregate counts]"},
     {"jobs", submit_jobs, "jobs [--json]        the scheduler's jobs"},
@@ -168,7 +169,11 @@ static void s_usage(FILE *out)
     fprintf(out, "\noutputs (--out, --cv-results, --model-out): a file is replaced only once "
                  "complete; - is standard\noutput; a device or a FIFO is written into; a "
                  "directory is refused before the job is sent.\npredict's format comes from "
-                 "--format, else the extension, else csv for - and npy for a file.\n");
+                 "--format, else the extension, else csv for - and npy for a file.\n"
+                 "predict's DATA: .npy, .npz (a SciPy sparse matrix), .csv (a header row "
+                 "or not), .svmlight,\n.txt (a document a line), a folder of text files, "
+                 "or a .json data spec; labels (Y: .npy or\n.txt, a label a row) only for "
+                 "--method score.\n");
 }
 
 /* Global options stop at the first word that is not one: the command. */

@@ -13,10 +13,12 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <dirent.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dsk_alloc.h"
@@ -39,7 +41,7 @@ typedef enum { S_NPY, S_CSV, S_SVMLIGHT, S_JSON } s_fmt_t;
 static const char *const s_fmt_names[] = {"npy", "csv", "svmlight", "json"};
 
 typedef struct {
-    const char *model, *input, *out, *method_name;
+    const char *model, *input, *labels, *out, *method_name;
     int64_t chunk_rows;
     int aggregate, quiet;
     int format;             /* an s_fmt_t from --format, -1 for the target's own */
@@ -60,9 +62,31 @@ static int s_ends(const char *s, const char *suffix)
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* The input as a data spec: a JSON file holds one; a data file's extension names its loader. */
-static json_t *s_input_spec(const char *path, char *err)
+/* Whether dir holds a sub-folder (then it is load_files' layout: a folder per class). */
+static int s_has_subfolder(const char *dir)
 {
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int found = 0;
+    while (d && !found && (de = readdir(d)) != NULL) {
+        char p[4096];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        found = de->d_name[0] != '.' && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/*
+ * The input as a data spec: a JSON file holds one; a folder is documents
+ * (one a file, or load_files' folder per class, in order); a data file's
+ * extension names its loader, without labels unless --labels names them.
+ */
+static json_t *s_input_spec(const char *path, const char *labels, char *err)
+{
+    struct stat st;
     if (s_ends(path, ".json")) {
         json_error_t jerr;
         json_t *spec = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
@@ -73,21 +97,51 @@ static json_t *s_input_spec(const char *path, char *err)
             json_decref(spec);
             spec = NULL;
         }
+        if (spec && labels) {
+            dsk_seterr(err, DSK_EINVAL, "--labels goes with a data file; a .json data spec "
+                       "names its own labels");
+            json_decref(spec);
+            spec = NULL;
+        }
         return spec;
     }
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (labels) {
+            dsk_seterr(err, DSK_EINVAL, "--labels goes with a data file; a folder's labels are "
+                       "its sub-folders' names");
+            return NULL;
+        }
+        return s_has_subfolder(path)
+                   ? json_pack("{s:s, s:s, s:b}", "loader", "files", "path", path, "shuffle", 0)
+                   : json_pack("{s:s, s:s}", "loader", "text-folder", "path", path);
+    }
     const char *loader = s_ends(path, ".npy")                             ? "npy"
+                         : s_ends(path, ".npz")                           ? "npz"
                          : s_ends(path, ".csv") || s_ends(path, ".csv.gz") ? "csv"
                          : s_ends(path, ".svmlight") || s_ends(path, ".svm") ||
                                  s_ends(path, ".libsvm")
                              ? "svmlight"
-                         : s_ends(path, ".txt") ? "text-lines"
-                                                : NULL;
+                         : s_ends(path, ".txt") || s_ends(path, ".txt.gz") ? "text-lines"
+                                                                          : NULL;
     if (!loader) {
-        dsk_seterr(err, DSK_EINVAL, "%s: which format? use .npy, .csv, .svmlight, .txt (one "
-                   "document a line) or a .json data spec", path);
+        dsk_seterr(err, DSK_EINVAL, "%s: which format? use .npy, .npz (a SciPy sparse matrix), "
+                   ".csv, .svmlight, .txt (one document a line), a folder of text files or a "
+                   ".json data spec", path);
         return NULL;
     }
-    return json_pack("{s:s, s:s}", "loader", loader, "path", path);
+    if (labels && (strcmp(loader, "svmlight") == 0 || strcmp(loader, "csv") == 0)) {
+        dsk_seterr(err, DSK_EINVAL, "--labels: a %s file holds its labels itself (for a .csv, "
+                   "name the column in a .json data spec: \"label_column\")", loader);
+        return NULL;
+    }
+    json_t *spec = json_pack("{s:s, s:s}", "loader", loader, "path", path);
+    if (strcmp(loader, "csv") == 0) {
+        json_object_set_new(spec, "header", json_string("auto"));
+        json_object_set_new(spec, "label_column", json_null());
+    }
+    if (labels)
+        json_object_set_new(spec, "labels_path", json_string(labels));
+    return spec;
 }
 
 /*
@@ -237,6 +291,7 @@ static int s_parse(int argc, char **argv, s_args_t *a)
         const char *x = argv[i];
         const char **slot = strcmp(x, "--model") == 0    ? &a->model
                             : strcmp(x, "--input") == 0  ? &a->input
+                            : strcmp(x, "--labels") == 0 ? &a->labels
                             : strcmp(x, "--out") == 0    ? &a->out
                             : strcmp(x, "--method") == 0 ? &a->method_name
                                                          : NULL;
@@ -453,8 +508,14 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
         (a.aggregate && method != JOB_METHOD_PREDICT &&
          dsk_seterr(err, DSK_EINVAL, "--aggregate counts goes with --method predict") < 0) ||
         !(model = s_read_model(a.model, &model_len, err)) ||
-        !(spec = s_input_spec(a.input, err)) || ml_load_dataset(spec, &ds, err) < 0) {
+        !(spec = s_input_spec(a.input, a.labels, err)) || ml_load_dataset(spec, &ds, err) < 0) {
         fprintf(stderr, "dsk-submit predict: %s\n", err);
+        goto out;
+    }
+    if (method == JOB_METHOD_SCORE && !ds->y) {
+        fprintf(stderr, "dsk-submit predict: --method score needs the true labels, and %s has "
+                "none: give --labels LABELS (a .npy or .txt, one a row) or a .json data spec "
+                "with labels\n", a.input);
         goto out;
     }
     if (!a.out && !a.aggregate && method != JOB_METHOD_SCORE) {

@@ -22,9 +22,12 @@ typedef struct {
     char **labels;         /* nrows owned texts */
 } s_table_t;
 
+/* label_column null: every column is a feature, the rows have no labels */
+#define S_NO_LABEL INT64_MIN
+
 static void s_table_free(s_table_t *t)
 {
-    for (int64_t i = 0; i < t->nrows; i++)
+    for (int64_t i = 0; t->labels && i < t->nrows; i++)
         free(t->labels[i]);
     free(t->labels);
     free(t->X);
@@ -44,19 +47,20 @@ static int s_csv_row(const char *path, int64_t lineno, const char *line, size_t 
         n += line[i] == ',';
     if (want < 0) {
         want = *ncells = n;
-        if (label_col < 0 ? -label_col > n : label_col >= n)
+        if (label_col != S_NO_LABEL && (label_col < 0 ? -label_col > n : label_col >= n))
             return dsk_seterr(err, DSK_EINVAL, "data.label_column: %lld is out of range for "
                               "%s, which has %lld columns", (long long)label_col, path,
                               (long long)n);
-        t->ncols = n - 1;
+        t->ncols = label_col == S_NO_LABEL ? n : n - 1;
     } else if (n != want)
         return dsk_seterr(err, DSK_EINVAL, "%s:%lld: expected %lld columns, got %lld", path,
                           (long long)lineno, (long long)want, (long long)n);
-    int64_t lab = label_col < 0 ? n + label_col : label_col;
+    int64_t lab = label_col == S_NO_LABEL ? -1 : label_col < 0 ? n + label_col : label_col;
     if ((size_t)t->nrows + 1 > *cap) {
         *cap = *cap ? *cap * 2 : 256;
         t->X = dsk_xrealloc(t->X, *cap * (size_t)(t->ncols ? t->ncols : 1) * sizeof *t->X, 1);
-        t->labels = dsk_xrealloc(t->labels, *cap * sizeof *t->labels, 1);
+        if (lab >= 0)
+            t->labels = dsk_xrealloc(t->labels, *cap * sizeof *t->labels, 1);
     }
     double *row = t->X + t->nrows * t->ncols;
     size_t start = 0;
@@ -72,7 +76,7 @@ static int s_csv_row(const char *path, int64_t lineno, const char *line, size_t 
             int rc = dsk_seterr(err, DSK_EINVAL, "%s:%lld:%lld: cannot read '%.*s' as a number",
                                 path, (long long)lineno, (long long)col + 1,
                                 (int)(clen > 40 ? 40 : clen), cell);
-            if (col > lab)
+            if (lab >= 0 && col > lab)
                 free(t->labels[t->nrows]);
             return rc;
         }
@@ -83,7 +87,33 @@ static int s_csv_row(const char *path, int64_t lineno, const char *line, size_t 
     return DSK_OK;
 }
 
-/* Reads a whole comma-separated file (gzip or not); blank lines are skipped. */
+/* Whether a line (a header?) has a cell, the label's aside, that is not a number. */
+static int s_has_text(const char *line, size_t len, int64_t label_col)
+{
+    int64_t n = 1;
+    for (size_t i = 0; i < len; i++)
+        n += line[i] == ',';
+    int64_t lab = label_col == S_NO_LABEL ? -1 : label_col < 0 ? n + label_col : label_col;
+    size_t start = 0;
+    int64_t col = 0;
+    double v;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && line[i] != ',')
+            continue;
+        if (col != lab && ml_parse_double(line + start, i - start, &v) != 0)
+            return 1;
+        col++;
+        start = i + 1;
+    }
+    return 0;
+}
+
+/*
+ * Reads a whole comma-separated file (gzip or not); blank lines are
+ * skipped. header: 0 none, 1 the first line, S_HEADER_AUTO the first line
+ * when it has a cell that is not a number (pandas' read_csv guesses alike).
+ */
+#define S_HEADER_AUTO 2
 static int s_csv_read(const char *path, int header, int64_t label_col, s_table_t *t,
                       char *err)
 {
@@ -105,8 +135,13 @@ static int s_csv_read(const char *path, int header, int64_t label_col, s_table_t
         size_t k = 0;
         while (k < l && (line[k] == ' ' || line[k] == '\t'))
             k++;
-        if (k == l || (header && lineno == 1))
+        if (k == l)
             continue;
+        if (ncells < 0 && t->nrows == 0 && header &&
+            (header == 1 || s_has_text(line, l, label_col))) {
+            header = 0; /* that was it */
+            continue;
+        }
         rc = s_csv_row(path, lineno, line, l, label_col, &ncells, t, &cap, err);
     }
     free(buf);
@@ -203,14 +238,19 @@ static int s_load_csv(const json_t *spec, ml_dataset_t **out, char *err)
 {
     static const char *const known[] = {"path", "header", "label_column", NULL};
     char path[4096];
-    int header;
-    int64_t label_col;
+    int header = 0;
+    int64_t label_col = S_NO_LABEL;
     int rc = ml_spec_check_keys(spec, "csv", known, err);
     if (rc == 0)
         rc = ml_spec_path(spec, "path", 1, path, sizeof path, err);
-    if (rc == 0)
+    const json_t *h = json_object_get(spec, "header");
+    if (rc == 0 && json_is_string(h) && strcmp(json_string_value(h), "auto") == 0)
+        header = S_HEADER_AUTO;
+    else if (rc == 0 && h && !json_is_boolean(h))
+        rc = dsk_seterr(err, DSK_EINVAL, "data.header: expected true, false or \"auto\"");
+    else if (rc == 0)
         rc = ml_spec_bool(spec, "header", 0, &header, err);
-    if (rc == 0)
+    if (rc == 0 && !json_is_null(json_object_get(spec, "label_column")))
         rc = ml_spec_int(spec, "label_column", -1, 0, -1073741824, 1073741824,
                          &label_col, err);
     if (rc)
@@ -219,7 +259,8 @@ static int s_load_csv(const json_t *spec, ml_dataset_t **out, char *err)
     if ((rc = s_csv_read(path, header, label_col, &t, err)) != 0)
         return rc;
     ml_dataset_t *ds = s_table_dataset(&t);
-    rc = ml_labels_encode(ds, (const char *const *)t.labels, t.nrows, path, err);
+    if (t.labels)
+        rc = ml_labels_encode(ds, (const char *const *)t.labels, t.nrows, path, err);
     s_table_free(&t);
     if (rc) {
         ml_dataset_destroy(&ds);
@@ -241,8 +282,10 @@ static const s_loader_t s_loaders[] = {
     {"csv", s_load_csv},
     {"svmlight", ml_load_svmlight},
     {"npy", ml_load_npy},
+    {"npz", ml_load_npz},
     {"text-lines", ml_load_text_lines},
     {"tsv", ml_load_tsv},
+    {"text-folder", ml_load_text_folder},
     {NULL, NULL},
 };
 

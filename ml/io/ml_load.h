@@ -12,8 +12,9 @@
  * Keys per loader: ml_load_newsgroups.h (20newsgroups), ml_load_files.h (files,
  * text-lines, tsv), ml_load_numeric.h (svmlight, npy); "digits" takes
  * data_home (digits.csv.gz there: X 1797x64 float64, y the digit), "csv"
- * takes path, header (default false) and label_column (default -1, the
- * last; negative counts from the end). Every loader rejects unknown keys.
+ * takes path, header (default false; "auto": the first line when it has a
+ * cell that is not a number) and label_column (default -1, the last;
+ * negative counts from the end; null: no labels, every column a feature). Every loader rejects unknown keys.
  * Text files may be gzip-compressed (read transparently), except the
  * documents of "files" and 20newsgroups' folders, which are taken as is.
  */

@@ -238,6 +238,63 @@ int ml_load_files(const json_t *spec, ml_dataset_t **out, char *err)
     return rc;
 }
 
+/*
+ * "text-folder": a folder of documents, one a file, in name order; no
+ * labels (a predict input). Sub-folders and hidden files are passed over.
+ */
+int ml_load_text_folder(const json_t *spec, ml_dataset_t **out, char *err)
+{
+    static const char *const known[] = {"path", "encoding", "decode_error", NULL};
+    char root[4096];
+    s_enc_t enc;
+    char **names = NULL;
+    size_t n = 0;
+    *out = NULL;
+    int rc = ml_spec_check_keys(spec, "text-folder", known, err);
+    if (rc == 0)
+        rc = ml_spec_path(spec, "path", 1, root, sizeof root, err);
+    if (rc == 0)
+        rc = s_enc_opts(spec, &enc, err);
+    if (rc == 0)
+        rc = s_listdir(root, &names, &n, err);
+    char **paths = dsk_xcalloc(n + 1, sizeof *paths);
+    size_t k = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct stat st;
+        char *p = dsk_xmalloc(strlen(root) + strlen(names[i]) + 2);
+        sprintf(p, "%s/%s", root, names[i]);
+        if (names[i][0] != '.' && stat(p, &st) == 0 && S_ISREG(st.st_mode))
+            paths[k++] = p;
+        else
+            free(p);
+    }
+    if (rc == 0 && k == 0)
+        rc = dsk_seterr(err, DSK_EINVAL, "%s: no files in the folder (one document a file)",
+                        root);
+    ml_dataset_t *ds = NULL;
+    if (rc == 0) {
+        ml_data_t *X = ml_data_new_text((int64_t)k);
+        ds = ml_dataset_new(&X);
+        ds->filenames = paths;
+        paths = NULL;
+    }
+    for (size_t i = 0; rc == 0 && i < k; i++) {
+        char *raw = NULL;
+        size_t len = 0;
+        if ((rc = ml_read_raw(ds->filenames[i], &raw, &len, err)) != 0)
+            break;
+        rc = s_decode(&enc, raw, len, ds->filenames[i], 0, 0, &ds->X->text.docs[i],
+                      &ds->X->text.lens[i], err);
+        free(raw);
+    }
+    s_free_strings(paths, k);
+    s_free_strings(names, n);
+    if (rc)
+        ml_dataset_destroy(&ds);
+    *out = ds;
+    return rc;
+}
+
 /* Lines of a file: "\n"-separated, "\r" before it dropped, no line after the last "\n". */
 typedef struct {
     const char *buf;
@@ -306,7 +363,7 @@ static int s_text_dataset(char **docs, size_t *lens, char **labels, int64_t n,
     X->text.docs = docs ? docs : dsk_xcalloc(1, sizeof *docs);
     X->text.lens = lens ? lens : dsk_xcalloc(1, sizeof *lens);
     ml_dataset_t *ds = ml_dataset_new(&X);
-    int rc = ml_labels_encode(ds, (const char *const *)labels, n, what, err);
+    int rc = labels ? ml_labels_encode(ds, (const char *const *)labels, n, what, err) : DSK_OK;
     if (rc)
         ml_dataset_destroy(&ds);
     *out = ds;
@@ -327,14 +384,14 @@ int ml_load_text_lines(const json_t *spec, ml_dataset_t **out, char *err)
     if (rc == 0)
         rc = ml_spec_path(spec, "path", 1, path, sizeof path, err);
     if (rc == 0)
-        rc = ml_spec_path(spec, "labels_path", 1, lpath, sizeof lpath, err);
+        rc = ml_spec_path(spec, "labels_path", 0, lpath, sizeof lpath, err);
     if (rc == 0)
         rc = s_enc_opts(spec, &enc, err);
     if (rc == 0)
         rc = s_read_lines(path, &enc, &docs, &lens, &n, err);
-    if (rc == 0)
+    if (rc == 0 && lpath[0])
         rc = s_read_lines(lpath, &enc, &labels, &llens, &nl, err);
-    if (rc == 0 && n != nl)
+    if (rc == 0 && lpath[0] && n != nl)
         rc = dsk_seterr(err, DSK_EINVAL, "%s has %lld lines but %s has %lld labels", path,
                         (long long)n, lpath, (long long)nl);
     if (rc == 0) {

@@ -10,7 +10,11 @@
  *   sorted, then RandomState(random_state).shuffle; target_names are the
  *   folder names; filenames are path/CATEGORY/FILE.
  * "text-lines": path holds one document per line, labels_path one label per
- *   line (the same number of lines).
+ *   line (the same number of lines; optional: without it the documents
+ *   have no labels, as a predict input).
+ * "text-folder": path is a folder of documents, one a file (hidden files
+ *   and sub-folders passed over), read in name order, with no labels (a
+ *   predict input); encoding and decode_error as for "files".
  * "tsv": path holds lines "label<TAB>document" (split at the first tab).
  *   text-lines and tsv take encoding and decode_error too, and read gzip'd
  *   files transparently; a trailing "\r" is dropped from each line, and the
@@ -32,5 +36,6 @@
 int ml_load_files(const json_t *spec, ml_dataset_t **out, char *err);
 int ml_load_text_lines(const json_t *spec, ml_dataset_t **out, char *err);
 int ml_load_tsv(const json_t *spec, ml_dataset_t **out, char *err);
+int ml_load_text_folder(const json_t *spec, ml_dataset_t **out, char *err);
 
 #endif

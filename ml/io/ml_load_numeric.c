@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include "ml_load_util.h"
+#include "ml_np_sort.h"
+#include "ml_npy.h"
+#include "ml_zip.h"
 
 /* ---- svmlight ------------------------------------------------------------ */
 
@@ -175,169 +178,26 @@ int ml_load_svmlight(const json_t *spec, ml_dataset_t **out, char *err)
 
 /* ---- npy ----------------------------------------------------------------- */
 
-typedef struct {
-    char descr[8];
-    int64_t shape[2];
-    int ndim;
-    size_t itemsize;
-    size_t data_off;
-} s_npy_t;
-
-/* The value after 'key': in the header dict, or NULL. */
-static const char *s_dict_value(const char *h, const char *key)
-{
-    const char *k = strstr(h, key);
-    if (!k)
-        return NULL;
-    k += strlen(key);
-    while (*k == ' ')
-        k++;
-    if (*k != ':')
-        return NULL;
-    k++;
-    while (*k == ' ')
-        k++;
-    return k;
-}
-
-/*
- * The header: magic, version, length, then a Python dict literal with
- * descr, fortran_order and shape. Everything dsk cannot read exactly is
- * an error naming it.
- */
-static int s_npy_header(const char *path, const unsigned char *b, size_t len, s_npy_t *n,
-                        char *err)
-{
-    if (len < 10 || memcmp(b, "\x93NUMPY", 6) != 0)
-        return dsk_seterr(err, DSK_EINVAL, "%s: not a .npy file (bad magic)", path);
-    size_t hl, off;
-    if (b[6] == 1) {
-        hl = (size_t)b[8] | (size_t)b[9] << 8;
-        off = 10;
-    } else if (b[6] == 2 || b[6] == 3) {
-        if (len < 12)
-            return dsk_seterr(err, DSK_EINVAL, "%s: truncated header", path);
-        hl = (size_t)b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 | (size_t)b[11] << 24;
-        off = 12;
-    } else
-        return dsk_seterr(err, DSK_EINVAL, "%s: .npy format version %u.%u is not supported",
-                          path, b[6], b[7]);
-    if (hl > len - off)
-        return dsk_seterr(err, DSK_EINVAL, "%s: truncated header: expected %zu bytes, got %zu",
-                          path, off + hl, len);
-    char *h = dsk_xstrndup((const char *)b + off, hl);
-    const char *d = s_dict_value(h, "'descr'"), *f = s_dict_value(h, "'fortran_order'"),
-               *s = s_dict_value(h, "'shape'");
-    int rc = DSK_OK;
-    static const char *const types[] = {"<f8", "<f4", "<i8", "<i4", "|u1", NULL};
-    static const size_t sizes[] = {8, 4, 8, 4, 1};
-    memset(n, 0, sizeof *n);
-    if (!d || !f || !s || *d != '\'' || *s != '(')
-        rc = dsk_seterr(err, DSK_EINVAL, "%s: bad .npy header '%s'", path, h);
-    else if (strncmp(f, "False", 5) != 0)
-        rc = dsk_seterr(err, DSK_EINVAL, "%s: Fortran-order arrays are not supported (save a "
-                        "C-order array)", path);
-    for (int i = 0; rc == 0 && types[i]; i++)
-        if (strncmp(d + 1, types[i], 3) == 0 && d[4] == '\'') {
-            memcpy(n->descr, types[i], 4);
-            n->itemsize = sizes[i];
-        }
-    if (rc == 0 && !n->itemsize)
-        rc = dsk_seterr(err, DSK_EINVAL, "%s: dtype %.*s is not supported (<f8, <f4, <i8, "
-                        "<i4, |u1)", path, (int)strcspn(d + 1, "'") + 2, d);
-    for (const char *p = s + 1; rc == 0 && *p != ')';) {
-        char *e;
-        while (*p == ' ' || *p == ',')
-            p++;
-        if (*p == ')')
-            break;
-        long long v = strtoll(p, &e, 10);
-        if (e == p || v < 0 || n->ndim == 2)
-            rc = dsk_seterr(err, DSK_EINVAL, "%s: shape %.40s is not supported (1-D or 2-D)",
-                            path, s);
-        else
-            n->shape[n->ndim++] = v;
-        p = e;
-    }
-    n->data_off = off + hl;
-    free(h);
-    return rc;
-}
-
-/* Converts count items of type n->descr at p into doubles. */
-static void s_npy_convert(const s_npy_t *n, const unsigned char *p, size_t count, double *out)
-{
-    for (size_t i = 0; i < count; i++, p += n->itemsize) {
-        if (strcmp(n->descr, "<f8") == 0) {
-            memcpy(&out[i], p, 8);
-        } else if (strcmp(n->descr, "<f4") == 0) {
-            float f;
-            memcpy(&f, p, 4);
-            out[i] = f;
-        } else if (strcmp(n->descr, "<i8") == 0) {
-            int64_t v;
-            memcpy(&v, p, 8);
-            out[i] = (double)v;
-        } else if (strcmp(n->descr, "<i4") == 0) {
-            int32_t v;
-            memcpy(&v, p, 4);
-            out[i] = v;
-        } else {
-            out[i] = p[0];
-        }
-    }
-}
-
-/* A whole .npy of ndim dimensions as doubles (*out malloc'd). */
-static int s_npy_read(const char *path, int ndim, s_npy_t *n, double **out, char *err)
-{
-    char *buf;
-    size_t len;
-    int rc = ml_read_file(path, &buf, &len, err);
-    if (rc)
-        return rc;
-    rc = s_npy_header(path, (const unsigned char *)buf, len, n, err);
-    if (rc == 0 && n->ndim != ndim)
-        rc = dsk_seterr(err, DSK_EINVAL, "%s: expected a %d-D array, got %d-D", path, ndim,
-                        n->ndim);
-    uint64_t count = ndim == 2 ? (uint64_t)n->shape[0] * (uint64_t)n->shape[1]
-                               : (uint64_t)n->shape[0];
-    if (rc == 0 && (n->shape[0] == 0 || count > (uint64_t)1 << 40))
-        rc = dsk_seterr(err, DSK_EINVAL, "%s: %s array", path, n->shape[0] ? "too large an"
-                                                                          : "an empty");
-    if (rc == 0 && len - n->data_off < count * n->itemsize)
-        rc = dsk_seterr(err, DSK_EINVAL, "%s: truncated: expected %llu data bytes after the "
-                        "%zu-byte header, got %zu", path,
-                        (unsigned long long)(count * n->itemsize), n->data_off,
-                        len - n->data_off);
-    if (rc == 0) {
-        *out = dsk_xmalloc((size_t)count * sizeof **out);
-        s_npy_convert(n, (const unsigned char *)buf + n->data_off, (size_t)count, *out);
-    }
-    free(buf);
-    return rc;
-}
-
 int ml_load_npy(const json_t *spec, ml_dataset_t **out, char *err)
 {
     static const char *const known[] = {"path", "labels_path", NULL};
     char path[4096], lpath[4096];
-    s_npy_t nx, ny;
+    ml_npy_t nx, ny;
     double *x = NULL, *y = NULL;
     *out = NULL;
     int rc = ml_spec_check_keys(spec, "npy", known, err);
     if (rc == 0)
         rc = ml_spec_path(spec, "path", 1, path, sizeof path, err);
     if (rc == 0)
-        rc = ml_spec_path(spec, "labels_path", 1, lpath, sizeof lpath, err);
+        rc = ml_spec_path(spec, "labels_path", 0, lpath, sizeof lpath, err);
     if (rc == 0)
-        rc = s_npy_read(path, 2, &nx, &x, err);
-    if (rc == 0)
-        rc = s_npy_read(lpath, 1, &ny, &y, err);
-    if (rc == 0 && ny.shape[0] != nx.shape[0])
+        rc = ml_npy_read(path, 2, &nx, &x, err);
+    if (rc == 0 && lpath[0])
+        rc = ml_npy_read(lpath, 1, &ny, &y, err);
+    if (rc == 0 && y && ny.shape[0] != nx.shape[0])
         rc = dsk_seterr(err, DSK_EINVAL, "%s has %lld rows but %s has %lld labels", path,
                         (long long)nx.shape[0], lpath, (long long)ny.shape[0]);
-    for (int64_t i = 0; rc == 0 && i < ny.shape[0]; i++)
+    for (int64_t i = 0; rc == 0 && y && i < ny.shape[0]; i++)
         if (isnan(y[i]))
             rc = dsk_seterr(err, DSK_EINVAL, "%s: label %lld is NaN", lpath, (long long)i);
     if (rc) {
@@ -351,7 +211,169 @@ int ml_load_npy(const json_t *spec, ml_dataset_t **out, char *err)
     m->data = x;
     ml_data_t *X = ml_data_from_dense(&m);
     ml_dataset_t *ds = ml_dataset_new(&X);
-    ml_labels_encode_numeric(ds, y, ny.shape[0]);
+    if (y)
+        ml_labels_encode_numeric(ds, y, ny.shape[0]);
+    free(y);
+    *out = ds;
+    return DSK_OK;
+}
+
+/* ---- npz (a SciPy sparse matrix) ------------------------------------------ */
+
+/* Member name of an .npz as a 1-D array of doubles. */
+static int s_npz_array(const ml_zip_t *z, const char *path, const char *name, double **out,
+                       int64_t *n, char *err)
+{
+    unsigned char *buf = NULL;
+    size_t len;
+    char what[4200];
+    snprintf(what, sizeof what, "%s: %s", path, name);
+    int rc = ml_zip_read(z, name, &buf, &len, err);
+    ml_npy_t h;
+    if (rc == 0)
+        rc = ml_npy_decode(what, buf, len, 1, &h, out, err);
+    if (rc == 0)
+        *n = h.shape[0];
+    free(buf);
+    return rc;
+}
+
+/* format.npy: a 0-D bytes array ('|S3'), its text after the header. */
+static int s_npz_format(const ml_zip_t *z, const char *path, char *fmt, char *err)
+{
+    unsigned char *buf;
+    size_t len;
+    int rc = ml_zip_read(z, "format.npy", &buf, &len, err);
+    if (rc)
+        return rc == DSK_ENOTFOUND ? dsk_seterr(err, DSK_EINVAL, "%s: not a SciPy sparse .npz "
+                                                "(no format.npy): save it with "
+                                                "scipy.sparse.save_npz", path)
+                                   : rc;
+    size_t off = len >= 10 && buf[6] == 1 ? 10 + ((size_t)buf[8] | (size_t)buf[9] << 8) : len;
+    size_t n = off < len ? len - off : 0;
+    if (n > 7)
+        n = 7;
+    memcpy(fmt, buf + off, n);
+    fmt[n] = '\0';
+    free(buf);
+    return DSK_OK;
+}
+
+/*
+ * scipy.sparse.load_npz: csr, csc and coo matrices (coo's duplicates
+ * summed, as tocsr() does), into CSR with sorted column indices.
+ */
+int ml_load_npz(const json_t *spec, ml_dataset_t **out, char *err)
+{
+    static const char *const known[] = {"path", "labels_path", NULL};
+    char path[4096], lpath[4096], fmt[8] = "";
+    *out = NULL;
+    int rc = ml_spec_check_keys(spec, "npz", known, err);
+    if (rc == 0)
+        rc = ml_spec_path(spec, "path", 1, path, sizeof path, err);
+    if (rc == 0)
+        rc = ml_spec_path(spec, "labels_path", 0, lpath, sizeof lpath, err);
+    ml_zip_t *z = NULL;
+    if (rc == 0)
+        rc = ml_zip_open(path, &z, err);
+    if (rc == 0)
+        rc = s_npz_format(z, path, fmt, err);
+    if (rc == 0 && strcmp(fmt, "csr") != 0 && strcmp(fmt, "csc") != 0 && strcmp(fmt, "coo") != 0)
+        rc = dsk_seterr(err, DSK_EINVAL, "%s: a '%s' sparse matrix: save it as csr (X.tocsr())",
+                        path, fmt);
+    double *shape = NULL, *data = NULL, *a = NULL, *b = NULL;
+    int64_t nshape = 0, ndata = 0, na = 0, nb = 0;
+    int coo = strcmp(fmt, "coo") == 0;
+    if (rc == 0)
+        rc = s_npz_array(z, path, "shape.npy", &shape, &nshape, err);
+    if (rc == 0 && nshape != 2)
+        rc = dsk_seterr(err, DSK_EINVAL, "%s: shape.npy: expected 2 numbers", path);
+    if (rc == 0)
+        rc = s_npz_array(z, path, "data.npy", &data, &ndata, err);
+    if (rc == 0)
+        rc = s_npz_array(z, path, coo ? "row.npy" : "indices.npy", &a, &na, err);
+    if (rc == 0)
+        rc = s_npz_array(z, path, coo ? "col.npy" : "indptr.npy", &b, &nb, err);
+    ml_zip_destroy(&z);
+    int64_t R = rc ? 0 : (int64_t)shape[0], C = rc ? 0 : (int64_t)shape[1];
+    int64_t outer = strcmp(fmt, "csc") == 0 ? C : R, inner = strcmp(fmt, "csc") == 0 ? R : C;
+    if (rc == 0 && (R < 1 || C < 0 || C > INT32_MAX || na != ndata ||
+                    (coo ? nb != ndata : nb != outer + 1)))
+        rc = dsk_seterr(err, DSK_EINVAL, "%s: the sparse arrays do not agree with the shape "
+                        "(%lld x %lld)", path, (long long)R, (long long)C);
+    /* every index in range, every row's offsets in order */
+    for (int64_t k = 0; rc == 0 && k < ndata; k++)
+        if (coo ? !(a[k] >= 0 && a[k] < R && b[k] >= 0 && b[k] < C) : !(a[k] >= 0 && a[k] < inner))
+            rc = dsk_seterr(err, DSK_EINVAL, "%s: index %lld is out of range", path, (long long)k);
+    for (int64_t i = 0; rc == 0 && !coo && i < outer; i++)
+        if (!(b[i] >= 0 && b[i] <= b[i + 1] && b[i + 1] <= ndata))
+            rc = dsk_seterr(err, DSK_EINVAL, "%s: indptr is not in order at %lld", path,
+                            (long long)i);
+    ml_csr_t *m = NULL;
+    if (rc == 0) {
+        /* (row, col, value) triplets, sorted by row then column, duplicates summed */
+        int64_t *row = dsk_xmalloc((size_t)(ndata + 1) * sizeof *row);
+        int64_t *col = dsk_xmalloc((size_t)(ndata + 1) * sizeof *col);
+        for (int64_t i = 0, k = 0; coo ? k < ndata : i < outer; i++) {
+            if (coo) {
+                row[k] = (int64_t)a[k];
+                col[k] = (int64_t)b[k];
+                k++;
+                continue;
+            }
+            for (k = (int64_t)b[i]; k < (int64_t)b[i + 1]; k++) {
+                int64_t o = i, in = (int64_t)a[k];
+                row[k] = strcmp(fmt, "csc") == 0 ? in : o;
+                col[k] = strcmp(fmt, "csc") == 0 ? o : in;
+            }
+        }
+        int64_t *order = dsk_xmalloc((size_t)(ndata + 1) * sizeof *order);
+        int64_t *key = dsk_xmalloc((size_t)(ndata + 1) * sizeof *key);
+        for (int64_t k = 0; k < ndata; k++)
+            key[k] = row[k] * C + col[k];
+        ml_np_argsort_i64(key, order, ndata);
+        int64_t nnz = 0;
+        for (int64_t k = 0; k < ndata; k++)
+            nnz += k == 0 || key[order[k]] != key[order[k - 1]];
+        m = ml_csr_new(R, C, nnz);
+        int64_t e = -1;
+        for (int64_t k = 0; k < ndata; k++) {
+            int64_t t = order[k];
+            if (k == 0 || key[t] != key[order[k - 1]]) {
+                e++;
+                m->indices[e] = (int32_t)col[t];
+                m->data[e] = 0;
+                m->indptr[row[t] + 1]++;
+            }
+            m->data[e] += data[t];
+        }
+        for (int64_t i = 0; i < R; i++)
+            m->indptr[i + 1] += m->indptr[i];
+        free(row);
+        free(col);
+        free(order);
+        free(key);
+    }
+    double *y = NULL;
+    ml_npy_t ny;
+    if (rc == 0 && lpath[0])
+        rc = ml_npy_read(lpath, 1, &ny, &y, err);
+    if (rc == 0 && y && ny.shape[0] != R)
+        rc = dsk_seterr(err, DSK_EINVAL, "%s has %lld rows but %s has %lld labels", path,
+                        (long long)R, lpath, (long long)ny.shape[0]);
+    free(shape);
+    free(data);
+    free(a);
+    free(b);
+    if (rc) {
+        ml_csr_destroy(&m);
+        free(y);
+        return rc;
+    }
+    ml_data_t *X = ml_data_from_csr(&m);
+    ml_dataset_t *ds = ml_dataset_new(&X);
+    if (y)
+        ml_labels_encode_numeric(ds, y, R);
     free(y);
     *out = ds;
     return DSK_OK;

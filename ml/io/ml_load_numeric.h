@@ -7,10 +7,14 @@
  *   "label idx:val idx:val ... # comment" (a "qid:N" token is skipped);
  *   indices strictly increasing within a line. X is CSR (explicit zeros
  *   kept, as scikit-learn keeps them); labels are numbers, classes sorted.
- * "npy": path to a NumPy .npy file (formats 1.0-3.0) holding a 2-D C-order
- *   array of <f8, <f4, <i8, <i4 or |u1, read as doubles; labels_path to a
- *   1-D .npy of as many labels (same dtypes). The header is validated; a
+ * "npy": path to a NumPy .npy file holding a 2-D numeric array of any
+ *   dtype, byte order or memory order (ml_npy.h), read as doubles;
+ *   labels_path (optional: without it the data has no labels, as a predict
+ *   input) to a 1-D .npy of as many labels. The header is validated; a
  *   truncated file is an error giving expected and actual bytes.
+ * "npz": scipy.sparse.save_npz's file (a ZIP of .npy arrays, ml_zip.h)
+ *   holding a csr, csc or coo matrix, read into CSR (coo's duplicates
+ *   summed, as tocsr() does); labels_path as for "npy".
  *
  * Errors name the file and the line (svmlight) or byte offset (npy).
  * Caller owns *out.
@@ -25,5 +29,6 @@
 
 int ml_load_svmlight(const json_t *spec, ml_dataset_t **out, char *err);
 int ml_load_npy(const json_t *spec, ml_dataset_t **out, char *err);
+int ml_load_npz(const json_t *spec, ml_dataset_t **out, char *err);
 
 #endif
