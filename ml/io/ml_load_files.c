@@ -80,7 +80,8 @@ static int s_listdir(const char *dir, char ***out, size_t *n, char *err)
         names[k++] = dsk_xstrdup(de->d_name);
     }
     closedir(d);
-    qsort(names, k, sizeof *names, s_cmp_str);
+    if (k)
+        qsort(names, k, sizeof *names, s_cmp_str);
     *out = names;
     *n = k;
     return DSK_OK;

@@ -246,15 +246,97 @@ START_TEST(test_npy)
     s_npy("f.npy", "<f8", "(2, 3)", x, sizeof x, "True");
     snprintf(spec, sizeof spec, "{\"loader\": \"npy\", \"path\": \"%s/f.npy\", "
              "\"labels_path\": \"%s/y.npy\"}", s_dir, s_dir);
-    s_expect_error(spec, "Fortran-order arrays are not supported");
+    /* Fortran order: column after column */
+    ck_assert_msg(s_load(spec, &ds, err) == 0, "%s", err);
+    static const double by_rows[6] = {1, 3, 5.5, 2, 4, 6};
+    for (int i = 0; i < 6; i++)
+        ck_assert_double_eq(ds->X->dense->data[i], by_rows[i]);
+    ml_dataset_destroy(&ds);
+    /* big-endian int16, half floats, booleans; no labels_path: no labels */
+    unsigned char be[12], half[12], b1[6];
+    for (int i = 0; i < 6; i++) {
+        int v = i == 4 ? -300 : (int)x[i];
+        be[2 * i] = (unsigned char)((unsigned)v >> 8);
+        be[2 * i + 1] = (unsigned char)v;
+        uint16_t h = i == 4 ? 0x4580 : 0x3c00; /* 5.5, else 1.0 */
+        half[2 * i] = (unsigned char)h;
+        half[2 * i + 1] = (unsigned char)(h >> 8);
+        b1[i] = i % 2;
+    }
+    s_npy("be.npy", ">i2", "(2, 3)", be, sizeof be, "False");
+    s_npy("half.npy", "<f2", "(2, 3)", half, sizeof half, "False");
+    s_npy("b1.npy", "|b1", "(2, 3)", b1, sizeof b1, "False");
+    ck_assert_msg(s_load("{\"loader\": \"npy\", \"path\": \"%D/be.npy\"}", &ds, err) == 0,
+                  "%s", err);
+    ck_assert_double_eq(ds->X->dense->data[4], -300);
+    ck_assert_double_eq(ds->X->dense->data[5], 6);
+    ck_assert_ptr_null(ds->y);
+    ml_dataset_destroy(&ds);
+    ck_assert_msg(s_load("{\"loader\": \"npy\", \"path\": \"%D/half.npy\"}", &ds, err) == 0,
+                  "%s", err);
+    ck_assert_double_eq(ds->X->dense->data[0], 1.0);
+    ck_assert_double_eq(ds->X->dense->data[4], 5.5);
+    ml_dataset_destroy(&ds);
+    ck_assert_msg(s_load("{\"loader\": \"npy\", \"path\": \"%D/b1.npy\"}", &ds, err) == 0,
+                  "%s", err);
+    ck_assert_double_eq(ds->X->dense->data[3], 1.0);
+    ck_assert_double_eq(ds->X->dense->data[4], 0.0);
+    ml_dataset_destroy(&ds);
+    s_npy("o.npy", "|O", "(2, 3)", x, sizeof x, "False");
+    snprintf(spec, sizeof spec, "{\"loader\": \"npy\", \"path\": \"%s/o.npy\"}", s_dir);
+    s_expect_error(spec, "an object array (dtype |O) holds Python objects");
     s_npy("c.npy", "<c16", "(2, 3)", x, sizeof x, "False");
     snprintf(spec, sizeof spec, "{\"loader\": \"npy\", \"path\": \"%s/c.npy\", "
              "\"labels_path\": \"%s/y.npy\"}", s_dir, s_dir);
-    s_expect_error(spec, "dtype '<c16' is not supported");
+    s_expect_error(spec, "dtype <c16 is not supported");
     s_write("junk.npy", "hello", 5);
     snprintf(spec, sizeof spec, "{\"loader\": \"npy\", \"path\": \"%s/junk.npy\", "
              "\"labels_path\": \"%s/y.npy\"}", s_dir, s_dir);
     s_expect_error(spec, "not a .npy file");
+}
+END_TEST
+
+/* Inputs without labels (a predict's): csv's header guessed, text lines, a folder of files. */
+START_TEST(test_inputs_without_labels)
+{
+    char err[DSK_ERR_LEN];
+    ml_dataset_t *ds;
+    s_write("h.csv", "a,b,c\n1,2,3\n4,5,6e-1\n", 21);
+    s_write("n.csv", "1,2,3\n4,5,6e-1\n", 15);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_msg(s_load(i ? "{\"loader\": \"csv\", \"path\": \"%D/h.csv\", \"header\": "
+                                 "\"auto\", \"label_column\": null}"
+                               : "{\"loader\": \"csv\", \"path\": \"%D/n.csv\", \"header\": "
+                                 "\"auto\", \"label_column\": null}", &ds, err) == 0, "%s", err);
+        ck_assert_int_eq(ds->X->nrows, 2);
+        ck_assert_int_eq(ds->X->dense->ncols, 3);
+        ck_assert_double_eq(ds->X->dense->data[5], 0.6);
+        ck_assert_ptr_null(ds->y);
+        ml_dataset_destroy(&ds);
+    }
+    s_expect_error("{\"loader\": \"csv\", \"path\": \"/dev/null\", \"header\": \"maybe\"}",
+                   "data.header: expected true, false or \"auto\"");
+    s_write("docs.txt", "one doc\nanother\n", 16);
+    ck_assert_msg(s_load("{\"loader\": \"text-lines\", \"path\": \"%D/docs.txt\"}", &ds, err) ==
+                      0, "%s", err);
+    ck_assert_int_eq(ds->X->nrows, 2);
+    ck_assert_ptr_null(ds->y);
+    ml_dataset_destroy(&ds);
+    s_mkdir("folder");
+    s_mkdir("folder/sub");
+    s_write("folder/b.txt", "second", 6);
+    s_write("folder/a.txt", "first", 5);
+    s_write("folder/.hidden", "no", 2);
+    ck_assert_msg(s_load("{\"loader\": \"text-folder\", \"path\": \"%D/folder\"}", &ds, err) ==
+                      0, "%s", err);
+    ck_assert_int_eq(ds->X->nrows, 2);
+    ck_assert_uint_eq(ds->X->text.lens[0], 5); /* a.txt first: name order */
+    ck_assert_ptr_null(ds->y);
+    ml_dataset_destroy(&ds);
+    s_mkdir("empty");
+    s_expect_error("{\"loader\": \"text-folder\", \"path\": \"%D/empty\"}", "no files in the folder");
+    s_write("bad.npz", "PK not really", 13);
+    s_expect_error("{\"loader\": \"npz\", \"path\": \"%D/bad.npz\"}", "not a ZIP archive");
 }
 END_TEST
 
@@ -721,6 +803,7 @@ Suite *dsk_ml_loaders_suite(void)
     tcase_add_test(tc, test_csv);
     tcase_add_test(tc, test_svmlight);
     tcase_add_test(tc, test_npy);
+    tcase_add_test(tc, test_inputs_without_labels);
     tcase_add_test(tc, test_files);
     tcase_add_test(tc, test_text_lines_and_tsv);
     tcase_add_test(tc, test_newsclean);

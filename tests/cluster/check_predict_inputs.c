@@ -1,0 +1,301 @@
+/*
+ * check_predict_inputs.c — dsk-submit predict on the user's own files,
+ * without labels, through a real cluster of 3 workers: the first 300
+ * digits as .npy (float64 C order, float32 Fortran order, big-endian
+ * int16), .csv with and without a header row, svmlight, .npz of a SciPy
+ * sparse matrix (csr deflated, coo stored: tests/cluster/fixtures), and
+ * documents as a .txt and as a folder of files. Every output must be the
+ * in-process model's predictions on the same rows, in order; --method
+ * score with --labels must be the in-process accuracy (the SVC's
+ * predictions are scikit-learn's: tests/parity), and without labels a
+ * clear error before anything is sent.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cluster_util.h"
+#include "ml_load.h"
+#include "ml_model.h"
+
+#define S_ROWS 300
+
+static char s_ep[64];
+
+static void teardown(void)
+{
+    cu_kill_all();
+    cu_remove_tmpdir();
+}
+
+static void s_cluster(void)
+{
+    cu_endpoint(s_ep, sizeof s_ep);
+    const char *sargs[] = {"--listen", s_ep, NULL};
+    cu_spawn("dskd-scheduler", "scheduler.log", sargs);
+    for (int i = 0; i < 3; i++) {
+        char name[16], log[32];
+        snprintf(name, sizeof name, "w%d", i + 1);
+        snprintf(log, sizeof log, "worker%d.log", i + 1);
+        const char *wargs[] = {"--scheduler", s_ep, "--name", name, "--nthreads", "2", NULL};
+        cu_spawn("dskd-worker", log, wargs);
+    }
+    CU_ASSERT(cu_wait_workers(s_ep, 3, 10000) >= 0, "3 workers did not register");
+}
+
+static const char *s_path(const char *name, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%s", cu_tmpdir(), name);
+    return buf;
+}
+
+/* A fit job file in the test dir, fitted on the cluster into model. */
+static void s_fit(const char *job_text, const char *model)
+{
+    char job[512], err[4096] = "";
+    FILE *f = fopen(s_path("fit.json", job, sizeof job), "w");
+    fputs(job_text, f);
+    fclose(f);
+    const char *args[] = {"fit", job, "--model-out", model, "--quiet", NULL};
+    int rc = cu_submit(s_ep, NULL, 0, err, sizeof err, args);
+    CU_ASSERT(rc == 0, "fit exited %d: %s", rc, err);
+}
+
+/* A .npy of X (rows x cols doubles, row-major; cols 0: a 1-D array) as dtype descr, in C or
+   Fortran order. */
+static void s_write_npy(const char *path, const double *X, int64_t rows, int64_t cols,
+                        const char *descr, int fortran)
+{
+    char dict[200], shape[64];
+    if (cols)
+        snprintf(shape, sizeof shape, "(%lld, %lld)", (long long)rows, (long long)cols);
+    else
+        snprintf(shape, sizeof shape, "(%lld,)", (long long)rows);
+    cols = cols ? cols : 1;
+    int n = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }",
+                     descr, fortran ? "True" : "False", shape);
+    int total = ((10 + n + 1 + 63) / 64) * 64;
+    FILE *f = fopen(path, "wb");
+    fwrite("\x93NUMPY\x01\x00", 1, 8, f);
+    fputc((total - 10) & 0xff, f);
+    fputc((total - 10) >> 8, f);
+    fwrite(dict, 1, (size_t)n, f);
+    for (int i = 10 + n; i < total - 1; i++)
+        fputc(' ', f);
+    fputc('\n', f);
+    for (int64_t k = 0; k < rows * cols; k++) {
+        int64_t r = fortran ? k % rows : k / cols, c = fortran ? k / rows : k % cols;
+        double v = X[r * cols + c];
+        if (strcmp(descr, "<f8") == 0) {
+            fwrite(&v, 8, 1, f);
+        } else if (strcmp(descr, "<f4") == 0) {
+            float x = (float)v;
+            fwrite(&x, 4, 1, f);
+        } else { /* >i2 */
+            int16_t x = (int16_t)v;
+            fputc((x >> 8) & 0xff, f);
+            fputc(x & 0xff, f);
+        }
+    }
+    fclose(f);
+}
+
+/* Runs predict on input (extra arguments after it) into out.npy; the labels it wrote. */
+static int64_t s_predict(const char *model, const char *input, const char *extra,
+                         int64_t **labels)
+{
+    char out[512], err[4096] = "";
+    s_path("pred.npy", out, sizeof out);
+    remove(out);
+    const char *args[] = {"predict", "--model", model, "--input", input, "--out", out,
+                          "--chunk-rows", "70", "--quiet", extra, NULL};
+    int rc = cu_submit(s_ep, NULL, 0, err, sizeof err, args);
+    CU_ASSERT(rc == 0, "predict --input %s exited %d: %s", input, rc, err);
+    FILE *f = fopen(out, "rb");
+    unsigned char head[10];
+    CU_ASSERT(f && fread(head, 1, 10, f) == 10, "%s: no predictions", input);
+    fseek(f, 10 + (long)(head[8] | head[9] << 8), SEEK_SET);
+    int64_t n = 0, v, *y = NULL;
+    while (fread(&v, sizeof v, 1, f) == 1) {
+        y = realloc(y, (size_t)(n + 1) * sizeof *y);
+        y[n++] = v;
+    }
+    fclose(f);
+    *labels = y;
+    return n;
+}
+
+/* The in-process model's predictions on the data spec's rows. */
+static int32_t *s_expected(const char *model, json_t *spec, int64_t *n)
+{
+    char e[DSK_ERR_LEN];
+    ml_pipeline_t *p = NULL;
+    ml_dataset_t *ds = NULL;
+    ck_assert_msg(ml_model_load(model, &p, e) == 0, "%s", e);
+    ck_assert_msg(ml_load_dataset(spec, &ds, e) == 0, "%s", e);
+    json_decref(spec);
+    *n = ds->X->nrows;
+    int32_t *want = malloc((size_t)*n * sizeof *want);
+    ck_assert_msg(ml_pipeline_predict(p, ds->X, want, e) == 0, "%s", e);
+    ml_dataset_destroy(&ds);
+    ml_pipeline_destroy(&p);
+    return want;
+}
+
+static void s_assert_same(const char *input, const char *extra, const char *model,
+                          const int32_t *want, int64_t n)
+{
+    int64_t *got;
+    int64_t m = s_predict(model, input, extra, &got), wrong = 0;
+    for (int64_t i = 0; i < m && i < n; i++)
+        wrong += got[i] != want[i];
+    CU_ASSERT(m == n && wrong == 0, "%s: %lld rows (want %lld), %lld differ from the in-process "
+              "model", input, (long long)m, (long long)n, (long long)wrong);
+    free(got);
+}
+
+START_TEST(test_matrix_files_without_labels)
+{
+    s_cluster();
+    char model[512], p[512];
+    s_path("svc.dskm", model, sizeof model);
+    s_fit("{\"data\": {\"loader\": \"digits\"}, \"pipeline\": [[\"svc\", \"SVC\", "
+          "{\"C\": 10, \"random_state\": 0}]]}\n", model);
+    char e[DSK_ERR_LEN];
+    ml_dataset_t *ds = NULL;
+    json_t *spec = json_pack("{s:s}", "loader", "digits");
+    ck_assert_msg(ml_load_dataset(spec, &ds, e) == 0, "%s", e);
+    json_decref(spec);
+    const double *X = ds->X->dense->data;
+    int64_t d = ds->X->dense->ncols, n;
+
+    s_write_npy(s_path("X.npy", p, sizeof p), X, S_ROWS, d, "<f8", 0);
+    int32_t *want = s_expected(model, json_pack("{s:s, s:s}", "loader", "npy", "path", p), &n);
+    CU_ASSERT(n == S_ROWS, "the reference has %lld rows", (long long)n);
+    s_assert_same(p, NULL, model, want, n);
+    s_write_npy(s_path("Xf.npy", p, sizeof p), X, S_ROWS, d, "<f4", 1);
+    s_assert_same(p, NULL, model, want, n);
+    s_write_npy(s_path("Xi.npy", p, sizeof p), X, S_ROWS, d, ">i2", 0);
+    s_assert_same(p, NULL, model, want, n);
+
+    /* csv with a header row, and without */
+    for (int header = 0; header < 2; header++) {
+        s_path(header ? "Xh.csv" : "X.csv", p, sizeof p);
+        FILE *f = fopen(p, "w");
+        for (int64_t c = 0; header && c < d; c++)
+            fprintf(f, "%spixel_%lld", c ? "," : "", (long long)c);
+        if (header)
+            fputc('\n', f);
+        for (int64_t r = 0; r < S_ROWS; r++)
+            for (int64_t c = 0; c < d; c++)
+                fprintf(f, "%g%c", X[r * d + c], c + 1 < d ? ',' : '\n');
+        fclose(f);
+        s_assert_same(p, NULL, model, want, n);
+    }
+
+    /* svmlight, one-based as libsvm writes it; its width from a data spec */
+    char svm[512];
+    FILE *f = fopen(s_path("X.svmlight", svm, sizeof svm), "w");
+    for (int64_t r = 0; r < S_ROWS; r++) {
+        fputc('0', f);
+        for (int64_t c = 0; c < d; c++)
+            if (X[r * d + c] != 0)
+                fprintf(f, " %lld:%g", (long long)c + 1, X[r * d + c]);
+        fputc('\n', f);
+    }
+    fclose(f);
+    f = fopen(s_path("svm.json", p, sizeof p), "w");
+    fprintf(f, "{\"loader\": \"svmlight\", \"path\": \"%s\", \"n_features\": 64, "
+               "\"zero_based\": false}\n", svm);
+    fclose(f);
+    s_assert_same(p, NULL, model, want, n);
+
+    /* SciPy's sparse .npz, deflated csr and stored coo */
+    s_assert_same("tests/cluster/fixtures/digits300_csr.npz", NULL, model, want, n);
+    s_assert_same("tests/cluster/fixtures/digits300_coo.npz", NULL, model, want, n);
+
+    /* score: only with labels, asked for by name */
+    char labels[512], out[4096] = "", err[4096] = "";
+    double y[S_ROWS];
+    int64_t correct = 0;
+    for (int64_t r = 0; r < S_ROWS; r++) {
+        y[r] = ds->y[r];
+        correct += want[r] == ds->y[r];
+    }
+    s_write_npy(s_path("y.npy", labels, sizeof labels), y, S_ROWS, 0, "<f8", 0);
+    s_path("X.npy", p, sizeof p);
+    const char *nolab[] = {"predict", "--model", model, "--input", p, "--method", "score", NULL};
+    int rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, nolab);
+    CU_ASSERT(rc == 2 && strstr(err, "needs the true labels") && strstr(err, "--labels"),
+              "score without labels: exit %d: %s", rc, err);
+    const char *scored[] = {"predict", "--model", model, "--input", p, "--labels", labels,
+                            "--method", "score", NULL};
+    rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, scored);
+    json_t *j = json_loads(out, 0, NULL);
+    double score = json_real_value(json_object_get(j, "score"));
+    CU_ASSERT(rc == 0 && score == (double)correct / S_ROWS,
+              "score with labels: exit %d, %.17g, want %.17g: %s%s", rc, score,
+              (double)correct / S_ROWS, out, err);
+    json_decref(j);
+    free(want);
+    ml_dataset_destroy(&ds);
+}
+END_TEST
+
+START_TEST(test_documents_without_labels)
+{
+    s_cluster();
+    char model[512], txt[512], dir[512], p[1024];
+    s_path("sgd.dskm", model, sizeof model);
+    s_fit("{\"data\": {\"loader\": \"20newsgroups\", \"subset\": \"train\", \"categories\": "
+          "[\"alt.atheism\", \"talk.religion.misc\"]}, \"pipeline\": [[\"vect\", "
+          "\"CountVectorizer\", {}], [\"tfidf\", \"TfidfTransformer\", {}], [\"clf\", "
+          "\"SGDClassifier\", {\"random_state\": 0}]]}\n", model);
+    char e[DSK_ERR_LEN];
+    ml_dataset_t *ds = NULL;
+    json_t *spec = json_pack("{s:s, s:s, s:[s, s]}", "loader", "20newsgroups", "subset", "test",
+                             "categories", "alt.atheism", "talk.religion.misc");
+    ck_assert_msg(ml_load_dataset(spec, &ds, e) == 0, "%s", e);
+    json_decref(spec);
+    /* 120 test documents on one line each, and one a file */
+    FILE *t = fopen(s_path("docs.txt", txt, sizeof txt), "w");
+    mkdir(s_path("docs", dir, sizeof dir), 0755);
+    for (int i = 0; i < 120; i++) {
+        char *doc = strndup(ds->X->text.docs[i], ds->X->text.lens[i]);
+        for (char *c = doc; *c; c++)
+            if (*c == '\n' || *c == '\r')
+                *c = ' ';
+        fprintf(t, "%s\n", doc);
+        snprintf(p, sizeof p, "%s/doc%03d.txt", dir, i);
+        FILE *f = fopen(p, "w");
+        fputs(doc, f);
+        fclose(f);
+        free(doc);
+    }
+    fclose(t);
+    ml_dataset_destroy(&ds);
+    int64_t n;
+    int32_t *want = s_expected(model, json_pack("{s:s, s:s}", "loader", "text-lines", "path", txt),
+                               &n);
+    CU_ASSERT(n == 120, "the reference has %lld documents", (long long)n);
+    s_assert_same(txt, NULL, model, want, n);
+    s_assert_same(dir, NULL, model, want, n);
+    free(want);
+}
+END_TEST
+
+Suite *dsk_cluster_predict_inputs_suite(void);
+
+Suite *dsk_cluster_predict_inputs_suite(void)
+{
+    Suite *s = suite_create("cluster_predict_inputs");
+    TCase *tc = tcase_create("inputs");
+    tcase_set_timeout(tc, 120);
+    tcase_add_checked_fixture(tc, NULL, teardown);
+    tcase_add_test(tc, test_matrix_files_without_labels);
+    tcase_add_test(tc, test_documents_without_labels);
+    suite_add_tcase(s, tc);
+    return s;
+}
