@@ -206,6 +206,7 @@ $(BUILD)/bench_ml: $(call obj,bench/ml/bench_ml.c) $(LIBJOBS) $(LIBML) $(LIBDSK)
 bench: deps-bench $(BUILD)/bench_ml $(PROGRAMS)
 	sh bench/ml/run.sh $(BUILD) $(BENCH_REPLICATE)
 	sh bench/e2e/run.sh $(BUILD) $(BENCH_REPLICATE)
+	sh bench/predict/run.sh $(BUILD)
 
 # Only the end-to-end half (dsk and scikit-learn + dask.distributed on whole jobs).
 bench-e2e: deps-bench $(PROGRAMS)

@@ -13,22 +13,19 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <dirent.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dsk_alloc.h"
 #include "dsk_clock.h"
 #include "dsk_client.h"
 #include "dsk_repr.h"
-#include "job_data.h"
-#include "ml_load.h"
 #include "ml_model.h"
 #include "job_predict.h"
+#include "submit_input.h"
 #include "submit_output.h"
 #include "submit_predict.h"
 
@@ -60,88 +57,6 @@ static int s_ends(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);
     return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
-/* Whether dir holds a sub-folder (then it is load_files' layout: a folder per class). */
-static int s_has_subfolder(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    int found = 0;
-    while (d && !found && (de = readdir(d)) != NULL) {
-        char p[4096];
-        struct stat st;
-        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        found = de->d_name[0] != '.' && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-    }
-    if (d)
-        closedir(d);
-    return found;
-}
-
-/*
- * The input as a data spec: a JSON file holds one; a folder is documents
- * (one a file, or load_files' folder per class, in order); a data file's
- * extension names its loader, without labels unless --labels names them.
- */
-static json_t *s_input_spec(const char *path, const char *labels, char *err)
-{
-    struct stat st;
-    if (s_ends(path, ".json")) {
-        json_error_t jerr;
-        json_t *spec = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-        if (!spec)
-            dsk_seterr(err, DSK_EINVAL, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-        else if (!json_is_object(spec)) {
-            dsk_seterr(err, DSK_EINVAL, "%s: expected a data object like a job's \"data\"", path);
-            json_decref(spec);
-            spec = NULL;
-        }
-        if (spec && labels) {
-            dsk_seterr(err, DSK_EINVAL, "--labels goes with a data file; a .json data spec "
-                       "names its own labels");
-            json_decref(spec);
-            spec = NULL;
-        }
-        return spec;
-    }
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        if (labels) {
-            dsk_seterr(err, DSK_EINVAL, "--labels goes with a data file; a folder's labels are "
-                       "its sub-folders' names");
-            return NULL;
-        }
-        return s_has_subfolder(path)
-                   ? json_pack("{s:s, s:s, s:b}", "loader", "files", "path", path, "shuffle", 0)
-                   : json_pack("{s:s, s:s}", "loader", "text-folder", "path", path);
-    }
-    const char *loader = s_ends(path, ".npy")                             ? "npy"
-                         : s_ends(path, ".npz")                           ? "npz"
-                         : s_ends(path, ".csv") || s_ends(path, ".csv.gz") ? "csv"
-                         : s_ends(path, ".svmlight") || s_ends(path, ".svm") ||
-                                 s_ends(path, ".libsvm")
-                             ? "svmlight"
-                         : s_ends(path, ".txt") || s_ends(path, ".txt.gz") ? "text-lines"
-                                                                          : NULL;
-    if (!loader) {
-        dsk_seterr(err, DSK_EINVAL, "%s: which format? use .npy, .npz (a SciPy sparse matrix), "
-                   ".csv, .svmlight, .txt (one document a line), a folder of text files or a "
-                   ".json data spec", path);
-        return NULL;
-    }
-    if (labels && (strcmp(loader, "svmlight") == 0 || strcmp(loader, "csv") == 0)) {
-        dsk_seterr(err, DSK_EINVAL, "--labels: a %s file holds its labels itself (for a .csv, "
-                   "name the column in a .json data spec: \"label_column\")", loader);
-        return NULL;
-    }
-    json_t *spec = json_pack("{s:s, s:s}", "loader", loader, "path", path);
-    if (strcmp(loader, "csv") == 0) {
-        json_object_set_new(spec, "header", json_string("auto"));
-        json_object_set_new(spec, "label_column", json_null());
-    }
-    if (labels)
-        json_object_set_new(spec, "labels_path", json_string(labels));
-    return spec;
 }
 
 /*
@@ -375,59 +290,27 @@ static unsigned char *s_read_model(const char *path, size_t *len, char *err)
     return buf;
 }
 
-/*
- * Chunk k of ds (rows [k*r, (k+1)*r)) as a packed dataset, packed from a
- * view into ds's arrays: the rows are copied once, into the message.
- * Only a CSR chunk needs its row offsets rebased (a small copy).
- */
-static void s_pack_chunk(const ml_dataset_t *ds, int64_t k, int64_t r, msgpack_sbuffer *sb)
-{
-    const ml_data_t *X = ds->X;
-    int64_t lo = k * r, hi = lo + r < X->nrows ? lo + r : X->nrows, n = hi - lo;
-    ml_data_t view = {.kind = X->kind, .nrows = n};
-    ml_dense_t dense;
-    ml_csr_t csr;
-    int64_t *indptr = NULL;
-    if (X->kind == ML_DATA_DENSE) {
-        dense = (ml_dense_t){.nrows = n, .ncols = X->dense->ncols,
-                             .data = X->dense->data + lo * X->dense->ncols};
-        view.dense = &dense;
-    } else if (X->kind == ML_DATA_CSR) {
-        const ml_csr_t *m = X->csr;
-        indptr = dsk_xmalloc((size_t)(n + 1) * sizeof *indptr);
-        for (int64_t i = 0; i <= n; i++)
-            indptr[i] = m->indptr[lo + i] - m->indptr[lo];
-        csr = (ml_csr_t){.nrows = n, .ncols = m->ncols, .indptr = indptr,
-                         .indices = m->indices + m->indptr[lo], .data = m->data + m->indptr[lo]};
-        view.csr = &csr;
-    } else {
-        view.text = (ml_text_t){.docs = X->text.docs + lo, .lens = X->text.lens + lo};
-    }
-    ml_dataset_t chunk = {.X = &view, .y = ds->y ? ds->y + lo : NULL,
-                          .n_classes = ds->n_classes, .target_names = ds->target_names};
-    job_dataset_pack(&chunk, sb);
-    free(indptr);
-}
-
 typedef struct {
     const s_args_t *a;
     job_method_t method;
-    const ml_dataset_t *ds;
-    int64_t nchunks, sent, written, t0;
+    submit_input_t *in;
+    int64_t rows, nchunks, sent, written, t0;
     job_predict_result_t *held; /* results waiting for their turn */
     unsigned char *arrived;    /* which chunks' results came */
     s_out_t out;
     s_sum_t sum;
     int to_file;
     json_t *stats;             /* the scheduler's summary of the job */
+    char fill_err[DSK_ERR_LEN]; /* why a chunk's rows could not be read, "" while none */
 } s_run_t;
 
-/* The next chunk's rows, packed straight into its CHUNK message. */
+/* The next chunk's rows, read now (a streamed input) and packed straight into its CHUNK. */
 static int s_fill_chunk(void *arg, struct msgpack_sbuffer *sb)
 {
-    const s_run_t *r = arg;
-    s_pack_chunk(r->ds, r->sent, r->a->chunk_rows, sb);
-    return 0;
+    s_run_t *r = arg;
+    int64_t row0 = r->sent * r->a->chunk_rows;
+    int64_t n = r->rows - row0 < r->a->chunk_rows ? r->rows - row0 : r->a->chunk_rows;
+    return submit_input_pack(r->in, row0, n, sb, r->fill_err) ? -1 : 0;
 }
 
 /* A CHUNK_DONE: kept until every earlier chunk is written, then written in order. */
@@ -442,7 +325,7 @@ static int s_on_chunk_done(s_run_t *r, const dsk_msg_chunk_t *c, char *err)
     r->arrived[c->index] = 1;
     while (r->written < r->nchunks && r->arrived[r->written]) {
         job_predict_result_t *res = &r->held[r->written];
-        const int32_t *y = r->ds->y ? r->ds->y + r->written * r->a->chunk_rows : NULL;
+        const int32_t *y = submit_input_labels(r->in, r->written * r->a->chunk_rows);
         s_sum_add(&r->sum, res);
         if (r->to_file && (rc = s_out_write(&r->out, res, y, err)) != 0)
             return rc;
@@ -461,6 +344,8 @@ static int s_drive(dsk_client_t *c, uint64_t id, s_run_t *r, char *err)
     for (;;) {
         while (r->sent < r->nchunks && r->sent - r->written < S_WINDOW) {
             int rc = dsk_client_send_chunk_with(c, id, (uint64_t)r->sent, s_fill_chunk, r, err);
+            if (rc && r->fill_err[0])
+                return dsk_seterr(err, DSK_EIO, "%s", r->fill_err);
             if (rc)
                 return rc;
             r->sent++;
@@ -500,19 +385,18 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
     job_method_t method;
     size_t model_len = 0;
     unsigned char *model = NULL;
-    json_t *spec = NULL;
-    ml_dataset_t *ds = NULL;
+    submit_input_t *in = NULL;
     int rc = SUBMIT_EXIT_USAGE;
     int64_t t_load = dsk_clock_mono_ms();
     if (job_method_parse(a.method_name, &method, err) < 0 ||
         (a.aggregate && method != JOB_METHOD_PREDICT &&
          dsk_seterr(err, DSK_EINVAL, "--aggregate counts goes with --method predict") < 0) ||
         !(model = s_read_model(a.model, &model_len, err)) ||
-        !(spec = s_input_spec(a.input, a.labels, err)) || ml_load_dataset(spec, &ds, err) < 0) {
+        submit_input_open(a.input, a.labels, &in, err) < 0) {
         fprintf(stderr, "dsk-submit predict: %s\n", err);
         goto out;
     }
-    if (method == JOB_METHOD_SCORE && !ds->y) {
+    if (method == JOB_METHOD_SCORE && !submit_input_has_labels(in)) {
         fprintf(stderr, "dsk-submit predict: --method score needs the true labels, and %s has "
                 "none: give --labels LABELS (a .npy or .txt, one a row) or a .json data spec "
                 "with labels\n", a.input);
@@ -522,11 +406,12 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
         fprintf(stderr, "dsk-submit predict: where should the predictions go? (--out PRED.npy)\n");
         goto out;
     }
-    s_run_t r = {.a = &a, .method = method, .ds = ds, .t0 = dsk_clock_mono_ms()};
+    s_run_t r = {.a = &a, .method = method, .in = in, .rows = submit_input_rows(in),
+                 .t0 = dsk_clock_mono_ms()};
     double load_s = (double)(r.t0 - t_load) / 1000.0;
-    r.nchunks = ds->X->nrows ? (ds->X->nrows + a.chunk_rows - 1) / a.chunk_rows : 1;
+    r.nchunks = r.rows ? (r.rows + a.chunk_rows - 1) / a.chunk_rows : 1;
     r.to_file = a.out && !a.aggregate && method != JOB_METHOD_SCORE;
-    if (r.to_file && s_out_open(&r.out, a.out, a.format, ds->X->nrows, err) < 0) {
+    if (r.to_file && s_out_open(&r.out, a.out, a.format, r.rows, err) < 0) {
         fprintf(stderr, "dsk-submit predict: %s\n", err);
         goto out;
     }
@@ -534,7 +419,7 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
     r.arrived = dsk_xcalloc((size_t)r.nchunks, 1);
     char *job = NULL;
     json_t *desc = json_pack("{s:s, s:b, s:I, s:I, s:I}", "method", job_method_name(method),
-                             "aggregate", a.aggregate, "rows", (json_int_t)ds->X->nrows,
+                             "aggregate", a.aggregate, "rows", (json_int_t)r.rows,
                              "chunks", (json_int_t)r.nchunks, "chunk_rows",
                              (json_int_t)a.chunk_rows);
     job = json_dumps(desc, JSON_COMPACT);
@@ -601,7 +486,6 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
     free(r.sum.counts);
 out:
     free(model);
-    json_decref(spec);
-    ml_dataset_destroy(&ds);
+    submit_input_close(&in);
     return rc;
 }

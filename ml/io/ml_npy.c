@@ -1,9 +1,13 @@
 /* ml_npy.c — NumPy .npy headers, and numeric rows as doubles. */
 #include "ml_npy.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "dsk_alloc.h"
 #include "dsk_error.h"
@@ -217,5 +221,122 @@ int ml_npy_read(const char *path, int ndim, ml_npy_t *n, double **out, char *err
         return rc;
     rc = ml_npy_decode(path, buf, len, ndim, n, out, err);
     free(buf);
+    return rc;
+}
+
+struct ml_npy_file {
+    char *path;
+    int fd;
+    ml_npy_t h;
+    unsigned char *scratch;     /* one read's bytes */
+    size_t cap;
+};
+
+/* len bytes at off, all of them (a short read is a truncated file). */
+static int s_pread_all(const ml_npy_file_t *f, void *buf, size_t len, uint64_t off, char *err)
+{
+    for (size_t got = 0; got < len;) {
+        ssize_t n = pread(f->fd, (char *)buf + got, len - got, (off_t)(off + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return dsk_seterr(err, DSK_EIO, "%s: %s at byte %llu", f->path,
+                              n < 0 ? strerror(errno) : "the file ends",
+                              (unsigned long long)(off + got));
+        got += (size_t)n;
+    }
+    return DSK_OK;
+}
+
+void ml_npy_file_close(ml_npy_file_t **f_p)
+{
+    ml_npy_file_t *f = *f_p;
+    if (!f)
+        return;
+    if (f->fd >= 0)
+        close(f->fd);
+    free(f->path);
+    free(f->scratch);
+    free(f);
+    *f_p = NULL;
+}
+
+int ml_npy_file_open(const char *path, ml_npy_file_t **out, char *err)
+{
+    *out = NULL;
+    ml_npy_file_t *f = dsk_xcalloc(1, sizeof *f);
+    f->path = dsk_xstrdup(path);
+    f->fd = open(path, O_RDONLY | O_CLOEXEC);
+    unsigned char head[12];
+    struct stat st;
+    int rc = f->fd < 0 ? dsk_seterr(err, errno == ENOENT ? DSK_ENOTFOUND : DSK_EIO, "%s: %s",
+                                    path, strerror(errno))
+                       : DSK_OK;
+    if (rc == 0 && fstat(f->fd, &st) < 0)
+        rc = dsk_seterr(err, DSK_EIO, "%s: %s", path, strerror(errno));
+    if (rc == 0 && st.st_size < 12)
+        rc = dsk_seterr(err, DSK_EINVAL, "%s: not a .npy file (%lld bytes)", path,
+                        (long long)st.st_size);
+    if (rc == 0)
+        rc = s_pread_all(f, head, sizeof head, 0, err);
+    if (rc == 0 && head[0] == 0x1f && head[1] == 0x8b)
+        rc = dsk_seterr(err, DSK_EINVAL, "%s: a gzip'd .npy cannot be read in pieces", path);
+    size_t hl = 0;
+    if (rc == 0)
+        hl = head[6] == 1 ? 10 + ((size_t)head[8] | (size_t)head[9] << 8)
+                          : 12 + ((size_t)head[8] | (size_t)head[9] << 8 |
+                                  (size_t)head[10] << 16 | (size_t)head[11] << 24);
+    if (rc == 0 && (off_t)hl > st.st_size)
+        rc = dsk_seterr(err, DSK_EINVAL, "%s: truncated header", path);
+    unsigned char *h = rc ? NULL : dsk_xmalloc(hl);
+    if (rc == 0)
+        rc = s_pread_all(f, h, hl, 0, err);
+    if (rc == 0)
+        rc = ml_npy_header(path, h, hl, 0, &f->h, err);
+    free(h);
+    uint64_t need = (uint64_t)f->h.shape[0] * (uint64_t)f->h.shape[1] * f->h.itemsize;
+    if (rc == 0 && (uint64_t)st.st_size - f->h.data_off < need)
+        rc = dsk_seterr(err, DSK_EINVAL, "%s: truncated: expected %llu data bytes after the "
+                        "%zu-byte header, got %llu", path, (unsigned long long)need,
+                        f->h.data_off, (unsigned long long)(st.st_size - (off_t)f->h.data_off));
+    if (rc)
+        ml_npy_file_close(&f);
+    *out = f;
+    return rc;
+}
+
+const ml_npy_t *ml_npy_file_header(const ml_npy_file_t *f)
+{
+    return &f->h;
+}
+
+int ml_npy_file_rows(ml_npy_file_t *f, int64_t row0, int64_t nrows, double *out, char *err)
+{
+    const ml_npy_t *h = &f->h;
+    int64_t R = h->shape[0], C = h->shape[1];
+    if (row0 < 0 || nrows < 0 || row0 + nrows > R)
+        return dsk_seterr(err, DSK_EINVAL, "%s: rows %lld..%lld of %lld", f->path,
+                          (long long)row0, (long long)(row0 + nrows), (long long)R);
+    size_t bytes = (size_t)(nrows * C) * h->itemsize;
+    if (bytes > f->cap) {
+        free(f->scratch);
+        f->scratch = dsk_xmalloc(bytes ? bytes : 1);
+        f->cap = bytes;
+    }
+    /* the piece read is an array of its own: nrows x C in the file's order */
+    ml_npy_t piece = *h;
+    piece.shape[0] = nrows;
+    int rc = DSK_OK;
+    if (!h->fortran) {
+        rc = s_pread_all(f, f->scratch, bytes, h->data_off + (uint64_t)(row0 * C) * h->itemsize,
+                         err);
+    } else {
+        size_t col = (size_t)nrows * h->itemsize;
+        for (int64_t c = 0; rc == 0 && c < C; c++)
+            rc = s_pread_all(f, f->scratch + (size_t)c * col, col,
+                             h->data_off + (uint64_t)(c * R + row0) * h->itemsize, err);
+    }
+    if (rc == 0)
+        ml_npy_rows(&piece, f->scratch, 0, nrows, out);
     return rc;
 }

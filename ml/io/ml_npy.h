@@ -45,4 +45,18 @@ int ml_npy_decode(const char *what, const void *buf, size_t len, int ndim, ml_np
 /* The same from a file (gzip'd or not). */
 int ml_npy_read(const char *path, int ndim, ml_npy_t *n, double **out, char *err);
 
+/*
+ * A .npy file read a few rows at a time (pread, so neither the file nor
+ * its pages stay in this process: memory does not grow with the file). A
+ * gzip'd .npy cannot be read in pieces: open says so (DSK_EINVAL) and
+ * ml_npy_read reads it whole.
+ */
+typedef struct ml_npy_file ml_npy_file_t;
+
+int ml_npy_file_open(const char *path, ml_npy_file_t **out, char *err);
+void ml_npy_file_close(ml_npy_file_t **f_p);
+const ml_npy_t *ml_npy_file_header(const ml_npy_file_t *f);
+/* Rows [row0, row0 + nrows) as doubles, row-major, into out (nrows x columns). */
+int ml_npy_file_rows(ml_npy_file_t *f, int64_t row0, int64_t nrows, double *out, char *err);
+
 #endif

@@ -17,6 +17,7 @@
 
 #include "ml_load_util.h"
 #include "ml_load.h"
+#include "ml_npy.h"
 #include "ml_news_cache.h"
 #include "ml_news_clean.h"
 #include "ml_tar.h"
@@ -252,6 +253,24 @@ START_TEST(test_npy)
     for (int i = 0; i < 6; i++)
         ck_assert_double_eq(ds->X->dense->data[i], by_rows[i]);
     ml_dataset_destroy(&ds);
+    /* read a few rows at a time: the same rows, C or Fortran order */
+    for (int fortran = 0; fortran < 2; fortran++) {
+        char fp[600];
+        snprintf(fp, sizeof fp, "%s/%s", s_dir, fortran ? "f.npy" : "x.npy");
+        ml_npy_file_t *nf = NULL;
+        ck_assert_msg(ml_npy_file_open(fp, &nf, err) == 0, "%s", err);
+        double row[3];
+        ck_assert_msg(ml_npy_file_rows(nf, 1, 1, row, err) == 0, "%s", err);
+        for (int c = 0; c < 3; c++)
+            ck_assert_double_eq(row[c], fortran ? by_rows[3 + c] : x[3 + c]);
+        ck_assert_int_eq(ml_npy_file_rows(nf, 1, 2, row, err), DSK_EINVAL);
+        ml_npy_file_close(&nf);
+    }
+    snprintf(spec, sizeof spec, "%s/trunc.npy", s_dir);
+    ml_npy_file_t *tf = NULL;
+    ck_assert_int_eq(ml_npy_file_open(spec, &tf, err), DSK_EINVAL);
+    ck_assert_msg(strstr(err, "truncated"), "%s", err);
+    ck_assert_ptr_null(tf);
     /* big-endian int16, half floats, booleans; no labels_path: no labels */
     unsigned char be[12], half[12], b1[6];
     for (int i = 0; i < 6; i++) {

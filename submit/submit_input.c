@@ -1,0 +1,332 @@
+/* submit_input.c — predict's input: a .npy streamed from disk, anything else loaded whole. */
+#include "submit_input.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dsk_alloc.h"
+#include "dsk_error.h"
+#include "job_data.h"
+#include "ml_load.h"
+#include "ml_load_util.h"
+#include "ml_np_sort.h"
+#include "ml_npy.h"
+
+#define S_MAX_CLASSES 65536 /* distinct labels a streamed score takes */
+
+struct submit_input {
+    ml_dataset_t *ds;           /* loaded whole, or NULL when streamed */
+    ml_npy_file_t *x, *y;       /* streamed: the rows, and the labels or NULL */
+    double *classes;            /* streamed labels: their sorted distinct values ... */
+    char **names;               /* ... and their names (LabelEncoder's, as the loader's) */
+    int32_t nclasses;
+    double *rows, *labels;      /* one chunk's */
+    int32_t *codes;
+    int64_t cap;
+};
+
+static int s_ends(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* Whether dir holds a sub-folder (then it is load_files' layout: a folder per class). */
+static int s_has_subfolder(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int found = 0;
+    while (d && !found && (de = readdir(d)) != NULL) {
+        char p[4096];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        found = de->d_name[0] != '.' && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/*
+ * The input as a data spec: a JSON file holds one; a folder is documents
+ * (one a file, or load_files' folder per class, in order); a data file's
+ * extension names its loader, without labels unless --labels names them.
+ */
+static json_t *s_input_spec(const char *path, const char *labels, char *err)
+{
+    struct stat st;
+    if (s_ends(path, ".json")) {
+        json_error_t jerr;
+        json_t *spec = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+        if (!spec)
+            dsk_seterr(err, DSK_EINVAL, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+        else if (!json_is_object(spec)) {
+            dsk_seterr(err, DSK_EINVAL, "%s: expected a data object like a job's \"data\"", path);
+            json_decref(spec);
+            spec = NULL;
+        }
+        if (spec && labels) {
+            dsk_seterr(err, DSK_EINVAL, "--labels goes with a data file; a .json data spec "
+                       "names its own labels");
+            json_decref(spec);
+            spec = NULL;
+        }
+        return spec;
+    }
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (labels) {
+            dsk_seterr(err, DSK_EINVAL, "--labels goes with a data file; a folder's labels are "
+                       "its sub-folders' names");
+            return NULL;
+        }
+        return s_has_subfolder(path)
+                   ? json_pack("{s:s, s:s, s:b}", "loader", "files", "path", path, "shuffle", 0)
+                   : json_pack("{s:s, s:s}", "loader", "text-folder", "path", path);
+    }
+    const char *loader = s_ends(path, ".npy")                             ? "npy"
+                         : s_ends(path, ".npz")                           ? "npz"
+                         : s_ends(path, ".csv") || s_ends(path, ".csv.gz") ? "csv"
+                         : s_ends(path, ".svmlight") || s_ends(path, ".svm") ||
+                                 s_ends(path, ".libsvm")
+                             ? "svmlight"
+                         : s_ends(path, ".txt") || s_ends(path, ".txt.gz") ? "text-lines"
+                                                                          : NULL;
+    if (!loader) {
+        dsk_seterr(err, DSK_EINVAL, "%s: which format? use .npy, .npz (a SciPy sparse matrix), "
+                   ".csv, .svmlight, .txt (one document a line), a folder of text files or a "
+                   ".json data spec", path);
+        return NULL;
+    }
+    if (labels && (strcmp(loader, "svmlight") == 0 || strcmp(loader, "csv") == 0)) {
+        dsk_seterr(err, DSK_EINVAL, "--labels: a %s file holds its labels itself (for a .csv, "
+                   "name the column in a .json data spec: \"label_column\")", loader);
+        return NULL;
+    }
+    json_t *spec = json_pack("{s:s, s:s}", "loader", loader, "path", path);
+    if (strcmp(loader, "csv") == 0) {
+        json_object_set_new(spec, "header", json_string("auto"));
+        json_object_set_new(spec, "label_column", json_null());
+    }
+    if (labels)
+        json_object_set_new(spec, "labels_path", json_string(labels));
+    return spec;
+}
+
+/*
+ * Rows [lo, lo + n) of ds as a packed dataset, packed from a view into
+ * ds's arrays: the rows are copied once, into the message. Only a CSR
+ * chunk needs its row offsets rebased (a small copy).
+ */
+static void s_pack_view(const ml_dataset_t *ds, int64_t lo, int64_t n, msgpack_sbuffer *sb)
+{
+    const ml_data_t *X = ds->X;
+    ml_data_t view = {.kind = X->kind, .nrows = n};
+    ml_dense_t dense;
+    ml_csr_t csr;
+    int64_t *indptr = NULL;
+    if (X->kind == ML_DATA_DENSE) {
+        dense = (ml_dense_t){.nrows = n, .ncols = X->dense->ncols,
+                             .data = X->dense->data + lo * X->dense->ncols};
+        view.dense = &dense;
+    } else if (X->kind == ML_DATA_CSR) {
+        const ml_csr_t *m = X->csr;
+        indptr = dsk_xmalloc((size_t)(n + 1) * sizeof *indptr);
+        for (int64_t i = 0; i <= n; i++)
+            indptr[i] = m->indptr[lo + i] - m->indptr[lo];
+        csr = (ml_csr_t){.nrows = n, .ncols = m->ncols, .indptr = indptr,
+                         .indices = m->indices + m->indptr[lo], .data = m->data + m->indptr[lo]};
+        view.csr = &csr;
+    } else {
+        view.text = (ml_text_t){.docs = X->text.docs + lo, .lens = X->text.lens + lo};
+    }
+    ml_dataset_t chunk = {.X = &view, .y = ds->y ? ds->y + lo : NULL,
+                          .n_classes = ds->n_classes, .target_names = ds->target_names};
+    job_dataset_pack(&chunk, sb);
+    free(indptr);
+}
+
+/*
+ * The streamed labels' classes: one pass over the file, a block at a
+ * time, keeping the sorted distinct values; named as the npy loader
+ * names them (ml_labels_encode_numeric).
+ */
+static int s_label_classes(submit_input_t *in, const char *path, char *err)
+{
+    int64_t n = ml_npy_file_header(in->y)->shape[0], block = 1 << 16;
+    double *v = dsk_xmalloc((size_t)block * sizeof *v);
+    int rc = DSK_OK;
+    for (int64_t row0 = 0; rc == 0 && row0 < n; row0 += block) {
+        int64_t m = n - row0 < block ? n - row0 : block;
+        rc = ml_npy_file_rows(in->y, row0, m, v, err);
+        for (int64_t i = 0; rc == 0 && i < m; i++) {
+            int64_t at = 0, hi = in->nclasses;
+            while (at < hi) { /* the first class not below v[i] */
+                int64_t mid = (at + hi) / 2;
+                if (in->classes[mid] < v[i])
+                    at = mid + 1;
+                else
+                    hi = mid;
+            }
+            if (v[i] != v[i])
+                rc = dsk_seterr(err, DSK_EINVAL, "%s: label %lld is NaN", path,
+                                (long long)(row0 + i));
+            else if (at < in->nclasses && in->classes[at] == v[i])
+                continue;
+            else if (in->nclasses == S_MAX_CLASSES)
+                rc = dsk_seterr(err, DSK_EINVAL, "%s: more than %d distinct labels", path,
+                                S_MAX_CLASSES);
+            if (rc)
+                break;
+            in->classes = dsk_xrealloc(in->classes, (size_t)in->nclasses + 1,
+                                       sizeof *in->classes);
+            memmove(in->classes + at + 1, in->classes + at,
+                    (size_t)(in->nclasses - at) * sizeof *in->classes);
+            in->classes[at] = v[i];
+            in->nclasses++;
+        }
+    }
+    free(v);
+    if (rc)
+        return rc;
+    ml_dataset_t named = {0};
+    ml_labels_encode_numeric(&named, in->classes, in->nclasses);
+    in->names = named.target_names;
+    free(named.y);
+    return DSK_OK;
+}
+
+/* A .npy input, and its labels, opened to be read a chunk at a time. */
+static int s_open_streamed(submit_input_t *in, const char *path, const char *labels, char *err)
+{
+    int rc = ml_npy_file_open(path, &in->x, err);
+    if (rc == 0 && ml_npy_file_header(in->x)->ndim != 2)
+        rc = dsk_seterr(err, DSK_EINVAL, "%s: expected a 2-D array, got 1-D", path);
+    if (rc == 0 && ml_npy_file_header(in->x)->shape[0] == 0)
+        rc = dsk_seterr(err, DSK_EINVAL, "%s: an empty array", path);
+    if (rc == 0 && labels && s_ends(labels, ".npy"))
+        rc = ml_npy_file_open(labels, &in->y, err);
+    if (rc == 0 && in->y && ml_npy_file_header(in->y)->ndim != 1)
+        rc = dsk_seterr(err, DSK_EINVAL, "%s: expected a 1-D array of labels, got 2-D", labels);
+    if (rc == 0 && in->y &&
+        ml_npy_file_header(in->y)->shape[0] != ml_npy_file_header(in->x)->shape[0])
+        rc = dsk_seterr(err, DSK_EINVAL, "%s has %lld rows but %s has %lld labels", path,
+                        (long long)ml_npy_file_header(in->x)->shape[0], labels,
+                        (long long)ml_npy_file_header(in->y)->shape[0]);
+    if (rc == 0 && in->y)
+        rc = s_label_classes(in, labels, err);
+    return rc;
+}
+
+/* Whether the file starts as gzip does (such a .npy is read whole, not in pieces). */
+static int s_is_gzip(const char *path)
+{
+    unsigned char m[2] = {0, 0};
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        if (fread(m, 1, 2, f) != 2)
+            m[0] = 0;
+        fclose(f);
+    }
+    return m[0] == 0x1f && m[1] == 0x8b;
+}
+
+int submit_input_open(const char *path, const char *labels, submit_input_t **out, char *err)
+{
+    *out = NULL;
+    submit_input_t *in = dsk_xcalloc(1, sizeof *in);
+    int rc;
+    if (s_ends(path, ".npy") && !s_is_gzip(path) &&
+        (!labels || (s_ends(labels, ".npy") && !s_is_gzip(labels)))) {
+        rc = s_open_streamed(in, path, labels, err);
+    } else {
+        json_t *spec = s_input_spec(path, labels, err);
+        rc = spec ? ml_load_dataset(spec, &in->ds, err) : DSK_EINVAL;
+        json_decref(spec);
+    }
+    if (rc)
+        submit_input_close(&in);
+    *out = in;
+    return rc;
+}
+
+void submit_input_close(submit_input_t **in_p)
+{
+    submit_input_t *in = *in_p;
+    if (!in)
+        return;
+    ml_dataset_destroy(&in->ds);
+    ml_npy_file_close(&in->x);
+    ml_npy_file_close(&in->y);
+    for (int32_t k = 0; k < in->nclasses; k++)
+        free(in->names[k]);
+    free(in->names);
+    free(in->classes);
+    free(in->rows);
+    free(in->labels);
+    free(in->codes);
+    free(in);
+    *in_p = NULL;
+}
+
+int64_t submit_input_rows(const submit_input_t *in)
+{
+    return in->ds ? in->ds->X->nrows : ml_npy_file_header(in->x)->shape[0];
+}
+
+int submit_input_has_labels(const submit_input_t *in)
+{
+    return in->ds ? in->ds->y != NULL : in->y != NULL;
+}
+
+int submit_input_streamed(const submit_input_t *in)
+{
+    return in->ds == NULL;
+}
+
+const int32_t *submit_input_labels(const submit_input_t *in, int64_t row0)
+{
+    return in->ds && in->ds->y ? in->ds->y + row0 : NULL;
+}
+
+int submit_input_pack(submit_input_t *in, int64_t row0, int64_t n, msgpack_sbuffer *sb,
+                      char *err)
+{
+    if (in->ds) {
+        s_pack_view(in->ds, row0, n, sb);
+        return DSK_OK;
+    }
+    int64_t cols = ml_npy_file_header(in->x)->shape[1];
+    if (n > in->cap) {
+        in->rows = dsk_xrealloc(in->rows, (size_t)(n * cols), sizeof *in->rows);
+        in->labels = dsk_xrealloc(in->labels, (size_t)n, sizeof *in->labels);
+        in->codes = dsk_xrealloc(in->codes, (size_t)n, sizeof *in->codes);
+        in->cap = n;
+    }
+    int rc = ml_npy_file_rows(in->x, row0, n, in->rows, err);
+    if (rc == 0 && in->y)
+        rc = ml_npy_file_rows(in->y, row0, n, in->labels, err);
+    if (rc)
+        return rc;
+    for (int64_t i = 0; in->y && i < n; i++) {
+        int64_t at = 0, hi = in->nclasses;
+        while (at < hi) {
+            int64_t mid = (at + hi) / 2;
+            if (in->classes[mid] < in->labels[i])
+                at = mid + 1;
+            else
+                hi = mid;
+        }
+        in->codes[i] = (int32_t)at;
+    }
+    ml_dense_t dense = {.nrows = n, .ncols = cols, .data = in->rows};
+    ml_data_t X = {.kind = ML_DATA_DENSE, .nrows = n, .dense = &dense};
+    ml_dataset_t chunk = {.X = &X, .y = in->y ? in->codes : NULL, .n_classes = in->nclasses,
+                          .target_names = in->names};
+    job_dataset_pack(&chunk, sb);
+    return DSK_OK;
+}

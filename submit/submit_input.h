@@ -1,0 +1,33 @@
+/*
+ * submit_input.h — dsk-submit predict's input, a chunk of rows at a time.
+ * A .npy (with a .npy of labels or without) is streamed from disk: each
+ * chunk's rows are read when the chunk is sent, so the client's memory
+ * does not grow with the input (a 10 GB array goes through a few chunks'
+ * worth). Every other input (csv, svmlight, npz, txt, a folder, a .json
+ * data spec) is loaded whole through its loader (ml_load.h), then cut.
+ *
+ * Which loader reads a file: its extension (docs/job-files.md, "Predict
+ * inputs"); labels only where --method score asks for them.
+ */
+#ifndef SUBMIT_INPUT_H
+#define SUBMIT_INPUT_H
+
+#include <msgpack.h>
+#include <stdint.h>
+
+typedef struct submit_input submit_input_t;
+
+/* --input path, and --labels (NULL: none). */
+int submit_input_open(const char *path, const char *labels, submit_input_t **out, char *err);
+void submit_input_close(submit_input_t **in_p);
+int64_t submit_input_rows(const submit_input_t *in);
+int submit_input_has_labels(const submit_input_t *in);
+/* Whether the input is read from disk chunk by chunk (else it was loaded whole). */
+int submit_input_streamed(const submit_input_t *in);
+/* Rows [row0, row0 + n) as a packed dataset (job_data.h), appended to sb. */
+int submit_input_pack(submit_input_t *in, int64_t row0, int64_t n, msgpack_sbuffer *sb,
+                      char *err);
+/* The labels of rows [row0, ...) of a whole-loaded input, or NULL (none, or streamed). */
+const int32_t *submit_input_labels(const submit_input_t *in, int64_t row0);
+
+#endif
