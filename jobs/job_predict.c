@@ -1,6 +1,7 @@
 /* job_predict.c — one chunk through a model, and the chunk's result as bytes. */
 #include "job_predict.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,22 +14,23 @@
 #include "ml_pipeline.h"
 
 static const char *const s_methods[] = {NULL, "predict", "decision_function", "predict_proba",
-                                        "transform", "score"};
+                                        "transform", "score", "predict_log_proba"};
 
 int job_method_parse(const char *name, job_method_t *out, char *err)
 {
-    for (int m = JOB_METHOD_PREDICT; m <= JOB_METHOD_SCORE; m++)
+    for (int m = JOB_METHOD_PREDICT; m <= JOB_METHOD_LAST; m++)
         if (strcmp(name, s_methods[m]) == 0) {
             *out = (job_method_t)m;
             return DSK_OK;
         }
     return dsk_seterr(err, DSK_EINVAL, "unknown method '%s': expected predict, "
-                      "decision_function, predict_proba, transform or score", name);
+                      "decision_function, predict_proba, predict_log_proba, transform or score",
+                      name);
 }
 
 const char *job_method_name(job_method_t m)
 {
-    return m >= JOB_METHOD_PREDICT && m <= JOB_METHOD_SCORE ? s_methods[m] : "?";
+    return m >= JOB_METHOD_PREDICT && m <= JOB_METHOD_LAST ? s_methods[m] : "?";
 }
 
 int job_predict_spec(job_method_t method, int aggregate, msgpack_sbuffer *sbuf)
@@ -48,7 +50,7 @@ static int s_spec(const void *spec, size_t len, job_method_t *method, int *aggre
     msgpack_unpacked u;
     int64_t m = 0;
     int ok = dsk_mp_unpack(spec, len, 4, 64, &u, err) == 0 &&
-             ml_unpack_int(ml_unpack_get(&u.data, "method"), JOB_METHOD_PREDICT, JOB_METHOD_SCORE,
+             ml_unpack_int(ml_unpack_get(&u.data, "method"), JOB_METHOD_PREDICT, JOB_METHOD_LAST,
                            &m) == 0;
     const msgpack_object *a = ok ? ml_unpack_get(&u.data, "aggregate") : NULL;
     ok = ok && a && a->type == MSGPACK_OBJECT_BOOLEAN;
@@ -124,6 +126,10 @@ static int s_run(const ml_pipeline_t *p, job_method_t method, int aggregate,
         ml_dense_t *m = NULL;
         rc = method == JOB_METHOD_DECISION_FUNCTION ? ml_pipeline_decision_function(p, ds->X, &m, err)
                                                    : ml_pipeline_predict_proba(p, ds->X, &m, err);
+        /* np.log(predict_proba), as scikit-learn's predict_log_proba */
+        for (int64_t k = 0; rc == DSK_OK && method == JOB_METHOD_PREDICT_LOG_PROBA &&
+                            k < m->nrows * m->ncols; k++)
+            m->data[k] = log(m->data[k]);
         if (rc == DSK_OK)
             out = ml_data_from_dense(&m);
     }

@@ -30,6 +30,8 @@ typedef enum {
     JOB_METHOD_PREDICT_PROBA,
     JOB_METHOD_TRANSFORM,
     JOB_METHOD_SCORE,
+    JOB_METHOD_PREDICT_LOG_PROBA,   /* log of predict_proba, as scikit-learn's */
+    JOB_METHOD_LAST = JOB_METHOD_PREDICT_LOG_PROBA
 } job_method_t;
 
 /* "predict", ... -> the method; an unknown name is an error listing them. */

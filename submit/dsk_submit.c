@@ -145,8 +145,8 @@ static const struct {
     {"predict", submit_predict, "predict --model M.dskm --input DATA [--labels Y] "
                                 "[--out PRED.npy|.csv|.svmlight|-] "
                                 "[--format npy|csv|svmlight|json] [--chunk-rows N] "
-                                "[--method predict|decision_function|predict_proba|transform|"
-                                "score] [--aggregate counts]"},
+                                "[--method predict|decision_function|predict_proba|"
+                                "predict_log_proba|transform|score] [--aggregate counts]"},
     {"jobs", submit_jobs, "jobs [--json]        the scheduler's jobs"},
     {"result", submit_result, "result JOB_ID [--out RESULT.json] [--cv-results CSV] "
                               "[--model-out M.dskm]"},
