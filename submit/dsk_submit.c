@@ -143,6 +143,7 @@ static const struct {
                               "[--model-out M.dskm] [--json] [--quiet]"},
     {"fit", submit_fit, "fit JOB.json --model-out M.dskm [--quiet]"},
     {"predict", submit_predict, "predict --model M.dskm --input DATA [--labels Y] "
+                                "[--input-on-workers] "
                                 "[--out PRED.npy|.csv|.svmlight|-] "
                                 "[--format npy|csv|svmlight|json] [--chunk-rows N] "
                                 "[--method predict|decision_function|predict_proba|"

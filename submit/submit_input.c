@@ -2,6 +2,8 @@
 #include "submit_input.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include "dsk_alloc.h"
 #include "dsk_error.h"
 #include "job_data.h"
+#include "job_predict.h"
 #include "ml_load.h"
 #include "ml_load_util.h"
 #include "ml_np_sort.h"
@@ -21,6 +24,7 @@
 struct submit_input {
     ml_dataset_t *ds;           /* loaded whole, or NULL when streamed */
     ml_npy_file_t *x, *y;       /* streamed: the rows, and the labels or NULL */
+    char *on_workers;           /* the path the workers read, or NULL */
     double *classes;            /* streamed labels: their sorted distinct values ... */
     char **names;               /* ... and their names (LabelEncoder's, as the loader's) */
     int32_t nclasses;
@@ -254,11 +258,33 @@ int submit_input_open(const char *path, const char *labels, submit_input_t **out
     return rc;
 }
 
+int submit_input_open_on_workers(const char *path, submit_input_t **out, char *err)
+{
+    *out = NULL;
+    char abs[PATH_MAX];
+    if (!s_ends(path, ".npy"))
+        return dsk_seterr(err, DSK_EINVAL, "--input-on-workers reads a .npy (a 2-D array), "
+                          "got %s", path);
+    if (!realpath(path, abs))
+        return dsk_seterr(err, DSK_EINVAL, "%s: %s (--input-on-workers: the workers read the "
+                          "same path; it must be readable here too, for its header)", path,
+                          strerror(errno));
+    submit_input_t *in = dsk_xcalloc(1, sizeof *in);
+    int rc = s_open_streamed(in, abs, NULL, err);
+    if (rc == 0)
+        in->on_workers = dsk_xstrdup(abs);
+    if (rc)
+        submit_input_close(&in);
+    *out = in;
+    return rc;
+}
+
 void submit_input_close(submit_input_t **in_p)
 {
     submit_input_t *in = *in_p;
     if (!in)
         return;
+    free(in->on_workers);
     ml_dataset_destroy(&in->ds);
     ml_npy_file_close(&in->x);
     ml_npy_file_close(&in->y);
@@ -298,6 +324,10 @@ int submit_input_pack(submit_input_t *in, int64_t row0, int64_t n, msgpack_sbuff
 {
     if (in->ds) {
         s_pack_view(in->ds, row0, n, sb);
+        return DSK_OK;
+    }
+    if (in->on_workers) {
+        job_predict_ref_pack(in->on_workers, row0, n, sb);
         return DSK_OK;
     }
     int64_t cols = ml_npy_file_header(in->x)->shape[1];

@@ -19,6 +19,12 @@ typedef struct submit_input submit_input_t;
 
 /* --input path, and --labels (NULL: none). */
 int submit_input_open(const char *path, const char *labels, submit_input_t **out, char *err);
+/*
+ * --input-on-workers: a .npy on storage every worker reads at the same
+ * path (a shared file system). Only its header is read here; each chunk
+ * names its rows (job_predict_ref_pack) and the worker reads them.
+ */
+int submit_input_open_on_workers(const char *path, submit_input_t **out, char *err);
 void submit_input_close(submit_input_t **in_p);
 int64_t submit_input_rows(const submit_input_t *in);
 int submit_input_has_labels(const submit_input_t *in);

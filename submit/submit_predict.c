@@ -40,7 +40,7 @@ static const char *const s_fmt_names[] = {"npy", "csv", "svmlight", "json"};
 typedef struct {
     const char *model, *input, *labels, *out, *method_name;
     int64_t chunk_rows;
-    int aggregate, quiet;
+    int aggregate, quiet, on_workers;
     int format;             /* an s_fmt_t from --format, -1 for the target's own */
 } s_args_t;
 
@@ -240,6 +240,8 @@ static int s_parse(int argc, char **argv, s_args_t *a)
             }
         } else if (strcmp(x, "--quiet") == 0) {
             a->quiet = 1;
+        } else if (strcmp(x, "--input-on-workers") == 0) {
+            a->on_workers = 1;
         } else {
             fprintf(stderr, "dsk-submit predict: unknown or incomplete argument '%s'\n", x);
             return SUBMIT_EXIT_USAGE;
@@ -392,7 +394,11 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
         (a.aggregate && method != JOB_METHOD_PREDICT &&
          dsk_seterr(err, DSK_EINVAL, "--aggregate counts goes with --method predict") < 0) ||
         !(model = s_read_model(a.model, &model_len, err)) ||
-        submit_input_open(a.input, a.labels, &in, err) < 0) {
+        (a.on_workers && (a.labels || method == JOB_METHOD_SCORE) &&
+         dsk_seterr(err, DSK_EINVAL, "--input-on-workers gives the workers the rows only: "
+                    "score with the input read here (drop --input-on-workers)") < 0) ||
+        (a.on_workers ? submit_input_open_on_workers(a.input, &in, err)
+                      : submit_input_open(a.input, a.labels, &in, err)) < 0) {
         fprintf(stderr, "dsk-submit predict: %s\n", err);
         goto out;
     }

@@ -7,8 +7,10 @@
 # digits x 1000 (1.8 M rows, a data spec the client loads whole), the
 # client's and the scheduler's peak RSS (each must stay under 300 MB) and
 # whether the class counts are those of predicting the same rows in
-# memory (the digits' own predictions times their copies). Exits 1 when a
-# bound or the counts fail. BENCH_BIG_DIR (default /tmp) holds the file
+# memory (the digits' own predictions times their copies). Then the same
+# file with --input-on-workers: each worker reads its chunks' rows itself,
+# and what goes through the client and the scheduler must stay under
+# 1 MiB. Exits 1 when a bound or the counts fail. BENCH_BIG_DIR (default /tmp) holds the file
 # while it runs; it is removed after. Skipped, with a note, when there is
 # not room for it.
 set -eu
@@ -88,6 +90,10 @@ res["client_peak_kib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(json.dumps(res))
 PY
 sched_kib=$(awk '/VmHWM/ {print $2}' "/proc/$sched/status")
+# the same file read by the workers themselves (the path is on storage they share with the client)
+"$build/dsk-submit" --scheduler "$ep" predict --model "$out/svc.dskm" --input "$out/big.npy" \
+    --input-on-workers --aggregate counts --chunk-rows 20000 --quiet > "$out/big_workers.json" ||
+    echo '{}' > "$out/big_workers.json"
 $py - "$out" "$rows" "$sched_kib" "$limit_mb" "$t0" "$t1" <<'PY'
 import json, sys
 import numpy as np
@@ -121,5 +127,21 @@ ok &= same
 print(f"class counts equal to predicting the same rows in memory: {same}")
 if not same:
     print(f"  streamed {got.tolist()}\n  in memory {want.tolist()}")
+# --input-on-workers: what went through the client and the scheduler (the model to each
+# worker, the chunks' row references, their counts back)
+w = json.load(open(f"{out}/big_workers.json"))
+st = w.get("stats", {})
+moved = st.get("bytes_scattered", 0) + st.get("bytes_in", 0) + st.get("bytes_out", 0)
+wgot = np.zeros(10, dtype=np.int64)
+for k, v in w.get("counts", {}).items():
+    wgot[int(k)] = v
+wsame = bool((wgot == want).all()) and w.get("rows") == rows
+ws = w.get("client_seconds", {}).get("job", float("nan"))
+print(f"{'read by the workers (--input-on-workers)':34s} {w.get('rows', 0):11d} {ws:8.2f} {w.get('rows', 0) / ws:11.0f}")
+verdict = "ok" if moved < 1 << 20 and wsame else "ERROR"
+ok &= moved < 1 << 20 and wsame
+print(f"  bytes through the client and the scheduler: {moved} (the model {st.get('bytes_scattered', 0)}, "
+      f"chunks {st.get('bytes_in', 0)}, results {st.get('bytes_out', 0)}; bound 1 MiB); "
+      f"class counts equal: {wsame} {verdict}")
 sys.exit(0 if ok else 1)
 PY

@@ -122,6 +122,12 @@ pid_t cu_spawn(const char *prog, const char *log_name, const char *const *args)
     return s_spawn(NULL, prog, log_name, args);
 }
 
+pid_t cu_spawn_with(const char *const *prefix, const char *prog, const char *log_name,
+                    const char *const *args)
+{
+    return s_spawn(prefix, prog, log_name, args);
+}
+
 pid_t cu_spawn_valgrind(const char *prog, const char *log_name, const char *const *args)
 {
     static const char *const prefix[] = {

@@ -34,6 +34,9 @@ pid_t cu_spawn(const char *prog, const char *log_name, const char *const *args);
  * process exit 99), for the valgrind-clean daemons test.
  */
 pid_t cu_spawn_valgrind(const char *prog, const char *log_name, const char *const *args);
+/* The same run by the command prefix (NULL-terminated) names, DSK_BIN/prog and args after it. */
+pid_t cu_spawn_with(const char *const *prefix, const char *prog, const char *log_name,
+                    const char *const *args);
 
 /* Kills (SIGKILL) every spawned process still running and reaps it. */
 void cu_kill_all(void);
