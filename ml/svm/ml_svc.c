@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "dsk_alloc.h"
 #include "ml_kernel.h"
@@ -14,6 +16,7 @@
 #include "ml_np_sum.h"
 #include "ml_pack.h"
 #include "ml_param.h"
+#include "ml_svc_proba.h"
 #include "ml_svc_solver.h"
 
 #define S_EST "SVC"
@@ -41,8 +44,8 @@ typedef enum { S_GAMMA_SCALE, S_GAMMA_AUTO, S_GAMMA_VALUE } s_gamma_mode_t;
 /* The parameters (typed, and as set for get_param), then what fit learned. */
 typedef struct {
     double C, coef0, tol, cache_size, gamma_value;
-    int kernel, shrinking, balanced, ovo, break_ties;
-    int64_t degree, max_iter;
+    int kernel, shrinking, balanced, ovo, break_ties, probability;
+    int64_t degree, max_iter, random_state; /* random_state -1: None */
     s_gamma_mode_t gamma_mode;
     ml_value_t values[S_NPARAMS];
     int fitted;
@@ -50,6 +53,7 @@ typedef struct {
     double gamma;          /* the resolved gamma (_gamma in scikit-learn) */
     ml_svc_model_t model;
     double *sv_sq;         /* model.n_sv squared norms of the support vectors */
+    double *probA, *probB; /* per pair: the Platt sigmoid (probability=True), else NULL */
 } ml_svc_t;
 
 static int s_index(const char *name) { return ml_param_index(s_param_names, name); }
@@ -59,8 +63,11 @@ static void s_forget(ml_svc_t *m)
     ml_svc_model_clear(&m->model);
     free(m->classes);
     free(m->sv_sq);
+    free(m->probA);
+    free(m->probB);
     m->classes = NULL;
     m->sv_sq = NULL;
+    m->probA = m->probB = NULL;
     m->fitted = 0;
 }
 
@@ -75,6 +82,7 @@ static void *s_create(void)
     m->cache_size = 200;
     m->shrinking = 1;
     m->max_iter = -1;
+    m->random_state = -1;
     m->values[S_P_C] = ml_value_float(1.0);
     m->values[S_P_KERNEL] = ml_value_string("rbf");
     m->values[S_P_DEGREE] = ml_value_int(3);
@@ -170,9 +178,7 @@ static int s_set_scalar(ml_svc_t *m, int idx, const ml_value_t *v, char *err)
     case S_P_SHRINKING:
         return ml_param_bool(v, S_EST, "shrinking", &m->shrinking, err);
     case S_P_PROBABILITY:
-        if ((rc = ml_param_bool(v, S_EST, "probability", &b, err)) != DSK_OK)
-            return rc;
-        return b ? ml_param_unsupported(S_EST, "probability", v, err) : DSK_OK;
+        return ml_param_bool(v, S_EST, "probability", &m->probability, err);
     case S_P_TOL:
         return ml_param_float_gt(v, S_EST, "tol", 0.0, &m->tol, err);
     case S_P_CACHE_SIZE:
@@ -193,9 +199,11 @@ static int s_set_scalar(ml_svc_t *m, int idx, const ml_value_t *v, char *err)
     case S_P_BREAK_TIES:
         return ml_param_bool(v, S_EST, "break_ties", &m->break_ties, err);
     case S_P_RANDOM_STATE:
-        if (ml_param_is_none(v))
+        if (ml_param_is_none(v)) {
+            m->random_state = -1;
             return DSK_OK;
-        return ml_param_int(v, S_EST, "random_state", 0, 4294967295LL, &i, err);
+        }
+        return ml_param_int(v, S_EST, "random_state", 0, 4294967295LL, &m->random_state, err);
     }
     return DSK_EINVAL;
 }
@@ -295,6 +303,48 @@ static int32_t s_classes(const int32_t *y, int64_t n, int32_t **classes, int32_t
  * scikit-learn's BaseLibSVM.fit for c_svc: classes, class weights into
  * per-class C, the resolved gamma, then libsvm's one-vs-one training.
  */
+/*
+ * probability=True: each pair's Platt sigmoid (ml_svc_proba.h), the pairs
+ * in libsvm's order, the generator seeded as scikit-learn seeds libsvm's:
+ * RandomState(random_state).randint(2**31 - 1), or fresh entropy for None.
+ */
+static int s_fit_probability(ml_svc_t *m, const ml_svc_solver_param_t *p, const ml_data_t *X,
+                             const int32_t *yi, int32_t k, const double *class_C, char *err)
+{
+    uint32_t seed;
+    if (m->random_state >= 0) {
+        ml_np_rng_t rs;
+        ml_np_rng_seed(&rs, (uint32_t)m->random_state);
+        seed = (uint32_t)ml_np_rng_randint(&rs, 0, 2147483647);
+    } else if (getentropy(&seed, sizeof seed) != 0) {
+        seed = (uint32_t)time(NULL);
+    }
+    seed &= 0x7fffffffu;
+    ml_svc_proba_rng_t r;
+    ml_svc_proba_rng_init(&r, seed);
+    int64_t n = X->nrows, npairs = (int64_t)k * (k - 1) / 2;
+    m->probA = dsk_xmalloc((size_t)npairs * sizeof *m->probA);
+    m->probB = dsk_xmalloc((size_t)npairs * sizeof *m->probB);
+    int64_t *rows = dsk_xmalloc((size_t)n * sizeof *rows);
+    int8_t *yb = dsk_xmalloc((size_t)n);
+    int rc = DSK_OK;
+    for (int32_t i = 0, pair = 0; i < k && rc == DSK_OK; i++)
+        for (int32_t j = i + 1; j < k && rc == DSK_OK; j++, pair++) {
+            int64_t l = 0; /* class i's rows in input order, then class j's */
+            for (int pass = 0; pass < 2; pass++)
+                for (int64_t r0 = 0; r0 < n; r0++)
+                    if (yi[r0] == (pass ? j : i)) {
+                        rows[l] = r0;
+                        yb[l++] = pass ? -1 : 1;
+                    }
+            rc = ml_svc_proba_pair(p, X, rows, l, yb, class_C[i], class_C[j], &r,
+                                   &m->probA[pair], &m->probB[pair], err);
+        }
+    free(rows);
+    free(yb);
+    return rc;
+}
+
 static int s_fit(void *impl, const ml_data_t *X, const int32_t *y, char *err)
 {
     ml_svc_t *m = impl;
@@ -333,6 +383,8 @@ static int s_fit(void *impl, const ml_data_t *X, const int32_t *y, char *err)
         .eps = m->tol, .shrinking = m->shrinking, .max_iter = m->max_iter,
         .cache_mb = m->cache_size};
     rc = ml_svc_train(&p, X, yi, k, class_C, &m->model, err);
+    if (rc == DSK_OK && m->probability)
+        rc = s_fit_probability(m, &p, X, yi, k, class_C, err);
     free(yi);
     free(class_C);
     if (rc != DSK_OK) {
@@ -558,6 +610,32 @@ static int s_decision_function(const void *impl, const ml_data_t *X, ml_dense_t 
     return DSK_OK;
 }
 
+/* libsvm's svm_predict_probability for each row: pairwise sigmoids, coupled. */
+static int s_predict_proba(const void *impl, const ml_data_t *X, ml_dense_t **out, char *err)
+{
+    const ml_svc_t *m = impl;
+    int rc = s_check_predict(m, X, err);
+    if (rc != DSK_OK)
+        return rc;
+    if (!m->probA)
+        return dsk_seterr(err, DSK_EINVAL, "SVC: predict_proba is not available when "
+                          "probability=False");
+    int64_t k = m->model.n_classes, np = k * (k - 1) / 2;
+    ml_dense_t *res = ml_dense_new(X->nrows, k);
+    s_pred_t w;
+    s_pred_init(m, X, &w);
+    for (int64_t r0 = 0; r0 < X->nrows; r0 += S_BLOCK) {
+        int64_t nb = X->nrows - r0 < S_BLOCK ? X->nrows - r0 : S_BLOCK;
+        s_decision_block(m, X, r0, nb, &w, w.dec);
+        for (int64_t r = 0; r < nb; r++)
+            ml_svc_proba_row((int32_t)k, w.dec + r * np, m->probA, m->probB,
+                             res->data + (r0 + r) * k);
+    }
+    s_pred_free(&w);
+    *out = res;
+    return DSK_OK;
+}
+
 static const int32_t *s_get_classes(const void *impl, int32_t *n)
 {
     const ml_svc_t *m = impl;
@@ -581,7 +659,7 @@ static int s_save(const void *impl, msgpack_packer *pk, char *err)
         return dsk_seterr(err, DSK_ESTATE, "SVC: only a fitted SVC can be saved");
     const ml_svc_model_t *md = &m->model;
     int64_t k = md->n_classes;
-    int bad = msgpack_pack_map(pk, 8);
+    int bad = msgpack_pack_map(pk, m->probA ? 10 : 8);
     bad |= ml_pack_key(pk, "classes") | ml_pack_i32s(pk, m->classes, k);
     bad |= ml_pack_key(pk, "n_support") | ml_pack_i32s(pk, md->n_support, k);
     bad |= ml_pack_key(pk, "n_features") | msgpack_pack_int64(pk, md->n_features);
@@ -592,6 +670,10 @@ static int s_save(const void *impl, msgpack_packer *pk, char *err)
     bad |= ml_pack_key(pk, "dual_coef") |
            ml_pack_f64s_bin(pk, md->dual_coef, (k - 1) * md->n_sv);
     bad |= ml_pack_key(pk, "rho") | ml_pack_f64s_bin(pk, md->rho, k * (k - 1) / 2);
+    if (m->probA) {
+        bad |= ml_pack_key(pk, "probA") | ml_pack_f64s_bin(pk, m->probA, k * (k - 1) / 2);
+        bad |= ml_pack_key(pk, "probB") | ml_pack_f64s_bin(pk, m->probB, k * (k - 1) / 2);
+    }
     if (bad)
         return dsk_seterr(err, DSK_EIO, "SVC: cannot pack the model state");
     return DSK_OK;
@@ -648,6 +730,17 @@ static int s_load(void *impl, const msgpack_object *obj, char *err)
         return dsk_seterr(err, DSK_EINVAL, "SVC: malformed model state (support, "
                           "support_vectors, dual_coef or rho do not match n_support)");
     }
+    /* the Platt sigmoids, when it was fitted with probability=True */
+    const msgpack_object *pa = ml_unpack_get(obj, "probA"), *pb = ml_unpack_get(obj, "probB");
+    if (pa || pb) {
+        m->probA = ml_unpack_f64s_bin(pa, k * (k - 1) / 2);
+        m->probB = ml_unpack_f64s_bin(pb, k * (k - 1) / 2);
+        if (!m->probA || !m->probB) {
+            s_forget(m);
+            return dsk_seterr(err, DSK_EINVAL, "SVC: malformed model state (probA or probB "
+                              "do not match the classes)");
+        }
+    }
     m->sv_sq = dsk_xmalloc((size_t)(nsv ? nsv : 1) * sizeof *m->sv_sq);
     ml_kernel_sqnorms(md->sv, nsv, d, m->sv_sq);
     m->fitted = 1;
@@ -666,7 +759,7 @@ const ml_estimator_ops_t ml_svc_ops = {
     .transform = NULL,
     .predict = s_predict,
     .decision_function = s_decision_function,
-    .predict_proba = NULL,
+    .predict_proba = s_predict_proba,
     .classes = s_get_classes,
     .save = s_save,
     .load = s_load,
