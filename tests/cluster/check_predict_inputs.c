@@ -11,6 +11,7 @@
  * clear error before anything is sent.
  */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +287,54 @@ START_TEST(test_documents_without_labels)
 }
 END_TEST
 
+/* predict_proba and predict_log_proba of an SVC(probability=True) through the workers: the
+   in-process model's values, to the bit, in order. */
+START_TEST(test_predict_proba_through_the_cluster)
+{
+    s_cluster();
+    char model[512], p[512], out[512], err[4096] = "";
+    s_path("svcp.dskm", model, sizeof model);
+    s_fit("{\"data\": {\"loader\": \"digits\"}, \"pipeline\": [[\"svc\", \"SVC\", "
+          "{\"probability\": true, \"random_state\": 0}]]}\n", model);
+    char e[DSK_ERR_LEN];
+    ml_pipeline_t *pipe = NULL;
+    ml_dataset_t *ds = NULL;
+    json_t *spec = json_pack("{s:s}", "loader", "digits");
+    ck_assert_msg(ml_model_load(model, &pipe, e) == 0, "%s", e);
+    ck_assert_msg(ml_load_dataset(spec, &ds, e) == 0, "%s", e);
+    json_decref(spec);
+    s_write_npy(s_path("X.npy", p, sizeof p), ds->X->dense->data, ds->X->nrows,
+                ds->X->dense->ncols, "<f8", 0);
+    ml_dense_t *want = NULL;
+    ck_assert_msg(ml_pipeline_predict_proba(pipe, ds->X, &want, e) == 0, "%s", e);
+    for (int lg = 0; lg < 2; lg++) {
+        s_path("proba.npy", out, sizeof out);
+        const char *args[] = {"predict", "--model", model, "--input", p, "--out", out,
+                              "--method", lg ? "predict_log_proba" : "predict_proba",
+                              "--chunk-rows", "100", "--quiet", NULL};
+        int rc = cu_submit(s_ep, NULL, 0, err, sizeof err, args);
+        CU_ASSERT(rc == 0, "predict --method %s exited %d: %s", args[8], rc, err);
+        FILE *f = fopen(out, "rb");
+        unsigned char head[10];
+        CU_ASSERT(f && fread(head, 1, 10, f) == 10, "no %s output", args[8]);
+        fseek(f, 10 + (long)(head[8] | head[9] << 8), SEEK_SET);
+        int64_t n = want->nrows * want->ncols, got = 0, wrong = 0;
+        double v;
+        while (fread(&v, sizeof v, 1, f) == 1) {
+            double w = lg ? log(want->data[got]) : want->data[got];
+            wrong += got >= n || v != w;
+            got++;
+        }
+        fclose(f);
+        CU_ASSERT(got == n && wrong == 0, "%s: %lld values (want %lld), %lld differ from the "
+                  "in-process model", args[8], (long long)got, (long long)n, (long long)wrong);
+    }
+    ml_dense_destroy(&want);
+    ml_pipeline_destroy(&pipe);
+    ml_dataset_destroy(&ds);
+}
+END_TEST
+
 /*
  * --input-on-workers: the workers read their rows of a .npy themselves;
  * the same predictions, and little through the client and the scheduler.
@@ -360,6 +409,7 @@ Suite *dsk_cluster_predict_inputs_suite(void)
     tcase_add_test(tc, test_matrix_files_without_labels);
     tcase_add_test(tc, test_documents_without_labels);
     tcase_add_test(tc, test_input_on_workers);
+    tcase_add_test(tc, test_predict_proba_through_the_cluster);
     suite_add_tcase(s, tc);
     return s;
 }
