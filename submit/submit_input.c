@@ -9,12 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include "dsk_alloc.h"
 #include "dsk_error.h"
 #include "job_data.h"
 #include "job_predict.h"
 #include "ml_load.h"
+#include "ml_load_files.h"
 #include "ml_load_util.h"
 #include "ml_np_sort.h"
 #include "ml_npy.h"
@@ -25,6 +27,11 @@ struct submit_input {
     ml_dataset_t *ds;           /* loaded whole, or NULL when streamed */
     ml_npy_file_t *x, *y;       /* streamed: the rows, and the labels or NULL */
     char *on_workers;           /* the path the workers read, or NULL */
+    gzFile text;                /* a .txt read a chunk of lines at a time, or NULL */
+    char *text_path;
+    int64_t text_rows, text_line; /* its lines, and the next one's number */
+    char *lines;                /* one chunk's lines */
+    size_t lines_cap;
     double *classes;            /* streamed labels: their sorted distinct values ... */
     char **names;               /* ... and their names (LabelEncoder's, as the loader's) */
     int32_t nclasses;
@@ -226,6 +233,65 @@ static int s_open_streamed(submit_input_t *in, const char *path, const char *lab
     return rc;
 }
 
+/* A .txt of documents, one a line (gzip'd or not): counted now, read a chunk at a time. */
+static int s_open_text(submit_input_t *in, const char *path, char *err)
+{
+    in->text = gzopen(path, "rb");
+    if (!in->text)
+        return dsk_seterr(err, errno == ENOENT ? DSK_ENOTFOUND : DSK_EIO, "%s: %s", path,
+                          strerror(errno ? errno : EIO));
+    in->text_path = dsk_xstrdup(path);
+    gzbuffer(in->text, 1 << 17);
+    char block[1 << 16];
+    int got;
+    char last = '\n';
+    while ((got = gzread(in->text, block, sizeof block)) > 0) {
+        for (int i = 0; i < got; i++)
+            in->text_rows += block[i] == '\n';
+        last = block[got - 1];
+    }
+    if (got < 0) {
+        int zerr;
+        return dsk_seterr(err, DSK_EIO, "%s: %s", path, gzerror(in->text, &zerr));
+    }
+    in->text_rows += last != '\n'; /* a last line without its newline */
+    if (in->text_rows == 0)
+        return dsk_seterr(err, DSK_EINVAL, "%s: no documents (one a line)", path);
+    gzrewind(in->text);
+    in->text_line = 1;
+    return DSK_OK;
+}
+
+/* The next n lines of the .txt, decoded, packed as a dataset. */
+static int s_pack_text(submit_input_t *in, int64_t n, msgpack_sbuffer *sb, char *err)
+{
+    size_t len = 0;
+    int64_t lines = 0;
+    char piece[1 << 16];
+    while (lines < n && gzgets(in->text, piece, sizeof piece)) {
+        size_t pl = strlen(piece);
+        if (len + pl + 1 > in->lines_cap) {
+            in->lines_cap = 2 * (len + pl + 1);
+            in->lines = dsk_xrealloc(in->lines, in->lines_cap, 1);
+        }
+        memcpy(in->lines + len, piece, pl);
+        len += pl;
+        lines += pl && piece[pl - 1] == '\n';
+    }
+    if (lines < n && len > 0 && in->lines[len - 1] != '\n')
+        lines++; /* the file's last line, without its newline */
+    if (lines != n)
+        return dsk_seterr(err, DSK_EIO, "%s: %lld lines where %lld were counted (did the file "
+                          "change?)", in->text_path, (long long)lines, (long long)n);
+    ml_dataset_t *ds = NULL;
+    int rc = ml_text_lines_decode(NULL, in->text_path, in->text_line, in->lines, len, &ds, err);
+    if (rc == 0)
+        job_dataset_pack(ds, sb);
+    ml_dataset_destroy(&ds);
+    in->text_line += n;
+    return rc;
+}
+
 /* Whether the file starts as gzip does (such a .npy is read whole, not in pieces). */
 static int s_is_gzip(const char *path)
 {
@@ -247,6 +313,8 @@ int submit_input_open(const char *path, const char *labels, submit_input_t **out
     if (s_ends(path, ".npy") && !s_is_gzip(path) &&
         (!labels || (s_ends(labels, ".npy") && !s_is_gzip(labels)))) {
         rc = s_open_streamed(in, path, labels, err);
+    } else if ((s_ends(path, ".txt") || s_ends(path, ".txt.gz")) && !labels) {
+        rc = s_open_text(in, path, err);
     } else {
         json_t *spec = s_input_spec(path, labels, err);
         rc = spec ? ml_load_dataset(spec, &in->ds, err) : DSK_EINVAL;
@@ -285,6 +353,10 @@ void submit_input_close(submit_input_t **in_p)
     if (!in)
         return;
     free(in->on_workers);
+    if (in->text)
+        gzclose(in->text);
+    free(in->text_path);
+    free(in->lines);
     ml_dataset_destroy(&in->ds);
     ml_npy_file_close(&in->x);
     ml_npy_file_close(&in->y);
@@ -301,12 +373,14 @@ void submit_input_close(submit_input_t **in_p)
 
 int64_t submit_input_rows(const submit_input_t *in)
 {
-    return in->ds ? in->ds->X->nrows : ml_npy_file_header(in->x)->shape[0];
+    return in->ds ? in->ds->X->nrows
+           : in->text ? in->text_rows
+                      : ml_npy_file_header(in->x)->shape[0];
 }
 
 int submit_input_has_labels(const submit_input_t *in)
 {
-    return in->ds ? in->ds->y != NULL : in->y != NULL;
+    return in->ds ? in->ds->y != NULL : in->y != NULL; /* a streamed .txt has none */
 }
 
 int submit_input_streamed(const submit_input_t *in)
@@ -330,6 +404,8 @@ int submit_input_pack(submit_input_t *in, int64_t row0, int64_t n, msgpack_sbuff
         job_predict_ref_pack(in->on_workers, row0, n, sb);
         return DSK_OK;
     }
+    if (in->text)
+        return s_pack_text(in, n, sb, err);
     int64_t cols = ml_npy_file_header(in->x)->shape[1];
     if (n > in->cap) {
         in->rows = dsk_xrealloc(in->rows, (size_t)(n * cols), sizeof *in->rows);

@@ -407,6 +407,36 @@ int ml_load_text_lines(const json_t *spec, ml_dataset_t **out, char *err)
     return rc;
 }
 
+int ml_text_lines_decode(const json_t *spec, const char *what, int64_t first_line,
+                         const char *buf, size_t len, ml_dataset_t **out, char *err)
+{
+    s_enc_t enc = {0};
+    int rc = spec ? s_enc_opts(spec, &enc, err) : DSK_OK;
+    s_lines_t it = {buf, len, 0, first_line - 1};
+    const char *line;
+    size_t ll, off, cap = 0;
+    char **docs = NULL;
+    size_t *lens = NULL;
+    int64_t n = 0;
+    *out = NULL;
+    while (rc == 0 && s_next_line(&it, &line, &ll, &off)) {
+        if ((size_t)n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            docs = dsk_xrealloc(docs, cap, sizeof *docs);
+            lens = dsk_xrealloc(lens, cap, sizeof *lens);
+        }
+        rc = s_decode(&enc, line, ll, what, it.lineno, off, &docs[n], &lens[n], err);
+        if (rc == 0)
+            n++;
+    }
+    if (rc) {
+        s_free_strings(docs, (size_t)n);
+        free(lens);
+        return rc;
+    }
+    return s_text_dataset(docs, lens, NULL, n, what, out, err);
+}
+
 /* "label<TAB>document" lines: split each decoded line at its first tab. */
 static int s_split_tsv(const char *path, char **lines, size_t *lens, int64_t n, char **docs,
                        size_t *dlens, char **labels, int64_t *m, char *err)

@@ -37,5 +37,13 @@ int ml_load_files(const json_t *spec, ml_dataset_t **out, char *err);
 int ml_load_text_lines(const json_t *spec, ml_dataset_t **out, char *err);
 int ml_load_tsv(const json_t *spec, ml_dataset_t **out, char *err);
 int ml_load_text_folder(const json_t *spec, ml_dataset_t **out, char *err);
+/*
+ * Whole lines buf[0..len) (the last may lack its newline) as documents
+ * without labels, decoded as "text-lines" decodes them (spec's encoding
+ * and decode_error, or the defaults for NULL); errors name what and the
+ * line, counted from first_line. For reading a file a block at a time.
+ */
+int ml_text_lines_decode(const json_t *spec, const char *what, int64_t first_line,
+                         const char *buf, size_t len, ml_dataset_t **out, char *err);
 
 #endif
