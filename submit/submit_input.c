@@ -29,7 +29,9 @@ struct submit_input {
     char *on_workers;           /* the path the workers read, or NULL */
     gzFile text;                /* a .txt read a chunk of lines at a time, or NULL */
     char *text_path;
-    int64_t text_rows, text_line; /* its lines, and the next one's number */
+    int64_t text_rows, text_line; /* its rows, and the next line's number */
+    int csv, header, header_checked, header_read; /* a .csv, and whether it has a header */
+    int64_t ncols;              /* a .csv's columns, once its first row is read */
     char *lines;                /* one chunk's lines */
     size_t lines_cap;
     double *classes;            /* streamed labels: their sorted distinct values ... */
@@ -233,62 +235,110 @@ static int s_open_streamed(submit_input_t *in, const char *path, const char *lab
     return rc;
 }
 
-/* A .txt of documents, one a line (gzip'd or not): counted now, read a chunk at a time. */
-static int s_open_text(submit_input_t *in, const char *path, char *err)
+/*
+ * Appends the next whole line of the text file (its newline too, when it
+ * has one) to in->lines at *len; 0 at the end of the file.
+ */
+static int s_next_line(submit_input_t *in, size_t *len, int *blank)
+{
+    char piece[1 << 16];
+    size_t start = *len;
+    int got = 0;
+    while (gzgets(in->text, piece, sizeof piece)) {
+        size_t pl = strlen(piece);
+        if (*len + pl + 1 > in->lines_cap) {
+            in->lines_cap = 2 * (*len + pl + 1);
+            in->lines = dsk_xrealloc(in->lines, in->lines_cap, 1);
+        }
+        memcpy(in->lines + *len, piece, pl);
+        *len += pl;
+        got = 1;
+        if (pl && piece[pl - 1] == '\n')
+            break;
+    }
+    *blank = 1; /* only spaces, tabs and the line's end (csv skips such a line) */
+    for (size_t i = start; got && i < *len && *blank; i++)
+        *blank = strchr(" \t\r\n", in->lines[i]) != NULL;
+    return got;
+}
+
+/*
+ * A .txt of documents (one a line) or a .csv of numbers (without labels),
+ * gzip'd or not: its rows counted now (a .csv's blank lines and header
+ * aside), then read a chunk of lines at a time.
+ */
+static int s_open_text(submit_input_t *in, const char *path, int csv, char *err)
 {
     in->text = gzopen(path, "rb");
     if (!in->text)
         return dsk_seterr(err, errno == ENOENT ? DSK_ENOTFOUND : DSK_EIO, "%s: %s", path,
                           strerror(errno ? errno : EIO));
     in->text_path = dsk_xstrdup(path);
+    in->csv = csv;
+    in->ncols = -1;
     gzbuffer(in->text, 1 << 17);
-    char block[1 << 16];
-    int got;
-    char last = '\n';
-    while ((got = gzread(in->text, block, sizeof block)) > 0) {
-        for (int i = 0; i < got; i++)
-            in->text_rows += block[i] == '\n';
-        last = block[got - 1];
+    size_t len = 0;
+    int blank, rc = DSK_OK;
+    int64_t line = 0;
+    while (rc == 0 && (len = 0, s_next_line(in, &len, &blank))) {
+        line++;
+        if (csv && blank)
+            continue;
+        if (csv && in->text_rows == 0 && !in->header_checked) {
+            /* is the first line a header? (the loader's own test) */
+            ml_dataset_t *first = NULL;
+            int64_t nc = -1;
+            rc = ml_csv_decode(path, line, in->lines, len, 1, &nc, &first, err);
+            in->header = rc == 0 && first->X->nrows == 0;
+            in->header_checked = 1;
+            ml_dataset_destroy(&first);
+            if (in->header)
+                continue;
+        }
+        in->text_rows++;
     }
-    if (got < 0) {
-        int zerr;
-        return dsk_seterr(err, DSK_EIO, "%s: %s", path, gzerror(in->text, &zerr));
-    }
-    in->text_rows += last != '\n'; /* a last line without its newline */
-    if (in->text_rows == 0)
-        return dsk_seterr(err, DSK_EINVAL, "%s: no documents (one a line)", path);
+    int zerr;
+    const char *zmsg = gzerror(in->text, &zerr);
+    if (rc == 0 && zerr < 0)
+        rc = dsk_seterr(err, DSK_EIO, "%s: %s", path, zmsg);
+    if (rc == 0 && in->text_rows == 0)
+        rc = dsk_seterr(err, DSK_EINVAL, "%s: no %s", path, csv ? "data rows" : "documents (one a line)");
     gzrewind(in->text);
     in->text_line = 1;
-    return DSK_OK;
+    return rc;
 }
 
-/* The next n lines of the .txt, decoded, packed as a dataset. */
+/* The next n rows of the text file, decoded, packed as a dataset. */
 static int s_pack_text(submit_input_t *in, int64_t n, msgpack_sbuffer *sb, char *err)
 {
     size_t len = 0;
-    int64_t lines = 0;
-    char piece[1 << 16];
-    while (lines < n && gzgets(in->text, piece, sizeof piece)) {
-        size_t pl = strlen(piece);
-        if (len + pl + 1 > in->lines_cap) {
-            in->lines_cap = 2 * (len + pl + 1);
-            in->lines = dsk_xrealloc(in->lines, in->lines_cap, 1);
+    int64_t rows = 0, lines = 0;
+    int blank, first = in->text_line == 1;
+    while (rows < n && s_next_line(in, &len, &blank)) {
+        lines++;
+        if (in->csv && blank)
+            continue;
+        if (in->csv && first && in->header && !in->header_read) {
+            in->header_read = 1;
+            continue;
         }
-        memcpy(in->lines + len, piece, pl);
-        len += pl;
-        lines += pl && piece[pl - 1] == '\n';
+        rows++;
     }
-    if (lines < n && len > 0 && in->lines[len - 1] != '\n')
-        lines++; /* the file's last line, without its newline */
-    if (lines != n)
-        return dsk_seterr(err, DSK_EIO, "%s: %lld lines where %lld were counted (did the file "
-                          "change?)", in->text_path, (long long)lines, (long long)n);
+    if (rows != n)
+        return dsk_seterr(err, DSK_EIO, "%s: %lld rows where %lld were counted (did the file "
+                          "change?)", in->text_path, (long long)rows, (long long)n);
     ml_dataset_t *ds = NULL;
-    int rc = ml_text_lines_decode(NULL, in->text_path, in->text_line, in->lines, len, &ds, err);
+    int rc = in->csv ? ml_csv_decode(in->text_path, in->text_line, in->lines, len,
+                                     first && in->header, &in->ncols, &ds, err)
+                     : ml_text_lines_decode(NULL, in->text_path, in->text_line, in->lines, len,
+                                            &ds, err);
+    if (rc == 0 && ds->X->nrows != n)
+        rc = dsk_seterr(err, DSK_EIO, "%s: %lld rows decoded where %lld were read",
+                        in->text_path, (long long)ds->X->nrows, (long long)n);
     if (rc == 0)
         job_dataset_pack(ds, sb);
     ml_dataset_destroy(&ds);
-    in->text_line += n;
+    in->text_line += lines;
     return rc;
 }
 
@@ -314,7 +364,9 @@ int submit_input_open(const char *path, const char *labels, submit_input_t **out
         (!labels || (s_ends(labels, ".npy") && !s_is_gzip(labels)))) {
         rc = s_open_streamed(in, path, labels, err);
     } else if ((s_ends(path, ".txt") || s_ends(path, ".txt.gz")) && !labels) {
-        rc = s_open_text(in, path, err);
+        rc = s_open_text(in, path, 0, err);
+    } else if ((s_ends(path, ".csv") || s_ends(path, ".csv.gz")) && !labels) {
+        rc = s_open_text(in, path, 1, err);
     } else {
         json_t *spec = s_input_spec(path, labels, err);
         rc = spec ? ml_load_dataset(spec, &in->ds, err) : DSK_EINVAL;

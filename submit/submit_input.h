@@ -1,10 +1,11 @@
 /*
  * submit_input.h — dsk-submit predict's input, a chunk of rows at a time.
- * A .npy (with a .npy of labels or without) and a .txt of documents (one
- * a line, without labels) are streamed from disk: each chunk's rows are
+ * A .npy (with a .npy of labels or without), a .csv of numbers and a
+ * .txt of documents (one a line; both without labels) are streamed from
+ * disk: each chunk's rows are
  * read when the chunk is sent, so the client's memory does not grow with
  * the input (a 10 GB array goes through a few chunks' worth). Every other
- * input (csv, svmlight, npz, a folder, a .json data spec, a .txt with
+ * input (svmlight, npz, a folder, a .json data spec, a .csv or .txt with
  * labels) is loaded whole through its loader (ml_load.h), then cut.
  *
  * Which loader reads a file: its extension (docs/job-files.md, "Predict

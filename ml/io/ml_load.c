@@ -109,21 +109,22 @@ static int s_has_text(const char *line, size_t len, int64_t label_col)
 }
 
 /*
- * Reads a whole comma-separated file (gzip or not); blank lines are
- * skipped. header: 0 none, 1 the first line, S_HEADER_AUTO the first line
- * when it has a cell that is not a number (pandas' read_csv guesses alike).
+ * The rows of whole lines buf[0..len) (line numbers from first_line, for
+ * errors); blank lines are skipped. header: 0 none, 1 the first line,
+ * S_HEADER_AUTO the first line when it has a cell that is not a number
+ * (pandas' read_csv guesses alike). *ncells: the cells every line must
+ * have, -1 until the first line says.
  */
 #define S_HEADER_AUTO 2
-static int s_csv_read(const char *path, int header, int64_t label_col, s_table_t *t,
-                      char *err)
+static int s_csv_parse(const char *what, const char *buf, size_t len, int64_t first_line,
+                       int header, int64_t label_col, int64_t *ncells, s_table_t *t, char *err)
 {
-    char *buf;
-    size_t len, cap = 0;
+    size_t cap = 0;
+    int rc = DSK_OK;
+    int64_t lineno = first_line - 1;
     memset(t, 0, sizeof *t);
-    int rc = ml_read_file(path, &buf, &len, err);
-    if (rc)
-        return rc;
-    int64_t lineno = 0, ncells = -1;
+    if (*ncells > 0) /* known from an earlier block */
+        t->ncols = label_col == S_NO_LABEL ? *ncells : *ncells - 1;
     for (size_t pos = 0; pos < len && rc == 0;) {
         const char *nl = memchr(buf + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - buf) : len, l = end - pos;
@@ -137,18 +138,35 @@ static int s_csv_read(const char *path, int header, int64_t label_col, s_table_t
             k++;
         if (k == l)
             continue;
-        if (ncells < 0 && t->nrows == 0 && header &&
+        if (*ncells < 0 && t->nrows == 0 && header &&
             (header == 1 || s_has_text(line, l, label_col))) {
             header = 0; /* that was it */
             continue;
         }
-        rc = s_csv_row(path, lineno, line, l, label_col, &ncells, t, &cap, err);
+        rc = s_csv_row(what, lineno, line, l, label_col, ncells, t, &cap, err);
     }
-    free(buf);
-    if (rc == 0 && t->nrows == 0)
-        rc = dsk_seterr(err, DSK_EINVAL, "%s: no data rows", path);
     if (rc)
         s_table_free(t);
+    return rc;
+}
+
+/* A whole comma-separated file (gzip or not). */
+static int s_csv_read(const char *path, int header, int64_t label_col, s_table_t *t,
+                      char *err)
+{
+    char *buf;
+    size_t len;
+    int64_t ncells = -1;
+    memset(t, 0, sizeof *t);
+    int rc = ml_read_file(path, &buf, &len, err);
+    if (rc)
+        return rc;
+    rc = s_csv_parse(path, buf, len, 1, header, label_col, &ncells, t, err);
+    free(buf);
+    if (rc == 0 && t->nrows == 0) {
+        rc = dsk_seterr(err, DSK_EINVAL, "%s: no data rows", path);
+        s_table_free(t);
+    }
     return rc;
 }
 
@@ -162,6 +180,20 @@ static ml_dataset_t *s_table_dataset(s_table_t *t)
     t->X = NULL;
     ml_data_t *X = ml_data_from_dense(&m);
     return ml_dataset_new(&X);
+}
+
+int ml_csv_decode(const char *what, int64_t first_line, const char *buf, size_t len,
+                  int header, int64_t *ncols, ml_dataset_t **out, char *err)
+{
+    s_table_t t;
+    *out = NULL;
+    int rc = s_csv_parse(what, buf, len, first_line, header ? S_HEADER_AUTO : 0, S_NO_LABEL,
+                         ncols, &t, err);
+    if (rc)
+        return rc;
+    *out = s_table_dataset(&t);
+    s_table_free(&t);
+    return DSK_OK;
 }
 
 /*

@@ -35,4 +35,15 @@
  */
 int ml_load_dataset(const json_t *spec, ml_dataset_t **out, char *err);
 
+/*
+ * Whole lines buf[0..len) of a comma-separated file (line numbers from
+ * first_line, for errors) as rows of numbers without labels, as "csv"
+ * with "label_column": null reads them; header set: the first non-blank
+ * line is a header when it has a cell that is not a number. *ncols: the
+ * columns every row must have, -1 until a first row says (then set). For
+ * reading a file a block at a time; *out may have no rows (blank lines).
+ */
+int ml_csv_decode(const char *what, int64_t first_line, const char *buf, size_t len,
+                  int header, int64_t *ncols, ml_dataset_t **out, char *err);
+
 #endif

@@ -241,7 +241,7 @@ START_TEST(test_param_errors)
     s_set_fails("C", ml_value_float(0.0), "'C' must be a float > 0");
     s_set_fails("gamma", ml_value_float(-1.0), "'scale', 'auto' or a float >= 0");
     s_set_fails("gamma", ml_value_string("big"), "one of 'scale', 'auto'");
-    s_set_fails("probability", ml_value_bool(1), "'probability' value True is not supported");
+    s_set_fails("probability", ml_value_string("yes"), "'probability' must be");
     s_set_fails("class_weight", ml_value_list(2), "'class_weight' value");
     s_set_fails("decision_function_shape", ml_value_string("ova"), "one of 'ovr', 'ovo'");
     s_set_fails("max_iter", ml_value_int(-2), "'max_iter' must be an integer >= -1");
