@@ -18,6 +18,45 @@
 static const char *const s_methods[] = {NULL, "predict", "decision_function", "predict_proba",
                                         "transform", "score", "predict_log_proba"};
 
+static int s_cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * A score chunk: its rows, the correct ones, and its confusion matrix as
+ * (true, predicted, count) triples, so that any label scorer can be
+ * computed over every chunk without the rows (ml_scorer_score_counts).
+ */
+static void s_pack_score(msgpack_packer *pk, const int32_t *y, const int32_t *pred, int64_t n)
+{
+    int64_t *key = dsk_xmalloc((size_t)(n ? n : 1) * sizeof *key), correct = 0, distinct = 0;
+    for (int64_t i = 0; i < n; i++) {
+        key[i] = (int64_t)((uint64_t)(uint32_t)y[i] << 32 | (uint32_t)pred[i]);
+        correct += pred[i] == y[i];
+    }
+    qsort(key, (size_t)n, sizeof *key, s_cmp_i64);
+    for (int64_t i = 0; i < n; i++)
+        distinct += i == 0 || key[i] != key[i - 1];
+    msgpack_pack_map(pk, 3);
+    ml_pack_key(pk, "rows");
+    msgpack_pack_int64(pk, n);
+    ml_pack_key(pk, "correct");
+    msgpack_pack_int64(pk, correct);
+    ml_pack_key(pk, "confusion");
+    msgpack_pack_array(pk, (size_t)distinct);
+    for (int64_t i = 0, run = 1; i < n; i++, run++)
+        if (i + 1 == n || key[i + 1] != key[i]) {
+            msgpack_pack_array(pk, 3);
+            msgpack_pack_int32(pk, (int32_t)(uint32_t)((uint64_t)key[i] >> 32));
+            msgpack_pack_int32(pk, (int32_t)(uint32_t)key[i]);
+            msgpack_pack_int64(pk, run);
+            run = 0;
+        }
+    free(key);
+}
+
 int job_method_parse(const char *name, job_method_t *out, char *err)
 {
     for (int m = JOB_METHOD_PREDICT; m <= JOB_METHOD_LAST; m++)
@@ -109,14 +148,7 @@ static int s_run(const ml_pipeline_t *p, job_method_t method, int aggregate,
         } else if (rc == DSK_OK && !ds->y) {
             rc = dsk_seterr(err, DSK_EINVAL, "score needs labels: the input has none");
         } else if (rc == DSK_OK) {
-            int64_t correct = 0;
-            for (int64_t i = 0; i < n; i++)
-                correct += pred[i] == ds->y[i];
-            msgpack_pack_map(pk, 2);
-            ml_pack_key(pk, "rows");
-            msgpack_pack_int64(pk, n);
-            ml_pack_key(pk, "correct");
-            msgpack_pack_int64(pk, correct);
+            s_pack_score(pk, ds->y, pred, n);
         }
         free(pred);
         return rc;
@@ -239,6 +271,7 @@ void job_predict_result_clear(job_predict_result_t *r)
 {
     free(r->labels);
     free(r->counts);
+    free(r->confusion);
     ml_data_destroy(&r->data);
     memset(r, 0, sizeof *r);
     r->correct = -1;
@@ -277,6 +310,19 @@ int job_predict_result_unpack(const void *buf, size_t len, job_predict_result_t 
     } else if ((o = ml_unpack_get(&u.data, "correct"))) {
         if (ml_unpack_int(o, 0, r->rows, &r->correct))
             goto out;
+        const msgpack_object *cm = ml_unpack_get(&u.data, "confusion");
+        if (!cm || cm->type != MSGPACK_OBJECT_ARRAY || (int64_t)cm->via.array.size > r->rows)
+            goto out;
+        r->nconfusion = cm->via.array.size;
+        r->confusion = dsk_xcalloc((size_t)r->nconfusion + 1, sizeof *r->confusion);
+        for (int64_t k = 0; k < r->nconfusion; k++) {
+            const msgpack_object *e = &cm->via.array.ptr[k];
+            if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 3 ||
+                ml_unpack_int(&e->via.array.ptr[0], INT32_MIN, INT32_MAX, &r->confusion[k][0]) ||
+                ml_unpack_int(&e->via.array.ptr[1], INT32_MIN, INT32_MAX, &r->confusion[k][1]) ||
+                ml_unpack_int(&e->via.array.ptr[2], 1, r->rows, &r->confusion[k][2]))
+                goto out;
+        }
     } else {
         goto out;
     }

@@ -8,8 +8,10 @@
  *         | {"rows": n, "counts": [[class, count], ...]}        predict, aggregated
  *         | {"rows": n, "data": <data, job_data.h>}            decision_function,
  *                                                               predict_proba, transform
- *         | {"rows": n, "correct": c}                           score (accuracy, summed
- *                                                               over chunks, / total rows)
+ *         | {"rows": n, "correct": c,                           score: the correct ones
+ *            "confusion": [[true, pred, count], ...]}           and the confusion matrix,
+ *                                                               summed over chunks for
+ *                                                               any label scorer)
  *
  * Ownership: results are appended to the caller's sbuffer; decoded results
  * are the caller's (job_predict_result_clear).
@@ -68,6 +70,8 @@ typedef struct {
     int64_t (*counts)[2];     /* (class, count) pairs */
     ml_data_t *data;
     int64_t correct;          /* -1 unless score */
+    int64_t nconfusion;
+    int64_t (*confusion)[3];  /* score: (true, predicted, count) triples */
 } job_predict_result_t;
 
 int job_predict_result_unpack(const void *buf, size_t len, job_predict_result_t *out, char *err);

@@ -47,11 +47,21 @@ static int s_pack_step(msgpack_packer *pk, const char *name, const ml_estimator_
 
 int ml_model_pack(const ml_pipeline_t *p, msgpack_sbuffer *sbuf, char *err)
 {
+    return ml_model_pack_scored(p, NULL, sbuf, err);
+}
+
+int ml_model_pack_scored(const ml_pipeline_t *p, const char *scoring, msgpack_sbuffer *sbuf,
+                         char *err)
+{
     if (!ml_pipeline_is_fitted(p))
         return dsk_seterr(err, DSK_ESTATE, "only a fitted pipeline can be saved as a model");
     msgpack_packer pk;
     msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
+    msgpack_pack_map(&pk, scoring ? 5 : 4);
+    if (scoring) {
+        ml_pack_key(&pk, "scoring");
+        ml_pack_key(&pk, scoring);
+    }
     ml_pack_key(&pk, "format");
     ml_pack_key(&pk, ML_MODEL_FORMAT);
     ml_pack_key(&pk, "version");
@@ -232,6 +242,20 @@ int ml_model_unpack(const void *buf, size_t len, const char *what, ml_pipeline_t
         rc = s_unpack_model(&up.data, what, out, err);
     msgpack_unpacked_destroy(&up);
     return rc;
+}
+
+int ml_model_scoring(const void *buf, size_t len, char *out, size_t outlen)
+{
+    msgpack_unpacked up;
+    char sub[DSK_ERR_LEN];
+    out[0] = '\0';
+    int found = 0;
+    if (dsk_mp_unpack(buf, len, S_MAX_DEPTH, len + 1, &up, sub) == 0)
+        found = s_get_str(&up.data, "scoring", out, outlen);
+    msgpack_unpacked_destroy(&up);
+    if (!found)
+        out[0] = '\0';
+    return found;
 }
 
 int ml_model_load(const char *path, ml_pipeline_t **out, char *err)

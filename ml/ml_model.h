@@ -30,6 +30,12 @@
 
 /* Serialises a fitted pipeline into sbuf (appending). */
 int ml_model_pack(const ml_pipeline_t *p, msgpack_sbuffer *sbuf, char *err);
+/* The same, recording the scorer its search chose it by ("f1_macro"), which a later
+   score of the model uses. */
+int ml_model_pack_scored(const ml_pipeline_t *p, const char *scoring, msgpack_sbuffer *sbuf,
+                         char *err);
+/* The scorer a model file records (1, into out), or 0 and "" when none (or not a model). */
+int ml_model_scoring(const void *buf, size_t len, char *out, size_t outlen);
 /* Rebuilds a fitted pipeline from buf[0..len); `what` names the source in errors. */
 int ml_model_unpack(const void *buf, size_t len, const char *what, ml_pipeline_t **out,
                     char *err);

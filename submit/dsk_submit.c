@@ -147,7 +147,8 @@ static const struct {
                                 "[--out PRED.npy|.csv|.svmlight|-] "
                                 "[--format npy|csv|svmlight|json] [--chunk-rows N] "
                                 "[--method predict|decision_function|predict_proba|"
-                                "predict_log_proba|transform|score] [--aggregate counts]"},
+                                "predict_log_proba|transform|score] [--scoring NAME] "
+                                "[--aggregate counts]"},
     {"jobs", submit_jobs, "jobs [--json]        the scheduler's jobs"},
     {"result", submit_result, "result JOB_ID [--out RESULT.json] [--cv-results CSV] "
                               "[--model-out M.dskm]"},

@@ -24,6 +24,7 @@
 #include "dsk_client.h"
 #include "dsk_repr.h"
 #include "ml_model.h"
+#include "ml_scorer.h"
 #include "job_predict.h"
 #include "submit_input.h"
 #include "submit_output.h"
@@ -38,7 +39,7 @@ typedef enum { S_NPY, S_CSV, S_SVMLIGHT, S_JSON } s_fmt_t;
 static const char *const s_fmt_names[] = {"npy", "csv", "svmlight", "json"};
 
 typedef struct {
-    const char *model, *input, *labels, *out, *method_name;
+    const char *model, *input, *labels, *out, *method_name, *scoring;
     int64_t chunk_rows;
     int aggregate, quiet, on_workers;
     int format;             /* an s_fmt_t from --format, -1 for the target's own */
@@ -165,6 +166,9 @@ static int s_out_close(s_out_t *o, int ok, char *err)
 typedef struct {
     int64_t (*counts)[2];
     int64_t ncounts, correct, rows;
+    int64_t (*confusion)[3];    /* score: (true, predicted, count), summed over chunks */
+    int64_t nconfusion;
+    const ml_scorer_t *scorer;
 } s_sum_t;
 
 static void s_sum_add(s_sum_t *s, const job_predict_result_t *r)
@@ -183,13 +187,47 @@ static void s_sum_add(s_sum_t *s, const job_predict_result_t *r)
         }
         s->counts[at][1] += r->counts[k][1];
     }
+    for (int64_t k = 0; k < r->nconfusion; k++) {
+        int64_t at = 0;
+        while (at < s->nconfusion && (s->confusion[at][0] != r->confusion[k][0] ||
+                                      s->confusion[at][1] != r->confusion[k][1]))
+            at++;
+        if (at == s->nconfusion) {
+            s->confusion = dsk_xrealloc(s->confusion, (size_t)s->nconfusion + 1,
+                                        sizeof *s->confusion);
+            s->confusion[at][0] = r->confusion[k][0];
+            s->confusion[at][1] = r->confusion[k][1];
+            s->confusion[s->nconfusion++][2] = 0;
+        }
+        s->confusion[at][2] += r->confusion[k][2];
+    }
 }
 
-static json_t *s_sum_json(const s_sum_t *s, job_method_t method)
+/* The scorer over the summed confusion matrix: exactly what it gives on every row at once. */
+static json_t *s_score_json(const s_sum_t *s, char *err)
+{
+    int64_t n = s->nconfusion;
+    int32_t *t = dsk_xmalloc((size_t)(n + 1) * sizeof *t), *p = dsk_xmalloc((size_t)(n + 1) * sizeof *p);
+    int64_t *c = dsk_xmalloc((size_t)(n + 1) * sizeof *c);
+    for (int64_t k = 0; k < n; k++) {
+        t[k] = (int32_t)s->confusion[k][0];
+        p[k] = (int32_t)s->confusion[k][1];
+        c[k] = s->confusion[k][2];
+    }
+    double score = 0;
+    int rc = ml_scorer_score_counts(s->scorer, t, p, c, n, &score, err);
+    free(t);
+    free(p);
+    free(c);
+    return rc ? NULL
+              : json_pack("{s:f, s:s, s:I}", "score", score, "scoring",
+                          ml_scorer_name(s->scorer), "rows", (json_int_t)s->rows);
+}
+
+static json_t *s_sum_json(const s_sum_t *s, job_method_t method, char *err)
 {
     if (method == JOB_METHOD_SCORE)
-        return json_pack("{s:f, s:I}", "score", s->rows ? (double)s->correct / (double)s->rows : 0.0,
-                         "rows", (json_int_t)s->rows);
+        return s_score_json(s, err);
     json_t *c = json_object();
     for (int64_t k = 0; k < s->ncounts; k++) {
         char name[32];
@@ -207,6 +245,7 @@ static int s_parse(int argc, char **argv, s_args_t *a)
         const char **slot = strcmp(x, "--model") == 0    ? &a->model
                             : strcmp(x, "--input") == 0  ? &a->input
                             : strcmp(x, "--labels") == 0 ? &a->labels
+                            : strcmp(x, "--scoring") == 0 ? &a->scoring
                             : strcmp(x, "--out") == 0    ? &a->out
                             : strcmp(x, "--method") == 0 ? &a->method_name
                                                          : NULL;
@@ -402,6 +441,25 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
         fprintf(stderr, "dsk-submit predict: %s\n", err);
         goto out;
     }
+    /* score: with --scoring, else the scorer the model's search chose it by, else accuracy */
+    const ml_scorer_t *scorer = NULL;
+    char recorded[64];
+    if (method == JOB_METHOD_SCORE) {
+        const char *name = a.scoring ? a.scoring
+                           : ml_model_scoring(model, model_len, recorded, sizeof recorded)
+                               ? recorded
+                               : "accuracy";
+        if (!(scorer = ml_scorer_find(name, err))) {
+            fprintf(stderr, "dsk-submit predict: --scoring: %s\n", err);
+            goto out;
+        }
+        if (ml_scorer_input(scorer) != ML_SCORER_LABELS) {
+            fprintf(stderr, "dsk-submit predict: --method score with %s needs every row's "
+                    "decision value, which is not gathered: give --scoring a label scorer "
+                    "(accuracy, f1_macro, ...), or use --method decision_function\n", name);
+            goto out;
+        }
+    }
     if (method == JOB_METHOD_SCORE && !submit_input_has_labels(in)) {
         fprintf(stderr, "dsk-submit predict: --method score needs the true labels, and %s has "
                 "none: give --labels LABELS (a .npy or .txt, one a row) or a .json data spec "
@@ -413,7 +471,7 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
         goto out;
     }
     s_run_t r = {.a = &a, .method = method, .in = in, .rows = submit_input_rows(in),
-                 .t0 = dsk_clock_mono_ms()};
+                 .t0 = dsk_clock_mono_ms(), .sum = {.scorer = scorer}};
     double load_s = (double)(r.t0 - t_load) / 1000.0;
     r.nchunks = r.rows ? (r.rows + a.chunk_rows - 1) / a.chunk_rows : 1;
     r.to_file = a.out && !a.aggregate && method != JOB_METHOD_SCORE;
@@ -460,7 +518,12 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
     } else {
         rc = SUBMIT_EXIT_OK;
         if (!r.to_file) {
-            json_t *sum = s_sum_json(&r.sum, method);
+            json_t *sum = s_sum_json(&r.sum, method, cerr);
+            if (!sum) {
+                fprintf(stderr, "dsk-submit predict: %s\n", cerr);
+                rc = SUBMIT_EXIT_JOB;
+                sum = json_object(); /* nothing to print but the failure */
+            }
             json_object_set_new(sum, "client_seconds",
                                 json_pack("{s:f, s:f}", "load", load_s, "job",
                                           (double)(dsk_clock_mono_ms() - r.t0) / 1000.0));
@@ -469,7 +532,9 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
             char *text = dsk_repr_json(sum, DSK_REPR_INDENT);
             size_t len = strlen(text);
             text[len] = '\n'; /* over the NUL: a whole line, written as one buffer */
-            if (a.out && submit_output_write(a.out, text, len + 1, cerr) < 0) {
+            if (rc != SUBMIT_EXIT_OK) {
+                /* the score could not be computed: said above */
+            } else if (a.out && submit_output_write(a.out, text, len + 1, cerr) < 0) {
                 fprintf(stderr, "dsk-submit predict: %s\n", cerr);
                 rc = SUBMIT_EXIT_JOB;
             } else if (!a.out) {
@@ -490,6 +555,7 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
     free(r.arrived);
     json_decref(r.stats);
     free(r.sum.counts);
+    free(r.sum.confusion);
 out:
     free(model);
     submit_input_close(&in);

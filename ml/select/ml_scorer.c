@@ -61,9 +61,10 @@ const ml_scorer_t *ml_scorer_find(const char *name, char *err)
     return NULL;
 }
 
-/* Per-label tp, predicted and true counts (multilabel_confusion_matrix). */
-static int64_t s_counts(const int32_t *y_true, const int32_t *y_pred, int64_t n,
-                        double **tp, double **pred, double **truth)
+/* Per-label tp, predicted and true counts (multilabel_confusion_matrix); sample i counts
+   w[i] times (w NULL: once). */
+static int64_t s_counts(const int32_t *y_true, const int32_t *y_pred, const int64_t *w,
+                        int64_t n, double **tp, double **pred, double **truth)
 {
     int32_t *labels;
     int64_t k = ml_np_unique_i32(y_true, n, y_pred, n, &labels);
@@ -72,10 +73,11 @@ static int64_t s_counts(const int32_t *y_true, const int32_t *y_pred, int64_t n,
     *truth = dsk_xcalloc((size_t)k + 1, sizeof **truth);
     for (int64_t i = 0; i < n; i++) {
         int64_t t = ml_np_searchsorted_i32(labels, k, y_true[i]), p = ml_np_searchsorted_i32(labels, k, y_pred[i]);
-        (*truth)[t] += 1;
-        (*pred)[p] += 1;
+        double c = w ? (double)w[i] : 1.0;
+        (*truth)[t] += c;
+        (*pred)[p] += c;
         if (t == p)
-            (*tp)[t] += 1;
+            (*tp)[t] += c;
     }
     free(labels);
     return k;
@@ -88,28 +90,43 @@ static int s_check_n(int64_t n, char *err)
     return DSK_OK;
 }
 
-int ml_accuracy_score(const int32_t *y_true, const int32_t *y_pred, int64_t n, double *out,
-                      char *err)
+/* The samples' total: n, or the weights' sum. */
+static int64_t s_total(const int64_t *w, int64_t n)
 {
-    int rc = s_check_n(n, err);
+    int64_t t = w ? 0 : n;
+    for (int64_t i = 0; w && i < n; i++)
+        t += w[i];
+    return t;
+}
+
+static int s_accuracy(const int32_t *y_true, const int32_t *y_pred, const int64_t *w,
+                      int64_t n, double *out, char *err)
+{
+    int rc = s_check_n(s_total(w, n), err);
     if (rc)
         return rc;
     int64_t hits = 0;
     for (int64_t i = 0; i < n; i++)
-        hits += y_true[i] == y_pred[i];
-    *out = (double)hits / (double)n;
+        hits += y_true[i] == y_pred[i] ? (w ? w[i] : 1) : 0;
+    *out = (double)hits / (double)s_total(w, n);
     return DSK_OK;
 }
 
-/* diag(C) / C.sum(axis=1), classes absent from y_true dropped, then the mean. */
-int ml_balanced_accuracy_score(const int32_t *y_true, const int32_t *y_pred, int64_t n,
-                               double *out, char *err)
+int ml_accuracy_score(const int32_t *y_true, const int32_t *y_pred, int64_t n, double *out,
+                      char *err)
 {
-    int rc = s_check_n(n, err);
+    return s_accuracy(y_true, y_pred, NULL, n, out, err);
+}
+
+/* diag(C) / C.sum(axis=1), classes absent from y_true dropped, then the mean. */
+static int s_balanced(const int32_t *y_true, const int32_t *y_pred, const int64_t *w,
+                      int64_t n, double *out, char *err)
+{
+    int rc = s_check_n(s_total(w, n), err);
     if (rc)
         return rc;
     double *tp, *pred, *truth;
-    int64_t k = s_counts(y_true, y_pred, n, &tp, &pred, &truth);
+    int64_t k = s_counts(y_true, y_pred, w, n, &tp, &pred, &truth);
     int64_t m = 0;
     for (int64_t j = 0; j < k; j++)
         if (truth[j] > 0)
@@ -121,6 +138,12 @@ int ml_balanced_accuracy_score(const int32_t *y_true, const int32_t *y_pred, int
     free(pred);
     free(truth);
     return DSK_OK;
+}
+
+int ml_balanced_accuracy_score(const int32_t *y_true, const int32_t *y_pred, int64_t n,
+                               double *out, char *err)
+{
+    return s_balanced(y_true, y_pred, NULL, n, out, err);
 }
 
 /* _prf_divide with zero_division='warn': 0.0 where the denominator is 0. */
@@ -159,18 +182,18 @@ static double s_average(double *a, const double *w, int64_t k)
  * (1 + beta2) * p * r / (beta2 * p + r) with a zero denominator set to 1,
  * then averaged (weighted by support for 'weighted').
  */
-int ml_precision_recall_f1(const int32_t *y_true, const int32_t *y_pred, int64_t n,
-                           ml_average_t average, double *precision, double *recall,
-                           double *f1, char *err)
+static int s_prf(const int32_t *y_true, const int32_t *y_pred, const int64_t *cw, int64_t n,
+                 ml_average_t average, double *precision, double *recall, double *f1,
+                 char *err)
 {
-    int rc = s_check_n(n, err);
+    int rc = s_check_n(s_total(cw, n), err);
     if (rc)
         return rc;
     if (average != ML_AVERAGE_MACRO && average != ML_AVERAGE_WEIGHTED &&
         average != ML_AVERAGE_MICRO)
         return dsk_seterr(err, DSK_EINVAL, "unknown average %d", (int)average);
     double *tp, *pred, *truth;
-    int64_t k = s_counts(y_true, y_pred, n, &tp, &pred, &truth);
+    int64_t k = s_counts(y_true, y_pred, cw, n, &tp, &pred, &truth);
     if (average == ML_AVERAGE_MICRO) {
         tp[0] = ml_np_sum_buffered(tp, k);
         pred[0] = ml_np_sum_buffered(pred, k);
@@ -199,6 +222,13 @@ int ml_precision_recall_f1(const int32_t *y_true, const int32_t *y_pred, int64_t
     free(pred);
     free(truth);
     return DSK_OK;
+}
+
+int ml_precision_recall_f1(const int32_t *y_true, const int32_t *y_pred, int64_t n,
+                           ml_average_t average, double *precision, double *recall,
+                           double *f1, char *err)
+{
+    return s_prf(y_true, y_pred, NULL, n, average, precision, recall, f1, err);
 }
 
 typedef struct {
@@ -306,23 +336,30 @@ int ml_scorer_check_binary(const ml_scorer_t *s, const int32_t *y_true, int64_t 
     return DSK_OK;
 }
 
-int ml_scorer_score_labels(const ml_scorer_t *s, const int32_t *y_true,
-                           const int32_t *y_pred, int64_t n, double *out, char *err)
+int ml_scorer_score_counts(const ml_scorer_t *s, const int32_t *y_true,
+                           const int32_t *y_pred, const int64_t *count, int64_t n, double *out,
+                           char *err)
 {
     switch (s->kind) {
     case S_ACCURACY:
-        return ml_accuracy_score(y_true, y_pred, n, out, err);
+        return s_accuracy(y_true, y_pred, count, n, out, err);
     case S_BALANCED:
-        return ml_balanced_accuracy_score(y_true, y_pred, n, out, err);
+        return s_balanced(y_true, y_pred, count, n, out, err);
     case S_PRECISION:
-        return ml_precision_recall_f1(y_true, y_pred, n, s->average, out, NULL, NULL, err);
+        return s_prf(y_true, y_pred, count, n, s->average, out, NULL, NULL, err);
     case S_RECALL:
-        return ml_precision_recall_f1(y_true, y_pred, n, s->average, NULL, out, NULL, err);
+        return s_prf(y_true, y_pred, count, n, s->average, NULL, out, NULL, err);
     case S_F1:
-        return ml_precision_recall_f1(y_true, y_pred, n, s->average, NULL, NULL, out, err);
+        return s_prf(y_true, y_pred, count, n, s->average, NULL, NULL, out, err);
     }
     return dsk_seterr(err, DSK_EINVAL, "scorer '%s' needs continuous scores, not labels",
                       s->name);
+}
+
+int ml_scorer_score_labels(const ml_scorer_t *s, const int32_t *y_true,
+                           const int32_t *y_pred, int64_t n, double *out, char *err)
+{
+    return ml_scorer_score_counts(s, y_true, y_pred, NULL, n, out, err);
 }
 
 int ml_scorer_score_values(const ml_scorer_t *s, const int32_t *y_true, const double *score,

@@ -41,6 +41,11 @@ const char *const *ml_scorer_names(void);
 int ml_scorer_score_labels(const ml_scorer_t *s, const int32_t *y_true,
                            const int32_t *y_pred, int64_t n, double *out, char *err);
 /* A THRESHOLD scorer on positive-class scores (the greater label is positive). */
+/* The same over distinct (y_true, y_pred) pairs, pair i standing for count[i] samples: a
+   confusion matrix, summed over chunks without keeping every row. */
+int ml_scorer_score_counts(const ml_scorer_t *s, const int32_t *y_true,
+                           const int32_t *y_pred, const int64_t *count, int64_t n, double *out,
+                           char *err);
 int ml_scorer_score_values(const ml_scorer_t *s, const int32_t *y_true, const double *score,
                            int64_t n, double *out, char *err);
 /*

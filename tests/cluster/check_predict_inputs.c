@@ -20,6 +20,7 @@
 #include "cluster_util.h"
 #include "ml_load.h"
 #include "ml_model.h"
+#include "ml_scorer.h"
 
 #define S_ROWS 300
 
@@ -335,6 +336,60 @@ START_TEST(test_predict_proba_through_the_cluster)
 }
 END_TEST
 
+/* A model refitted by a search with scoring f1_macro is scored with f1_macro (and with
+   --scoring, with another), over every chunk: the in-process values. */
+START_TEST(test_score_with_the_search_scorer)
+{
+    s_cluster();
+    char job[512], model[512], p[512], labels[512], out[4096] = "", err[4096] = "";
+    FILE *f = fopen(s_path("f1.json", job, sizeof job), "w");
+    fprintf(f, "{\"data\": {\"loader\": \"digits\"}, \"pipeline\": [[\"svc\", \"SVC\", {}]], "
+               "\"search\": {\"param_grid\": {\"svc__C\": [0.1, 1]}, \"cv\": 3, "
+               "\"scoring\": \"f1_macro\"}}\n");
+    fclose(f);
+    s_path("f1.dskm", model, sizeof model);
+    const char *sargs[] = {"search", job, "--model-out", model, "--quiet", NULL};
+    int rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, sargs);
+    CU_ASSERT(rc == 0, "search exited %d: %s", rc, err);
+    char e[DSK_ERR_LEN];
+    ml_pipeline_t *pipe = NULL;
+    ml_dataset_t *ds = NULL;
+    json_t *spec = json_pack("{s:s}", "loader", "digits");
+    ck_assert_msg(ml_model_load(model, &pipe, e) == 0, "%s", e);
+    ck_assert_msg(ml_load_dataset(spec, &ds, e) == 0, "%s", e);
+    json_decref(spec);
+    int64_t n = ds->X->nrows;
+    int32_t *pred = malloc((size_t)n * sizeof *pred);
+    ck_assert_msg(ml_pipeline_predict(pipe, ds->X, pred, e) == 0, "%s", e);
+    double *y = malloc((size_t)n * sizeof *y);
+    for (int64_t i = 0; i < n; i++)
+        y[i] = ds->y[i];
+    s_write_npy(s_path("X.npy", p, sizeof p), ds->X->dense->data, n, ds->X->dense->ncols, "<f8",
+                0);
+    s_write_npy(s_path("y.npy", labels, sizeof labels), y, n, 0, "<f8", 0);
+    const char *names[] = {NULL, "balanced_accuracy"};
+    for (int k = 0; k < 2; k++) {
+        const char *args[] = {"predict", "--model", model, "--input", p, "--labels", labels,
+                              "--method", "score", "--chunk-rows", "250", "--quiet",
+                              k ? "--scoring" : NULL, names[k], NULL};
+        rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, args);
+        json_t *j = json_loads(out, 0, NULL);
+        const char *used = json_string_value(json_object_get(j, "scoring"));
+        double got = json_real_value(json_object_get(j, "score")), want = -1;
+        const ml_scorer_t *sc = ml_scorer_find(k ? names[k] : "f1_macro", e);
+        ck_assert_int_eq(ml_scorer_score_labels(sc, ds->y, pred, n, &want, e), 0);
+        CU_ASSERT(rc == 0 && used && strcmp(used, ml_scorer_name(sc)) == 0 && got == want,
+                  "score: exit %d, %s %.17g, want %s %.17g: %s%s", rc, used ? used : "?", got,
+                  ml_scorer_name(sc), want, out, err);
+        json_decref(j);
+    }
+    free(pred);
+    free(y);
+    ml_pipeline_destroy(&pipe);
+    ml_dataset_destroy(&ds);
+}
+END_TEST
+
 /*
  * --input-on-workers: the workers read their rows of a .npy themselves;
  * the same predictions, and little through the client and the scheduler.
@@ -410,6 +465,7 @@ Suite *dsk_cluster_predict_inputs_suite(void)
     tcase_add_test(tc, test_documents_without_labels);
     tcase_add_test(tc, test_input_on_workers);
     tcase_add_test(tc, test_predict_proba_through_the_cluster);
+    tcase_add_test(tc, test_score_with_the_search_scorer);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -236,6 +236,43 @@ END_TEST
  * roc_auc_score([0,0,1,1], [0.1,0.4,0.35,0.8]) -> 0.75
  * roc_auc_score([0,1,0,1,1], [0.5,0.5,0.5,0.2,0.9]) -> 0.5 (ties grouped)
  */
+/* A label scorer over a confusion matrix's (true, pred, count) triples is, to the bit, the
+   scorer over the rows (a predict's score sums the matrix over chunks). */
+START_TEST(test_scorers_over_counts)
+{
+    enum { N = 997, K = 5 };
+    int32_t t[N], p[N], ct[K * K], cp[K * K];
+    int64_t cc[K * K] = {0};
+    uint32_t x = 12345;
+    for (int i = 0; i < N; i++) {
+        x = x * 1103515245u + 12345u;
+        t[i] = (int32_t)((x >> 16) % K);
+        x = x * 1103515245u + 12345u;
+        p[i] = (x >> 16) % 3 ? t[i] : (int32_t)((x >> 8) % (K - 1)); /* class 4 never predicted */
+        cc[t[i] * K + p[i]]++;
+    }
+    int64_t n = 0;
+    for (int a = 0; a < K; a++)
+        for (int b = 0; b < K; b++)
+            if (cc[a * K + b]) {
+                ct[n] = a;
+                cp[n] = b;
+                cc[n++] = cc[a * K + b];
+            }
+    char err[DSK_ERR_LEN];
+    for (const char *const *name = ml_scorer_names(); *name; name++) {
+        const ml_scorer_t *sc = ml_scorer_find(*name, err);
+        if (ml_scorer_input(sc) != ML_SCORER_LABELS)
+            continue;
+        double rows = -1, counts = -2;
+        ck_assert_int_eq(ml_scorer_score_labels(sc, t, p, N, &rows, err), 0);
+        ck_assert_int_eq(ml_scorer_score_counts(sc, ct, cp, cc, n, &counts, err), 0);
+        ck_assert_msg(rows == counts, "%s: %.17g over the rows, %.17g over the counts", *name,
+                      rows, counts);
+    }
+}
+END_TEST
+
 START_TEST(test_roc_auc)
 {
     char err[DSK_ERR_LEN];
@@ -279,6 +316,7 @@ Suite *dsk_ml_select_suite(void)
     tcase_add_test(tc, test_sampler_draws);
     tcase_add_test(tc, test_scorers_known_answers);
     tcase_add_test(tc, test_roc_auc);
+    tcase_add_test(tc, test_scorers_over_counts);
     suite_add_tcase(s, tc);
     return s;
 }
