@@ -17,6 +17,7 @@
 #include "job_predict.h"
 #include "ml_load.h"
 #include "ml_load_files.h"
+#include "ml_load_numeric.h"
 #include "ml_load_util.h"
 #include "ml_np_sort.h"
 #include "ml_npy.h"
@@ -30,8 +31,13 @@ struct submit_input {
     gzFile text;                /* a .txt read a chunk of lines at a time, or NULL */
     char *text_path;
     int64_t text_rows, text_line; /* its rows, and the next line's number */
-    int csv, header, header_checked, header_read; /* a .csv, and whether it has a header */
-    int64_t ncols;              /* a .csv's columns, once its first row is read */
+    int kind;                   /* S_TXT, S_CSV or S_SVM */
+    int header, header_checked, header_read; /* a .csv's header */
+    int64_t ncols;              /* a .csv's columns once its first row is read; an svmlight's */
+    int64_t shift;              /* an svmlight's first index: 0 or 1 */
+    size_t last_len;            /* the length of the line s_next_line read last */
+    char **files;               /* a folder of documents: its files, read a chunk at a time */
+    int64_t nfiles;
     char *lines;                /* one chunk's lines */
     size_t lines_cap;
     double *classes;            /* streamed labels: their sorted distinct values ... */
@@ -41,6 +47,8 @@ struct submit_input {
     int32_t *codes;
     int64_t cap;
 };
+
+enum { S_TXT = 1, S_CSV, S_SVM };
 
 static int s_ends(const char *s, const char *suffix)
 {
@@ -243,6 +251,7 @@ static int s_next_line(submit_input_t *in, size_t *len, int *blank)
 {
     char piece[1 << 16];
     size_t start = *len;
+    in->last_len = 0;
     int got = 0;
     while (gzgets(in->text, piece, sizeof piece)) {
         size_t pl = strlen(piece);
@@ -256,31 +265,72 @@ static int s_next_line(submit_input_t *in, size_t *len, int *blank)
         if (pl && piece[pl - 1] == '\n')
             break;
     }
+    in->last_len = *len - start;
     *blank = 1; /* only spaces, tabs and the line's end (csv skips such a line) */
     for (size_t i = start; got && i < *len && *blank; i++)
         *blank = strchr(" \t\r\n", in->lines[i]) != NULL;
     return got;
 }
 
+/* The line s_next_line appended last, which ends at len. */
+static size_t s_last_len(const submit_input_t *in, size_t len)
+{
+    return in->last_len <= len ? in->last_len : len;
+}
+
+/* Whether an svmlight line holds a row (a token before any '#'), as the parser skips. */
+static int s_svm_row(const char *line, size_t len)
+{
+    for (size_t i = 0; i < len && line[i] != '#'; i++)
+        if (!strchr(" \t\r\v\f\n", line[i]))
+            return 1;
+    return 0;
+}
+
+/* An svmlight file's rows and the columns its indices span, a block of lines at a time. */
+static int s_scan_svm(submit_input_t *in, char *err)
+{
+    int64_t lo = INT64_MAX, hi = -1, line = 1, first = 1;
+    size_t len = 0;
+    int blank, got, rc = DSK_OK;
+    do {
+        got = s_next_line(in, &len, &blank);
+        if (got)
+            line++;
+        if (len > 0 && (!got || len > ((size_t)1 << 24))) {
+            rc = ml_svmlight_scan(in->text_path, first, in->lines, len, &in->text_rows, &lo,
+                                  &hi, err);
+            first = line;
+            len = 0;
+        }
+    } while (rc == 0 && got);
+    in->shift = hi < 0 || lo == 0 ? 0 : 1; /* zero-based when some index is 0 (scikit-learn) */
+    in->ncols = hi < 0 ? 0 : hi + 1 - in->shift;
+    return rc;
+}
+
 /*
- * A .txt of documents (one a line) or a .csv of numbers (without labels),
- * gzip'd or not: its rows counted now (a .csv's blank lines and header
- * aside), then read a chunk of lines at a time.
+ * A .txt of documents (one a line), a .csv of numbers or an svmlight file
+ * (without labels), gzip'd or not: its rows counted now (blank lines,
+ * comments and a .csv's header aside), then read a chunk of lines at a
+ * time.
  */
-static int s_open_text(submit_input_t *in, const char *path, int csv, char *err)
+static int s_open_text(submit_input_t *in, const char *path, int kind, char *err)
 {
     in->text = gzopen(path, "rb");
     if (!in->text)
         return dsk_seterr(err, errno == ENOENT ? DSK_ENOTFOUND : DSK_EIO, "%s: %s", path,
                           strerror(errno ? errno : EIO));
     in->text_path = dsk_xstrdup(path);
-    in->csv = csv;
+    in->kind = kind;
     in->ncols = -1;
     gzbuffer(in->text, 1 << 17);
     size_t len = 0;
-    int blank, rc = DSK_OK;
+    int blank, rc = DSK_OK, csv = kind == S_CSV;
     int64_t line = 0;
-    while (rc == 0 && (len = 0, s_next_line(in, &len, &blank))) {
+    if (kind == S_SVM)
+        rc = s_scan_svm(in, err);
+    while (rc == 0 && kind != S_SVM && (len = 0, s_next_line(in, &len, &blank))) {
         line++;
         if (csv && blank)
             continue;
@@ -302,7 +352,8 @@ static int s_open_text(submit_input_t *in, const char *path, int csv, char *err)
     if (rc == 0 && zerr < 0)
         rc = dsk_seterr(err, DSK_EIO, "%s: %s", path, zmsg);
     if (rc == 0 && in->text_rows == 0)
-        rc = dsk_seterr(err, DSK_EINVAL, "%s: no %s", path, csv ? "data rows" : "documents (one a line)");
+        rc = dsk_seterr(err, DSK_EINVAL, "%s: no %s", path,
+                        kind == S_TXT ? "documents (one a line)" : "data rows");
     gzrewind(in->text);
     in->text_line = 1;
     return rc;
@@ -316,9 +367,13 @@ static int s_pack_text(submit_input_t *in, int64_t n, msgpack_sbuffer *sb, char 
     int blank, first = in->text_line == 1;
     while (rows < n && s_next_line(in, &len, &blank)) {
         lines++;
-        if (in->csv && blank)
+        if (in->kind == S_SVM) {
+            rows += s_svm_row(in->lines + len - s_last_len(in, len), s_last_len(in, len));
             continue;
-        if (in->csv && first && in->header && !in->header_read) {
+        }
+        if (in->kind == S_CSV && blank)
+            continue;
+        if (in->kind == S_CSV && first && in->header && !in->header_read) {
             in->header_read = 1;
             continue;
         }
@@ -328,10 +383,12 @@ static int s_pack_text(submit_input_t *in, int64_t n, msgpack_sbuffer *sb, char 
         return dsk_seterr(err, DSK_EIO, "%s: %lld rows where %lld were counted (did the file "
                           "change?)", in->text_path, (long long)rows, (long long)n);
     ml_dataset_t *ds = NULL;
-    int rc = in->csv ? ml_csv_decode(in->text_path, in->text_line, in->lines, len,
-                                     first && in->header, &in->ncols, &ds, err)
-                     : ml_text_lines_decode(NULL, in->text_path, in->text_line, in->lines, len,
-                                            &ds, err);
+    int rc = in->kind == S_CSV ? ml_csv_decode(in->text_path, in->text_line, in->lines, len,
+                                               first && in->header, &in->ncols, &ds, err)
+             : in->kind == S_SVM ? ml_svmlight_decode(in->text_path, in->text_line, in->lines, len,
+                                                     in->shift, in->ncols, &ds, err)
+                                 : ml_text_lines_decode(NULL, in->text_path, in->text_line,
+                                                        in->lines, len, &ds, err);
     if (rc == 0 && ds->X->nrows != n)
         rc = dsk_seterr(err, DSK_EIO, "%s: %lld rows decoded where %lld were read",
                         in->text_path, (long long)ds->X->nrows, (long long)n);
@@ -359,14 +416,20 @@ int submit_input_open(const char *path, const char *labels, submit_input_t **out
 {
     *out = NULL;
     submit_input_t *in = dsk_xcalloc(1, sizeof *in);
+    struct stat st;
     int rc;
     if (s_ends(path, ".npy") && !s_is_gzip(path) &&
         (!labels || (s_ends(labels, ".npy") && !s_is_gzip(labels)))) {
         rc = s_open_streamed(in, path, labels, err);
     } else if ((s_ends(path, ".txt") || s_ends(path, ".txt.gz")) && !labels) {
-        rc = s_open_text(in, path, 0, err);
+        rc = s_open_text(in, path, S_TXT, err);
     } else if ((s_ends(path, ".csv") || s_ends(path, ".csv.gz")) && !labels) {
-        rc = s_open_text(in, path, 1, err);
+        rc = s_open_text(in, path, S_CSV, err);
+    } else if ((s_ends(path, ".svmlight") || s_ends(path, ".svm") || s_ends(path, ".libsvm")) &&
+               !labels) {
+        rc = s_open_text(in, path, S_SVM, err);
+    } else if (!labels && stat(path, &st) == 0 && S_ISDIR(st.st_mode) && !s_has_subfolder(path)) {
+        rc = ml_text_folder_list(path, &in->files, &in->nfiles, err);
     } else {
         json_t *spec = s_input_spec(path, labels, err);
         rc = spec ? ml_load_dataset(spec, &in->ds, err) : DSK_EINVAL;
@@ -405,6 +468,9 @@ void submit_input_close(submit_input_t **in_p)
     if (!in)
         return;
     free(in->on_workers);
+    for (int64_t i = 0; i < in->nfiles; i++)
+        free(in->files[i]);
+    free(in->files);
     if (in->text)
         gzclose(in->text);
     free(in->text_path);
@@ -425,9 +491,10 @@ void submit_input_close(submit_input_t **in_p)
 
 int64_t submit_input_rows(const submit_input_t *in)
 {
-    return in->ds ? in->ds->X->nrows
-           : in->text ? in->text_rows
-                      : ml_npy_file_header(in->x)->shape[0];
+    return in->ds      ? in->ds->X->nrows
+           : in->text  ? in->text_rows
+           : in->files ? in->nfiles
+                       : ml_npy_file_header(in->x)->shape[0];
 }
 
 int submit_input_has_labels(const submit_input_t *in)
@@ -458,6 +525,14 @@ int submit_input_pack(submit_input_t *in, int64_t row0, int64_t n, msgpack_sbuff
     }
     if (in->text)
         return s_pack_text(in, n, sb, err);
+    if (in->files) {
+        ml_dataset_t *ds = NULL;
+        int rc = ml_text_files_decode(in->files + row0, n, &ds, err);
+        if (rc == 0)
+            job_dataset_pack(ds, sb);
+        ml_dataset_destroy(&ds);
+        return rc;
+    }
     int64_t cols = ml_npy_file_header(in->x)->shape[1];
     if (n > in->cap) {
         in->rows = dsk_xrealloc(in->rows, (size_t)(n * cols), sizeof *in->rows);

@@ -1,12 +1,13 @@
 /*
  * submit_input.h — dsk-submit predict's input, a chunk of rows at a time.
- * A .npy (with a .npy of labels or without), a .csv of numbers and a
- * .txt of documents (one a line; both without labels) are streamed from
- * disk: each chunk's rows are
- * read when the chunk is sent, so the client's memory does not grow with
- * the input (a 10 GB array goes through a few chunks' worth). Every other
- * input (svmlight, npz, a folder, a .json data spec, a .csv or .txt with
- * labels) is loaded whole through its loader (ml_load.h), then cut.
+ * Without labels, a .npy, .csv, svmlight or .txt file and a folder of
+ * documents are read from disk as each chunk is sent (a .npy by pread,
+ * text a block of lines at a time after a counting pass, a folder a few
+ * files at a time), and a .npy with a .npy of labels too, so the client's
+ * memory does not grow with the input (a 10 GB array goes through a few
+ * chunks' worth). An .npz, a folder of class folders, a .json data spec
+ * and text with labels are loaded whole through their loader (ml_load.h),
+ * then cut.
  *
  * Which loader reads a file: its extension (docs/job-files.md, "Predict
  * inputs"); labels only where --method score asks for them.

@@ -239,6 +239,68 @@ int ml_load_files(const json_t *spec, ml_dataset_t **out, char *err)
     return rc;
 }
 
+int ml_text_folder_list(const char *root, char ***paths, int64_t *n, char *err)
+{
+    char **names = NULL;
+    size_t m = 0;
+    *paths = NULL;
+    *n = 0;
+    int rc = s_listdir(root, &names, &m, err);
+    if (rc)
+        return rc;
+    char **out = dsk_xcalloc(m + 1, sizeof *out);
+    int64_t k = 0;
+    for (size_t i = 0; i < m; i++) {
+        struct stat st;
+        char *p = dsk_xmalloc(strlen(root) + strlen(names[i]) + 2);
+        sprintf(p, "%s/%s", root, names[i]);
+        if (names[i][0] != '.' && stat(p, &st) == 0 && S_ISREG(st.st_mode))
+            out[k++] = p;
+        else
+            free(p);
+    }
+    s_free_strings(names, m);
+    if (k == 0) {
+        free(out);
+        return dsk_seterr(err, DSK_EINVAL, "%s: no files in the folder (one document a file)",
+                          root);
+    }
+    *paths = out;
+    *n = k;
+    return DSK_OK;
+}
+
+/* Reads and decodes each of paths[0..n) (enc's way) into a dataset of documents. */
+static int s_files_docs(char *const *paths, int64_t n, const s_enc_t *enc, ml_dataset_t **out,
+                        char *err)
+{
+    ml_data_t *X = ml_data_new_text(n);
+    ml_dataset_t *ds = ml_dataset_new(&X);
+    ds->filenames = dsk_xcalloc((size_t)n + 1, sizeof *ds->filenames);
+    for (int64_t i = 0; i < n; i++)
+        ds->filenames[i] = dsk_xstrdup(paths[i]);
+    int rc = DSK_OK;
+    for (int64_t i = 0; rc == 0 && i < n; i++) {
+        char *raw = NULL;
+        size_t len = 0;
+        if ((rc = ml_read_raw(paths[i], &raw, &len, err)) != 0)
+            break;
+        rc = s_decode(enc, raw, len, paths[i], 0, 0, &ds->X->text.docs[i], &ds->X->text.lens[i],
+                      err);
+        free(raw);
+    }
+    if (rc)
+        ml_dataset_destroy(&ds);
+    *out = ds;
+    return rc;
+}
+
+int ml_text_files_decode(char *const *paths, int64_t n, ml_dataset_t **out, char *err)
+{
+    s_enc_t enc = {0};
+    return s_files_docs(paths, n, &enc, out, err);
+}
+
 /*
  * "text-folder": a folder of documents, one a file, in name order; no
  * labels (a predict input). Sub-folders and hidden files are passed over.
@@ -248,8 +310,8 @@ int ml_load_text_folder(const json_t *spec, ml_dataset_t **out, char *err)
     static const char *const known[] = {"path", "encoding", "decode_error", NULL};
     char root[4096];
     s_enc_t enc;
-    char **names = NULL;
-    size_t n = 0;
+    char **paths = NULL;
+    int64_t n = 0;
     *out = NULL;
     int rc = ml_spec_check_keys(spec, "text-folder", known, err);
     if (rc == 0)
@@ -257,42 +319,10 @@ int ml_load_text_folder(const json_t *spec, ml_dataset_t **out, char *err)
     if (rc == 0)
         rc = s_enc_opts(spec, &enc, err);
     if (rc == 0)
-        rc = s_listdir(root, &names, &n, err);
-    char **paths = dsk_xcalloc(n + 1, sizeof *paths);
-    size_t k = 0;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        struct stat st;
-        char *p = dsk_xmalloc(strlen(root) + strlen(names[i]) + 2);
-        sprintf(p, "%s/%s", root, names[i]);
-        if (names[i][0] != '.' && stat(p, &st) == 0 && S_ISREG(st.st_mode))
-            paths[k++] = p;
-        else
-            free(p);
-    }
-    if (rc == 0 && k == 0)
-        rc = dsk_seterr(err, DSK_EINVAL, "%s: no files in the folder (one document a file)",
-                        root);
-    ml_dataset_t *ds = NULL;
-    if (rc == 0) {
-        ml_data_t *X = ml_data_new_text((int64_t)k);
-        ds = ml_dataset_new(&X);
-        ds->filenames = paths;
-        paths = NULL;
-    }
-    for (size_t i = 0; rc == 0 && i < k; i++) {
-        char *raw = NULL;
-        size_t len = 0;
-        if ((rc = ml_read_raw(ds->filenames[i], &raw, &len, err)) != 0)
-            break;
-        rc = s_decode(&enc, raw, len, ds->filenames[i], 0, 0, &ds->X->text.docs[i],
-                      &ds->X->text.lens[i], err);
-        free(raw);
-    }
-    s_free_strings(paths, k);
-    s_free_strings(names, n);
-    if (rc)
-        ml_dataset_destroy(&ds);
-    *out = ds;
+        rc = ml_text_folder_list(root, &paths, &n, err);
+    if (rc == 0)
+        rc = s_files_docs(paths, n, &enc, out, err);
+    s_free_strings(paths, (size_t)n);
     return rc;
 }
 

@@ -37,6 +37,10 @@ int ml_load_files(const json_t *spec, ml_dataset_t **out, char *err);
 int ml_load_text_lines(const json_t *spec, ml_dataset_t **out, char *err);
 int ml_load_tsv(const json_t *spec, ml_dataset_t **out, char *err);
 int ml_load_text_folder(const json_t *spec, ml_dataset_t **out, char *err);
+/* A text folder's documents, listed (their paths, in name order; the caller's) and read a few
+   at a time (decoded as UTF-8, strictly), for reading a large folder in chunks. */
+int ml_text_folder_list(const char *root, char ***paths, int64_t *n, char *err);
+int ml_text_files_decode(char *const *paths, int64_t n, ml_dataset_t **out, char *err);
 /*
  * Whole lines buf[0..len) (the last may lack its newline) as documents
  * without labels, decoded as "text-lines" decodes them (spec's encoding

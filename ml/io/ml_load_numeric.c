@@ -29,6 +29,7 @@ static void s_svm_free(s_svm_t *s)
     free(s->idx);
     free(s->val);
     free(s->labels);
+    memset(s, 0, sizeof *s);
 }
 
 /* Cuts the next whitespace-separated token off [*p, end). */
@@ -101,27 +102,39 @@ static int s_svm_line(const char *path, int64_t lineno, const char *p, const cha
     return DSK_OK;
 }
 
-static int s_svm_read(const char *path, s_svm_t *s, char *err)
+/* Lines buf[0..len) into s (first_line numbers them for errors). */
+static int s_svm_parse(const char *what, int64_t first_line, const char *buf, size_t len,
+                       s_svm_t *s, char *err)
 {
-    char *buf;
-    size_t len;
-    int rc = ml_read_file(path, &buf, &len, err);
-    if (rc)
-        return rc;
     memset(s, 0, sizeof *s);
     s->min_idx = INT64_MAX;
     s->max_idx = -1;
     s->indptr = dsk_xcalloc(1, sizeof *s->indptr);
-    int64_t lineno = 0;
+    int64_t lineno = first_line - 1;
+    int rc = 0;
     for (size_t pos = 0; pos < len && rc <= 0;) {
         const char *line = buf + pos, *nl = memchr(line, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - line) : len - pos;
         const char *hash = memchr(line, '#', n);
         pos += n + 1;
         lineno++;
-        rc = s_svm_line(path, lineno, line, hash ? hash : line + n, s, err);
+        rc = s_svm_line(what, lineno, line, hash ? hash : line + n, s, err);
         rc = rc > 0 ? 0 : rc;
     }
+    if (rc)
+        s_svm_free(s);
+    return rc;
+}
+
+static int s_svm_read(const char *path, s_svm_t *s, char *err)
+{
+    char *buf;
+    size_t len;
+    memset(s, 0, sizeof *s);
+    int rc = ml_read_file(path, &buf, &len, err);
+    if (rc)
+        return rc;
+    rc = s_svm_parse(path, 1, buf, len, s, err);
     free(buf);
     if (rc == 0 && s->nrows == 0)
         rc = dsk_seterr(err, DSK_EINVAL, "%s: no data lines", path);
@@ -173,6 +186,45 @@ int ml_load_svmlight(const json_t *spec, ml_dataset_t **out, char *err)
     ml_labels_encode_numeric(ds, s.labels, s.nrows);
     s_svm_free(&s);
     *out = ds;
+    return DSK_OK;
+}
+
+int ml_svmlight_scan(const char *what, int64_t first_line, const char *buf, size_t len,
+                     int64_t *rows, int64_t *lo, int64_t *hi, char *err)
+{
+    s_svm_t s;
+    int rc = s_svm_parse(what, first_line, buf, len, &s, err);
+    if (rc)
+        return rc;
+    *rows += s.nrows;
+    *lo = s.min_idx < *lo ? s.min_idx : *lo;
+    *hi = s.max_idx > *hi ? s.max_idx : *hi;
+    s_svm_free(&s);
+    return DSK_OK;
+}
+
+int ml_svmlight_decode(const char *what, int64_t first_line, const char *buf, size_t len,
+                       int64_t shift, int64_t ncols, ml_dataset_t **out, char *err)
+{
+    s_svm_t s;
+    *out = NULL;
+    int rc = s_svm_parse(what, first_line, buf, len, &s, err);
+    if (rc)
+        return rc;
+    if (s.nnz && (s.min_idx - shift < 0 || s.max_idx - shift >= ncols)) {
+        s_svm_free(&s);
+        return dsk_seterr(err, DSK_EINVAL, "%s: feature index out of the %lld columns the file "
+                          "was scanned for (did it change?)", what, (long long)ncols);
+    }
+    ml_csr_t *m = ml_csr_new(s.nrows, ncols, s.nnz);
+    memcpy(m->indptr, s.indptr, (size_t)(s.nrows + 1) * sizeof *m->indptr);
+    for (int64_t k = 0; k < s.nnz; k++) {
+        m->indices[k] = (int32_t)(s.idx[k] - shift);
+        m->data[k] = s.val[k];
+    }
+    s_svm_free(&s);
+    ml_data_t *X = ml_data_from_csr(&m);
+    *out = ml_dataset_new(&X);
     return DSK_OK;
 }
 

@@ -31,4 +31,16 @@ int ml_load_svmlight(const json_t *spec, ml_dataset_t **out, char *err);
 int ml_load_npy(const json_t *spec, ml_dataset_t **out, char *err);
 int ml_load_npz(const json_t *spec, ml_dataset_t **out, char *err);
 
+/*
+ * An svmlight file a block of whole lines at a time (first_line numbers
+ * them for errors): scan adds the block's rows to *rows and widens
+ * [*lo, *hi], the feature indices written; decode gives the rows as CSR
+ * without labels, indices minus shift (1 for a one-based file), ncols
+ * columns (found by scanning the whole file first).
+ */
+int ml_svmlight_scan(const char *what, int64_t first_line, const char *buf, size_t len,
+                     int64_t *rows, int64_t *lo, int64_t *hi, char *err);
+int ml_svmlight_decode(const char *what, int64_t first_line, const char *buf, size_t len,
+                       int64_t shift, int64_t ncols, ml_dataset_t **out, char *err);
+
 #endif

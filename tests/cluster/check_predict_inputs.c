@@ -213,6 +213,17 @@ START_TEST(test_matrix_files_without_labels)
                "\"zero_based\": false}\n", svm);
     fclose(f);
     s_assert_same(p, NULL, model, want, n);
+    /* and streamed, every feature written (zeros too: the file's width is its own) */
+    f = fopen(s_path("Xall.svmlight", svm, sizeof svm), "w");
+    fprintf(f, "# every feature, one-based\n");
+    for (int64_t r = 0; r < S_ROWS; r++) {
+        fputc('0', f);
+        for (int64_t c = 0; c < d; c++)
+            fprintf(f, " %lld:%g", (long long)c + 1, X[r * d + c]);
+        fputc('\n', f);
+    }
+    fclose(f);
+    s_assert_same(svm, NULL, model, want, n);
 
     /* SciPy's sparse .npz, deflated csr and stored coo */
     s_assert_same("tests/cluster/fixtures/digits300_csr.npz", NULL, model, want, n);
