@@ -503,6 +503,13 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
             fprintf(stderr, "job %llu: %s\n", (unsigned long long)id, st.u.job_state.text);
         dsk_msg_clear(&st);
         src = s_drive(c, id, &r, err);
+        if (src && src != DSK_ESTATE) {
+            /* stopped here (an unreadable row, a full disk): the job must not wait for us */
+            dsk_msg_t ack;
+            char cerr0[DSK_ERR_LEN];
+            if (dsk_client_job_req(c, DSK_JOBREQ_CANCEL, id, &ack, cerr0) == 0)
+                dsk_msg_clear(&ack);
+        }
         if (!a.quiet && isatty(STDERR_FILENO))
             fputc('\n', stderr);
     }

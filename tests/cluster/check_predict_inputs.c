@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "cluster_util.h"
+#include "dsk_msg.h"
 #include "ml_load.h"
 #include "ml_model.h"
 #include "ml_scorer.h"
@@ -224,6 +225,29 @@ START_TEST(test_matrix_files_without_labels)
     }
     fclose(f);
     s_assert_same(svm, NULL, model, want, n);
+
+    /* a row that cannot be read, found mid-stream: the error names it, the job is cancelled */
+    {
+        char bad[512], bout[512], berr[4096] = "", jobs_out[8192] = "";
+        FILE *bf = fopen(s_path("late_bad.csv", bad, sizeof bad), "w");
+        for (int64_t r = 0; r < 250; r++)
+            for (int64_t c = 0; c < d; c++)
+                fprintf(bf, "%g%c", X[r * d + c], c + 1 < d ? ',' : '\n');
+        fprintf(bf, "1,2\n");
+        fclose(bf);
+        const char *bargs[] = {"predict", "--model", model, "--input", bad, "--out",
+                               s_path("bad.npy", bout, sizeof bout), "--chunk-rows", "100",
+                               "--quiet", NULL};
+        int brc = cu_submit(s_ep, NULL, 0, berr, sizeof berr, bargs);
+        CU_ASSERT(brc == 1 && strstr(berr, "late_bad.csv:251: expected 64 columns"),
+                  "a bad row mid-stream: exit %d: %s", brc, berr);
+        const char *jargs[] = {"jobs", "--json", NULL};
+        cu_submit(s_ep, jobs_out, sizeof jobs_out, berr, sizeof berr, jargs);
+        json_t *jl = json_loads(jobs_out, 0, NULL), *last = json_array_get(jl, 0);
+        CU_ASSERT(json_integer_value(json_object_get(last, "state")) == DSK_JOB_CANCELLED,
+                  "the abandoned predict job was not cancelled: %s", jobs_out);
+        json_decref(jl);
+    }
 
     /* SciPy's sparse .npz, deflated csr and stored coo */
     s_assert_same("tests/cluster/fixtures/digits300_csr.npz", NULL, model, want, n);
