@@ -58,10 +58,6 @@ int ml_model_pack_scored(const ml_pipeline_t *p, const char *scoring, msgpack_sb
     msgpack_packer pk;
     msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, scoring ? 5 : 4);
-    if (scoring) {
-        ml_pack_key(&pk, "scoring");
-        ml_pack_key(&pk, scoring);
-    }
     ml_pack_key(&pk, "format");
     ml_pack_key(&pk, ML_MODEL_FORMAT);
     ml_pack_key(&pk, "version");
@@ -75,6 +71,10 @@ int ml_model_pack_scored(const ml_pipeline_t *p, const char *scoring, msgpack_sb
         int rc = s_pack_step(&pk, ml_pipeline_step_name(p, i), ml_pipeline_step(p, i), err);
         if (rc)
             return rc;
+    }
+    if (scoring) { /* last: the header's bytes stay where they were */
+        ml_pack_key(&pk, "scoring");
+        ml_pack_key(&pk, scoring);
     }
     return DSK_OK;
 }
