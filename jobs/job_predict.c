@@ -147,8 +147,22 @@ static int s_run(const ml_pipeline_t *p, job_method_t method, int aggregate,
             s_pack_labels(pk, pred, n, aggregate, classes, nc);
         } else if (rc == DSK_OK && !ds->y) {
             rc = dsk_seterr(err, DSK_EINVAL, "score needs labels: the input has none");
-        } else if (rc == DSK_OK) {
+        } else if (rc == DSK_OK && aggregate) {
             s_pack_score(pk, ds->y, pred, n);
+        } else if (rc == DSK_OK) {
+            /* a threshold scorer's (roc_auc): each row's label and value, scored at the end */
+            double *values = NULL;
+            rc = ml_pipeline_threshold_values(p, ds->X, &values, err);
+            if (rc == DSK_OK) {
+                msgpack_pack_map(pk, 3);
+                ml_pack_key(pk, "rows");
+                msgpack_pack_int64(pk, n);
+                ml_pack_key(pk, "y");
+                ml_pack_le(pk, ds->y, (size_t)n, 4);
+                ml_pack_key(pk, "values");
+                ml_pack_f64s_bin(pk, values, n);
+            }
+            free(values);
         }
         free(pred);
         return rc;
@@ -272,6 +286,8 @@ void job_predict_result_clear(job_predict_result_t *r)
     free(r->labels);
     free(r->counts);
     free(r->confusion);
+    free(r->values);
+    free(r->y);
     ml_data_destroy(&r->data);
     memset(r, 0, sizeof *r);
     r->correct = -1;
@@ -307,6 +323,14 @@ int job_predict_result_unpack(const void *buf, size_t len, job_predict_result_t 
     } else if ((o = ml_unpack_get(&u.data, "data"))) {
         if (job_data_unpack_obj(o, "a chunk's output", &r->data, err) < 0)
             goto out;
+    } else if ((o = ml_unpack_get(&u.data, "values"))) {
+        const msgpack_object *y = ml_unpack_get(&u.data, "y");
+        r->values = ml_unpack_f64s_bin(o, r->rows);
+        if (!r->values || !y || y->type != MSGPACK_OBJECT_BIN ||
+            (int64_t)y->via.bin.size != r->rows * 4)
+            goto out;
+        r->y = dsk_xmalloc((size_t)(r->rows + 1) * sizeof *r->y);
+        ml_le_copy(r->y, y->via.bin.ptr, (size_t)r->rows, 4);
     } else if ((o = ml_unpack_get(&u.data, "correct"))) {
         if (ml_unpack_int(o, 0, r->rows, &r->correct))
             goto out;

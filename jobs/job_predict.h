@@ -8,10 +8,14 @@
  *         | {"rows": n, "counts": [[class, count], ...]}        predict, aggregated
  *         | {"rows": n, "data": <data, job_data.h>}            decision_function,
  *                                                               predict_proba, transform
- *         | {"rows": n, "correct": c,                           score: the correct ones
- *            "confusion": [[true, pred, count], ...]}           and the confusion matrix,
- *                                                               summed over chunks for
- *                                                               any label scorer)
+ *         | {"rows": n, "correct": c,                           score, aggregated: the
+ *            "confusion": [[true, pred, count], ...]}           correct ones and the
+ *                                                               confusion matrix, summed
+ *                                                               over chunks for any label
+ *                                                               scorer
+ *         | {"rows": n, "y": bin int32 LE, "values": bin f64}   score, not aggregated: each
+ *                                                               row's threshold value
+ *                                                               (roc_auc)
  *
  * Ownership: results are appended to the caller's sbuffer; decoded results
  * are the caller's (job_predict_result_clear).
@@ -72,6 +76,8 @@ typedef struct {
     int64_t correct;          /* -1 unless score */
     int64_t nconfusion;
     int64_t (*confusion)[3];  /* score: (true, predicted, count) triples */
+    int32_t *y;               /* score, not aggregated: each row's label ... */
+    double *values;           /* ... and its threshold value (roc_auc) */
 } job_predict_result_t;
 
 int job_predict_result_unpack(const void *buf, size_t len, job_predict_result_t *out, char *err);

@@ -527,6 +527,12 @@ static int s_threshold_values(const ml_pipeline_t *p, size_t from, const ml_data
     return rc;
 }
 
+int ml_pipeline_threshold_values(const ml_pipeline_t *p, const ml_data_t *X, double **values,
+                                 char *err)
+{
+    return s_threshold_values(p, 0, X, NULL, values, err);
+}
+
 int ml_pipeline_score(const ml_pipeline_t *p, const ml_scorer_t *scorer, const ml_data_t *X,
                       const int32_t *y, double *out, char *err)
 {

@@ -104,6 +104,10 @@ const int32_t *ml_pipeline_classes(const ml_pipeline_t *p, int32_t *n);
  * threshold scorer (binary y only) decision_function when the final step
  * has one, else predict_proba's column for classes_[1].
  */
+/* What a threshold scorer (roc_auc) reads: decision_function's single column, else
+   predict_proba[:, 1], one value per row (*values the caller's). */
+int ml_pipeline_threshold_values(const ml_pipeline_t *p, const ml_data_t *X, double **values,
+                                 char *err);
 int ml_pipeline_score(const ml_pipeline_t *p, const ml_scorer_t *scorer, const ml_data_t *X,
                       const int32_t *y, double *out, char *err);
 int ml_pipeline_score_from(const ml_pipeline_t *p, size_t from, const ml_scorer_t *scorer,

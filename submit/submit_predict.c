@@ -168,6 +168,9 @@ typedef struct {
     int64_t ncounts, correct, rows;
     int64_t (*confusion)[3];    /* score: (true, predicted, count), summed over chunks */
     int64_t nconfusion;
+    int32_t *y;                 /* a threshold scorer's (roc_auc): every row's label and */
+    double *values;             /* value, kept to the end (12 bytes a row) */
+    int64_t nvalues;
     const ml_scorer_t *scorer;
 } s_sum_t;
 
@@ -186,6 +189,14 @@ static void s_sum_add(s_sum_t *s, const job_predict_result_t *r)
             s->counts[s->ncounts++][1] = 0;
         }
         s->counts[at][1] += r->counts[k][1];
+    }
+    if (r->values) {
+        s->y = dsk_xrealloc(s->y, (size_t)(s->nvalues + r->rows + 1), sizeof *s->y);
+        s->values = dsk_xrealloc(s->values, (size_t)(s->nvalues + r->rows + 1),
+                                 sizeof *s->values);
+        memcpy(s->y + s->nvalues, r->y, (size_t)r->rows * sizeof *s->y);
+        memcpy(s->values + s->nvalues, r->values, (size_t)r->rows * sizeof *s->values);
+        s->nvalues += r->rows;
     }
     for (int64_t k = 0; k < r->nconfusion; k++) {
         int64_t at = 0;
@@ -206,6 +217,13 @@ static void s_sum_add(s_sum_t *s, const job_predict_result_t *r)
 /* The scorer over the summed confusion matrix: exactly what it gives on every row at once. */
 static json_t *s_score_json(const s_sum_t *s, char *err)
 {
+    if (ml_scorer_input(s->scorer) == ML_SCORER_THRESHOLD) {
+        double score = 0;
+        if (ml_scorer_score_values(s->scorer, s->y, s->values, s->nvalues, &score, err) != 0)
+            return NULL;
+        return json_pack("{s:f, s:s, s:I}", "score", score, "scoring", ml_scorer_name(s->scorer),
+                         "rows", (json_int_t)s->rows);
+    }
     int64_t n = s->nconfusion;
     int32_t *t = dsk_xmalloc((size_t)(n + 1) * sizeof *t), *p = dsk_xmalloc((size_t)(n + 1) * sizeof *p);
     int64_t *c = dsk_xmalloc((size_t)(n + 1) * sizeof *c);
@@ -453,12 +471,7 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
             fprintf(stderr, "dsk-submit predict: --scoring: %s\n", err);
             goto out;
         }
-        if (ml_scorer_input(scorer) != ML_SCORER_LABELS) {
-            fprintf(stderr, "dsk-submit predict: --method score with %s needs every row's "
-                    "decision value, which is not gathered: give --scoring a label scorer "
-                    "(accuracy, f1_macro, ...), or use --method decision_function\n", name);
-            goto out;
-        }
+
     }
     if (method == JOB_METHOD_SCORE && !submit_input_has_labels(in)) {
         fprintf(stderr, "dsk-submit predict: --method score needs the true labels, and %s has "
@@ -482,8 +495,11 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
     r.held = dsk_xcalloc((size_t)r.nchunks, sizeof *r.held);
     r.arrived = dsk_xcalloc((size_t)r.nchunks, 1);
     char *job = NULL;
+    /* a score is reduced on the workers (a confusion matrix) unless its scorer reads each
+       row's value (roc_auc) */
+    int reduce = a.aggregate || (scorer && ml_scorer_input(scorer) == ML_SCORER_LABELS);
     json_t *desc = json_pack("{s:s, s:b, s:I, s:I, s:I}", "method", job_method_name(method),
-                             "aggregate", a.aggregate, "rows", (json_int_t)r.rows,
+                             "aggregate", reduce, "rows", (json_int_t)r.rows,
                              "chunks", (json_int_t)r.nchunks, "chunk_rows",
                              (json_int_t)a.chunk_rows);
     job = json_dumps(desc, JSON_COMPACT);
@@ -563,6 +579,8 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
     json_decref(r.stats);
     free(r.sum.counts);
     free(r.sum.confusion);
+    free(r.sum.y);
+    free(r.sum.values);
 out:
     free(model);
     submit_input_close(&in);

@@ -419,7 +419,51 @@ START_TEST(test_score_with_the_search_scorer)
         json_decref(j);
     }
     free(pred);
+    ml_pipeline_destroy(&pipe);
+
+    /* roc_auc (a binary problem: the digits 0 and 1): each row's value gathered, then scored */
+    int64_t m = 0, d = ds->X->dense->ncols;
+    double *X01 = malloc((size_t)(n * d) * sizeof *X01);
+    for (int64_t i = 0; i < n; i++)
+        if (ds->y[i] < 2) {
+            memcpy(X01 + m * d, ds->X->dense->data + i * d, (size_t)d * sizeof *X01);
+            y[m++] = ds->y[i];
+        }
+    s_write_npy(s_path("X01.npy", p, sizeof p), X01, m, d, "<f8", 0);
+    s_write_npy(s_path("y01.npy", labels, sizeof labels), y, m, 0, "<f8", 0);
+    f = fopen(s_path("auc.json", job, sizeof job), "w");
+    fprintf(f, "{\"data\": {\"loader\": \"npy\", \"path\": \"%s\", \"labels_path\": \"%s\"}, "
+               "\"pipeline\": [[\"svc\", \"SVC\", {}]], \"search\": {\"param_grid\": "
+               "{\"svc__C\": [0.01, 1]}, \"cv\": 3, \"scoring\": \"roc_auc\"}}\n", p, labels);
+    fclose(f);
+    s_path("auc.dskm", model, sizeof model);
+    const char *aargs[] = {"search", job, "--model-out", model, "--quiet", NULL};
+    rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, aargs);
+    CU_ASSERT(rc == 0, "the roc_auc search exited %d: %s", rc, err);
+    const char *sargs2[] = {"predict", "--model", model, "--input", p, "--labels", labels,
+                            "--method", "score", "--chunk-rows", "50", "--quiet", NULL};
+    rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, sargs2);
+    json_t *j = json_loads(out, 0, NULL);
+    double got = json_real_value(json_object_get(j, "score")), want = -1, *vals = NULL;
+    ck_assert_msg(ml_model_load(model, &pipe, e) == 0, "%s", e);
+    ml_dense_t *dm = ml_dense_new(m, d);
+    memcpy(dm->data, X01, (size_t)(m * d) * sizeof *X01);
+    ml_data_t *Xm = ml_data_from_dense(&dm);
+    int32_t *ym = malloc((size_t)m * sizeof *ym);
+    for (int64_t i = 0; i < m; i++)
+        ym[i] = (int32_t)y[i];
+    ck_assert_msg(ml_pipeline_threshold_values(pipe, Xm, &vals, e) == 0, "%s", e);
+    ck_assert_int_eq(ml_scorer_score_values(ml_scorer_find("roc_auc", e), ym, vals, m, &want, e),
+                     0);
+    CU_ASSERT(rc == 0 && got == want &&
+                  strcmp(json_string_value(json_object_get(j, "scoring")), "roc_auc") == 0,
+              "roc_auc score: exit %d, %.17g, want %.17g: %s%s", rc, got, want, out, err);
+    json_decref(j);
+    free(vals);
+    free(ym);
+    free(X01);
     free(y);
+    ml_data_destroy(&Xm);
     ml_pipeline_destroy(&pipe);
     ml_dataset_destroy(&ds);
 }
