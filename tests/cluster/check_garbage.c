@@ -175,9 +175,16 @@ START_TEST(test_10000_hostile_frames)
     ck_assert_msg(waitpid(sch, NULL, WNOHANG) == 0, "scheduler died");
 
     /* measured after the scheduler's once-a-second housekeeping, which hands
-       the heap freed by the burst back to the kernel (malloc_trim) */
-    cu_sleep_ms(1500);
-    long rss_after = cu_rss_kib(sch);
+       the heap freed by the burst back to the kernel (malloc_trim): waited
+       for up to 6 s, as a loaded machine may run it late (once, in CI, the
+       first look 1.5 s after the burst still saw 2.2 MiB not yet handed back) */
+    long rss_after = 0;
+    for (int waited = 0; waited < 6000; waited += 500) {
+        cu_sleep_ms(500);
+        rss_after = cu_rss_kib(sch);
+        if (waited >= 1000 && rss_after - rss_before < RSS_GROWTH_LIMIT_KIB)
+            break;
+    }
     fprintf(stderr, "scheduler RSS %ld KiB -> %ld KiB after %d hostile frames\n",
             rss_before, rss_after, N_FRAMES);
     ck_assert_msg(rss_after - rss_before < RSS_GROWTH_LIMIT_KIB,
