@@ -171,6 +171,20 @@ static void s_pack_view(const ml_dataset_t *ds, int64_t lo, int64_t n, msgpack_s
     free(indptr);
 }
 
+/* The first of the sorted classes not below v: v's code when it is one of them. */
+static int64_t s_class_at(const submit_input_t *in, double v)
+{
+    int64_t at = 0, hi = in->nclasses;
+    while (at < hi) {
+        int64_t mid = (at + hi) / 2;
+        if (in->classes[mid] < v)
+            at = mid + 1;
+        else
+            hi = mid;
+    }
+    return at;
+}
+
 /*
  * The streamed labels' classes: one pass over the file, a block at a
  * time, keeping the sorted distinct values; named as the npy loader
@@ -185,14 +199,7 @@ static int s_label_classes(submit_input_t *in, const char *path, char *err)
         int64_t m = n - row0 < block ? n - row0 : block;
         rc = ml_npy_file_rows(in->y, row0, m, v, err);
         for (int64_t i = 0; rc == 0 && i < m; i++) {
-            int64_t at = 0, hi = in->nclasses;
-            while (at < hi) { /* the first class not below v[i] */
-                int64_t mid = (at + hi) / 2;
-                if (in->classes[mid] < v[i])
-                    at = mid + 1;
-                else
-                    hi = mid;
-            }
+            int64_t at = s_class_at(in, v[i]);
             if (v[i] != v[i])
                 rc = dsk_seterr(err, DSK_EINVAL, "%s: label %lld is NaN", path,
                                 (long long)(row0 + i));
@@ -546,15 +553,7 @@ int submit_input_pack(submit_input_t *in, int64_t row0, int64_t n, msgpack_sbuff
     if (rc)
         return rc;
     for (int64_t i = 0; in->y && i < n; i++) {
-        int64_t at = 0, hi = in->nclasses;
-        while (at < hi) {
-            int64_t mid = (at + hi) / 2;
-            if (in->classes[mid] < in->labels[i])
-                at = mid + 1;
-            else
-                hi = mid;
-        }
-        in->codes[i] = (int32_t)at;
+        in->codes[i] = (int32_t)s_class_at(in, in->labels[i]);
     }
     ml_dense_t dense = {.nrows = n, .ncols = cols, .data = in->rows};
     ml_data_t X = {.kind = ML_DATA_DENSE, .nrows = n, .dense = &dense};
