@@ -161,7 +161,7 @@ int job_dataset_pack(const ml_dataset_t *ds, msgpack_sbuffer *sbuf)
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
-    if (msgpack_pack_map(&pk, 6) || s_pack_int_field(&pk, "dsk_dataset", S_VERSION) ||
+    if (msgpack_pack_map(&pk, 7) || s_pack_int_field(&pk, "dsk_dataset", S_VERSION) ||
         ml_pack_key(&pk, "X"))
         return DSK_ENOMEM;
     int rc = job_data_pack(ds->X, &pk);
@@ -173,6 +173,8 @@ int job_dataset_pack(const ml_dataset_t *ds, msgpack_sbuffer *sbuf)
                : (msgpack_pack_nil(&pk) ? DSK_ENOMEM : DSK_OK);
     if (rc == DSK_OK)
         rc = s_pack_int_field(&pk, "n_classes", ds->n_classes);
+    if (rc == DSK_OK)
+        rc = s_pack_int_field(&pk, "labels_kind", ds->labels_kind);
     if (rc == DSK_OK)
         rc = ml_pack_key(&pk, "target_names") ? DSK_ENOMEM
                                               : s_pack_strs(&pk, ds->target_names,
@@ -432,6 +434,11 @@ static int s_unpack_dataset(const msgpack_object *o, const char *what, ml_datase
         return dsk_seterr(err, DSK_EPROTO, "%s: \"target_names\" is missing or not an array "
                           "of n_classes=%lld strings", what, (long long)k);
     ds->n_classes = (int32_t)k;
+    int64_t kind = ML_LABELS_CODES; /* absent: codes */
+    if (ml_unpack_get(o, "labels_kind") &&
+        (rc = s_get_int(o, "labels_kind", ML_LABELS_CODES, ML_LABELS_TEXTS, what, &kind, err)))
+        return rc;
+    ds->labels_kind = (ml_labels_kind_t)kind;
     if ((rc = s_unpack_labels(o, ds, what, err)) != 0)
         return rc;
     const msgpack_object *fn = ml_unpack_get(o, "filenames");

@@ -5,7 +5,8 @@
  * a corrupt or truncated buffer is a clear error, never a crash.
  *
  *   dataset: {"dsk_dataset": 1, "X": <data>, "y": bin int32 LE | nil,
- *             "n_classes": int, "target_names": [str...], "filenames": [str...] | nil}
+ *             "n_classes": int, "target_names": [str...], "filenames": [str...] | nil,
+ *             "labels_kind": int (ml_labels_kind_t: what the codes stand for; absent: 0)}
  *   data:    {"kind": "text", "n": int, "docs": [bin...]}
  *          | {"kind": "dense", "rows": int, "cols": int, ["dtype": str,] "data": bin}
  *          | {"kind": "csr", "rows": int, "cols": int, "indptr": bin int64 LE,

@@ -9,9 +9,9 @@
 #include "dsk_alloc.h"
 #include "dsk_mpcheck.h"
 #include "job_data.h"
+#include "job_input_ref.h"
 #include "ml_load_util.h"
 #include "ml_model.h"
-#include "ml_npy.h"
 #include "ml_pack.h"
 #include "ml_pipeline.h"
 
@@ -194,61 +194,13 @@ static int s_run(const ml_pipeline_t *p, job_method_t method, int aggregate,
     return rc;
 }
 
-void job_predict_ref_pack(const char *path, int64_t row0, int64_t rows, msgpack_sbuffer *sb)
-{
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    ml_pack_key(&pk, "dsk_rows");
-    msgpack_pack_int(&pk, 1);
-    ml_pack_key(&pk, "path");
-    ml_pack_key(&pk, path);
-    ml_pack_key(&pk, "row0");
-    msgpack_pack_int64(&pk, row0);
-    ml_pack_key(&pk, "rows");
-    msgpack_pack_int64(&pk, rows);
-}
-
-/* Rows [row0, row0 + rows) of the .npy a reference names, read here (no labels). */
-static int s_read_ref(const msgpack_object *o, ml_dataset_t **out, char *err)
-{
-    const msgpack_object *path = ml_unpack_get(o, "path");
-    int64_t row0, rows;
-    if (!path || path->type != MSGPACK_OBJECT_STR || path->via.str.size >= 4096 ||
-        ml_unpack_int(ml_unpack_get(o, "row0"), 0, INT64_MAX, &row0) ||
-        ml_unpack_int(ml_unpack_get(o, "rows"), 1, INT32_MAX, &rows))
-        return dsk_seterr(err, DSK_EPROTO, "the chunk: a bad rows reference");
-    char p[4096], sub[DSK_ERR_LEN];
-    snprintf(p, sizeof p, "%.*s", (int)path->via.str.size, path->via.str.ptr);
-    ml_npy_file_t *f = NULL;
-    int rc = ml_npy_file_open(p, &f, sub);
-    if (rc == 0 && ml_npy_file_header(f)->ndim != 2)
-        rc = dsk_seterr(sub, DSK_EINVAL, "%s: expected a 2-D array", p);
-    ml_dense_t *m = NULL;
-    if (rc == 0) {
-        m = ml_dense_new(rows, ml_npy_file_header(f)->shape[1]);
-        rc = ml_npy_file_rows(f, row0, rows, m->data, sub);
-    }
-    ml_npy_file_close(&f);
-    if (rc) {
-        ml_dense_destroy(&m);
-        return dsk_seterr(err, rc, "this worker cannot read the input: %s", sub);
-    }
-    ml_data_t *X = ml_data_from_dense(&m);
-    *out = ml_dataset_new(&X);
-    return DSK_OK;
-}
-
-/* A chunk's rows: carried (a packed dataset) or named (a rows reference). */
+/* A chunk's rows: carried (a packed dataset) or named (job_input_ref.h). */
 static int s_chunk(const void *chunk, size_t len, ml_dataset_t **out, char *err)
 {
-    msgpack_unpacked u;
-    char sub[DSK_ERR_LEN];
-    int ref = dsk_mp_unpack(chunk, len, 4, 64, &u, sub) == 0 &&
-              ml_unpack_get(&u.data, "dsk_rows") != NULL;
-    int rc = ref ? s_read_ref(&u.data, out, err) : DSK_OK;
-    msgpack_unpacked_destroy(&u);
-    return ref ? rc : job_dataset_unpack(chunk, len, "the chunk", out, err);
+    int rc;
+    return job_ref_read(chunk, len, out, &rc, err) ? rc
+                                                   : job_dataset_unpack(chunk, len, "the chunk",
+                                                                        out, err);
 }
 
 int job_predict_run_pipeline(const void *spec, size_t spec_len, const ml_pipeline_t *p,

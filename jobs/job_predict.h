@@ -17,6 +17,9 @@
  *                                                               row's threshold value
  *                                                               (roc_auc)
  *
+ * A chunk carries its rows (a packed dataset, job_data.h) or names them on
+ * storage the workers read (job_input_ref.h).
+ *
  * Ownership: results are appended to the caller's sbuffer; decoded results
  * are the caller's (job_predict_result_clear).
  */
@@ -56,15 +59,6 @@ struct ml_pipeline;
 int job_predict_run_pipeline(const void *spec, size_t spec_len, const struct ml_pipeline *p,
                             const void *chunk, size_t chunk_len, msgpack_sbuffer *reply,
                             char *err);
-
-/*
- * A chunk that names rows of a .npy every worker can read (a shared file
- * system; dsk-submit predict --input-on-workers) instead of carrying them:
- * {"dsk_rows": 1, "path": str, "row0": int, "rows": int}. The worker that
- * runs the chunk reads those rows itself; one that cannot read the file
- * fails the chunk with the path and the reason.
- */
-void job_predict_ref_pack(const char *path, int64_t row0, int64_t rows, msgpack_sbuffer *sb);
 
 /* A decoded chunk result: one of labels / counts / data / correct, as the method gives. */
 typedef struct {

@@ -402,7 +402,7 @@ static int s_run_refit(const s_spec_t *s, const ml_dataset_t *ds, const void *st
         rc = ml_pipeline_fit(pipe, ds->X, ds->y, err);
     }
     if (rc == DSK_OK)
-        rc = ml_model_pack_scored(pipe, s->scoring, &out->reply, err);
+        rc = ml_model_pack_scored(pipe, s->scoring, ds, &out->reply, err);
     ml_pipeline_destroy(&pipe);
     return rc;
 }

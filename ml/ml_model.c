@@ -47,17 +47,42 @@ static int s_pack_step(msgpack_packer *pk, const char *name, const ml_estimator_
 
 int ml_model_pack(const ml_pipeline_t *p, msgpack_sbuffer *sbuf, char *err)
 {
-    return ml_model_pack_scored(p, NULL, sbuf, err);
+    return ml_model_pack_scored(p, NULL, NULL, sbuf, err);
 }
 
-int ml_model_pack_scored(const ml_pipeline_t *p, const char *scoring, msgpack_sbuffer *sbuf,
-                         char *err)
+/* The names of the classifier's classes_ as fitted_on names its labels, when they are not
+   the codes (numbers or texts); 0 when there is nothing to record. */
+static int s_pack_labels(msgpack_packer *pk, const ml_pipeline_t *p, const ml_dataset_t *on)
+{
+    int32_t k = 0;
+    const int32_t *classes = ml_pipeline_classes(p, &k);
+    if (!on || on->labels_kind == ML_LABELS_CODES || !on->target_names || !classes || k < 1)
+        return 0;
+    for (int32_t i = 0; i < k; i++)
+        if (!(classes[i] >= 0 && classes[i] < on->n_classes))
+            return 0; /* not codes of these labels: nothing to name them by */
+    if (!pk)
+        return 1;
+    ml_pack_key(pk, "labels");
+    msgpack_pack_map(pk, 2);
+    ml_pack_key(pk, "kind");
+    ml_pack_key(pk, on->labels_kind == ML_LABELS_NUMBERS ? "numbers" : "texts");
+    ml_pack_key(pk, "names");
+    msgpack_pack_array(pk, (size_t)k);
+    for (int32_t i = 0; i < k; i++)
+        ml_pack_key(pk, on->target_names[classes[i]]);
+    return 1;
+}
+
+int ml_model_pack_scored(const ml_pipeline_t *p, const char *scoring,
+                         const ml_dataset_t *fitted_on, msgpack_sbuffer *sbuf, char *err)
 {
     if (!ml_pipeline_is_fitted(p))
         return dsk_seterr(err, DSK_ESTATE, "only a fitted pipeline can be saved as a model");
     msgpack_packer pk;
     msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, scoring ? 5 : 4);
+    int labeled = s_pack_labels(NULL, p, fitted_on);
+    msgpack_pack_map(&pk, 4 + (scoring != NULL) + labeled);
     ml_pack_key(&pk, "format");
     ml_pack_key(&pk, ML_MODEL_FORMAT);
     ml_pack_key(&pk, "version");
@@ -72,10 +97,11 @@ int ml_model_pack_scored(const ml_pipeline_t *p, const char *scoring, msgpack_sb
         if (rc)
             return rc;
     }
-    if (scoring) { /* last: the header's bytes stay where they were */
+    if (scoring) { /* after the pipeline: the header's bytes stay where they were */
         ml_pack_key(&pk, "scoring");
         ml_pack_key(&pk, scoring);
     }
+    s_pack_labels(&pk, p, fitted_on);
     return DSK_OK;
 }
 
@@ -256,6 +282,36 @@ int ml_model_scoring(const void *buf, size_t len, char *out, size_t outlen)
     if (!found)
         out[0] = '\0';
     return found;
+}
+
+int ml_model_labels(const void *buf, size_t len, ml_labels_kind_t *kind, char ***names,
+                    int32_t *n)
+{
+    msgpack_unpacked up;
+    char sub[DSK_ERR_LEN], k[16];
+    *names = NULL;
+    *n = 0;
+    *kind = ML_LABELS_CODES;
+    if (dsk_mp_unpack(buf, len, S_MAX_DEPTH, len + 1, &up, sub) != 0)
+        return 0;
+    const msgpack_object *l = ml_unpack_get(&up.data, "labels");
+    const msgpack_object *nm = l ? ml_unpack_get(l, "names") : NULL;
+    int ok = l && s_get_str(l, "kind", k, sizeof k) &&
+             (strcmp(k, "numbers") == 0 || strcmp(k, "texts") == 0) && nm &&
+             nm->type == MSGPACK_OBJECT_ARRAY && nm->via.array.size > 0 &&
+             nm->via.array.size <= INT32_MAX;
+    for (uint32_t i = 0; ok && i < nm->via.array.size; i++)
+        ok = nm->via.array.ptr[i].type == MSGPACK_OBJECT_STR;
+    if (ok) {
+        *kind = strcmp(k, "numbers") == 0 ? ML_LABELS_NUMBERS : ML_LABELS_TEXTS;
+        *n = (int32_t)nm->via.array.size;
+        *names = dsk_xcalloc((size_t)*n, sizeof **names);
+        for (int32_t i = 0; i < *n; i++)
+            (*names)[i] = dsk_xstrndup(nm->via.array.ptr[i].via.str.ptr,
+                                       nm->via.array.ptr[i].via.str.size);
+    }
+    msgpack_unpacked_destroy(&up);
+    return ok;
 }
 
 int ml_model_load(const char *path, ml_pipeline_t **out, char *err)

@@ -4,7 +4,15 @@
  *
  *   {"format": "dskm", "version": 1, "created_by": "dsk",
  *    "pipeline": [{"name": "clf", "estimator": "SVC",
- *                  "params": {"C": 1.0, ...}, "state": <ops->save()>}, ...]}
+ *                  "params": {"C": 1.0, ...}, "state": <ops->save()>}, ...],
+ *    ["scoring": str,]                       the scorer its search chose it by
+ *    ["labels": {"kind": "numbers" | "texts", "names": [str, ...]}]}
+ *
+ * "labels" says what the classifier's classes 0..k-1 stand for when they
+ * are not the codes themselves (data whose labels are numbers or texts:
+ * the names of classes_[0], classes_[1], ...), so predictions are written
+ * as scikit-learn's predict gives them. Both are optional and come after
+ * the pipeline, so a model's first bytes do not depend on them.
  *
  * so that a model fitted on one machine loads on any other (classes are
  * found through ml_registry by name, never by switch) and predicts
@@ -30,10 +38,14 @@
 
 /* Serialises a fitted pipeline into sbuf (appending). */
 int ml_model_pack(const ml_pipeline_t *p, msgpack_sbuffer *sbuf, char *err);
-/* The same, recording the scorer its search chose it by ("f1_macro"), which a later
-   score of the model uses. */
-int ml_model_pack_scored(const ml_pipeline_t *p, const char *scoring, msgpack_sbuffer *sbuf,
-                         char *err);
+/* The same, recording the scorer its search chose it by ("f1_macro", or NULL), which a
+   later score of the model uses, and what the labels of the data it was fitted on stand for
+   (fitted_on: its labels_kind and target_names; NULL: codes). */
+int ml_model_pack_scored(const ml_pipeline_t *p, const char *scoring,
+                         const ml_dataset_t *fitted_on, msgpack_sbuffer *sbuf, char *err);
+/* The labels a model file records (1: *kind, and *names, *n the caller's), or 0 (codes). */
+int ml_model_labels(const void *buf, size_t len, ml_labels_kind_t *kind, char ***names,
+                    int32_t *n);
 /* The scorer a model file records (1, into out), or 0 and "" when none (or not a model). */
 int ml_model_scoring(const void *buf, size_t len, char *out, size_t outlen);
 /* Rebuilds a fitted pipeline from buf[0..len); `what` names the source in errors. */

@@ -28,7 +28,8 @@ typedef struct {
 } s_predict_t;
 
 /*
- * The job's description: {"method", "aggregate", "rows", "chunks"}; the
+ * The job's description: {"method", "aggregate", "rows", "chunks"} (rows
+ * -1: blocks of a text file the workers read, counted only by them); the
  * model (the SUBMIT's data) is unpacked once here, so a corrupt model is
  * refused before any worker sees it.
  */
@@ -42,7 +43,7 @@ static int s_submit(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, char *
     job_method_t m = JOB_METHOD_PREDICT;
     int rc = DSK_OK;
     if (!d || !method || !json_is_integer(rows) || !json_is_integer(chunks) ||
-        (agg && !json_is_boolean(agg)) || json_integer_value(rows) < 0 ||
+        (agg && !json_is_boolean(agg)) || json_integer_value(rows) < -1 ||
         json_integer_value(chunks) < 1 || json_integer_value(chunks) >= (1 << SCH_TASK_BITS))
         rc = dsk_seterr(err, DSK_EINVAL, "%s: a predict job needs method, rows and chunks "
                         "(1..%d)", job->name, (1 << SCH_TASK_BITS) - 1);
@@ -73,8 +74,12 @@ static int s_submit(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, char *
         job->ntasks = p->nchunks;
         job->tasks = dsk_xcalloc((size_t)p->nchunks, sizeof *job->tasks);
         job->fits_total = p->nchunks;
-        snprintf(job->text, sizeof job->text, "%s on %lld rows in %lld chunks",
-                 job_method_name(p->method), (long long)p->rows, (long long)p->nchunks);
+        if (p->rows < 0)
+            snprintf(job->text, sizeof job->text, "%s on %lld blocks the workers read",
+                     job_method_name(p->method), (long long)p->nchunks);
+        else
+            snprintf(job->text, sizeof job->text, "%s on %lld rows in %lld chunks",
+                     job_method_name(p->method), (long long)p->rows, (long long)p->nchunks);
     }
     json_decref(d);
     return rc;
@@ -200,7 +205,11 @@ static void s_on_task_done(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_
     sch_busy_t *b = sch_jobs_busy(job, w);
     b->tasks++;
     b->micros += d->micros;
-    if (p->done == p->nchunks)
+    if (p->done == p->nchunks && p->rows < 0)
+        sch_jobs_finish(j, job, DSK_JOB_DONE, "done: %lld blocks in %.2f s",
+                        (long long)p->nchunks,
+                        (double)(sch_jobs_now(j) - job->started_ms) / 1000.0);
+    else if (p->done == p->nchunks)
         sch_jobs_finish(j, job, DSK_JOB_DONE, "done: %lld rows in %lld chunks in %.2f s",
                         (long long)p->rows, (long long)p->nchunks,
                         (double)(sch_jobs_now(j) - job->started_ms) / 1000.0);

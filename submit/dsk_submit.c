@@ -145,7 +145,7 @@ static const struct {
     {"predict", submit_predict, "predict --model M.dskm --input DATA [--labels Y] "
                                 "[--input-on-workers] "
                                 "[--out PRED.npy|.csv|.svmlight|-] "
-                                "[--format npy|csv|svmlight|json] [--chunk-rows N] "
+                                "[--format npy|csv|svmlight|json] [--chunk-rows N] [--chunk-bytes N] "
                                 "[--method predict|decision_function|predict_proba|"
                                 "predict_log_proba|transform|score] [--scoring NAME] "
                                 "[--aggregate counts]"},

@@ -159,6 +159,17 @@ static ssize_t s_cookie_write(void *cookie, const char *buf, size_t len)
     return (ssize_t)done;
 }
 
+/* A regular file seeks (a .npy's header rewritten once its rows are counted); a pipe does not. */
+static int s_cookie_seek(void *cookie, off64_t *off, int whence)
+{
+    submit_output_t *self = cookie;
+    off_t at = lseek(self->fd, (off_t)*off, whence);
+    if (at < 0)
+        return -1;
+    *off = at;
+    return 0;
+}
+
 /* Frees self; a temporary still there (not renamed) is removed; fd is closed unless stdout. */
 static void s_free(submit_output_t **self_p)
 {
@@ -237,7 +248,7 @@ submit_output_t *submit_output_new(const char *path, char *err)
         rc = s_open_tmp(self, &st, err);
     }
     if (rc == DSK_OK) {
-        cookie_io_functions_t io = {.write = s_cookie_write};
+        cookie_io_functions_t io = {.write = s_cookie_write, .seek = s_cookie_seek};
         self->f = fopencookie(self, "w", io);
         if (!self->f)
             rc = s_fail(err, path, errno);

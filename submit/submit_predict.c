@@ -4,8 +4,10 @@
  * a time (so neither side holds the whole input twice), the model goes
  * once to each worker, and the chunks' results come back in any order and
  * are written in input order as they complete, streamed to the output:
- * .npy (labels as int64, scores as float64), .csv, .svmlight for sparse
- * transform output, .json (one JSON value a row); --format overrides the
+ * .npy (scores as float64; predictions as the labels the model was
+ * fitted with, as scikit-learn's predict gives them: submit_classes),
+ * .csv, .svmlight for sparse transform output, .json (one JSON value a
+ * row); --format overrides the
  * extension, `--out -` is standard output (csv unless --format says
  * otherwise). The output is opened through submit_output (a regular file
  * is replaced only once complete; a device or a FIFO is written straight
@@ -26,6 +28,7 @@
 #include "ml_model.h"
 #include "ml_scorer.h"
 #include "job_predict.h"
+#include "submit_classes.h"
 #include "submit_input.h"
 #include "submit_output.h"
 #include "submit_predict.h"
@@ -33,6 +36,8 @@
 #define S_WINDOW 16         /* chunks sent ahead of their results */
 #define S_SILENCE_MS 30000  /* the scheduler reports every second; this is a lost one */
 #define S_DEFAULT_CHUNK_ROWS 20000
+#define S_DEFAULT_CHUNK_BYTES (16 << 20) /* a block of a text file the workers read */
+#define S_NPY_HEADER_ROWS 20             /* digits kept for rows counted only at the end */
 
 typedef enum { S_NPY, S_CSV, S_SVMLIGHT, S_JSON } s_fmt_t;
 
@@ -40,7 +45,7 @@ static const char *const s_fmt_names[] = {"npy", "csv", "svmlight", "json"};
 
 typedef struct {
     const char *model, *input, *labels, *out, *method_name, *scoring;
-    int64_t chunk_rows;
+    int64_t chunk_rows, chunk_bytes;
     int aggregate, quiet, on_workers;
     int format;             /* an s_fmt_t from --format, -1 for the target's own */
 } s_args_t;
@@ -50,7 +55,12 @@ typedef struct {
     s_fmt_t fmt;
     submit_output_t *out;
     FILE *f;
-    int64_t rows;           /* all of them: the .npy header needs the shape up front */
+    int64_t rows;           /* all of them: the .npy header needs the shape up front; -1
+                               when only the results will tell (a text file the workers
+                               read): the header is written with room, then rewritten */
+    int64_t written, cols;
+    const char *descr;
+    const submit_classes_t *cls; /* what predicted codes stand for */
     int started;
 } s_out_t;
 
@@ -77,26 +87,40 @@ static s_fmt_t s_out_format(const char *path, int format)
                                                                 : S_NPY;
 }
 
-static int s_out_open(s_out_t *o, const char *path, int format, int64_t rows, char *err)
+static int s_out_open(s_out_t *o, const char *path, int format, int64_t rows,
+                      const submit_classes_t *cls, char *err)
 {
     memset(o, 0, sizeof *o);
     o->rows = rows;
+    o->cls = cls;
     o->fmt = s_out_format(path, format);
     o->out = submit_output_new(path, err);
     if (!o->out)
         return DSK_EIO;
     o->f = submit_output_file(o->out);
+    if (rows < 0 && o->fmt == S_NPY && fseek(o->f, 0, SEEK_CUR) != 0) {
+        submit_output_destroy(&o->out);
+        return dsk_seterr(err, DSK_EINVAL, "%s: a .npy's header holds its rows, counted here "
+                          "only at the end of a text input the workers read, so it must go to "
+                          "a file (or write csv: --format csv)", path);
+    }
     return DSK_OK;
 }
 
-/* NumPy's format 1.0 header, padded so the data starts 64-byte aligned. */
-static void s_npy_header(FILE *f, const char *descr, int64_t rows, int64_t cols)
+/*
+ * NumPy's format 1.0 header, padded so the data starts 64-byte aligned;
+ * width > 0 writes the rows in that many characters (right-aligned, a
+ * literal NumPy reads), so the header can be rewritten in place once the
+ * rows are counted.
+ */
+static void s_npy_header(FILE *f, const char *descr, int64_t rows, int64_t cols, int width)
 {
     char dict[256];
     int n = cols > 1 ? snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, "
-                                "'shape': (%lld, %lld), }", descr, (long long)rows, (long long)cols)
+                                "'shape': (%*lld, %lld), }", descr, width, (long long)rows,
+                                (long long)cols)
                      : snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, "
-                                "'shape': (%lld,), }", descr, (long long)rows);
+                                "'shape': (%*lld,), }", descr, width, (long long)rows);
     int total = 10 + n + 1, pad = (64 - total % 64) % 64;
     unsigned short hlen = (unsigned short)(n + pad + 1);
     fwrite("\x93NUMPY\x01\x00", 1, 8, f);
@@ -108,26 +132,34 @@ static void s_npy_header(FILE *f, const char *descr, int64_t rows, int64_t cols)
     fputc('\n', f);
 }
 
+static void s_out_npy_start(s_out_t *o, const char *descr, int64_t cols)
+{
+    o->descr = descr;
+    o->cols = cols;
+    s_npy_header(o->f, descr, o->rows < 0 ? 0 : o->rows, cols,
+                 o->rows < 0 ? S_NPY_HEADER_ROWS : 0);
+}
+
 /* One chunk's rows, in the output's format. */
 static int s_out_write(s_out_t *o, const job_predict_result_t *r, const int32_t *y, char *err)
 {
     char num[DSK_REPR_LEN];
     if (r->labels) {
         if (o->fmt == S_NPY && !o->started)
-            s_npy_header(o->f, "<i8", o->rows, 1);
+            s_out_npy_start(o, submit_classes_npy_descr(o->cls), 1);
         for (int64_t i = 0; i < r->rows; i++) {
-            if (o->fmt == S_NPY) {
-                int64_t v = r->labels[i];
-                fwrite(&v, sizeof v, 1, o->f);
-            } else {
-                fprintf(o->f, "%d\n", r->labels[i]);
-            }
+            if (o->fmt == S_NPY)
+                submit_classes_npy_write(o->cls, r->labels[i], o->f);
+            else if (o->fmt == S_JSON)
+                submit_classes_json_write(o->cls, r->labels[i], o->f);
+            else
+                submit_classes_csv_write(o->cls, r->labels[i], o->f);
         }
     } else if (r->data && r->data->kind == ML_DATA_DENSE) {
         const ml_dense_t *m = r->data->dense;
         int json = o->fmt == S_JSON && m->ncols > 1; /* a row as a JSON array */
         if (o->fmt == S_NPY && !o->started)
-            s_npy_header(o->f, "<f8", o->rows, m->ncols);
+            s_out_npy_start(o, "<f8", m->ncols);
         if (o->fmt == S_NPY)
             fwrite(m->data, sizeof *m->data, (size_t)(m->nrows * m->ncols), o->f);
         else
@@ -149,12 +181,18 @@ static int s_out_write(s_out_t *o, const job_predict_result_t *r, const int32_t 
         }
     }
     o->started = 1;
+    o->written += r->rows;
     return submit_output_error(o->out, err); /* a full disk stops the job, not its end */
 }
 
 /* ok: the output committed (0 or DSK_EIO with err); not ok: abandoned, the target untouched. */
 static int s_out_close(s_out_t *o, int ok, char *err)
 {
+    if (ok && o->f && o->fmt == S_NPY && o->rows < 0 && o->started) { /* the rows, counted */
+        if (fflush(o->f) != 0 || fseek(o->f, 0, SEEK_SET) != 0)
+            return dsk_seterr(err, DSK_EIO, "the .npy output's header: %s", strerror(errno));
+        s_npy_header(o->f, o->descr, o->written, o->cols, S_NPY_HEADER_ROWS);
+    }
     o->f = NULL;
     if (ok)
         return submit_output_commit(&o->out, err);
@@ -172,6 +210,7 @@ typedef struct {
     double *values;             /* value, kept to the end (12 bytes a row) */
     int64_t nvalues;
     const ml_scorer_t *scorer;
+    const submit_classes_t *cls;
 } s_sum_t;
 
 static void s_sum_add(s_sum_t *s, const job_predict_result_t *r)
@@ -248,16 +287,18 @@ static json_t *s_sum_json(const s_sum_t *s, job_method_t method, char *err)
         return s_score_json(s, err);
     json_t *c = json_object();
     for (int64_t k = 0; k < s->ncounts; k++) {
-        char name[32];
-        snprintf(name, sizeof name, "%lld", (long long)s->counts[k][0]);
-        json_object_set_new(c, name, json_integer((json_int_t)s->counts[k][1]));
+        char buf[64];
+        json_object_set_new(c, submit_classes_name(s->cls, (int32_t)s->counts[k][0], buf,
+                                                   sizeof buf),
+                            json_integer((json_int_t)s->counts[k][1]));
     }
     return json_pack("{s:o, s:I}", "counts", c, "rows", (json_int_t)s->rows);
 }
 
 static int s_parse(int argc, char **argv, s_args_t *a)
 {
-    *a = (s_args_t){.method_name = "predict", .chunk_rows = S_DEFAULT_CHUNK_ROWS, .format = -1};
+    *a = (s_args_t){.method_name = "predict", .chunk_rows = S_DEFAULT_CHUNK_ROWS,
+                    .chunk_bytes = S_DEFAULT_CHUNK_BYTES, .format = -1};
     for (int i = 0; i < argc; i++) {
         const char *x = argv[i];
         const char **slot = strcmp(x, "--model") == 0    ? &a->model
@@ -269,14 +310,16 @@ static int s_parse(int argc, char **argv, s_args_t *a)
                                                          : NULL;
         if (slot && i + 1 < argc) {
             *slot = argv[++i];
-        } else if (strcmp(x, "--chunk-rows") == 0 && i + 1 < argc) {
+        } else if ((strcmp(x, "--chunk-rows") == 0 || strcmp(x, "--chunk-bytes") == 0) &&
+                   i + 1 < argc) {
             char *end;
-            a->chunk_rows = strtoll(argv[++i], &end, 10);
-            if (*end || a->chunk_rows < 1) {
-                fprintf(stderr, "dsk-submit predict: --chunk-rows: expected a positive number, "
-                        "got '%s'\n", argv[i]);
+            int64_t v = strtoll(argv[++i], &end, 10);
+            if (*end || v < 1) {
+                fprintf(stderr, "dsk-submit predict: %s: expected a positive number, got '%s'\n",
+                        x, argv[i]);
                 return SUBMIT_EXIT_USAGE;
             }
+            *(strcmp(x, "--chunk-rows") == 0 ? &a->chunk_rows : &a->chunk_bytes) = v;
         } else if (strcmp(x, "--aggregate") == 0 && i + 1 < argc) {
             if (strcmp(argv[++i], "counts") != 0) {
                 fprintf(stderr, "dsk-submit predict: --aggregate: only 'counts' is known, got "
@@ -361,15 +404,16 @@ typedef struct {
     int to_file;
     json_t *stats;             /* the scheduler's summary of the job */
     char fill_err[DSK_ERR_LEN]; /* why a chunk's rows could not be read, "" while none */
+    int fill_rc;                /* ... and its code: a row that cannot be read exits 2 as it
+                                   would have before the first chunk, a failed read 1 */
 } s_run_t;
 
 /* The next chunk's rows, read now (a streamed input) and packed straight into its CHUNK. */
 static int s_fill_chunk(void *arg, struct msgpack_sbuffer *sb)
 {
     s_run_t *r = arg;
-    int64_t row0 = r->sent * r->a->chunk_rows;
-    int64_t n = r->rows - row0 < r->a->chunk_rows ? r->rows - row0 : r->a->chunk_rows;
-    return submit_input_pack(r->in, row0, n, sb, r->fill_err) ? -1 : 0;
+    r->fill_rc = submit_input_pack(r->in, r->sent, r->a->chunk_rows, sb, r->fill_err);
+    return r->fill_rc ? -1 : 0;
 }
 
 /* A CHUNK_DONE: kept until every earlier chunk is written, then written in order. */
@@ -404,7 +448,7 @@ static int s_drive(dsk_client_t *c, uint64_t id, s_run_t *r, char *err)
         while (r->sent < r->nchunks && r->sent - r->written < S_WINDOW) {
             int rc = dsk_client_send_chunk_with(c, id, (uint64_t)r->sent, s_fill_chunk, r, err);
             if (rc && r->fill_err[0])
-                return dsk_seterr(err, DSK_EIO, "%s", r->fill_err);
+                return dsk_seterr(err, r->fill_rc, "%s", r->fill_err);
             if (rc)
                 return rc;
             r->sent++;
@@ -445,6 +489,7 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
     size_t model_len = 0;
     unsigned char *model = NULL;
     submit_input_t *in = NULL;
+    submit_classes_t *cls = NULL;
     int rc = SUBMIT_EXIT_USAGE;
     int64_t t_load = dsk_clock_mono_ms();
     if (job_method_parse(a.method_name, &method, err) < 0 ||
@@ -454,8 +499,9 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
         (a.on_workers && (a.labels || method == JOB_METHOD_SCORE) &&
          dsk_seterr(err, DSK_EINVAL, "--input-on-workers gives the workers the rows only: "
                     "score with the input read here (drop --input-on-workers)") < 0) ||
-        (a.on_workers ? submit_input_open_on_workers(a.input, &in, err)
-                      : submit_input_open(a.input, a.labels, &in, err)) < 0) {
+        (a.on_workers ? submit_input_open_on_workers(a.input, a.chunk_bytes, &in, err)
+                      : submit_input_open(a.input, a.labels, method == JOB_METHOD_SCORE, &in,
+                                          err)) < 0) {
         fprintf(stderr, "dsk-submit predict: %s\n", err);
         goto out;
     }
@@ -483,12 +529,21 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
         fprintf(stderr, "dsk-submit predict: where should the predictions go? (--out PRED.npy)\n");
         goto out;
     }
+    /* predictions are the model's labels; a score matches the input's labels to them */
+    cls = submit_classes_of_model(model, model_len);
+    if (method == JOB_METHOD_SCORE) {
+        char **names, **names_to;
+        ml_labels_kind_t kind;
+        int32_t n = submit_input_classes(in, &names, &kind), n_to;
+        int32_t *map = submit_classes_map(cls, names, n, kind, &n_to, &names_to);
+        submit_input_map_classes(in, map, n_to, names_to);
+    }
     s_run_t r = {.a = &a, .method = method, .in = in, .rows = submit_input_rows(in),
-                 .t0 = dsk_clock_mono_ms(), .sum = {.scorer = scorer}};
+                 .t0 = dsk_clock_mono_ms(), .sum = {.scorer = scorer, .cls = cls}};
     double load_s = (double)(r.t0 - t_load) / 1000.0;
-    r.nchunks = r.rows ? (r.rows + a.chunk_rows - 1) / a.chunk_rows : 1;
+    r.nchunks = submit_input_chunks(in, a.chunk_rows);
     r.to_file = a.out && !a.aggregate && method != JOB_METHOD_SCORE;
-    if (r.to_file && s_out_open(&r.out, a.out, a.format, r.rows, err) < 0) {
+    if (r.to_file && s_out_open(&r.out, a.out, a.format, r.rows, cls, err) < 0) {
         fprintf(stderr, "dsk-submit predict: %s\n", err);
         goto out;
     }
@@ -584,5 +639,6 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
 out:
     free(model);
     submit_input_close(&in);
+    submit_classes_destroy(&cls);
     return rc;
 }

@@ -41,12 +41,21 @@ void ml_data_destroy(ml_data_t **d_p);
 ml_data_t *ml_data_take_rows(const ml_data_t *d, const int64_t *rows, int64_t n);
 const char *ml_data_kind_name(ml_data_kind_t kind);
 
+/*
+ * What a dataset's class codes stand for, as scikit-learn's y would hold
+ * them (and so what a classifier fitted on it predicts): the codes
+ * themselves (loaders with a target of their own: digits, 20newsgroups,
+ * files), numbers (target_names are their texts), or the texts.
+ */
+typedef enum { ML_LABELS_CODES = 0, ML_LABELS_NUMBERS, ML_LABELS_TEXTS } ml_labels_kind_t;
+
 /* A loaded dataset: X, its labels as 0..n_classes-1, the class names. */
 typedef struct {
     ml_data_t *X;
     int32_t *y;            /* X->nrows labels */
     int32_t n_classes;
     char **target_names;   /* n_classes owned strings */
+    ml_labels_kind_t labels_kind;
     char **filenames;      /* X->nrows owned strings, or NULL */
 } ml_dataset_t;
 

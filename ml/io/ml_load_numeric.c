@@ -10,6 +10,7 @@
 #include "ml_load_util.h"
 #include "ml_np_sort.h"
 #include "ml_npy.h"
+#include "ml_npz_rows.h"
 #include "ml_zip.h"
 
 /* ---- svmlight ------------------------------------------------------------ */
@@ -189,13 +190,23 @@ int ml_load_svmlight(const json_t *spec, ml_dataset_t **out, char *err)
     return DSK_OK;
 }
 
+/* The block's labels, moved out of s (or left to be freed). */
+static void s_svm_take_labels(s_svm_t *s, double **labels)
+{
+    if (!labels)
+        return;
+    *labels = s->labels ? s->labels : dsk_xcalloc(1, sizeof **labels);
+    s->labels = NULL;
+}
+
 int ml_svmlight_scan(const char *what, int64_t first_line, const char *buf, size_t len,
-                     int64_t *rows, int64_t *lo, int64_t *hi, char *err)
+                     int64_t *rows, int64_t *lo, int64_t *hi, double **labels, char *err)
 {
     s_svm_t s;
     int rc = s_svm_parse(what, first_line, buf, len, &s, err);
     if (rc)
         return rc;
+    s_svm_take_labels(&s, labels);
     *rows += s.nrows;
     *lo = s.min_idx < *lo ? s.min_idx : *lo;
     *hi = s.max_idx > *hi ? s.max_idx : *hi;
@@ -204,7 +215,8 @@ int ml_svmlight_scan(const char *what, int64_t first_line, const char *buf, size
 }
 
 int ml_svmlight_decode(const char *what, int64_t first_line, const char *buf, size_t len,
-                       int64_t shift, int64_t ncols, ml_dataset_t **out, char *err)
+                       int64_t shift, int64_t ncols, ml_dataset_t **out, double **labels,
+                       char *err)
 {
     s_svm_t s;
     *out = NULL;
@@ -222,6 +234,7 @@ int ml_svmlight_decode(const char *what, int64_t first_line, const char *buf, si
         m->indices[k] = (int32_t)(s.idx[k] - shift);
         m->data[k] = s.val[k];
     }
+    s_svm_take_labels(&s, labels);
     s_svm_free(&s);
     ml_data_t *X = ml_data_from_csr(&m);
     *out = ml_dataset_new(&X);
@@ -290,27 +303,6 @@ static int s_npz_array(const ml_zip_t *z, const char *path, const char *name, do
     return rc;
 }
 
-/* format.npy: a 0-D bytes array ('|S3'), its text after the header. */
-static int s_npz_format(const ml_zip_t *z, const char *path, char *fmt, char *err)
-{
-    unsigned char *buf;
-    size_t len;
-    int rc = ml_zip_read(z, "format.npy", &buf, &len, err);
-    if (rc)
-        return rc == DSK_ENOTFOUND ? dsk_seterr(err, DSK_EINVAL, "%s: not a SciPy sparse .npz "
-                                                "(no format.npy): save it with "
-                                                "scipy.sparse.save_npz", path)
-                                   : rc;
-    size_t off = len >= 10 && buf[6] == 1 ? 10 + ((size_t)buf[8] | (size_t)buf[9] << 8) : len;
-    size_t n = off < len ? len - off : 0;
-    if (n > 7)
-        n = 7;
-    memcpy(fmt, buf + off, n);
-    fmt[n] = '\0';
-    free(buf);
-    return DSK_OK;
-}
-
 /*
  * scipy.sparse.load_npz: csr, csc and coo matrices (coo's duplicates
  * summed, as tocsr() does), into CSR with sorted column indices.
@@ -329,7 +321,7 @@ int ml_load_npz(const json_t *spec, ml_dataset_t **out, char *err)
     if (rc == 0)
         rc = ml_zip_open(path, &z, err);
     if (rc == 0)
-        rc = s_npz_format(z, path, fmt, err);
+        rc = ml_npz_format(path, fmt, err);
     if (rc == 0 && strcmp(fmt, "csr") != 0 && strcmp(fmt, "csc") != 0 && strcmp(fmt, "coo") != 0)
         rc = dsk_seterr(err, DSK_EINVAL, "%s: a '%s' sparse matrix: save it as csr (X.tocsr())",
                         path, fmt);

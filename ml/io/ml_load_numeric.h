@@ -36,11 +36,13 @@ int ml_load_npz(const json_t *spec, ml_dataset_t **out, char *err);
  * them for errors): scan adds the block's rows to *rows and widens
  * [*lo, *hi], the feature indices written; decode gives the rows as CSR
  * without labels, indices minus shift (1 for a one-based file), ncols
- * columns (found by scanning the whole file first).
+ * columns (found by scanning the whole file first). With labels set, each
+ * gives the block's labels too (*labels the caller's, one a row).
  */
 int ml_svmlight_scan(const char *what, int64_t first_line, const char *buf, size_t len,
-                     int64_t *rows, int64_t *lo, int64_t *hi, char *err);
+                     int64_t *rows, int64_t *lo, int64_t *hi, double **labels, char *err);
 int ml_svmlight_decode(const char *what, int64_t first_line, const char *buf, size_t len,
-                       int64_t shift, int64_t ncols, ml_dataset_t **out, char *err);
+                       int64_t shift, int64_t ncols, ml_dataset_t **out, double **labels,
+                       char *err);
 
 #endif

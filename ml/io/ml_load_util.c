@@ -447,6 +447,7 @@ static void s_encode(ml_dataset_t *ds, s_label_t *l, int64_t n, int numeric,
         ds->y[l[i].first] = k;
     }
     ds->n_classes = k + 1;
+    ds->labels_kind = numeric ? ML_LABELS_NUMBERS : ML_LABELS_TEXTS;
     ds->target_names = dsk_xrealloc(ds->target_names, (size_t)(k + 1) * sizeof *ds->target_names, 1);
 }
 

@@ -4,9 +4,11 @@
  * digits as .npy (float64 C order, float32 Fortran order, big-endian
  * int16), .csv with and without a header row, svmlight, .npz of a SciPy
  * sparse matrix (csr deflated, coo stored: tests/cluster/fixtures), and
- * documents as a .txt and as a folder of files. Every output must be the
- * in-process model's predictions on the same rows, in order; --method
- * score with --labels must be the in-process accuracy (the SVC's
+ * documents as a .txt and as a folder of files, each read by the client
+ * and (--input-on-workers, text cut in 997-byte blocks) by the workers.
+ * Every output must be the in-process model's predictions on the same
+ * rows, in order; --method score with labels (a .npy, a .txt, an
+ * svmlight file's own) must be the in-process accuracy (the SVC's
  * predictions are scikit-learn's: tests/parity), and without labels a
  * clear error before anything is sent.
  */
@@ -105,15 +107,21 @@ static void s_write_npy(const char *path, const double *X, int64_t rows, int64_t
     fclose(f);
 }
 
-/* Runs predict on input (extra arguments after it) into out.npy; the labels it wrote. */
-static int64_t s_predict(const char *model, const char *input, const char *extra,
+/* --input-on-workers with blocks of a text file cut mid-line (997 bytes), or of a folder. */
+static const char *const s_on_workers[] = {"--input-on-workers", "--chunk-bytes", "997", NULL};
+
+/* Runs predict on input (extra arguments after it, NULL-terminated) into out.npy; the labels
+   it wrote. */
+static int64_t s_predict(const char *model, const char *input, const char *const *extra,
                          int64_t **labels)
 {
     char out[512], err[4096] = "";
     s_path("pred.npy", out, sizeof out);
     remove(out);
-    const char *args[] = {"predict", "--model", model, "--input", input, "--out", out,
-                          "--chunk-rows", "70", "--quiet", extra, NULL};
+    const char *args[16] = {"predict", "--model", model, "--input", input, "--out", out,
+                            "--chunk-rows", "70", "--quiet"};
+    for (int k = 0; extra && extra[k]; k++)
+        args[10 + k] = extra[k];
     int rc = cu_submit(s_ep, NULL, 0, err, sizeof err, args);
     CU_ASSERT(rc == 0, "predict --input %s exited %d: %s", input, rc, err);
     FILE *f = fopen(out, "rb");
@@ -147,15 +155,16 @@ static int32_t *s_expected(const char *model, json_t *spec, int64_t *n)
     return want;
 }
 
-static void s_assert_same(const char *input, const char *extra, const char *model,
+static void s_assert_same(const char *input, const char *const *extra, const char *model,
                           const int32_t *want, int64_t n)
 {
     int64_t *got;
     int64_t m = s_predict(model, input, extra, &got), wrong = 0;
     for (int64_t i = 0; i < m && i < n; i++)
         wrong += got[i] != want[i];
-    CU_ASSERT(m == n && wrong == 0, "%s: %lld rows (want %lld), %lld differ from the in-process "
-              "model", input, (long long)m, (long long)n, (long long)wrong);
+    CU_ASSERT(m == n && wrong == 0, "%s%s: %lld rows (want %lld), %lld differ from the "
+              "in-process model", input, extra ? " (the workers read it)" : "", (long long)m,
+              (long long)n, (long long)wrong);
     free(got);
 }
 
@@ -196,6 +205,7 @@ START_TEST(test_matrix_files_without_labels)
                 fprintf(f, "%g%c", X[r * d + c], c + 1 < d ? ',' : '\n');
         fclose(f);
         s_assert_same(p, NULL, model, want, n);
+        s_assert_same(p, s_on_workers, model, want, n);
     }
 
     /* svmlight, one-based as libsvm writes it; its width from a data spec */
@@ -225,6 +235,7 @@ START_TEST(test_matrix_files_without_labels)
     }
     fclose(f);
     s_assert_same(svm, NULL, model, want, n);
+    s_assert_same(svm, s_on_workers, model, want, n);
 
     /* a row that cannot be read, found mid-stream: the error names it, the job is cancelled */
     {
@@ -239,7 +250,7 @@ START_TEST(test_matrix_files_without_labels)
                                s_path("bad.npy", bout, sizeof bout), "--chunk-rows", "100",
                                "--quiet", NULL};
         int brc = cu_submit(s_ep, NULL, 0, berr, sizeof berr, bargs);
-        CU_ASSERT(brc == 1 && strstr(berr, "late_bad.csv:251: expected 64 columns"),
+        CU_ASSERT(brc == 2 && strstr(berr, "late_bad.csv:251: expected 64 columns"),
                   "a bad row mid-stream: exit %d: %s", brc, berr);
         const char *jargs[] = {"jobs", "--json", NULL};
         cu_submit(s_ep, jobs_out, sizeof jobs_out, berr, sizeof berr, jargs);
@@ -252,6 +263,17 @@ START_TEST(test_matrix_files_without_labels)
     /* SciPy's sparse .npz, deflated csr and stored coo */
     s_assert_same("tests/cluster/fixtures/digits300_csr.npz", NULL, model, want, n);
     s_assert_same("tests/cluster/fixtures/digits300_coo.npz", NULL, model, want, n);
+    /* read at any row by the workers (stored uncompressed); a deflated one is refused */
+    s_assert_same("tests/cluster/fixtures/digits300_csr_stored.npz", s_on_workers, model, want, n);
+    {
+        char zerr[4096] = "";
+        const char *zargs[] = {"predict", "--model", model, "--input",
+                               "tests/cluster/fixtures/digits300_csr.npz", "--input-on-workers",
+                               "--aggregate", "counts", "--quiet", NULL};
+        int zrc = cu_submit(s_ep, NULL, 0, zerr, sizeof zerr, zargs);
+        CU_ASSERT(zrc == 2 && strstr(zerr, "compressed=False"),
+                  "a deflated .npz on the workers: exit %d: %s", zrc, zerr);
+    }
 
     /* score: only with labels, asked for by name */
     char labels[512], out[4096] = "", err[4096] = "";
@@ -267,15 +289,49 @@ START_TEST(test_matrix_files_without_labels)
     int rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, nolab);
     CU_ASSERT(rc == 2 && strstr(err, "needs the true labels") && strstr(err, "--labels"),
               "score without labels: exit %d: %s", rc, err);
-    const char *scored[] = {"predict", "--model", model, "--input", p, "--labels", labels,
-                            "--method", "score", NULL};
-    rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, scored);
-    json_t *j = json_loads(out, 0, NULL);
-    double score = json_real_value(json_object_get(j, "score"));
-    CU_ASSERT(rc == 0 && score == (double)correct / S_ROWS,
-              "score with labels: exit %d, %.17g, want %.17g: %s%s", rc, score,
-              (double)correct / S_ROWS, out, err);
-    json_decref(j);
+    const char *inputs[] = {p, "tests/cluster/fixtures/digits300_csr.npz"};
+    for (int k = 0; k < 2; k++) {
+        const char *scored[] = {"predict", "--model", model, "--input", inputs[k], "--labels",
+                                labels, "--method", "score", "--chunk-rows", "70", NULL};
+        rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, scored);
+        json_t *j = json_loads(out, 0, NULL);
+        double score = json_real_value(json_object_get(j, "score"));
+        CU_ASSERT(rc == 0 && score == (double)correct / S_ROWS,
+                  "score %s with labels: exit %d, %.17g, want %.17g: %s%s", inputs[k], rc, score,
+                  (double)correct / S_ROWS, out, err);
+        json_decref(j);
+    }
+
+    /* score on streamed text inputs: the labels from a .npy, a .txt (one a line, numbers
+       written two ways), or an svmlight file's own first column */
+    char ytxt[512], svmy[512], csvp[512];
+    FILE *yf = fopen(s_path("y.txt", ytxt, sizeof ytxt), "w");
+    FILE *sf = fopen(s_path("Xy.svmlight", svmy, sizeof svmy), "w");
+    for (int64_t r = 0; r < S_ROWS; r++) {
+        fprintf(yf, r % 2 ? "%d\n" : "%d.0\r\n", ds->y[r]);
+        fprintf(sf, "%d", ds->y[r]);
+        for (int64_t c = 0; c < d; c++)
+            fprintf(sf, " %lld:%g", (long long)c + 1, X[r * d + c]);
+        fputc('\n', sf);
+    }
+    fclose(yf);
+    fclose(sf);
+    s_path("X.csv", csvp, sizeof csvp);
+    const char *cases[][2] = {{csvp, labels}, {csvp, ytxt}, {svmy, NULL},
+                              {"tests/cluster/fixtures/digits300_csr.npz", ytxt}};
+    for (int k = 0; k < 4; k++) {
+        const char *scored[] = {"predict", "--model", model, "--input", cases[k][0],
+                                "--method", "score", "--chunk-rows", "70", "--quiet",
+                                cases[k][1] ? "--labels" : NULL, cases[k][1], NULL};
+        rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, scored);
+        json_t *j = json_loads(out, 0, NULL);
+        double score = json_real_value(json_object_get(j, "score"));
+        CU_ASSERT(rc == 0 && score == (double)correct / S_ROWS,
+                  "score %s with labels %s: exit %d, %.17g, want %.17g: %s%s", cases[k][0],
+                  cases[k][1] ? cases[k][1] : "(its own)", rc, score,
+                  (double)correct / S_ROWS, out, err);
+        json_decref(j);
+    }
     free(want);
     ml_dataset_destroy(&ds);
 }
@@ -312,13 +368,37 @@ START_TEST(test_documents_without_labels)
         free(doc);
     }
     fclose(t);
-    ml_dataset_destroy(&ds);
+    char ytxt[512];
+    FILE *yf = fopen(s_path("docs_y.txt", ytxt, sizeof ytxt), "w");
+    for (int i = 0; i < 120; i++)
+        fprintf(yf, "%d\n", ds->y[i]);
+    fclose(yf);
     int64_t n;
     int32_t *want = s_expected(model, json_pack("{s:s, s:s}", "loader", "text-lines", "path", txt),
                                &n);
     CU_ASSERT(n == 120, "the reference has %lld documents", (long long)n);
     s_assert_same(txt, NULL, model, want, n);
     s_assert_same(dir, NULL, model, want, n);
+    s_assert_same(txt, s_on_workers, model, want, n);
+    s_assert_same(dir, s_on_workers, model, want, n);
+    /* score, streamed with a .txt of labels */
+    int64_t correct = 0;
+    for (int i = 0; i < 120; i++)
+        correct += want[i] == ds->y[i];
+    ml_dataset_destroy(&ds);
+    const char *inputs[] = {txt, dir};
+    for (int k = 0; k < 2; k++) {
+        char out[4096] = "", err[4096] = "";
+        const char *scored[] = {"predict", "--model", model, "--input", inputs[k], "--labels",
+                                ytxt, "--method", "score", "--chunk-rows", "25", "--quiet", NULL};
+        int rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, scored);
+        json_t *j = json_loads(out, 0, NULL);
+        double score = json_real_value(json_object_get(j, "score"));
+        CU_ASSERT(rc == 0 && score == (double)correct / 120,
+                  "score %s with labels: exit %d, %.17g, want %.17g: %s%s", inputs[k], rc, score,
+                  (double)correct / 120, out, err);
+        json_decref(j);
+    }
     free(want);
 }
 END_TEST
@@ -492,7 +572,8 @@ START_TEST(test_input_on_workers)
     s_write_npy(p, ds->X->dense->data, ds->X->nrows, ds->X->dense->ncols, "<f8", 0);
     int64_t n;
     int32_t *want = s_expected(model, json_pack("{s:s, s:s}", "loader", "npy", "path", p), &n);
-    s_assert_same(p, "--input-on-workers", model, want, n);
+    const char *const npy_on_workers[] = {"--input-on-workers", NULL};
+    s_assert_same(p, npy_on_workers, model, want, n);
     const char *agg[] = {"predict", "--model", model, "--input", p, "--input-on-workers",
                          "--aggregate", "counts", "--chunk-rows", "2000", "--quiet", NULL};
     int rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, agg);
@@ -507,6 +588,24 @@ START_TEST(test_input_on_workers)
            "the scheduler\n", (long long)n, (long long)in, (long long)sent);
     json_decref(j);
     free(want);
+
+    /* a row a worker cannot read, in a late block of a .csv: the error names the worker, the
+       file and where */
+    char bad[1100];
+    snprintf(bad, sizeof bad, "%s/late_bad.csv", dir);
+    FILE *bf = fopen(bad, "w");
+    for (int64_t r = 0; r < 400; r++)
+        for (int64_t c = 0; c < 64; c++)
+            fprintf(bf, "%g%c", ds->X->dense->data[r * 64 + c], c + 1 < 64 ? ',' : '\n');
+    fprintf(bf, "1,2\n");
+    fclose(bf);
+    const char *badargs[] = {"predict", "--model", model, "--input", bad, "--input-on-workers",
+                             "--chunk-bytes", "4096", "--aggregate", "counts", "--quiet", NULL};
+    rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, badargs);
+    CU_ASSERT(rc == 1 && strstr(err, "on worker 'w") && strstr(err, "cannot read the input") &&
+                  strstr(err, "late_bad.csv (the block at byte ") &&
+                  strstr(err, "expected 64 columns, got 2"),
+              "a bad row the workers read: exit %d: %s", rc, err);
     ml_dataset_destroy(&ds);
 
     /* a worker that cannot see the folder: alone, so the chunk must go to it */
@@ -532,6 +631,135 @@ START_TEST(test_input_on_workers)
 }
 END_TEST
 
+/*
+ * Predictions are the labels the model was fitted with, as scikit-learn's
+ * predict returns classes_[code]: -1 and 1 from a .npy of labels, texts
+ * from a .csv's label column; the counts are keyed by them, and a score
+ * matches the input's labels to the model's (one that holds a single
+ * class, or a label the model never saw, is scored as scikit-learn would).
+ */
+START_TEST(test_predictions_are_the_labels)
+{
+    s_cluster();
+    char e[DSK_ERR_LEN], job[512], model[512], xp[512], yp[512], csv[512], out[8192] = "",
+         err[4096] = "", pred[512];
+    ml_dataset_t *ds = NULL;
+    json_t *spec = json_pack("{s:s}", "loader", "digits");
+    ck_assert_msg(ml_load_dataset(spec, &ds, e) == 0, "%s", e);
+    json_decref(spec);
+    int64_t n = 0, d = ds->X->dense->ncols;
+    double *X = malloc((size_t)(ds->X->nrows * d) * sizeof *X), *y = malloc(2000 * sizeof *y);
+    for (int64_t i = 0; i < ds->X->nrows; i++)
+        if (ds->y[i] < 2) {
+            memcpy(X + n * d, ds->X->dense->data + i * d, (size_t)d * sizeof *X);
+            y[n++] = ds->y[i] ? 1 : -1;
+        }
+    s_write_npy(s_path("X01.npy", xp, sizeof xp), X, n, d, "<f8", 0);
+    s_write_npy(s_path("ypm.npy", yp, sizeof yp), y, n, 0, "<f8", 0);
+    FILE *f = fopen(s_path("pm.json", job, sizeof job), "w");
+    fprintf(f, "{\"data\": {\"loader\": \"npy\", \"path\": \"%s\", \"labels_path\": \"%s\"}, "
+               "\"pipeline\": [[\"svc\", \"SVC\", {\"C\": 0.001}]]}\n", xp, yp);
+    fclose(f);
+    s_path("pm.dskm", model, sizeof model);
+    const char *fit[] = {"fit", job, "--model-out", model, "--quiet", NULL};
+    int rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, fit);
+    CU_ASSERT(rc == 0, "fit on labels -1/1: exit %d: %s", rc, err);
+    /* the in-process codes, as labels */
+    ml_pipeline_t *pipe = NULL;
+    ck_assert_msg(ml_model_load(model, &pipe, e) == 0, "%s", e);
+    ml_dense_t *dm = ml_dense_new(n, d);
+    memcpy(dm->data, X, (size_t)(n * d) * sizeof *X);
+    ml_data_t *Xm = ml_data_from_dense(&dm);
+    int32_t *code = malloc((size_t)n * sizeof *code);
+    ck_assert_msg(ml_pipeline_predict(pipe, Xm, code, e) == 0, "%s", e);
+    int64_t correct = 0, ones = 0;
+    for (int64_t i = 0; i < n; i++) {
+        correct += (code[i] ? 1 : -1) == y[i];
+        ones += code[i] == 1;
+    }
+    CU_ASSERT(correct < n, "C=0.001 should leave some rows wrong (%lld of %lld right)",
+              (long long)correct, (long long)n);
+    int64_t *got = NULL;
+    int64_t m = s_predict(model, xp, NULL, &got), wrong = 0;
+    for (int64_t i = 0; i < m && i < n; i++)
+        wrong += got[i] != (code[i] ? 1 : -1);
+    CU_ASSERT(m == n && wrong == 0, "predictions -1/1: %lld rows, %lld not the label",
+              (long long)m, (long long)wrong);
+    free(got);
+    const char *agg[] = {"predict", "--model", model, "--input", xp, "--aggregate", "counts",
+                         "--quiet", NULL};
+    rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, agg);
+    json_t *j = json_loads(out, 0, NULL), *c = json_object_get(j, "counts");
+    CU_ASSERT(rc == 0 && json_integer_value(json_object_get(c, "1")) == ones &&
+                  json_integer_value(json_object_get(c, "-1")) == n - ones,
+              "counts keyed by the labels: %s%s", out, err);
+    json_decref(j);
+    /* scored with the labels as given, and with only the rows labelled 1 */
+    for (int only = 0; only < 2; only++) {
+        int64_t k = 0, right = 0;
+        double *Xk = malloc((size_t)(n * d) * sizeof *Xk), *yk = malloc((size_t)n * sizeof *yk);
+        for (int64_t i = 0; i < n; i++)
+            if (!only || y[i] == 1) {
+                memcpy(Xk + k * d, X + i * d, (size_t)d * sizeof *X);
+                right += (code[i] ? 1 : -1) == y[i];
+                yk[k++] = y[i];
+            }
+        char xs[512], ys[512];
+        s_write_npy(s_path("Xs.npy", xs, sizeof xs), Xk, k, d, "<f8", 0);
+        s_write_npy(s_path("ys.npy", ys, sizeof ys), yk, k, 0, "<f8", 0);
+        const char *sc[] = {"predict", "--model", model, "--input", xs, "--labels", ys,
+                            "--method", "score", "--quiet", NULL};
+        rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, sc);
+        j = json_loads(out, 0, NULL);
+        double score = json_real_value(json_object_get(j, "score"));
+        CU_ASSERT(rc == 0 && score == (double)right / (double)k,
+                  "score%s: %.17g, want %.17g: %s%s", only ? " (label 1 only)" : "", score,
+                  (double)right / (double)k, out, err);
+        json_decref(j);
+        free(Xk);
+        free(yk);
+    }
+
+    /* text labels from a .csv's last column: the predictions are the texts */
+    f = fopen(s_path("named.csv", csv, sizeof csv), "w");
+    for (int64_t i = 0; i < n; i++) {
+        for (int64_t k = 0; k < d; k++)
+            fprintf(f, "%g,", X[i * d + k]);
+        fprintf(f, "%s\n", y[i] > 0 ? "one \"the\" digit" : "zero");
+    }
+    fclose(f);
+    f = fopen(s_path("named.json", job, sizeof job), "w");
+    fprintf(f, "{\"data\": {\"loader\": \"csv\", \"path\": \"%s\", \"label_column\": -1}, "
+               "\"pipeline\": [[\"svc\", \"SVC\", {\"C\": 0.001}]]}\n", csv);
+    fclose(f);
+    s_path("named.dskm", model, sizeof model);
+    rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, fit);
+    CU_ASSERT(rc == 0, "fit on text labels: exit %d: %s", rc, err);
+    const char *pc[] = {"predict", "--model", model, "--input", xp, "--out",
+                        s_path("named_pred.csv", pred, sizeof pred), "--quiet", NULL};
+    rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, pc);
+    f = fopen(pred, "r");
+    char line[256];
+    int64_t lines = 0, bad = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        /* the label the -1/1 model predicts, as its text (a quote makes it quoted) */
+        const char *want = code[lines] == 1 ? "\"one \"\"the\"\" digit\"\n" : "zero\n";
+        bad += lines >= n || strcmp(line, want) != 0;
+        lines++;
+    }
+    if (f)
+        fclose(f);
+    CU_ASSERT(rc == 0 && lines == n && bad == 0, "text labels: exit %d, %lld lines, %lld not "
+              "the label: %s", rc, (long long)lines, (long long)bad, err);
+    free(code);
+    free(X);
+    free(y);
+    ml_data_destroy(&Xm);
+    ml_pipeline_destroy(&pipe);
+    ml_dataset_destroy(&ds);
+}
+END_TEST
+
 Suite *dsk_cluster_predict_inputs_suite(void);
 
 Suite *dsk_cluster_predict_inputs_suite(void)
@@ -545,6 +773,7 @@ Suite *dsk_cluster_predict_inputs_suite(void)
     tcase_add_test(tc, test_input_on_workers);
     tcase_add_test(tc, test_predict_proba_through_the_cluster);
     tcase_add_test(tc, test_score_with_the_search_scorer);
+    tcase_add_test(tc, test_predictions_are_the_labels);
     suite_add_tcase(s, tc);
     return s;
 }
