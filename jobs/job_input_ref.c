@@ -282,7 +282,8 @@ static int s_read_text(const char *path, const char *format, int64_t offset, int
     char what[S_PATH_MAX + 64];
     snprintf(what, sizeof what, "%s (the block at byte %lld)", path, (long long)offset);
     if (rc == 0 && strcmp(format, "csv") == 0)
-        rc = ml_csv_decode(what, 1, buf, len, offset == 0, &ncols, out, err);
+        rc = ml_csv_decode(what, 1, buf, len, offset == 0 ? ML_CSV_HEADER_AUTO : 0,
+                           ML_CSV_NO_LABEL, &ncols, out, NULL, err);
     else if (rc == 0 && strcmp(format, "svmlight") == 0)
         rc = ml_svmlight_decode(what, 1, buf, len, shift, ncols, out, NULL, err);
     else if (rc == 0)

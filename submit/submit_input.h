@@ -1,18 +1,14 @@
 /*
  * submit_input.h — dsk-submit predict's input, a chunk of rows at a time.
- * A .npy, a CSR .npz, a .csv, svmlight or .txt file and a folder of
- * documents are read from disk as each chunk is sent (a .npy by pread, an
- * .npz's arrays streamed, text a block of lines at a time after a
- * counting pass, a folder a few files at a time), and so are their labels
- * for a score (a .npy, a .txt of one a line, or an svmlight file's own
- * first column; their classes found in the counting pass: submit_labels),
- * so the client's memory does not grow with the input (a 10 GB array goes
- * through a few chunks' worth). A csc or coo .npz, a folder of class
- * folders and a .json data spec are loaded whole through their loader
- * (ml_load.h), then cut.
- *
- * Which loader reads a file: its extension (docs/job-files.md, "Predict
- * inputs"); labels only where --method score asks for them.
+ * What submit_source says streams is read from disk as each chunk is sent
+ * (a .npy by pread, a CSR .npz's arrays streamed, a .csv, .txt or
+ * svmlight file a block of lines at a time after a counting pass:
+ * submit_text, a folder a few files at a time), and so are its labels for
+ * a score (a .npy, a .txt of one a line, or the file's own: their classes
+ * found in the counting pass, submit_labels), so the client's memory does
+ * not grow with the input (a 10 GB array goes through a few chunks'
+ * worth). Anything else is loaded whole through its loader (ml_load.h),
+ * then cut.
  */
 #ifndef SUBMIT_INPUT_H
 #define SUBMIT_INPUT_H

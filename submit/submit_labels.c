@@ -1,11 +1,16 @@
 /* submit_labels.c — streamed labels: distinct ones first, LabelEncoder's codes after. */
 #include "submit_labels.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "dsk_alloc.h"
 #include "ml_load_util.h"
+#include "ml_npy.h"
+
+#define S_BLOCK 4096 /* labels read at a time in the first pass */
 
 struct submit_labels {
     double *values;           /* numbers: the distinct values, sorted ... */
@@ -16,6 +21,11 @@ struct submit_labels {
     char **names;             /* the classes' names */
     int32_t nclasses;
     ml_labels_kind_t kind;
+    char *path;               /* a file of labels: its name, and */
+    ml_npy_file_t *npy;       /* ... a .npy read by rows (at row), */
+    int64_t row;
+    double *values_buf;
+    gzFile txt;               /* ... or a .txt read by lines */
 };
 
 submit_labels_t *submit_labels_new(void)
@@ -37,6 +47,11 @@ void submit_labels_destroy(submit_labels_t **l_p)
     free(l->first);
     free(l->code);
     free(l->names);
+    free(l->path);
+    ml_npy_file_close(&l->npy);
+    free(l->values_buf);
+    if (l->txt)
+        gzclose(l->txt);
     free(l);
     *l_p = NULL;
 }
@@ -203,4 +218,111 @@ int submit_labels_code_texts(const submit_labels_t *l, char *const *t, int64_t n
         codes[i] = l->code[at];
     }
     return DSK_OK;
+}
+
+/*
+ * The next lines (up to n) of a .txt of labels, one a line, as texts
+ * (malloc'd; the newline and a '\r' before it dropped); how many were read.
+ */
+static int64_t s_lines(gzFile f, int64_t n, char **t)
+{
+    int64_t k = 0;
+    char piece[4096];
+    while (k < n && gzgets(f, piece, sizeof piece)) {
+        size_t len = strlen(piece), cap = len + 1;
+        char *line = dsk_xstrdup(piece);
+        while (len && line[len - 1] != '\n' && gzgets(f, piece, sizeof piece)) {
+            size_t pl = strlen(piece);
+            line = dsk_xrealloc(line, cap += pl, 1);
+            memcpy(line + len, piece, pl + 1);
+            len += pl;
+        }
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        t[k++] = line;
+    }
+    return k;
+}
+
+static void s_free_texts(char **t, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        free(t[i]);
+}
+
+/* A .npy of labels: its classes, from one pass a block at a time. */
+static int s_npy_pass(submit_labels_t *l, int64_t *rows, char *err)
+{
+    int rc = ml_npy_file_open(l->path, &l->npy, err);
+    if (rc == 0 && ml_npy_file_header(l->npy)->ndim != 1)
+        rc = dsk_seterr(err, DSK_EINVAL, "%s: expected a 1-D array of labels, got 2-D", l->path);
+    int64_t n = rc ? 0 : ml_npy_file_header(l->npy)->shape[0];
+    double *v = dsk_xmalloc(S_BLOCK * sizeof *v);
+    for (int64_t row0 = 0; rc == 0 && row0 < n; row0 += S_BLOCK) {
+        int64_t m = n - row0 < S_BLOCK ? n - row0 : S_BLOCK;
+        rc = ml_npy_file_rows(l->npy, row0, m, v, err);
+        if (rc == 0)
+            rc = submit_labels_add_values(l, v, m, l->path, row0, err);
+    }
+    free(v);
+    *rows = n;
+    return rc;
+}
+
+/* A .txt of labels: its classes and its lines, from one pass; then rewound. */
+static int s_txt_pass(submit_labels_t *l, int64_t *rows, char *err)
+{
+    l->txt = gzopen(l->path, "rb");
+    if (!l->txt)
+        return dsk_seterr(err, errno == ENOENT ? DSK_ENOTFOUND : DSK_EIO, "%s: %s", l->path,
+                          strerror(errno ? errno : EIO));
+    char **t = dsk_xmalloc(S_BLOCK * sizeof *t);
+    int64_t got;
+    int rc = DSK_OK;
+    *rows = 0;
+    while (rc == 0 && (got = s_lines(l->txt, S_BLOCK, t)) > 0) {
+        rc = submit_labels_add_texts(l, t, got, l->path, err);
+        s_free_texts(t, got);
+        *rows += got;
+    }
+    free(t);
+    int zerr;
+    const char *zmsg = gzerror(l->txt, &zerr);
+    if (rc == 0 && zerr < 0)
+        rc = dsk_seterr(err, DSK_EIO, "%s: %s", l->path, zmsg);
+    gzrewind(l->txt);
+    return rc;
+}
+
+int submit_labels_open_file(const char *path, submit_labels_t **out, int64_t *rows, char *err)
+{
+    submit_labels_t *l = submit_labels_new();
+    size_t n = strlen(path);
+    l->path = dsk_xstrdup(path);
+    int rc = n >= 4 && strcmp(path + n - 4, ".npy") == 0 ? s_npy_pass(l, rows, err)
+                                                          : s_txt_pass(l, rows, err);
+    if (rc == 0)
+        submit_labels_finish(l);
+    else
+        submit_labels_destroy(&l);
+    *out = l;
+    return rc;
+}
+
+int submit_labels_next(submit_labels_t *l, int64_t n, int32_t *codes, char *err)
+{
+    if (l->npy) {
+        l->values_buf = dsk_xrealloc(l->values_buf, (size_t)n + 1, sizeof *l->values_buf);
+        int rc = ml_npy_file_rows(l->npy, l->row, n, l->values_buf, err);
+        l->row += n;
+        return rc ? rc : submit_labels_code_values(l, l->values_buf, n, codes, l->path, err);
+    }
+    char **t = dsk_xmalloc((size_t)(n + 1) * sizeof *t);
+    int64_t got = s_lines(l->txt, n, t);
+    int rc = got == n ? submit_labels_code_texts(l, t, n, codes, l->path, err)
+                      : dsk_seterr(err, DSK_EIO, "%s: %lld labels where %lld were counted (did "
+                                   "the file change?)", l->path, (long long)got, (long long)n);
+    s_free_texts(t, got);
+    free(t);
+    return rc;
 }

@@ -6,7 +6,10 @@
  * (ml_labels_encode: numbers in numeric order when every label is a
  * number, else texts in byte order), so each chunk's labels get the codes
  * the whole input would have had. Labels are numbers (a .npy, an svmlight
- * file's first column) or texts (a .txt, one a line), not both.
+ * file's first column) or texts (a .txt, one a line; a .csv's column), not
+ * both. A file of labels (a .npy, a .txt) is read here too, a chunk at a
+ * time; a file's own (svmlight, .csv) are found by its reader
+ * (submit_text).
  */
 #ifndef SUBMIT_LABELS_H
 #define SUBMIT_LABELS_H
@@ -21,6 +24,11 @@
 typedef struct submit_labels submit_labels_t;
 
 submit_labels_t *submit_labels_new(void);
+/* A file of labels, one a row: a .npy, or a .txt (gzip'd or not) of one a line; its classes
+   found in one pass (finished), *rows its labels. */
+int submit_labels_open_file(const char *path, submit_labels_t **out, int64_t *rows, char *err);
+/* The file's next n labels as codes. */
+int submit_labels_next(submit_labels_t *l, int64_t n, int32_t *codes, char *err);
 void submit_labels_destroy(submit_labels_t **l_p);
 
 /* The first pass: labels row0 .. row0 + n of what (for errors). */

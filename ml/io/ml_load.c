@@ -23,7 +23,7 @@ typedef struct {
 } s_table_t;
 
 /* label_column null: every column is a feature, the rows have no labels */
-#define S_NO_LABEL INT64_MIN
+#define S_NO_LABEL ML_CSV_NO_LABEL
 
 static void s_table_free(s_table_t *t)
 {
@@ -115,7 +115,7 @@ static int s_has_text(const char *line, size_t len, int64_t label_col)
  * (pandas' read_csv guesses alike). *ncells: the cells every line must
  * have, -1 until the first line says.
  */
-#define S_HEADER_AUTO 2
+#define S_HEADER_AUTO ML_CSV_HEADER_AUTO
 static int s_csv_parse(const char *what, const char *buf, size_t len, int64_t first_line,
                        int header, int64_t label_col, int64_t *ncells, s_table_t *t, char *err)
 {
@@ -183,15 +183,21 @@ static ml_dataset_t *s_table_dataset(s_table_t *t)
 }
 
 int ml_csv_decode(const char *what, int64_t first_line, const char *buf, size_t len,
-                  int header, int64_t *ncols, ml_dataset_t **out, char *err)
+                  int header, int64_t label_col, int64_t *ncols, ml_dataset_t **out,
+                  char ***labels, char *err)
 {
     s_table_t t;
     *out = NULL;
-    int rc = s_csv_parse(what, buf, len, first_line, header ? S_HEADER_AUTO : 0, S_NO_LABEL,
-                         ncols, &t, err);
+    if (labels)
+        *labels = NULL;
+    int rc = s_csv_parse(what, buf, len, first_line, header, label_col, ncols, &t, err);
     if (rc)
         return rc;
     *out = s_table_dataset(&t);
+    if (labels && label_col != S_NO_LABEL) {
+        *labels = t.labels ? t.labels : dsk_xcalloc(1, sizeof **labels);
+        t.labels = NULL;
+    }
     s_table_free(&t);
     return DSK_OK;
 }

@@ -37,13 +37,18 @@ int ml_load_dataset(const json_t *spec, ml_dataset_t **out, char *err);
 
 /*
  * Whole lines buf[0..len) of a comma-separated file (line numbers from
- * first_line, for errors) as rows of numbers without labels, as "csv"
- * with "label_column": null reads them; header set: the first non-blank
- * line is a header when it has a cell that is not a number. *ncols: the
- * columns every row must have, -1 until a first row says (then set). For
- * reading a file a block at a time; *out may have no rows (blank lines).
+ * first_line, for errors) as rows of numbers, as "csv" reads them: the
+ * cells of column label_column (negative: from the end) are the labels,
+ * returned as texts in *labels (one a row, the caller's; with
+ * ML_CSV_NO_LABEL every column is a feature and *labels may be NULL).
+ * header: whether the first non-blank line is a header (ML_CSV_HEADER_*).
+ * *ncols: the cells every row must have, -1 until a first row says (then
+ * set). For reading a file a block at a time; *out may have no rows.
  */
+#define ML_CSV_NO_LABEL INT64_MIN
+enum { ML_CSV_HEADER_NONE = 0, ML_CSV_HEADER_FIRST = 1, ML_CSV_HEADER_AUTO = 2 };
 int ml_csv_decode(const char *what, int64_t first_line, const char *buf, size_t len,
-                  int header, int64_t *ncols, ml_dataset_t **out, char *err);
+                  int header, int64_t label_col, int64_t *ncols, ml_dataset_t **out,
+                  char ***labels, char *err);
 
 #endif

@@ -751,6 +751,19 @@ START_TEST(test_predictions_are_the_labels)
         fclose(f);
     CU_ASSERT(rc == 0 && lines == n && bad == 0, "text labels: exit %d, %lld lines, %lld not "
               "the label: %s", rc, (long long)lines, (long long)bad, err);
+    /* scored on the .csv through a data spec naming its label column (streamed) */
+    char sp[512];
+    f = fopen(s_path("named_spec.json", sp, sizeof sp), "w");
+    fprintf(f, "{\"loader\": \"csv\", \"path\": \"%s\", \"label_column\": -1}\n", csv);
+    fclose(f);
+    const char *ns[] = {"predict", "--model", model, "--input", sp, "--method", "score",
+                        "--chunk-rows", "100", "--quiet", NULL};
+    rc = cu_submit(s_ep, out, sizeof out, err, sizeof err, ns);
+    j = json_loads(out, 0, NULL);
+    CU_ASSERT(rc == 0 && json_real_value(json_object_get(j, "score")) == (double)correct / n,
+              "score on a .csv with its label column: exit %d, want %.17g: %s%s", rc,
+              (double)correct / n, out, err);
+    json_decref(j);
     free(code);
     free(X);
     free(y);
