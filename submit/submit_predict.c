@@ -26,6 +26,7 @@
 #include "dsk_client.h"
 #include "dsk_repr.h"
 #include "ml_model.h"
+#include "ml_roc_stream.h"
 #include "ml_scorer.h"
 #include "job_predict.h"
 #include "submit_classes.h"
@@ -206,14 +207,13 @@ typedef struct {
     int64_t ncounts, correct, rows;
     int64_t (*confusion)[3];    /* score: (true, predicted, count), summed over chunks */
     int64_t nconfusion;
-    int32_t *y;                 /* a threshold scorer's (roc_auc): every row's label and */
-    double *values;             /* value, kept to the end (12 bytes a row) */
-    int64_t nvalues;
+    ml_roc_stream_t *roc;       /* a threshold scorer's (roc_auc): every row's label and
+                                   value, in sorted runs spilled to disk */
     const ml_scorer_t *scorer;
     const submit_classes_t *cls;
 } s_sum_t;
 
-static void s_sum_add(s_sum_t *s, const job_predict_result_t *r)
+static int s_sum_add(s_sum_t *s, const job_predict_result_t *r, char *err)
 {
     s->rows += r->rows;
     if (r->correct >= 0)
@@ -229,14 +229,9 @@ static void s_sum_add(s_sum_t *s, const job_predict_result_t *r)
         }
         s->counts[at][1] += r->counts[k][1];
     }
-    if (r->values) {
-        s->y = dsk_xrealloc(s->y, (size_t)(s->nvalues + r->rows + 1), sizeof *s->y);
-        s->values = dsk_xrealloc(s->values, (size_t)(s->nvalues + r->rows + 1),
-                                 sizeof *s->values);
-        memcpy(s->y + s->nvalues, r->y, (size_t)r->rows * sizeof *s->y);
-        memcpy(s->values + s->nvalues, r->values, (size_t)r->rows * sizeof *s->values);
-        s->nvalues += r->rows;
-    }
+    if (r->values && !s->roc)
+        s->roc = ml_roc_stream_new(0);
+    int rc = r->values ? ml_roc_stream_add(s->roc, r->y, r->values, r->rows, err) : DSK_OK;
     for (int64_t k = 0; k < r->nconfusion; k++) {
         int64_t at = 0;
         while (at < s->nconfusion && (s->confusion[at][0] != r->confusion[k][0] ||
@@ -251,6 +246,7 @@ static void s_sum_add(s_sum_t *s, const job_predict_result_t *r)
         }
         s->confusion[at][2] += r->confusion[k][2];
     }
+    return rc;
 }
 
 /* The scorer over the summed confusion matrix: exactly what it gives on every row at once. */
@@ -258,7 +254,11 @@ static json_t *s_score_json(const s_sum_t *s, char *err)
 {
     if (ml_scorer_input(s->scorer) == ML_SCORER_THRESHOLD) {
         double score = 0;
-        if (ml_scorer_score_values(s->scorer, s->y, s->values, s->nvalues, &score, err) != 0)
+        if (!s->roc) { /* roc_auc, the one threshold scorer: its rows were spilled as they came */
+            dsk_seterr(err, DSK_EINVAL, "cannot score an empty set of samples");
+            return NULL;
+        }
+        if (ml_roc_stream_score(s->roc, &score, err) != 0)
             return NULL;
         return json_pack("{s:f, s:s, s:I}", "score", score, "scoring", ml_scorer_name(s->scorer),
                          "rows", (json_int_t)s->rows);
@@ -429,7 +429,8 @@ static int s_on_chunk_done(s_run_t *r, const dsk_msg_chunk_t *c, char *err)
     while (r->written < r->nchunks && r->arrived[r->written]) {
         job_predict_result_t *res = &r->held[r->written];
         const int32_t *y = submit_input_labels(r->in, r->written * r->a->chunk_rows);
-        s_sum_add(&r->sum, res);
+        if ((rc = s_sum_add(&r->sum, res, err)) != 0)
+            return rc;
         if (r->to_file && (rc = s_out_write(&r->out, res, y, err)) != 0)
             return rc;
         job_predict_result_clear(res);
@@ -634,8 +635,7 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
     json_decref(r.stats);
     free(r.sum.counts);
     free(r.sum.confusion);
-    free(r.sum.y);
-    free(r.sum.values);
+    ml_roc_stream_destroy(&r.sum.roc);
 out:
     free(model);
     submit_input_close(&in);

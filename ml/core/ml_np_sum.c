@@ -3,7 +3,7 @@
 
 #include <math.h>
 
-#define S_NP_BUFSIZE 8192 /* NPY_BUFSIZE: the longest run a reduction's loop sees */
+#define S_NP_BUFSIZE ML_NP_BUFSIZE
 
 double ml_np_pairwise_sum(const double *a, int64_t n)
 {

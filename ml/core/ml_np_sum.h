@@ -30,6 +30,8 @@
 
 #include <stdint.h>
 
+#define ML_NP_BUFSIZE 8192 /* NPY_BUFSIZE: the longest run a reduction's loop sees */
+
 /* NumPy's pairwise_sum of a[0..n) taken as one contiguous run. */
 double ml_np_pairwise_sum(const double *a, int64_t n);
 

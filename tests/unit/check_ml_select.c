@@ -4,6 +4,7 @@
  * 1.2.1 (/usr/bin/python3); the snippet that printed them sits next to them.
  */
 #include <check.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "ml_folds.h"
 #include "ml_grid.h"
 #include "ml_np_sum.h"
+#include "ml_roc_stream.h"
 #include "ml_scorer.h"
 
 static const int32_t s_y12[] = {3, 1, 1, 3, 2, 3, 1, 3, 2, 3, 1, 1};
@@ -305,6 +307,55 @@ START_TEST(test_roc_auc)
 }
 END_TEST
 
+/*
+ * roc_auc from spilled, merged runs is roc_auc_score on every row at once,
+ * to the bit: values with many ties (rounded) and all distinct (more than
+ * 8192 kept points, so several of NumPy's summing runs), labels 3 and 7,
+ * added a few rows at a time, held in memory (one run) or in runs of 997.
+ */
+START_TEST(test_roc_auc_streamed)
+{
+    char err[DSK_ERR_LEN];
+    int64_t n = 60000;
+    int32_t *y = malloc((size_t)n * sizeof *y);
+    double *v = malloc((size_t)n * sizeof *v);
+    srand(7);
+    for (int ties = 0; ties < 2; ties++) {
+        for (int64_t i = 0; i < n; i++) {
+            y[i] = rand() % 3 ? 3 : 7;
+            double x = (double)rand() / RAND_MAX + (y[i] == 7 ? 0.3 : 0.0);
+            v[i] = ties ? (double)(int64_t)(x * 200) / 200 : x;
+        }
+        double want, got;
+        ck_assert_int_eq(ml_roc_auc_score(y, v, n, &want, err), 0);
+        for (int spill = 0; spill < 2; spill++) {
+            ml_roc_stream_t *st = ml_roc_stream_new(spill ? 997 : 0);
+            for (int64_t i = 0; i < n; i += 1234)
+                ck_assert_int_eq(ml_roc_stream_add(st, y + i, v + i, i + 1234 < n ? 1234 : n - i,
+                                                   err), 0);
+            ck_assert_int_eq(ml_roc_stream_score(st, &got, err), 0);
+            ck_assert_msg(memcmp(&got, &want, sizeof got) == 0, "ties %d spill %d: %.17g, want "
+                          "%.17g", ties, spill, got, want);
+            ml_roc_stream_destroy(&st);
+        }
+    }
+    ml_roc_stream_t *st = ml_roc_stream_new(2);
+    double out;
+    ck_assert_int_eq(ml_roc_stream_add(st, (int32_t[]){1, 1, 1}, (double[]){0.5, 0.2, 0.1}, 3,
+                                       err), 0);
+    ck_assert_int_eq(ml_roc_stream_score(st, &out, err), DSK_EINVAL);
+    ck_assert_str_eq(err, "Only one class present in y_true. ROC AUC score is not defined in "
+                          "that case.");
+    ck_assert_int_eq(ml_roc_stream_add(st, (int32_t[]){0, 2}, (double[]){0.5, 0.2}, 2, err), 0);
+    ck_assert_int_eq(ml_roc_stream_score(st, &out, err), DSK_EINVAL);
+    ck_assert_str_eq(err, "multiclass format is not supported");
+    ck_assert_int_eq(ml_roc_stream_add(st, (int32_t[]){0}, (double[]){NAN}, 1, err), DSK_EINVAL);
+    ml_roc_stream_destroy(&st);
+    free(y);
+    free(v);
+}
+END_TEST
+
 Suite *dsk_ml_select_suite(void)
 {
     Suite *s = suite_create("ml_select");
@@ -316,6 +367,7 @@ Suite *dsk_ml_select_suite(void)
     tcase_add_test(tc, test_sampler_draws);
     tcase_add_test(tc, test_scorers_known_answers);
     tcase_add_test(tc, test_roc_auc);
+    tcase_add_test(tc, test_roc_auc_streamed);
     tcase_add_test(tc, test_scorers_over_counts);
     suite_add_tcase(s, tc);
     return s;
