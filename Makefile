@@ -158,7 +158,7 @@ $(BUILD)/asan/%.o: %.c
 	$(CC) $(ALL_CFLAGS) $(SAN) $(CHECK_CFLAGS) -I$(BUILD)/tests -c -o $@ $<
 
 check: deps
-	$(MAKE) check-layout check-unit check-asan check-sim check-parity check-systemd check-cluster
+	$(MAKE) check-layout check-unit check-asan check-sim check-parity check-systemd check-cluster check-python
 
 # The layers, one header per module, no include cycle (docs/architecture.md).
 check-layout:
@@ -186,6 +186,12 @@ check-parity: $(PARITY)
 
 check-cluster: $(CLUSTER) $(PROGRAMS)
 	DSK_BIN=$(BUILD) DSK_DATA_HOME=$${DSK_DATA_HOME:-$(CURDIR)/../shared/data} $(CLUSTER)
+
+# The Python package (python/dsk) against real daemons, with Debian's python3-* packages.
+PYTHON ?= /usr/bin/python3
+check-python: $(PROGRAMS)
+	PYTHONPATH=python DSK_BIN=$(BUILD) DSK_DATA_HOME=$${DSK_DATA_HOME:-$(CURDIR)/../shared/data} \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider python/tests
 
 check-systemd: $(PROGRAMS)
 	sh tests/check_systemd.sh $(BUILD)
@@ -231,6 +237,8 @@ install: $(PROGRAMS)
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/dskd-scheduler.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/dskd-scheduler.service
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/dskd-worker@.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/dskd-worker@.service
 	install -m 0644 conf/dskd-scheduler.conf conf/dskd-worker.conf $(DESTDIR)/etc/dsk/
+	install -d $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/dsk
+	install -m 0644 python/dsk/*.py $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/dsk/
 
 clean:
 	rm -rf $(BUILD)

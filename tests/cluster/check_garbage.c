@@ -317,9 +317,11 @@ START_TEST(test_oversized_frame_dropped)
     dsk_msg_clear(&rep);
     ck_assert_msg(cu_worker_count(ep) == 0, "status does not answer");
     ck_assert_msg(waitpid(sch, NULL, WNOHANG) == 0, "scheduler died");
+    /* a frame read would have grown the scheduler by its 8 MiB; what a new peer sizes once
+       (ZeroMQ's buffers, malloc's arenas: 2 MiB, once, in CI) is below half of it */
     long rss_after = cu_rss_kib(sch);
-    ck_assert_msg(rss_after - rss_before < RSS_GROWTH_LIMIT_KIB,
-                  "scheduler took in the oversized frames: %ld KiB", rss_after - rss_before);
+    ck_assert_msg(rss_after - rss_before < (long)(big >> 11),
+                  "scheduler took in the oversized frame: %ld KiB", rss_after - rss_before);
     zmq_close(dealer);
     zmq_ctx_term(ctx);
 }

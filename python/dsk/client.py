@@ -1,0 +1,192 @@
+"""dsk.Client: a connection to a dsk scheduler, as dask.distributed's Client is to Dask's.
+
+    Client("tcp://head:8786")      an existing cluster
+    Client()                       $DSK_SCHEDULER, else a local cluster
+    Client(n_workers=2, threads_per_worker=1, memory_limit="2GB")
+                                   a local cluster (dsk.cluster.LocalCluster)
+
+A local cluster's processes stop with close(), at the end of a ``with``
+block, when the client is collected, and at exit.
+"""
+
+import atexit
+import html
+import json
+import os
+import time
+import weakref
+
+import zmq
+
+from . import _wire
+from .cluster import LocalCluster
+
+_TIMEOUT_S = 10.0
+
+
+def _bytes_text(n):
+    for unit, size in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return "%.2f %s" % (n / size, unit)
+    return "%d B" % n
+
+
+def _close_at_exit(ref):
+    client = ref()
+    if client is not None:
+        client.close()
+
+
+class Client:
+    """A dsk cluster to send jobs to: status(), jobs(), cancel(); closes what it started."""
+
+    def __init__(self, address=None, n_workers=None, threads_per_worker=None,
+                 memory_limit="auto", processes=True, timeout=_TIMEOUT_S):
+        self.cluster = None
+        self._ctx = self._sock = None
+        self.timeout = float(timeout)
+        local_args = (n_workers, threads_per_worker) != (None, None)
+        if address is None and not local_args:
+            address = os.environ.get("DSK_SCHEDULER") or None
+        if address is not None and local_args:
+            raise ValueError("give a scheduler's address or a local cluster's n_workers and "
+                             "threads_per_worker, not both")
+        if address is None:
+            self.cluster = LocalCluster(n_workers, threads_per_worker, memory_limit, processes)
+            address = self.cluster.address
+        self.address = address
+        self._ctx = zmq.Context()
+        self._connect()
+        atexit.register(_close_at_exit, weakref.ref(self))
+        if self.cluster is not None:
+            self.wait_for_workers(self.cluster.n_workers)
+
+    def _connect(self):
+        self._sock = self._ctx.socket(zmq.DEALER)
+        self._sock.setsockopt(zmq.LINGER, 0)
+        self._sock.connect(self.address)
+
+    # ---- requests ----------------------------------------------------------
+
+    def _request(self, frame, want):
+        """Sends one request and waits for its answer (want), or raises the scheduler's ERROR."""
+        if self._sock is None:
+            raise RuntimeError("this client is closed")
+        self._sock.send(frame)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._sock.poll(int(left * 1000)):
+                # a request without an answer leaves the socket's stream unknown: start over
+                self._sock.close(0)
+                self._connect()
+                raise TimeoutError("no answer from the dsk scheduler at %s in %.0f s (is it "
+                                   "running?)" % (self.address, self.timeout))
+            mtype, fields = _wire.unpack(self._sock.recv())
+            if mtype == _wire.ERROR:
+                raise _wire.DskError(fields["code"], fields["message"])
+            if mtype == want:
+                return fields
+            # anything else is news about a job this client watches: not the answer
+
+    def status(self):
+        """The scheduler's view: uptime, tasks, jobs, and each worker's threads, memory, tasks."""
+        f = self._request(_wire.pack(_wire.STATUS_REQ, 0), _wire.STATUS_REP)
+        return {
+            "address": self.address,
+            "uptime_s": f["uptime_ms"] / 1000.0,
+            "tasks_running": f["tasks_running"],
+            "tasks_queued": f["tasks_queued"],
+            "jobs": f["jobs"],
+            "workers": f["workers"],
+        }
+
+    def _job_req(self, op, job_id):
+        return self._request(_wire.pack(_wire.JOB_REQ, op, int(job_id)), _wire.JOB_STATE)
+
+    def jobs(self):
+        """The scheduler's jobs (running, and finished ones it keeps), each a dict."""
+        f = self._job_req(_wire.JOBREQ_LIST, 0)
+        listed = json.loads(f["result"] or b"[]")
+        for j in listed:
+            j["state"] = _wire.JOB_STATES.get(j.get("state"), j.get("state"))
+        return listed
+
+    def cancel(self, job_id):
+        """Cancels a job; returns the scheduler's line about it."""
+        return self._job_req(_wire.JOBREQ_CANCEL, job_id)["text"]
+
+    def wait_for_workers(self, n_workers=1, timeout=None):
+        """Waits until at least n_workers workers have registered."""
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while True:
+            have = len(self.status()["workers"])
+            if have >= n_workers:
+                return
+            if self.cluster is not None and not self.cluster.alive():
+                raise RuntimeError("a process of the local cluster exited")
+            if time.monotonic() > deadline:
+                raise TimeoutError("%d of %d workers registered at %s" % (have, n_workers,
+                                                                           self.address))
+            time.sleep(0.05)
+
+    # ---- life --------------------------------------------------------------
+
+    def close(self):
+        """Disconnects, and stops the local cluster this client started."""
+        if self._sock is not None:
+            self._sock.close(0)
+            self._sock = None
+        if self._ctx is not None:
+            self._ctx.term()
+            self._ctx = None
+        if self.cluster is not None:
+            self.cluster.close()
+            self.cluster = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    # ---- repr --------------------------------------------------------------
+
+    def _summary(self):
+        try:
+            workers = self.status()["workers"]
+        except Exception as e:  # the repr of a client whose scheduler is gone says so
+            return None, str(e)
+        return workers, None
+
+    def __repr__(self):
+        if self._sock is None:
+            return "<Client: %r closed>" % self.address
+        workers, problem = self._summary()
+        if workers is None:
+            return "<Client: %r: %s>" % (self.address, problem)
+        return "<Client: %r processes=%d threads=%d, memory=%s>" % (
+            self.address, len(workers), sum(w["nthreads"] for w in workers),
+            _bytes_text(sum(w["memory_limit"] for w in workers)))
+
+    def _repr_html_(self):
+        workers, problem = (None, "closed") if self._sock is None else self._summary()
+        head = "<h3>dsk.Client</h3><p>Scheduler: <code>%s</code>%s</p>" % (
+            html.escape(self.address), " (a local cluster)" if self.cluster else "")
+        if workers is None:
+            return head + "<p>%s</p>" % html.escape(problem)
+        rows = "".join(
+            "<tr><td>%s</td><td>%s</td><td>%d</td><td>%s / %s</td><td>%d</td><td>%d</td></tr>"
+            % (html.escape(w["name"]), html.escape(w["host"]), w["nthreads"],
+               _bytes_text(w["memory_used"]),
+               _bytes_text(w["memory_limit"]) if w["memory_limit"] else "no limit",
+               w["tasks_running"], w["tasks_queued"]) for w in workers)
+        return (head + "<p>Workers: %d, threads: %d</p><table><tr><th>worker</th><th>host</th>"
+                "<th>threads</th><th>memory used / limit</th><th>running</th><th>queued</th>"
+                "</tr>%s</table>" % (len(workers), sum(w["nthreads"] for w in workers), rows))
