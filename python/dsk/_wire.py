@@ -18,6 +18,8 @@ ERROR = 7
 SUBMIT = 8
 JOB_STATE = 9
 JOB_REQ = 10
+CHUNK = 15
+CHUNK_DONE = 16
 
 JOBREQ_WATCH = 1
 JOBREQ_CANCEL = 2
@@ -33,7 +35,10 @@ ERROR_NAMES = {
 }
 
 _NAMES = {STATUS_REQ: "STATUS_REQ", STATUS_REP: "STATUS_REP", ERROR: "ERROR",
-          SUBMIT: "SUBMIT", JOB_STATE: "JOB_STATE", JOB_REQ: "JOB_REQ"}
+          SUBMIT: "SUBMIT", JOB_STATE: "JOB_STATE", JOB_REQ: "JOB_REQ", CHUNK: "CHUNK",
+          CHUNK_DONE: "CHUNK_DONE"}
+
+JOB_PREDICT = 3  # SUBMIT's kind
 
 # field names, in wire order, of the records a client reads
 _WORKER_FIELDS = ("name", "host", "address", "pid", "nthreads", "memory_limit", "memory_used",
@@ -42,6 +47,7 @@ _FIELDS = {
     STATUS_REP: ("uptime_ms", "tasks_running", "tasks_queued", "jobs", "workers"),
     ERROR: ("code", "message"),
     JOB_STATE: ("job_id", "state", "done", "total", "text", "result", "model"),
+    CHUNK_DONE: ("job_id", "index", "data"),
 }
 
 

@@ -16,12 +16,33 @@ import os
 import time
 import weakref
 
+import msgpack
+import numpy as np
 import zmq
 
-from . import _wire
+from . import _data, _wire
 from .cluster import LocalCluster
 
 _TIMEOUT_S = 10.0
+_SILENCE_S = 30.0    # the scheduler reports every second while a job runs: this is a lost one
+_METHODS = ("predict", "decision_function", "predict_proba", "predict_log_proba", "transform")
+
+
+def _model_labels(blob):
+    """What a model's class codes stand for (its "labels": ml/ml_model.h), as an array to
+    index by code, or None when the codes are the labels."""
+    try:
+        labels = msgpack.unpackb(blob, raw=False, strict_map_key=False).get("labels")
+    except Exception:
+        return None
+    if not labels or labels.get("kind") not in ("numbers", "texts"):
+        return None
+    names = labels["names"]
+    if labels["kind"] == "texts":
+        return np.array(names)
+    values = np.array([float(v) for v in names])
+    whole = np.all(values == np.floor(values)) and np.all(np.abs(values) < 9e15)
+    return values.astype(np.int64) if whole else values
 
 
 def _bytes_text(n):
@@ -68,8 +89,9 @@ class Client:
 
     # ---- requests ----------------------------------------------------------
 
-    def _request(self, frame, want):
-        """Sends one request and waits for its answer (want), or raises the scheduler's ERROR."""
+    def _request(self, frame, want, job_id=None):
+        """Sends one request and waits for its answer (a message of type want, about job_id
+        when given), or raises the scheduler's ERROR."""
         if self._sock is None:
             raise RuntimeError("this client is closed")
         self._sock.send(frame)
@@ -85,9 +107,10 @@ class Client:
             mtype, fields = _wire.unpack(self._sock.recv())
             if mtype == _wire.ERROR:
                 raise _wire.DskError(fields["code"], fields["message"])
-            if mtype == want:
+            if mtype == want and (job_id is None or fields.get("job_id") == job_id):
                 return fields
-            # anything else is news about a job this client watches: not the answer
+            # anything else is news about a job this client watches (a result that came after
+            # an interrupted predict, a job's progress): not the answer
 
     def status(self):
         """The scheduler's view: uptime, tasks, jobs, and each worker's threads, memory, tasks."""
@@ -102,7 +125,9 @@ class Client:
         }
 
     def _job_req(self, op, job_id):
-        return self._request(_wire.pack(_wire.JOB_REQ, op, int(job_id)), _wire.JOB_STATE)
+        # a list is answered with job_id 0; a job's state names the job
+        return self._request(_wire.pack(_wire.JOB_REQ, op, int(job_id)), _wire.JOB_STATE,
+                             job_id=int(job_id))
 
     def jobs(self):
         """The scheduler's jobs (running, and finished ones it keeps), each a dict."""
@@ -115,6 +140,71 @@ class Client:
     def cancel(self, job_id):
         """Cancels a job; returns the scheduler's line about it."""
         return self._job_req(_wire.JOBREQ_CANCEL, job_id)["text"]
+
+    def predict(self, model, X, method="predict", chunk_rows=20000, window=16):
+        """dask-ml's ParallelPostFit on the cluster: a fitted model (a .dskm path, or its
+        bytes) on the rows of X (a 2-D NumPy array, a SciPy sparse matrix or a list of
+        documents), cut into chunks of chunk_rows that go out at most window ahead of their
+        results; the model goes once to each worker. Returns NumPy: the predicted labels (as
+        the model was fitted with them), or one row of scores per row of X. Ctrl-C cancels
+        the job on the cluster."""
+        if method not in _METHODS:
+            raise ValueError("method: one of %s, got %r" % (", ".join(_METHODS), method))
+        if isinstance(model, (str, os.PathLike)):
+            name = os.path.basename(os.fspath(model))[:64]
+            with open(model, "rb") as f:
+                blob = f.read()
+        else:
+            name, blob = "model", bytes(model)
+        n = _data.rows(X)
+        nchunks = max(1, -(-n // chunk_rows))
+        job = json.dumps({"method": method, "aggregate": False, "rows": n, "chunks": nchunks,
+                          "chunk_rows": chunk_rows}).encode()
+        st = self._request(_wire.pack(_wire.SUBMIT, _wire.JOB_PREDICT, 0, name, job, blob),
+                           _wire.JOB_STATE)
+        job_id = st["job_id"]
+        try:
+            parts = self._drive_chunks(job_id, X, n, nchunks, chunk_rows, window)
+        except BaseException:
+            try:  # the job must not wait for chunks that will never come
+                self._job_req(_wire.JOBREQ_CANCEL, job_id)
+            except Exception:
+                pass
+            raise
+        out = np.concatenate(parts) if parts else np.zeros(0)
+        if method != "predict":
+            return out
+        labels = _model_labels(blob)
+        return labels[out] if labels is not None else out.astype(np.int64)
+
+    def _drive_chunks(self, job_id, X, n, nchunks, chunk_rows, window):
+        parts = [None] * nchunks
+        sent = got = 0
+        done = False
+        while not done or got < nchunks:
+            while sent < nchunks and sent - got < window:
+                lo = sent * chunk_rows
+                chunk = _data.pack_dataset(_data.take(X, lo, min(n, lo + chunk_rows)))
+                self._sock.send(_wire.pack(_wire.CHUNK, job_id, sent, chunk))
+                sent += 1
+            if not self._sock.poll(int(_SILENCE_S * 1000)):
+                raise TimeoutError("job %d: no word from the scheduler in %.0f s" % (job_id,
+                                                                                     _SILENCE_S))
+            mtype, f = _wire.unpack(self._sock.recv())
+            if mtype == _wire.ERROR:
+                raise _wire.DskError(f["code"], f["message"])
+            if mtype == _wire.CHUNK_DONE and f["job_id"] == job_id:
+                if not 0 <= f["index"] < nchunks or parts[f["index"]] is not None:
+                    raise _wire.ProtocolError("a result for chunk %r, which was not expected"
+                                              % (f["index"],))
+                parts[f["index"]] = _data.unpack_result(f["data"])
+                got += 1
+            elif mtype == _wire.JOB_STATE and f["job_id"] == job_id:
+                state = _wire.JOB_STATES.get(f["state"])
+                if state in ("failed", "cancelled"):
+                    raise RuntimeError("job %d %s: %s" % (job_id, state, f["text"]))
+                done = state == "done"
+        return parts
 
     def wait_for_workers(self, n_workers=1, timeout=None):
         """Waits until at least n_workers workers have registered."""
