@@ -189,6 +189,8 @@ check-cluster: $(CLUSTER) $(PROGRAMS)
 
 # The Python package (python/dsk) against real daemons, with Debian's python3-* packages.
 PYTHON ?= /usr/bin/python3
+# where make install puts it: Debian's path for /usr, its versioned one for /usr/local
+PYTHON_SITE ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/python3/dist-packages,$(PREFIX)/lib/python$(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)/dist-packages)
 check-python: $(PROGRAMS)
 	PYTHONPATH=python DSK_BIN=$(BUILD) DSK_DATA_HOME=$${DSK_DATA_HOME:-$(CURDIR)/../shared/data} \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider python/tests
@@ -237,8 +239,8 @@ install: $(PROGRAMS)
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/dskd-scheduler.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/dskd-scheduler.service
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/dskd-worker@.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/dskd-worker@.service
 	install -m 0644 conf/dskd-scheduler.conf conf/dskd-worker.conf $(DESTDIR)/etc/dsk/
-	install -d $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/dsk
-	install -m 0644 python/dsk/*.py $(DESTDIR)$(PREFIX)/lib/python3/dist-packages/dsk/
+	install -d $(DESTDIR)$(PYTHON_SITE)/dsk
+	install -m 0644 python/dsk/*.py $(DESTDIR)$(PYTHON_SITE)/dsk/
 
 clean:
 	rm -rf $(BUILD)
