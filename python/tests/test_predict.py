@@ -3,56 +3,23 @@ predict gives for the same model and rows, from a NumPy array, a SciPy sparse ma
 list of documents, in order; labels as the model was fitted with them; a clear error for
 what is not a model."""
 
-import gzip
-import json
 import os
-import subprocess
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
 import dsk
-from dsk.cluster import find_program
 
-DATA = os.environ.get("DSK_DATA_HOME", os.path.join(os.path.dirname(__file__), os.pardir,
-                                                    os.pardir, os.pardir, "shared", "data"))
-
-
-@pytest.fixture(scope="module")
-def client():
-    with dsk.Client(n_workers=3, threads_per_worker=1) as c:
-        yield c
-
-
-def _submit(client, *args):
-    env = dict(os.environ, DSK_DATA_HOME=DATA)
-    r = subprocess.run([find_program("dsk-submit"), "--scheduler", client.address, *args],
-                       capture_output=True, text=True, env=env, timeout=300)
-    assert r.returncode == 0, r.stderr
-    return r.stdout
-
-
-def _fit(client, tmp_path, name, data, pipeline):
-    job = tmp_path / (name + ".json")
-    job.write_text(json.dumps({"data": data, "pipeline": pipeline}))
-    model = tmp_path / (name + ".dskm")
-    _submit(client, "fit", str(job), "--model-out", str(model), "--quiet")
-    return model
-
-
-def _digits():
-    with gzip.open(os.path.join(DATA, "digits.csv.gz"), "rt") as f:
-        a = np.loadtxt(f, delimiter=",")
-    return a[:, :-1], a[:, -1].astype(int)
+from helpers import client, digits, fit_model, submit  # noqa: F401 (client: a fixture)
 
 
 def test_matrices(client, tmp_path):
-    model = _fit(client, tmp_path, "svc", {"loader": "digits"},
+    model = fit_model(client, tmp_path, "svc", {"loader": "digits"},
                  [["svc", "SVC", {"C": 10, "random_state": 0}]])
-    X, _ = _digits()
+    X, _ = digits()
     np.save(tmp_path / "X.npy", X)
-    _submit(client, "predict", "--model", str(model), "--input", str(tmp_path / "X.npy"),
+    submit(client, "predict", "--model", str(model), "--input", str(tmp_path / "X.npy"),
             "--out", str(tmp_path / "want.npy"), "--quiet")
     want = np.load(tmp_path / "want.npy")
     got = client.predict(model, X, chunk_rows=250)
@@ -63,22 +30,22 @@ def test_matrices(client, tmp_path):
 
 
 def test_labels_as_fitted(client, tmp_path):
-    X, y = _digits()
+    X, y = digits()
     keep = y < 2
     np.save(tmp_path / "X01.npy", X[keep])
     np.save(tmp_path / "ypm.npy", np.where(y[keep] == 1, 1.0, -1.0))
-    model = _fit(client, tmp_path, "pm", {"loader": "npy", "path": str(tmp_path / "X01.npy"),
+    model = fit_model(client, tmp_path, "pm", {"loader": "npy", "path": str(tmp_path / "X01.npy"),
                                           "labels_path": str(tmp_path / "ypm.npy")},
                  [["svc", "SVC", {"C": 0.001}]])
     got = client.predict(model, X[keep], chunk_rows=100)
-    _submit(client, "predict", "--model", str(model), "--input", str(tmp_path / "X01.npy"),
+    submit(client, "predict", "--model", str(model), "--input", str(tmp_path / "X01.npy"),
             "--out", str(tmp_path / "want.npy"), "--quiet")
     assert set(np.unique(got)) <= {-1, 1} and np.array_equal(got, np.load(tmp_path /
                                                                            "want.npy"))
 
 
 def test_documents(client, tmp_path):
-    model = _fit(client, tmp_path, "sgd",
+    model = fit_model(client, tmp_path, "sgd",
                  {"loader": "20newsgroups", "subset": "train",
                   "categories": ["alt.atheism", "talk.religion.misc"]},
                  [["vect", "CountVectorizer", {}], ["tfidf", "TfidfTransformer", {}],
@@ -86,7 +53,7 @@ def test_documents(client, tmp_path):
     docs = ["god is %s and the %s" % (w, v) for w in ("great", "not", "a myth")
             for v in ("church", "bible", "science", "evidence")] * 5
     (tmp_path / "docs.txt").write_text("".join(d + "\n" for d in docs))
-    _submit(client, "predict", "--model", str(model), "--input", str(tmp_path / "docs.txt"),
+    submit(client, "predict", "--model", str(model), "--input", str(tmp_path / "docs.txt"),
             "--out", str(tmp_path / "want.npy"), "--quiet")
     assert np.array_equal(client.predict(model, docs, chunk_rows=7),
                           np.load(tmp_path / "want.npy"))
@@ -103,8 +70,8 @@ def test_ctrl_c_cancels_the_job(client, tmp_path):
     import signal
     import threading
     import time
-    model = _fit(client, tmp_path, "svc", {"loader": "digits"}, [["svc", "SVC", {}]])
-    X, _ = _digits()
+    model = fit_model(client, tmp_path, "svc", {"loader": "digits"}, [["svc", "SVC", {}]])
+    X, _ = digits()
     big = np.tile(X, (200, 1))
     threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
     with pytest.raises(KeyboardInterrupt):
