@@ -5,14 +5,15 @@ scikit-learn estimators, so a model fitted in either place predicts the same in 
     svc = dsk.from_dskm("svc.dskm")         a real sklearn.svm.SVC: support_vectors_,
                                             dual_coef_, intercept_, ... and predict()
 
-So far: SVC. The other estimators dsk runs (CountVectorizer, TfidfTransformer,
-SGDClassifier, Pipeline) are refused with that list, not written wrong.
+So far: SVC, SGDClassifier, CountVectorizer, TfidfTransformer, and a Pipeline
+of them. Anything else (another estimator, a callable parameter, a fitted
+dict) is refused with what is supported, not written wrong.
 """
 
 import msgpack
 import numpy as np
 
-SUPPORTED = ("SVC",)
+SUPPORTED = ("SVC", "SGDClassifier", "CountVectorizer", "TfidfTransformer", "Pipeline")
 
 _SVC_PARAMS = ("C", "kernel", "degree", "gamma", "coef0", "shrinking", "probability", "tol",
                "cache_size", "class_weight", "verbose", "max_iter", "decision_function_shape",
@@ -23,8 +24,13 @@ def _f64(a):
     return np.ascontiguousarray(a, dtype="<f8").tobytes()
 
 
-def _param(v):
-    """A scikit-learn parameter value as a .dskm holds it (None, bool, int, float, str)."""
+def _param(v, est="", name=""):
+    """A scikit-learn parameter value as a .dskm holds it (None, bool, int, float, str, and
+    lists of them)."""
+    if isinstance(v, (tuple, list)):
+        return [_param(x, est, name) for x in v]
+    if isinstance(v, type) and issubclass(v, np.generic):  # CountVectorizer's dtype
+        return np.dtype(v).name
     if isinstance(v, (bool, np.bool_)):
         return bool(v)
     if isinstance(v, (int, np.integer)):
@@ -33,7 +39,7 @@ def _param(v):
         return float(v)
     if v is None or isinstance(v, str):
         return v
-    raise ValueError("a parameter value dsk cannot hold: %r" % (v,))
+    raise ValueError("to_dskm: %s: parameter %r: a value dsk cannot hold: %r" % (est, name, v))
 
 
 def _labels_record(classes):
@@ -71,23 +77,111 @@ def _svc_step(svc):
     if svc.probability:
         state["probA"] = _f64(svc._probA)
         state["probB"] = _f64(svc._probB)
-    return {"estimator": "SVC", "params": {p: _param(params[p]) for p in _SVC_PARAMS},
-            "state": state}
+    return {"estimator": "SVC", "params": _params(svc, _SVC_PARAMS), "state": state}
+
+
+_SGD_PARAMS = ("loss", "penalty", "alpha", "l1_ratio", "fit_intercept", "max_iter", "tol",
+               "shuffle", "verbose", "epsilon", "n_jobs", "random_state", "learning_rate", "eta0",
+               "power_t", "early_stopping", "validation_fraction", "n_iter_no_change",
+               "class_weight", "warm_start", "average")
+_CV_PARAMS = ("input", "encoding", "decode_error", "strip_accents", "lowercase", "preprocessor",
+              "tokenizer", "stop_words", "token_pattern", "ngram_range", "analyzer", "max_df",
+              "min_df", "max_features", "vocabulary", "binary", "dtype")
+_TT_PARAMS = ("norm", "use_idf", "smooth_idf", "sublinear_tf")
+
+
+def _params(est, names):
+    p = est.get_params(deep=False)
+    return {n: _param(p[n], type(est).__name__, n) for n in names}
+
+
+def _sgd_step(sgd):
+    params = _params(sgd, _SGD_PARAMS)
+    coef = np.asarray(sgd.coef_, dtype=np.float64)
+    state = {"params": params, "classes": list(range(len(sgd.classes_))),
+             "n_features": int(coef.shape[1]), "coef": [float(v) for v in coef.ravel()],
+             "intercept": [float(v) for v in np.ravel(sgd.intercept_)],
+             "n_iter": int(sgd.n_iter_)}
+    return {"estimator": "SGDClassifier", "params": params, "state": state}
+
+
+def _cv_step(cv):
+    if not hasattr(cv, "vocabulary_"):
+        raise ValueError("to_dskm: the CountVectorizer is not fitted")
+    terms = [None] * len(cv.vocabulary_)
+    for term, j in cv.vocabulary_.items():
+        terms[j] = term
+    return {"estimator": "CountVectorizer", "params": _params(cv, _CV_PARAMS),
+            "state": {"vocabulary_": terms}}
+
+
+def _tt_step(tt):
+    idf = getattr(tt, "idf_", None) if tt.use_idf else None
+    return {"estimator": "TfidfTransformer", "params": _params(tt, _TT_PARAMS),
+            "state": {"n_features_in_": int(tt.n_features_in_),
+                      "idf_": None if idf is None else [float(v) for v in idf]}}
+
+
+_STEPS = {"SVC": _svc_step, "SGDClassifier": _sgd_step, "CountVectorizer": _cv_step,
+          "TfidfTransformer": _tt_step}
 
 
 def to_dskm(estimator, path):
-    """Writes a fitted scikit-learn estimator as a .dskm model file."""
-    name = type(estimator).__name__
-    if name != "SVC":
-        raise ValueError("to_dskm: %s is not supported yet; supported: %s"
-                         % (name, ", ".join(SUPPORTED)))
-    if not hasattr(estimator, "support_"):
-        raise ValueError("to_dskm: the SVC is not fitted")
-    step = dict(name="svc", **_svc_step(estimator))
-    model = {"format": "dskm", "version": 1, "created_by": "dsk", "pipeline": [step],
-             "labels": _labels_record(estimator.classes_)}
+    """Writes a fitted scikit-learn estimator (or Pipeline) as a .dskm model file."""
+    steps = (estimator.steps if type(estimator).__name__ == "Pipeline"
+             else [(type(estimator).__name__.lower(), estimator)])
+    pipeline = []
+    for name, est in steps:
+        kind = type(est).__name__
+        if kind not in _STEPS:
+            raise ValueError("to_dskm: %s is not supported yet; supported: %s"
+                             % (kind, ", ".join(SUPPORTED)))
+        if kind == "SVC" and not hasattr(est, "support_"):
+            raise ValueError("to_dskm: the SVC is not fitted")
+        pipeline.append(dict(name=name, **_STEPS[kind](est)))
+    model = {"format": "dskm", "version": 1, "created_by": "dsk", "pipeline": pipeline}
+    classes = getattr(steps[-1][1], "classes_", None)
+    if classes is not None:
+        model["labels"] = _labels_record(classes)
     with open(path, "wb") as f:
         f.write(msgpack.packb(model, use_bin_type=True))
+
+
+def _sgd_from(step, classes):
+    from sklearn.linear_model import SGDClassifier
+    st = step["state"]
+    sgd = SGDClassifier(**step["params"])
+    k, d = len(st["classes"]), int(st["n_features"])
+    rows = 1 if k == 2 else k
+    sgd.classes_ = classes
+    sgd.coef_ = np.asarray(st["coef"], dtype=np.float64).reshape(rows, d)
+    sgd.intercept_ = np.asarray(st["intercept"], dtype=np.float64)
+    sgd.n_iter_ = int(st["n_iter"])
+    sgd.n_features_in_ = d
+    sgd.t_ = 1.0
+    return sgd
+
+
+def _cv_from(step):
+    from sklearn.feature_extraction.text import CountVectorizer
+    params = dict(step["params"])
+    params["ngram_range"] = tuple(params["ngram_range"])
+    params["dtype"] = np.dtype(params["dtype"]).type
+    cv = CountVectorizer(**params)
+    cv.vocabulary_ = {t: j for j, t in enumerate(step["state"]["vocabulary_"])}
+    cv.fixed_vocabulary_ = False
+    cv.stop_words_ = set()
+    return cv
+
+
+def _tt_from(step):
+    from sklearn.feature_extraction.text import TfidfTransformer
+    tt = TfidfTransformer(**step["params"])
+    st = step["state"]
+    tt.n_features_in_ = int(st["n_features_in_"])
+    if st["idf_"] is not None:
+        tt.idf_ = np.asarray(st["idf_"], dtype=np.float64)
+    return tt
 
 
 def _classes(model, k):
@@ -134,10 +228,21 @@ def from_dskm(path):
         model = msgpack.unpackb(f.read(), raw=False, strict_map_key=False)
     if not isinstance(model, dict) or model.get("format") != "dskm":
         raise ValueError("%s is not a dsk model (no \"format\": \"dskm\")" % path)
-    steps = model["pipeline"]
-    names = [s["estimator"] for s in steps]
-    if names != ["SVC"]:
-        raise ValueError("from_dskm: a pipeline of %s is not supported yet; supported: %s"
-                         % (", ".join(names), ", ".join(SUPPORTED)))
-    k = len(steps[0]["state"]["classes"])
-    return _svc_from(steps[0], _classes(model, k))
+    out = []
+    for step in model["pipeline"]:
+        kind = step["estimator"]
+        if kind in ("SVC", "SGDClassifier"):
+            classes = _classes(model, len(step["state"]["classes"]))
+            est = _svc_from(step, classes) if kind == "SVC" else _sgd_from(step, classes)
+        elif kind == "CountVectorizer":
+            est = _cv_from(step)
+        elif kind == "TfidfTransformer":
+            est = _tt_from(step)
+        else:
+            raise ValueError("from_dskm: %s is not supported yet; supported: %s"
+                             % (kind, ", ".join(SUPPORTED)))
+        out.append((step["name"], est))
+    if len(out) == 1:
+        return out[0][1]
+    from sklearn.pipeline import Pipeline
+    return Pipeline(out)

@@ -1,6 +1,7 @@
-"""Model interchange against real daemons: a scikit-learn SVC written with to_dskm predicts
-on the cluster exactly as scikit-learn does (numbers, text labels, probabilities), and a
-dsk-fitted SVC read with from_dskm predicts in scikit-learn exactly as on the cluster."""
+"""Model interchange against real daemons: a scikit-learn SVC, or a CountVectorizer, TF-IDF
+and SGDClassifier pipeline, written with to_dskm predicts on the cluster as scikit-learn does
+(numbers, text labels, probabilities), and a dsk-fitted model read with from_dskm predicts in
+scikit-learn as on the cluster."""
 
 import numpy as np
 import pytest
@@ -49,6 +50,63 @@ def test_dsk_svc_in_sklearn(client, tmp_path):
 
 
 def test_not_supported_yet(tmp_path):
-    X, y = digits()
-    with pytest.raises(ValueError, match="SGDClassifier is not supported yet; supported: SVC"):
-        dsk.to_dskm(SGDClassifier().fit(X[:100], y[:100]), tmp_path / "sgd.dskm")
+    from sklearn.linear_model import LogisticRegression
+    with pytest.raises(ValueError, match="LogisticRegression is not supported yet; supported: "
+                                         "SVC, SGDClassifier"):
+        dsk.to_dskm(LogisticRegression(), tmp_path / "lr.dskm")
+
+
+def _news(subset, categories):
+    """The 20 newsgroups documents of a few categories, read from the archive as
+    fetch_20newsgroups decodes them (latin-1), with their category names."""
+    import os
+    import tarfile
+    from helpers import DATA
+    docs, labels = [], []
+    with tarfile.open(os.path.join(DATA, "20news-bydate.tar.gz")) as tar:
+        for m in tar:
+            parts = m.name.split("/")
+            if m.isfile() and len(parts) == 3 and parts[0] == "20news-bydate-" + subset and \
+                    parts[1] in categories:
+                docs.append(tar.extractfile(m).read().decode("latin-1"))
+                labels.append(parts[1])
+    return docs, np.array(labels)
+
+
+CATEGORIES = ["alt.atheism", "talk.religion.misc"]
+ALL_CATEGORIES = [
+    "alt.atheism", "comp.graphics", "comp.os.ms-windows.misc", "comp.sys.ibm.pc.hardware",
+    "comp.sys.mac.hardware", "comp.windows.x", "misc.forsale", "rec.autos", "rec.motorcycles",
+    "rec.sport.baseball", "rec.sport.hockey", "sci.crypt", "sci.electronics", "sci.med",
+    "sci.space", "soc.religion.christian", "talk.politics.guns", "talk.politics.mideast",
+    "talk.politics.misc", "talk.religion.misc"]
+
+
+def test_text_pipeline_both_ways(client, tmp_path):
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+    from sklearn.pipeline import Pipeline
+    # scikit-learn's pipeline on all 20 categories, predicted by dsk on the whole test set
+    train, y = _news("train", ALL_CATEGORIES)
+    test, _ = _news("test", ALL_CATEGORIES)
+    assert (len(train), len(test)) == (11314, 7532)
+    pipe = Pipeline([("vect", CountVectorizer()), ("tfidf", TfidfTransformer()),
+                     ("clf", SGDClassifier(random_state=0))]).fit(train, y)
+    path = tmp_path / "news.dskm"
+    dsk.to_dskm(pipe, path)
+    assert np.array_equal(client.predict(path, test, chunk_rows=2000), pipe.predict(test))
+    # bigrams, two categories, text labels
+    train, y = _news("train", CATEGORIES)
+    test, _ = _news("test", CATEGORIES)
+    pipe = Pipeline([("vect", CountVectorizer(ngram_range=(1, 2))), ("tfidf", TfidfTransformer()),
+                     ("clf", SGDClassifier(random_state=0))]).fit(train, y)
+    dsk.to_dskm(pipe, path)
+    assert np.array_equal(client.predict(path, test, chunk_rows=200), pipe.predict(test))
+    # a dsk-fitted pipeline in scikit-learn
+    model = fit_model(client, tmp_path, "sgd",
+                      {"loader": "20newsgroups", "subset": "train", "categories": CATEGORIES},
+                      [["vect", "CountVectorizer", {}], ["tfidf", "TfidfTransformer", {}],
+                       ["clf", "SGDClassifier", {"random_state": 0}]])
+    sk = dsk.from_dskm(model)
+    assert [type(s).__name__ for _, s in sk.steps] == ["CountVectorizer", "TfidfTransformer",
+                                                       "SGDClassifier"]
+    assert np.array_equal(sk.predict(test), client.predict(model, test, chunk_rows=200))
