@@ -16,8 +16,9 @@ struct submit_classes {
     char **names;             /* n: the labels' texts (numbers, texts) */
     double *values;           /* n: numbers' values */
     int whole;                /* every number is a whole number (written as int64) */
-    uint32_t **text32;        /* n: texts as code points, for a .npy ... */
-    int width;                /* ... of this many characters each */
+    uint32_t **text32;        /* n: texts as code points, for a .npy, */
+    int *len32;               /* ... their lengths, */
+    int width;                /* ... and the longest: every cell's characters */
     char descr[24];
 };
 
@@ -67,9 +68,10 @@ submit_classes_t *submit_classes_of_model(const void *model, size_t len)
         snprintf(c->descr, sizeof c->descr, "<f8");
     if (c->kind == ML_LABELS_TEXTS) {
         c->text32 = dsk_xcalloc((size_t)c->n, sizeof *c->text32);
+        c->len32 = dsk_xcalloc((size_t)c->n, sizeof *c->len32);
         c->width = 1;
         for (int32_t i = 0; i < c->n; i++) {
-            int w = s_utf32(c->names[i], NULL);
+            int w = c->len32[i] = s_utf32(c->names[i], NULL);
             c->text32[i] = dsk_xcalloc((size_t)w + 1, sizeof **c->text32);
             s_utf32(c->names[i], c->text32[i]);
             c->width = w > c->width ? w : c->width;
@@ -92,6 +94,7 @@ void submit_classes_destroy(submit_classes_t **c_p)
     free(c->names);
     free(c->values);
     free(c->text32);
+    free(c->len32);
     free(c);
     *c_p = NULL;
 }
@@ -113,7 +116,7 @@ void submit_classes_npy_write(const submit_classes_t *c, int32_t code, FILE *f)
         uint32_t cell[c->width];
         memset(cell, 0, sizeof cell);
         if (s_named(c, code))
-            memcpy(cell, c->text32[code], (size_t)s_utf32(c->names[code], NULL) * 4);
+            memcpy(cell, c->text32[code], (size_t)c->len32[code] * sizeof *cell);
         for (int i = 0; i < c->width; i++) { /* little-endian UTF-32, as '<U' says */
             unsigned char b[4] = {cell[i] & 0xff, cell[i] >> 8 & 0xff, cell[i] >> 16 & 0xff,
                                   cell[i] >> 24};

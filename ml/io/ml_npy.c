@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "dsk_alloc.h"
+#include "dsk_pread.h"
 #include "dsk_error.h"
 #include "ml_load_util.h"
 
@@ -235,17 +236,7 @@ struct ml_npy_file {
 /* len bytes at off, all of them (a short read is a truncated file). */
 static int s_pread_all(const ml_npy_file_t *f, void *buf, size_t len, uint64_t off, char *err)
 {
-    for (size_t got = 0; got < len;) {
-        ssize_t n = pread(f->fd, (char *)buf + got, len - got, (off_t)(off + got));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return dsk_seterr(err, DSK_EIO, "%s: %s at byte %llu", f->path,
-                              n < 0 ? strerror(errno) : "the file ends",
-                              (unsigned long long)(off + got));
-        got += (size_t)n;
-    }
-    return DSK_OK;
+    return dsk_pread_full(f->fd, buf, len, off, f->path, err);
 }
 
 void ml_npy_file_close(ml_npy_file_t **f_p)

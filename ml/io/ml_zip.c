@@ -13,6 +13,7 @@
 
 #include "dsk_alloc.h"
 #include "dsk_error.h"
+#include "dsk_pread.h"
 #include "ml_load_util.h"
 
 #define S_EOCD 0x06054b50u
@@ -213,29 +214,15 @@ struct ml_zip_member {
     uLong crc;
 };
 
-static int s_pread_all(int fd, void *buf, size_t n, uint64_t off)
-{
-    size_t done = 0;
-    while (done < n) {
-        ssize_t got = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            return -1;
-        done += (size_t)got;
-    }
-    return 0;
-}
-
 /* The central directory of the archive open at fd (size bytes): read, its entries counted. */
 static int s_file_directory(int fd, const char *path, uint64_t size, unsigned char **cd,
                             uint64_t *cd_size, uint64_t *entries, char *err)
 {
     uint64_t tail = size < 22 + 65535 + 20 ? size : 22 + 65535 + 20;
     unsigned char *t = dsk_xmalloc((size_t)tail + 1);
-    if (s_pread_all(fd, t, (size_t)tail, size - tail) != 0) {
+    if (dsk_pread_full(fd, t, (size_t)tail, size - tail, path, err) != 0) {
         free(t);
-        return dsk_seterr(err, DSK_EIO, "%s: %s", path, strerror(errno ? errno : EIO));
+        return DSK_EIO;
     }
     int rc = dsk_seterr(err, DSK_EINVAL, "%s: not a ZIP archive (no end of central directory): "
                         "an .npz is written by np.savez or scipy.sparse.save_npz", path);
@@ -251,8 +238,11 @@ static int s_file_directory(int fd, const char *path, uint64_t size, unsigned ch
             s_le(t + at - 20, 4) == S_EOCD64_LOCATOR) {
             unsigned char r[56];
             uint64_t ro = s_le(t + at - 20 + 8, 8);
-            if (ro + 56 > size || s_pread_all(fd, r, 56, ro) != 0 || s_le(r, 4) != S_EOCD64)
+            if (ro + 56 > size || dsk_pread_full(fd, r, 56, ro, path, err) != 0 ||
+                s_le(r, 4) != S_EOCD64) {
                 rc = dsk_seterr(err, DSK_EINVAL, "%s: a broken ZIP64 end record", path);
+                break;
+            }
             *entries = s_le(r + 32, 8);
             *cd_size = s_le(r + 40, 8);
             off = s_le(r + 48, 8);
@@ -266,10 +256,9 @@ static int s_file_directory(int fd, const char *path, uint64_t size, unsigned ch
     if (rc)
         return rc;
     *cd = dsk_xmalloc((size_t)*cd_size + 1);
-    if (s_pread_all(fd, *cd, (size_t)*cd_size, off) != 0) {
+    if (dsk_pread_full(fd, *cd, (size_t)*cd_size, off, path, err) != 0) {
         free(*cd);
-        return dsk_seterr(err, DSK_EIO, "%s: the ZIP directory: %s", path,
-                          strerror(errno ? errno : EIO));
+        return DSK_EIO;
     }
     return DSK_OK;
 }
@@ -299,7 +288,9 @@ int ml_zip_member_open(const char *path, const char *name, ml_zip_member_t **out
     free(cd);
     if (rc == 0)
         rc = s_method_ok(path, name, &m->en, err);
-    if (rc == 0 && (m->en.local + 30 > size || s_pread_all(fd, local, 30, m->en.local) != 0 ||
+    char sub[DSK_ERR_LEN];
+    if (rc == 0 && (m->en.local + 30 > size ||
+                    dsk_pread_full(fd, local, 30, m->en.local, path, sub) != 0 ||
                     s_le(local, 4) != S_LOCAL))
         rc = dsk_seterr(err, DSK_EINVAL, "%s: a corrupt ZIP local header", m->what);
     if (rc == 0) {
@@ -338,8 +329,8 @@ int ml_zip_member_read(ml_zip_member_t *m, void *buf, size_t n, char *err)
         return dsk_seterr(err, DSK_EINVAL, "%s: ends before the bytes its header promises",
                           m->what);
     if (m->en.method == 0) {
-        if (s_pread_all(m->fd, buf, n, m->data + m->out_done) != 0)
-            return dsk_seterr(err, DSK_EIO, "%s: %s", m->what, strerror(errno ? errno : EIO));
+        if (dsk_pread_full(m->fd, buf, n, m->data + m->out_done, m->what, err) != 0)
+            return DSK_EIO;
     } else {
         m->z.next_out = buf;
         m->z.avail_out = (uInt)n;
@@ -347,9 +338,8 @@ int ml_zip_member_read(ml_zip_member_t *m, void *buf, size_t n, char *err)
             if (m->z.avail_in == 0 && m->in_done < m->en.csize) {
                 uint64_t left = m->en.csize - m->in_done;
                 size_t piece = left < S_IN_PIECE ? (size_t)left : S_IN_PIECE;
-                if (s_pread_all(m->fd, m->in, piece, m->data + m->in_done) != 0)
-                    return dsk_seterr(err, DSK_EIO, "%s: %s", m->what,
-                                      strerror(errno ? errno : EIO));
+                if (dsk_pread_full(m->fd, m->in, piece, m->data + m->in_done, m->what, err))
+                    return DSK_EIO;
                 m->in_done += piece;
                 m->z.next_in = m->in;
                 m->z.avail_in = (uInt)piece;
@@ -376,8 +366,8 @@ int ml_zip_member_pread(ml_zip_member_t *m, uint64_t off, void *buf, size_t n, c
         return dsk_seterr(err, DSK_EINVAL, "%s: bytes %llu to %llu asked, it has %llu", m->what,
                           (unsigned long long)off, (unsigned long long)(off + n),
                           (unsigned long long)m->en.usize);
-    if (s_pread_all(m->fd, buf, n, m->data + off) != 0)
-        return dsk_seterr(err, DSK_EIO, "%s: %s", m->what, strerror(errno ? errno : EIO));
+    if (dsk_pread_full(m->fd, buf, n, m->data + off, m->what, err) != 0)
+        return DSK_EIO;
     return DSK_OK;
 }
 

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "dsk_alloc.h"
+#include "dsk_pread.h"
 #include "ml_np_sum.h"
 
 #define S_RUN_ROWS ((int64_t)1 << 20) /* 16 MiB of rows held before a run is spilled */
@@ -166,13 +166,11 @@ static int s_next(ml_roc_stream_t *s, s_reader_t *r, int64_t nr, int64_t *mem_at
         s_reader_t *q = &r[k];
         if (q->at == q->n && q->left > 0) { /* refill from the file */
             int64_t m = q->left < S_READ_ROWS ? q->left : S_READ_ROWS;
-            ssize_t got = pread(fileno(s->spill), q->buf, (size_t)m * sizeof *q->buf,
-                                (off_t)(q->off * (int64_t)sizeof *q->buf));
-            if (got != (ssize_t)((size_t)m * sizeof *q->buf)) {
-                *rc = dsk_seterr(err, DSK_EIO, "roc_auc: reading the values back: %s",
-                                 strerror(errno ? errno : EIO));
+            *rc = dsk_pread_full(fileno(s->spill), q->buf, (size_t)m * sizeof *q->buf,
+                                 (uint64_t)q->off * sizeof *q->buf,
+                                 "roc_auc: its values in a temporary file", err);
+            if (*rc)
                 return 0;
-            }
             q->off += m;
             q->left -= m;
             q->at = 0;

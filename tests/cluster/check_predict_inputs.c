@@ -138,6 +138,16 @@ static int64_t s_predict(const char *model, const char *input, const char *const
     return n;
 }
 
+/* The model file loaded in process, and the digits. */
+static void s_model_and_digits(const char *model, ml_pipeline_t **pipe, ml_dataset_t **ds)
+{
+    char e[DSK_ERR_LEN];
+    json_t *spec = json_pack("{s:s}", "loader", "digits");
+    ck_assert_msg(ml_model_load(model, pipe, e) == 0, "%s", e);
+    ck_assert_msg(ml_load_dataset(spec, ds, e) == 0, "%s", e);
+    json_decref(spec);
+}
+
 /* The in-process model's predictions on the data spec's rows. */
 static int32_t *s_expected(const char *model, json_t *spec, int64_t *n)
 {
@@ -415,10 +425,7 @@ START_TEST(test_predict_proba_through_the_cluster)
     char e[DSK_ERR_LEN];
     ml_pipeline_t *pipe = NULL;
     ml_dataset_t *ds = NULL;
-    json_t *spec = json_pack("{s:s}", "loader", "digits");
-    ck_assert_msg(ml_model_load(model, &pipe, e) == 0, "%s", e);
-    ck_assert_msg(ml_load_dataset(spec, &ds, e) == 0, "%s", e);
-    json_decref(spec);
+    s_model_and_digits(model, &pipe, &ds);
     s_write_npy(s_path("X.npy", p, sizeof p), ds->X->dense->data, ds->X->nrows,
                 ds->X->dense->ncols, "<f8", 0);
     ml_dense_t *want = NULL;
@@ -469,10 +476,7 @@ START_TEST(test_score_with_the_search_scorer)
     char e[DSK_ERR_LEN];
     ml_pipeline_t *pipe = NULL;
     ml_dataset_t *ds = NULL;
-    json_t *spec = json_pack("{s:s}", "loader", "digits");
-    ck_assert_msg(ml_model_load(model, &pipe, e) == 0, "%s", e);
-    ck_assert_msg(ml_load_dataset(spec, &ds, e) == 0, "%s", e);
-    json_decref(spec);
+    s_model_and_digits(model, &pipe, &ds);
     int64_t n = ds->X->nrows;
     int32_t *pred = malloc((size_t)n * sizeof *pred);
     ck_assert_msg(ml_pipeline_predict(pipe, ds->X, pred, e) == 0, "%s", e);
