@@ -135,6 +135,13 @@ int job_candidates(const job_t *job, ml_params_t **out, int64_t *n, char *err)
 int job_folds(const job_t *job, const ml_dataset_t *ds, ml_folds_t **out, char *err)
 {
     *out = NULL;
+    if (job->cv_test_fold) {
+        if (job->cv_n_test_fold != ds->X->nrows)
+            return dsk_seterr(err, DSK_EINVAL, "PredefinedSplit: test_fold has %lld entries, "
+                              "the data %lld samples", (long long)job->cv_n_test_fold,
+                              (long long)ds->X->nrows);
+        return ml_folds_predefined(job->cv_test_fold, job->cv_n_test_fold, out, err);
+    }
     if (job->cv_kind == 0)
         return ml_folds_check_cv(job->cv_splits, s_is_classifier(job), ds->y, ds->X->nrows,
                                  out, err);

@@ -36,9 +36,11 @@ static const char *const s_search_keys[] = {
     "kind", "param_grid", "param_distributions", "n_iter", "random_state", "cv", "scoring",
     "refit", "iid", "n_jobs", "verbose", "pre_dispatch", "error_score", "return_train_score",
     NULL};
-static const char *const s_cv_keys[] = {"class", "n_splits", "shuffle", "random_state", NULL};
+static const char *const s_cv_keys[] = {"class", "n_splits", "shuffle", "random_state",
+                                        "test_fold", NULL};
 static const char *const s_kinds[] = {"grid", "random", NULL};
-static const char *const s_cv_classes[] = {"KFold", "StratifiedKFold", NULL};
+static const char *const s_cv_classes[] = {"KFold", "StratifiedKFold", "PredefinedSplit",
+                                           NULL};
 
 /* "WHERE: PATH: problem": every content error has this one shape. */
 static int s_fail(const s_parse_t *ps, int code, const char *path, const char *fmt, ...)
@@ -446,7 +448,50 @@ static int s_cv_probe(s_parse_t *ps, const char *path, int64_t n_splits, int shu
     return rc ? s_fail(ps, rc, path, "%s", sub) : DSK_OK;
 }
 
-/* {"class": "KFold"|"StratifiedKFold", "n_splits": 5, "shuffle": false, "random_state": null} */
+/*
+ * {"class": "PredefinedSplit", "test_fold": [int, ...]}: the splits made
+ * elsewhere (each sample's test fold, -1 for none). The data's size is not
+ * known yet; job_folds checks that the lengths agree.
+ */
+static int s_parse_test_fold(s_parse_t *ps, const json_t *cv, const char *path)
+{
+    char kp[S_PATH_LEN], d[200];
+    static const char *const others[] = {"n_splits", "shuffle", "random_state", NULL};
+    for (const char *const *o = others; *o; o++)
+        if (json_object_get(cv, *o)) {
+            s_path_key(kp, path, *o);
+            return s_fail(ps, DSK_EINVAL, kp, "PredefinedSplit takes test_fold only");
+        }
+    const json_t *tf = json_object_get(cv, "test_fold");
+    s_path_key(kp, path, "test_fold");
+    if (!tf || !json_is_array(tf) || json_array_size(tf) == 0)
+        return s_fail(ps, DSK_EINVAL, kp, "expected a non-empty list of integers (each "
+                      "sample's test fold, -1 for none), got %s",
+                      tf ? s_describe(tf, d, sizeof d) : "nothing");
+    size_t n = json_array_size(tf);
+    job_t *job = ps->job;
+    job->cv_test_fold = dsk_xmalloc(n * sizeof *job->cv_test_fold);
+    job->cv_n_test_fold = (int64_t)n;
+    for (size_t i = 0; i < n; i++) {
+        char ip[S_PATH_LEN];
+        int64_t v;
+        s_path_idx(ip, kp, i);
+        int rc = s_int(ps, json_array_get(tf, i), ip, INT32_MIN, INT32_MAX, 0, 0,
+                       "an integer (a fold, or -1)", &v);
+        if (rc)
+            return rc;
+        job->cv_test_fold[i] = (int32_t)v;
+    }
+    ml_folds_t *f = NULL;
+    char sub[DSK_ERR_LEN];
+    int rc = ml_folds_predefined(job->cv_test_fold, job->cv_n_test_fold, &f, sub);
+    job->cv_splits = rc ? 0 : ml_folds_n_splits(f);
+    ml_folds_destroy(&f);
+    return rc ? s_fail(ps, rc, kp, "%s", sub) : DSK_OK;
+}
+
+/* {"class": "KFold"|"StratifiedKFold", "n_splits": 5, "shuffle": false, "random_state": null},
+   or a PredefinedSplit */
 static int s_parse_cv_object(s_parse_t *ps, const json_t *cv, const char *path)
 {
     char kp[S_PATH_LEN];
@@ -458,8 +503,14 @@ static int s_parse_cv_object(s_parse_t *ps, const json_t *cv, const char *path)
     s_path_key(kp, path, "class");
     int k;
     if ((rc = s_enum(ps, json_object_get(cv, "class"), kp, s_cv_classes,
-                     "'KFold' or 'StratifiedKFold'", &k)) != 0)
+                     "'KFold', 'StratifiedKFold' or 'PredefinedSplit'", &k)) != 0)
         return rc;
+    if (k == 2)
+        return s_parse_test_fold(ps, cv, path);
+    if (json_object_get(cv, "test_fold")) {
+        s_path_key(kp, path, "test_fold");
+        return s_fail(ps, DSK_EINVAL, kp, "only a PredefinedSplit takes test_fold");
+    }
     job->cv_kind = k == 0 ? ML_FOLDS_KFOLD : ML_FOLDS_STRATIFIED;
     int64_t n_splits = 5;
     s_path_key(kp, path, "n_splits");
@@ -491,7 +542,8 @@ static int s_parse_cv(s_parse_t *ps, const json_t *cv)
     if (!json_is_integer(cv))
         return s_fail(ps, DSK_EINVAL, path, "expected an integer >= 2 or an object "
                       "{\"class\": \"KFold\"|\"StratifiedKFold\", \"n_splits\", \"shuffle\", "
-                      "\"random_state\"}, got %s", s_describe(cv, d, sizeof d));
+                      "\"random_state\"} or {\"class\": \"PredefinedSplit\", \"test_fold\"}, "
+                      "got %s", s_describe(cv, d, sizeof d));
     int rc = s_cv_probe(ps, path, json_integer_value(cv), 0, ML_FOLDS_NO_SEED);
     ps->job->cv_splits = (int)json_integer_value(cv);
     return rc;
@@ -534,7 +586,6 @@ static const struct {
      "an integer, a string such as \"2*n_jobs\" or null"},
     {"error_score", S_T(JSON_INTEGER) | S_T(JSON_REAL) | S_T(JSON_STRING),
      "\"raise\" or a number"},
-    {"return_train_score", S_T(JSON_TRUE) | S_T(JSON_FALSE), "true or false"},
 };
 
 static int s_parse_compat(s_parse_t *ps, const json_t *s)
@@ -549,9 +600,6 @@ static int s_parse_compat(s_parse_t *ps, const json_t *s)
             return s_fail(ps, DSK_EINVAL, path, "expected %s, got %s", s_compat[i].expect,
                           s_describe(j, d, sizeof d));
     }
-    if (json_is_true(json_object_get(s, "return_train_score")))
-        return s_fail(ps, DSK_EINVAL, "$.search.return_train_score", "true is not "
-                      "supported by dsk (train scores are not computed)");
     return DSK_OK;
 }
 
@@ -641,6 +689,9 @@ static int s_parse_search(s_parse_t *ps, const json_t *root)
         return rc;
     if ((rc = s_parse_cv(ps, json_object_get(s, "cv"))) ||
         (rc = s_parse_scoring(ps, json_object_get(s, "scoring"))))
+        return rc;
+    if ((j = json_object_get(s, "return_train_score")) &&
+        (rc = s_bool(ps, j, "$.search.return_train_score", &job->return_train_score)))
         return rc;
     if ((j = json_object_get(s, "refit")) && (rc = s_bool(ps, j, "$.search.refit", &job->refit)))
         return rc;
@@ -740,6 +791,7 @@ void job_destroy(job_t **job_p)
     free(job->steps);
     ml_grid_destroy(&job->grid);
     free(job->scoring);
+    free(job->cv_test_fold);
     json_decref(job->data);
     json_decref(job->json);
     free(job);

@@ -14,10 +14,11 @@
  * (an object or a non-empty list of objects), param_distributions (lists
  * only), n_iter (default 10), random_state (int or null), cv (an int >= 2,
  * default 5, or an object {"class": "KFold"|"StratifiedKFold", "n_splits",
- * "shuffle", "random_state"}), scoring (a scorer name, default "accuracy"),
+ * "shuffle", "random_state"}, or {"class": "PredefinedSplit", "test_fold":
+ * [each sample's test fold, -1 for none]} for splits made elsewhere), scoring (a scorer name, default "accuracy"),
  * refit (bool, default true), and, accepted for compatibility only: iid,
- * n_jobs, verbose, pre_dispatch, error_score ("raise" or a number),
- * return_train_score (false only).
+ * n_jobs, verbose, pre_dispatch, error_score ("raise" or a number);
+ * return_train_score (bool, default false) adds cv_results_' train scores.
  *
  * A search must end in a classifier (it is scored). param_grid keys are
  * checked against the job's pipeline and every value through the step's
@@ -73,8 +74,11 @@ typedef struct job {
     ml_folds_kind_t cv_kind;
     int cv_shuffle;
     int64_t cv_random_state; /* ML_FOLDS_NO_SEED for null */
+    int32_t *cv_test_fold;   /* PredefinedSplit: one entry a sample; NULL otherwise */
+    int64_t cv_n_test_fold;
     char *scoring;          /* a name ml_scorer_find() knows */
     int refit;
+    int return_train_score; /* each SCORE also scores its training rows */
     json_t *json;           /* the whole document as parsed (a reference the job holds) */
 } job_t;
 

@@ -16,7 +16,7 @@
 #include "job_stage.h"
 
 typedef struct {
-    double score, fit_time, score_time;
+    double score, fit_time, score_time, train_score;
     int done;
 } s_cell_t;
 
@@ -130,7 +130,8 @@ static void s_steps_text(const job_t *job, const ml_params_t *cand, size_t from,
     }
 }
 
-/* The content key of a task: its kind, the data, the folds, the steps it runs, the fold. */
+/* The content key of a task: its kind, the data, the folds, the steps it runs, the fold,
+   and for a SCORE what it reports (the scorer, train scores or not). */
 static void s_task_key(const job_plan_t *p, job_task_kind_t kind, const ml_params_t *cand,
                        size_t from, size_t to, int fold, char *key)
 {
@@ -139,6 +140,9 @@ static void s_task_key(const job_plan_t *p, job_task_kind_t kind, const ml_param
     if (fold >= 0)
         s_text_printf(&t, " folds=%s fold=%d", p->folds_key, fold);
     s_steps_text(p->job, cand, from, to, &t);
+    if (kind == JOB_TASK_SCORE)
+        s_text_printf(&t, " scoring=%s train=%d", p->job->scoring ? p->job->scoring : "accuracy",
+                      p->job->return_train_score);
     job_content_key(t.buf, t.len, key);
     free(t.buf);
 }
@@ -345,7 +349,7 @@ int job_plan_record(job_plan_t *p, int64_t task, const void *result, size_t len,
 {
     if (task < 0 || task >= p->n_tasks || p->tasks[task].kind != JOB_TASK_SCORE)
         return DSK_OK;
-    double v[3];
+    double v[4];
     int rc = job_score_unpack(result, len, v, err);
     if (rc)
         return rc;
@@ -353,7 +357,11 @@ int job_plan_record(job_plan_t *p, int64_t task, const void *result, size_t len,
     s_cell_t *cell = &p->cells[t->candidate * p->n_splits + t->fold];
     if (!cell->done)
         p->n_recorded++;
-    *cell = (s_cell_t){.score = v[0], .fit_time = v[1], .score_time = v[2], .done = 1};
+    if (p->job->return_train_score && isnan(v[3]))
+        return dsk_seterr(err, DSK_EPROTO, "a score result without the train score the job "
+                          "asks for");
+    *cell = (s_cell_t){.score = v[0], .fit_time = v[1], .score_time = v[2],
+                       .train_score = v[3], .done = 1};
     return DSK_OK;
 }
 
@@ -441,6 +449,14 @@ static json_t *s_params_json(const ml_params_t *c)
     return o;
 }
 
+/* The double at offset off in candidate c's cell of split k (a field of s_cell_t). */
+static double s_cell_field(const job_plan_t *p, int64_t c, int k, size_t off)
+{
+    double v;
+    memcpy(&v, (const char *)&p->cells[c * p->n_splits + k] + off, sizeof v);
+    return v;
+}
+
 /* mean_<what>, std_<what> of one cell field for every candidate. */
 static void s_stat_columns(const job_plan_t *p, json_t *res, const char *what, size_t off)
 {
@@ -449,7 +465,7 @@ static void s_stat_columns(const job_plan_t *p, json_t *res, const char *what, s
     for (int64_t c = 0; c < p->n_cands; c++) {
         double m, s;
         for (int k = 0; k < p->n_splits; k++)
-            memcpy(&v[k], (const char *)&p->cells[c * p->n_splits + k] + off, sizeof v[k]);
+            v[k] = s_cell_field(p, c, k, off);
         s_mean_std(v, p->n_splits, &m, &s);
         json_array_append_new(mean, json_real(m));
         json_array_append_new(std, json_real(s));
@@ -495,6 +511,33 @@ static void s_param_columns(const job_plan_t *p, json_t *res)
     json_decref(names);
 }
 
+/* split<k>_<what>: one cell field, a column per split. */
+static void s_split_columns(const job_plan_t *p, json_t *res, const char *what, size_t off)
+{
+    for (int k = 0; k < p->n_splits; k++) {
+        json_t *col = json_array();
+        for (int64_t c = 0; c < p->n_cands; c++)
+            json_array_append_new(col, json_real(s_cell_field(p, c, k, off)));
+        char key[64];
+        snprintf(key, sizeof key, "split%d_%s", k, what);
+        json_object_set_new(res, key, col);
+    }
+}
+
+/* One cell field of every fit, a row per candidate, a column per split: cv_results_ keeps
+   only the times' means and deviations, a caller rebuilding per-fit results needs each. */
+static json_t *s_per_fit(const job_plan_t *p, size_t off)
+{
+    json_t *rows = json_array();
+    for (int64_t c = 0; c < p->n_cands; c++) {
+        json_t *row = json_array();
+        for (int k = 0; k < p->n_splits; k++)
+            json_array_append_new(row, json_real(s_cell_field(p, c, k, off)));
+        json_array_append_new(rows, row);
+    }
+    return rows;
+}
+
 json_t *job_plan_result(const job_plan_t *p)
 {
     if (!job_plan_scores_done(p))
@@ -512,14 +555,7 @@ json_t *job_plan_result(const job_plan_t *p)
     for (int64_t c = 0; c < p->n_cands; c++)
         json_array_append_new(params, s_params_json(&p->cands[c]));
     json_object_set_new(cv, "params", params);
-    for (int k = 0; k < p->n_splits; k++) {
-        json_t *col = json_array();
-        for (int64_t c = 0; c < p->n_cands; c++)
-            json_array_append_new(col, json_real(p->cells[c * p->n_splits + k].score));
-        char key[64];
-        snprintf(key, sizeof key, "split%d_test_score", k);
-        json_object_set_new(cv, key, col);
-    }
+    s_split_columns(p, cv, "test_score", offsetof(s_cell_t, score));
     s_stat_columns(p, cv, "test_score", offsetof(s_cell_t, score));
     double *means = dsk_xmalloc((size_t)p->n_cands * sizeof *means);
     int64_t best = s_best(p, means);
@@ -528,6 +564,10 @@ json_t *job_plan_result(const job_plan_t *p)
     for (int64_t c = 0; c < p->n_cands; c++)
         json_array_append_new(rk, json_integer(rank[c]));
     json_object_set_new(cv, "rank_test_score", rk);
+    if (p->job->return_train_score) {
+        s_split_columns(p, cv, "train_score", offsetof(s_cell_t, train_score));
+        s_stat_columns(p, cv, "train_score", offsetof(s_cell_t, train_score));
+    }
     json_object_set_new(out, "best_params", s_params_json(&p->cands[best]));
     json_object_set_new(out, "best_score", json_real(means[best]));
     json_object_set_new(out, "best_index", json_integer((json_int_t)best));
@@ -536,6 +576,8 @@ json_t *job_plan_result(const job_plan_t *p)
     json_object_set_new(out, "scoring", json_string(p->job->scoring ? p->job->scoring : "accuracy"));
     json_object_set_new(out, "refit", json_boolean(p->job->refit));
     json_object_set_new(out, "cv_results", cv);
+    json_object_set_new(out, "fit_times", s_per_fit(p, offsetof(s_cell_t, fit_time)));
+    json_object_set_new(out, "score_times", s_per_fit(p, offsetof(s_cell_t, score_time)));
     free(means);
     free(rank);
     return out;

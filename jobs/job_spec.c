@@ -16,7 +16,7 @@ int job_spec_pack(const job_t *job, const ml_params_t *cands, int64_t n_cands,
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
-    int bad = msgpack_pack_map(&pk, 5);
+    int bad = msgpack_pack_map(&pk, 6);
     bad |= ml_pack_key(&pk, "dsk_task_job") | msgpack_pack_int(&pk, S_FORMAT);
     bad |= ml_pack_key(&pk, "steps") | msgpack_pack_array(&pk, job->n_steps);
     for (size_t s = 0; s < job->n_steps; s++) {
@@ -36,6 +36,8 @@ int job_spec_pack(const job_t *job, const ml_params_t *cands, int64_t n_cands,
                   : msgpack_pack_nil(&pk);
     const char *sc = scoring ? scoring : "accuracy";
     bad |= ml_pack_key(&pk, "scoring") | msgpack_pack_str_with_body(&pk, sc, strlen(sc));
+    bad |= ml_pack_key(&pk, "train_scores");
+    bad |= job->return_train_score ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
     return bad ? DSK_ETOOBIG : DSK_OK;
 }
 
@@ -146,6 +148,12 @@ int job_spec_unpack(const void *buf, size_t len, job_spec_t **out, char *err)
             rc = dsk_seterr(err, DSK_EPROTO, "job spec: bad scoring");
         else
             memcpy(tj->scoring, sc->via.str.ptr, sc->via.str.size);
+    }
+    if (rc == DSK_OK) { /* absent in a job from before train scores: none */
+        const msgpack_object *ts = ml_unpack_get(&u.data, "train_scores");
+        if (ts && ts->type != MSGPACK_OBJECT_BOOLEAN)
+            rc = dsk_seterr(err, DSK_EPROTO, "job spec: train_scores is not a boolean");
+        tj->steps.return_train_score = ts && ts->via.boolean;
     }
     msgpack_unpacked_destroy(&u);
     if (rc) {

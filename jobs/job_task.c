@@ -32,6 +32,7 @@ typedef struct {
     const int32_t *assign;
     int64_t n_assign;
     const char *scoring;
+    int train_scores;
 } s_spec_t;
 
 static int s_spec_decode(const void *buf, size_t len, const job_spec_t *tj, s_spec_t *s,
@@ -86,6 +87,7 @@ static int s_spec_decode(const void *buf, size_t len, const job_spec_t *tj, s_sp
     s->assign = tj->assign;
     s->n_assign = tj->n_assign;
     s->scoring = tj->scoring;
+    s->train_scores = tj->steps.return_train_score;
     rc = DSK_OK;
 out:
     msgpack_unpacked_destroy(&u);
@@ -357,9 +359,11 @@ static int s_run_fold(const s_spec_t *s, const ml_dataset_t *ds, const void *inp
         }
         /* this task's own fold matrices are handed over (TF-IDF then works in
            place); a shared prefix's, read by other tasks too, are only read */
-        double t0 = s_now(), score = NAN;
+        double t0 = s_now(), score = NAN, train = NAN;
+        /* train scores read the training rows after the fit: then they are not handed over */
         if (rc == DSK_OK)
-            rc = pre ? ml_pipeline_fit_from(pipe, start, use->Xtr, use->ytr, err)
+            rc = pre || s->train_scores
+                     ? ml_pipeline_fit_from(pipe, start, use->Xtr, use->ytr, err)
                      : ml_pipeline_fit_from_owned(pipe, start, &sp->Xtr, sp->ytr, err);
         double t1 = s_now();
         const ml_scorer_t *scorer = rc == DSK_OK ? ml_scorer_find(s->scoring, err) : NULL;
@@ -369,9 +373,14 @@ static int s_run_fold(const s_spec_t *s, const ml_dataset_t *ds, const void *inp
             rc = pre ? ml_pipeline_score_from(pipe, start, scorer, use->Xte, use->yte, &score, err)
                      : ml_pipeline_score_from_owned(pipe, start, scorer, &sp->Xte, sp->yte, &score,
                                                     err);
+        double t2 = s_now();
+        if (rc == DSK_OK && s->train_scores)
+            rc = pre ? ml_pipeline_score_from(pipe, start, scorer, use->Xtr, use->ytr, &train, err)
+                     : ml_pipeline_score_from_owned(pipe, start, scorer, &sp->Xtr, sp->ytr, &train,
+                                                    err);
         if (rc == DSK_OK)
             job_score_pack(&out->reply, score, use->fit_time + (t1 - t0),
-                          use->score_time + (s_now() - t1));
+                          use->score_time + (t2 - t1), train);
     }
     s_split_destroy(sp);
     free(tr);

@@ -183,6 +183,52 @@ int ml_folds_new(ml_folds_kind_t kind, int n_splits, int shuffle, int64_t random
     return DSK_OK;
 }
 
+static int s_cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+int ml_folds_predefined(const int32_t *test_fold, int64_t n, ml_folds_t **out, char *err)
+{
+    *out = NULL;
+    if (n < 1)
+        return dsk_seterr(err, DSK_EINVAL, "PredefinedSplit: test_fold is empty");
+    /* the distinct values other than -1, ascending: fold k is the k-th of them */
+    int32_t *vals = dsk_xmalloc((size_t)n * sizeof *vals);
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (test_fold[i] != -1)
+            vals[m++] = test_fold[i];
+    qsort(vals, (size_t)m, sizeof *vals, s_cmp_i32);
+    int64_t k = 0;
+    for (int64_t i = 0; i < m; i++)
+        if (i == 0 || vals[i] != vals[k - 1])
+            vals[k++] = vals[i];
+    if (k == 0) {
+        free(vals);
+        return dsk_seterr(err, DSK_EINVAL, "PredefinedSplit: every entry of test_fold is -1, "
+                          "so there is no split to test on");
+    }
+    ml_folds_t *f = dsk_xcalloc(1, sizeof *f);
+    f->n_splits = (int)k;
+    f->n = n;
+    f->fold = dsk_xmalloc((size_t)n * sizeof *f->fold);
+    f->test_size = dsk_xcalloc((size_t)k, sizeof *f->test_size);
+    for (int64_t i = 0; i < n; i++) {
+        if (test_fold[i] == -1) {
+            f->fold[i] = -1;
+            continue;
+        }
+        const int32_t *at = bsearch(&test_fold[i], vals, (size_t)k, sizeof *vals, s_cmp_i32);
+        f->fold[i] = (int32_t)(at - vals);
+        f->test_size[f->fold[i]]++;
+    }
+    free(vals);
+    *out = f;
+    return DSK_OK;
+}
+
 int ml_folds_check_cv(int n_splits, int classifier, const int32_t *y, int64_t n,
                       ml_folds_t **out, char *err)
 {

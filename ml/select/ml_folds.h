@@ -11,6 +11,12 @@
  * class when asked). Indices come back sorted ascending, as split() yields
  * them.
  *
+ * PredefinedSplit takes the assignment as given: sample i is in the test
+ * part of the fold its test_fold value names (folds ordered by value), and
+ * a sample marked -1 is in every training part and no test part. This is
+ * how a search whose splits were made elsewhere (scikit-learn's own cv,
+ * handed over by the Python package) runs here with the same rows.
+ *
  * Ownership: ml_folds_new() returns an object the caller owns and frees
  * with ml_folds_destroy(); it keeps no pointer to y.
  */
@@ -42,6 +48,12 @@ typedef struct ml_folds ml_folds_t;
  */
 int ml_folds_new(ml_folds_kind_t kind, int n_splits, int shuffle, int64_t random_state,
                  const int32_t *y, int64_t n, ml_folds_t **out, char *err);
+/*
+ * PredefinedSplit(test_fold): n entries, -1 for "never tested", any other
+ * value a fold (renumbered 0.. in ascending order of value, as
+ * np.unique orders them). At least one sample must be tested.
+ */
+int ml_folds_predefined(const int32_t *test_fold, int64_t n, ml_folds_t **out, char *err);
 void ml_folds_destroy(ml_folds_t **f_p);
 
 /*
@@ -61,7 +73,7 @@ int64_t ml_folds_train_size(const ml_folds_t *f, int k);
    returns the count. */
 int64_t ml_folds_test_indices(const ml_folds_t *f, int k, int64_t *out);
 int64_t ml_folds_train_indices(const ml_folds_t *f, int k, int64_t *out);
-/* The test fold of each sample (n entries), owned by f. */
+/* The test fold of each sample (n entries; -1: none), owned by f. */
 const int32_t *ml_folds_assignment(const ml_folds_t *f);
 
 #endif

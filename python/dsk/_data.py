@@ -15,6 +15,8 @@ import numpy as np
 
 
 def _pack_X(X):
+    if isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype.kind in "OUS":
+        X = list(X)  # documents in an array (a pandas Series' values, np.array(docs))
     if isinstance(X, (list, tuple)) and all(isinstance(d, (str, bytes)) for d in X):
         docs = [d.encode("utf-8") if isinstance(d, str) else bytes(d) for d in X]
         return {"kind": "text", "n": len(docs), "docs": docs}
@@ -52,6 +54,23 @@ def pack_dataset(X):
     return msgpack.packb({"dsk_dataset": 1, "X": _pack_X(X), "y": None, "n_classes": 0,
                           "target_names": None, "filenames": None, "labels_kind": 0},
                          use_bin_type=True)
+
+
+def pack_labeled(X, y):
+    """X with its labels y as the bytes of a packed dataset, and the distinct labels in
+    order (the codes 0..k-1 stand for them, as scikit-learn's classes_)."""
+    classes, codes = np.unique(np.asarray(y), return_inverse=True)
+    if classes.dtype.kind in "iub":
+        kind, names = 1, ["%d" % v for v in classes]
+    elif classes.dtype.kind == "f":
+        kind, names = 1, [repr(float(v)) for v in classes]
+    else:
+        kind, names = 2, [str(v) for v in classes]
+    buf = msgpack.packb({"dsk_dataset": 1, "X": _pack_X(X),
+                         "y": np.ascontiguousarray(codes, dtype="<i4").tobytes(),
+                         "n_classes": len(classes), "target_names": names, "filenames": None,
+                         "labels_kind": kind}, use_bin_type=True)
+    return buf, classes
 
 
 def unpack_result(buf):

@@ -38,7 +38,7 @@ _NAMES = {STATUS_REQ: "STATUS_REQ", STATUS_REP: "STATUS_REP", ERROR: "ERROR",
           SUBMIT: "SUBMIT", JOB_STATE: "JOB_STATE", JOB_REQ: "JOB_REQ", CHUNK: "CHUNK",
           CHUNK_DONE: "CHUNK_DONE"}
 
-JOB_PREDICT = 3  # SUBMIT's kind
+JOB_SEARCH, JOB_FIT, JOB_PREDICT = 1, 2, 3  # SUBMIT's kinds
 
 # field names, in wire order, of the records a client reads
 _WORKER_FIELDS = ("name", "host", "address", "pid", "nthreads", "memory_limit", "memory_used",

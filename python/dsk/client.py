@@ -45,6 +45,14 @@ def _model_labels(blob):
     return values.astype(np.int64) if whole else values
 
 
+class DskJobError(RuntimeError):
+    """A job that failed or was cancelled on the cluster: what failed, where, and why."""
+
+    def __init__(self, job_id, state, text):
+        super().__init__("dsk job %d %s: %s" % (job_id, state, text))
+        self.job_id, self.state, self.text = job_id, state, text
+
+
 def _bytes_text(n):
     for unit, size in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if n >= size:
@@ -56,6 +64,19 @@ def _close_at_exit(ref):
     client = ref()
     if client is not None:
         client.close()
+
+
+_made = []  # weakrefs to the Clients made, oldest first: the newest open one is the default
+
+
+def default_client():
+    """The dsk.Client made last that is still open (as dask.distributed's default client),
+    or None."""
+    for ref in reversed(_made):
+        c = ref()
+        if c is not None and c._sock is not None:
+            return c
+    return None
 
 
 class Client:
@@ -79,6 +100,7 @@ class Client:
         self._ctx = zmq.Context()
         self._connect()
         atexit.register(_close_at_exit, weakref.ref(self))
+        _made[:] = [r for r in _made if r() is not None] + [weakref.ref(self)]
         if self.cluster is not None:
             self.wait_for_workers(self.cluster.n_workers)
 
@@ -177,6 +199,59 @@ class Client:
         labels = _model_labels(blob)
         return labels[out] if labels is not None else out.astype(np.int64)
 
+    def search(self, job, dataset, name="search", progress=None):
+        """Runs a search job (a job file's document, as a dict) over a packed dataset
+        (dsk._data.pack_labeled) and returns its result (docs/job-files.md, "The result").
+        progress(done, total, text) is called as fits finish. Ctrl-C cancels the job on the
+        cluster; a failed job raises DskJobError with what failed."""
+        return json.loads(self._run(_wire.JOB_SEARCH, job, dataset, name, progress)["result"])
+
+    def fit(self, job, dataset, name="fit", progress=None):
+        """Runs a fit job (a job file's document without "search") and returns the fitted
+        model's .dskm bytes."""
+        return self._run(_wire.JOB_FIT, job, dataset, name, progress)["model"]
+
+    def _run(self, kind, job, dataset, name, progress):
+        body = json.dumps(job).encode()
+        st = self._request(_wire.pack(_wire.SUBMIT, kind, 0, name[:64], body, dataset),
+                           _wire.JOB_STATE)
+        job_id = st["job_id"]
+        try:
+            while True:
+                state = _wire.JOB_STATES.get(st["state"])
+                if progress is not None:
+                    progress(st["done"], st["total"], st["text"])
+                if state == "done":
+                    return st
+                if state in ("failed", "cancelled"):
+                    raise DskJobError(job_id, state, st["text"])
+                st = self._next_state(job_id)
+        except BaseException as e:
+            if not isinstance(e, DskJobError):
+                try:  # Ctrl-C, or a lost scheduler: the cluster must not go on with the job
+                    self._job_req(_wire.JOBREQ_CANCEL, job_id)
+                except Exception:
+                    pass
+            raise
+
+    def _next_message(self, job_id):
+        """The next message while job_id runs (the scheduler reports every second, so a
+        longer silence is a lost scheduler); an ERROR is raised."""
+        if not self._sock.poll(int(_SILENCE_S * 1000)):
+            raise TimeoutError("job %d: no word from the scheduler in %.0f s" % (job_id,
+                                                                                 _SILENCE_S))
+        mtype, f = _wire.unpack(self._sock.recv())
+        if mtype == _wire.ERROR:
+            raise _wire.DskError(f["code"], f["message"])
+        return mtype, f
+
+    def _next_state(self, job_id):
+        """The next JOB_STATE about job_id (the scheduler sends one a fit, and every second)."""
+        while True:
+            mtype, f = self._next_message(job_id)
+            if mtype == _wire.JOB_STATE and f["job_id"] == job_id:
+                return f
+
     def _drive_chunks(self, job_id, X, n, nchunks, chunk_rows, window):
         parts = [None] * nchunks
         sent = got = 0
@@ -187,12 +262,7 @@ class Client:
                 chunk = _data.pack_dataset(_data.take(X, lo, min(n, lo + chunk_rows)))
                 self._sock.send(_wire.pack(_wire.CHUNK, job_id, sent, chunk))
                 sent += 1
-            if not self._sock.poll(int(_SILENCE_S * 1000)):
-                raise TimeoutError("job %d: no word from the scheduler in %.0f s" % (job_id,
-                                                                                     _SILENCE_S))
-            mtype, f = _wire.unpack(self._sock.recv())
-            if mtype == _wire.ERROR:
-                raise _wire.DskError(f["code"], f["message"])
+            mtype, f = self._next_message(job_id)
             if mtype == _wire.CHUNK_DONE and f["job_id"] == job_id:
                 if not 0 <= f["index"] < nchunks or parts[f["index"]] is not None:
                     raise _wire.ProtocolError("a result for chunk %r, which was not expected"
@@ -202,7 +272,7 @@ class Client:
             elif mtype == _wire.JOB_STATE and f["job_id"] == job_id:
                 state = _wire.JOB_STATES.get(f["state"])
                 if state in ("failed", "cancelled"):
-                    raise RuntimeError("job %d %s: %s" % (job_id, state, f["text"]))
+                    raise DskJobError(job_id, state, f["text"])
                 done = state == "done"
         return parts
 

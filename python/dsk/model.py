@@ -128,6 +128,13 @@ _STEPS = {"SVC": _svc_step, "SGDClassifier": _sgd_step, "CountVectorizer": _cv_s
 
 def to_dskm(estimator, path):
     """Writes a fitted scikit-learn estimator (or Pipeline) as a .dskm model file."""
+    blob = dskm_bytes(estimator)
+    with open(path, "wb") as f:
+        f.write(blob)
+
+
+def dskm_bytes(estimator):
+    """A fitted scikit-learn estimator (or Pipeline) as the bytes of a .dskm."""
     steps = (estimator.steps if type(estimator).__name__ == "Pipeline"
              else [(type(estimator).__name__.lower(), estimator)])
     pipeline = []
@@ -143,8 +150,7 @@ def to_dskm(estimator, path):
     classes = getattr(steps[-1][1], "classes_", None)
     if classes is not None:
         model["labels"] = _labels_record(classes)
-    with open(path, "wb") as f:
-        f.write(msgpack.packb(model, use_bin_type=True))
+    return msgpack.packb(model, use_bin_type=True)
 
 
 def _sgd_from(step, classes):
@@ -225,9 +231,14 @@ def _svc_from(step, classes):
 def from_dskm(path):
     """A .dskm model file as a fitted scikit-learn estimator."""
     with open(path, "rb") as f:
-        model = msgpack.unpackb(f.read(), raw=False, strict_map_key=False)
+        return from_dskm_bytes(f.read(), path)
+
+
+def from_dskm_bytes(blob, what="the model"):
+    """A .dskm's bytes as a fitted scikit-learn estimator."""
+    model = msgpack.unpackb(blob, raw=False, strict_map_key=False)
     if not isinstance(model, dict) or model.get("format") != "dskm":
-        raise ValueError("%s is not a dsk model (no \"format\": \"dskm\")" % path)
+        raise ValueError("%s is not a dsk model (no \"format\": \"dskm\")" % what)
     out = []
     for step in model["pipeline"]:
         kind = step["estimator"]

@@ -4,6 +4,7 @@ import gzip
 import json
 import os
 import subprocess
+import tarfile
 
 import numpy as np
 import pytest
@@ -43,3 +44,24 @@ def digits():
     return a[:, :-1], a[:, -1].astype(int)
 
 
+def news(subset, categories):
+    """The 20 newsgroups documents of a few categories, read from the archive as
+    fetch_20newsgroups decodes them (latin-1), with their category names."""
+    docs, labels = [], []
+    with tarfile.open(os.path.join(DATA, "20news-bydate.tar.gz")) as tar:
+        for m in tar:
+            parts = m.name.split("/")
+            if m.isfile() and len(parts) == 3 and parts[0] == "20news-bydate-" + subset and \
+                    parts[1] in categories:
+                docs.append(tar.extractfile(m).read().decode("latin-1"))
+                labels.append(parts[1])
+    return docs, np.array(labels)
+
+
+CATEGORIES = ["alt.atheism", "talk.religion.misc"]
+ALL_CATEGORIES = [
+    "alt.atheism", "comp.graphics", "comp.os.ms-windows.misc", "comp.sys.ibm.pc.hardware",
+    "comp.sys.mac.hardware", "comp.windows.x", "misc.forsale", "rec.autos", "rec.motorcycles",
+    "rec.sport.baseball", "rec.sport.hockey", "sci.crypt", "sci.electronics", "sci.med",
+    "sci.space", "soc.religion.christian", "talk.politics.guns", "talk.politics.mideast",
+    "talk.politics.misc", "talk.religion.misc"]

@@ -10,7 +10,8 @@ from sklearn.svm import SVC
 
 import dsk
 
-from helpers import client, digits, fit_model  # noqa: F401 (client: a fixture)
+from helpers import (ALL_CATEGORIES, CATEGORIES, client, digits, fit_model,  # noqa: F401
+                     news)
 
 
 @pytest.mark.parametrize("params", [{"C": 10}, {"kernel": "linear", "C": 0.1},
@@ -56,38 +57,12 @@ def test_not_supported_yet(tmp_path):
         dsk.to_dskm(LogisticRegression(), tmp_path / "lr.dskm")
 
 
-def _news(subset, categories):
-    """The 20 newsgroups documents of a few categories, read from the archive as
-    fetch_20newsgroups decodes them (latin-1), with their category names."""
-    import os
-    import tarfile
-    from helpers import DATA
-    docs, labels = [], []
-    with tarfile.open(os.path.join(DATA, "20news-bydate.tar.gz")) as tar:
-        for m in tar:
-            parts = m.name.split("/")
-            if m.isfile() and len(parts) == 3 and parts[0] == "20news-bydate-" + subset and \
-                    parts[1] in categories:
-                docs.append(tar.extractfile(m).read().decode("latin-1"))
-                labels.append(parts[1])
-    return docs, np.array(labels)
-
-
-CATEGORIES = ["alt.atheism", "talk.religion.misc"]
-ALL_CATEGORIES = [
-    "alt.atheism", "comp.graphics", "comp.os.ms-windows.misc", "comp.sys.ibm.pc.hardware",
-    "comp.sys.mac.hardware", "comp.windows.x", "misc.forsale", "rec.autos", "rec.motorcycles",
-    "rec.sport.baseball", "rec.sport.hockey", "sci.crypt", "sci.electronics", "sci.med",
-    "sci.space", "soc.religion.christian", "talk.politics.guns", "talk.politics.mideast",
-    "talk.politics.misc", "talk.religion.misc"]
-
-
 def test_text_pipeline_both_ways(client, tmp_path):
     from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
     from sklearn.pipeline import Pipeline
     # scikit-learn's pipeline on all 20 categories, predicted by dsk on the whole test set
-    train, y = _news("train", ALL_CATEGORIES)
-    test, _ = _news("test", ALL_CATEGORIES)
+    train, y = news("train", ALL_CATEGORIES)
+    test, _ = news("test", ALL_CATEGORIES)
     assert (len(train), len(test)) == (11314, 7532)
     pipe = Pipeline([("vect", CountVectorizer()), ("tfidf", TfidfTransformer()),
                      ("clf", SGDClassifier(random_state=0))]).fit(train, y)
@@ -95,8 +70,8 @@ def test_text_pipeline_both_ways(client, tmp_path):
     dsk.to_dskm(pipe, path)
     assert np.array_equal(client.predict(path, test, chunk_rows=2000), pipe.predict(test))
     # bigrams, two categories, text labels
-    train, y = _news("train", CATEGORIES)
-    test, _ = _news("test", CATEGORIES)
+    train, y = news("train", CATEGORIES)
+    test, _ = news("test", CATEGORIES)
     pipe = Pipeline([("vect", CountVectorizer(ngram_range=(1, 2))), ("tfidf", TfidfTransformer()),
                      ("clf", SGDClassifier(random_state=0))]).fit(train, y)
     dsk.to_dskm(pipe, path)

@@ -178,6 +178,11 @@ START_TEST(test_fit_job_and_defaults)
     ck_assert_int_eq(job->cv_splits, 5);
     ck_assert_str_eq(job->scoring, "accuracy");
     ck_assert_int_eq(job->refit, 1);
+    ck_assert_int_eq(job->return_train_score, 0);
+    job_destroy(&job);
+    ck_assert_msg(s_parse_search("{" SEED_GRID ", \"return_train_score\": true}", &job, err) == 0,
+                  "%s", err);
+    ck_assert_int_eq(job->return_train_score, 1);
     job_destroy(&job);
 }
 END_TEST
@@ -313,8 +318,21 @@ START_TEST(test_search_key_errors)
                     "or an object", "the string '3'");
     s_expect_search("{" SEED_GRID ", \"cv\": 3.0}", "$.search.cv: expected an integer", NULL);
     s_expect_search("{" SEED_GRID ", \"cv\": {\"class\": \"KFlod\"}}",
-                    "$.search.cv.class: expected 'KFold' or 'StratifiedKFold'",
-                    "(did you mean 'KFold'?)");
+                    "$.search.cv.class: expected 'KFold', 'StratifiedKFold' or "
+                    "'PredefinedSplit'", "(did you mean 'KFold'?)");
+    s_expect_search("{" SEED_GRID ", \"cv\": {\"class\": \"PredefinedSplit\"}}",
+                    "$.search.cv.test_fold: expected a non-empty list of integers", NULL);
+    s_expect_search("{" SEED_GRID ", \"cv\": {\"class\": \"PredefinedSplit\", "
+                    "\"test_fold\": [0, \"1\"]}}", "$.search.cv.test_fold[1]: expected an "
+                    "integer (a fold, or -1)", NULL);
+    s_expect_search("{" SEED_GRID ", \"cv\": {\"class\": \"PredefinedSplit\", "
+                    "\"test_fold\": [-1, -1]}}", "$.search.cv.test_fold: PredefinedSplit: "
+                    "every entry of test_fold is -1", NULL);
+    s_expect_search("{" SEED_GRID ", \"cv\": {\"class\": \"PredefinedSplit\", "
+                    "\"test_fold\": [0, 1], \"n_splits\": 2}}",
+                    "$.search.cv.n_splits: PredefinedSplit takes test_fold only", NULL);
+    s_expect_search("{" SEED_GRID ", \"cv\": {\"class\": \"KFold\", \"test_fold\": [0, 1]}}",
+                    "$.search.cv.test_fold: only a PredefinedSplit takes test_fold", NULL);
     s_expect_search("{" SEED_GRID ", \"cv\": {\"class\": \"KFold\", \"random_state\": 0}}",
                     "$.search.cv: Setting a random_state has no effect since shuffle is "
                     "False", NULL);
@@ -330,8 +348,8 @@ START_TEST(test_search_key_errors)
                     "name", NULL);
     s_expect_search("{" SEED_GRID ", \"refit\": 1}", "$.search.refit: expected true or false",
                     "an integer (1)");
-    s_expect_search("{" SEED_GRID ", \"return_train_score\": true}",
-                    "$.search.return_train_score: true is not supported by dsk", NULL);
+    s_expect_search("{" SEED_GRID ", \"return_train_score\": 1}",
+                    "$.search.return_train_score: expected true or false", NULL);
     s_expect_search("{" SEED_GRID ", \"error_score\": \"ignore\"}",
                     "$.search.error_score: expected \"raise\" or a number", NULL);
     s_expect_search("{" SEED_GRID ", \"n_iter\": 5}", "$.search.n_iter: only kind 'random' "
@@ -513,6 +531,29 @@ START_TEST(test_check_data)
     ck_assert_int_eq(job_parse_text(auc, strlen(auc), "auc.json", &job, err), 0);
     s_expect_check(job, multi, "job.json: $.search.scoring: ", "multiclass");
     ml_dataset_destroy(&multi);
+    job_destroy(&job);
+
+    /* PredefinedSplit: the folds as given (renumbered by value), -1 trained on only */
+    const char *pre = "{\"data\": {\"loader\": \"python\"}, \"pipeline\": [[\"clf\", "
+                      "\"SVC\"]], \"search\": {\"param_grid\": {\"clf__C\": [1.0]}, \"cv\": "
+                      "{\"class\": \"PredefinedSplit\", \"test_fold\": [7, -1, 3, 7, 3, -1]}}}";
+    ck_assert_msg(job_parse_text(pre, strlen(pre), "pre.json", &job, err) == 0, "%s", err);
+    ml_dataset_t *six = s_dataset(0, y6, 6);
+    ck_assert_msg(job_check_data(job, six, "pre.json", err) == 0, "%s", err);
+    ml_folds_t *pf;
+    ck_assert_int_eq(job_folds(job, six, &pf, err), 0);
+    static const int32_t want_fold[] = {1, -1, 0, 1, 0, -1};
+    ck_assert_int_eq(ml_folds_n_splits(pf), 2);
+    for (int i = 0; i < 6; i++)
+        ck_assert_int_eq(ml_folds_assignment(pf)[i], want_fold[i]);
+    ck_assert_int_eq(ml_folds_test_size(pf, 0), 2);
+    ck_assert_int_eq(ml_folds_train_size(pf, 0), 4);
+    ml_folds_destroy(&pf);
+    ml_dataset_destroy(&six);
+    ml_dataset_t *four = s_dataset(0, y4, 4);
+    s_expect_check(job, four, "job.json: $.search.cv: PredefinedSplit: test_fold has 6 "
+                   "entries, the data 4 samples", NULL);
+    ml_dataset_destroy(&four);
     job_destroy(&job);
 }
 END_TEST
