@@ -9,6 +9,7 @@
  */
 #include "job_file.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -572,6 +573,30 @@ static int s_parse_scoring(s_parse_t *ps, const json_t *j)
     return DSK_OK;
 }
 
+/*
+ * error_score: "raise" (a failing fit fails the job; dsk's default), a
+ * number or "nan" (scikit-learn's default: the fit's scores are that value
+ * and its error is reported with the result).
+ */
+static int s_parse_error_score(s_parse_t *ps, const json_t *j)
+{
+    char d[200];
+    job_t *job = ps->job;
+    job->error_score_raise = 1;
+    job->error_score = NAN;
+    if (!j || (json_is_string(j) && !strcmp(json_string_value(j), "raise")))
+        return DSK_OK;
+    job->error_score_raise = 0;
+    if (json_is_string(j) && !strcmp(json_string_value(j), "nan"))
+        return DSK_OK;
+    if (json_is_number(j)) {
+        job->error_score = json_number_value(j);
+        return DSK_OK;
+    }
+    return s_fail(ps, DSK_EINVAL, "$.search.error_score", "expected \"raise\", \"nan\" or a "
+                  "number, got %s", s_describe(j, d, sizeof d));
+}
+
 /* Keys GridSearchCV takes that change nothing in dsk: their types are still checked. */
 #define S_T(t) (1u << (t))
 static const struct {
@@ -584,8 +609,6 @@ static const struct {
     {"verbose", S_T(JSON_INTEGER) | S_T(JSON_TRUE) | S_T(JSON_FALSE), "an integer"},
     {"pre_dispatch", S_T(JSON_INTEGER) | S_T(JSON_STRING) | S_T(JSON_NULL),
      "an integer, a string such as \"2*n_jobs\" or null"},
-    {"error_score", S_T(JSON_INTEGER) | S_T(JSON_REAL) | S_T(JSON_STRING),
-     "\"raise\" or a number"},
 };
 
 static int s_parse_compat(s_parse_t *ps, const json_t *s)
@@ -594,9 +617,7 @@ static int s_parse_compat(s_parse_t *ps, const json_t *s)
     for (size_t i = 0; i < sizeof s_compat / sizeof s_compat[0]; i++) {
         const json_t *j = json_object_get(s, s_compat[i].key);
         s_path_key(path, "$.search", s_compat[i].key);
-        if (j && (!(s_compat[i].types & S_T(json_typeof(j))) ||
-                  (json_is_string(j) && !strcmp(s_compat[i].key, "error_score") &&
-                   strcmp(json_string_value(j), "raise"))))
+        if (j && !(s_compat[i].types & S_T(json_typeof(j))))
             return s_fail(ps, DSK_EINVAL, path, "expected %s, got %s", s_compat[i].expect,
                           s_describe(j, d, sizeof d));
     }
@@ -690,6 +711,8 @@ static int s_parse_search(s_parse_t *ps, const json_t *root)
     if ((rc = s_parse_cv(ps, json_object_get(s, "cv"))) ||
         (rc = s_parse_scoring(ps, json_object_get(s, "scoring"))))
         return rc;
+    if ((rc = s_parse_error_score(ps, json_object_get(s, "error_score"))))
+        return rc;
     if ((j = json_object_get(s, "return_train_score")) &&
         (rc = s_bool(ps, j, "$.search.return_train_score", &job->return_train_score)))
         return rc;
@@ -726,6 +749,8 @@ int job_parse(const json_t *root, const char *where, job_t **out, char *err)
     job->cv_random_state = ML_FOLDS_NO_SEED;
     job->scoring = dsk_xstrdup("accuracy");
     job->refit = 1;
+    job->error_score_raise = 1;
+    job->error_score = NAN;
     ps.job = job;
     ps.scratch = ml_pipeline_new();
     rc = s_parse_data(&ps, root);

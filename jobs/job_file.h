@@ -17,7 +17,8 @@
  * "shuffle", "random_state"}, or {"class": "PredefinedSplit", "test_fold":
  * [each sample's test fold, -1 for none]} for splits made elsewhere), scoring (a scorer name, default "accuracy"),
  * refit (bool, default true), and, accepted for compatibility only: iid,
- * n_jobs, verbose, pre_dispatch, error_score ("raise" or a number);
+ * n_jobs, verbose, pre_dispatch; error_score ("raise", the default, or a
+ * number or "nan": a failing fit scores that and its error is reported);
  * return_train_score (bool, default false) adds cv_results_' train scores.
  *
  * A search must end in a classifier (it is scored). param_grid keys are
@@ -79,6 +80,8 @@ typedef struct job {
     char *scoring;          /* a name ml_scorer_find() knows */
     int refit;
     int return_train_score; /* each SCORE also scores its training rows */
+    int error_score_raise;  /* a failing fit fails the job (error_score "raise", the default) */
+    double error_score;     /* else a failing fit's scores (NaN for "nan") */
     json_t *json;           /* the whole document as parsed (a reference the job holds) */
 } job_t;
 

@@ -17,6 +17,7 @@
 
 typedef struct {
     double score, fit_time, score_time, train_score;
+    char *error; /* a failed fit's, scored error_score */
     int done;
 } s_cell_t;
 
@@ -52,6 +53,8 @@ void job_plan_destroy(job_plan_t **p_p)
     ml_params_array_free(&p->cands, p->n_cands);
     free(p->assign);
     free(p->tasks);
+    for (int64_t i = 0; p->cells && i < p->n_cands * p->n_splits; i++)
+        free(p->cells[i].error);
     free(p->cells);
     free(p->score_task);
     free(p);
@@ -349,19 +352,21 @@ int job_plan_record(job_plan_t *p, int64_t task, const void *result, size_t len,
 {
     if (task < 0 || task >= p->n_tasks || p->tasks[task].kind != JOB_TASK_SCORE)
         return DSK_OK;
-    double v[4];
-    int rc = job_score_unpack(result, len, v, err);
-    if (rc)
+    job_score_t *r = dsk_xmalloc(sizeof *r);
+    int rc = job_score_unpack(result, len, r, err);
+    if (rc) {
+        free(r);
         return rc;
+    }
     const job_task_t *t = &p->tasks[task];
     s_cell_t *cell = &p->cells[t->candidate * p->n_splits + t->fold];
     if (!cell->done)
         p->n_recorded++;
-    if (p->job->return_train_score && isnan(v[3]))
-        return dsk_seterr(err, DSK_EPROTO, "a score result without the train score the job "
-                          "asks for");
-    *cell = (s_cell_t){.score = v[0], .fit_time = v[1], .score_time = v[2],
-                       .train_score = v[3], .done = 1};
+    free(cell->error);
+    *cell = (s_cell_t){.score = r->score, .fit_time = r->fit_time, .score_time = r->score_time,
+                       .train_score = r->train_score, .done = 1,
+                       .error = r->error[0] ? dsk_xstrdup(r->error) : NULL};
+    free(r);
     return DSK_OK;
 }
 
@@ -381,32 +386,63 @@ static void s_mean_std(const double *row, int n, double *mean, double *std)
     free(dev);
 }
 
-/* scipy's rankdata(-means, method='min'). */
-static int32_t *s_ranks(const double *means, int64_t n)
+/*
+ * A number for JSON: NaN (a failed fit's error_score "nan", or a mean over one) as null,
+ * which jansson's reals cannot hold.
+ */
+static json_t *s_real(double v)
 {
-    int32_t *r = dsk_xmalloc((size_t)n * sizeof *r);
-    for (int64_t i = 0; i < n; i++) {
-        int64_t better = 0;
-        for (int64_t j = 0; j < n; j++)
-            better += means[j] > means[i];
-        r[i] = (int32_t)(better + 1);
-    }
+    return isnan(v) ? json_null() : json_real(v);
+}
+
+/*
+ * The means as scikit-learn ranks them: a NaN (a failed fit) ties with the
+ * worst, as nanmin - 1; all NaN stay NaN (every rank then 1). A copy the
+ * caller frees.
+ */
+static double *s_rankable(const double *means, int64_t n)
+{
+    double *r = dsk_xmalloc((size_t)(n ? n : 1) * sizeof *r), lo = INFINITY;
+    for (int64_t i = 0; i < n; i++)
+        if (!isnan(means[i]) && means[i] < lo)
+            lo = means[i];
+    for (int64_t i = 0; i < n; i++)
+        r[i] = isnan(means[i]) && !isinf(lo) ? lo - 1 : means[i];
     return r;
 }
 
+/* scipy's rankdata(-means, method='min'), NaN as s_rankable makes it. */
+static int32_t *s_ranks(const double *means, int64_t n)
+{
+    double *m = s_rankable(means, n);
+    int32_t *r = dsk_xmalloc((size_t)(n ? n : 1) * sizeof *r);
+    for (int64_t i = 0; i < n; i++) {
+        int64_t better = 0;
+        for (int64_t j = 0; j < n; j++)
+            better += m[j] > m[i];
+        r[i] = (int32_t)(better + 1);
+    }
+    free(m);
+    return r;
+}
+
+/* Each candidate's mean test score into means; the best candidate (the first of rank 1). */
 static int64_t s_best(const job_plan_t *p, double *means)
 {
-    int64_t best = 0;
     double *s = dsk_xmalloc((size_t)p->n_splits * sizeof *s);
     for (int64_t c = 0; c < p->n_cands; c++) {
         for (int k = 0; k < p->n_splits; k++)
             s[k] = p->cells[c * p->n_splits + k].score;
         double sd;
         s_mean_std(s, p->n_splits, &means[c], &sd);
-        if (means[c] > means[best])
-            best = c;
     }
     free(s);
+    double *m = s_rankable(means, p->n_cands);
+    int64_t best = 0;
+    for (int64_t c = 1; c < p->n_cands; c++)
+        if (m[c] > m[best])
+            best = c;
+    free(m);
     return best;
 }
 
@@ -429,7 +465,7 @@ static json_t *s_value_json(const ml_value_t *v)
     case ML_V_NONE: return json_null();
     case ML_V_BOOL: return json_boolean(v->u.b);
     case ML_V_INT: return json_integer((json_int_t)v->u.i);
-    case ML_V_FLOAT: return json_real(v->u.f);
+    case ML_V_FLOAT: return s_real(v->u.f);
     case ML_V_STRING: return json_string(v->u.s);
     case ML_V_LIST: {
         json_t *a = json_array();
@@ -467,8 +503,8 @@ static void s_stat_columns(const job_plan_t *p, json_t *res, const char *what, s
         for (int k = 0; k < p->n_splits; k++)
             v[k] = s_cell_field(p, c, k, off);
         s_mean_std(v, p->n_splits, &m, &s);
-        json_array_append_new(mean, json_real(m));
-        json_array_append_new(std, json_real(s));
+        json_array_append_new(mean, s_real(m));
+        json_array_append_new(std, s_real(s));
     }
     free(v);
     char name[64];
@@ -517,7 +553,7 @@ static void s_split_columns(const job_plan_t *p, json_t *res, const char *what, 
     for (int k = 0; k < p->n_splits; k++) {
         json_t *col = json_array();
         for (int64_t c = 0; c < p->n_cands; c++)
-            json_array_append_new(col, json_real(s_cell_field(p, c, k, off)));
+            json_array_append_new(col, s_real(s_cell_field(p, c, k, off)));
         char key[64];
         snprintf(key, sizeof key, "split%d_%s", k, what);
         json_object_set_new(res, key, col);
@@ -532,7 +568,7 @@ static json_t *s_per_fit(const job_plan_t *p, size_t off)
     for (int64_t c = 0; c < p->n_cands; c++) {
         json_t *row = json_array();
         for (int k = 0; k < p->n_splits; k++)
-            json_array_append_new(row, json_real(s_cell_field(p, c, k, off)));
+            json_array_append_new(row, s_real(s_cell_field(p, c, k, off)));
         json_array_append_new(rows, row);
     }
     return rows;
@@ -569,7 +605,7 @@ json_t *job_plan_result(const job_plan_t *p)
         s_stat_columns(p, cv, "train_score", offsetof(s_cell_t, train_score));
     }
     json_object_set_new(out, "best_params", s_params_json(&p->cands[best]));
-    json_object_set_new(out, "best_score", json_real(means[best]));
+    json_object_set_new(out, "best_score", s_real(means[best]));
     json_object_set_new(out, "best_index", json_integer((json_int_t)best));
     json_object_set_new(out, "n_candidates", json_integer((json_int_t)p->n_cands));
     json_object_set_new(out, "n_splits", json_integer(p->n_splits));
@@ -577,6 +613,22 @@ json_t *job_plan_result(const job_plan_t *p)
     json_object_set_new(out, "refit", json_boolean(p->job->refit));
     json_object_set_new(out, "cv_results", cv);
     json_object_set_new(out, "fit_times", s_per_fit(p, offsetof(s_cell_t, fit_time)));
+    json_t *errors = json_array();
+    int64_t n_failed = 0;
+    for (int64_t c = 0; c < p->n_cands; c++) {
+        json_t *row = json_array();
+        for (int k = 0; k < p->n_splits; k++) {
+            const char *e = p->cells[c * p->n_splits + k].error;
+            json_t *text = e ? json_string(e) : json_null();
+            json_array_append_new(row, text ? text : json_string("(an error that is not UTF-8)"));
+            n_failed += e != NULL;
+        }
+        json_array_append_new(errors, row);
+    }
+    if (n_failed) /* scikit-learn warns of them; the result says which and why */
+        json_object_set_new(out, "fit_errors", errors);
+    else
+        json_decref(errors);
     json_object_set_new(out, "score_times", s_per_fit(p, offsetof(s_cell_t, score_time)));
     free(means);
     free(rank);

@@ -1,6 +1,7 @@
 /* job_spec.c — a job's steps, candidates and folds as bytes, and back. */
 #include "job_spec.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,7 @@ int job_spec_pack(const job_t *job, const ml_params_t *cands, int64_t n_cands,
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
-    int bad = msgpack_pack_map(&pk, 6);
+    int bad = msgpack_pack_map(&pk, 7);
     bad |= ml_pack_key(&pk, "dsk_task_job") | msgpack_pack_int(&pk, S_FORMAT);
     bad |= ml_pack_key(&pk, "steps") | msgpack_pack_array(&pk, job->n_steps);
     for (size_t s = 0; s < job->n_steps; s++) {
@@ -38,6 +39,9 @@ int job_spec_pack(const job_t *job, const ml_params_t *cands, int64_t n_cands,
     bad |= ml_pack_key(&pk, "scoring") | msgpack_pack_str_with_body(&pk, sc, strlen(sc));
     bad |= ml_pack_key(&pk, "train_scores");
     bad |= job->return_train_score ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+    bad |= ml_pack_key(&pk, "error_score");
+    bad |= job->error_score_raise ? msgpack_pack_nil(&pk)
+                                  : msgpack_pack_double(&pk, job->error_score);
     return bad ? DSK_ETOOBIG : DSK_OK;
 }
 
@@ -154,6 +158,15 @@ int job_spec_unpack(const void *buf, size_t len, job_spec_t **out, char *err)
         if (ts && ts->type != MSGPACK_OBJECT_BOOLEAN)
             rc = dsk_seterr(err, DSK_EPROTO, "job spec: train_scores is not a boolean");
         tj->steps.return_train_score = ts && ts->via.boolean;
+    }
+    if (rc == DSK_OK) { /* nil or absent: "raise" */
+        const msgpack_object *es = ml_unpack_get(&u.data, "error_score");
+        tj->steps.error_score_raise = !es || es->type == MSGPACK_OBJECT_NIL;
+        tj->steps.error_score = NAN;
+        if (!tj->steps.error_score_raise && es->type != MSGPACK_OBJECT_FLOAT64)
+            rc = dsk_seterr(err, DSK_EPROTO, "job spec: error_score is not a number or nil");
+        else if (!tj->steps.error_score_raise)
+            tj->steps.error_score = es->via.f64;
     }
     msgpack_unpacked_destroy(&u);
     if (rc) {

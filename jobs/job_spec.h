@@ -9,7 +9,7 @@
  *
  *   {"dsk_task_job": 1, "steps": [[name, class, {param: value}]...],
  *    "candidates": [{param: value}...], "folds": bin int32 LE | nil,
- *    "scoring": str, "train_scores": bool}
+ *    "scoring": str, "train_scores": bool, "error_score": float | nil ("raise")}
  *
  * The decoder checks every count against the bytes left (dsk_mp_check
  * first) and every field's type, so a corrupt job is an error, not a crash.
@@ -32,8 +32,8 @@
 #define JOB_SCORING_MAX 63
 
 typedef struct {
-    job_t steps;         /* the steps and return_train_score only (kind JOB_GRID; no data,
-                            grid or cv) */
+    job_t steps;         /* the steps, return_train_score and error_score only (kind
+                            JOB_GRID; no data, grid or cv) */
     ml_params_t *cands;     /* n_cands candidates, in cv_results_ order */
     int64_t n_cands;
     int32_t *assign;        /* each sample's test fold; NULL for a fit */

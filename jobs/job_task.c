@@ -33,6 +33,8 @@ typedef struct {
     int64_t n_assign;
     const char *scoring;
     int train_scores;
+    int error_score_raise;  /* else a failing fit is scored error_score */
+    double error_score;
 } s_spec_t;
 
 static int s_spec_decode(const void *buf, size_t len, const job_spec_t *tj, s_spec_t *s,
@@ -88,6 +90,8 @@ static int s_spec_decode(const void *buf, size_t len, const job_spec_t *tj, s_sp
     s->n_assign = tj->n_assign;
     s->scoring = tj->scoring;
     s->train_scores = tj->steps.return_train_score;
+    s->error_score_raise = tj->steps.error_score_raise;
+    s->error_score = tj->steps.error_score;
     rc = DSK_OK;
 out:
     msgpack_unpacked_destroy(&u);
@@ -103,12 +107,17 @@ static double s_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* A PREFIX output: a fold's training and test rows through the prefix. */
+/*
+ * A PREFIX output: a fold's training and test rows through the prefix, or,
+ * in a job whose error_score is not "raise", why fitting the prefix failed
+ * (then every SCORE reading it is scored error_score with that error).
+ */
 typedef struct {
     ml_data_t *Xtr, *Xte;
     int32_t *ytr, *yte;
     int64_t ntr, nte;
     double fit_time, score_time;
+    char *error;
 } s_split_t;
 
 static void s_split_destroy(void *obj)
@@ -120,24 +129,51 @@ static void s_split_destroy(void *obj)
     ml_data_destroy(&s->Xte);
     free(s->ytr);
     free(s->yte);
+    free(s->error);
     free(s);
+}
+
+/* sp becomes a failed fit's split: its rows dropped, the error kept. */
+static void s_split_fail(s_split_t *sp, const char *error, double fit_time)
+{
+    ml_data_destroy(&sp->Xtr);
+    ml_data_destroy(&sp->Xte);
+    free(sp->ytr);
+    free(sp->yte);
+    sp->ytr = sp->yte = NULL;
+    sp->ntr = sp->nte = 0;
+    sp->error = dsk_xstrdup(error);
+    sp->fit_time = fit_time;
+    sp->score_time = 0;
 }
 
 static size_t s_split_bytes(const s_split_t *s)
 {
+    if (s->error)
+        return sizeof *s + strlen(s->error) + 1;
     return job_data_bytes(s->Xtr) + job_data_bytes(s->Xte) +
            (size_t)(s->ntr + s->nte) * sizeof(int32_t);
 }
 
 /*
  * A split as bytes, for a worker that will run the candidates reading it:
- * {"Xtr": data, "Xte": data, "ytr": bin, "yte": bin, "fit_time", "score_time"}.
+ * {"Xtr": data, "Xte": data, "ytr": bin, "yte": bin, "fit_time", "score_time"},
+ * or a failed one's {"error": str, "fit_time", "score_time"}.
  */
 static int s_split_pack(const void *obj, msgpack_sbuffer *sb)
 {
     const s_split_t *sp = obj;
     msgpack_packer pk;
     msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    if (sp->error) {
+        msgpack_pack_map(&pk, 3);
+        ml_pack_key(&pk, "error");
+        msgpack_pack_str_with_body(&pk, sp->error, strlen(sp->error));
+        ml_pack_key(&pk, "fit_time");
+        msgpack_pack_double(&pk, sp->fit_time);
+        ml_pack_key(&pk, "score_time");
+        return msgpack_pack_double(&pk, sp->score_time);
+    }
     msgpack_pack_map(&pk, 6);
     ml_pack_key(&pk, "Xtr");
     int bad = job_data_pack(sp->Xtr, &pk);
@@ -171,6 +207,19 @@ static int32_t *s_labels(const msgpack_object *o, int64_t n)
 static int s_split_unpack(const msgpack_object *o, s_split_t **out, char *err)
 {
     s_split_t *sp = dsk_xcalloc(1, sizeof *sp);
+    const msgpack_object *e = ml_unpack_get(o, "error");
+    if (e) {
+        const msgpack_object *ft = ml_unpack_get(o, "fit_time");
+        if (e->type != MSGPACK_OBJECT_STR || e->via.str.size >= DSK_ERR_LEN || !ft ||
+            ft->type != MSGPACK_OBJECT_FLOAT64) {
+            s_split_destroy(sp);
+            return dsk_seterr(err, DSK_EPROTO, "a moved output's error is not a text");
+        }
+        sp->error = dsk_xstrndup(e->via.str.ptr, e->via.str.size);
+        sp->fit_time = ft->via.f64;
+        *out = sp;
+        return DSK_OK;
+    }
     int rc = job_data_unpack_obj(ml_unpack_get(o, "Xtr"), "a moved output", &sp->Xtr, err);
     if (rc == DSK_OK)
         rc = job_data_unpack_obj(ml_unpack_get(o, "Xte"), "a moved output", &sp->Xte, err);
@@ -317,6 +366,86 @@ static int s_run_stage(const s_spec_t *s, const ml_dataset_t *ds, job_output_t *
     return DSK_OK;
 }
 
+/* A fit that failed in a job whose error_score is not "raise": scored error_score. */
+static void s_score_failed(const s_spec_t *s, const char *error, double fit_time,
+                           job_score_t *res)
+{
+    res->score = s->error_score;
+    res->train_score = s->train_scores ? s->error_score : NAN;
+    res->fit_time = fit_time;
+    res->score_time = 0;
+    snprintf(res->error, sizeof res->error, "%s", error);
+}
+
+/*
+ * SCORE: the prefix (a shared one's split, or fitted here from step 0 or
+ * the stage), the remaining steps fitted, the test rows scored (and the
+ * training rows, when the job asks). Without error_score "raise", a failed
+ * fit is scored error_score with its error, and a failed scoring is scored
+ * error_score with the fit standing (scikit-learn's _fit_and_score, _score).
+ */
+static int s_run_score(const s_spec_t *s, ml_pipeline_t *pipe, const job_stage_ops_t *st,
+                       const void *input, const ml_dataset_t *ds, const s_split_t *pre,
+                       s_split_t *sp, const int64_t *tr, const int64_t *te, job_output_t *out,
+                       char *err)
+{
+    job_score_t res = {.score = NAN, .train_score = NAN};
+    double t_start = s_now();
+    if (pre && pre->error) { /* the shared prefix could not be fitted */
+        s_score_failed(s, pre->error, pre->fit_time, &res);
+        job_score_pack(&out->reply, &res);
+        return DSK_OK;
+    }
+    const s_split_t *use = pre;
+    size_t start = pre ? 0 : (st ? 1 : 0);
+    int rc = DSK_OK;
+    if (!pre) {
+        rc = s_fit_prefix(pipe, start, st, input, ds, tr, te, sp, err);
+        use = sp;
+    }
+    /* this task's own fold matrices are handed over (TF-IDF then works in place) unless
+       train scores read them after the fit; a shared prefix's, read by other tasks too, are
+       only read */
+    double t0 = s_now();
+    if (rc == DSK_OK)
+        rc = pre || s->train_scores
+                 ? ml_pipeline_fit_from(pipe, start, use->Xtr, use->ytr, err)
+                 : ml_pipeline_fit_from_owned(pipe, start, &sp->Xtr, sp->ytr, err);
+    double t1 = s_now();
+    if (rc != DSK_OK) {
+        if (s->error_score_raise)
+            return rc;
+        s_score_failed(s, err, (pre ? pre->fit_time : 0) + (t1 - t_start), &res);
+        job_score_pack(&out->reply, &res);
+        return DSK_OK;
+    }
+    const ml_scorer_t *scorer = ml_scorer_find(s->scoring, err);
+    if (!scorer)
+        return DSK_EINVAL;
+    rc = pre ? ml_pipeline_score_from(pipe, start, scorer, use->Xte, use->yte, &res.score, err)
+             : ml_pipeline_score_from_owned(pipe, start, scorer, &sp->Xte, sp->yte, &res.score,
+                                            err);
+    if (rc != DSK_OK && s->error_score_raise)
+        return rc;
+    if (rc != DSK_OK)
+        res.score = s->error_score;
+    double t2 = s_now();
+    if (s->train_scores) {
+        rc = pre ? ml_pipeline_score_from(pipe, start, scorer, use->Xtr, use->ytr,
+                                          &res.train_score, err)
+                 : ml_pipeline_score_from_owned(pipe, start, scorer, &sp->Xtr, sp->ytr,
+                                                &res.train_score, err);
+        if (rc != DSK_OK && s->error_score_raise)
+            return rc;
+        if (rc != DSK_OK)
+            res.train_score = s->error_score;
+    }
+    res.fit_time = use->fit_time + (t1 - t0);
+    res.score_time = use->score_time + (t2 - t1);
+    job_score_pack(&out->reply, &res);
+    return DSK_OK;
+}
+
 /*
  * PREFIX and SCORE, and their common ground: the pipeline of the job's
  * steps with the candidate's parameters, the fold's rows, and the input
@@ -341,7 +470,12 @@ static int s_run_fold(const s_spec_t *s, const ml_dataset_t *ds, const void *inp
     else if (from == 0)
         rc = s_fold_rows(s, ds, sp, &tr, &te, err);
     if (rc == DSK_OK && s->kind == JOB_TASK_PREFIX) {
+        double t0 = s_now();
         rc = s_fit_prefix(pipe, to, st, input, ds, tr, te, sp, err);
+        if (rc != DSK_OK && !s->error_score_raise) { /* its candidates' fits failed */
+            s_split_fail(sp, err, s_now() - t0);
+            rc = DSK_OK;
+        }
         if (rc == DSK_OK) {
             out->obj = sp;
             out->destroy = s_split_destroy;
@@ -350,37 +484,7 @@ static int s_run_fold(const s_spec_t *s, const ml_dataset_t *ds, const void *inp
             sp = NULL;
         }
     } else if (rc == DSK_OK) {
-        /* SCORE: the prefix (shared, or step 0 from the stage), the rest, the score */
-        const s_split_t *use = pre;
-        size_t start = pre ? 0 : (st ? 1 : 0);
-        if (!pre) {
-            rc = s_fit_prefix(pipe, start, st, input, ds, tr, te, sp, err);
-            use = sp;
-        }
-        /* this task's own fold matrices are handed over (TF-IDF then works in
-           place); a shared prefix's, read by other tasks too, are only read */
-        double t0 = s_now(), score = NAN, train = NAN;
-        /* train scores read the training rows after the fit: then they are not handed over */
-        if (rc == DSK_OK)
-            rc = pre || s->train_scores
-                     ? ml_pipeline_fit_from(pipe, start, use->Xtr, use->ytr, err)
-                     : ml_pipeline_fit_from_owned(pipe, start, &sp->Xtr, sp->ytr, err);
-        double t1 = s_now();
-        const ml_scorer_t *scorer = rc == DSK_OK ? ml_scorer_find(s->scoring, err) : NULL;
-        if (rc == DSK_OK && !scorer)
-            rc = DSK_EINVAL;
-        if (rc == DSK_OK)
-            rc = pre ? ml_pipeline_score_from(pipe, start, scorer, use->Xte, use->yte, &score, err)
-                     : ml_pipeline_score_from_owned(pipe, start, scorer, &sp->Xte, sp->yte, &score,
-                                                    err);
-        double t2 = s_now();
-        if (rc == DSK_OK && s->train_scores)
-            rc = pre ? ml_pipeline_score_from(pipe, start, scorer, use->Xtr, use->ytr, &train, err)
-                     : ml_pipeline_score_from_owned(pipe, start, scorer, &sp->Xtr, sp->ytr, &train,
-                                                    err);
-        if (rc == DSK_OK)
-            job_score_pack(&out->reply, score, use->fit_time + (t1 - t0),
-                          use->score_time + (t2 - t1), train);
+        rc = s_run_score(s, pipe, st, input, ds, pre, sp, tr, te, out, err);
     }
     s_split_destroy(sp);
     free(tr);

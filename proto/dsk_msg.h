@@ -141,9 +141,12 @@ typedef struct {
     char message[DSK_TEXT_MAX + 1];
 } dsk_msg_error_t;
 
+/* SUBMIT's flags: check the job (not its data) and answer, running nothing. */
+#define DSK_SUBMIT_CHECK_ONLY 1u
+
 typedef struct {
     uint32_t kind;                /* DSK_JOB_* */
-    uint32_t flags;               /* reserved, 0 */
+    uint32_t flags;               /* DSK_SUBMIT_CHECK_ONLY, or 0 */
     char name[DSK_NAME_MAX + 1];  /* the job file's name, for messages */
     dsk_bytes_t job;              /* the job file's JSON text */
     dsk_bytes_t data;             /* the dataset, packed (job_data.h) */

@@ -54,6 +54,9 @@ typedef struct sch_kind {
     /* A SUBMIT of this kind: plans the work into job->tasks (job->ntasks),
        job->fits_total and job->text; DSK_EINVAL with err refuses it. */
     int (*on_submit)(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, char *err);
+    /* Optional: checks a SUBMIT's job without its data (DSK_SUBMIT_CHECK_ONLY); DSK_EINVAL
+       with err for a job on_submit would refuse whatever the data. */
+    int (*check_job)(const dsk_msg_submit_t *sub, const char *where, char *err);
     /* Places what can run now on free worker threads (sch_jobs_dispatch). */
     void (*schedule)(sch_jobs_t *j, sch_job_t *job);
     /* TASK_DONE of task i from w, the attempt already ended (sch_jobs_attempt_end). */

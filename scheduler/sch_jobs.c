@@ -354,6 +354,23 @@ void sch_jobs_on_submit(sch_jobs_t *j, const dsk_peer_id_t *from, dsk_msg_t *msg
         s_refuse(j, from, DSK_EINVAL, text);
         return;
     }
+    if (sub->flags & DSK_SUBMIT_CHECK_ONLY) {
+        /* a client asking before it sends its data: the same parse, nothing runs */
+        char err[DSK_ERR_LEN];
+        if (!kind->check_job) {
+            snprintf(err, sizeof err, "a %s job cannot be checked without running it",
+                     kind->name);
+            s_refuse(j, from, DSK_EINVAL, err);
+        } else if (kind->check_job(sub, sub->name[0] ? sub->name : "job", err) < 0) {
+            s_refuse(j, from, DSK_EINVAL, err);
+        } else {
+            dsk_msg_t m = {.type = DSK_MSG_JOB_STATE};
+            m.u.job_state.state = DSK_JOB_DONE;
+            snprintf(m.u.job_state.text, sizeof m.u.job_state.text, "the job is valid");
+            sch_jobs_send(j, from, &m);
+        }
+        return;
+    }
     sch_job_t *job = dsk_xcalloc(1, sizeof *job);
     job->kind = kind;
     job->client = *from;

@@ -475,6 +475,19 @@ static void s_data_free(void *obj)
     ml_dataset_destroy(&ds);
 }
 
+/* The SUBMIT's job parsed, and of the kind submitted (fit: no "search"). */
+static int s_parse_kind(const dsk_msg_submit_t *sub, const char *where, int fit, job_t **out,
+                        char *err)
+{
+    if (job_parse_text((const char *)sub->job.data, sub->job.len, where, out, err) < 0)
+        return DSK_EINVAL;
+    if (fit == ((*out)->kind == JOB_FIT))
+        return DSK_OK;
+    job_destroy(out);
+    return dsk_seterr(err, DSK_EINVAL, "%s", fit ? "a fit job must not have a \"search\""
+                                                 : "a search job needs a \"search\" object");
+}
+
 /*
  * SUBMIT: the job is parsed and checked again here (a client of another
  * version, or not dsk-submit at all, may send anything) and planned over
@@ -484,18 +497,12 @@ static int s_submit(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, int fi
 {
     job_t *mj = NULL;
     ml_dataset_t *ds = NULL;
-    if (job_parse_text((const char *)sub->job.data, sub->job.len, job->name, &mj, err) < 0 ||
+    if (s_parse_kind(sub, job->name, fit, &mj, err) < 0 ||
         job_dataset_unpack(sub->data.data, sub->data.len, "the scattered data", &ds, err) < 0 ||
         job_check_data(mj, ds, job->name, err) < 0) {
         job_destroy(&mj);
         ml_dataset_destroy(&ds);
         return DSK_EINVAL;
-    }
-    if (fit != (mj->kind == JOB_FIT)) {
-        job_destroy(&mj);
-        ml_dataset_destroy(&ds);
-        return dsk_seterr(err, DSK_EINVAL, "%s", fit ? "a fit job must not have a \"search\""
-                                                     : "a search job needs a \"search\" object");
     }
     char key[JOB_KEY_LEN + 1];
     job_content_key(sub->data.data, sub->data.len, key);
@@ -523,6 +530,25 @@ static int s_submit(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, int fi
     s_sync_tasks(job);
     job_plan_describe(plan, job->text, sizeof job->text);
     return DSK_OK;
+}
+
+/* CHECK_ONLY: the job's parse and its kind, as s_submit checks them before the data. */
+static int s_check_job(const dsk_msg_submit_t *sub, const char *where, int fit, char *err)
+{
+    job_t *mj = NULL;
+    int rc = s_parse_kind(sub, where, fit, &mj, err);
+    job_destroy(&mj);
+    return rc;
+}
+
+static int s_check_search(const dsk_msg_submit_t *sub, const char *where, char *err)
+{
+    return s_check_job(sub, where, 0, err);
+}
+
+static int s_check_fit(const dsk_msg_submit_t *sub, const char *where, char *err)
+{
+    return s_check_job(sub, where, 1, err);
 }
 
 static int s_submit_search(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, char *err)
@@ -671,5 +697,7 @@ static const char *s_task_kind(const sch_job_t *job, int64_t i)
     .destroy = s_destroy, .on_fetched = sch_steal_on_fetched, .held_on = s_held_on,        \
     .check = s_check
 
-const sch_kind_t sch_search_kind = {.name = "search", .on_submit = s_submit_search, S_SEARCH_OPS};
-const sch_kind_t sch_fit_kind = {.name = "fit", .on_submit = s_submit_fit, S_SEARCH_OPS};
+const sch_kind_t sch_search_kind = {.name = "search", .on_submit = s_submit_search,
+                                    .check_job = s_check_search, S_SEARCH_OPS};
+const sch_kind_t sch_fit_kind = {.name = "fit", .on_submit = s_submit_fit,
+                                 .check_job = s_check_fit, S_SEARCH_OPS};

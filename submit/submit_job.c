@@ -2,6 +2,7 @@
 #include "submit_job.h"
 
 #include <errno.h>
+#include <math.h>
 #include <jansson.h>
 #include <libgen.h>
 #include <signal.h>
@@ -184,6 +185,33 @@ static int s_write_csv(const char *path, const json_t *result)
     return 0;
 }
 
+/* A score of the result: null is a failed fit's NaN (error_score "nan"). */
+static double s_score(const json_t *j)
+{
+    return json_is_number(j) ? json_number_value(j) : NAN;
+}
+
+/* Failed fits (error_score not "raise"): how many, and the first one's error. */
+static void s_print_failures(const json_t *result)
+{
+    const json_t *rows = json_object_get(result, "fit_errors"), *row;
+    size_t i, k, failed = 0, fits = 0;
+    const char *first = NULL;
+    json_array_foreach(rows, i, row) {
+        const json_t *e;
+        json_array_foreach(row, k, e) {
+            fits++;
+            if (json_is_string(e)) {
+                failed++;
+                first = first ? first : json_string_value(e);
+            }
+        }
+    }
+    if (failed)
+        fprintf(stderr, "%zu fits failed out of a total of %zu; their scores are the job's "
+                "error_score; the first: %s\n", failed, fits, first);
+}
+
 /* The candidates as a person reads them: rank, mean and std of the test score, params. */
 static void s_print_table(const json_t *result)
 {
@@ -200,7 +228,7 @@ static void s_print_table(const json_t *result)
         char *p = dsk_repr_json(json_array_get(params, i), DSK_REPR_COMPACT);
         fprintf(stderr, "%4lld  %.4f (+/- %.4f)  %s\n",
                 (long long)json_integer_value(json_array_get(rank, i)),
-                json_real_value(json_array_get(mean, i)), json_real_value(json_array_get(std, i)),
+                s_score(json_array_get(mean, i)), s_score(json_array_get(std, i)),
                 p);
         free(p);
     }
@@ -245,9 +273,10 @@ static int s_outputs(const s_args_t *a, const dsk_msg_job_state_t *st)
     const json_t *best = json_object_get(result, "best_params");
     if (!a->quiet && best) {
         s_print_table(result);
+        s_print_failures(result);
         char *bp = dsk_repr_json(best, DSK_REPR_COMPACT);
         fprintf(stderr, "best score %.6f with %s\n",
-                json_real_value(json_object_get(result, "best_score")), bp);
+                s_score(json_object_get(result, "best_score")), bp);
         free(bp);
     }
     json_decref(result);

@@ -39,6 +39,7 @@ _NAMES = {STATUS_REQ: "STATUS_REQ", STATUS_REP: "STATUS_REP", ERROR: "ERROR",
           CHUNK_DONE: "CHUNK_DONE"}
 
 JOB_SEARCH, JOB_FIT, JOB_PREDICT = 1, 2, 3  # SUBMIT's kinds
+SUBMIT_CHECK_ONLY = 1  # SUBMIT's flags: the job checked without its data, nothing run
 
 # field names, in wire order, of the records a client reads
 _WORKER_FIELDS = ("name", "host", "address", "pid", "nthreads", "memory_limit", "memory_used",

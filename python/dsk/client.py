@@ -206,6 +206,14 @@ class Client:
         cluster; a failed job raises DskJobError with what failed."""
         return json.loads(self._run(_wire.JOB_SEARCH, job, dataset, name, progress)["result"])
 
+    def check(self, job, kind="search", name="job"):
+        """Has the scheduler check a job (a search's or a fit's document) without its data
+        and run nothing: returns when it is valid, raises DskError with the job path when not.
+        """
+        kinds = {"search": _wire.JOB_SEARCH, "fit": _wire.JOB_FIT}
+        self._request(_wire.pack(_wire.SUBMIT, kinds[kind], _wire.SUBMIT_CHECK_ONLY, name[:64],
+                                 json.dumps(job).encode(), b""), _wire.JOB_STATE, job_id=0)
+
     def fit(self, job, dataset, name="fit", progress=None):
         """Runs a fit job (a job file's document without "search") and returns the fitted
         model's .dskm bytes."""

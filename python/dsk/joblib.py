@@ -35,6 +35,7 @@ from joblib import register_parallel_backend
 from joblib._parallel_backends import ParallelBackendBase, SequentialBackend
 
 from . import _data, _job
+from ._wire import DskError
 from .client import DskJobError, default_client
 
 __all__ = ["DskBackend"]
@@ -110,6 +111,27 @@ def _end_line(f, out, total_time):
     msg += " total time=%s" % logger.short_format_time(total_time)
     head = "[CV%s] END " % progress
     return head + "." * (80 - len(head) - len(msg)) + msg
+
+
+def _error_score(value):
+    """A search's error_score as the job says it: "raise", "nan" or a number."""
+    if isinstance(value, str):
+        return value
+    return "nan" if value != value else float(value)
+
+
+def _number(v):
+    return float("nan") if v is None else v  # a failed fit's "nan" comes back as null
+
+
+def _fit_error(text):
+    """A failed fit's error as _fit_and_score keeps it (a traceback's text), or None."""
+    return None if text is None else "dsk: the fit failed on the cluster:\n%s\n" % text
+
+
+def _job_name(call):
+    """What the job is called in the scheduler's messages and job list."""
+    return "%s search" % type(call["estimator"]).__name__
 
 
 class _Progress:
@@ -278,19 +300,26 @@ class DskBackend(ParallelBackendBase):
         search = {"kind": "grid", "param_grid": [tr.candidate(p) for p in params],
                   "cv": {"class": "PredefinedSplit", "test_fold": fold.tolist()},
                   "refit": False, "return_train_score": bool(first["return_train_score"])}
-        if first["error_score"] == "raise":
-            search["error_score"] = "raise"
-        results = {key: self._submit(first, dict(search, scoring=name), tr.steps)
-                   for key, name in metrics}
+        search["error_score"] = _error_score(first["error_score"])
+        jobs = {key: {"data": {"loader": "python"}, "pipeline": tr.steps,
+                      "search": dict(search, scoring=name)} for key, name in metrics}
+        client = self._client()
+        for job in jobs.values():
+            try:  # the scheduler's checks of every parameter, before the data goes
+                client.check(job, "search", _job_name(first))
+            except DskError as e:
+                raise _job.Unsupported(e.message) from None
+        results = {key: self._submit(client, first, job) for key, job in jobs.items()}
 
         def scores(which, c, k):
-            got = {key: r["cv_results"]["split%d_%s" % (k, which)][c]
+            got = {key: _number(r["cv_results"]["split%d_%s" % (k, which)][c])
                    for key, r in results.items()}
             return got[None] if None in got else got
         timing = results[metrics[0][0]]
         for (c, k), i in sorted(cell.items()):
             f = calls[i]
-            out = {"fit_error": None, "test_scores": scores("test_score", c, k)}
+            failed = timing.get("fit_errors", [[None] * n_splits] * n_cands)[c][k]
+            out = {"fit_error": _fit_error(failed), "test_scores": scores("test_score", c, k)}
             if f["return_train_score"]:
                 out["train_scores"] = scores("train_score", c, k)
             if f["return_n_test_samples"]:
@@ -306,15 +335,12 @@ class DskBackend(ParallelBackendBase):
             fut.results[ci] = out
         sys.stdout.flush()
 
-    def _submit(self, first, search, steps):
+    def _submit(self, client, first, job):
         """One dsk job of the search; its result (docs/job-files.md)."""
-        client = self._client()
-        job = {"data": {"loader": "python"}, "pipeline": steps, "search": search}
         bar = _Progress(self.progress)
         try:
             return client.search(job, self._dataset(first["X"], first["y"]),
-                                 name="%s search" % type(first["estimator"]).__name__,
-                                 progress=bar)
+                                 name=_job_name(first), progress=bar)
         except DskJobError as e:
             raise RuntimeError("%s (the fits ran on the cluster at %s)" % (e, client.address)) \
                 from None

@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin
 
 from . import _data, _job, model
+from ._wire import DskError
 from .client import default_client
 
 __all__ = ["ParallelPostFit"]
@@ -92,9 +93,13 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
             return None  # not an estimator dsk fits: fitted here
         if client is None:
             return None
-        blob = client.fit({"data": {"loader": "python"}, "pipeline": tr.steps},
-                          _data.pack_labeled(X, y)[0],
-                          name="%s fit" % type(self.estimator).__name__)
+        job = {"data": {"loader": "python"}, "pipeline": tr.steps}
+        name = "%s fit" % type(self.estimator).__name__
+        try:  # a parameter dsk does not take: fitted here, as scikit-learn would
+            client.check(job, "fit", name)
+        except DskError:
+            return None
+        blob = client.fit(job, _data.pack_labeled(X, y)[0], name=name)
         est = model.from_dskm_bytes(blob)
         self._blob = blob
         return est

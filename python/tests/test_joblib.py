@@ -15,6 +15,7 @@ import warnings
 import joblib
 import numpy as np
 import pytest
+from sklearn.exceptions import FitFailedWarning
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import GridSearchCV, KFold, RandomizedSearchCV, ShuffleSplit
@@ -140,11 +141,12 @@ def test_unsupported_is_clear_and_sends_nothing(client):
     shuffled = GridSearchCV(SVC(), {"C": [1.0]}, cv=ShuffleSplit(3, random_state=0))
     with pytest.raises(Unsupported, match="overlap"), joblib.parallel_backend("dsk"):
         shuffled.fit(X, y)
-    assert _n_jobs_submitted(client) == before
-    # out of range: the scheduler's validation, with the job's path
+    # out of range: the scheduler's validation, with the job's path, asked before the data
     bad = GridSearchCV(SVC(), {"C": [-1.0]}, cv=3)
-    with pytest.raises(dsk.DskError, match=r"C"), joblib.parallel_backend("dsk"):
+    with pytest.raises(Unsupported, match=r"\$\.search\.param_grid\[0\]\.estimator__C\[0\]"), \
+            joblib.parallel_backend("dsk"):
         bad.fit(X, y)
+    assert _n_jobs_submitted(client) == before
 
 
 def test_fallback_local(client):
@@ -211,3 +213,29 @@ def test_multi_metric_train_scores_and_verbose(client, capsys):
             assert list(mine.cv_results_[k]) == list(ref.cv_results_[k]), k
     assert mine.best_params_ == ref.best_params_ and mine.best_score_ == ref.best_score_
     assert len(_cv_lines(mine_out)) == 6 and _cv_lines(mine_out) == _cv_lines(ref_out)
+
+
+@pytest.mark.parametrize("error_score", [np.nan, 0.25, "raise"])
+def test_failing_fits_and_error_score(client, error_score):
+    X, _ = digits()
+    X, y = X[:90], np.array([0] * 60 + [1] * 30)  # KFold(3)'s last split trains on one class
+
+    def search():
+        return GridSearchCV(SVC(), {"C": [1.0, 10]}, cv=KFold(3), error_score=error_score,
+                            return_train_score=True)
+    if error_score == "raise":
+        with pytest.raises(RuntimeError, match="the number of classes has to be greater "
+                                               "than one"), joblib.parallel_backend("dsk"):
+            search().fit(X, y)
+        return
+    mine = search()
+    with pytest.warns(FitFailedWarning, match="2 fits failed out of a total of 6"), \
+            joblib.parallel_backend("dsk"):
+        mine.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = search().fit(X, y)
+    for k in ref.cv_results_:
+        if "time" not in k and not k.startswith("param"):
+            assert np.array_equal(np.asarray(mine.cv_results_[k], float),
+                                  np.asarray(ref.cv_results_[k], float), equal_nan=True), k

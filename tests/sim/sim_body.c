@@ -1,6 +1,7 @@
 /* sim_body.c — simulated task bodies: costs, outputs and results decided by keys. */
 #include "sim_body.h"
 
+#include <math.h>
 #include <msgpack.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "dsk_mpcheck.h"
 #include "dsk_msg.h"
 #include "job_data.h"
+#include "job_score.h"
 #include "ml_pack.h"
 #include "sim.h"
 
@@ -65,11 +67,11 @@ static double s_h(const char *key, const char *salt)
     return sim_hash01(text, (size_t)n);
 }
 
-void sim_body_score(const char *key, double v[3])
+void sim_body_score(const char *key, msgpack_sbuffer *sbuf)
 {
-    v[0] = s_h(key, "score");
-    v[1] = s_h(key, "fit");
-    v[2] = s_h(key, "score_time") / 10;
+    job_score_t s = {.score = s_h(key, "score"), .fit_time = s_h(key, "fit"),
+                     .score_time = s_h(key, "score_time") / 10, .train_score = NAN};
+    job_score_pack(sbuf, &s);
 }
 
 size_t sim_body_model(const char *key, char *buf, size_t len)
@@ -106,14 +108,9 @@ void sim_body_run(wrk_task_t *t, double speed)
         t->out.pack = s_out_pack;
         break;
     }
-    case DSK_TASK_SCORE: {
-        double v[3];
-        sim_body_score(t->key, v);
-        msgpack_pack_array(&pk, 3);
-        for (int i = 0; i < 3; i++)
-            msgpack_pack_double(&pk, v[i]);
+    case DSK_TASK_SCORE:
+        sim_body_score(t->key, &t->out.reply);
         break;
-    }
     case DSK_TASK_REFIT: {
         char model[128];
         size_t n = sim_body_model(t->key, model, sizeof model);

@@ -11,6 +11,7 @@
 #ifndef SIM_BODY_H
 #define SIM_BODY_H
 
+#include <msgpack.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,8 +24,8 @@ void sim_body_run(wrk_task_t *t, double speed);
 int64_t sim_body_cost_ms(const wrk_task_t *t, double speed);
 /* A moved output's bytes back into an object (the runner's unpack_output). */
 int sim_body_unpack_output(const void *buf, size_t len, job_output_t *out, char *err);
-/* A SCORE task's [score, fit_time, score_time], from its key. */
-void sim_body_score(const char *key, double v[3]);
+/* A SCORE task's result (job_score.h), from its key, appended to sbuf. */
+void sim_body_score(const char *key, msgpack_sbuffer *sbuf);
 /* A REFIT task's model bytes, from its key ("sim-model:" + key); returns the length. */
 size_t sim_body_model(const char *key, char *buf, size_t len);
 

@@ -166,15 +166,9 @@ static void s_expect_search(sim_t *s, sim_client_t *c, const ml_dataset_t *ds)
         const job_task_t *t = job_plan_task(plan, i);
         if (t->kind != JOB_TASK_SCORE)
             continue;
-        double v[3];
-        sim_body_score(t->key, v);
         msgpack_sbuffer sb;
         msgpack_sbuffer_init(&sb);
-        msgpack_packer pk;
-        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-        msgpack_pack_array(&pk, 3);
-        for (int k = 0; k < 3; k++)
-            msgpack_pack_double(&pk, v[k]);
+        sim_body_score(t->key, &sb);
         job_plan_record(plan, i, sb.data, sb.size, err);
         msgpack_sbuffer_destroy(&sb);
     }

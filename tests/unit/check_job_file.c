@@ -4,6 +4,7 @@
  * the data check) with the file, the JSON path and the problem.
  */
 #include <check.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -179,6 +180,15 @@ START_TEST(test_fit_job_and_defaults)
     ck_assert_str_eq(job->scoring, "accuracy");
     ck_assert_int_eq(job->refit, 1);
     ck_assert_int_eq(job->return_train_score, 0);
+    ck_assert_int_eq(job->error_score_raise, 1);
+    job_destroy(&job);
+    ck_assert_msg(s_parse_search("{" SEED_GRID ", \"error_score\": \"nan\"}", &job, err) == 0,
+                  "%s", err);
+    ck_assert(!job->error_score_raise && isnan(job->error_score));
+    job_destroy(&job);
+    ck_assert_msg(s_parse_search("{" SEED_GRID ", \"error_score\": -1}", &job, err) == 0, "%s",
+                  err);
+    ck_assert(!job->error_score_raise && job->error_score == -1.0);
     job_destroy(&job);
     ck_assert_msg(s_parse_search("{" SEED_GRID ", \"return_train_score\": true}", &job, err) == 0,
                   "%s", err);
@@ -351,7 +361,7 @@ START_TEST(test_search_key_errors)
     s_expect_search("{" SEED_GRID ", \"return_train_score\": 1}",
                     "$.search.return_train_score: expected true or false", NULL);
     s_expect_search("{" SEED_GRID ", \"error_score\": \"ignore\"}",
-                    "$.search.error_score: expected \"raise\" or a number", NULL);
+                    "$.search.error_score: expected \"raise\", \"nan\" or a number", NULL);
     s_expect_search("{" SEED_GRID ", \"n_iter\": 5}", "$.search.n_iter: only kind 'random' "
                     "takes n_iter", NULL);
     s_expect_search("[]", "$.search: expected an object", NULL);
