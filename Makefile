@@ -7,7 +7,7 @@
 #                   (as root), or prints the apt-get line
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make demo       a local cluster, its status
-#   make fuzz       libFuzzer on the message decoder (clang)
+#   make fuzz       libFuzzer on every decoder of outside bytes (clang), FUZZ_SECONDS each
 #
 # Everything is built out of tree in build/ (build/asan/ for sanitizers).
 
@@ -71,7 +71,7 @@ SIM_ASAN   := $(BUILD)/asan/dsk-sim
 SIM_SEEDS  ?= 3000
 SEEDS      ?= 100000
 
-.PHONY: bench-e2e bench-notebook check-python all check check-layout check-unit check-asan check-cluster check-parity check-sim check-systemd deps deps-bench demo install clean bench fuzz sim
+.PHONY: fuzz-build bench-e2e bench-notebook check-python all check check-layout check-unit check-asan check-cluster check-parity check-sim check-systemd deps deps-bench demo install clean bench fuzz sim
 all: $(PROGRAMS) $(LIBDSK) $(LIBML) $(LIBJOBS) $(SIM)
 
 # libdsk: common + proto + client API, the code every program shares.
@@ -228,15 +228,32 @@ bench-e2e: deps-bench $(PROGRAMS)
 deps-bench:
 	@sh conf/deps.sh bench
 
-# libFuzzer on the message decoder (needs clang); FUZZ_SECONDS=60 by default.
+# libFuzzer on every decoder of outside bytes (tests/fuzz/fuzz_*.c; needs clang and
+# libclang-rt: `make deps`), ASan+UBSan, each target FUZZ_SECONDS (60) from its seed corpus
+# in tests/fuzz/corpus/; a crash or a leak fails (tests/fuzz/run.sh).
 FUZZ_SECONDS ?= 60
-fuzz:
-	@mkdir -p $(BUILD)/fuzz-corpus
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -Icommon -Iproto $(shell pkg-config --cflags msgpack) \
-	    tests/fuzz/fuzz_msg.c proto/dsk_msg.c common/dsk_mpcheck.c common/dsk_error.c \
-	    $(shell pkg-config --libs msgpack) -o $(BUILD)/fuzz_msg
-	$(BUILD)/fuzz_msg -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(BUILD)/fuzz-corpus
+FUZZ_CC    ?= clang
+FUZZ_SAN   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_LIB_SRC := $(COMMON_SRC) $(PROTO_SRC) $(ML_SRC) $(JOBS_SRC)
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzz_obj = $(patsubst %.c,$(BUILD)/fuzz/%.o,$(1))
+
+$(BUILD)/fuzz/libdskfuzz.a: $(call fuzz_obj,$(FUZZ_LIB_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
+	    $(PKG_CFLAGS) $(INCLUDES) -MMD -MP -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(BUILD)/fuzz/libdskfuzz.a
+	$(FUZZ_CC) -g -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS)
+
+fuzz-build: $(FUZZ_TARGETS)
+
+fuzz: $(FUZZ_TARGETS)
+	sh tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
 
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)/etc/dsk

@@ -9,6 +9,7 @@
 
 #include "dsk_alloc.h"
 #include "dsk_clock.h"
+#include "dsk_probe.h"
 #include "dsk_wire.h"
 
 struct dsk_client {
@@ -61,10 +62,13 @@ static int s_wait(dsk_client_t *c, dsk_msg_type_t want, dsk_msg_type_t also, int
     int64_t deadline = dsk_clock_mono_ms() + timeout_ms;
     for (;;) {
         int64_t left = deadline - dsk_clock_mono_ms();
-        if (left <= 0)
+        if (left <= 0) {
+            char why[384];
+            dsk_probe_endpoint(c->endpoint, 500, why, sizeof why);
             return dsk_seterr(err, DSK_ETIMEDOUT,
-                              "no answer from the scheduler at %s within %.1f s",
-                              c->endpoint, (double)timeout_ms / 1000.0);
+                              "no answer from the scheduler at %s within %.1f s: %s",
+                              c->endpoint, (double)timeout_ms / 1000.0, why);
+        }
         zmq_pollitem_t item = {.socket = c->socket, .events = ZMQ_POLLIN};
         if (zmq_poll(&item, 1, (long)left) < 0) {
             if (zmq_errno() == EINTR)

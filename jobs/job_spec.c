@@ -157,7 +157,8 @@ int job_spec_unpack(const void *buf, size_t len, job_spec_t **out, char *err)
         const msgpack_object *ts = ml_unpack_get(&u.data, "train_scores");
         if (ts && ts->type != MSGPACK_OBJECT_BOOLEAN)
             rc = dsk_seterr(err, DSK_EPROTO, "job spec: train_scores is not a boolean");
-        tj->steps.return_train_score = ts && ts->via.boolean;
+        else
+            tj->steps.return_train_score = ts && ts->via.boolean;
     }
     if (rc == DSK_OK) { /* nil or absent: "raise" */
         const msgpack_object *es = ml_unpack_get(&u.data, "error_score");

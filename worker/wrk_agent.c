@@ -15,6 +15,7 @@
 #include "dsk_log.h"
 #include "dsk_loop.h"
 #include "dsk_notify.h"
+#include "dsk_probe.h"
 #include "dsk_wire.h"
 #include "wrk_executor.h"
 #include "wrk_tasks.h"
@@ -23,6 +24,7 @@
 #define WRK_BACKOFF_MIN_MS 1000
 #define WRK_BACKOFF_MAX_MS 32000
 #define WRK_GOODBYE_LINGER_MS 500  /* how long the last DISCONNECT may take to leave */
+#define WRK_PROBE_MS 500           /* a silent scheduler's address: how long a TCP try waits */
 
 typedef enum {
     S_REGISTERING, /* REGISTER sent, no WELCOME yet */
@@ -251,9 +253,12 @@ static int64_t s_heartbeat_timer(dsk_loop_t *loop, int64_t id, void *arg)
         return a->heartbeat_ms;
     int64_t silent = dsk_clock_mono_ms() - a->last_heard_ms;
     if (silent > WRK_LIVENESS * a->heartbeat_ms) {
-        char why[DSK_ERR_LEN];
-        snprintf(why, sizeof why, "scheduler %s silent for %.1f s", a->cfg.scheduler,
-                 (double)silent / 1000.0);
+        char why[DSK_ERR_LEN], reason[384] = "";
+        /* never welcomed on this connection: say why, not only that it is quiet */
+        if (a->state == S_REGISTERING)
+            dsk_probe_endpoint(a->cfg.scheduler, WRK_PROBE_MS, reason, sizeof reason);
+        snprintf(why, sizeof why, "scheduler %s silent for %.1f s%s%s", a->cfg.scheduler,
+                 (double)silent / 1000.0, reason[0] ? ": " : "", reason);
         s_reconnect_later(a, why);
         return a->heartbeat_ms;
     }

@@ -100,7 +100,7 @@ int ml_npy_header(const char *what, const void *buf, size_t len, int covers_data
         rc = s_dtype(what, d, n, err);
     if (rc == 0)
         n->fortran = strncmp(f, "True", 4) == 0;
-    for (const char *p = s + 1; rc == 0 && *p != ')';) {
+    for (const char *p = rc == 0 ? s + 1 : NULL; rc == 0 && *p != ')';) {
         char *e;
         while (*p == ' ' || *p == ',')
             p++;

@@ -17,8 +17,9 @@
 #pragma GCC push_options
 #pragma GCC target("avx2,avx512f")
 #include <immintrin.h>
-__m256d _ZGVdN4v_exp(__m256d x);
-__m512d _ZGVeN8v_exp(__m512d x);
+/* declared with their targets, so that a compiler that checks vector ABIs (clang) takes them */
+__attribute__((target("avx2"))) __m256d _ZGVdN4v_exp(__m256d x);
+__attribute__((target("avx512f"))) __m512d _ZGVeN8v_exp(__m512d x);
 
 /* o[j] = exp(g * max(ai + bsq[j] - 2 o[j], 0)), 4 at a time. */
 __attribute__((target("avx2"))) static int64_t s_rbf_avx2(double *o, int64_t n, double ai,

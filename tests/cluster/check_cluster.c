@@ -175,6 +175,24 @@ START_TEST(test_status_unreachable_exits_3)
     int rc = cu_submit(s_ep, NULL, 0, err, sizeof err, args);
     ck_assert_int_eq(rc, 3);
     ck_assert_ptr_nonnull(strstr(err, "no answer from the scheduler"));
+    CU_ASSERT(strstr(err, "connection refused by 127.0.0.1:") != NULL,
+              "dsk-submit does not say the connection was refused: %s", err);
+}
+END_TEST
+
+/* A worker whose scheduler's name does not resolve says so, not only that it is silent. */
+START_TEST(test_unresolvable_scheduler_named)
+{
+    char log[16384];
+    const char *args[] = {"--scheduler", "tcp://no-such-host.invalid:8786", "--name", "lost",
+                          "--heartbeat-interval", "100ms", NULL};
+    cu_spawn("dskd-worker", "w.log", args);
+    const char *said = NULL;
+    for (int waited = 0; waited < 8000 && !said; waited += 200) {
+        cu_sleep_ms(200);
+        said = strstr(cu_read_log("w.log", log, sizeof log), "cannot resolve 'no-such-host.invalid'");
+    }
+    CU_ASSERT(said != NULL, "the worker does not say the name does not resolve:\n%s", log);
 }
 END_TEST
 
@@ -282,6 +300,8 @@ START_TEST(test_reconnect_backoff_doubles)
     const char *two = one ? strstr(one, "reconnecting in 2 s") : NULL;
     const char *four = two ? strstr(two, "reconnecting in 4 s") : NULL;
     CU_ASSERT(one && two && four, "no 1 s, 2 s, 4 s back-off in the worker's log:\n%s", log);
+    CU_ASSERT(strstr(log, "connection refused by 127.0.0.1:") != NULL,
+              "the worker does not say the connection was refused:\n%s", log);
 }
 END_TEST
 
@@ -300,6 +320,7 @@ Suite *cluster_suite(void)
     tcase_add_test(tc, test_scheduler_late_and_restart);
     tcase_add_test(tc, test_duplicate_name_refused);
     tcase_add_test(tc, test_status_unreachable_exits_3);
+    tcase_add_test(tc, test_unresolvable_scheduler_named);
     tcase_add_test(tc, test_status_table);
     tcase_add_test(tc, test_bad_config_exits_2);
     tcase_add_test(tc, test_reconnect_backoff_doubles);
