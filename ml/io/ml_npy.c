@@ -37,7 +37,7 @@ static int s_dtype(const char *what, const char *d, ml_npy_t *n, char *err)
     if (*d == '[')
         return dsk_seterr(err, DSK_EINVAL, "%s: a structured dtype (%.60s) is not a matrix: save "
                           "a plain numeric array", what, d);
-    size_t len = strcspn(d + 1, "'");
+    size_t len = *d == '\'' ? strcspn(d + 1, "'") : 0; /* d may be the header's last byte */
     if (*d != '\'' || d[1 + len] != '\'' || len < 2 || len >= sizeof n->descr)
         return dsk_seterr(err, DSK_EINVAL, "%s: bad dtype in the .npy header: %.40s", what, d);
     memcpy(n->descr, d + 1, len);
@@ -119,6 +119,9 @@ int ml_npy_header(const char *what, const void *buf, size_t len, int covers_data
                         what);
     if (rc == 0 && n->ndim == 1)
         n->shape[1] = 1;
+    /* rows of no columns hold nothing, however many: refused before a reader walks them */
+    if (rc == 0 && n->shape[1] == 0)
+        rc = dsk_seterr(err, DSK_EINVAL, "%s: shape %.40s has no columns", what, s);
     n->data_off = off + hl;
     uint64_t count = (uint64_t)n->shape[0] * (uint64_t)n->shape[1];
     if (rc == 0 && n->shape[1] && count / (uint64_t)n->shape[1] != (uint64_t)n->shape[0])

@@ -21,6 +21,7 @@
 #define S_EOCD64_LOCATOR 0x07064b50u
 #define S_CENTRAL 0x02014b50u
 #define S_LOCAL 0x04034b50u
+#define S_DEFLATE_RATIO 1032u /* deflate's largest expansion: 258 bytes from 2 bits */
 
 struct ml_zip {
     char *path;
@@ -153,6 +154,21 @@ static int s_method_ok(const char *path, const char *name, const s_entry_t *en, 
     return DSK_OK;
 }
 
+/*
+ * The sizes are the archive's word: a stored member is its bytes, and deflate gives at most
+ * S_DEFLATE_RATIO bytes a byte, so a corrupt size cannot make a reader go past the data or
+ * allocate gigabytes for a few bytes.
+ */
+static int s_sizes_ok(const char *path, const char *name, const s_entry_t *en, char *err)
+{
+    if ((en->method == 0 && en->usize != en->csize) ||
+        (en->method == 8 && en->usize > en->csize * S_DEFLATE_RATIO + 64))
+        return dsk_seterr(err, DSK_EINVAL, "%s: %s: sizes %llu (stored) and %llu (whole) that "
+                          "cannot both be true (a corrupt archive)", path, name,
+                          (unsigned long long)en->csize, (unsigned long long)en->usize);
+    return DSK_OK;
+}
+
 int ml_zip_read(const ml_zip_t *z, const char *name, unsigned char **buf, size_t *len, char *err)
 {
     const unsigned char *b = z->buf;
@@ -168,6 +184,8 @@ int ml_zip_read(const ml_zip_t *z, const char *name, unsigned char **buf, size_t
     if (data > z->len || en.csize > z->len - data || en.usize > UINT32_MAX)
         return dsk_seterr(err, DSK_EINVAL, "%s: %s: its data lies past the file's end "
                           "(truncated?)", z->path, name);
+    if ((rc = s_sizes_ok(z->path, name, &en, err)) != 0)
+        return rc;
     unsigned char *out = dsk_xmalloc((size_t)en.usize + 1);
     if (en.method == 0) {
         memcpy(out, b + data, (size_t)en.usize);
@@ -288,6 +306,8 @@ int ml_zip_member_open(const char *path, const char *name, ml_zip_member_t **out
     free(cd);
     if (rc == 0)
         rc = s_method_ok(path, name, &m->en, err);
+    if (rc == 0)
+        rc = s_sizes_ok(path, name, &m->en, err);
     char sub[DSK_ERR_LEN];
     if (rc == 0 && (m->en.local + 30 > size ||
                     dsk_pread_full(fd, local, 30, m->en.local, path, sub) != 0 ||
