@@ -43,6 +43,7 @@ CLIENT_SRC := $(wildcard client/*.c)
 SCHED_SRC  := $(wildcard scheduler/*.c)
 WORKER_SRC := $(wildcard worker/*.c)
 SUBMIT_SRC := $(wildcard submit/*.c)
+KEYGEN_SRC := $(wildcard keygen/*.c)
 UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 # The simulator drives the scheduler's engine and the worker's bookkeeping without sockets.
 SCHED_CORE_SRC := $(filter-out scheduler/main.c scheduler/sch_server.c,$(SCHED_SRC))
@@ -60,7 +61,7 @@ LIBML      := $(BUILD)/libdskml.a
 LIBML_ASAN := $(BUILD)/asan/libdskml.a
 LIBJOBS    := $(BUILD)/libdskjobs.a
 LIBJOBS_ASAN := $(BUILD)/asan/libdskjobs.a
-PROGRAMS   := $(BUILD)/dskd-scheduler $(BUILD)/dskd-worker $(BUILD)/dsk-submit
+PROGRAMS   := $(BUILD)/dskd-scheduler $(BUILD)/dskd-worker $(BUILD)/dsk-submit $(BUILD)/dsk-keygen
 UNIT       := $(BUILD)/check_unit
 UNIT_ASAN  := $(BUILD)/asan/check_unit
 CLUSTER    := $(BUILD)/check_cluster
@@ -109,6 +110,9 @@ $(BUILD)/dskd-worker: $(call obj,$(WORKER_SRC)) $(LIBJOBS) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/dsk-submit: $(call obj,$(SUBMIT_SRC)) $(LIBJOBS) $(LIBML) $(LIBDSK)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/dsk-keygen: $(call obj,$(KEYGEN_SRC)) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The unit runner adds every `Suite *dsk_*_suite(void)` found in tests/unit/check_*.c.
@@ -234,7 +238,7 @@ deps-bench:
 FUZZ_SECONDS ?= 60
 FUZZ_CC    ?= clang
 FUZZ_SAN   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-FUZZ_LIB_SRC := $(COMMON_SRC) $(PROTO_SRC) $(ML_SRC) $(JOBS_SRC)
+FUZZ_LIB_SRC := $(COMMON_SRC) $(PROTO_SRC) $(ML_SRC) $(JOBS_SRC) scheduler/sch_journal.c
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 fuzz_obj = $(patsubst %.c,$(BUILD)/fuzz/%.o,$(1))
 
@@ -261,6 +265,7 @@ install: $(PROGRAMS)
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/dskd-scheduler.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/dskd-scheduler.service
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/dskd-worker@.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/dskd-worker@.service
 	install -m 0644 conf/dskd-scheduler.conf conf/dskd-worker.conf $(DESTDIR)/etc/dsk/
+	install -d -m 0755 $(DESTDIR)/etc/dsk/keys $(DESTDIR)/etc/dsk/keys/workers $(DESTDIR)/etc/dsk/keys/clients
 	install -d $(DESTDIR)$(PYTHON_SITE)/dsk
 	install -m 0644 python/dsk/*.py $(DESTDIR)$(PYTHON_SITE)/dsk/
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "dsk_error.h"
+#include "dsk_keys.h"
 #include "dsk_msg.h"
 
 #define DSK_CLIENT_DEFAULT_SCHEDULER "tcp://127.0.0.1:8786"
@@ -19,6 +20,9 @@ typedef struct dsk_client dsk_client_t;
 
 /* Caller owns the client. NULL with err filled when the endpoint is invalid. */
 dsk_client_t *dsk_client_new(const char *endpoint, int64_t timeout_ms, char *err);
+/* The same over CURVE when curve (may be NULL) is on: encrypted, as its key. */
+dsk_client_t *dsk_client_connect(const char *endpoint, int64_t timeout_ms,
+                                 const dsk_curve_client_t *curve, char *err);
 void dsk_client_destroy(dsk_client_t **client_p);
 
 /*
@@ -37,8 +41,17 @@ int dsk_client_status(dsk_client_t *client, dsk_msg_t *status, char *err);
  * the caller owns (dsk_msg_clear).
  */
 int dsk_client_submit(dsk_client_t *client, uint32_t kind, const char *name, const void *job,
-                      size_t job_len, const void *data, size_t data_len, dsk_msg_t *state,
-                      char *err);
+                      size_t job_len, const void *data, size_t data_len, uint64_t token,
+                      dsk_msg_t *state, char *err);
+/* A number for a SUBMIT's token (random, never 0): the same one when it is sent again. */
+uint64_t dsk_client_token(void);
+/*
+ * Starts over on a new socket (what the old one queued is dropped): after a
+ * request went unanswered, so a resent one is not queued behind it.
+ */
+int dsk_client_reconnect(dsk_client_t *client, char *err);
+/* Asks for job_id's state without waiting (it comes to next_state / next_event). */
+int dsk_client_watch(dsk_client_t *client, uint64_t job_id, char *err);
 int dsk_client_next_state(dsk_client_t *client, int64_t timeout_ms, dsk_msg_t *state,
                           char *err);
 int dsk_client_job_req(dsk_client_t *client, uint32_t op, uint64_t job_id, dsk_msg_t *state,

@@ -19,6 +19,7 @@ static const char *s_texts[] = {
     [12] = "invalid state",
     [13] = "interrupted",
     [14] = "not a dsk message",
+    [15] = "not allowed",
 };
 
 const char *dsk_strerror(int err)

@@ -29,7 +29,8 @@ typedef enum {
     DSK_ESTATE = -12,   /* request not valid in the current state */
     DSK_EINTR = -13,    /* interrupted by a signal */
     DSK_ENOTDSK = -14,  /* bytes that are not a dsk message at all */
-    DSK_ERR_MIN = -14
+    DSK_EPERM = -15,    /* that key may not do this (another client's job) */
+    DSK_ERR_MIN = -15
 } dsk_err_t;
 
 /* Text for a DSK_E* code; never NULL (unknown codes get a generic text). */

@@ -86,7 +86,9 @@ static int s_probe_tcp(const char *hostport, int timeout_ms, char *why, size_t l
         snprintf(why, len, "%s", first);
     else
         snprintf(why, len, "%s accepts connections, but no dsk scheduler answered there (another "
-                 "program on that port, or one still starting?)", addr);
+                 "program on that port, one still starting, or CURVE refusing this side: a key "
+                 "not in the scheduler's allow-list, the wrong --scheduler-key, or one side "
+                 "--insecure?)", addr);
     return blocked;
 }
 

@@ -774,12 +774,48 @@ static int s_syntax_error(const json_error_t *e, const char *where, char *err)
                       e->column, e->text);
 }
 
+/*
+ * A job file nests a few levels; jansson would allocate its way down to its
+ * own limit (2048) before refusing a deeper one. Text from the wire is
+ * refused here first, past S_MAX_JSON_DEPTH, without allocating.
+ */
+#define S_MAX_JSON_DEPTH 64
+
+static int s_depth_ok(const char *text, size_t len, const char *where, char *err)
+{
+    int depth = 0, in_string = 0, line = 1;
+    size_t line_start = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+        if (in_string) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_string = 0;
+        } else if (ch == '"') {
+            in_string = 1;
+        } else if (ch == '[' || ch == '{') {
+            if (++depth > S_MAX_JSON_DEPTH)
+                return dsk_seterr(err, DSK_EINVAL, "%s:%d:%zu: JSON nested deeper than %d "
+                                  "levels", where, line, i - line_start + 1, S_MAX_JSON_DEPTH);
+        } else if (ch == ']' || ch == '}') {
+            depth--;
+        } else if (ch == '\n') {
+            line++;
+            line_start = i + 1;
+        }
+    }
+    return DSK_OK;
+}
+
 int job_parse_text(const char *text, size_t len, const char *where, job_t **out,
                       char *err)
 {
     json_error_t e;
     *out = NULL;
     where = where ? where : "job";
+    if (s_depth_ok(text, len, where, err) < 0)
+        return DSK_EINVAL;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
     if (!root)
         return s_syntax_error(&e, where, err);

@@ -98,6 +98,11 @@ static const s_field_t s_status_rep_fields[] = {
      .max = DSK_STATUS_MAX_WORKERS, .count_offset = S_M(status_rep, n_workers),
      .elem = s_worker_fields, .elem_nfields = S_NFIELDS(s_worker_fields),
      .elem_size = sizeof(dsk_worker_info_t)},
+    S_NUM("curve", S_U32, S_M(status_rep, curve)),
+    S_NUM("messages_handled", S_U64, S_M(status_rep, messages_handled)),
+    S_NUM("refused_handshakes", S_U64, S_M(status_rep, refused_handshakes)),
+    S_NUM("refused_keys", S_U64, S_M(status_rep, refused_keys)),
+    S_NUM("refused_messages", S_U64, S_M(status_rep, refused_messages)),
 };
 
 #define S_BYTES(n, off) {.name = n, .kind = S_BIN, .offset = off}
@@ -108,6 +113,7 @@ static const s_field_t s_submit_fields[] = {
     S_TEXT("name", S_M(submit, name), DSK_NAME_MAX),
     S_BYTES("job", S_M(submit, job)),
     S_BYTES("data", S_M(submit, data)),
+    S_NUM("token", S_U64, S_M(submit, token)),
 };
 
 static const s_field_t s_job_state_fields[] = {
@@ -118,6 +124,7 @@ static const s_field_t s_job_state_fields[] = {
     S_TEXT("text", S_M(job_state, text), DSK_TEXT_MAX),
     S_BYTES("result", S_M(job_state, result)),
     S_BYTES("model", S_M(job_state, model)),
+    S_NUM("scheduler", S_U64, S_M(job_state, scheduler)),
 };
 
 static const s_field_t s_job_req_fields[] = {

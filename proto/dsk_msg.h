@@ -134,6 +134,11 @@ typedef struct {
     uint32_t jobs;
     uint32_t n_workers;
     dsk_worker_info_t *workers;   /* n_workers entries, owned by the message */
+    uint32_t curve;               /* 1: CURVE on, keys checked; 0: --insecure */
+    uint64_t messages_handled;    /* messages that reached the scheduler's handlers */
+    uint64_t refused_handshakes;  /* connections without CURVE or the right server key */
+    uint64_t refused_keys;        /* connections whose key is in no allow-list */
+    uint64_t refused_messages;    /* messages the sender's key may not send */
 } dsk_msg_status_rep_t;
 
 typedef struct {
@@ -150,6 +155,8 @@ typedef struct {
     char name[DSK_NAME_MAX + 1];  /* the job file's name, for messages */
     dsk_bytes_t job;              /* the job file's JSON text */
     dsk_bytes_t data;             /* the dataset, packed (job_data.h) */
+    uint64_t token;               /* the client's number for this submission (0: none): sent
+                                     again after a lost answer, it finds the same job */
 } dsk_msg_submit_t;
 
 typedef struct {
@@ -159,6 +166,8 @@ typedef struct {
     char text[DSK_TEXT_MAX + 1];  /* the verbose line, or the failure */
     dsk_bytes_t result;           /* DONE: the result JSON; LIST: a JSON array of jobs */
     dsk_bytes_t model;            /* DONE with a refit or a fit: the .dskm bytes */
+    uint64_t scheduler;           /* the scheduler's instance (WELCOME's): a new one is a
+                                     restart, which kept the job but not its chunks */
 } dsk_msg_job_state_t;
 
 typedef struct {

@@ -56,6 +56,13 @@ int dsk_wire_send_with(void *socket, const dsk_peer_id_t *to, const dsk_msg_t *m
     return s_send_encoded(socket, to, msg, buf, len, err);
 }
 
+int dsk_wire_send_encoded(void *socket, const dsk_peer_id_t *to, dsk_msg_type_t type, char *buf,
+                          size_t len, char *err)
+{
+    dsk_msg_t head = {.type = type}; /* for the error text */
+    return s_send_encoded(socket, to, &head, buf, len, err);
+}
+
 /* Sends an encoded message; takes buf (freed by libzmq once sent, or here on failure). */
 static int s_send_encoded(void *socket, const dsk_peer_id_t *to, const dsk_msg_t *msg,
                           char *buf, size_t len, char *err)
@@ -110,12 +117,12 @@ static bool s_has_more(void *socket)
  * must follow. Anything else (no body, extra frames) is consumed whole and
  * reported, so one bad peer cannot desynchronise the frame stream.
  */
-int dsk_wire_recv(void *socket, dsk_peer_id_t *from, char *peer_addr,
-                  size_t addr_len, dsk_msg_t *msg, char *err)
+int dsk_wire_recv(void *socket, dsk_peer_id_t *from, dsk_peer_meta_t *meta,
+                  dsk_msg_t *msg, char *err)
 {
     memset(msg, 0, sizeof *msg);
-    if (peer_addr && addr_len)
-        peer_addr[0] = '\0';
+    if (meta)
+        meta->address[0] = meta->user_id[0] = '\0';
     if (from) {
         from->len = 0;
         zmq_msg_t id;
@@ -141,9 +148,11 @@ int dsk_wire_recv(void *socket, dsk_peer_id_t *from, char *peer_addr,
                                       : dsk_seterr(err, DSK_EIO, "recv: %s",
                                                    zmq_strerror(zmq_errno()));
     }
-    if (peer_addr && addr_len) {
+    if (meta) {
         const char *a = zmq_msg_gets(&body, "Peer-Address");
-        snprintf(peer_addr, addr_len, "%s", a ? a : "");
+        const char *u = zmq_msg_gets(&body, "User-Id");
+        snprintf(meta->address, sizeof meta->address, "%s", a ? a : "");
+        snprintf(meta->user_id, sizeof meta->user_id, "%s", u ? u : "");
     }
     size_t extra = s_discard_rest(socket);
     int rc;

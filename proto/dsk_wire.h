@@ -38,22 +38,34 @@ void *dsk_wire_socket(void *ctx, int type, int64_t max_msg_size, char *err);
  */
 int dsk_wire_send(void *socket, const dsk_peer_id_t *to, const dsk_msg_t *msg,
                   char *err);
+/* A message of type encoded earlier (dsk_msg_encode), sent as dsk_wire_send; takes buf. */
+int dsk_wire_send_encoded(void *socket, const dsk_peer_id_t *to, dsk_msg_type_t type, char *buf,
+                          size_t len, char *err);
 /* The same, the message's last (bin) field written by fill (dsk_msg_encode_with). */
 int dsk_wire_send_with(void *socket, const dsk_peer_id_t *to, const dsk_msg_t *msg,
                        int (*fill)(void *arg, struct msgpack_sbuffer *sb), void *arg, char *err);
 
 /*
+ * What libzmq knows of a message's sender: its address ("127.0.0.1", ""
+ * if unknown) and the User-Id the ZAP handler gave its connection ("" when
+ * the socket authenticates nobody).
+ */
+typedef struct {
+    char address[DSK_ADDR_MAX + 1];
+    char user_id[128];
+} dsk_peer_meta_t;
+
+/*
  * Receives one whole message without blocking. from: filled on a ROUTER
- * (NULL on a DEALER). peer_addr (may be NULL): the sender's address as
- * libzmq reports it ("127.0.0.1"), "" if unknown.
+ * (NULL on a DEALER). meta (may be NULL): filled from the message.
  * Returns 0 with msg decoded (caller releases it with dsk_msg_clear);
  * DSK_ENOTFOUND when nothing is waiting; DSK_ENOTDSK when the frame is not
  * a dsk message at all (noise); DSK_EPROTO / DSK_EVERSION / DSK_ETOOBIG when
  * it is one but malformed. Either way the frames are consumed, msg holds
  * nothing, err says why and from is filled, so the caller can log or answer.
  */
-int dsk_wire_recv(void *socket, dsk_peer_id_t *from, char *peer_addr,
-                  size_t addr_len, dsk_msg_t *msg, char *err);
+int dsk_wire_recv(void *socket, dsk_peer_id_t *from, dsk_peer_meta_t *meta,
+                  dsk_msg_t *msg, char *err);
 
 /* A printable form of a routing id ("00a1b2c3d4") for logs. */
 const char *dsk_peer_id_str(const dsk_peer_id_t *id, char *buf, size_t len);

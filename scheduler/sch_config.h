@@ -19,6 +19,12 @@ typedef struct {
     int64_t keep_finished_jobs; /* ... and for at most this many finished jobs */
     int64_t task_deadline_slack_ms;   /* backups past max(4x expected, expected + this) */
     int64_t task_deadline_unknown_ms; /* ... or past this while nothing tells */
+    char key[512];             /* its secret key file (dsk-keygen): CURVE on */
+    char worker_keys[512];     /* directory of the workers' .pub files */
+    char client_keys[512];     /* directory of the clients' .pub files */
+    char admin_keys[512];      /* directory of .pub files of clients that see every job */
+    int insecure;              /* no CURVE: anyone who reaches the socket is admitted */
+    char journal[512];         /* directory of the job journal, "" for none */
     char log_level[16];
 } sch_config_t;
 

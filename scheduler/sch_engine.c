@@ -22,10 +22,13 @@ struct sch_engine {
     sch_registry_t *workers;
     sch_jobs_t *jobs;
     int64_t now, started_ms, next_heartbeat_ms, next_tick_ms;
+    uint64_t handled;               /* messages that reached a handler */
+    const sch_refused_t *refused;   /* the server's counts of what never did */
+    int curve;
 };
 
-typedef void(s_handler_fn)(sch_engine_t *e, const dsk_peer_id_t *from, const char *address,
-                           dsk_msg_t *msg);
+typedef void(s_handler_fn)(sch_engine_t *e, const dsk_peer_id_t *from,
+                           const sch_origin_t *origin, dsk_msg_t *msg);
 
 /* The job kinds this scheduler runs, by SUBMIT.kind. */
 static const sch_kind_t *s_kind_of(uint32_t kind)
@@ -76,7 +79,9 @@ sch_engine_t *sch_engine_new(const sch_engine_cfg_t *cfg, sch_send_fn send, void
     /* 2^31 ranges of 2^20 registrations: another process's ids are another range (and
        stay below 2^53, exact in JSON) */
     e->workers = sch_registry_new((cfg->instance % (1ULL << 31)) << 20 | 1);
-    e->jobs = sch_jobs_new(e->workers, &cfg->jobs, s_kind_of, send, arg);
+    sch_jobs_cfg_t jobs_cfg = cfg->jobs;
+    jobs_cfg.instance = cfg->instance;
+    e->jobs = sch_jobs_new(e->workers, &jobs_cfg, s_kind_of, send, arg);
     e->now = e->started_ms = now_ms;
     e->next_heartbeat_ms = now_ms + cfg->heartbeat_ms;
     e->next_tick_ms = now_ms + S_TICK_MS;
@@ -123,8 +128,8 @@ static void s_send_welcome(sch_engine_t *e, const sch_worker_t *w)
  * Every registration gets a new id: the worker, seeing it, drops what it
  * held for its old one.
  */
-static void s_on_register(sch_engine_t *e, const dsk_peer_id_t *from, const char *address,
-                          dsk_msg_t *msg)
+static void s_on_register(sch_engine_t *e, const dsk_peer_id_t *from,
+                          const sch_origin_t *origin, dsk_msg_t *msg)
 {
     const dsk_msg_register_t *hello = &msg->u.reg;
     sch_worker_t *same_peer = sch_registry_by_peer(e->workers, from);
@@ -139,27 +144,27 @@ static void s_on_register(sch_engine_t *e, const dsk_peer_id_t *from, const char
     sch_worker_t *same_name = sch_registry_by_name(e->workers, hello->name);
     if (same_name && same_name->instance != hello->instance) {
         dsk_warn("refused worker '%s' from %s: the name is taken by a live worker at %s",
-                 hello->name, address, same_name->info.address);
+                 hello->name, origin->address, same_name->info.address);
         s_send_error(e, from, DSK_ESTATE, "worker name '%s' is taken by a live worker at %s "
                      "(pid %u)", hello->name, same_name->info.address, same_name->info.pid);
         return;
     }
     if (same_name) {
-        dsk_info("worker '%s' reconnected from %s", hello->name, address);
+        dsk_info("worker '%s' reconnected from %s", hello->name, origin->address);
         s_remove_worker(e, same_name);
     }
-    sch_worker_t *w = sch_registry_add(e->workers, from, hello, address, e->now);
+    sch_worker_t *w = sch_registry_add(e->workers, from, hello, origin->address, e->now);
     if (!same_name)
         dsk_info("worker '%s' registered from %s (host %s, pid %u, %u threads, "
-                 "memory limit %llu)", w->info.name, address, w->info.host, w->info.pid,
+                 "memory limit %llu)", w->info.name, origin->address, w->info.host, w->info.pid,
                  w->info.nthreads, (unsigned long long)w->info.memory_limit);
     s_send_welcome(e, w);
     sch_jobs_schedule(e->jobs);
 }
 
 /* HEARTBEAT: a known worker's load; an unknown one is told to register again. */
-static void s_on_heartbeat(sch_engine_t *e, const dsk_peer_id_t *from, const char *address,
-                           dsk_msg_t *msg)
+static void s_on_heartbeat(sch_engine_t *e, const dsk_peer_id_t *from,
+                           const sch_origin_t *origin, dsk_msg_t *msg)
 {
     sch_worker_t *w = sch_registry_by_peer(e->workers, from);
     if (!w) {
@@ -183,8 +188,8 @@ static void s_on_heartbeat(sch_engine_t *e, const dsk_peer_id_t *from, const cha
     }
 }
 
-static void s_on_disconnect(sch_engine_t *e, const dsk_peer_id_t *from, const char *address,
-                            dsk_msg_t *msg)
+static void s_on_disconnect(sch_engine_t *e, const dsk_peer_id_t *from,
+                            const sch_origin_t *origin, dsk_msg_t *msg)
 {
     sch_worker_t *w = sch_registry_by_peer(e->workers, from);
     if (!w)
@@ -194,8 +199,8 @@ static void s_on_disconnect(sch_engine_t *e, const dsk_peer_id_t *from, const ch
     s_remove_worker(e, w);
 }
 
-static void s_on_status(sch_engine_t *e, const dsk_peer_id_t *from, const char *address,
-                        dsk_msg_t *msg)
+static void s_on_status(sch_engine_t *e, const dsk_peer_id_t *from,
+                        const sch_origin_t *origin, dsk_msg_t *msg)
 {
     size_t n = sch_registry_count(e->workers);
     if (n > DSK_STATUS_MAX_WORKERS)
@@ -216,38 +221,45 @@ static void s_on_status(sch_engine_t *e, const dsk_peer_id_t *from, const char *
     }
     st->tasks_running = sch_jobs_tasks_running(e->jobs);
     st->tasks_queued = sch_jobs_tasks_queued(e->jobs);
+    st->curve = (uint32_t)e->curve;
+    st->messages_handled = e->handled;
+    if (e->refused) {
+        st->refused_handshakes = e->refused->handshakes;
+        st->refused_keys = e->refused->keys;
+        st->refused_messages = e->refused->messages;
+    }
     s_send(e, from, &rep);
     dsk_msg_clear(&rep);
 }
 
-static void s_on_submit(sch_engine_t *e, const dsk_peer_id_t *from, const char *address,
-                        dsk_msg_t *msg)
+static void s_on_submit(sch_engine_t *e, const dsk_peer_id_t *from,
+                        const sch_origin_t *origin, dsk_msg_t *msg)
 {
-    sch_jobs_on_submit(e->jobs, from, msg);
+    sch_jobs_on_submit(e->jobs, from, origin->key, msg);
 }
 
-static void s_on_job_req(sch_engine_t *e, const dsk_peer_id_t *from, const char *address,
-                         dsk_msg_t *msg)
+static void s_on_job_req(sch_engine_t *e, const dsk_peer_id_t *from,
+                         const sch_origin_t *origin, dsk_msg_t *msg)
 {
-    sch_jobs_on_job_req(e->jobs, from, msg);
+    sch_jobs_on_job_req(e->jobs, from, origin->key, origin->roles & SCH_ROLE_ADMIN, msg);
 }
 
-static void s_on_task_done(sch_engine_t *e, const dsk_peer_id_t *from, const char *address,
-                           dsk_msg_t *msg)
+static void s_on_task_done(sch_engine_t *e, const dsk_peer_id_t *from,
+                           const sch_origin_t *origin, dsk_msg_t *msg)
 {
     sch_worker_t *w = sch_registry_by_peer(e->workers, from);
     if (w) /* else: a worker we declared dead answers late; its task ran again */
         sch_jobs_on_task_done(e->jobs, w, msg);
 }
 
-static void s_on_chunk(sch_engine_t *e, const dsk_peer_id_t *from, const char *address,
-                       dsk_msg_t *msg)
+static void s_on_chunk(sch_engine_t *e, const dsk_peer_id_t *from,
+                       const sch_origin_t *origin, dsk_msg_t *msg)
 {
-    sch_jobs_on_chunk(e->jobs, from, msg);
+    sch_jobs_on_chunk(e->jobs, from, origin->key, msg);
 }
 
-static void s_on_fetched(sch_engine_t *e, const dsk_peer_id_t *from, const char *address,
-                         dsk_msg_t *msg)
+static void s_on_fetched(sch_engine_t *e, const dsk_peer_id_t *from,
+                         const sch_origin_t *origin, dsk_msg_t *msg)
 {
     sch_worker_t *w = sch_registry_by_peer(e->workers, from);
     if (w)
@@ -270,16 +282,17 @@ static const struct {
     {DSK_MSG_FETCHED, s_on_fetched},
 };
 
-void sch_engine_on_message(sch_engine_t *e, const dsk_peer_id_t *from, const char *address,
-                           dsk_msg_t *msg, int64_t now_ms)
+void sch_engine_on_message(sch_engine_t *e, const dsk_peer_id_t *from,
+                           const sch_origin_t *origin, dsk_msg_t *msg, int64_t now_ms)
 {
     s_clock(e, now_ms);
+    e->handled++;
     sch_worker_t *w = sch_registry_by_peer(e->workers, from);
     if (w)
         w->last_seen_ms = e->now;
     for (size_t i = 0; i < sizeof s_handlers / sizeof s_handlers[0]; i++)
         if (s_handlers[i].type == msg->type) {
-            s_handlers[i].fn(e, from, address, msg);
+            s_handlers[i].fn(e, from, origin, msg);
             return;
         }
     s_send_error(e, from, DSK_EPROTO, "the scheduler does not accept %s messages",
@@ -337,9 +350,16 @@ int64_t sch_engine_tick(sch_engine_t *e, int64_t now_ms)
     return (next < reap ? next : reap) - e->now;
 }
 
+void sch_engine_set_refused(sch_engine_t *e, const sch_refused_t *refused, int curve)
+{
+    e->refused = refused;
+    e->curve = curve;
+}
+
 uint32_t sch_engine_active_jobs(const sch_engine_t *e) { return sch_jobs_active(e->jobs); }
 const sch_registry_t *sch_engine_registry(const sch_engine_t *e) { return e->workers; }
 const sch_jobs_t *sch_engine_jobs(const sch_engine_t *e) { return e->jobs; }
+sch_jobs_t *sch_engine_job_table(sch_engine_t *e) { return e->jobs; }
 
 int sch_engine_check(const sch_engine_t *e, char *err)
 {

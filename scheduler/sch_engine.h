@@ -24,6 +24,7 @@
 
 #include "dsk_msg.h"
 #include "dsk_wire.h"
+#include "sch_auth.h"
 #include "sch_jobs.h"
 #include "sch_registry.h"
 
@@ -39,9 +40,14 @@ sch_engine_t *sch_engine_new(const sch_engine_cfg_t *cfg, sch_send_fn send, void
                              int64_t now_ms);
 void sch_engine_destroy(sch_engine_t **e_p);
 
-/* One decoded message from peer from (address: as libzmq reports it, for status). */
-void sch_engine_on_message(sch_engine_t *e, const dsk_peer_id_t *from, const char *address,
-                           dsk_msg_t *msg, int64_t now_ms);
+/*
+ * One decoded message from peer from; origin: its address (for status), its
+ * key and roles (the server has checked the roles allow the message).
+ */
+void sch_engine_on_message(sch_engine_t *e, const dsk_peer_id_t *from,
+                           const sch_origin_t *origin, dsk_msg_t *msg, int64_t now_ms);
+/* What the server refused before the engine saw it, for status (read when asked). */
+void sch_engine_set_refused(sch_engine_t *e, const sch_refused_t *refused, int curve);
 /*
  * Time passed: heartbeats out, silent and hung workers dropped, once a
  * second the jobs' tick (progress, backups, expiry). Returns the ms until
@@ -52,6 +58,8 @@ int64_t sch_engine_tick(sch_engine_t *e, int64_t now_ms);
 uint32_t sch_engine_active_jobs(const sch_engine_t *e);
 /* The invariants of the registry and the jobs (sch_jobs_check): 0 or DSK_ESTATE with err. */
 int sch_engine_check(const sch_engine_t *e, char *err);
+/* The job table, for the server to journal and restore jobs (sch_jobs.h). */
+sch_jobs_t *sch_engine_job_table(sch_engine_t *e);
 /* For the simulator's checks: the registry and the jobs, read-only. */
 const sch_registry_t *sch_engine_registry(const sch_engine_t *e);
 const sch_jobs_t *sch_engine_jobs(const sch_engine_t *e);

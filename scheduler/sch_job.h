@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "dsk_keys.h"
 #include "dsk_msg.h"
 #include "dsk_wire.h"
 #include "sch_registry.h"
@@ -93,6 +94,8 @@ struct sch_job {
     uint64_t id;
     const sch_kind_t *kind;
     dsk_peer_id_t client;
+    char owner[DSK_KEY_Z85_LEN + 1]; /* the submitting client's public key ("" without CURVE) */
+    uint64_t token;             /* the client's number for its SUBMIT (0: none) */
     char name[DSK_NAME_MAX + 1];
     uint32_t state;             /* DSK_JOB_* */
     char text[DSK_TEXT_MAX + 1];

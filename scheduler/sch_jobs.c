@@ -18,6 +18,7 @@ struct sch_jobs {
     void *arg;
     sch_blobs_t *blobs;
     sch_job_t *jobs;            /* newest first */
+    const sch_jobs_journal_t *journal; /* NULL: jobs live in memory only */
     uint64_t next_id;
     int64_t now;
     int deadline_pass;          /* this pass looks for overdue tasks */
@@ -64,6 +65,11 @@ void sch_jobs_destroy(sch_jobs_t **j_p)
     sch_blobs_destroy(&j->blobs);
     free(j);
     *j_p = NULL;
+}
+
+void sch_jobs_set_journal(sch_jobs_t *j, const sch_jobs_journal_t *journal)
+{
+    j->journal = journal;
 }
 
 void sch_jobs_set_now(sch_jobs_t *j, int64_t now_ms) { j->now = now_ms; }
@@ -254,6 +260,7 @@ void sch_jobs_state(sch_jobs_t *j, sch_job_t *job, const dsk_peer_id_t *to, int 
     st->state = job->state;
     st->done = (uint64_t)job->fits_done;
     st->total = (uint64_t)job->fits_total;
+    st->scheduler = j->cfg.instance;
     snprintf(st->text, sizeof st->text, "%s", job->text);
     char *text = NULL;
     if (with_result && job->result) {
@@ -281,6 +288,8 @@ void sch_jobs_finish(sch_jobs_t *j, sch_job_t *job, uint32_t state, const char *
     }
     job->kind->release(j, job);
     dsk_info("job %llu (%s): %s", (unsigned long long)job->id, job->name, job->text);
+    if (j->journal)
+        j->journal->ended(j->journal->arg, job);
     sch_jobs_state(j, job, NULL, 1);
 }
 
@@ -344,7 +353,8 @@ static void s_schedule(sch_jobs_t *j)
  * version, or not dsk-submit at all, may send anything); an accepted job
  * gets its id, its client hears so, and its first tasks go out.
  */
-void sch_jobs_on_submit(sch_jobs_t *j, const dsk_peer_id_t *from, dsk_msg_t *msg)
+void sch_jobs_on_submit(sch_jobs_t *j, const dsk_peer_id_t *from, const char *owner,
+                        dsk_msg_t *msg)
 {
     dsk_msg_submit_t *sub = &msg->u.submit;
     const sch_kind_t *kind = j->kind_of(sub->kind);
@@ -371,18 +381,39 @@ void sch_jobs_on_submit(sch_jobs_t *j, const dsk_peer_id_t *from, dsk_msg_t *msg
         }
         return;
     }
+    for (sch_job_t *old = sub->token ? j->jobs : NULL; old; old = old->next)
+        if (old->token == sub->token && strcmp(old->owner, owner) == 0) {
+            /* sent again (the answer was lost, or we restarted): the job it started */
+            old->client = *from;
+            sch_jobs_state(j, old, from, 1);
+            return;
+        }
+    char err[DSK_ERR_LEN], key[DSK_KEY_MAX + 1] = "";
+    if (j->journal && j->journal->data(j->journal->arg, sub, key, err) < 0) {
+        s_refuse(j, from, DSK_EIO, err);
+        return;
+    }
     sch_job_t *job = dsk_xcalloc(1, sizeof *job);
     job->kind = kind;
     job->client = *from;
+    job->token = sub->token;
+    snprintf(job->owner, sizeof job->owner, "%s", owner);
     snprintf(job->name, sizeof job->name, "%s", sub->name[0] ? sub->name : "job");
     job->started_ms = j->now;
-    char err[DSK_ERR_LEN];
     if (kind->on_submit(j, job, sub, err) < 0) {
         s_job_free(job);
         s_refuse(j, from, DSK_EINVAL, err);
         return;
     }
-    job->id = j->next_id++;
+    job->id = j->next_id;
+    if (j->journal && j->journal->job(j->journal->arg, job, sub, key, err) < 0) {
+        /* not durable, so not accepted: nothing of it has been placed yet */
+        kind->release(j, job);
+        s_job_free(job);
+        s_refuse(j, from, DSK_EIO, err);
+        return;
+    }
+    j->next_id++;
     job->state = DSK_JOB_ACCEPTED;
     job->next = j->jobs;
     j->jobs = job;
@@ -392,14 +423,89 @@ void sch_jobs_on_submit(sch_jobs_t *j, const dsk_peer_id_t *from, dsk_msg_t *msg
     s_schedule(j);
 }
 
+/* Whether the key owner (an admin when admin) may see and steer job. */
+static int s_owns(const sch_job_t *job, const char *owner, int admin)
+{
+    return admin || strcmp(job->owner, owner) == 0;
+}
+
+void sch_jobs_restore(sch_jobs_t *j, uint64_t id, uint64_t token, const char *owner,
+                      uint32_t kind_id, const char *name, const dsk_bytes_t *job_text,
+                      const dsk_bytes_t *data, const sch_jobs_ended_t *ended)
+{
+    const sch_kind_t *kind = j->kind_of(kind_id);
+    if (id >= j->next_id)
+        j->next_id = id + 1;
+    if (!kind) {
+        dsk_error("journaled job %llu is of kind %u, which this scheduler does not run: "
+                  "dropped", (unsigned long long)id, kind_id);
+        return;
+    }
+    sch_job_t *job = dsk_xcalloc(1, sizeof *job);
+    job->kind = kind;
+    job->id = id;
+    job->token = token;
+    snprintf(job->owner, sizeof job->owner, "%s", owner);
+    snprintf(job->name, sizeof job->name, "%s", name);
+    job->started_ms = j->now;
+    if (ended) {
+        job->state = ended->state;
+        job->finished_ms = j->now;
+        snprintf(job->text, sizeof job->text, "%s", ended->text);
+        job->fits_done = (int64_t)ended->fits_done;
+        job->fits_total = (int64_t)ended->fits_total;
+        job->result = ended->result.len ? json_loadb((const char *)ended->result.data,
+                                                     ended->result.len, 0, NULL) : NULL;
+        if (ended->model.len) {
+            job->model = dsk_xmalloc(ended->model.len);
+            memcpy(job->model, ended->model.data, ended->model.len);
+            job->model_len = ended->model.len;
+        }
+    } else {
+        /* the kind takes what it keeps of a SUBMIT: give it copies of the journal's bytes */
+        dsk_msg_t m = {.type = DSK_MSG_SUBMIT};
+        dsk_msg_submit_t *sub = &m.u.submit;
+        sub->kind = kind_id;
+        sub->token = token;
+        snprintf(sub->name, sizeof sub->name, "%s", name);
+        sub->job.data = dsk_xmalloc(job_text->len + 1);
+        if (job_text->len)
+            memcpy(sub->job.data, job_text->data, job_text->len);
+        sub->job.len = job_text->len;
+        sub->data.data = dsk_xmalloc(data->len + 1);
+        if (data->len)
+            memcpy(sub->data.data, data->data, data->len);
+        sub->data.len = data->len;
+        char err[DSK_ERR_LEN];
+        if (kind->on_submit(j, job, sub, err) < 0) {
+            job->state = DSK_JOB_FAILED;
+            job->finished_ms = j->now;
+            snprintf(job->text, sizeof job->text, "could not resume after a restart: %.900s",
+                     err);
+            if (j->journal)
+                j->journal->ended(j->journal->arg, job);
+        } else {
+            job->state = DSK_JOB_ACCEPTED;
+        }
+        dsk_msg_clear(&m);
+    }
+    job->next = j->jobs;
+    j->jobs = job;
+    dsk_info("job %llu (%s, %s) %s from the journal%s%s", (unsigned long long)id, job->name,
+             kind->name, sch_jobs_active_state(job->state) ? "resumed" : "kept",
+             job->text[0] ? ": " : "", job->text);
+}
+
 /* WATCH (the state, with the result once done), CANCEL, LIST. */
-void sch_jobs_on_job_req(sch_jobs_t *j, const dsk_peer_id_t *from, const dsk_msg_t *msg)
+void sch_jobs_on_job_req(sch_jobs_t *j, const dsk_peer_id_t *from, const char *owner,
+                         int admin, const dsk_msg_t *msg)
 {
     const dsk_msg_job_req_t *r = &msg->u.job_req;
     if (r->op == DSK_JOBREQ_LIST) {
         json_t *list = json_array();
         for (sch_job_t *job = j->jobs; job; job = job->next)
-            json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:i, s:I, s:I, s:s}",
+            if (s_owns(job, owner, admin))
+                json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:i, s:I, s:I, s:s}",
                                                   "job_id", (json_int_t)job->id, "name",
                                                   job->name, "kind", job->kind->name, "state",
                                                   (int)job->state, "done",
@@ -427,6 +533,14 @@ void sch_jobs_on_job_req(sch_jobs_t *j, const dsk_peer_id_t *from, const dsk_msg
             snprintf(text, sizeof text, "no job %llu on this scheduler",
                      (unsigned long long)r->job_id);
         s_refuse(j, from, DSK_ENOTFOUND, text);
+        return;
+    }
+    if (!s_owns(job, owner, admin)) {
+        char text[256];
+        snprintf(text, sizeof text, "job %llu belongs to another client key: only the key "
+                 "that submitted it, or an admin key, may watch, fetch or cancel it",
+                 (unsigned long long)job->id);
+        s_refuse(j, from, DSK_EPERM, text);
         return;
     }
     if (r->op == DSK_JOBREQ_CANCEL && sch_jobs_active_state(job->state)) {
@@ -459,15 +573,21 @@ void sch_jobs_on_task_done(sch_jobs_t *j, sch_worker_t *w, dsk_msg_t *msg)
     s_schedule(j);
 }
 
-void sch_jobs_on_chunk(sch_jobs_t *j, const dsk_peer_id_t *from, dsk_msg_t *msg)
+void sch_jobs_on_chunk(sch_jobs_t *j, const dsk_peer_id_t *from, const char *owner,
+                       dsk_msg_t *msg)
 {
     sch_job_t *job = s_by_id(j, msg->u.chunk.job_id);
+    if (job && strcmp(job->owner, owner) != 0) {
+        s_refuse(j, from, DSK_EPERM, "a chunk for another client's job");
+        return;
+    }
     if (!job || !job->kind->on_chunk) {
         s_refuse(j, from, DSK_ENOTFOUND, "a chunk for a job that is not a running predict job");
         return;
     }
     if (!sch_jobs_active_state(job->state))
         return; /* cancelled or failed: the client hears it from JOB_STATE */
+    job->client = *from; /* after a restart, the first word of the job's client */
     job->kind->on_chunk(j, job, &msg->u.chunk);
     s_schedule(j);
 }
@@ -521,6 +641,8 @@ static void s_drop(sch_jobs_t *j, sch_job_t **link)
         while (job->tasks[i].nrun > 0)
             s_attempt_end(j, &job->tasks[i], job->tasks[i].on[0]);
     dsk_debug("job %llu (%s) dropped", (unsigned long long)job->id, job->name);
+    if (j->journal)
+        j->journal->dropped(j->journal->arg, job);
     s_job_free(job);
 }
 

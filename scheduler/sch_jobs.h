@@ -44,6 +44,7 @@ typedef struct {
     int64_t keep_finished_jobs;     /* how many finished jobs stay at most */
     int64_t deadline_slack_ms;      /* a backup starts past max(4x, expected + this) */
     int64_t deadline_unknown_ms;    /* ... or past this while nothing tells what to expect */
+    uint64_t instance;              /* this scheduler's number, in every JOB_STATE */
 } sch_jobs_cfg_t;
 
 /* The defaults of sch_jobs_cfg_t (the scheduler's config table says the same). */
@@ -52,20 +53,63 @@ typedef struct {
 #define SCH_DEADLINE_SLACK_MS 10000
 #define SCH_DEADLINE_UNKNOWN_MS 60000
 
+/* How a restored job had ended (sch_jobs_restore). */
+typedef struct {
+    uint32_t state;             /* DSK_JOB_DONE, _FAILED, _CANCELLED */
+    const char *text;
+    dsk_bytes_t result, model;  /* the result JSON, the .dskm bytes */
+    uint64_t fits_done, fits_total;
+} sch_jobs_ended_t;
+
+/*
+ * Where accepted jobs are made durable (sch_journal.h, through the server;
+ * none in the simulator). data is called with a SUBMIT's data before its
+ * kind takes it (key: its content key, out), job once the kind accepted it
+ * with its id; either failing refuses the job. ended and dropped follow
+ * it to its end and its removal.
+ */
+typedef struct {
+    void *arg;
+    int (*data)(void *arg, const dsk_msg_submit_t *sub, char *key, char *err);
+    int (*job)(void *arg, const sch_job_t *job, const dsk_msg_submit_t *sub, const char *key,
+               char *err);
+    void (*ended)(void *arg, const sch_job_t *job);
+    void (*dropped)(void *arg, const sch_job_t *job);
+} sch_jobs_journal_t;
+
 /* kind_of names the kind of each SUBMIT.kind (NULL: not one this scheduler runs). */
 sch_jobs_t *sch_jobs_new(sch_registry_t *workers, const sch_jobs_cfg_t *cfg,
                          sch_kind_of_fn kind_of, sch_send_fn send, void *arg);
 void sch_jobs_destroy(sch_jobs_t **j_p);
+/* From now on, jobs are journaled there (the caller keeps journal alive). */
+void sch_jobs_set_journal(sch_jobs_t *j, const sch_jobs_journal_t *journal);
+/*
+ * A job the journal had, oldest first, before any message: resumed from
+ * its SUBMIT (its tasks run again; its client finds it by id) or, when it
+ * had ended, kept with its result. Ids continue after the highest.
+ */
+void sch_jobs_restore(sch_jobs_t *j, uint64_t id, uint64_t token, const char *owner,
+                      uint32_t kind, const char *name, const dsk_bytes_t *job_text,
+                      const dsk_bytes_t *data, const sch_jobs_ended_t *ended);
 /* The engine's clock, set before each event. */
 void sch_jobs_set_now(sch_jobs_t *j, int64_t now_ms);
 int64_t sch_jobs_now(const sch_jobs_t *j);
 
 /* ------------------------------------------------------------ events */
 
-void sch_jobs_on_submit(sch_jobs_t *j, const dsk_peer_id_t *from, dsk_msg_t *msg);
-void sch_jobs_on_job_req(sch_jobs_t *j, const dsk_peer_id_t *from, const dsk_msg_t *msg);
+/*
+ * A job belongs to the key that submitted it (owner; "" when no key is
+ * checked, and then every job is everyone's). Watching, fetching,
+ * cancelling and feeding it chunks are its owner's, or an admin's; LIST
+ * shows a client its own jobs and an admin all of them.
+ */
+void sch_jobs_on_submit(sch_jobs_t *j, const dsk_peer_id_t *from, const char *owner,
+                        dsk_msg_t *msg);
+void sch_jobs_on_job_req(sch_jobs_t *j, const dsk_peer_id_t *from, const char *owner,
+                         int admin, const dsk_msg_t *msg);
 void sch_jobs_on_task_done(sch_jobs_t *j, sch_worker_t *w, dsk_msg_t *msg);
-void sch_jobs_on_chunk(sch_jobs_t *j, const dsk_peer_id_t *from, dsk_msg_t *msg);
+void sch_jobs_on_chunk(sch_jobs_t *j, const dsk_peer_id_t *from, const char *owner,
+                       dsk_msg_t *msg);
 void sch_jobs_on_fetched(sch_jobs_t *j, sch_worker_t *from, dsk_msg_t *msg);
 /* Places what can run now (after a worker came or went). */
 void sch_jobs_schedule(sch_jobs_t *j);

@@ -86,6 +86,8 @@ static void s_dispatch(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w
 static void s_schedule(sch_jobs_t *j, sch_job_t *job)
 {
     s_noop_t *n = job->k;
+    if (n->results && job->client.len == 0)
+        return; /* restored from the journal, its client not back yet: results would be lost */
     for (; n->next < job->ntasks; n->next++) {
         if (n->results && n->next >= n->heard + S_NOOP_WINDOW)
             break; /* results sent <= tasks below heard + window: at most a window unheard */

@@ -85,6 +85,25 @@ static int s_submit(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, char *
     return rc;
 }
 
+/* Every chunk answered: the job is done. */
+static void s_maybe_done(sch_jobs_t *j, sch_job_t *job)
+{
+    s_predict_t *p = job->k;
+    if (p->done == p->nchunks && p->rows < 0)
+        sch_jobs_finish(j, job, DSK_JOB_DONE, "done: %lld blocks in %.2f s",
+                        (long long)p->nchunks,
+                        (double)(sch_jobs_now(j) - job->started_ms) / 1000.0);
+    else if (p->done == p->nchunks)
+        sch_jobs_finish(j, job, DSK_JOB_DONE, "done: %lld rows in %lld chunks in %.2f s",
+                        (long long)p->rows, (long long)p->nchunks,
+                        (double)(sch_jobs_now(j) - job->started_ms) / 1000.0);
+}
+
+/*
+ * CHUNK: rows to predict, queued for a free thread. An empty one is a
+ * chunk whose result the client already has (it sent it before this
+ * scheduler restarted from its journal): counted done, run nowhere.
+ */
 static void s_on_chunk(sch_jobs_t *j, sch_job_t *job, dsk_msg_chunk_t *c)
 {
     s_predict_t *p = job->k;
@@ -94,6 +113,14 @@ static void s_on_chunk(sch_jobs_t *j, sch_job_t *job, dsk_msg_chunk_t *c)
         return;
     }
     p->arrived[c->index] = 1;
+    if (c->data.len == 0) {
+        /* the client has this chunk's result from before we restarted: nothing to run */
+        job->tasks[c->index].state = SCH_DONE;
+        p->done++;
+        job->fits_done++;
+        s_maybe_done(j, job);
+        return;
+    }
     p->rows_of[c->index] = c->data.data;
     p->len_of[c->index] = c->data.len;
     c->data = (dsk_bytes_t){0};
@@ -205,14 +232,7 @@ static void s_on_task_done(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_
     sch_busy_t *b = sch_jobs_busy(job, w);
     b->tasks++;
     b->micros += d->micros;
-    if (p->done == p->nchunks && p->rows < 0)
-        sch_jobs_finish(j, job, DSK_JOB_DONE, "done: %lld blocks in %.2f s",
-                        (long long)p->nchunks,
-                        (double)(sch_jobs_now(j) - job->started_ms) / 1000.0);
-    else if (p->done == p->nchunks)
-        sch_jobs_finish(j, job, DSK_JOB_DONE, "done: %lld rows in %lld chunks in %.2f s",
-                        (long long)p->rows, (long long)p->nchunks,
-                        (double)(sch_jobs_now(j) - job->started_ms) / 1000.0);
+    s_maybe_done(j, job);
 }
 
 /* A chunk its worker took down is queued again: the cursor goes back to it. */

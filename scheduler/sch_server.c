@@ -14,17 +14,31 @@
 #include "dsk_loop.h"
 #include "dsk_notify.h"
 #include "dsk_wire.h"
+#include "sch_auth.h"
 #include "sch_engine.h"
+#include "sch_journal.h"
 
 #define SCH_DRAIN_BATCH 256   /* messages read per wake-up, for fairness with timers */
 
 struct sch_server {
     sch_config_t cfg;
     void *ctx;
+    sch_auth_t *auth;
     void *socket;
     char endpoint[256];
     dsk_loop_t *loop;
     sch_engine_t *engine;
+    sch_journal_t *journal;     /* NULL without --journal */
+    sch_jobs_journal_t journal_hooks;
+    /* what the engine sent while the journal had appends not yet durable: held until
+       they are (group commit), then sent in order */
+    struct s_held {
+        dsk_peer_id_t to;
+        dsk_msg_type_t type;
+        char *buf;
+        size_t len;
+    } *held;
+    size_t nheld, held_cap;
     /* malformed frames since the last summary line, and the last reason */
     uint64_t dropped;
     int trim;                   /* freed memory to hand back when no job runs */
@@ -32,13 +46,95 @@ struct sch_server {
     char dropped_from[DSK_ADDR_MAX + 1];
 };
 
-/* The engine's messages leave through the socket. */
+/*
+ * The engine's messages leave through the socket, unless the journal has
+ * appends not yet on disk: then nothing may say "accepted" (or anything
+ * after it) before they are, and the message waits for s_commit.
+ */
 static void s_send(void *arg, const dsk_peer_id_t *to, const dsk_msg_t *msg)
 {
     sch_server_t *srv = arg;
     char err[DSK_ERR_LEN];
+    if (srv->journal && sch_journal_dirty(srv->journal)) {
+        char *buf;
+        size_t len;
+        if (dsk_msg_encode(msg, &buf, &len, err) < 0) {
+            dsk_debug("%s", err);
+            return;
+        }
+        if (srv->nheld == srv->held_cap) {
+            srv->held_cap = srv->held_cap ? srv->held_cap * 2 : 64;
+            srv->held = dsk_xrealloc(srv->held, srv->held_cap, sizeof *srv->held);
+        }
+        srv->held[srv->nheld++] = (struct s_held){.to = *to, .type = msg->type, .buf = buf,
+                                                  .len = len};
+        return;
+    }
     if (dsk_wire_send(srv->socket, to, msg, err) < 0)
         dsk_debug("%s", err);
+}
+
+/* The journal's appends made durable (one fdatasync for the batch), then what waited goes. */
+static void s_commit(sch_server_t *srv)
+{
+    char err[DSK_ERR_LEN];
+    if (srv->journal && sch_journal_sync(srv->journal, err) < 0)
+        dsk_error("%s: jobs accepted since the last sync may not survive a crash", err);
+    for (size_t i = 0; i < srv->nheld; i++) {
+        struct s_held *h = &srv->held[i];
+        if (dsk_wire_send_encoded(srv->socket, &h->to, h->type, h->buf, h->len, err) < 0)
+            dsk_debug("%s", err);
+    }
+    srv->nheld = 0;
+}
+
+/* ------------------------------------------------------------ the journal's hooks */
+
+static int s_journal_data(void *arg, const dsk_msg_submit_t *sub, char *key, char *err)
+{
+    sch_server_t *srv = arg;
+    return sch_journal_data(srv->journal, sub->data.data, sub->data.len, key, err);
+}
+
+static int s_journal_job(void *arg, const sch_job_t *job, const dsk_msg_submit_t *sub,
+                         const char *key, char *err)
+{
+    sch_server_t *srv = arg;
+    return sch_journal_job(srv->journal, job->id, job->token, job->owner, sub, key, err);
+}
+
+static void s_journal_ended(void *arg, const sch_job_t *job)
+{
+    sch_server_t *srv = arg;
+    char err[DSK_ERR_LEN];
+    char *result = job->result ? json_dumps(job->result, JSON_COMPACT | JSON_REAL_PRECISION(17))
+                               : NULL;
+    if (sch_journal_end(srv->journal, job->id, job->state, job->text, result,
+                        result ? strlen(result) : 0, job->model, job->model_len,
+                        (uint64_t)job->fits_done, (uint64_t)job->fits_total, err) < 0)
+        dsk_error("job %llu's end is not journaled (a restart would run it again): %s",
+                  (unsigned long long)job->id, err);
+    free(result);
+}
+
+static void s_journal_dropped(void *arg, const sch_job_t *job)
+{
+    sch_server_t *srv = arg;
+    char err[DSK_ERR_LEN];
+    if (sch_journal_drop(srv->journal, job->id, err) < 0)
+        dsk_warn("job %llu's drop is not journaled (a restart would keep it again): %s",
+                 (unsigned long long)job->id, err);
+}
+
+/* A job the journal had, into the engine before any peer speaks. */
+static void s_restore(void *arg, const sch_journal_job_t *jb)
+{
+    sch_server_t *srv = arg;
+    sch_jobs_ended_t ended = {.state = jb->state, .text = jb->text, .result = jb->result,
+                              .model = jb->model, .fits_done = jb->fits_done,
+                              .fits_total = jb->fits_total};
+    sch_jobs_restore(sch_engine_job_table(srv->engine), jb->id, jb->token, jb->owner, jb->kind,
+                     jb->name, &jb->job, &jb->data, jb->ended ? &ended : NULL);
 }
 
 static void s_reply_error(sch_server_t *srv, const dsk_peer_id_t *to, int code,
@@ -61,10 +157,10 @@ static void s_on_socket(dsk_loop_t *loop, void *socket, int fd, void *arg)
     sch_server_t *srv = arg;
     for (int i = 0; i < SCH_DRAIN_BATCH; i++) {
         dsk_peer_id_t from;
-        char address[DSK_ADDR_MAX + 1];
+        dsk_peer_meta_t meta;
         char err[DSK_ERR_LEN];
         dsk_msg_t msg;
-        int rc = dsk_wire_recv(socket, &from, address, sizeof address, &msg, err);
+        int rc = dsk_wire_recv(socket, &from, &meta, &msg, err);
         if (rc == DSK_ENOTFOUND)
             return;
         if (rc < 0) {
@@ -72,12 +168,20 @@ static void s_on_socket(dsk_loop_t *loop, void *socket, int fd, void *arg)
                 s_reply_error(srv, &from, rc, err);
             srv->dropped++;
             snprintf(srv->dropped_reason, sizeof srv->dropped_reason, "%s", err);
-            snprintf(srv->dropped_from, sizeof srv->dropped_from, "%s", address);
+            snprintf(srv->dropped_from, sizeof srv->dropped_from, "%s", meta.address);
             continue;
         }
-        sch_engine_on_message(srv->engine, &from, address, &msg, dsk_clock_mono_ms());
+        sch_origin_t origin;
+        if (sch_auth_origin(srv->auth, meta.user_id, meta.address, msg.type, &origin) < 0) {
+            /* a worker key submitting, a client key registering: not a word back */
+            sch_auth_refused_message(srv->auth, &origin, msg.type);
+            dsk_msg_clear(&msg);
+            continue;
+        }
+        sch_engine_on_message(srv->engine, &from, &origin, &msg, dsk_clock_mono_ms());
         dsk_msg_clear(&msg);
     }
+    s_commit(srv);
 }
 
 /* The engine's heartbeats, reaper and job tick, as often as it asks. */
@@ -85,12 +189,14 @@ static int64_t s_engine_timer(dsk_loop_t *loop, int64_t id, void *arg)
 {
     sch_server_t *srv = arg;
     int64_t next = sch_engine_tick(srv->engine, dsk_clock_mono_ms());
+    s_commit(srv);
     return next > 1 ? next : 1;
 }
 
 static int64_t s_dropped_timer(dsk_loop_t *loop, int64_t id, void *arg)
 {
     sch_server_t *srv = arg;
+    sch_auth_log_summary(srv->auth);
     if (srv->dropped) {
         dsk_warn("dropped %llu malformed message%s in the last second (last from %s: %s)",
                  (unsigned long long)srv->dropped, srv->dropped == 1 ? "" : "s",
@@ -126,8 +232,14 @@ sch_server_t *sch_server_new(const sch_config_t *cfg, char *err)
     sch_server_t *srv = dsk_xcalloc(1, sizeof *srv);
     srv->cfg = *cfg;
     srv->ctx = zmq_ctx_new();
+    /* the authenticator first: its ZAP handler must exist before the socket it guards */
+    srv->auth = sch_auth_new(srv->ctx, cfg, err);
+    if (!srv->auth) {
+        sch_server_destroy(&srv);
+        return NULL;
+    }
     srv->socket = dsk_wire_socket(srv->ctx, ZMQ_ROUTER, (int64_t)cfg->max_message_size, err);
-    if (!srv->socket) {
+    if (!srv->socket || sch_auth_setup_server(srv->auth, srv->socket, err) < 0) {
         sch_server_destroy(&srv);
         return NULL;
     }
@@ -153,7 +265,24 @@ sch_server_t *sch_server_new(const sch_config_t *cfg, char *err)
                  .deadline_unknown_ms = cfg->task_deadline_unknown_ms},
     };
     srv->engine = sch_engine_new(&ecfg, s_send, srv, dsk_clock_mono_ms());
+    sch_engine_set_refused(srv->engine, sch_auth_refused(srv->auth), sch_auth_secure(srv->auth));
+    if (cfg->journal[0]) {
+        srv->journal = sch_journal_open(cfg->journal, s_restore, srv, err);
+        if (!srv->journal) {
+            sch_server_destroy(&srv);
+            return NULL;
+        }
+        srv->journal_hooks = (sch_jobs_journal_t){.arg = srv, .data = s_journal_data,
+                                                  .job = s_journal_job,
+                                                  .ended = s_journal_ended,
+                                                  .dropped = s_journal_dropped};
+        sch_jobs_set_journal(sch_engine_job_table(srv->engine), &srv->journal_hooks);
+    }
     srv->loop = dsk_loop_new();
+    if (sch_auth_start(srv->auth, srv->loop, srv->socket, err) < 0) {
+        sch_server_destroy(&srv);
+        return NULL;
+    }
     return srv;
 }
 
@@ -163,8 +292,15 @@ void sch_server_destroy(sch_server_t **server_p)
     if (!srv)
         return;
     sch_engine_destroy(&srv->engine); /* its last FREEs go nowhere: the socket closes next */
-    if (srv->socket)
+    for (size_t i = 0; i < srv->nheld; i++)
+        free(srv->held[i].buf);
+    free(srv->held);
+    sch_journal_close(&srv->journal);
+    if (srv->socket) {
+        zmq_socket_monitor(srv->socket, NULL, 0);
         zmq_close(srv->socket);
+    }
+    sch_auth_destroy(&srv->auth);
     if (srv->ctx)
         zmq_ctx_term(srv->ctx);
     dsk_loop_destroy(&srv->loop);

@@ -44,6 +44,12 @@ static void s_print_status_table(const char *endpoint, const dsk_msg_status_rep_
            "queued, %u job%s\n", endpoint, (double)st->uptime_ms / 1000.0, st->n_workers,
            st->n_workers == 1 ? "" : "s", threads, st->tasks_running, st->tasks_queued,
            st->jobs, st->jobs == 1 ? "" : "s");
+    if (st->curve)
+        printf("CURVE on: refused %llu handshakes, %llu unknown keys, %llu messages of the "
+               "wrong role\n", (unsigned long long)st->refused_handshakes,
+               (unsigned long long)st->refused_keys, (unsigned long long)st->refused_messages);
+    else
+        printf("insecure: no CURVE, every peer admitted\n");
     if (st->n_workers == 0)
         return;
     printf("\n%-24s %-22s %7s %23s %10s %7s\n", "NAME", "ADDRESS", "THREADS",
@@ -89,11 +95,16 @@ static json_t *s_status_json(const char *endpoint, const dsk_msg_status_rep_t *s
             "last_heartbeat_s", (double)w->last_seen_ms / 1000.0,
             "uptime_s", (double)w->uptime_ms / 1000.0, "running", s_running_json(w->running)));
     }
-    return json_pack("{s:s, s:f, s:I, s:I, s:I, s:o}", "scheduler", endpoint,
+    json_t *security = json_pack("{s:b, s:I, s:I, s:I, s:I}", "curve", (int)st->curve,
+                                 "messages_handled", (json_int_t)st->messages_handled,
+                                 "refused_handshakes", (json_int_t)st->refused_handshakes,
+                                 "refused_keys", (json_int_t)st->refused_keys,
+                                 "refused_messages", (json_int_t)st->refused_messages);
+    return json_pack("{s:s, s:f, s:I, s:I, s:I, s:o, s:o}", "scheduler", endpoint,
                      "uptime_s", (double)st->uptime_ms / 1000.0,
                      "tasks_running", (json_int_t)st->tasks_running,
                      "tasks_queued", (json_int_t)st->tasks_queued,
-                     "jobs", (json_int_t)st->jobs, "workers", workers);
+                     "jobs", (json_int_t)st->jobs, "workers", workers, "security", security);
 }
 
 static int s_cmd_status(const submit_options_t *opt, int argc, char **argv)
@@ -109,7 +120,7 @@ static int s_cmd_status(const submit_options_t *opt, int argc, char **argv)
         }
     }
     char err[DSK_ERR_LEN];
-    dsk_client_t *c = dsk_client_new(opt->scheduler, (int64_t)(opt->timeout_s * 1000), err);
+    dsk_client_t *c = dsk_client_connect(opt->scheduler, (int64_t)(opt->timeout_s * 1000), opt->curve, err);
     if (!c) {
         fprintf(stderr, "dsk-submit: %s\n", err);
         return SUBMIT_EXIT_USAGE;
@@ -159,12 +170,20 @@ static const struct {
 
 static void s_usage(FILE *out)
 {
-    fprintf(out, "usage: dsk-submit [--scheduler ADDR | --local N] [--timeout SECONDS] COMMAND "
-                 "[ARGS]\n\n"
+    fprintf(out, "usage: dsk-submit [--scheduler ADDR | --local N] [--timeout SECONDS] "
+                 "[--reconnect SECONDS]\n"
+                 "                  [--key FILE --scheduler-key FILE] COMMAND [ARGS]\n\n"
                  "  --scheduler ADDR   scheduler endpoint (default $DSK_SCHEDULER or %s)\n"
                  "  --local N          run on a local cluster of N workers, started and "
                  "stopped here\n"
-                 "  --timeout SECONDS  how long to wait for the scheduler (default 5)\n\n"
+                 "  --timeout SECONDS  how long to wait for the scheduler (default 5)\n"
+                 "  --reconnect SECONDS  how long a job's client keeps trying a scheduler "
+                 "gone silent\n                     (restarting with its --journal; default "
+                 "60)\n"
+                 "  --key FILE         this client's secret key, for a scheduler with CURVE "
+                 "(default $DSK_KEY)\n"
+                 "  --scheduler-key FILE  the scheduler's public key (default "
+                 "$DSK_SCHEDULER_KEY)\n\n"
                  "commands:\n", DSK_CLIENT_DEFAULT_SCHEDULER);
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
         fprintf(out, "  %s\n", s_commands[i].usage);
@@ -182,7 +201,9 @@ static void s_usage(FILE *out)
 int main(int argc, char **argv)
 {
     dsk_alloc_keep_freed_memory();
-    submit_options_t opt = {.scheduler = getenv("DSK_SCHEDULER"), .timeout_s = 5.0};
+    submit_options_t opt = {.scheduler = getenv("DSK_SCHEDULER"), .timeout_s = 5.0,
+                            .reconnect_s = 60.0};
+    const char *key = getenv("DSK_KEY"), *scheduler_key = getenv("DSK_SCHEDULER_KEY");
     int local = 0;
     if (!opt.scheduler || !*opt.scheduler)
         opt.scheduler = DSK_CLIENT_DEFAULT_SCHEDULER;
@@ -196,6 +217,18 @@ int main(int argc, char **argv)
             opt.scheduler = argv[++i];
         } else if (strncmp(a, "--scheduler=", 12) == 0) {
             opt.scheduler = a + 12;
+        } else if (strcmp(a, "--reconnect") == 0 && i + 1 < argc) {
+            char *end;
+            opt.reconnect_s = strtod(argv[++i], &end);
+            if (*end || opt.reconnect_s < 0) {
+                fprintf(stderr, "dsk-submit: --reconnect: expected seconds (0 or more), got "
+                        "'%s'\n", argv[i]);
+                return SUBMIT_EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--key") == 0 && i + 1 < argc) {
+            key = argv[++i];
+        } else if (strcmp(a, "--scheduler-key") == 0 && i + 1 < argc) {
+            scheduler_key = argv[++i];
         } else if (strcmp(a, "--local") == 0 && i + 1 < argc) {
             char *end;
             long n = strtol(argv[++i], &end, 10);
@@ -223,6 +256,14 @@ int main(int argc, char **argv)
         s_usage(stderr);
         return SUBMIT_EXIT_USAGE;
     }
+    dsk_curve_client_t curve;
+    char kerr[DSK_ERR_LEN];
+    if (dsk_curve_client_load(&curve, local ? NULL : key, local ? NULL : scheduler_key,
+                              kerr) < 0) {
+        fprintf(stderr, "dsk-submit: %s\n", kerr);
+        return SUBMIT_EXIT_USAGE;
+    }
+    opt.curve = &curve;
     for (size_t k = 0; k < sizeof s_commands / sizeof s_commands[0]; k++) {
         if (strcmp(argv[i], s_commands[k].name) != 0)
             continue;

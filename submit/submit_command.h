@@ -6,6 +6,8 @@
 #ifndef SUBMIT_COMMAND_H
 #define SUBMIT_COMMAND_H
 
+#include "dsk_keys.h"
+
 enum {
     SUBMIT_EXIT_OK = 0,
     SUBMIT_EXIT_JOB = 1,          /* the job failed on the cluster */
@@ -17,6 +19,8 @@ enum {
 typedef struct {
     const char *scheduler;  /* its address, "tcp://host:port" */
     double timeout_s;       /* how long a request waits for an answer */
+    double reconnect_s;     /* how long a job's client keeps trying a silent scheduler */
+    const dsk_curve_client_t *curve; /* this client's key and the scheduler's, or off */
 } submit_options_t;
 
 /* The exit code for a failed request's error (a DSK_E* code). */

@@ -22,6 +22,7 @@
 #include "job_file.h"
 #include "ml_load.h"
 #include "submit_output.h"
+#include "submit_resume.h"
 
 #define S_SILENCE_MS 15000 /* a running job reports every second; this much silence is a lost scheduler */
 
@@ -82,7 +83,7 @@ static int s_parse_args(const char *cmd, int argc, char **argv, int want_file, s
 static dsk_client_t *s_connect(const submit_options_t *opt)
 {
     char err[DSK_ERR_LEN];
-    dsk_client_t *c = dsk_client_new(opt->scheduler, (int64_t)(opt->timeout_s * 1000), err);
+    dsk_client_t *c = dsk_client_connect(opt->scheduler, (int64_t)(opt->timeout_s * 1000), opt->curve, err);
     if (!c)
         fprintf(stderr, "dsk-submit: %s\n", err);
     return c;
@@ -305,7 +306,7 @@ static int s_follow(const submit_options_t *opt, dsk_client_t *c, dsk_msg_t *fir
                     const s_args_t *a)
 {
     dsk_msg_t m = *first;
-    uint64_t id = m.u.job_state.job_id;
+    uint64_t id = m.u.job_state.job_id, scheduler = m.u.job_state.scheduler;
     int64_t t0 = dsk_clock_mono_ms();
     char err[DSK_ERR_LEN];
     s_catch_signals();
@@ -326,7 +327,8 @@ static int s_follow(const submit_options_t *opt, dsk_client_t *c, dsk_msg_t *fir
         }
         s_progress(a, st, t0);
         dsk_msg_clear(&m);
-        int rc = dsk_client_next_state(c, S_SILENCE_MS, &m, err);
+        int resumed;
+        int rc = submit_resume_next(opt, c, id, 0, &scheduler, &m, &resumed, err);
         if (rc == DSK_EINTR || s_interrupted) {
             dsk_msg_t ack;
             fprintf(stderr, "\ndsk-submit: interrupted: cancelling job %llu\n",
@@ -405,8 +407,8 @@ static int s_submit(const submit_options_t *opt, int argc, char **argv, const ch
     snprintf(pathcopy, sizeof pathcopy, "%s", a.job_path);
     snprintf(name, sizeof name, "%s", basename(pathcopy));
     dsk_msg_t st;
-    int src = dsk_client_submit(c, kind, name, text, strlen(text), data.data, data.size, &st,
-                                err);
+    int src = submit_resume_submit(opt, c, kind, name, text, strlen(text), data.data, data.size,
+                                   &st, err);
     free(text);
     msgpack_sbuffer_destroy(&data);
     if (src < 0) {
@@ -597,7 +599,7 @@ static int s_noop_job(dsk_client_t *c, uint64_t n, s_noop_run_t *r)
     r->id = 0;
     r->submitted = r->last = s_noop_now();
     dsk_msg_t m;
-    int rc = dsk_client_submit(c, DSK_JOB_NOOP, "noop", job, strlen(job), NULL, 0, &m, err);
+    int rc = dsk_client_submit(c, DSK_JOB_NOOP, "noop", job, strlen(job), NULL, 0, 0, &m, err);
     if (rc == 0)
         r->id = m.u.job_state.job_id;
     while (rc == 0) {

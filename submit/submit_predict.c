@@ -32,10 +32,10 @@
 #include "submit_classes.h"
 #include "submit_input.h"
 #include "submit_output.h"
+#include "submit_resume.h"
 #include "submit_predict.h"
 
 #define S_WINDOW 16         /* chunks sent ahead of their results */
-#define S_SILENCE_MS 30000  /* the scheduler reports every second; this is a lost one */
 #define S_DEFAULT_CHUNK_ROWS 20000
 #define S_DEFAULT_CHUNK_BYTES (16 << 20) /* a block of a text file the workers read */
 #define S_NPY_HEADER_ROWS 20             /* digits kept for rows counted only at the end */
@@ -403,6 +403,8 @@ typedef struct {
     s_sum_t sum;
     int to_file;
     json_t *stats;             /* the scheduler's summary of the job */
+    msgpack_sbuffer pending[S_WINDOW]; /* chunk i's bytes in slot i % S_WINDOW until its result
+                                          is in, to send again to a restarted scheduler */
     char fill_err[DSK_ERR_LEN]; /* why a chunk's rows could not be read, "" while none */
     int fill_rc;                /* ... and its code: a row that cannot be read exits 2 as it
                                    would have before the first chunk, a failed read 1 */
@@ -419,9 +421,11 @@ static int s_fill_chunk(void *arg, struct msgpack_sbuffer *sb)
 /* A CHUNK_DONE: kept until every earlier chunk is written, then written in order. */
 static int s_on_chunk_done(s_run_t *r, const dsk_msg_chunk_t *c, char *err)
 {
-    if (c->index >= (uint64_t)r->nchunks || r->arrived[c->index])
+    if (c->index >= (uint64_t)r->nchunks)
         return dsk_seterr(err, DSK_EPROTO, "a result for chunk %llu, which was not expected",
                           (unsigned long long)c->index);
+    if (r->arrived[c->index])
+        return DSK_OK; /* sent again to a restarted scheduler that had it after all */
     int rc = job_predict_result_unpack(c->data.data, c->data.len, &r->held[c->index], err);
     if (rc)
         return rc;
@@ -441,30 +445,52 @@ static int s_on_chunk_done(s_run_t *r, const dsk_msg_chunk_t *c, char *err)
 
 /*
  * Sends chunks while fewer than S_WINDOW are out, then handles what comes
- * back, until the job says it is done.
+ * back, until the job says it is done. A scheduler that restarted has the
+ * job but not the chunks it had not answered: those go again.
  */
-static int s_drive(dsk_client_t *c, uint64_t id, s_run_t *r, char *err)
+static int s_drive(const submit_options_t *opt, dsk_client_t *c, uint64_t id,
+                   uint64_t scheduler, s_run_t *r, char *err)
 {
     for (;;) {
         while (r->sent < r->nchunks && r->sent - r->written < S_WINDOW) {
-            int rc = dsk_client_send_chunk_with(c, id, (uint64_t)r->sent, s_fill_chunk, r, err);
-            if (rc && r->fill_err[0])
+            /* slot sent % S_WINDOW held chunk sent - S_WINDOW, written by now */
+            msgpack_sbuffer *sb = &r->pending[r->sent % S_WINDOW];
+            sb->size = 0;
+            if (s_fill_chunk(r, sb) < 0)
                 return dsk_seterr(err, r->fill_rc, "%s", r->fill_err);
+            int rc = dsk_client_send_chunk(c, id, (uint64_t)r->sent, sb->data, sb->size, err);
             if (rc)
                 return rc;
             r->sent++;
         }
         dsk_msg_t m;
-        int rc = dsk_client_next_event(c, S_SILENCE_MS, &m, err);
+        int resumed;
+        int rc = submit_resume_next(opt, c, id, 1, &scheduler, &m, &resumed, err);
         if (rc)
             return rc;
-        if (m.type == DSK_MSG_CHUNK_DONE) {
+        /* a restarted scheduler has the job, none of its chunks: those whose results we hold
+           go empty (nothing to run), the others again */
+        for (int64_t i = 0; resumed && i < r->sent && rc == 0; i++)
+            rc = r->arrived[i] ? dsk_client_send_chunk(c, id, (uint64_t)i, NULL, 0, err)
+                               : dsk_client_send_chunk(c, id, (uint64_t)i,
+                                                       r->pending[i % S_WINDOW].data,
+                                                       r->pending[i % S_WINDOW].size, err);
+        if (rc) {
+            /* the resend failed: nothing more to do with what came */
+        } else if (m.type == DSK_MSG_CHUNK_DONE) {
             rc = s_on_chunk_done(r, &m.u.chunk, err);
         } else if (m.u.job_state.state == DSK_JOB_DONE && r->written == r->nchunks) {
             r->stats = json_loadb((const char *)m.u.job_state.result.data,
                                   m.u.job_state.result.len, 0, NULL);
             dsk_msg_clear(&m);
             return DSK_OK;
+        } else if (m.u.job_state.state == DSK_JOB_DONE) {
+            /* results come before DONE on one connection: some were lost with a scheduler
+               that finished the job and died before they left (results are not journaled) */
+            rc = dsk_seterr(err, DSK_ESTATE, "job %llu finished just before its scheduler "
+                            "restarted, and %lld chunk results were lost on the way (results "
+                            "are not journaled): run the predict again",
+                            (unsigned long long)id, (long long)(r->nchunks - r->written));
         } else if (m.u.job_state.state == DSK_JOB_FAILED ||
                    m.u.job_state.state == DSK_JOB_CANCELLED) {
             rc = dsk_seterr(err, DSK_ESTATE, "job %llu %s: %s", (unsigned long long)id,
@@ -563,18 +589,22 @@ int submit_predict(const submit_options_t *opt, int argc, char **argv)
     char name[DSK_NAME_MAX + 1], copy[4096];
     snprintf(copy, sizeof copy, "%s", a.model);
     snprintf(name, sizeof name, "%s", basename(copy));
-    dsk_client_t *c = dsk_client_new(opt->scheduler, (int64_t)(opt->timeout_s * 1000), err);
+    dsk_client_t *c = dsk_client_connect(opt->scheduler, (int64_t)(opt->timeout_s * 1000), opt->curve, err);
     dsk_msg_t st = {0};
-    int src = c ? dsk_client_submit(c, DSK_JOB_PREDICT, name, job, strlen(job), model, model_len,
-                                    &st, err)
+    int src = c ? submit_resume_submit(opt, c, DSK_JOB_PREDICT, name, job, strlen(job), model,
+                                       model_len, &st, err)
                 : DSK_EINVAL;
     free(job);
     if (src == 0) {
-        uint64_t id = st.u.job_state.job_id;
+        uint64_t id = st.u.job_state.job_id, scheduler = st.u.job_state.scheduler;
         if (!a.quiet)
             fprintf(stderr, "job %llu: %s\n", (unsigned long long)id, st.u.job_state.text);
         dsk_msg_clear(&st);
-        src = s_drive(c, id, &r, err);
+        for (int k = 0; k < S_WINDOW; k++)
+            msgpack_sbuffer_init(&r.pending[k]);
+        src = s_drive(opt, c, id, scheduler, &r, err);
+        for (int k = 0; k < S_WINDOW; k++)
+            msgpack_sbuffer_destroy(&r.pending[k]);
         if (src && src != DSK_ESTATE) {
             /* stopped here (an unreadable row, a full disk): the job must not wait for us */
             dsk_msg_t ack;

@@ -13,7 +13,7 @@
 # Run from the top of the tree (make check does); prints every violation
 # and exits 1 if there is one.
 set -eu
-dirs="common proto ml jobs scheduler worker client submit"
+dirs="common proto ml jobs scheduler worker client submit keygen"
 files=$(find $dirs -name '*.[ch]' | sort)
 fail=0
 say() { echo "check_layout: $*" >&2; fail=1; }
@@ -32,6 +32,7 @@ allowed() {
     scheduler) echo "common proto ml jobs scheduler" ;;
     worker) echo "common proto ml jobs worker" ;;
     submit) echo "common proto ml jobs client submit" ;;
+    keygen) echo "common keygen" ;;
     esac
 }
 

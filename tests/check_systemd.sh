@@ -11,7 +11,8 @@ command -v systemd-analyze >/dev/null 2>&1 ||
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 make -s install DESTDIR="$root/dest" PREFIX=/usr BUILD="$build" >/dev/null
-for f in usr/bin/dskd-scheduler usr/bin/dskd-worker usr/bin/dsk-submit \
+for f in usr/bin/dskd-scheduler usr/bin/dskd-worker usr/bin/dsk-submit usr/bin/dsk-keygen \
+         etc/dsk/keys/workers etc/dsk/keys/clients \
          usr/lib/systemd/system/dskd-scheduler.service \
          usr/lib/systemd/system/dskd-worker@.service \
          etc/dsk/dskd-scheduler.conf etc/dsk/dskd-worker.conf; do
@@ -19,6 +20,14 @@ for f in usr/bin/dskd-scheduler usr/bin/dskd-worker usr/bin/dsk-submit \
 done
 grep -q '^ExecStart=/usr/bin/dskd-scheduler' "$root/dest/usr/lib/systemd/system/dskd-scheduler.service" ||
     fail "installed unit does not point at the installed binary"
+# CURVE on by default once installed: the configs name keys, the units pass them
+grep -q '^key /etc/dsk/keys/scheduler.key' "$root/dest/etc/dsk/dskd-scheduler.conf" &&
+    grep -q '^key /etc/dsk/keys/worker.key' "$root/dest/etc/dsk/dskd-worker.conf" &&
+    grep -q '^LoadCredential=scheduler.key:' "$root/dest/usr/lib/systemd/system/dskd-scheduler.service" ||
+    fail "the installed configs or units do not turn CURVE on"
+grep -q '^journal /var/lib/dsk/journal' "$root/dest/etc/dsk/dskd-scheduler.conf" &&
+    grep -q '^StateDirectory=dsk' "$root/dest/usr/lib/systemd/system/dskd-scheduler.service" ||
+    fail "the installed scheduler does not journal its jobs in its state directory"
 
 # Verify against the freshly built binaries (verify checks ExecStart exists).
 # A template is verified through an instance of it.

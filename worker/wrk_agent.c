@@ -12,6 +12,7 @@
 
 #include "dsk_alloc.h"
 #include "dsk_clock.h"
+#include "dsk_keys.h"
 #include "dsk_log.h"
 #include "dsk_loop.h"
 #include "dsk_notify.h"
@@ -34,6 +35,7 @@ typedef enum {
 
 struct wrk_agent {
     wrk_config_t cfg;
+    dsk_curve_client_t curve;
     void *ctx;
     void *socket;
     dsk_loop_t *loop;
@@ -90,6 +92,12 @@ static int s_connect(wrk_agent_t *a)
     a->socket = dsk_wire_socket(a->ctx, ZMQ_DEALER, (int64_t)a->cfg.max_message_size, err);
     if (!a->socket) {
         dsk_error("%s", err);
+        return DSK_EZMQ;
+    }
+    if (dsk_curve_client_apply(&a->curve, a->socket, err) < 0) {
+        dsk_error("%s", err);
+        zmq_close(a->socket);
+        a->socket = NULL;
         return DSK_EZMQ;
     }
     if (zmq_connect(a->socket, a->cfg.scheduler) < 0) {
@@ -228,7 +236,7 @@ static void s_on_socket(dsk_loop_t *loop, void *socket, int fd, void *arg)
     for (int i = 0; i < 64 && a->socket == socket; i++) {
         dsk_msg_t msg;
         char err[DSK_ERR_LEN];
-        int rc = dsk_wire_recv(socket, NULL, NULL, 0, &msg, err);
+        int rc = dsk_wire_recv(socket, NULL, NULL, &msg, err);
         if (rc == DSK_ENOTFOUND)
             return;
         a->last_heard_ms = dsk_clock_mono_ms();
@@ -269,8 +277,19 @@ static int64_t s_heartbeat_timer(dsk_loop_t *loop, int64_t id, void *arg)
 
 wrk_agent_t *wrk_agent_new(const wrk_config_t *cfg, char *err)
 {
+    /* --insecure wins over keys a config file names (a developer's run beside an install) */
+    dsk_curve_client_t curve = {0};
+    if (!cfg->insecure && dsk_curve_client_load(&curve, cfg->key, cfg->scheduler_key, err) < 0)
+        return NULL;
+    if (!curve.on && !cfg->insecure) {
+        dsk_seterr(err, DSK_ECONFIG, "no key: give the worker its secret key (--key FILE, made "
+                   "by dsk-keygen) and the scheduler's public key (--scheduler-key FILE.pub), or "
+                   "--insecure for a scheduler run --insecure");
+        return NULL;
+    }
     wrk_agent_t *a = dsk_xcalloc(1, sizeof *a);
     a->cfg = *cfg;
+    a->curve = curve;
     a->ctx = zmq_ctx_new();
     a->loop = dsk_loop_new();
     a->heartbeat_ms = cfg->heartbeat_ms;
@@ -286,7 +305,6 @@ wrk_agent_t *wrk_agent_new(const wrk_config_t *cfg, char *err)
     h->memory_limit = cfg->memory_limit;
     a->ex = wrk_executor_new((int)cfg->nthreads);
     a->tasks = wrk_tasks_new(&s_runner, a, s_send_cb, a);
-    (void)err;
     return a;
 }
 

@@ -19,6 +19,9 @@ typedef struct {
     char name[DSK_NAME_MAX + 1];/* "": HOST-PID */
     int64_t heartbeat_ms;       /* until the scheduler's WELCOME says otherwise */
     uint64_t max_message_size;
+    char key[512];              /* its secret key file (dsk-keygen): CURVE on */
+    char scheduler_key[512];    /* the scheduler's .pub file */
+    int insecure;               /* no CURVE (a scheduler run --insecure) */
     char log_level[16];
 } wrk_config_t;
 

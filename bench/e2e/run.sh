@@ -60,11 +60,11 @@ failed() {
 start() {
     nw=${1:-2}
     ep="tcp://127.0.0.1:$(port)"
-    "$build/dskd-scheduler" --config /dev/null --listen "$ep" --log-level warn 2>>"$out/daemons.log" &
+    "$build/dskd-scheduler" --config /dev/null --insecure --listen "$ep" --log-level warn 2>>"$out/daemons.log" &
     pids="$pids $!"
     wpids=""
     for i in $(seq "$nw"); do
-        OPENBLAS_NUM_THREADS=1 "$build/dskd-worker" --config /dev/null --scheduler "$ep" \
+        OPENBLAS_NUM_THREADS=1 "$build/dskd-worker" --config /dev/null --insecure --scheduler "$ep" \
             --nthreads 1 --name "w$i" --log-level warn 2>>"$out/daemons.log" &
         wpids="$wpids $!"
         pids="$pids $!"

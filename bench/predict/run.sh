@@ -36,11 +36,11 @@ trap cleanup EXIT INT TERM
 py=/usr/bin/python3
 
 ep="tcp://127.0.0.1:$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-"$build/dskd-scheduler" --config /dev/null --listen "$ep" --log-level warn 2>>"$out/daemons.log" &
+"$build/dskd-scheduler" --config /dev/null --insecure --listen "$ep" --log-level warn 2>>"$out/daemons.log" &
 sched=$!
 pids="$sched"
 for i in 1 2; do
-    OPENBLAS_NUM_THREADS=1 "$build/dskd-worker" --config /dev/null --scheduler "$ep" \
+    OPENBLAS_NUM_THREADS=1 "$build/dskd-worker" --config /dev/null --insecure --scheduler "$ep" \
         --nthreads 1 --name "w$i" --log-level warn 2>>"$out/daemons.log" &
     pids="$pids $!"
 done

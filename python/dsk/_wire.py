@@ -31,7 +31,7 @@ JOB_STATES = {1: "accepted", 2: "running", 3: "done", 4: "failed", 5: "cancelled
 ERROR_NAMES = {
     -1: "EINVAL", -2: "ENOMEM", -3: "EIO", -4: "EPROTO", -5: "EVERSION", -6: "ETOOBIG",
     -7: "ECONFIG", -8: "ETIMEDOUT", -9: "ECONNECT", -10: "ENOTFOUND", -11: "EZMQ",
-    -12: "ESTATE", -13: "EINTR", -14: "ENOTDSK",
+    -12: "ESTATE", -13: "EINTR", -14: "ENOTDSK", -15: "EPERM",
 }
 
 _NAMES = {STATUS_REQ: "STATUS_REQ", STATUS_REP: "STATUS_REP", ERROR: "ERROR",
@@ -45,9 +45,10 @@ SUBMIT_CHECK_ONLY = 1  # SUBMIT's flags: the job checked without its data, nothi
 _WORKER_FIELDS = ("name", "host", "address", "pid", "nthreads", "memory_limit", "memory_used",
                   "tasks_running", "tasks_queued", "last_seen_ms", "uptime_ms", "running")
 _FIELDS = {
-    STATUS_REP: ("uptime_ms", "tasks_running", "tasks_queued", "jobs", "workers"),
+    STATUS_REP: ("uptime_ms", "tasks_running", "tasks_queued", "jobs", "workers", "curve",
+                 "messages_handled", "refused_handshakes", "refused_keys", "refused_messages"),
     ERROR: ("code", "message"),
-    JOB_STATE: ("job_id", "state", "done", "total", "text", "result", "model"),
+    JOB_STATE: ("job_id", "state", "done", "total", "text", "result", "model", "scheduler"),
     CHUNK_DONE: ("job_id", "index", "data"),
 }
 

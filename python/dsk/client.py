@@ -4,6 +4,8 @@
     Client()                       $DSK_SCHEDULER, else a local cluster
     Client(n_workers=2, threads_per_worker=1, memory_limit="2GB")
                                    a local cluster (dsk.cluster.LocalCluster)
+    Client("tcp://head:8786", key="alice.key", scheduler_key="scheduler.pub")
+                                   a scheduler with CURVE ($DSK_KEY, $DSK_SCHEDULER_KEY)
 
 A local cluster's processes stop with close(), at the end of a ``with``
 block, when the client is collected, and at exit.
@@ -20,11 +22,17 @@ import msgpack
 import numpy as np
 import zmq
 
-from . import _data, _wire
+from . import _data, _wire, keys
 from .cluster import LocalCluster
 
 _TIMEOUT_S = 10.0
-_SILENCE_S = 30.0    # the scheduler reports every second while a job runs: this is a lost one
+_SILENCE_S = 60.0    # no word at all for this long while a job runs: the scheduler is lost
+_ASK_S = 3.0         # silent this long (a restarting scheduler?): ask about the job again
+
+
+def _token():
+    """A SUBMIT's number: sent again after a lost answer, it finds the job it started."""
+    return int.from_bytes(os.urandom(8), "little") or 1
 _METHODS = ("predict", "decision_function", "predict_proba", "predict_log_proba", "transform")
 
 
@@ -83,11 +91,23 @@ class Client:
     """A dsk cluster to send jobs to: status(), jobs(), cancel(); closes what it started."""
 
     def __init__(self, address=None, n_workers=None, threads_per_worker=None,
-                 memory_limit="auto", processes=True, timeout=_TIMEOUT_S):
+                 memory_limit="auto", processes=True, timeout=_TIMEOUT_S, key=None,
+                 scheduler_key=None):
         self.cluster = None
         self._ctx = self._sock = None
         self.timeout = float(timeout)
+        self._curve = None
         local_args = (n_workers, threads_per_worker) != (None, None)
+        if not local_args:
+            # a scheduler with CURVE: this client's .key and the scheduler's .pub
+            key = key or os.environ.get("DSK_KEY") or None
+            scheduler_key = scheduler_key or os.environ.get("DSK_SCHEDULER_KEY") or None
+            if (key is None) != (scheduler_key is None):
+                raise ValueError("CURVE needs both keys: key= (this client's .key file) and "
+                                 "scheduler_key= (the scheduler's .pub file)")
+            if key is not None:
+                public, secret = keys.read_secret(key)
+                self._curve = (public, secret, keys.read_public(scheduler_key))
         if address is None and not local_args:
             address = os.environ.get("DSK_SCHEDULER") or None
         if address is not None and local_args:
@@ -107,6 +127,11 @@ class Client:
     def _connect(self):
         self._sock = self._ctx.socket(zmq.DEALER)
         self._sock.setsockopt(zmq.LINGER, 0)
+        if self._curve is not None:
+            public, secret, server = self._curve
+            self._sock.curve_publickey = public
+            self._sock.curve_secretkey = secret
+            self._sock.curve_serverkey = server
         self._sock.connect(self.address)
 
     # ---- requests ----------------------------------------------------------
@@ -125,7 +150,9 @@ class Client:
                 self._sock.close(0)
                 self._connect()
                 raise TimeoutError("no answer from the dsk scheduler at %s in %.0f s (is it "
-                                   "running?)" % (self.address, self.timeout))
+                                   "running? With CURVE: is this key in its client-keys, "
+                                   "and scheduler_key its public key?)"
+                                   % (self.address, self.timeout))
             mtype, fields = _wire.unpack(self._sock.recv())
             if mtype == _wire.ERROR:
                 raise _wire.DskError(fields["code"], fields["message"])
@@ -144,6 +171,9 @@ class Client:
             "tasks_queued": f["tasks_queued"],
             "jobs": f["jobs"],
             "workers": f["workers"],
+            "security": {k: (bool(f[k]) if k == "curve" else f[k])
+                         for k in ("curve", "messages_handled", "refused_handshakes",
+                                   "refused_keys", "refused_messages")},
         }
 
     def _job_req(self, op, job_id):
@@ -182,11 +212,12 @@ class Client:
         nchunks = max(1, -(-n // chunk_rows))
         job = json.dumps({"method": method, "aggregate": False, "rows": n, "chunks": nchunks,
                           "chunk_rows": chunk_rows}).encode()
-        st = self._request(_wire.pack(_wire.SUBMIT, _wire.JOB_PREDICT, 0, name, job, blob),
-                           _wire.JOB_STATE)
+        st = self._submit(_wire.pack(_wire.SUBMIT, _wire.JOB_PREDICT, 0, name, job, blob,
+                                     _token()))
         job_id = st["job_id"]
         try:
-            parts = self._drive_chunks(job_id, X, n, nchunks, chunk_rows, window)
+            parts = self._drive_chunks(job_id, st["scheduler"], X, n, nchunks, chunk_rows,
+                                       window)
         except BaseException:
             try:  # the job must not wait for chunks that will never come
                 self._job_req(_wire.JOBREQ_CANCEL, job_id)
@@ -212,7 +243,7 @@ class Client:
         """
         kinds = {"search": _wire.JOB_SEARCH, "fit": _wire.JOB_FIT}
         self._request(_wire.pack(_wire.SUBMIT, kinds[kind], _wire.SUBMIT_CHECK_ONLY, name[:64],
-                                 json.dumps(job).encode(), b""), _wire.JOB_STATE, job_id=0)
+                                 json.dumps(job).encode(), b"", 0), _wire.JOB_STATE, job_id=0)
 
     def fit(self, job, dataset, name="fit", progress=None):
         """Runs a fit job (a job file's document without "search") and returns the fitted
@@ -221,8 +252,8 @@ class Client:
 
     def _run(self, kind, job, dataset, name, progress):
         body = json.dumps(job).encode()
-        st = self._request(_wire.pack(_wire.SUBMIT, kind, 0, name[:64], body, dataset),
-                           _wire.JOB_STATE)
+        st = self._submit(_wire.pack(_wire.SUBMIT, kind, 0, name[:64], body, dataset,
+                                     _token()))
         job_id = st["job_id"]
         try:
             while True:
@@ -242,12 +273,28 @@ class Client:
                     pass
             raise
 
+    def _submit(self, frame):
+        """Sends a SUBMIT until the scheduler answers (its token makes a repeat find the job
+        the first one started, so a scheduler that restarted runs it once)."""
+        deadline = time.monotonic() + _SILENCE_S
+        while True:
+            try:
+                return self._request(frame, _wire.JOB_STATE)
+            except TimeoutError:
+                if time.monotonic() > deadline:
+                    raise
+
     def _next_message(self, job_id):
-        """The next message while job_id runs (the scheduler reports every second, so a
-        longer silence is a lost scheduler); an ERROR is raised."""
-        if not self._sock.poll(int(_SILENCE_S * 1000)):
-            raise TimeoutError("job %d: no word from the scheduler in %.0f s" % (job_id,
-                                                                                 _SILENCE_S))
+        """The next message while job_id runs; an ERROR is raised. The scheduler reports
+        every second: after _ASK_S of silence the job is asked about again (a scheduler that
+        restarted from its journal knows it by id, not who waits on it). _SILENCE_S of
+        silence is a lost scheduler."""
+        start = time.monotonic()
+        while not self._sock.poll(int(_ASK_S * 1000)):
+            if time.monotonic() - start > _SILENCE_S:
+                raise TimeoutError("job %d: no word from the scheduler in %.0f s"
+                                   % (job_id, _SILENCE_S))
+            self._sock.send(_wire.pack(_wire.JOB_REQ, _wire.JOBREQ_WATCH, int(job_id)))
         mtype, f = _wire.unpack(self._sock.recv())
         if mtype == _wire.ERROR:
             raise _wire.DskError(f["code"], f["message"])
@@ -260,28 +307,46 @@ class Client:
             if mtype == _wire.JOB_STATE and f["job_id"] == job_id:
                 return f
 
-    def _drive_chunks(self, job_id, X, n, nchunks, chunk_rows, window):
+    def _drive_chunks(self, job_id, scheduler, X, n, nchunks, chunk_rows, window):
         parts = [None] * nchunks
         sent = got = 0
         done = False
+
+        def send(i, empty=False):
+            lo = i * chunk_rows
+            chunk = b"" if empty else _data.pack_dataset(_data.take(X, lo, min(n, lo + chunk_rows)))
+            self._sock.send(_wire.pack(_wire.CHUNK, job_id, i, chunk))
+
         while not done or got < nchunks:
             while sent < nchunks and sent - got < window:
-                lo = sent * chunk_rows
-                chunk = _data.pack_dataset(_data.take(X, lo, min(n, lo + chunk_rows)))
-                self._sock.send(_wire.pack(_wire.CHUNK, job_id, sent, chunk))
+                send(sent)
                 sent += 1
             mtype, f = self._next_message(job_id)
             if mtype == _wire.CHUNK_DONE and f["job_id"] == job_id:
-                if not 0 <= f["index"] < nchunks or parts[f["index"]] is not None:
+                if not 0 <= f["index"] < nchunks:
                     raise _wire.ProtocolError("a result for chunk %r, which was not expected"
                                               % (f["index"],))
-                parts[f["index"]] = _data.unpack_result(f["data"])
-                got += 1
+                if parts[f["index"]] is None:  # after a restart a result may come twice
+                    parts[f["index"]] = _data.unpack_result(f["data"])
+                    got += 1
             elif mtype == _wire.JOB_STATE and f["job_id"] == job_id:
+                if f["scheduler"] and scheduler and f["scheduler"] != scheduler:
+                    # restarted from its journal: it has the job, none of its chunks; each
+                    # goes again, empty when its result is here (counted done there)
+                    for i in range(sent):
+                        send(i, empty=parts[i] is not None)
+                scheduler = f["scheduler"] or scheduler
                 state = _wire.JOB_STATES.get(f["state"])
                 if state in ("failed", "cancelled"):
                     raise DskJobError(job_id, state, f["text"])
                 done = state == "done"
+                if done and got < nchunks:
+                    # results come before DONE on one connection: these were lost with a
+                    # scheduler that finished the job and died before they left
+                    raise DskJobError(job_id, "failed", "the job finished just before its "
+                                      "scheduler restarted, and %d chunk results were lost on "
+                                      "the way (results are not journaled): run the predict "
+                                      "again" % (nchunks - got))
         return parts
 
     def wait_for_workers(self, n_workers=1, timeout=None):

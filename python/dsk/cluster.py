@@ -88,7 +88,9 @@ class LocalCluster:
         if self.log_dir:
             log = open(os.path.join(self.log_dir, "%s-%d.log" % (program, len(self._procs))), "ab")
             self._logs.append(log)
-        cmd = [find_program(program), "--config", "/dev/null", "--log-level", "warn"] + args
+        # a private cluster on loopback, gone with this object: no keys to make
+        cmd = [find_program(program), "--config", "/dev/null", "--insecure",
+               "--log-level", "warn"] + args
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                              start_new_session=True)
         self._procs.append(p)

@@ -298,7 +298,7 @@ static void s_kill_while(const char *kind)
     pid_t client = cu_spawn("dsk-submit", "client.log", args);
     int64_t t0 = cu_now_ms();
     while (cu_now_ms() - t0 < 60000 && cu_worker_running(s_ep, kind, victim) < 0)
-        cu_sleep_ms(20);
+        cu_sleep_ms(2);
     CU_ASSERT(victim[0] == 'w' && victim[1] >= '1' && victim[1] <= '3',
               "no worker was seen running a %s task", kind);
     kill(w[victim[1] - '1'], SIGKILL);

@@ -202,7 +202,7 @@ START_TEST(test_bad_job_exits_2_scheduler_serves)
     dsk_client_t *c = dsk_client_new(s_ep, 5000, cerr);
     dsk_msg_t st;
     const char *bad = "{\"data\": {\"loader\": \"digits\"}, \"pipeline\": [[\"svc\", \"SVQ\"]]}";
-    rc = dsk_client_submit(c, DSK_JOB_FIT, "bad.json", bad, strlen(bad), "\x80", 1, &st, cerr);
+    rc = dsk_client_submit(c, DSK_JOB_FIT, "bad.json", bad, strlen(bad), "\x80", 1, 0, &st, cerr);
     CU_ASSERT(rc == DSK_EINVAL && strstr(cerr, "bad.json") && strstr(cerr, "SVQ"),
               "scheduler accepted or misreported a bad job: %d %s", rc, cerr);
     dsk_client_destroy(&c);

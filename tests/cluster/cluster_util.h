@@ -25,6 +25,8 @@ const char *cu_tmpdir(void);
 /*
  * Starts $DSK_BIN/prog with the NULL-terminated argument list (not
  * including argv[0]); stdout and stderr go to TMPDIR/log_name. Returns the pid.
+ * A daemon (dskd-*) without --key among args runs --insecure: loopback
+ * tests need no keys, and the CURVE tests give theirs.
  * The process is remembered and killed by cu_kill_all.
  */
 pid_t cu_spawn(const char *prog, const char *log_name, const char *const *args);

@@ -123,6 +123,19 @@ const char *sim_client_describe(const sim_client_t *c, char *buf, size_t len);
 /* How its job ended, for the run's summary: 'd'one, 'f'ailed, 'c'ancelled, 'l'ost, 0 running. */
 char sim_client_outcome(const sim_client_t *c);
 
+/* ------------------------------------------------------------ the journal (sim_journal.c) */
+
+typedef struct sim_journal sim_journal_t;
+
+sim_journal_t *sim_journal_new(void);
+void sim_journal_destroy(sim_journal_t **jr_p);
+/* The hooks an engine journals through (sch_jobs_set_journal). */
+const sch_jobs_journal_t *sim_journal_hooks(sim_journal_t *jr);
+/* Every job journaled and not dropped, into a new engine's jobs (oldest first). */
+void sim_journal_restore(sim_journal_t *jr, sch_jobs_t *jobs);
+/* Whether this world's scheduler journals its jobs (then a restart loses none). */
+int sim_journaling(const sim_t *s);
+
 /* ------------------------------------------------------------ the model for predicts */
 
 /* The bytes of a small fitted model (.dskm), made once per process. */

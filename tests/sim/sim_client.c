@@ -8,7 +8,14 @@
  * here with the scheduler's own code and each task's simulated result
  * (sim_body.h) put in its cell. A job may fail only as KilledWorker, be
  * cancelled only when this client cancelled it, and be lost only when the
- * scheduler restarted (nothing journals jobs yet).
+ * scheduler restarted without a journal.
+ *
+ * With a journal (sim_journal.c) a restart loses nothing, and the client
+ * follows its job through it as dsk-submit does: a SUBMIT unanswered for
+ * S_ASK_MS is sent again with its token, a quiet job is asked about
+ * (WATCH), and a JOB_STATE from a new scheduler instance has a predict
+ * send its chunks again (empty for the results it holds) and a noop count
+ * its results afresh (the restored job runs every task again).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -25,6 +32,7 @@
 #define S_WINDOW 16          /* chunks sent ahead of their results, as dsk-submit does */
 #define S_NOOP_REPORT 128    /* a noop's results counted back to the scheduler, as dsk-submit does */
 #define S_SILENCE_MS 15000   /* a running job reports every second: this much silence is a lost scheduler */
+#define S_ASK_MS 3000        /* this much: ask again (a journaled scheduler restarted) */
 
 typedef enum { S_SEARCH, S_FIT, S_PREDICT, S_NOOP } s_kind_t;
 
@@ -41,7 +49,10 @@ struct sim_client {
     char outcome;               /* 0 running, 'd' 'f' 'c' 'l' */
     int cancelled;
     int restarts_at_submit;
-    int64_t last_heard;
+    uint64_t token;             /* its SUBMIT's, sent again with it */
+    uint64_t scheduler;         /* the instance its job's states came from */
+    int resumed;                /* its job came back from the journal after a restart */
+    int64_t last_heard, last_asked;
     uint64_t last_done;
     /* expectations */
     json_t *expect_cv;          /* search: cv_results */
@@ -267,6 +278,8 @@ static void s_make_noop(sim_t *s, sim_client_t *c)
 
 /* ------------------------------------------------------------ the protocol */
 
+static void s_resume(sim_t *s, sim_client_t *c);
+
 static void s_finish(sim_t *s, sim_client_t *c, char outcome, const char *why)
 {
     if (c->outcome)
@@ -285,6 +298,31 @@ static void s_send_chunks(sim_t *s, sim_client_t *c)
         m.u.chunk.data = (dsk_bytes_t){.data = c->chunks[c->sent], .len = c->chunk_len[c->sent]};
         sim_send(s, s_end(c), sim_scheduler_end(), &m);
         c->sent++;
+    }
+}
+
+/*
+ * Its job came back from the journal of a restarted scheduler, which has
+ * none of a predict's chunks and runs a noop's tasks again.
+ */
+static void s_resume(sim_t *s, sim_client_t *c)
+{
+    char d[160];
+    sim_trace(s, "%s: its job resumed after a restart", sim_client_describe(c, d, sizeof d));
+    c->resumed = 1;
+    c->last_done = 0;
+    if (c->kind == S_PREDICT) {
+        for (int64_t i = 0; i < c->sent; i++) {
+            dsk_msg_t m = {.type = DSK_MSG_CHUNK};
+            m.u.chunk.job_id = c->job_id;
+            m.u.chunk.index = (uint64_t)i;
+            if (!c->got[i])
+                m.u.chunk.data = (dsk_bytes_t){.data = c->chunks[i], .len = c->chunk_len[i]};
+            sim_send(s, s_end(c), sim_scheduler_end(), &m);
+        }
+    } else if (c->kind == S_NOOP) {
+        memset(c->got, 0, (size_t)c->ntasks);
+        c->received = 0;
     }
 }
 
@@ -313,6 +351,7 @@ static void s_on_state(sim_t *s, sim_client_t *c, const dsk_msg_job_state_t *st)
     if (!c->accepted) {
         c->accepted = 1;
         c->job_id = st->job_id;
+        c->scheduler = st->scheduler;
         sim_trace(s, "%s accepted: %s", sim_client_describe(c, d, sizeof d), st->text);
         if (c->kind == S_PREDICT)
             s_send_chunks(s, c);
@@ -320,6 +359,13 @@ static void s_on_state(sim_t *s, sim_client_t *c, const dsk_msg_job_state_t *st)
     if (st->job_id != c->job_id)
         return sim_fail(s, "%s: a JOB_STATE of job %llu", sim_client_describe(c, d, sizeof d),
                         (unsigned long long)st->job_id);
+    if (st->scheduler != c->scheduler) {
+        if (!sim_journaling(s))
+            return sim_fail(s, "%s: its job came back from a scheduler without a journal",
+                            sim_client_describe(c, d, sizeof d));
+        s_resume(s, c);
+        c->scheduler = st->scheduler;
+    }
     if (st->done > st->total || st->done < c->last_done)
         return sim_fail(s, "%s: progress %llu/%llu after %llu", sim_client_describe(c, d,
                         sizeof d), (unsigned long long)st->done, (unsigned long long)st->total,
@@ -327,6 +373,13 @@ static void s_on_state(sim_t *s, sim_client_t *c, const dsk_msg_job_state_t *st)
     c->last_done = st->done;
     switch (st->state) {
     case DSK_JOB_DONE:
+        if (c->resumed && ((c->kind == S_PREDICT && c->received != c->nchunks) ||
+                           (c->kind == S_NOOP && c->received != c->ntasks))) {
+            /* it ended just before the restart, its last results lost in flight: they were
+               never journaled (dsk-submit says so and exits) */
+            s_finish(s, c, 'l', "done before the restart, results lost in flight");
+            break;
+        }
         if (c->kind == S_SEARCH || c->kind == S_FIT)
             s_check_search(s, c, st);
         if ((c->kind == S_PREDICT && c->received != c->nchunks) ||
@@ -400,7 +453,7 @@ void sim_client_deliver(sim_t *s, sim_client_t *c, uint64_t conn, dsk_msg_t *msg
         break;
     }
     case DSK_MSG_ERROR:
-        if (sim_scheduler_restarts(s) > c->restarts_at_submit)
+        if (sim_scheduler_restarts(s) > c->restarts_at_submit && !sim_journaling(s))
             return s_finish(s, c, 'l', "its scheduler restarted");
         sim_fail(s, "%s: ERROR %s", sim_client_describe(c, d, sizeof d), msg->u.error.message);
         break;
@@ -410,15 +463,45 @@ void sim_client_deliver(sim_t *s, sim_client_t *c, uint64_t conn, dsk_msg_t *msg
     }
 }
 
-/* Once a second: a client that hears nothing for S_SILENCE_MS has lost its scheduler. */
+static void s_send_submit(sim_t *s, sim_client_t *c)
+{
+    static const uint32_t kinds[] = {DSK_JOB_SEARCH, DSK_JOB_FIT, DSK_JOB_PREDICT, DSK_JOB_NOOP};
+    dsk_msg_t m = {.type = DSK_MSG_SUBMIT};
+    m.u.submit.kind = kinds[c->kind];
+    m.u.submit.token = c->token;
+    snprintf(m.u.submit.name, sizeof m.u.submit.name, "%s", c->name);
+    m.u.submit.job = (dsk_bytes_t){.data = (unsigned char *)c->job_text,
+                                   .len = strlen(c->job_text)};
+    m.u.submit.data = (dsk_bytes_t){.data = c->data, .len = c->data_len};
+    sim_send(s, s_end(c), sim_scheduler_end(), &m);
+}
+
+/*
+ * Once a second: a client that hears nothing for S_SILENCE_MS has lost its
+ * scheduler. With a journal it asks every S_ASK_MS of silence first: its
+ * SUBMIT again (same token), or about its job.
+ */
 static void s_watch(sim_t *s, void *arg, uint64_t tag)
 {
     sim_client_t *c = arg;
     char d[160];
     if (c->outcome)
         return;
+    int64_t quiet = sim_now(s) - (c->last_heard > c->last_asked ? c->last_heard : c->last_asked);
+    if (sim_journaling(s) && quiet >= S_ASK_MS && sim_now(s) - c->last_heard <= S_SILENCE_MS) {
+        c->last_asked = sim_now(s);
+        sim_trace(s, "%s: quiet, asks again", sim_client_describe(c, d, sizeof d));
+        if (!c->accepted) {
+            s_send_submit(s, c);
+        } else {
+            dsk_msg_t m = {.type = DSK_MSG_JOB_REQ};
+            m.u.job_req.op = DSK_JOBREQ_WATCH;
+            m.u.job_req.job_id = c->job_id;
+            sim_send(s, s_end(c), sim_scheduler_end(), &m);
+        }
+    }
     if (sim_now(s) - c->last_heard > S_SILENCE_MS) {
-        if (sim_scheduler_restarts(s) > c->restarts_at_submit)
+        if (sim_scheduler_restarts(s) > c->restarts_at_submit && !sim_journaling(s))
             return s_finish(s, c, 'l', "its scheduler restarted");
         return sim_fail(s, "%s heard nothing for %d s", sim_client_describe(c, d, sizeof d),
                         S_SILENCE_MS / 1000);
@@ -429,19 +512,13 @@ static void s_watch(sim_t *s, void *arg, uint64_t tag)
 static void s_submit(sim_t *s, void *arg, uint64_t tag)
 {
     sim_client_t *c = arg;
-    static const uint32_t kinds[] = {DSK_JOB_SEARCH, DSK_JOB_FIT, DSK_JOB_PREDICT, DSK_JOB_NOOP};
     c->conn = sim_new_conn(s, SIM_CLIENT, c->index);
     c->last_heard = sim_now(s);
     c->restarts_at_submit = sim_scheduler_restarts(s);
-    dsk_msg_t m = {.type = DSK_MSG_SUBMIT};
-    m.u.submit.kind = kinds[c->kind];
-    snprintf(m.u.submit.name, sizeof m.u.submit.name, "%s", c->name);
-    m.u.submit.job = (dsk_bytes_t){.data = (unsigned char *)c->job_text,
-                                   .len = strlen(c->job_text)};
-    m.u.submit.data = (dsk_bytes_t){.data = c->data, .len = c->data_len};
+    c->token = sim_rand(s) | 1;
     char d[160];
     sim_trace(s, "%s submits", sim_client_describe(c, d, sizeof d));
-    sim_send(s, s_end(c), sim_scheduler_end(), &m);
+    s_send_submit(s, c);
     sim_at(s, 1000, s_watch, c, 0);
 }
 
@@ -465,9 +542,9 @@ void sim_client_cancel(sim_t *s, sim_client_t *c)
 {
     if (!c->accepted || c->outcome)
         return;
-    /* job ids start again at 1 on a restarted scheduler (no journal keeps the count yet):
-       the id this client holds may now name another client's job */
-    if (sim_scheduler_restarts(s) > c->restarts_at_submit)
+    /* without a journal job ids start again at 1 on a restarted scheduler: the id this
+       client holds may now name another client's job */
+    if (sim_scheduler_restarts(s) > c->restarts_at_submit && !sim_journaling(s))
         return s_finish(s, c, 'l', "its scheduler restarted");
     char d[160];
     sim_trace(s, "%s cancels", sim_client_describe(c, d, sizeof d));

@@ -60,6 +60,7 @@ struct sim {
     uint64_t generation;        /* bumps at each scheduler start */
     int restarts;
     int tight;                  /* memory limits of a few datasets */
+    sim_journal_t *journal;     /* NULL: the scheduler keeps jobs in memory only */
     int64_t up_at;              /* while it is down: when it is back */
     sim_worker_t *workers[SIM_MAX_WORKERS];
     int nworkers;
@@ -202,6 +203,7 @@ int sim_scheduler_up(const sim_t *s) { return s->engine != NULL; }
 const sch_engine_t *sim_engine(const sim_t *s) { return s->engine; }
 int sim_scheduler_restarts(const sim_t *s) { return s->restarts; }
 int sim_memory_tight(const sim_t *s) { return s->tight; }
+int sim_journaling(const sim_t *s) { return s->journal != NULL; }
 
 /*
  * A message on its way: encoded now (the real codec), delivered after a
@@ -279,7 +281,13 @@ static void s_deliver(sim_t *s, s_event_t *ev)
         dsk_peer_id_t peer = sim_peer_of(ev->from.conn);
         sim_trace(s, "%s %d -> scheduler: %s", ev->from.role == SIM_WORKER ? "worker" : "client",
                   ev->from.index, dsk_msg_type_name(msg.type));
-        sch_engine_on_message(s->engine, &peer, "sim", &msg, s->now);
+        /* each client its own key, as under CURVE: its jobs are its own */
+        char key[32] = "";
+        if (ev->from.role == SIM_CLIENT)
+            snprintf(key, sizeof key, "sim-client-%d", ev->from.index);
+        sch_origin_t origin = {.address = "sim", .key = key,
+                               .roles = SCH_ROLE_WORKER | SCH_ROLE_CLIENT};
+        sch_engine_on_message(s->engine, &peer, &origin, &msg, s->now);
     }
     dsk_msg_clear(&msg);
 }
@@ -306,6 +314,10 @@ static void s_scheduler_start(sim_t *s, void *arg, uint64_t tag)
     };
     s->generation++;
     s->engine = sch_engine_new(&cfg, s_engine_send, s, s->now);
+    if (s->journal) {
+        sim_journal_restore(s->journal, sch_engine_job_table(s->engine));
+        sch_jobs_set_journal(sch_engine_job_table(s->engine), sim_journal_hooks(s->journal));
+    }
     sim_trace(s, "scheduler starts (generation %llu)", (unsigned long long)s->generation);
     sim_at(s, SIM_HEARTBEAT_MS / 4, s_tick, NULL, s->generation);
 }
@@ -495,6 +507,7 @@ static int s_all_finished(const sim_t *s)
 static void s_free(sim_t *s)
 {
     sch_engine_destroy(&s->engine);
+    sim_journal_destroy(&s->journal);
     for (int i = 0; i < s->nworkers; i++)
         sim_worker_destroy(&s->workers[i]);
     for (int i = 0; i < s->nclients; i++)
@@ -526,6 +539,8 @@ int sim_run(uint64_t seed, int verbose, sim_stats_t *stats, char *why, size_t wh
     s->verbose = verbose;
     s->trace = dsk_xcalloc(S_TRACE_KEEP, sizeof *s->trace);
     s->all_done_ms = -1;
+    if (sim_chance(s, 0.7)) /* most worlds journal, as an installed scheduler does */
+        s->journal = sim_journal_new();
     s_scheduler_start(s, NULL, 0);
     s_build(s);
     int64_t bound = s->faults_end + S_END_BOUND_MS;

@@ -568,6 +568,34 @@ START_TEST(test_check_data)
 }
 END_TEST
 
+/* A depth bomb from the wire is refused before jansson allocates its way down. */
+START_TEST(test_depth_bomb_refused)
+{
+    size_t n = 100000;
+    char *text = malloc(2 * n + 16), err[DSK_ERR_LEN];
+    size_t o = (size_t)sprintf(text, "{\"data\": ");
+    memset(text + o, '[', n);
+    memset(text + o + n, ']', n);
+    o += 2 * n;
+    text[o++] = '}';
+    job_t *job = NULL;
+    ck_assert_int_eq(job_parse_text(text, o, "bomb.json", &job, err), DSK_EINVAL);
+    ck_assert_msg(strstr(err, "bomb.json:1:73: JSON nested deeper than 64 levels"), "%s", err);
+    ck_assert_ptr_null(job);
+    /* brackets inside strings are text, not nesting */
+    o = (size_t)sprintf(text, "{\"data\": {\"loader\": \"digits\"}, \"pipeline\": [[\"svc\", "
+                        "\"SVC\", {}]], \"name\": \"");
+    memset(text + o, '[', 500);
+    o += 500;
+    o += (size_t)sprintf(text + o, "\"}");
+    int rc = job_parse_text(text, o, "strings.json", &job, err);
+    ck_assert_ptr_null(strstr(err, "nested deeper"));
+    (void)rc;
+    job_destroy(&job);
+    free(text);
+}
+END_TEST
+
 Suite *dsk_job_file_suite(void)
 {
     Suite *s = suite_create("job_file");
@@ -576,6 +604,7 @@ Suite *dsk_job_file_suite(void)
     tcase_add_test(tc, test_seed_job);
     tcase_add_test(tc, test_fit_job_and_defaults);
     tcase_add_test(tc, test_syntax_errors);
+    tcase_add_test(tc, test_depth_bomb_refused);
     tcase_add_test(tc, test_top_level_errors);
     tcase_add_test(tc, test_pipeline_errors);
     tcase_add_test(tc, test_grid_errors);

@@ -279,7 +279,7 @@ START_TEST(test_wire_order)
     msgpack_unpacked_init(&up);
     ck_assert_int_eq(msgpack_unpack_next(&up, buf, len, NULL), MSGPACK_UNPACK_SUCCESS);
     const msgpack_object *e = up.data.via.array.ptr;
-    ck_assert_uint_eq(up.data.via.array.size, 8);
+    ck_assert_uint_eq(up.data.via.array.size, 13);
     ck_assert_int_eq(e[0].type, MSGPACK_OBJECT_STR);
     ck_assert(e[0].via.str.size == 3 && memcmp(e[0].via.str.ptr, "DSK", 3) == 0);
     ck_assert_uint_eq(e[1].via.u64, DSK_PROTO_VERSION);
@@ -426,9 +426,16 @@ static void s_pack_worker(msgpack_packer *pk, size_t name_len)
     s_pack_str(pk, "score:1", 7);
 }
 
+/* STATUS_REP's fields after the worker list (curve, messages_handled, the refusals). */
+static void s_status_rep_end(msgpack_packer *pk)
+{
+    for (int k = 0; k < 5; k++)
+        msgpack_pack_uint32(pk, 0);
+}
+
 static msgpack_packer *s_status_rep_start(s_frame_t *f, size_t nworkers)
 {
-    msgpack_packer *pk = s_frame_start(f, DSK_MSG_STATUS_REP, 5);
+    msgpack_packer *pk = s_frame_start(f, DSK_MSG_STATUS_REP, 10);
     for (int k = 0; k < 4; k++)
         msgpack_pack_uint32(pk, 1);
     msgpack_pack_array(pk, nworkers);
@@ -528,10 +535,11 @@ START_TEST(test_wrong_field_type)
     s_pack_str(pk, "x", 1);
     s_frame_fails(&f, DSK_EPROTO, "ERROR field 1 (code): expected an integer, got nil");
 
-    pk = s_frame_start(&f, DSK_MSG_STATUS_REP, 5);
+    pk = s_frame_start(&f, DSK_MSG_STATUS_REP, 10);
     for (int k = 0; k < 4; k++)
         msgpack_pack_uint32(pk, 1);
     msgpack_pack_map(pk, 0);
+    s_status_rep_end(pk);
     s_frame_fails(&f, DSK_EPROTO, "STATUS_REP field 5 (workers): expected an array, got a map");
 }
 END_TEST
@@ -610,6 +618,7 @@ START_TEST(test_strings_on_decode)
     pk = s_status_rep_start(&f, 5);
     for (int i = 0; i < 5; i++)
         s_pack_worker(pk, i == 3 ? 80 : 10);
+    s_status_rep_end(pk);
     s_frame_fails(&f, DSK_ETOOBIG,
                   "STATUS_REP field 5 (workers): element 3 field 1 (name) is 80 bytes, limit 64");
 
@@ -680,12 +689,14 @@ START_TEST(test_worker_lists)
     msgpack_packer *pk = s_status_rep_start(&f, DSK_STATUS_MAX_WORKERS + 1);
     for (int i = 0; i < DSK_STATUS_MAX_WORKERS + 1; i++)
         msgpack_pack_nil(pk);
+    s_status_rep_end(pk);
     s_frame_fails(&f, DSK_ETOOBIG, "STATUS_REP field 5 (workers) has 65537 elements, limit 65536");
 
     pk = s_status_rep_start(&f, 3);
     s_pack_worker(pk, 5);
     s_pack_worker(pk, 5);
     msgpack_pack_uint32(pk, 9);
+    s_status_rep_end(pk);
     s_frame_fails(&f, DSK_EPROTO,
                   "STATUS_REP field 5 (workers): element 2: expected an array, got an integer");
 
@@ -695,6 +706,7 @@ START_TEST(test_worker_lists)
     s_pack_str(pk, "a", 1);
     s_pack_str(pk, "b", 1);
     s_pack_str(pk, "c", 1);
+    s_status_rep_end(pk);
     s_frame_fails(&f, DSK_EPROTO, "STATUS_REP field 5 (workers): element 1 has 3 fields, needs 12");
 
     pk = s_status_rep_start(&f, 2);
@@ -706,6 +718,7 @@ START_TEST(test_worker_lists)
         msgpack_pack_uint32(pk, 0);
     msgpack_pack_int32(pk, -3);
     s_pack_str(pk, "", 0);
+    s_status_rep_end(pk);
     s_frame_fails(&f, DSK_EPROTO, "STATUS_REP field 5 (workers): element 1 field 11 (uptime_ms): "
                                   "expected an unsigned integer, got a negative integer");
 }
