@@ -20,6 +20,7 @@ typedef struct {
     int64_t heartbeat_ms;       /* until the scheduler's WELCOME says otherwise */
     uint64_t max_message_size;
     char log_level[16];
+    char spill_dir[1024];       /* "": $CACHE_DIRECTORY (systemd), else $TMPDIR, else /tmp */
 } wrk_config_t;
 
 extern const dsk_cfg_option_t wrk_config_table[];

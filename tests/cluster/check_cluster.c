@@ -339,6 +339,7 @@ Suite *dsk_cluster_cv_suite(void);
 Suite *dsk_cluster_faults_suite(void);
 Suite *dsk_cluster_search_parity_suite(void);
 Suite *dsk_cluster_predict_inputs_suite(void);
+Suite *dsk_cluster_memory_suite(void);
 
 int main(void)
 {
@@ -355,6 +356,7 @@ int main(void)
     srunner_add_suite(sr, dsk_cluster_faults_suite());
     srunner_add_suite(sr, dsk_cluster_search_parity_suite());
     srunner_add_suite(sr, dsk_cluster_predict_inputs_suite());
+    srunner_add_suite(sr, dsk_cluster_memory_suite());
     srunner_set_fork_status(sr, CK_FORK);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -312,7 +312,7 @@ static void s_scheduler_start(sim_t *s, void *arg, uint64_t tag)
 
 /* ------------------------------------------------------------ faults */
 
-typedef enum { F_KILL, F_PAUSE, F_HANG, F_RESTART, F_CANCEL, F_SLOW } s_fault_t;
+typedef enum { F_KILL, F_PAUSE, F_HANG, F_RESTART, F_CANCEL, F_SLOW, F_MEMORY } s_fault_t;
 
 static void s_restart_worker(sim_t *s, void *arg, uint64_t tag)
 {
@@ -362,6 +362,10 @@ static void s_fault(sim_t *s, void *arg, uint64_t tag)
         if (who < s->nclients)
             sim_client_cancel(s, s->clients[who]);
         break;
+    case F_MEMORY:
+        if (w)
+            sim_worker_memory_pause(s, w, ms);
+        break;
     case F_SLOW:
         break;
     }
@@ -370,7 +374,8 @@ static void s_fault(sim_t *s, void *arg, uint64_t tag)
 /*
  * The world of a seed: 1-16 workers of 1-4 threads (some slow, some with
  * a memory limit, some joining late), 1-5 clients with a job each, and up
- * to 8 faults in the first 40 virtual seconds. Worker 1 is never lost for
+ * to 8 faults in the first 40 virtual seconds (kill -9, SIGSTOP, hung threads, a
+ * scheduler restart, a cancel, a worker paused past its memory limit for a while). Worker 1 is never lost for
  * good, so every job can end.
  */
 static void s_build(sim_t *s)
@@ -409,6 +414,11 @@ static void s_build(sim_t *s)
         } else if (r < 76) {
             f = F_RESTART;
             ms = sim_below(s, 3000);
+        } else if (r < 86) {
+            /* shorter than the scheduler's grace for a cluster paused whole (sch_paused.h):
+               a job fails only when no worker can get back under its limit */
+            f = F_MEMORY;
+            ms = 200 + sim_below(s, 4000);
         } else {
             f = F_CANCEL;
             who = (int)sim_below(s, (uint64_t)s->nclients);
