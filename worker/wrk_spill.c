@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <xxhash.h>
 
 #include "dsk_alloc.h"
+#include "dsk_log.h"
 #include "dsk_msg.h"
 
 #define S_MAGIC "DSKSPIL1"
@@ -46,6 +48,55 @@ static uint64_t s_get64(const unsigned char *p)
     return v;
 }
 
+/* Removes the files in path (every one is a spill file: the directory was private) and it. */
+static void s_remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)))
+            if (e->d_name[0] != '.')
+                (void)unlinkat(dirfd(d), e->d_name, 0);
+        closedir(d);
+    }
+    (void)rmdir(path);
+}
+
+/*
+ * A worker killed with SIGKILL (or by the kernel) leaves its directory
+ * behind: the next one started on the same spill-dir removes those of
+ * processes that no longer exist and that belong to this user. PIDs are
+ * this host's, which is why spill-dir must be a local disk.
+ */
+static int s_remove_stale(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        int pid = 0, end = 0;
+        if (sscanf(e->d_name, "dskd-worker-%d-%*6[A-Za-z0-9]%n", &pid, &end) < 1 ||
+            e->d_name[end] != '\0' || end == 0 || pid <= 0 || pid == (int)getpid())
+            continue;
+        if (kill(pid, 0) == 0 || errno != ESRCH)
+            continue; /* alive (or not ours to ask about) */
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
+            st.st_uid != geteuid())
+            continue;
+        size_t n = strlen(dir) + strlen(e->d_name) + 2;
+        char *path = dsk_xmalloc(n);
+        snprintf(path, n, "%s/%s", dir, e->d_name);
+        s_remove_tree(path);
+        free(path);
+        removed++;
+    }
+    closedir(d);
+    return removed;
+}
+
 wrk_spill_t *wrk_spill_new(const char *dir, char *err)
 {
     if (!dir || !dir[0]) {
@@ -56,6 +107,10 @@ wrk_spill_t *wrk_spill_new(const char *dir, char *err)
         dsk_seterr(err, DSK_ECONFIG, "spill-dir %s cannot be made: %s", dir, strerror(errno));
         return NULL;
     }
+    int stale = s_remove_stale(dir);
+    if (stale)
+        dsk_info("removed %d spill director%s of workers no longer running from %s", stale,
+                 stale == 1 ? "y" : "ies", dir);
     size_t n = strlen(dir) + 64;
     char *path = dsk_xmalloc(n);
     snprintf(path, n, "%s/dskd-worker-%d-XXXXXX", dir, (int)getpid());
@@ -76,16 +131,7 @@ void wrk_spill_destroy(wrk_spill_t **spill_p)
     wrk_spill_t *sp = *spill_p;
     if (!sp)
         return;
-    /* every file is ours: the directory is private to this process */
-    DIR *d = opendir(sp->path);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)))
-            if (e->d_name[0] != '.')
-                (void)unlinkat(dirfd(d), e->d_name, 0);
-        closedir(d);
-    }
-    (void)rmdir(sp->path);
+    s_remove_tree(sp->path); /* every file is ours: the directory is private to this process */
     free(sp->path);
     free(sp);
     *spill_p = NULL;

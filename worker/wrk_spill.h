@@ -5,7 +5,9 @@
  * Each worker process makes a private directory of its own under the
  * configured one (spill-dir, "dskd-worker-PID-XXXXXX"), so two workers
  * sharing a disk never read each other's files, and removes it with every
- * file in it when it is destroyed. A file is named by a number the spill
+ * file in it when it is destroyed. One left behind by a worker that was
+ * killed is removed by the next worker started on the same directory (the
+ * PID in its name no longer runs). A file is named by a number the spill
  * hands out, not by its key: keys come from the wire and must never become
  * paths.
  *

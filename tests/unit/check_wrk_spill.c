@@ -5,7 +5,8 @@
  * and spills again without a write; a corrupted, truncated or missing
  * spill file is an error that names the file, drops the entry, and fails
  * the task that needed it as an input not held (which the scheduler makes
- * again); files go when their entries do, the directory at the end.
+ * again); files go when their entries do, the directory at the end, and a
+ * directory a killed worker left is removed by the next one.
  *
  * The outputs here are byte strings whose pack writes them as a msgpack
  * bin, so what comes back can be compared with what went out.
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dsk_msg.h"
@@ -371,6 +373,45 @@ START_TEST(test_bad_directory)
 }
 END_TEST
 
+/* A directory as a worker of that pid would have made, with a spill file in it. */
+static void s_fake_dir(int pid, char *path, size_t len)
+{
+    snprintf(path, len, "%s/dskd-worker-%d-aB3xYz", s_dir, pid);
+    ck_assert_int_eq(mkdir(path, 0700), 0);
+    char file[600];
+    snprintf(file, sizeof file, "%s/1.spill", path);
+    FILE *f = fopen(file, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("left behind", f);
+    fclose(f);
+}
+
+START_TEST(test_stale_directories_removed)
+{
+    pid_t dead = fork(); /* a pid that no longer runs */
+    if (dead == 0)
+        _exit(0);
+    waitpid(dead, NULL, 0);
+    char gone[512], alive[512], other[512], err[DSK_ERR_LEN];
+    s_fake_dir((int)dead, gone, sizeof gone);
+    s_fake_dir((int)getppid(), alive, sizeof alive); /* a running process's */
+    snprintf(other, sizeof other, "%s/dskd-worker-notes", s_dir);
+    ck_assert_int_eq(mkdir(other, 0700), 0);
+    wrk_spill_t *sp = wrk_spill_new(s_dir, err);
+    ck_assert_msg(sp != NULL, "%s", err);
+    struct stat st;
+    ck_assert_int_eq(stat(gone, &st), -1);
+    ck_assert_int_eq(stat(alive, &st), 0);
+    ck_assert_int_eq(stat(other, &st), 0);
+    wrk_spill_destroy(&sp);
+    char file[600];
+    snprintf(file, sizeof file, "%s/1.spill", alive);
+    unlink(file);
+    rmdir(alive);
+    rmdir(other);
+}
+END_TEST
+
 Suite *dsk_wrk_spill_suite(void);
 
 Suite *dsk_wrk_spill_suite(void)
@@ -383,6 +424,7 @@ Suite *dsk_wrk_spill_suite(void)
     tcase_add_test(tc, test_damaged_files);
     tcase_add_test(tc, test_task_on_corrupted_input);
     tcase_add_test(tc, test_bad_directory);
+    tcase_add_test(tc, test_stale_directories_removed);
     suite_add_tcase(s, tc);
     return s;
 }
