@@ -82,6 +82,8 @@ const sch_engine_t *sim_engine(const sim_t *s);
 int sim_scheduler_restarts(const sim_t *s);
 /* Whether this world's workers have memory limits of a few datasets (a job may not fit). */
 int sim_memory_tight(const sim_t *s);
+/* Whether a fault paused every worker past its memory limit for longer than the scheduler waits. */
+int sim_memory_stalled(const sim_t *s);
 
 /* ------------------------------------------------------------ workers (sim_worker.c) */
 
