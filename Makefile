@@ -47,7 +47,7 @@ KEYGEN_SRC := $(wildcard keygen/*.c)
 UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 # The simulator drives the scheduler's engine and the worker's bookkeeping without sockets.
 SCHED_CORE_SRC := $(filter-out scheduler/main.c scheduler/sch_server.c,$(SCHED_SRC))
-WORKER_CORE_SRC := worker/wrk_tasks.c worker/wrk_store.c worker/wrk_task.c
+WORKER_CORE_SRC := worker/wrk_tasks.c worker/wrk_store.c worker/wrk_task.c worker/wrk_spill.c
 SIM_SRC    := $(wildcard tests/sim/*.c)
 CLUSTER_SRC := $(wildcard tests/cluster/*.c)
 PARITY_SRC := $(wildcard tests/parity/check_*.c)

@@ -41,12 +41,13 @@ static struct {
     uint64_t freed; /* when it was put back (a counter): the oldest is evicted first */
 } s_cache[S_CACHE_N];
 static size_t s_cache_n, s_cache_bytes, s_cache_max;
+static int s_cache_max_set;     /* dsk_big_cache_limit was called: keep its value */
 static uint64_t s_cache_clock;
 
 /* The cache's size: a 32nd of the machine's memory, within [128, 768] MiB. */
 static size_t s_cache_limit(void)
 {
-    if (!s_cache_max) {
+    if (!s_cache_max && !s_cache_max_set) {
         long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
         size_t ram = pages > 0 && page > 0 ? (size_t)pages * (size_t)page : 0;
         size_t m = ram / 32;
@@ -177,6 +178,41 @@ void *dsk_big_zalloc(size_t bytes)
     void *p = s_block(bytes, &fresh);
     return fresh ? p : memset(p, 0, bytes);
 }
+
+/* Unmaps cached regions, the oldest first, until at most keep bytes stay cached. */
+static size_t s_cache_shrink(size_t keep)
+{
+    size_t released = 0;
+    for (;;) {
+        pthread_mutex_lock(&s_cache_lock);
+        if (s_cache_n == 0 || s_cache_bytes <= keep) {
+            pthread_mutex_unlock(&s_cache_lock);
+            return released;
+        }
+        size_t o = 0;
+        for (size_t i = 1; i < s_cache_n; i++)
+            if (s_cache[i].freed < s_cache[o].freed)
+                o = i;
+        char *p = s_cache[o].p;
+        size_t len = s_cache[o].len;
+        s_cache_bytes -= len;
+        s_cache[o] = s_cache[--s_cache_n];
+        pthread_mutex_unlock(&s_cache_lock);
+        munmap(p, len); /* outside the lock: other threads allocate meanwhile */
+        released += len;
+    }
+}
+
+void dsk_big_cache_limit(size_t bytes)
+{
+    pthread_mutex_lock(&s_cache_lock);
+    s_cache_max = bytes;
+    s_cache_max_set = 1;
+    pthread_mutex_unlock(&s_cache_lock);
+    s_cache_shrink(bytes);
+}
+
+size_t dsk_big_release(void) { return s_cache_shrink(0); }
 
 void dsk_big_free(void *p)
 {

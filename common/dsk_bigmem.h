@@ -18,5 +18,13 @@ void *dsk_big_alloc(size_t bytes);
 /* Zero-filled (fresh regions are zero already and are not written). */
 void *dsk_big_zalloc(size_t bytes);
 void dsk_big_free(void *p);
+/*
+ * For a process under a memory limit (dskd-worker): the cache of freed
+ * regions holds at most bytes from now on (regions over it are unmapped
+ * now), instead of a 32nd of the machine's memory.
+ */
+void dsk_big_cache_limit(size_t bytes);
+/* Unmaps every cached region (memory wanted back now); returns the bytes given back. */
+size_t dsk_big_release(void);
 
 #endif

@@ -55,6 +55,9 @@ static const s_field_t s_worker_fields[] = {
     S_NUM("last_seen_ms", S_U64, S_W(last_seen_ms)),
     S_NUM("uptime_ms", S_U64, S_W(uptime_ms)),
     S_TEXT("running", S_W(running), DSK_RUNNING_MAX),
+    S_NUM("held", S_U64, S_W(held)),
+    S_NUM("spilled", S_U64, S_W(spilled)),
+    S_NUM("paused", S_U32, S_W(paused)),
 };
 
 static const s_field_t s_register_fields[] = {
@@ -78,6 +81,9 @@ static const s_field_t s_heartbeat_fields[] = {
     S_NUM("tasks_queued", S_U32, S_M(heartbeat, tasks_queued)),
     S_NUM("tasks_stale", S_U32, S_M(heartbeat, tasks_stale)),
     S_NUM("cpu_ms", S_U64, S_M(heartbeat, cpu_ms)),
+    S_NUM("held", S_U64, S_M(heartbeat, held)),
+    S_NUM("spilled", S_U64, S_M(heartbeat, spilled)),
+    S_NUM("paused", S_U32, S_M(heartbeat, paused)),
 };
 
 static const s_field_t s_disconnect_fields[] = {

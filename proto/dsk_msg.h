@@ -32,7 +32,7 @@
 #define DSK_HOST_MAX 255    /* host names */
 #define DSK_ADDR_MAX 128    /* endpoint / peer addresses */
 #define DSK_TEXT_MAX 1024   /* reasons and error messages */
-#define DSK_STATUS_MAX_WORKERS 65536
+#define DSK_STATUS_MAX_WORKERS 32768 /* records of 16 objects: within DSK_PROTO_MAX_OBJECTS */
 #define DSK_KEY_MAX 64      /* content keys */
 #define DSK_RUNNING_MAX 255 /* a worker's running tasks by kind, in STATUS_REP */
 
@@ -101,6 +101,9 @@ typedef struct {
     uint32_t tasks_queued;
     uint32_t tasks_stale;         /* of those, tasks of an earlier session (still holding threads) */
     uint64_t cpu_ms;              /* worker: CPU time its process has used; scheduler: 0 */
+    uint64_t held;                /* worker: bytes its store holds in memory; scheduler: 0 */
+    uint64_t spilled;             /* worker: bytes of outputs it spilled to disk; scheduler: 0 */
+    uint32_t paused;              /* worker: 1 while past 85% of its memory limit (no new tasks) */
 } dsk_msg_heartbeat_t;
 
 typedef struct {
@@ -125,6 +128,9 @@ typedef struct {
     uint64_t last_seen_ms;        /* ms since the scheduler last heard from it */
     uint64_t uptime_ms;           /* ms since it registered */
     char running[DSK_RUNNING_MAX + 1]; /* the tasks the scheduler runs there, by kind: "prefix:1 score:2" */
+    uint64_t held;                /* its last HEARTBEAT's: bytes in memory, spilled, paused */
+    uint64_t spilled;
+    uint32_t paused;
 } dsk_worker_info_t;
 
 typedef struct {

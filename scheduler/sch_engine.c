@@ -9,6 +9,7 @@
 #include "dsk_alloc.h"
 #include "dsk_log.h"
 #include "sch_noop.h"
+#include "sch_paused.h"
 #include "sch_predict.h"
 #include "sch_search.h"
 
@@ -25,6 +26,7 @@ struct sch_engine {
     uint64_t handled;               /* messages that reached a handler */
     const sch_refused_t *refused;   /* the server's counts of what never did */
     int curve;
+    int64_t stalled_since;        /* every worker paused with nothing running since (sch_paused.h) */
 };
 
 typedef void(s_handler_fn)(sch_engine_t *e, const dsk_peer_id_t *from,
@@ -178,6 +180,16 @@ static void s_on_heartbeat(sch_engine_t *e, const dsk_peer_id_t *from,
     w->info.memory_used = msg->u.heartbeat.memory_used;
     w->info.tasks_running = msg->u.heartbeat.tasks_running;
     w->info.tasks_queued = msg->u.heartbeat.tasks_queued;
+    w->info.held = msg->u.heartbeat.held;
+    w->info.spilled = msg->u.heartbeat.spilled;
+    uint32_t was_paused = w->info.paused;
+    w->info.paused = msg->u.heartbeat.paused != 0;
+    if (w->info.paused != was_paused)
+        dsk_info("worker '%s' %s: RSS %llu of its %llu-byte memory limit (%llu held, %llu "
+                 "spilled)", w->info.name, w->info.paused ? "paused" : "takes tasks again",
+                 (unsigned long long)w->info.memory_used,
+                 (unsigned long long)w->info.memory_limit, (unsigned long long)w->info.held,
+                 (unsigned long long)w->info.spilled);
     /* threads still busy with what it ran before this registration are not ours to give */
     w->stale = msg->u.heartbeat.tasks_stale;
     /* its CPU moves while its tasks do: a twentieth of a core since the last mark will do */
@@ -186,6 +198,8 @@ static void s_on_heartbeat(sch_engine_t *e, const dsk_peer_id_t *from,
         w->cpu_ms = cpu;
         w->cpu_moved_ms = e->now;
     }
+    if (was_paused && !w->info.paused)
+        sch_jobs_schedule(e->jobs); /* its threads are free again */
 }
 
 static void s_on_disconnect(sch_engine_t *e, const dsk_peer_id_t *from,
@@ -343,6 +357,7 @@ int64_t sch_engine_tick(sch_engine_t *e, int64_t now_ms)
     s_reap(e);
     if (e->now >= e->next_tick_ms) {
         sch_jobs_tick(e->jobs);
+        e->stalled_since = sch_paused_unstall(e->jobs, e->stalled_since);
         e->next_tick_ms = e->now + S_TICK_MS;
     }
     int64_t next = e->next_heartbeat_ms < e->next_tick_ms ? e->next_heartbeat_ms : e->next_tick_ms;

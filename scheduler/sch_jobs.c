@@ -120,7 +120,9 @@ void sch_jobs_free_key(sch_jobs_t *j, uint64_t worker, const char *key)
 int sch_jobs_free_threads(const sch_worker_t *w)
 {
     int threads = w->info.nthreads ? (int)w->info.nthreads : 1;
-    return threads - w->running - (int)w->stale;
+    int free_threads = threads - w->running - (int)w->stale;
+    /* a paused worker (past 85% of its memory limit) takes nothing until it says it is back */
+    return w->info.paused && free_threads > 0 ? 0 : free_threads;
 }
 
 int sch_jobs_room(const sch_worker_t *w, uint64_t bytes)
@@ -140,6 +142,9 @@ void sch_jobs_dispatch(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w
                        dsk_msg_t *msg)
 {
     sch_task_t *t = &job->tasks[i];
+    if (w->info.paused)
+        sch_jobs_violation(j, "job %llu: task %lld sent to worker '%s' while it is paused",
+                           (unsigned long long)job->id, (long long)i, w->info.name);
     msg->u.task.task_id = job->id << SCH_TASK_BITS | (uint64_t)i;
     sch_jobs_send(j, &w->peer, msg);
     t->on[t->nrun] = w->id;
@@ -664,6 +669,15 @@ static void s_expire(sch_jobs_t *j)
         kept++;
         p = &job->next;
     }
+}
+
+sch_job_t *sch_jobs_oldest_active(sch_jobs_t *j)
+{
+    sch_job_t *oldest = NULL;
+    for (sch_job_t *job = j->jobs; job; job = job->next)
+        if (sch_jobs_active_state(job->state))
+            oldest = job;
+    return oldest;
 }
 
 void sch_jobs_tick(sch_jobs_t *j)

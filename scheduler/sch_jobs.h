@@ -121,6 +121,8 @@ void sch_jobs_tick(sch_jobs_t *j);
 int sch_jobs_worker_hung(const sch_jobs_t *j, const sch_worker_t *w, char *why, size_t len);
 
 uint32_t sch_jobs_active(const sch_jobs_t *j);
+/* The active job submitted first, or NULL. */
+sch_job_t *sch_jobs_oldest_active(sch_jobs_t *j);
 /* The attempts running on worker w by task kind, as "prefix:1 score:2" (status). */
 void sch_jobs_running_text(const sch_jobs_t *j, uint64_t w, char *buf, size_t len);
 uint32_t sch_jobs_tasks_running(const sch_jobs_t *j);
@@ -143,7 +145,7 @@ sch_worker_t *sch_jobs_worker(const sch_jobs_t *j, uint64_t id);
 void sch_jobs_send(sch_jobs_t *j, const dsk_peer_id_t *to, const dsk_msg_t *msg);
 /* FREE key on worker id (if it is still there). */
 void sch_jobs_free_key(sch_jobs_t *j, uint64_t worker, const char *key);
-/* Threads of w not running an attempt (negative: tasks queued on it). */
+/* Threads of w not running an attempt (negative: tasks queued on it); none while it is paused. */
 int sch_jobs_free_threads(const sch_worker_t *w);
 /* Whether w has room for bytes more under its memory limit. */
 int sch_jobs_room(const sch_worker_t *w, uint64_t bytes);

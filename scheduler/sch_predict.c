@@ -143,6 +143,8 @@ static int s_runnable(const sch_job_t *job, int64_t i)
 static int s_room(const sch_worker_t *w)
 {
     int threads = w->info.nthreads ? (int)w->info.nthreads : 1;
+    if (w->info.paused)
+        return 0; /* past its memory limit's pause mark: not even a queued chunk */
     return sch_jobs_free_threads(w) + threads;
 }
 

@@ -282,6 +282,8 @@ static void s_memory_deadlock(sch_jobs_t *j, sch_job_t *job, int64_t i)
         const sch_worker_t *w = sch_jobs_worker_at(j, k);
         if (w->running > 0 || w->stale > 0 || w->incoming || w->info.memory_limit == 0)
             return; /* something may still finish and free room, or room is unbounded */
+        if (w->info.paused)
+            return; /* it may yet spill back under its pause mark (else: sch_paused.h) */
         uint64_t used = w->held + w->reserved;
         if (w->info.memory_limit > used && w->info.memory_limit - used > most)
             most = w->info.memory_limit - used;

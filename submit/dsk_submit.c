@@ -52,17 +52,19 @@ static void s_print_status_table(const char *endpoint, const dsk_msg_status_rep_
         printf("insecure: no CURVE, every peer admitted\n");
     if (st->n_workers == 0)
         return;
-    printf("\n%-24s %-22s %7s %23s %10s %7s\n", "NAME", "ADDRESS", "THREADS",
-           "MEMORY (USED / LIMIT)", "HEARTBEAT", "TASKS");
+    printf("\n%-24s %-22s %7s %23s %10s %10s %10s %7s\n", "NAME", "ADDRESS", "THREADS",
+           "MEMORY (RSS / LIMIT)", "HELD", "SPILLED", "HEARTBEAT", "TASKS");
     for (uint32_t i = 0; i < st->n_workers; i++) {
         const dsk_worker_info_t *w = &st->workers[i];
-        char used[32], limit[32], mem[72], seen[32], tasks[32];
+        char used[32], limit[32], mem[72], held[32], spilled[32], seen[32], tasks[32];
         snprintf(mem, sizeof mem, "%s / %s", s_bytes(w->memory_used, used, sizeof used),
                  s_bytes(w->memory_limit, limit, sizeof limit));
         snprintf(seen, sizeof seen, "%.1f s ago", (double)w->last_seen_ms / 1000.0);
         snprintf(tasks, sizeof tasks, "%u/%u", w->tasks_running, w->tasks_queued);
-        printf("%-24s %-22s %7u %23s %10s %7s\n", w->name,
-               w->address[0] ? w->address : w->host, w->nthreads, mem, seen, tasks);
+        printf("%-24s %-22s %7u %23s %10s %10s %10s %7s%s\n", w->name,
+               w->address[0] ? w->address : w->host, w->nthreads, mem,
+               s_bytes(w->held, held, sizeof held), s_bytes(w->spilled, spilled, sizeof spilled),
+               seen, tasks, w->paused ? "  paused (memory)" : "");
     }
 }
 
@@ -94,6 +96,10 @@ static json_t *s_status_json(const char *endpoint, const dsk_msg_status_rep_t *s
             "tasks_queued", (json_int_t)w->tasks_queued,
             "last_heartbeat_s", (double)w->last_seen_ms / 1000.0,
             "uptime_s", (double)w->uptime_ms / 1000.0, "running", s_running_json(w->running)));
+        json_t *jw = json_array_get(workers, json_array_size(workers) - 1);
+        json_object_set_new(jw, "memory_held", json_integer((json_int_t)w->held));
+        json_object_set_new(jw, "memory_spilled", json_integer((json_int_t)w->spilled));
+        json_object_set_new(jw, "paused", json_boolean(w->paused));
     }
     json_t *security = json_pack("{s:b, s:I, s:I, s:I, s:I}", "curve", (int)st->curve,
                                  "messages_handled", (json_int_t)st->messages_handled,

@@ -2,7 +2,7 @@
  * dskd-worker — the daemon on each cluster machine.
  *
  *   dskd-worker --scheduler tcp://HEAD:8786 [--nthreads N] [--memory-limit 2GB]
- *               [--name NAME] [--config FILE]
+ *               [--spill-dir DIR] [--name NAME] [--config FILE]
  *
  * Exit status: 0 after a clean shutdown, 2 for a bad config or flag, 1 on a
  * runtime failure.

@@ -19,6 +19,8 @@
 #include "dsk_probe.h"
 #include "dsk_wire.h"
 #include "wrk_executor.h"
+#include "wrk_memory.h"
+#include "wrk_spill.h"
 #include "wrk_tasks.h"
 
 #define WRK_LIVENESS 3             /* silent intervals before the scheduler is presumed gone */
@@ -49,6 +51,8 @@ struct wrk_agent {
     bool ever_registered;
     wrk_executor_t *ex;
     wrk_tasks_t *tasks;
+    wrk_spill_t *spill;         /* where outputs go past 70% of the memory limit */
+    wrk_memory_t *memory;
 };
 
 static void s_on_socket(dsk_loop_t *loop, void *socket, int fd, void *arg);
@@ -66,19 +70,6 @@ static void s_send_register(wrk_agent_t *a)
     msg.u.reg = a->hello;
     s_send(a, &msg);
     a->state = S_REGISTERING;
-}
-
-/* Resident memory of this process, in bytes (what a memory limit is about). */
-static uint64_t s_resident_bytes(void)
-{
-    unsigned long size = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (!f)
-        return 0;
-    if (fscanf(f, "%lu %lu", &size, &resident) != 2)
-        resident = 0;
-    fclose(f);
-    return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
 /*
@@ -146,8 +137,12 @@ static void s_reconnect_later(wrk_agent_t *a, const char *why)
 
 static void s_send_heartbeat(wrk_agent_t *a)
 {
+    const wrk_memory_state_t *mem = wrk_memory_state(a->memory);
     dsk_msg_t hb = {.type = DSK_MSG_HEARTBEAT};
-    hb.u.heartbeat.memory_used = s_resident_bytes();
+    hb.u.heartbeat.memory_used = mem->rss;
+    hb.u.heartbeat.held = mem->held;
+    hb.u.heartbeat.spilled = mem->spilled;
+    hb.u.heartbeat.paused = (uint32_t)mem->paused;
     hb.u.heartbeat.tasks_running = (uint32_t)wrk_executor_running(a->ex);
     hb.u.heartbeat.tasks_queued = (uint32_t)wrk_executor_queued(a->ex);
     hb.u.heartbeat.tasks_stale = (uint32_t)wrk_tasks_stale(a->tasks);
@@ -165,12 +160,24 @@ static void s_send_cb(void *arg, const dsk_msg_t *msg)
         s_send(a, msg);
 }
 
+/*
+ * The memory limit (wrk_memory.h): checked after tasks end, when what they
+ * allocated is freed or kept; a change of pause is told to the scheduler
+ * at once rather than at the next heartbeat.
+ */
+static void s_check_memory(wrk_agent_t *a)
+{
+    if (wrk_memory_check(a->memory, a->tasks) && a->state == S_READY)
+        s_send_heartbeat(a);
+}
+
 static void s_on_tasks_done(dsk_loop_t *loop, void *socket, int fd, void *arg)
 {
     wrk_agent_t *a = arg;
     wrk_task_t *task;
     while ((task = wrk_executor_done(a->ex)))
         wrk_tasks_finish(a->tasks, task);
+    s_check_memory(a);
 }
 
 static void s_submit_cb(void *arg, wrk_task_t *task)
@@ -270,6 +277,7 @@ static int64_t s_heartbeat_timer(dsk_loop_t *loop, int64_t id, void *arg)
         s_reconnect_later(a, why);
         return a->heartbeat_ms;
     }
+    wrk_memory_check(a->memory, a->tasks); /* the heartbeat carries what it found */
     if (a->state == S_READY)
         s_send_heartbeat(a);
     return a->heartbeat_ms;
@@ -303,8 +311,17 @@ wrk_agent_t *wrk_agent_new(const wrk_config_t *cfg, char *err)
     h->pid = (uint32_t)getpid();
     h->nthreads = (uint32_t)cfg->nthreads;
     h->memory_limit = cfg->memory_limit;
+    a->spill = wrk_spill_new(cfg->spill_dir, err);
+    if (!a->spill) {
+        dsk_loop_destroy(&a->loop);
+        zmq_ctx_term(a->ctx);
+        free(a);
+        return NULL;
+    }
+    a->memory = wrk_memory_new(cfg->memory_limit);
     a->ex = wrk_executor_new((int)cfg->nthreads);
     a->tasks = wrk_tasks_new(&s_runner, a, s_send_cb, a);
+    wrk_tasks_set_spill(a->tasks, a->spill);
     return a;
 }
 
@@ -314,7 +331,13 @@ void wrk_agent_destroy(wrk_agent_t **agent_p)
     if (!a)
         return;
     wrk_executor_destroy(&a->ex); /* first: running tasks read the store */
+    const wrk_memory_state_t *mem = wrk_memory_state(a->memory);
+    if (mem->spilled_total)
+        dsk_info("spilled %.1f MB of outputs in all; removing %s", (double)mem->spilled_total / 1e6,
+                 wrk_spill_path(a->spill));
     wrk_tasks_destroy(&a->tasks);
+    wrk_spill_destroy(&a->spill); /* after the store: its entries remove their files */
+    wrk_memory_destroy(&a->memory);
     s_close(a);
     zmq_ctx_term(a->ctx);
     dsk_loop_destroy(&a->loop);
@@ -339,9 +362,10 @@ int wrk_agent_run(wrk_agent_t *a)
     int rc = dsk_loop_catch_signals(a->loop);
     if (rc < 0)
         return rc;
-    dsk_info("worker '%s': %u threads, memory limit %llu bytes, scheduler %s",
+    dsk_info("worker '%s': %u threads, memory limit %llu bytes (spilling into %s), scheduler %s",
              a->hello.name, a->hello.nthreads, (unsigned long long)a->hello.memory_limit,
-             a->cfg.scheduler);
+             wrk_spill_path(a->spill), a->cfg.scheduler);
+    wrk_memory_check(a->memory, a->tasks); /* the first heartbeat's figures */
     if (s_connect(a) < 0)
         return DSK_EZMQ;
     dsk_loop_add_timer(a->loop, a->heartbeat_ms, s_heartbeat_timer, a);

@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define FIELD_SIZE(f) sizeof(((wrk_config_t *)0)->f)
@@ -28,6 +30,9 @@ const dsk_cfg_option_t wrk_config_table[] = {
      "no CURVE: for a scheduler run --insecure (development on loopback)"},
     {"log-level", DSK_CFG_STRING, offsetof(wrk_config_t, log_level), FIELD_SIZE(log_level),
      "info", 0, 0, "debug, info, warn or error"},
+    {"spill-dir", DSK_CFG_STRING, offsetof(wrk_config_t, spill_dir), FIELD_SIZE(spill_dir), "",
+     0, 0, "where outputs spill past 70% of the memory limit (default: systemd's "
+     "CacheDirectory, else $TMPDIR, else /tmp)"},
     DSK_CFG_END,
 };
 
@@ -41,6 +46,15 @@ void wrk_config_resolve(wrk_config_t *cfg)
         long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
         if (pages > 0 && size > 0)
             cfg->memory_limit = (uint64_t)pages * (uint64_t)size;
+    }
+    if (cfg->spill_dir[0] == '\0') {
+        /* systemd's CacheDirectory= sets CACHE_DIRECTORY (a list when it names several) */
+        const char *cache = getenv("CACHE_DIRECTORY"), *tmp = getenv("TMPDIR");
+        if (cache && cache[0])
+            snprintf(cfg->spill_dir, sizeof cfg->spill_dir, "%.*s", (int)strcspn(cache, ":"),
+                     cache);
+        else
+            snprintf(cfg->spill_dir, sizeof cfg->spill_dir, "%s", tmp && tmp[0] ? tmp : "/tmp");
     }
     if (cfg->name[0] == '\0') {
         char host[DSK_HOST_MAX + 1] = "worker";

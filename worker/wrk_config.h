@@ -23,6 +23,7 @@ typedef struct {
     char scheduler_key[512];    /* the scheduler's .pub file */
     int insecure;               /* no CURVE (a scheduler run --insecure) */
     char log_level[16];
+    char spill_dir[1024];       /* "": $CACHE_DIRECTORY (systemd), else $TMPDIR, else /tmp */
 } wrk_config_t;
 
 extern const dsk_cfg_option_t wrk_config_table[];

@@ -1,11 +1,14 @@
 /* wrk_store.c — keyed objects with their sizes; a worker holds a handful, so a list. */
 #include "wrk_store.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dsk_alloc.h"
 #include "dsk_error.h"
+#include "dsk_log.h"
+#include "dsk_msg.h"
 
 struct wrk_pin {
     char *key;
@@ -17,13 +20,20 @@ struct wrk_pin {
     int refs;               /* puts not yet freed: tasks of several jobs may make the same key */
     int pins;
     int doomed;             /* freed while pinned: destroy at the last unpin */
+    int spilled;            /* obj destroyed, its bytes in spill file spill_id */
+    uint64_t spill_id;      /* its spill file (0: none), kept while the entry lives */
+    uint64_t used;          /* the store's clock at its last put or pin: least recent spills first */
     struct wrk_pin *next;
 };
 typedef struct wrk_pin s_entry_t;
 
 struct wrk_store {
     s_entry_t *head;
-    size_t bytes, count;
+    size_t bytes, spilled, count;
+    uint64_t clock;
+    wrk_spill_t *spill;     /* borrowed; NULL: nothing spills */
+    wrk_unpack_fn unpack;
+    void *unpack_arg;
 };
 
 wrk_store_t *wrk_store_new(void) { return dsk_xcalloc(1, sizeof(wrk_store_t)); }
@@ -40,9 +50,15 @@ static void s_drop(wrk_store_t *s, s_entry_t **link)
 {
     s_entry_t *e = *link;
     *link = e->next;
-    if (e->destroy)
-        e->destroy(e->obj);
-    s->bytes -= e->bytes;
+    if (e->spilled) {
+        s->spilled -= e->bytes;
+    } else {
+        if (e->destroy)
+            e->destroy(e->obj);
+        s->bytes -= e->bytes;
+    }
+    if (e->spill_id)
+        wrk_spill_remove(s->spill, e->spill_id);
     s->count--;
     free(e->key);
     free(e);
@@ -55,6 +71,7 @@ void wrk_store_put(wrk_store_t *s, const char *key, int kind, void *obj,
     s_entry_t **have = s_find(s, key);
     if (*have) { /* equal keys, equal content: keep one, count both */
         (*have)->refs++;
+        (*have)->used = ++s->clock;
         if (destroy)
             destroy(obj);
         return;
@@ -67,6 +84,7 @@ void wrk_store_put(wrk_store_t *s, const char *key, int kind, void *obj,
     e->destroy = destroy;
     e->pack = pack;
     e->bytes = bytes;
+    e->used = ++s->clock;
     e->next = s->head;
     s->head = e;
     s->bytes += bytes;
@@ -76,7 +94,13 @@ void wrk_store_put(wrk_store_t *s, const char *key, int kind, void *obj,
 void *wrk_store_get(const wrk_store_t *s, const char *key, int kind)
 {
     s_entry_t **e = s_find((wrk_store_t *)s, key);
-    return *e && (*e)->kind == kind ? (*e)->obj : NULL;
+    return *e && (*e)->kind == kind && !(*e)->spilled ? (*e)->obj : NULL;
+}
+
+int wrk_store_is_spilled(const wrk_store_t *s, const char *key)
+{
+    s_entry_t **e = s_find((wrk_store_t *)s, key);
+    return *e && (*e)->spilled;
 }
 
 int wrk_store_has(const wrk_store_t *s, const char *key)
@@ -93,6 +117,13 @@ void wrk_store_each(const wrk_store_t *s, void (*fn)(void *arg, const char *key,
             fn(arg, e->key, e->kind, e->bytes, e->refs, e->pins);
 }
 
+static int s_copy_body(void *arg, const void *body, size_t len, char *err)
+{
+    return msgpack_sbuffer_write(arg, body, len) ? dsk_seterr(err, DSK_ENOMEM, "out of memory")
+                                                 : DSK_OK;
+}
+
+/* A spilled output's file holds what its pack wrote: sent as it is, never unpacked. */
 int wrk_store_pack(const wrk_store_t *s, const char *key, msgpack_sbuffer *sbuf)
 {
     s_entry_t **e = s_find((wrk_store_t *)s, key);
@@ -100,16 +131,66 @@ int wrk_store_pack(const wrk_store_t *s, const char *key, msgpack_sbuffer *sbuf)
         return DSK_ENOTFOUND;
     if (!(*e)->pack)
         return DSK_EINVAL;
+    if ((*e)->spilled) {
+        char err[DSK_ERR_LEN];
+        int rc = wrk_spill_read(s->spill, (*e)->spill_id, key, s_copy_body, sbuf, err);
+        if (rc < 0)
+            dsk_error("cannot send %s: %s", key, err);
+        return rc < 0 ? DSK_ENOTFOUND : DSK_OK;
+    }
     return (*e)->pack((*e)->obj, sbuf) ? DSK_ETOOBIG : DSK_OK;
 }
 
-wrk_pin_t *wrk_store_pin(wrk_store_t *s, const char *key, int kind)
+typedef struct {
+    wrk_store_t *s;
+    void *obj;
+} s_readback_t;
+
+static int s_unpack_body(void *arg, const void *body, size_t len, char *err)
 {
+    s_readback_t *r = arg;
+    return r->s->unpack(r->s->unpack_arg, body, len, &r->obj, err);
+}
+
+/*
+ * A spilled entry back in memory. Its file is kept: should it spill again
+ * it is dropped without a write. One that cannot be read is dropped
+ * whole, as though it had never been held (a spilled entry has no pins:
+ * pinned ones never spill, and a pin reads back first).
+ */
+static int s_read_back(wrk_store_t *s, s_entry_t **link, char *err)
+{
+    s_entry_t *e = *link;
+    s_readback_t r = {s, NULL};
+    int rc = wrk_spill_read(s->spill, e->spill_id, e->key, s_unpack_body, &r, err);
+    if (rc < 0) {
+        dsk_error("spilled output %s cannot be read back: %s", e->key, err);
+        s_drop(s, link);
+        return rc;
+    }
+    e->obj = r.obj;
+    e->spilled = 0;
+    s->spilled -= e->bytes;
+    s->bytes += e->bytes;
+    dsk_debug("read back %s (%zu bytes)", e->key, e->bytes);
+    return DSK_OK;
+}
+
+int wrk_store_pin(wrk_store_t *s, const char *key, int kind, wrk_pin_t **pin, char *err)
+{
+    *pin = NULL;
     s_entry_t **e = s_find(s, key);
     if (!*e || (*e)->kind != kind)
-        return NULL;
+        return dsk_seterr(err, DSK_ENOTFOUND, "%s is not held", key);
+    if ((*e)->spilled) {
+        int rc = s_read_back(s, e, err);
+        if (rc < 0)
+            return rc;
+    }
     (*e)->pins++;
-    return *e;
+    (*e)->used = ++s->clock;
+    *pin = *e;
+    return DSK_OK;
 }
 
 const void *wrk_pin_obj(const wrk_pin_t *pin) { return pin->obj; }
@@ -147,7 +228,65 @@ void wrk_store_clear(wrk_store_t *s)
     }
 }
 
+void wrk_store_set_spill(wrk_store_t *s, wrk_spill_t *spill, wrk_unpack_fn unpack, void *arg)
+{
+    s->spill = spill;
+    s->unpack = unpack;
+    s->unpack_arg = arg;
+}
+
+/* The least recently used entry that may spill: an output, movable, in memory, unpinned. */
+static s_entry_t *s_spill_candidate(wrk_store_t *s)
+{
+    s_entry_t *best = NULL;
+    for (s_entry_t *e = s->head; e; e = e->next)
+        if (e->kind == DSK_DATA_OUTPUT && e->pack && !e->spilled && !e->pins && !e->doomed &&
+            (!best || e->used < best->used))
+            best = e;
+    return best;
+}
+
+/* Writes e's bytes to disk unless they are there already, then lets its object go. */
+static int s_spill_one(wrk_store_t *s, s_entry_t *e)
+{
+    if (!e->spill_id) {
+        char err[DSK_ERR_LEN];
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        int rc = e->pack(e->obj, &sb) ? dsk_seterr(err, DSK_ETOOBIG, "cannot be packed")
+                                      : wrk_spill_write(s->spill, e->key, sb.data, sb.size,
+                                                        &e->spill_id, err);
+        msgpack_sbuffer_destroy(&sb);
+        if (rc < 0) {
+            dsk_warn("cannot spill %s (%zu bytes), keeping it in memory: %s", e->key, e->bytes,
+                     err);
+            return rc;
+        }
+    }
+    if (e->destroy)
+        e->destroy(e->obj);
+    e->obj = NULL;
+    e->spilled = 1;
+    s->bytes -= e->bytes;
+    s->spilled += e->bytes;
+    dsk_debug("spilled %s (%zu bytes)", e->key, e->bytes);
+    return DSK_OK;
+}
+
+size_t wrk_store_spill(wrk_store_t *s, size_t want)
+{
+    size_t freed = 0;
+    s_entry_t *e;
+    while (s->spill && freed < want && (e = s_spill_candidate(s))) {
+        if (s_spill_one(s, e) < 0)
+            break;
+        freed += e->bytes;
+    }
+    return freed;
+}
+
 size_t wrk_store_bytes(const wrk_store_t *s) { return s->bytes; }
+size_t wrk_store_spilled(const wrk_store_t *s) { return s->spilled; }
 size_t wrk_store_count(const wrk_store_t *s) { return s->count; }
 
 void wrk_store_destroy(wrk_store_t **store_p)

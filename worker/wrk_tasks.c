@@ -175,10 +175,17 @@ static void s_on_task(wrk_tasks_t *t, dsk_msg_task_t *m)
                     m->kind == DSK_TASK_PREDICT ? DSK_DATA_MODEL : DSK_DATA_OUTPUT};
     wrk_pin_t *pins[3] = {NULL, NULL, NULL};
     for (int i = 0; i < 3; i++) {
-        if (!keys[i][0] || (pins[i] = wrk_store_pin(t->store, keys[i], kinds[i])))
+        char why[DSK_ERR_LEN];
+        int rc = keys[i][0] ? wrk_store_pin(t->store, keys[i], kinds[i], &pins[i], why) : DSK_OK;
+        if (rc == DSK_OK)
             continue;
-        s_fail(t, m->task_id, DSK_ENOTFOUND, "the %s %s is not held by this worker", names[i],
-               keys[i]);
+        /* an input lost with its spill file is an input not held: the scheduler makes it again */
+        if (rc == DSK_ENOTFOUND)
+            s_fail(t, m->task_id, DSK_ENOTFOUND, "the %s %s is not held by this worker",
+                   names[i], keys[i]);
+        else
+            s_fail(t, m->task_id, DSK_ENOTFOUND, "the %s %s was spilled to disk and cannot be "
+                   "read back: %s", names[i], keys[i], why);
         while (i-- > 0)
             if (pins[i])
                 wrk_store_unpin(t->store, pins[i]);
@@ -300,3 +307,23 @@ int wrk_tasks_stale(const wrk_tasks_t *t) { return t->outstanding - t->current; 
 
 size_t wrk_tasks_bytes(const wrk_tasks_t *t) { return wrk_store_bytes(t->store); }
 const wrk_store_t *wrk_tasks_store(const wrk_tasks_t *t) { return t->store; }
+
+/* A spilled output's bytes back into its object, by the runner's unpack (the reply is unused). */
+static int s_unpack_spilled(void *arg, const void *buf, size_t len, void **obj, char *err)
+{
+    wrk_tasks_t *t = arg;
+    job_output_t out;
+    int rc = t->runner.unpack_output(buf, len, &out, err);
+    if (rc < 0)
+        return rc;
+    *obj = out.obj;
+    msgpack_sbuffer_destroy(&out.reply);
+    return DSK_OK;
+}
+
+void wrk_tasks_set_spill(wrk_tasks_t *t, wrk_spill_t *spill)
+{
+    wrk_store_set_spill(t->store, spill, s_unpack_spilled, t);
+}
+
+size_t wrk_tasks_spill(wrk_tasks_t *t, size_t want) { return wrk_store_spill(t->store, want); }

@@ -55,6 +55,10 @@ void wrk_tasks_finish(wrk_tasks_t *t, wrk_task_t *task);
  */
 void wrk_tasks_reset(wrk_tasks_t *t, uint64_t worker_id);
 size_t wrk_tasks_bytes(const wrk_tasks_t *t);
+/* Outputs may spill into spill (borrowed: it must outlive t), read back by the runner's unpack. */
+void wrk_tasks_set_spill(wrk_tasks_t *t, wrk_spill_t *spill);
+/* Spills least recently used outputs no task reads until want bytes left memory (wrk_store_spill). */
+size_t wrk_tasks_spill(wrk_tasks_t *t, size_t want);
 /* Tasks handed to the runner and not finished, and of those, how many an earlier session's. */
 int wrk_tasks_outstanding(const wrk_tasks_t *t);
 int wrk_tasks_stale(const wrk_tasks_t *t);

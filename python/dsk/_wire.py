@@ -43,7 +43,8 @@ SUBMIT_CHECK_ONLY = 1  # SUBMIT's flags: the job checked without its data, nothi
 
 # field names, in wire order, of the records a client reads
 _WORKER_FIELDS = ("name", "host", "address", "pid", "nthreads", "memory_limit", "memory_used",
-                  "tasks_running", "tasks_queued", "last_seen_ms", "uptime_ms", "running")
+                  "tasks_running", "tasks_queued", "last_seen_ms", "uptime_ms", "running", "held",
+                  "spilled", "paused")
 _FIELDS = {
     STATUS_REP: ("uptime_ms", "tasks_running", "tasks_queued", "jobs", "workers", "curve",
                  "messages_handled", "refused_handshakes", "refused_keys", "refused_messages"),

@@ -82,6 +82,8 @@ const sch_engine_t *sim_engine(const sim_t *s);
 int sim_scheduler_restarts(const sim_t *s);
 /* Whether this world's workers have memory limits of a few datasets (a job may not fit). */
 int sim_memory_tight(const sim_t *s);
+/* Whether a fault paused every worker past its memory limit for longer than the scheduler waits. */
+int sim_memory_stalled(const sim_t *s);
 
 /* ------------------------------------------------------------ workers (sim_worker.c) */
 
@@ -100,6 +102,8 @@ int sim_decode(sim_t *s, const char *bytes, size_t len, dsk_msg_t *msg);
 void sim_worker_kill(sim_t *s, sim_worker_t *w);
 void sim_worker_pause(sim_t *s, sim_worker_t *w, int64_t ms);
 void sim_worker_hang(sim_t *s, sim_worker_t *w, int64_t ms);
+/* Past 85% of its memory limit for ms: it says so (HEARTBEAT paused) and back under after. */
+void sim_worker_memory_pause(sim_t *s, sim_worker_t *w, int64_t ms);
 int sim_worker_alive(const sim_worker_t *w);
 const char *sim_worker_name(const sim_worker_t *w);
 /* The worker's real store, and whether its current session belongs to the scheduler now up. */

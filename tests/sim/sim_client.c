@@ -393,9 +393,11 @@ static void s_on_state(sim_t *s, sim_client_t *c, const dsk_msg_job_state_t *st)
         s_finish(s, c, 'd', "done");
         break;
     case DSK_JOB_FAILED:
-        /* a named reason the world allows: KilledWorker, or a job too big for tight limits */
+        /* a named reason the world allows: KilledWorker, a job too big for tight limits, or
+           a cluster whose every worker stayed paused by its memory limit */
         if (strncmp(st->text, "KilledWorker:", 13) != 0 &&
-            !(sim_memory_tight(s) && strstr(st->text, "of a worker's memory")))
+            !(sim_memory_tight(s) && strstr(st->text, "of a worker's memory")) &&
+            !(sim_memory_stalled(s) && strncmp(st->text, "every worker is paused", 22) == 0))
             sim_fail(s, "%s failed: %s", sim_client_describe(c, d, sizeof d), st->text);
         s_finish(s, c, 'f', st->text);
         break;

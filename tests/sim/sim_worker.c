@@ -47,6 +47,7 @@ struct sim_worker {
     uint64_t worker_id, scheduler;
     int ever_registered;
     int64_t paused_until, hung_until;
+    int64_t memory_paused_until;  /* HEARTBEAT's paused until then (sim_worker_memory_pause) */
     wrk_tasks_t *tasks;
     wrk_task_t *queue, *queue_tail;
     s_inbox_t *inbox, *inbox_tail; /* what arrived while it was stopped, in order */
@@ -224,6 +225,8 @@ static void s_send_heartbeat(sim_t *s, sim_worker_t *w)
     hb.u.heartbeat.memory_used = wrk_tasks_bytes(w->tasks);
     hb.u.heartbeat.tasks_running = (uint32_t)w->busy;
     hb.u.heartbeat.tasks_stale = (uint32_t)wrk_tasks_stale(w->tasks);
+    hb.u.heartbeat.held = wrk_tasks_bytes(w->tasks);
+    hb.u.heartbeat.paused = sim_now(s) < w->memory_paused_until;
     s_send(s, w, &hb);
 }
 
@@ -389,7 +392,7 @@ void sim_worker_start(sim_t *s, sim_worker_t *w)
     w->state = S_REGISTERING;
     w->backoff = S_BACKOFF_MIN_MS;
     w->ever_registered = 0;
-    w->paused_until = w->hung_until = 0;
+    w->paused_until = w->hung_until = w->memory_paused_until = 0;
     w->tasks = wrk_tasks_new(&s_runner, w, s_send_cb, w);
     sim_trace(s, "%s: starts (%d threads, speed %.2f, memory limit %llu)", w->name,
               w->nthreads, w->speed, (unsigned long long)w->memory_limit);
@@ -412,6 +415,26 @@ void sim_worker_pause(sim_t *s, sim_worker_t *w, int64_t ms)
     sim_trace(s, "%s: stopped for %lld ms (SIGSTOP)", w->name, (long long)ms);
     w->paused_until = sim_now(s) + ms;
     sim_at(s, ms, s_resume, w, w->incarnation);
+}
+
+/* The real worker tells a change of pause at once, as here (wrk_agent.c). */
+static void s_memory_heartbeat(sim_t *s, void *arg, uint64_t tag)
+{
+    sim_worker_t *w = arg;
+    if (tag != w->incarnation || !w->alive || sim_now(s) < w->paused_until)
+        return; /* stopped (SIGSTOP): its next heartbeat tells it */
+    if (w->state == S_READY)
+        s_send_heartbeat(s, w);
+}
+
+void sim_worker_memory_pause(sim_t *s, sim_worker_t *w, int64_t ms)
+{
+    if (!w->alive)
+        return;
+    sim_trace(s, "%s: past its memory limit's pause mark for %lld ms", w->name, (long long)ms);
+    w->memory_paused_until = sim_now(s) + ms;
+    s_memory_heartbeat(s, w, w->incarnation);
+    sim_at(s, ms, s_memory_heartbeat, w, w->incarnation);
 }
 
 void sim_worker_hang(sim_t *s, sim_worker_t *w, int64_t ms)

@@ -61,6 +61,7 @@ struct sim {
     int restarts;
     int tight;                  /* memory limits of a few datasets */
     sim_journal_t *journal;     /* NULL: the scheduler keeps jobs in memory only */
+    int memory_stall;           /* a fault paused every worker for longer than the grace */
     int64_t up_at;              /* while it is down: when it is back */
     sim_worker_t *workers[SIM_MAX_WORKERS];
     int nworkers;
@@ -204,6 +205,7 @@ const sch_engine_t *sim_engine(const sim_t *s) { return s->engine; }
 int sim_scheduler_restarts(const sim_t *s) { return s->restarts; }
 int sim_memory_tight(const sim_t *s) { return s->tight; }
 int sim_journaling(const sim_t *s) { return s->journal != NULL; }
+int sim_memory_stalled(const sim_t *s) { return s->memory_stall; }
 
 /*
  * A message on its way: encoded now (the real codec), delivered after a
@@ -324,7 +326,9 @@ static void s_scheduler_start(sim_t *s, void *arg, uint64_t tag)
 
 /* ------------------------------------------------------------ faults */
 
-typedef enum { F_KILL, F_PAUSE, F_HANG, F_RESTART, F_CANCEL, F_SLOW } s_fault_t;
+typedef enum {
+    F_KILL, F_PAUSE, F_HANG, F_RESTART, F_CANCEL, F_SLOW, F_MEMORY, F_MEMORY_ALL
+} s_fault_t;
 
 static void s_restart_worker(sim_t *s, void *arg, uint64_t tag)
 {
@@ -374,6 +378,15 @@ static void s_fault(sim_t *s, void *arg, uint64_t tag)
         if (who < s->nclients)
             sim_client_cancel(s, s->clients[who]);
         break;
+    case F_MEMORY:
+        if (w)
+            sim_worker_memory_pause(s, w, ms);
+        break;
+    case F_MEMORY_ALL: /* the cluster stalls: the scheduler must fail a job, not wait */
+        s->memory_stall = 1;
+        for (int i = 0; i < s->nworkers; i++)
+            sim_worker_memory_pause(s, s->workers[i], ms);
+        break;
     case F_SLOW:
         break;
     }
@@ -382,7 +395,9 @@ static void s_fault(sim_t *s, void *arg, uint64_t tag)
 /*
  * The world of a seed: 1-16 workers of 1-4 threads (some slow, some with
  * a memory limit, some joining late), 1-5 clients with a job each, and up
- * to 8 faults in the first 40 virtual seconds. Worker 1 is never lost for
+ * to 8 faults in the first 40 virtual seconds (kill -9, SIGSTOP, hung threads, a
+ * scheduler restart, a cancel, a worker paused past its memory limit for a while, or
+ * every worker so for longer than the scheduler waits before it fails a job). Worker 1 is never lost for
  * good, so every job can end.
  */
 static void s_build(sim_t *s)
@@ -421,6 +436,15 @@ static void s_build(sim_t *s)
         } else if (r < 76) {
             f = F_RESTART;
             ms = sim_below(s, 3000);
+        } else if (r < 86) {
+            /* shorter than the scheduler's grace for a cluster paused whole (sch_paused.h):
+               a job fails only when no worker can get back under its limit */
+            f = F_MEMORY;
+            ms = 200 + sim_below(s, 4000);
+        } else if (r < 89) {
+            /* every worker, longer than that grace: jobs may fail, naming the stall */
+            f = F_MEMORY_ALL;
+            ms = 6000 + sim_below(s, 10000);
         } else {
             f = F_CANCEL;
             who = (int)sim_below(s, (uint64_t)s->nclients);

@@ -36,6 +36,9 @@ static void s_worker(dsk_worker_info_t *w, unsigned i, int longest)
         s_fill(w->running, 'r', DSK_RUNNING_MAX);
     else
         snprintf(w->running, sizeof w->running, "prefix:%u score:2", i);
+    w->held = (3ULL << 30) + i;
+    w->spilled = (5ULL << 33) + i;
+    w->paused = i % 2;
 }
 
 /*
@@ -78,6 +81,9 @@ static void s_full(dsk_msg_t *m, int type, unsigned nworkers, int longest)
         m->u.heartbeat.tasks_queued = 65536;
         m->u.heartbeat.tasks_stale = 3;
         m->u.heartbeat.cpu_ms = 1ULL << 40;
+        m->u.heartbeat.held = (1ULL << 35) + 1;
+        m->u.heartbeat.spilled = UINT64_MAX;
+        m->u.heartbeat.paused = 1;
         break;
     case DSK_MSG_DISCONNECT:
         m->u.disconnect.code = INT32_MIN;
@@ -292,7 +298,7 @@ START_TEST(test_wire_order)
     ck_assert_uint_eq(e[7].via.array.size, 2);
     const msgpack_object *w = e[7].via.array.ptr[1].via.array.ptr;
     const dsk_worker_info_t *wi = &m.u.status_rep.workers[1];
-    ck_assert_uint_eq(e[7].via.array.ptr[1].via.array.size, 12);
+    ck_assert_uint_eq(e[7].via.array.ptr[1].via.array.size, 15);
     ck_assert(memcmp(w[11].via.str.ptr, wi->running, w[11].via.str.size) == 0);
     ck_assert(memcmp(w[0].via.str.ptr, wi->name, w[0].via.str.size) == 0);
     ck_assert(memcmp(w[1].via.str.ptr, wi->host, w[1].via.str.size) == 0);
@@ -302,6 +308,9 @@ START_TEST(test_wire_order)
                              wi->uptime_ms};
     for (int k = 0; k < 8; k++)
         ck_assert_uint_eq(w[3 + k].via.u64, nums[k]);
+    const uint64_t memory[] = {wi->held, wi->spilled, wi->paused};
+    for (int k = 0; k < 3; k++)
+        ck_assert_uint_eq(w[12 + k].via.u64, memory[k]);
     msgpack_unpacked_destroy(&up);
     free(buf);
     dsk_msg_clear(&m);
@@ -417,13 +426,15 @@ static void s_pack_worker(msgpack_packer *pk, size_t name_len)
 {
     char name[200];
     memset(name, 'w', sizeof name);
-    msgpack_pack_array(pk, 12);
+    msgpack_pack_array(pk, 15);
     s_pack_str(pk, name, name_len);
     s_pack_str(pk, "host", 4);
     s_pack_str(pk, "10.0.0.1", 8);
     for (int k = 0; k < 8; k++)
         msgpack_pack_uint32(pk, (uint32_t)k);
     s_pack_str(pk, "score:1", 7);
+    for (int k = 0; k < 3; k++) /* held, spilled, paused */
+        msgpack_pack_uint32(pk, (uint32_t)k);
 }
 
 /* STATUS_REP's fields after the worker list (curve, messages_handled, the refusals). */
@@ -547,12 +558,15 @@ END_TEST
 START_TEST(test_integer_ranges)
 {
     s_frame_t f;
-    msgpack_packer *pk = s_frame_start(&f, DSK_MSG_HEARTBEAT, 5);
+    msgpack_packer *pk = s_frame_start(&f, DSK_MSG_HEARTBEAT, 8);
     msgpack_pack_uint64(pk, 1);
     msgpack_pack_int32(pk, -1);
     msgpack_pack_uint32(pk, 1);
     msgpack_pack_uint32(pk, 0);
     msgpack_pack_uint64(pk, 0);
+    msgpack_pack_uint64(pk, 0);
+    msgpack_pack_uint64(pk, 0);
+    msgpack_pack_uint32(pk, 0);
     s_frame_fails(&f, DSK_EPROTO, "HEARTBEAT field 2 (tasks_running): "
                                   "expected an unsigned integer, got a negative integer");
 
@@ -646,12 +660,15 @@ START_TEST(test_field_counts)
     s_frame_fails(&f, DSK_EPROTO, "STATUS_REQ field 1 (flags): missing");
 
     /* Trailing fields from a newer peer are skipped, whatever they hold. */
-    pk = s_frame_start(&f, DSK_MSG_HEARTBEAT, 7);
+    pk = s_frame_start(&f, DSK_MSG_HEARTBEAT, 10);
     msgpack_pack_uint64(pk, 11);
     msgpack_pack_uint32(pk, 22);
     msgpack_pack_uint32(pk, 33);
     msgpack_pack_uint32(pk, 4);
     msgpack_pack_uint64(pk, 5);
+    msgpack_pack_uint64(pk, 6);
+    msgpack_pack_uint64(pk, 7);
+    msgpack_pack_uint32(pk, 1);
     msgpack_pack_map(pk, 1);
     s_pack_str(pk, "gpu", 3);
     msgpack_pack_true(pk);
@@ -690,7 +707,7 @@ START_TEST(test_worker_lists)
     for (int i = 0; i < DSK_STATUS_MAX_WORKERS + 1; i++)
         msgpack_pack_nil(pk);
     s_status_rep_end(pk);
-    s_frame_fails(&f, DSK_ETOOBIG, "STATUS_REP field 5 (workers) has 65537 elements, limit 65536");
+    s_frame_fails(&f, DSK_ETOOBIG, "STATUS_REP field 5 (workers) has 32769 elements, limit 32768");
 
     pk = s_status_rep_start(&f, 3);
     s_pack_worker(pk, 5);
@@ -707,17 +724,19 @@ START_TEST(test_worker_lists)
     s_pack_str(pk, "b", 1);
     s_pack_str(pk, "c", 1);
     s_status_rep_end(pk);
-    s_frame_fails(&f, DSK_EPROTO, "STATUS_REP field 5 (workers): element 1 has 3 fields, needs 12");
+    s_frame_fails(&f, DSK_EPROTO, "STATUS_REP field 5 (workers): element 1 has 3 fields, needs 15");
 
     pk = s_status_rep_start(&f, 2);
     s_pack_worker(pk, 5);
-    msgpack_pack_array(pk, 12);
+    msgpack_pack_array(pk, 15);
     for (int k = 0; k < 3; k++)
         s_pack_str(pk, "s", 1);
     for (int k = 0; k < 7; k++)
         msgpack_pack_uint32(pk, 0);
     msgpack_pack_int32(pk, -3);
     s_pack_str(pk, "", 0);
+    for (int k = 0; k < 3; k++)
+        msgpack_pack_uint32(pk, 0);
     s_status_rep_end(pk);
     s_frame_fails(&f, DSK_EPROTO, "STATUS_REP field 5 (workers): element 1 field 11 (uptime_ms): "
                                   "expected an unsigned integer, got a negative integer");
@@ -747,7 +766,7 @@ START_TEST(test_encode_limits)
     s_full(&m, DSK_MSG_STATUS_REP, 0, 0);
     m.u.status_rep.n_workers = DSK_STATUS_MAX_WORKERS + 1;
     ck_assert_int_eq(dsk_msg_encode(&m, &buf, &len, err), DSK_EINVAL);
-    ck_assert_str_eq(err, "STATUS_REP field 5 (workers) has 65537 elements, limit 65536");
+    ck_assert_str_eq(err, "STATUS_REP field 5 (workers) has 32769 elements, limit 32768");
     m.u.status_rep.n_workers = 2;
     ck_assert_int_eq(dsk_msg_encode(&m, &buf, &len, err), DSK_EINVAL);
     ck_assert_ptr_nonnull(strstr(err, "but no array"));

@@ -31,7 +31,8 @@ START_TEST(test_store_refs_and_pins)
     ck_assert_int_eq(s_destroyed, 1);
     ck_assert_uint_eq(wrk_store_bytes(s), 100);
     ck_assert_ptr_null(wrk_store_get(s, "k", DSK_DATA_DATASET)); /* the wrong kind: not found */
-    wrk_pin_t *pin = wrk_store_pin(s, "k", DSK_DATA_OUTPUT);
+    wrk_pin_t *pin;
+    ck_assert_int_eq(wrk_store_pin(s, "k", DSK_DATA_OUTPUT, &pin, NULL), DSK_OK);
     ck_assert_ptr_nonnull(pin);
     wrk_store_free(s, "k");
     wrk_store_free(s, "k"); /* both references gone, but a task still reads it */
@@ -43,10 +44,11 @@ START_TEST(test_store_refs_and_pins)
 
     /* cleared (a new session) while pinned, then placed again under the same key */
     wrk_store_put(s, "d", DSK_DATA_DATASET, malloc(1), s_destroy, 10, NULL);
-    wrk_pin_t *old = wrk_store_pin(s, "d", DSK_DATA_DATASET);
+    wrk_pin_t *old, *fresh;
+    ck_assert_int_eq(wrk_store_pin(s, "d", DSK_DATA_DATASET, &old, NULL), DSK_OK);
     wrk_store_clear(s);
     wrk_store_put(s, "d", DSK_DATA_DATASET, malloc(1), s_destroy, 10, NULL);
-    wrk_pin_t *fresh = wrk_store_pin(s, "d", DSK_DATA_DATASET);
+    ck_assert_int_eq(wrk_store_pin(s, "d", DSK_DATA_DATASET, &fresh, NULL), DSK_OK);
     ck_assert_ptr_ne(old, fresh);
     wrk_store_unpin(s, old); /* the old entry goes; the new one keeps its pin */
     ck_assert_int_eq(s_destroyed, 3);
