@@ -26,7 +26,10 @@ sch_blobs_t *sch_blobs_new(sch_registry_t *workers, sch_send_fn send, void *arg)
 
 static void s_blob_free(sch_blob_t *blob)
 {
-    free(blob->bytes);
+    if (blob->release)
+        blob->release(blob->bytes, blob->len);
+    else
+        free(blob->bytes);
     if (blob->obj && blob->obj_free)
         blob->obj_free(blob->obj);
     sch_ids_clear(&blob->holders);
@@ -70,6 +73,22 @@ sch_blob_t *sch_blobs_get(sch_blobs_t *b, const char *key, uint32_t kind, unsign
     blob->next = b->head;
     b->head = blob;
     return blob;
+}
+
+int sch_blobs_rehome(sch_blobs_t *b, const char *key, uint32_t kind, unsigned char *bytes,
+                     size_t len, void (*release)(unsigned char *bytes, size_t len))
+{
+    for (sch_blob_t *blob = b->head; blob; blob = blob->next)
+        if (blob->kind == kind && strcmp(blob->key, key) == 0 && blob->len == len) {
+            if (blob->release)
+                blob->release(blob->bytes, blob->len);
+            else
+                free(blob->bytes);
+            blob->bytes = bytes;
+            blob->release = release;
+            return DSK_OK;
+        }
+    return DSK_ENOTFOUND;
 }
 
 void sch_blobs_unref(sch_blobs_t *b, sch_blob_t **blob_p)

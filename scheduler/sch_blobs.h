@@ -25,6 +25,7 @@ typedef struct sch_blob {
     uint32_t kind;              /* DSK_DATA_* */
     unsigned char *bytes;
     size_t len;
+    void (*release)(unsigned char *bytes, size_t len); /* NULL: bytes are malloc's */
     uint64_t mem;               /* what a worker counts for holding it */
     void *obj;                  /* the bytes unpacked, for the scheduler's own use, or NULL */
     void (*obj_free)(void *obj);
@@ -43,6 +44,13 @@ void sch_blobs_destroy(sch_blobs_t **b_p);
  */
 sch_blob_t *sch_blobs_get(sch_blobs_t *b, const char *key, uint32_t kind, unsigned char *bytes,
                           size_t len, uint64_t mem, void *obj, void (*obj_free)(void *));
+/*
+ * The same bytes somewhere else (the journal's file, mapped): the blob of
+ * that key and kind lets its own copy go and keeps these, handing them to
+ * release at its end. 0, or DSK_ENOTFOUND (no such blob: release them).
+ */
+int sch_blobs_rehome(sch_blobs_t *b, const char *key, uint32_t kind, unsigned char *bytes,
+                     size_t len, void (*release)(unsigned char *bytes, size_t len));
 /* Drops a reference (NULLs *blob_p); the last one frees it on every holder. */
 void sch_blobs_unref(sch_blobs_t *b, sch_blob_t **blob_p);
 /* Sends the blob to w (unless it holds it) and counts it there. */

@@ -36,8 +36,12 @@ struct sch_journal {
     uint64_t size;
     int dirty;
     uint64_t last_id;
-    char (*keys)[JOB_KEY_LEN + 1]; /* datasets in the current file */
+    struct s_key {              /* datasets in the current file, and where their bytes are */
+        char key[JOB_KEY_LEN + 1];
+        uint64_t at, len;
+    } *keys;
     size_t nkeys;
+    int rfd;                    /* the file read-only, for maps of datasets */
 };
 
 /* ------------------------------------------------------------ records */
@@ -130,27 +134,32 @@ static int s_end(sch_journal_t *jr, uint32_t type, s_payload_t *p, char *err)
     return rc;
 }
 
-static int s_has_key(const sch_journal_t *jr, const char *key)
+static const struct s_key *s_key_of(const sch_journal_t *jr, const char *key)
 {
     for (size_t i = 0; i < jr->nkeys; i++)
-        if (strcmp(jr->keys[i], key) == 0)
-            return 1;
-    return 0;
+        if (strcmp(jr->keys[i].key, key) == 0)
+            return &jr->keys[i];
+    return NULL;
 }
 
 static int s_append_data(sch_journal_t *jr, const char *key, const void *bytes, size_t len,
                          char *err)
 {
-    if (s_has_key(jr, key))
+    if (s_key_of(jr, key))
         return DSK_OK;
     s_payload_t p;
     msgpack_packer *pk = s_begin(&p, 2);
     s_pack_str(pk, key);
-    s_pack_bin(pk, bytes, len);
+    msgpack_pack_bin(pk, len);
+    uint64_t at = jr->size + S_HEADER + p.sb.size; /* where the bytes land in the file */
+    msgpack_pack_bin_body(pk, bytes, len);
     int rc = s_end(jr, S_DATA, &p, err);
     if (rc == DSK_OK) {
         jr->keys = dsk_xrealloc(jr->keys, jr->nkeys + 1, sizeof *jr->keys);
-        snprintf(jr->keys[jr->nkeys++], JOB_KEY_LEN + 1, "%s", key);
+        struct s_key *k = &jr->keys[jr->nkeys++];
+        snprintf(k->key, sizeof k->key, "%s", key);
+        k->at = at;
+        k->len = len;
     }
     return rc;
 }
@@ -210,6 +219,30 @@ int sch_journal_drop(sch_journal_t *jr, uint64_t id, char *err)
     return s_end(jr, S_DROP, &p, err);
 }
 
+int sch_journal_map(sch_journal_t *jr, const char *key, unsigned char **bytes, size_t *len,
+                    char *err)
+{
+    const struct s_key *k = s_key_of(jr, key);
+    if (!k || k->len == 0)
+        return dsk_seterr(err, DSK_ENOTFOUND, "no dataset %s in the journal", key);
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), start = k->at & ~(page - 1);
+    void *m = mmap(NULL, (size_t)(k->len + (k->at - start)), PROT_READ, MAP_SHARED, jr->rfd,
+                   (off_t)start);
+    if (m == MAP_FAILED)
+        return dsk_seterr(err, DSK_EIO, "journal %s: mmap: %s", jr->path, strerror(errno));
+    *bytes = (unsigned char *)m + (k->at - start);
+    *len = (size_t)k->len;
+    return DSK_OK;
+}
+
+void sch_journal_unmap(unsigned char *bytes, size_t len)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), p = (uintptr_t)bytes;
+    munmap((void *)(p & ~(page - 1)), len + (p & (page - 1)));
+}
+
+size_t sch_journal_data_count(const sch_journal_t *jr) { return jr->nkeys; }
+const char *sch_journal_data_key(const sch_journal_t *jr, size_t i) { return jr->keys[i].key; }
 int sch_journal_dirty(const sch_journal_t *jr) { return jr->dirty; }
 uint64_t sch_journal_last_id(const sch_journal_t *jr) { return jr->last_id; }
 uint64_t sch_journal_bytes(const sch_journal_t *jr) { return jr->size; }
@@ -459,7 +492,7 @@ sch_journal_t *sch_journal_open(const char *dir,
                                 void *arg, char *err)
 {
     sch_journal_t *jr = dsk_xcalloc(1, sizeof *jr);
-    jr->fd = -1;
+    jr->fd = jr->rfd = -1;
     snprintf(jr->dir, sizeof jr->dir, "%s", dir);
     snprintf(jr->path, sizeof jr->path, "%s/journal", dir);
     if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
@@ -499,6 +532,8 @@ sch_journal_t *sch_journal_open(const char *dir,
     int rc = s_compact(jr, &r, fresh, err);
     if (rc == DSK_OK && (rename(fresh, jr->path) < 0 || s_fsync_dir(dir) < 0))
         rc = dsk_seterr(err, DSK_EIO, "journal %s: %s", jr->path, strerror(errno));
+    if (rc == DSK_OK && (jr->rfd = open(jr->path, O_RDONLY | O_CLOEXEC)) < 0)
+        rc = dsk_seterr(err, DSK_EIO, "journal %s: %s", jr->path, strerror(errno));
     size_t live = 0;
     for (size_t i = 0; rc == DSK_OK && i < r.njobs; i++)
         if (r.jobs[i].id) {
@@ -534,6 +569,8 @@ void sch_journal_close(sch_journal_t **jr_p)
             dsk_warn("journal %s: fdatasync: %s", jr->path, strerror(errno));
         close(jr->fd);
     }
+    if (jr->rfd >= 0)
+        close(jr->rfd);
     free(jr->keys);
     free(jr);
     *jr_p = NULL;

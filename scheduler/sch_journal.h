@@ -12,7 +12,10 @@
  *   END   a job finished: state, text, result JSON, model bytes
  *   DROP  a finished job the scheduler let go (keep-finished)
  *
- * Task outputs are not journaled: a resumed job runs its tasks again.
+ * Task outputs are not journaled: a resumed job runs its tasks again. A
+ * journaled dataset's bytes are read back as a map of the file
+ * (sch_journal_map), so the scheduler's copy of it, which it places on
+ * workers, lives in the page cache instead of the heap.
  * Appends are buffered by the kernel and made durable by sch_journal_sync,
  * which the server calls once per batch of messages before anything it
  * answered in that batch leaves (group commit: many small jobs, one
@@ -77,6 +80,17 @@ int sch_journal_end(sch_journal_t *jr, uint64_t id, uint32_t state, const char *
                     const char *result, size_t result_len, const void *model, size_t model_len,
                     uint64_t fits_done, uint64_t fits_total, char *err);
 int sch_journal_drop(sch_journal_t *jr, uint64_t id, char *err);
+/*
+ * The bytes of key's DATA as a read-only map of the journal file (the page
+ * cache holds them, not the heap): *bytes, *len; sch_journal_unmap lets go.
+ * DSK_ENOTFOUND when key was not journaled in this file.
+ */
+int sch_journal_map(sch_journal_t *jr, const char *key, unsigned char **bytes, size_t *len,
+                    char *err);
+void sch_journal_unmap(unsigned char *bytes, size_t len);
+/* The datasets in the journal file, by index (0 .. count-1): their keys. */
+size_t sch_journal_data_count(const sch_journal_t *jr);
+const char *sch_journal_data_key(const sch_journal_t *jr, size_t i);
 /* Whether appends wait for sch_journal_sync. */
 int sch_journal_dirty(const sch_journal_t *jr);
 /* Makes every append so far durable (fdatasync); nothing to do when clean. */

@@ -90,6 +90,25 @@ static void s_commit(sch_server_t *srv)
 
 /* ------------------------------------------------------------ the journal's hooks */
 
+/*
+ * A journaled dataset's bytes are in the journal's file: the scheduler's
+ * copy (sent to workers in DATA_PUT) becomes a map of it, and the heap copy
+ * goes. A dataset no blob holds (an empty one, a predict's model) stays.
+ */
+static void s_keep_in_journal(sch_server_t *srv, const char *key)
+{
+    unsigned char *bytes;
+    size_t len;
+    char why[DSK_ERR_LEN];
+    sch_blobs_t *blobs = sch_jobs_blobs(sch_engine_job_table(srv->engine));
+    if (sch_journal_map(srv->journal, key, &bytes, &len, why) < 0)
+        return;
+    if (sch_blobs_rehome(blobs, key, DSK_DATA_DATASET, bytes, len, sch_journal_unmap) < 0)
+        sch_journal_unmap(bytes, len);
+    else
+        dsk_debug("dataset %s (%zu bytes) is kept in the journal's file", key, len);
+}
+
 static int s_journal_data(void *arg, const dsk_msg_submit_t *sub, char *key, char *err)
 {
     sch_server_t *srv = arg;
@@ -100,7 +119,10 @@ static int s_journal_job(void *arg, const sch_job_t *job, const dsk_msg_submit_t
                          const char *key, char *err)
 {
     sch_server_t *srv = arg;
-    return sch_journal_job(srv->journal, job->id, job->token, job->owner, sub, key, err);
+    int rc = sch_journal_job(srv->journal, job->id, job->token, job->owner, sub, key, err);
+    if (rc == DSK_OK)
+        s_keep_in_journal(srv, key);
+    return rc;
 }
 
 static void s_journal_ended(void *arg, const sch_job_t *job)
@@ -277,6 +299,8 @@ sch_server_t *sch_server_new(const sch_config_t *cfg, char *err)
                                                   .ended = s_journal_ended,
                                                   .dropped = s_journal_dropped};
         sch_jobs_set_journal(sch_engine_job_table(srv->engine), &srv->journal_hooks);
+        for (size_t i = 0; i < sch_journal_data_count(srv->journal); i++)
+            s_keep_in_journal(srv, sch_journal_data_key(srv->journal, i)); /* resumed jobs' */
     }
     srv->loop = dsk_loop_new();
     if (sch_auth_start(srv->auth, srv->loop, srv->socket, err) < 0) {

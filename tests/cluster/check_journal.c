@@ -170,6 +170,10 @@ START_TEST(test_kill9_with_20_jobs_resumes_all)
         s_ok(args);
     }
     uint64_t before = 2 + S_SEEDS; /* the jobs so far: ids 1..9 */
+    char slog[1 << 16];
+    cu_read_log("scheduler.log", slog, sizeof slog);
+    CU_ASSERT(strstr(slog, "is kept in the journal's file") != NULL,
+              "no dataset was moved into the journal's file:\n%.3000s", slog);
 
     /* twenty clients, each waiting on its job */
     pid_t client[S_SEARCHES + S_PREDICTS];
@@ -265,6 +269,8 @@ START_TEST(test_kill9_with_20_jobs_resumes_all)
     cu_read_log("scheduler2.log", log, sizeof log);
     CU_ASSERT(strstr(log, "cut off, as a crash mid-write leaves it") != NULL,
               "the torn record was not reported:\n%.3000s", log);
+    CU_ASSERT(strstr(log, "is kept in the journal's file") != NULL,
+              "the resumed jobs' datasets were not mapped from the journal:\n%.3000s", log);
 }
 END_TEST
 
