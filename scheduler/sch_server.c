@@ -184,7 +184,7 @@ static void s_on_socket(dsk_loop_t *loop, void *socket, int fd, void *arg)
         dsk_msg_t msg;
         int rc = dsk_wire_recv(socket, &from, &meta, &msg, err);
         if (rc == DSK_ENOTFOUND)
-            return;
+            break;
         if (rc < 0) {
             if (rc != DSK_ENOTDSK && from.len)
                 s_reply_error(srv, &from, rc, err);
