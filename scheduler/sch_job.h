@@ -103,6 +103,7 @@ struct sch_job {
     int64_t ntasks;
     int64_t fits_done, fits_total;
     int64_t started_ms, finished_ms;
+    int64_t resumed_ms;         /* when it came back from the journal (0: it did not) */
     json_t *result;
     unsigned char *model;       /* a refit's or a fit's .dskm bytes */
     size_t model_len;

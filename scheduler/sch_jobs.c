@@ -491,6 +491,7 @@ void sch_jobs_restore(sch_jobs_t *j, uint64_t id, uint64_t token, const char *ow
                 j->journal->ended(j->journal->arg, job);
         } else {
             job->state = DSK_JOB_ACCEPTED;
+            job->resumed_ms = j->now;
         }
         dsk_msg_clear(&m);
     }
@@ -680,8 +681,26 @@ sch_job_t *sch_jobs_oldest_active(sch_jobs_t *j)
     return oldest;
 }
 
+/*
+ * A resumed job whose rows come from its client (a predict's chunks, a
+ * noop's reports) waits for that client to ask about it again; one that
+ * never does (it gave up, or it finished before the crash and exited)
+ * would wait for ever.
+ */
+static void s_orphans(sch_jobs_t *j)
+{
+    int64_t wait = j->cfg.orphan_ms > 0 ? j->cfg.orphan_ms : SCH_ORPHAN_MS;
+    for (sch_job_t *job = j->jobs; job; job = job->next)
+        if (sch_jobs_active_state(job->state) && job->resumed_ms && job->client.len == 0 &&
+            job->kind->on_chunk && j->now - job->resumed_ms > wait)
+            sch_jobs_finish(j, job, DSK_JOB_FAILED, "its client did not come back within %.0f s "
+                            "of the scheduler's restart (a %s job reads from its client)",
+                            (double)wait / 1000.0, job->kind->name);
+}
+
 void sch_jobs_tick(sch_jobs_t *j)
 {
+    s_orphans(j);
     for (sch_job_t *job = j->jobs; job; job = job->next)
         if (sch_jobs_active_state(job->state))
             sch_jobs_state(j, job, NULL, 0);

@@ -45,6 +45,8 @@ typedef struct {
     int64_t deadline_slack_ms;      /* a backup starts past max(4x, expected + this) */
     int64_t deadline_unknown_ms;    /* ... or past this while nothing tells what to expect */
     uint64_t instance;              /* this scheduler's number, in every JOB_STATE */
+    int64_t orphan_ms;              /* a resumed job that reads from its client and has none
+                                       after this long fails (0: SCH_ORPHAN_MS) */
 } sch_jobs_cfg_t;
 
 /* The defaults of sch_jobs_cfg_t (the scheduler's config table says the same). */
@@ -52,6 +54,8 @@ typedef struct {
 #define SCH_KEEP_FINISHED_JOBS 1000
 #define SCH_DEADLINE_SLACK_MS 10000
 #define SCH_DEADLINE_UNKNOWN_MS 60000
+/* A client follows its job through a restart for a minute (dsk-submit --reconnect): ten. */
+#define SCH_ORPHAN_MS (600 * 1000)
 
 /* How a restored job had ended (sch_jobs_restore). */
 typedef struct {

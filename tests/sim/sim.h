@@ -34,6 +34,7 @@
 #define SIM_MAX_WORKERS 16
 #define SIM_MAX_CLIENTS 8
 #define SIM_HEARTBEAT_MS 1000
+#define SIM_ORPHAN_MS 20000   /* a resumed job waits this long for its client (sch_jobs.h) */
 
 typedef struct sim sim_t;
 
@@ -119,6 +120,10 @@ typedef struct sim_client sim_client_t;
 sim_client_t *sim_client_new(sim_t *s, int index, int64_t start_ms);
 void sim_client_destroy(sim_client_t **c_p);
 void sim_client_deliver(sim_t *s, sim_client_t *c, uint64_t conn, dsk_msg_t *msg);
+/* The client process dies (with the scheduler): its job, if accepted, is left to the scheduler. */
+void sim_client_vanish(sim_t *s, sim_client_t *c);
+/* Whether its job was accepted and has not ended for it. */
+int sim_client_waiting(const sim_client_t *c);
 /* Cancels its job (if it runs). */
 void sim_client_cancel(sim_t *s, sim_client_t *c);
 /* Its job ended (done and checked, failed with a reason, cancelled, or lost). */

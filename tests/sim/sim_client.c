@@ -514,6 +514,8 @@ static void s_watch(sim_t *s, void *arg, uint64_t tag)
 static void s_submit(sim_t *s, void *arg, uint64_t tag)
 {
     sim_client_t *c = arg;
+    if (c->outcome)
+        return; /* gone before it submitted */
     c->conn = sim_new_conn(s, SIM_CLIENT, c->index);
     c->last_heard = sim_now(s);
     c->restarts_at_submit = sim_scheduler_restarts(s);
@@ -538,6 +540,13 @@ sim_client_t *sim_client_new(sim_t *s, int index, int64_t start_ms)
         s_make_noop(s, c);
     sim_at(s, start_ms, s_submit, c, 0);
     return c;
+}
+
+int sim_client_waiting(const sim_client_t *c) { return c->accepted && !c->outcome; }
+
+void sim_client_vanish(sim_t *s, sim_client_t *c)
+{
+    s_finish(s, c, 'l', "its client died with the scheduler");
 }
 
 void sim_client_cancel(sim_t *s, sim_client_t *c)

@@ -68,6 +68,7 @@ struct sim {
     sim_client_t *clients[SIM_MAX_CLIENTS];
     int nclients;
     int64_t faults_end, all_done_ms;
+    int64_t last_active_ms;     /* a job was active on the scheduler after every client ended */
     int verbose, failed;
     char why[DSK_ERR_LEN];
     char **trace;               /* a ring of the last S_TRACE_KEEP lines */
@@ -312,7 +313,8 @@ static void s_scheduler_start(sim_t *s, void *arg, uint64_t tag)
         .jobs = {.keep_finished_ms = SCH_KEEP_FINISHED_MS,
                  .keep_finished_jobs = SCH_KEEP_FINISHED_JOBS,
                  .deadline_slack_ms = SCH_DEADLINE_SLACK_MS,
-                 .deadline_unknown_ms = SCH_DEADLINE_UNKNOWN_MS},
+                 .deadline_unknown_ms = SCH_DEADLINE_UNKNOWN_MS,
+                 .orphan_ms = SIM_ORPHAN_MS},
     };
     s->generation++;
     s->engine = sch_engine_new(&cfg, s_engine_send, s, s->now);
@@ -373,6 +375,11 @@ static void s_fault(sim_t *s, void *arg, uint64_t tag)
         s->stats.restarts++;
         s->up_at = s->now + ms;
         sim_at(s, ms, s_scheduler_start, NULL, 0);
+        /* now and then a waiting client goes down with it: its resumed job must end all the
+           same (a predict's or a noop's fails once it has waited SIM_ORPHAN_MS) */
+        for (int i = 0; s->journal && i < s->nclients; i++)
+            if (sim_client_waiting(s->clients[i]) && sim_chance(s, 0.3))
+                sim_client_vanish(s, s->clients[i]);
         break;
     case F_CANCEL:
         if (who < s->nclients)
@@ -583,7 +590,14 @@ int sim_run(uint64_t seed, int verbose, sim_stats_t *stats, char *why, size_t wh
             break;
         if (s->all_done_ms < 0 && s_all_finished(s))
             s->all_done_ms = s->now;
-        if (s->all_done_ms >= 0 && s->now >= s->all_done_ms + S_QUIET_MS &&
+        /* a resumed job whose client died waits SIM_ORPHAN_MS for it, then fails: the quiet
+           period counts from its end (a job active longer than that is a broken invariant) */
+        if (s->all_done_ms >= 0 && s->engine && sch_engine_active_jobs(s->engine) > 0 &&
+            s->now < s->all_done_ms + SIM_ORPHAN_MS + 2 * SIM_HEARTBEAT_MS)
+            s->last_active_ms = s->now;
+        int64_t quiet_from = s->all_done_ms > s->last_active_ms ? s->all_done_ms
+                                                                : s->last_active_ms;
+        if (s->all_done_ms >= 0 && s->now >= quiet_from + S_QUIET_MS &&
             s->now > s->faults_end) {
             s_check_quiet(s);
             break;
