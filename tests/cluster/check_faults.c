@@ -72,14 +72,6 @@ static const char *s_mid_job(char *path, size_t len)
                       path, len);
 }
 
-static json_t *s_load(const char *path)
-{
-    json_error_t jerr;
-    json_t *j = json_load_file(path, 0, &jerr);
-    CU_ASSERT(j != NULL, "%s: %s", path, jerr.text);
-    return j;
-}
-
 /* Runs dsk-submit search JOB --out OUT to its end; returns the result. */
 static json_t *s_search(const char *job, const char *out)
 {
@@ -87,7 +79,7 @@ static json_t *s_search(const char *job, const char *out)
     char err[4096] = "";
     int rc = cu_submit(s_ep, NULL, 0, err, sizeof err, args);
     CU_ASSERT(rc == 0, "dsk-submit search %s exited %d: %s", job, rc, err);
-    return s_load(out);
+    return cu_load_json(out);
 }
 
 static void s_assert_same(const json_t *got, const json_t *want, const char *what)
@@ -107,7 +99,7 @@ static json_t *s_grid16_reference(void)
     snprintf(ref, sizeof ref, "%s/news20_grid16_2workers.json", run ? run : cu_tmpdir());
     struct stat st;
     if (stat(ref, &st) == 0)
-        return s_load(ref);
+        return cu_load_json(ref);
     CU_ASSERT(cu_start_cluster(s_ep, 2, 1, NULL, NULL) > 0, "2 workers did not register");
     json_t *r = s_search(s_grid16(job, sizeof job), ref);
     cu_kill_all();
@@ -233,7 +225,7 @@ static void s_kill_at(int when)
     int st = cu_wait_exit(client, 240000);
     CU_ASSERT(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
               "the search did not complete after the kill (%d)", st);
-    json_t *r = s_load(out);
+    json_t *r = cu_load_json(out);
     s_assert_same(r, ref, "after a kill -9");
     if (when == 2)
         CU_ASSERT(s_log_has("scheduler.log", "(prefix) is lost: making it again") &&
@@ -304,7 +296,7 @@ static void s_kill_while(const char *kind)
     kill(w[victim[1] - '1'], SIGKILL);
     int st = cu_wait_exit(client, 120000);
     CU_ASSERT(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the search failed (%d)", st);
-    json_t *r = s_load(out);
+    json_t *r = cu_load_json(out);
     s_assert_same(r, ref, "after the kill");
     CU_ASSERT(s_ran_again(2, kind, victim), "no %s task that ran on %s ran again elsewhere",
               kind, victim);
@@ -343,7 +335,7 @@ START_TEST(test_stopped_worker)
     kill(w[0], SIGCONT);
     int st = cu_wait_exit(client, 120000);
     CU_ASSERT(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the search failed (%d)", st);
-    json_t *r = s_load(out);
+    json_t *r = cu_load_json(out);
     s_assert_same(r, ref, "with a stopped worker");
     CU_ASSERT(s_log_has("scheduler.log", "'w1' at") && s_log_has("scheduler.log", "declared dead"),
               "w1 was not declared dead while stopped");

@@ -49,49 +49,6 @@ static pid_t s_cluster(int n, pid_t *workers)
     return sched;
 }
 
-/* The seed job (examples/seed_grid.json) with SGDClassifier(random_state=seed), written to the test dir. */
-static const char *s_seed_job(int seed, const char *extra_grid, char *path, size_t len)
-{
-    snprintf(path, len, "%s/seed_%d.json", cu_tmpdir(), seed);
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fprintf(f,
-            "{\"data\": {\"loader\": \"20newsgroups\", \"subset\": \"train\",\n"
-            "          \"categories\": [\"alt.atheism\", \"talk.religion.misc\"]},\n"
-            " \"pipeline\": [[\"vect\", \"CountVectorizer\", {}],\n"
-            "              [\"tfidf\", \"TfidfTransformer\", {}],\n"
-            "              [\"clf\", \"SGDClassifier\", {\"max_iter\": 1000, \"random_state\": %d}]],\n"
-            " \"search\": {\"kind\": \"grid\",\n"
-            "            \"param_grid\": {\"vect__max_df\": [0.5, 0.75, 1.0],\n"
-            "                           \"vect__ngram_range\": [[1, 1], [1, 2]]%s},\n"
-            "            \"cv\": 3, \"scoring\": \"accuracy\", \"refit\": false}}\n",
-            seed, extra_grid ? extra_grid : "");
-    fclose(f);
-    return path;
-}
-
-static json_t *s_local_result(const char *job_path, void **model, size_t *model_len)
-{
-    char err[DSK_ERR_LEN];
-    job_t *job = NULL;
-    ml_dataset_t *ds = NULL;
-    ck_assert_msg(job_parse_file(job_path, &job, err) == 0, "%s", err);
-    ck_assert_msg(ml_load_dataset(job->data, &ds, err) == 0, "%s", err);
-    json_t *res = NULL;
-    ck_assert_msg(job_search_local(job, ds, &res, model, model_len, err) == 0, "%s", err);
-    ml_dataset_destroy(&ds);
-    job_destroy(&job);
-    return res;
-}
-
-static json_t *s_load_json(const char *path)
-{
-    json_error_t jerr;
-    json_t *j = json_load_file(path, 0, &jerr);
-    CU_ASSERT(j != NULL, "%s: %s", path, jerr.text);
-    return j;
-}
-
 /* Every split score, mean, std and rank of the cluster equal to the in-process run's. */
 static void s_assert_same_scores(json_t *cluster, json_t *local)
 {
@@ -119,10 +76,10 @@ START_TEST(test_seed_search_equals_in_process)
 {
     s_cluster(3, NULL);
     char job[512], out[512];
-    s_seed_job(0, NULL, job, sizeof job);
+    cu_seed_job(0, NULL, job, sizeof job);
     snprintf(out, sizeof out, "%s/result.json", cu_tmpdir());
     s_search(job, out);
-    json_t *res = s_load_json(out), *local = s_local_result(job, NULL, NULL);
+    json_t *res = cu_load_json(out), *local = cu_local_result(job, NULL, NULL);
     s_assert_same_scores(res, local);
     json_t *stats = json_object_get(res, "stats");
     CU_ASSERT(json_integer_value(json_object_get(stats, "tokenized")) == 2,
@@ -147,7 +104,7 @@ START_TEST(test_three_clients_at_once)
     char job[3][512], out[3][512], log[3][32];
     pid_t pids[3];
     for (int i = 0; i < 3; i++) {
-        s_seed_job(i, NULL, job[i], sizeof job[i]);
+        cu_seed_job(i, NULL, job[i], sizeof job[i]);
         snprintf(out[i], sizeof out[i], "%s/result_%d.json", cu_tmpdir(), i);
         snprintf(log[i], sizeof log[i], "client%d.log", i);
         const char *args[] = {"--scheduler", s_ep, "search", job[i], "--out", out[i], "--quiet",
@@ -159,7 +116,7 @@ START_TEST(test_three_clients_at_once)
         CU_ASSERT(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "client %d failed (%d)", i, st);
     }
     for (int i = 0; i < 3; i++) {
-        json_t *res = s_load_json(out[i]), *local = s_local_result(job[i], NULL, NULL);
+        json_t *res = cu_load_json(out[i]), *local = cu_local_result(job[i], NULL, NULL);
         s_assert_same_scores(res, local);
         json_decref(res);
         json_decref(local);
@@ -176,7 +133,7 @@ START_TEST(test_bad_job_exits_2_scheduler_serves)
 {
     s_cluster(3, NULL);
     char job[512], err[4096] = "";
-    s_seed_job(0, ", \"vect__max_dff\": [1]", job, sizeof job);
+    cu_seed_job(0, ", \"vect__max_dff\": [1]", job, sizeof job);
     const char *args[] = {"search", job, "--quiet", NULL};
     int rc = cu_submit(s_ep, NULL, 0, err, sizeof err, args);
     CU_ASSERT(rc == 2, "exit %d, not 2: %s", rc, err);
@@ -186,7 +143,7 @@ START_TEST(test_bad_job_exits_2_scheduler_serves)
     /* --model-out on a search without refit: refused before anything is sent */
     char model[512], jobs_out[4096] = "";
     snprintf(model, sizeof model, "%s/norefit.dskm", cu_tmpdir());
-    s_seed_job(0, NULL, job, sizeof job);
+    cu_seed_job(0, NULL, job, sizeof job);
     const char *margs[] = {"search", job, "--model-out", model, "--quiet", NULL};
     rc = cu_submit(s_ep, NULL, 0, err, sizeof err, margs);
     CU_ASSERT(rc == 2 && strstr(err, "$.search.refit is false"),
@@ -209,7 +166,7 @@ START_TEST(test_bad_job_exits_2_scheduler_serves)
 
     char out[512];
     snprintf(out, sizeof out, "%s/after.json", cu_tmpdir());
-    s_seed_job(1, NULL, job, sizeof job);
+    cu_seed_job(1, NULL, job, sizeof job);
     s_search(job, out);
     CU_ASSERT(cu_worker_count(s_ep) == 3, "a worker is gone after a bad job");
 }
@@ -267,7 +224,7 @@ START_TEST(test_svc_refit_model_identical)
     CU_ASSERT(rc == 0, "exit %d: %s", rc, err);
     void *lm = NULL;
     size_t llen = 0;
-    json_t *res = s_load_json(out), *local = s_local_result(job, &lm, &llen);
+    json_t *res = cu_load_json(out), *local = cu_local_result(job, &lm, &llen);
     json_t *means = json_object_get(json_object_get(res, "cv_results"), "mean_test_score");
     CU_ASSERT(json_array_size(means) == 3, "3 candidates");
     CU_ASSERT(json_equal(means, json_object_get(json_object_get(local, "cv_results"),
@@ -290,7 +247,7 @@ END_TEST
 START_TEST(test_local_cluster)
 {
     char job[512], out[512], err[4096] = "", path[512];
-    s_seed_job(0, NULL, job, sizeof job);
+    cu_seed_job(0, NULL, job, sizeof job);
     snprintf(out, sizeof out, "%s/local.json", cu_tmpdir());
     snprintf(path, sizeof path, "%s/dsk-submit", getenv("DSK_BIN") ? getenv("DSK_BIN") : "build");
     char cmd[2048];
@@ -305,7 +262,7 @@ START_TEST(test_local_cluster)
         fclose(e);
     }
     CU_ASSERT(rc == 0, "dsk-submit --local 3 exited %d: %s", rc, err);
-    json_t *res = s_load_json(out), *local = s_local_result(job, NULL, NULL);
+    json_t *res = cu_load_json(out), *local = cu_local_result(job, NULL, NULL);
     s_assert_same_scores(res, local);
     json_decref(res);
     json_decref(local);
@@ -411,7 +368,7 @@ static json_t *s_steal_search(const char *name, const char *clf, const char *gri
     fclose(f);
     snprintf(out, sizeof out, "%s/%s_result.json", cu_tmpdir(), name);
     s_search(job, out);
-    json_t *res = s_load_json(out), *local = s_local_result(job, NULL, NULL);
+    json_t *res = cu_load_json(out), *local = cu_local_result(job, NULL, NULL);
     s_assert_same_scores(res, local);
     json_t *stats = json_incref(json_object_get(res, "stats"));
     CU_ASSERT(json_integer_value(json_object_get(stats, "bytes_moved")) > 0,

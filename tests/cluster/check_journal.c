@@ -51,36 +51,6 @@ static pid_t s_scheduler(const char *log)
     return cu_spawn("dskd-scheduler", log, args);
 }
 
-/* The seed's search with SGDClassifier(random_state=seed), its job file in the test dir. */
-static const char *s_seed_job(int seed, char *path, size_t len)
-{
-    char name[32];
-    snprintf(name, sizeof name, "seed_%d.json", seed);
-    s_tmp(name, path, len);
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fprintf(f, "{\"data\": {\"loader\": \"20newsgroups\", \"subset\": \"train\",\n"
-               "          \"categories\": [\"alt.atheism\", \"talk.religion.misc\"]},\n"
-               " \"pipeline\": [[\"vect\", \"CountVectorizer\", {}],\n"
-               "              [\"tfidf\", \"TfidfTransformer\", {}],\n"
-               "              [\"clf\", \"SGDClassifier\", {\"max_iter\": 1000, "
-               "\"random_state\": %d}]],\n"
-               " \"search\": {\"kind\": \"grid\",\n"
-               "            \"param_grid\": {\"vect__max_df\": [0.5, 0.75, 1.0],\n"
-               "                           \"vect__ngram_range\": [[1, 1], [1, 2]]},\n"
-               "            \"cv\": 3, \"scoring\": \"accuracy\", \"refit\": false}}\n", seed);
-    fclose(f);
-    return path;
-}
-
-static json_t *s_load(const char *path)
-{
-    json_error_t jerr;
-    json_t *j = json_load_file(path, 0, &jerr);
-    CU_ASSERT(j != NULL, "%s: %s", path, jerr.text);
-    return j;
-}
-
 static char *s_read(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -163,7 +133,7 @@ START_TEST(test_kill9_with_20_jobs_resumes_all)
     char jobs_path[S_SEEDS][512], ref[S_SEEDS][512];
     for (int s = 0; s < S_SEEDS; s++) {
         char name[32];
-        s_seed_job(s, jobs_path[s], sizeof jobs_path[s]);
+        cu_seed_job(s, NULL, jobs_path[s], sizeof jobs_path[s]);
         snprintf(name, sizeof name, "ref_%d.json", s);
         s_tmp(name, ref[s], sizeof ref[s]);
         const char *args[] = {"search", jobs_path[s], "--out", ref[s], "--quiet", NULL};
@@ -232,7 +202,7 @@ START_TEST(test_kill9_with_20_jobs_resumes_all)
                   cu_read_log(log, text, sizeof text));
     }
     for (int i = 0; i < S_SEARCHES; i++) {
-        json_t *got = s_load(out[i]), *want = s_load(ref[i % S_SEEDS]);
+        json_t *got = cu_load_json(out[i]), *want = cu_load_json(ref[i % S_SEEDS]);
         char why[512];
         CU_ASSERT(cu_same_scores(got, want, why, sizeof why), "search %d: %s", i, why);
         json_decref(got);
@@ -260,7 +230,7 @@ START_TEST(test_kill9_with_20_jobs_resumes_all)
     s_tmp("refetched.json", got_path, sizeof got_path);
     const char *refetch[] = {"result", "3", "--out", got_path, "--quiet", NULL};
     s_ok(refetch);
-    json_t *a = s_load(got_path), *b = s_load(ref[0]);
+    json_t *a = cu_load_json(got_path), *b = cu_load_json(ref[0]);
     char why[512];
     CU_ASSERT(cu_same_scores(a, b, why, sizeof why), "job 3 fetched after the restart: %s", why);
     json_decref(a);

@@ -87,20 +87,6 @@ static const char *const s_four = "[\"alt.atheism\", \"talk.religion.misc\", \"c
 static const char *const s_grid = "\"vect__max_df\": [0.5, 1.0], \"vect__ngram_range\": [[1, 1], "
                                   "[1, 2]], \"clf__alpha\": [1e-5, 1e-6]";
 
-static json_t *s_local_result(const char *job_path)
-{
-    char err[DSK_ERR_LEN];
-    job_t *job = NULL;
-    ml_dataset_t *ds = NULL;
-    ck_assert_msg(job_parse_file(job_path, &job, err) == 0, "%s", err);
-    ck_assert_msg(ml_load_dataset(job->data, &ds, err) == 0, "%s", err);
-    json_t *res = NULL;
-    ck_assert_msg(job_search_local(job, ds, &res, NULL, NULL, err) == 0, "%s", err);
-    ml_dataset_destroy(&ds);
-    job_destroy(&job);
-    return res;
-}
-
 /* The largest of a worker field over the status's workers. */
 static json_int_t s_most(json_t *st, const char *field)
 {
@@ -167,7 +153,7 @@ START_TEST(test_spilling_gives_the_same_scores)
     json_error_t jerr;
     json_t *cluster = json_load_file(out, 0, &jerr);
     CU_ASSERT(cluster != NULL, "%s: %s", out, jerr.text);
-    json_t *local = s_local_result(job);
+    json_t *local = cu_local_result(job, NULL, NULL);
     char why[512];
     CU_ASSERT(cu_same_scores(cluster, local, why, sizeof why),
               "spilled run differs from the in-process run: %s", why);

@@ -54,25 +54,6 @@ static void s_key(const char *dir, const char *name, dsk_key_pair_t *pair)
     ck_assert_msg(dsk_keys_write(path, name, pair, 0, err) == 0, "%s", err);
 }
 
-/* The seed's search (examples/seed_grid.json), written to the test's directory. */
-static const char *s_seed_job(char *path)
-{
-    snprintf(path, 1024, "%s/seed_grid.json", cu_tmpdir());
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs("{\"data\": {\"loader\": \"20newsgroups\", \"subset\": \"train\",\n"
-          "          \"categories\": [\"alt.atheism\", \"talk.religion.misc\"]},\n"
-          " \"pipeline\": [[\"vect\", \"CountVectorizer\", {}],\n"
-          "              [\"tfidf\", \"TfidfTransformer\", {}],\n"
-          "              [\"clf\", \"SGDClassifier\", {\"max_iter\": 1000, \"random_state\": 0}]],\n"
-          " \"search\": {\"kind\": \"grid\",\n"
-          "            \"param_grid\": {\"vect__max_df\": [0.5, 0.75, 1.0],\n"
-          "                           \"vect__ngram_range\": [[1, 1], [1, 2]]},\n"
-          "            \"cv\": 3, \"scoring\": \"accuracy\", \"refit\": false}}\n", f);
-    fclose(f);
-    return path;
-}
-
 static const char *s_path(char *buf, const char *rel)
 {
     snprintf(buf, 1024, "%s/%s", s_dir, rel);
@@ -277,7 +258,7 @@ START_TEST(test_jobs_belong_to_their_key)
     CU_ASSERT(s_wait_workers(2) == 0, "the workers did not register with their keys");
     char out[1 << 16];
     char job[1024];
-    s_seed_job(job);
+    cu_seed_job(0, NULL, job, sizeof job);
     const char *search[] = {"search", job, "--quiet", NULL};
     CU_ASSERT(s_as("clients/alice", out, sizeof out, search) == 0, "alice's search: %.3000s", out);
     CU_ASSERT(strstr(out, "\"best_score\"") != NULL, "no best score:\n%.3000s", out);
@@ -289,11 +270,11 @@ START_TEST(test_jobs_belong_to_their_key)
               strstr(out, "belongs to another client key"), "bob fetched alice's job: %s", out);
     CU_ASSERT(s_as("clients/bob", out, sizeof out, cancel) != 0 &&
               strstr(out, "belongs to another client key"), "bob cancelled alice's job: %s", out);
-    CU_ASSERT(s_as("clients/bob", out, sizeof out, jobs) == 0 && strstr(out, "seed_grid") == NULL,
+    CU_ASSERT(s_as("clients/bob", out, sizeof out, jobs) == 0 && strstr(out, "seed_0.json") == NULL,
               "bob's list shows alice's job: %.3000s", out);
-    CU_ASSERT(s_as("clients/alice", out, sizeof out, jobs) == 0 && strstr(out, "seed_grid"),
+    CU_ASSERT(s_as("clients/alice", out, sizeof out, jobs) == 0 && strstr(out, "seed_0.json"),
               "alice's list lacks her job: %.3000s", out);
-    CU_ASSERT(s_as("admins/root", out, sizeof out, jobs) == 0 && strstr(out, "seed_grid"),
+    CU_ASSERT(s_as("admins/root", out, sizeof out, jobs) == 0 && strstr(out, "seed_0.json"),
               "the admin's list lacks alice's job: %.3000s", out);
     CU_ASSERT(s_as("admins/root", out, sizeof out, result) == 0, "the admin's result: %.3000s", out);
     CU_ASSERT(s_as("clients/alice", out, sizeof out, result) == 0, "alice's result: %.3000s", out);
@@ -404,7 +385,7 @@ static int s_search_seen(int curve)
 {
     char job[1024], cap[1024], out[1 << 16], err[4096];
     snprintf(s_dir, sizeof s_dir, "%s", cu_tmpdir());
-    s_seed_job(job);
+    cu_seed_job(0, NULL, job, sizeof job);
     snprintf(cap, sizeof cap, "%s/%s.pcap", cu_tmpdir(), curve ? "curve" : "plain");
     if (curve) {
         s_keys();

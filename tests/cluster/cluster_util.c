@@ -1,6 +1,7 @@
 /* cluster_util.c — spawning and querying real dsk daemons. */
 #include "cluster_util.h"
 
+#include <check.h>
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -18,6 +19,9 @@
 #include <unistd.h>
 
 #include "dsk_client.h"
+#include "job_file.h"
+#include "job_local.h"
+#include "ml_load.h"
 
 #define CU_MAX_PROCS 64
 
@@ -439,4 +443,46 @@ int cu_worker_running(const char *endpoint, const char *kind, char *name)
     }
     dsk_msg_clear(&m);
     return rc;
+}
+
+const char *cu_seed_job(int seed, const char *extra_grid, char *path, size_t len)
+{
+    snprintf(path, len, "%s/seed_%d.json", cu_tmpdir(), seed);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f,
+            "{\"data\": {\"loader\": \"20newsgroups\", \"subset\": \"train\",\n"
+            "          \"categories\": [\"alt.atheism\", \"talk.religion.misc\"]},\n"
+            " \"pipeline\": [[\"vect\", \"CountVectorizer\", {}],\n"
+            "              [\"tfidf\", \"TfidfTransformer\", {}],\n"
+            "              [\"clf\", \"SGDClassifier\", {\"max_iter\": 1000, \"random_state\": %d}]],\n"
+            " \"search\": {\"kind\": \"grid\",\n"
+            "            \"param_grid\": {\"vect__max_df\": [0.5, 0.75, 1.0],\n"
+            "                           \"vect__ngram_range\": [[1, 1], [1, 2]]%s},\n"
+            "            \"cv\": 3, \"scoring\": \"accuracy\", \"refit\": false}}\n",
+            seed, extra_grid ? extra_grid : "");
+    fclose(f);
+    return path;
+}
+
+json_t *cu_local_result(const char *job_path, void **model, size_t *model_len)
+{
+    char err[DSK_ERR_LEN];
+    job_t *job = NULL;
+    ml_dataset_t *ds = NULL;
+    ck_assert_msg(job_parse_file(job_path, &job, err) == 0, "%s", err);
+    ck_assert_msg(ml_load_dataset(job->data, &ds, err) == 0, "%s", err);
+    json_t *res = NULL;
+    ck_assert_msg(job_search_local(job, ds, &res, model, model_len, err) == 0, "%s", err);
+    ml_dataset_destroy(&ds);
+    job_destroy(&job);
+    return res;
+}
+
+json_t *cu_load_json(const char *path)
+{
+    json_error_t jerr;
+    json_t *j = json_load_file(path, 0, &jerr);
+    CU_ASSERT(j != NULL, "%s: %s", path, jerr.text);
+    return j;
 }

@@ -98,6 +98,17 @@ int cu_worker_running(const char *endpoint, const char *kind, char *name);
 /* The fits done of job id on the scheduler at endpoint (dsk-submit jobs), -1 when unknown. */
 int64_t cu_job_done(const char *endpoint, uint64_t id);
 
+/*
+ * The seed's search (examples/seed_grid.json) with SGDClassifier(random_state
+ * = seed) and extra_grid (NULL, or more `, "name": [...]` of param_grid),
+ * written to TMPDIR/seed_SEED.json (into path); returns path.
+ */
+const char *cu_seed_job(int seed, const char *extra_grid, char *path, size_t len);
+/* The job file's search run in this process (job_search_local): the reference answer. */
+json_t *cu_local_result(const char *job_path, void **model, size_t *model_len);
+/* A JSON file, or the test fails naming it. */
+json_t *cu_load_json(const char *path);
+
 /* Resident set size of pid in KiB (VmRSS), -1 if unknown. */
 long cu_rss_kib(pid_t pid);
 
