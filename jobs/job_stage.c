@@ -40,16 +40,38 @@ static void s_cv_destroy(void *stage)
     ml_doc_counts_destroy(&c);
 }
 
-static size_t s_cv_bytes(const void *stage)
+static void s_cv_shape(const void *stage, int64_t *ncols, int64_t *entries)
 {
     const ml_doc_counts_t *c = stage;
-    int64_t n = ml_doc_counts_ndocs(c), entries = 0;
+    int64_t n = ml_doc_counts_ndocs(c);
+    *entries = 0;
     for (int64_t d = 0; d < n; d++) {
         const int32_t *ids, *cnt;
-        entries += ml_doc_counts_row(c, d, &ids, &cnt);
+        *entries += ml_doc_counts_row(c, d, &ids, &cnt);
     }
+    *ncols = ml_doc_counts_nterms(c);
+}
+
+/*
+ * The count matrices of every row (a column id and a double per entry, an
+ * offset per row), and per stage term: the document frequencies, the
+ * keep mask, the column map and term frequencies for max_features (17
+ * bytes), and the vocabulary's offset, length and text (about 24).
+ */
+static size_t s_cv_fit_bytes(const void *stage, int64_t ntr, int64_t *ncols, int64_t *nnz)
+{
+    int64_t entries, n = ml_doc_counts_ndocs(stage);
+    s_cv_shape(stage, ncols, &entries);
+    *nnz = n > 0 ? (int64_t)((double)entries * (double)ntr / (double)n) : 0;
+    return (size_t)entries * 12 + (size_t)n * 8 + (size_t)*ncols * (17 + 24);
+}
+
+static size_t s_cv_bytes(const void *stage)
+{
+    int64_t nterms, entries, n = ml_doc_counts_ndocs(stage);
+    s_cv_shape(stage, &nterms, &entries);
     /* ids + counts per entry, the offsets, and about 16 bytes of string per term */
-    return (size_t)entries * 8 + (size_t)n * 8 + (size_t)ml_doc_counts_nterms(c) * 16;
+    return (size_t)entries * 8 + (size_t)n * 8 + (size_t)nterms * 16;
 }
 
 static int s_wrap(int rc, ml_csr_t **m, ml_data_t **out)
@@ -73,14 +95,12 @@ static int s_cv_transform(const void *impl, const void *stage, const int64_t *ro
     return s_wrap(ml_count_vectorizer_transform_counts(impl, stage, rows, n, &m, err), &m, out);
 }
 
-static int s_cv_pack_output(const void *stage, msgpack_sbuffer *sb)
+static int s_cv_pack_output(const void *stage, msgpack_packer *pk)
 {
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-    if (msgpack_pack_map(&pk, 2) || ml_pack_key(&pk, "stage") ||
-        ml_pack_key(&pk, ml_count_vectorizer_ops.name) || ml_pack_key(&pk, "state"))
+    if (msgpack_pack_map(pk, 2) || ml_pack_key(pk, "stage") ||
+        ml_pack_key(pk, ml_count_vectorizer_ops.name) || ml_pack_key(pk, "state"))
         return DSK_ENOMEM;
-    return ml_doc_counts_pack(stage, &pk);
+    return ml_doc_counts_pack(stage, pk);
 }
 
 static void *s_cv_unpack(const msgpack_object *state, char *err)
@@ -93,6 +113,7 @@ static const job_stage_ops_t s_count_vectorizer_stage = {
     .build = s_cv_build,
     .destroy = s_cv_destroy,
     .bytes = s_cv_bytes,
+    .fit_bytes = s_cv_fit_bytes,
     .fit_transform = s_cv_fit_transform,
     .transform = s_cv_transform,
     .pack_output = s_cv_pack_output,

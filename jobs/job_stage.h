@@ -32,6 +32,11 @@ typedef struct {
     void *(*build)(const void *impl, const ml_data_t *X, char *err);
     void (*destroy)(void *stage);
     size_t (*bytes)(const void *stage);
+    /* About the bytes fit_transform on ntr of the stage's rows and transform
+       on the rest allocate (both parts' matrices, the fitted vocabulary and
+       its temporaries); *ncols and *nnz get the training part's shape at
+       most (the stage's columns, its share of the entries). */
+    size_t (*fit_bytes)(const void *stage, int64_t ntr, int64_t *ncols, int64_t *nnz);
     /* fit on rows[0..n) of the stage's data and return their transform. */
     int (*fit_transform)(void *impl, const void *stage, const int64_t *rows, int64_t n,
                          ml_data_t **out, char *err);
@@ -43,7 +48,7 @@ typedef struct {
      * estimator's name, "state": ...} (job_stage_unpack_output reads them),
      * so that an idle worker can take work that reads it.
      */
-    int (*pack_output)(const void *stage, msgpack_sbuffer *sb);
+    int (*pack_output)(const void *stage, msgpack_packer *pk);
     void *(*unpack)(const msgpack_object *state, char *err);
 } job_stage_ops_t;
 

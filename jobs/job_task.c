@@ -9,6 +9,7 @@
 #include "dsk_alloc.h"
 #include "dsk_mpcheck.h"
 #include "ml_model.h"
+#include "ml_np_sort.h"
 #include "ml_pack.h"
 #include "job_build.h"
 #include "job_plan.h"
@@ -160,36 +161,34 @@ static size_t s_split_bytes(const s_split_t *s)
  * {"Xtr": data, "Xte": data, "ytr": bin, "yte": bin, "fit_time", "score_time"},
  * or a failed one's {"error": str, "fit_time", "score_time"}.
  */
-static int s_split_pack(const void *obj, msgpack_sbuffer *sb)
+static int s_split_pack(const void *obj, msgpack_packer *pk)
 {
     const s_split_t *sp = obj;
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
     if (sp->error) {
-        msgpack_pack_map(&pk, 3);
-        ml_pack_key(&pk, "error");
-        msgpack_pack_str_with_body(&pk, sp->error, strlen(sp->error));
-        ml_pack_key(&pk, "fit_time");
-        msgpack_pack_double(&pk, sp->fit_time);
-        ml_pack_key(&pk, "score_time");
-        return msgpack_pack_double(&pk, sp->score_time);
+        msgpack_pack_map(pk, 3);
+        ml_pack_key(pk, "error");
+        msgpack_pack_str_with_body(pk, sp->error, strlen(sp->error));
+        ml_pack_key(pk, "fit_time");
+        msgpack_pack_double(pk, sp->fit_time);
+        ml_pack_key(pk, "score_time");
+        return msgpack_pack_double(pk, sp->score_time);
     }
-    msgpack_pack_map(&pk, 6);
-    ml_pack_key(&pk, "Xtr");
-    int bad = job_data_pack(sp->Xtr, &pk);
-    ml_pack_key(&pk, "Xte");
-    bad |= job_data_pack(sp->Xte, &pk);
+    msgpack_pack_map(pk, 6);
+    ml_pack_key(pk, "Xtr");
+    int bad = job_data_pack(sp->Xtr, pk);
+    ml_pack_key(pk, "Xte");
+    bad |= job_data_pack(sp->Xte, pk);
     const int32_t *ys[2] = {sp->ytr, sp->yte};
     const int64_t ns[2] = {sp->ntr, sp->nte};
     for (int i = 0; i < 2; i++) {
-        ml_pack_key(&pk, i ? "yte" : "ytr");
-        msgpack_pack_bin(&pk, (size_t)ns[i] * sizeof(int32_t));
-        msgpack_pack_bin_body(&pk, ys[i], (size_t)ns[i] * sizeof(int32_t));
+        ml_pack_key(pk, i ? "yte" : "ytr");
+        msgpack_pack_bin(pk, (size_t)ns[i] * sizeof(int32_t));
+        msgpack_pack_bin_body(pk, ys[i], (size_t)ns[i] * sizeof(int32_t));
     }
-    ml_pack_key(&pk, "fit_time");
-    msgpack_pack_double(&pk, sp->fit_time);
-    ml_pack_key(&pk, "score_time");
-    msgpack_pack_double(&pk, sp->score_time);
+    ml_pack_key(pk, "fit_time");
+    msgpack_pack_double(pk, sp->fit_time);
+    ml_pack_key(pk, "score_time");
+    msgpack_pack_double(pk, sp->score_time);
     return bad;
 }
 
@@ -548,6 +547,99 @@ int job_task_run(const void *spec, size_t len, const job_spec_t *job, const ml_d
     if (rc)
         job_output_clear(out);
     return rc;
+}
+
+/* ------------------------------------------------------------ estimates */
+
+static double s_data_bytes(const ml_fit_shape_t *sh)
+{
+    return sh->sparse ? (double)sh->nnz * (sizeof(int32_t) + sizeof(double)) +
+                        (double)sh->nrows * sizeof(int64_t)
+                      : (double)sh->nnz * sizeof(double);
+}
+
+static int32_t s_n_classes(const int32_t *y, int64_t n)
+{
+    if (!y || n <= 0)
+        return 0;
+    int32_t *classes = NULL;
+    int64_t k = ml_np_unique_i32(y, n, NULL, 0, &classes);
+    free(classes);
+    return (int32_t)k;
+}
+
+/*
+ * The training part's shape entering step `start`, and the bytes of the
+ * matrices the task makes to get there: a shared prefix's split is read
+ * as it is; a stage's rows become the fold's count matrices (the stage's
+ * columns bound theirs); raw rows are copied per part.
+ */
+static double s_entry_shape(const s_spec_t *s, const ml_dataset_t *ds, const void *input,
+                            const job_stage_ops_t *st, size_t *start, ml_fit_shape_t *sh)
+{
+    memset(sh, 0, sizeof *sh);
+    if (s->from > 0) {
+        const s_split_t *pre = input;
+        if (!pre || pre->error)
+            return -1;
+        sh->nrows = pre->ntr;
+        sh->sparse = pre->Xtr->kind == ML_DATA_CSR;
+        sh->ncols = sh->sparse ? pre->Xtr->csr->ncols : pre->Xtr->dense->ncols;
+        sh->nnz = sh->sparse ? pre->Xtr->csr->indptr[pre->ntr] : sh->nrows * sh->ncols;
+        sh->n_classes = s_n_classes(pre->ytr, pre->ntr);
+        *start = 0;
+        return 0;
+    }
+    if (!ds || (s->fold >= 0 && s->n_assign != ds->X->nrows))
+        return -1;
+    int64_t n = ds->X->nrows, ntr = 0;
+    for (int64_t i = 0; i < n; i++)
+        ntr += s->fold < 0 || s->assign[i] != s->fold;
+    double share = n > 0 ? (double)ntr / (double)n : 0.0;
+    sh->nrows = ntr;
+    sh->n_classes = s_n_classes(ds->y, n);
+    if (st && input) {
+        sh->sparse = 1;
+        *start = 1;
+        return (double)st->fit_bytes(input, ntr, &sh->ncols, &sh->nnz);
+    }
+    const ml_data_t *X = ds->X;
+    sh->sparse = X->kind == ML_DATA_CSR;
+    sh->ncols = X->kind == ML_DATA_CSR ? X->csr->ncols : X->kind == ML_DATA_DENSE ? X->dense->ncols : 0;
+    sh->nnz = (int64_t)((double)(sh->sparse ? X->csr->indptr[n] : n * sh->ncols) * share);
+    *start = 0;
+    return (double)job_data_bytes(X);
+}
+
+size_t job_task_need(const void *spec, size_t len, const job_spec_t *job, const ml_dataset_t *ds,
+                     const void *input)
+{
+    s_spec_t s;
+    char err[DSK_ERR_LEN];
+    if (s_spec_decode(spec, len, job, &s, err) != DSK_OK || s.kind == JOB_TASK_STAGE)
+        return 0;
+    size_t from = s.kind == JOB_TASK_REFIT ? 0 : (size_t)s.from;
+    size_t to = s.kind == JOB_TASK_REFIT ? s.job->n_steps : (size_t)s.to;
+    if (s.kind == JOB_TASK_REFIT)
+        s.fold = -1; /* every row trains */
+    ml_pipeline_t *pipe = NULL;
+    if (job_pipeline_range(s.job, s.cand, from, to, &pipe, err) != DSK_OK)
+        return 0;
+    const job_stage_ops_t *st =
+        from == 0 && input ? job_stage_find(ml_pipeline_step(pipe, 0)->ops) : NULL;
+    size_t start = 0;
+    ml_fit_shape_t sh;
+    double need = s_entry_shape(&s, ds, input, st, &start, &sh);
+    /* a PREFIX fits its steps too: the same tables while it runs */
+    for (size_t i = start; need >= 0 && i < ml_pipeline_n_steps(pipe); i++) {
+        const ml_estimator_t *e = ml_pipeline_step(pipe, i);
+        if (e->ops->fit_bytes)
+            need += (double)e->ops->fit_bytes(e->impl, &sh);
+        else if (e->ops->role == ML_TRANSFORMER && !e->ops->transform_inplace)
+            need += s_data_bytes(&sh); /* a new matrix for what it transforms */
+    }
+    ml_pipeline_destroy(&pipe);
+    return need > 0 ? (size_t)need : 0;
 }
 
 void job_output_clear(job_output_t *out)

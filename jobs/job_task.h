@@ -24,8 +24,9 @@ typedef struct {
     size_t bytes;                   /* what obj holds, for memory accounting */
     msgpack_sbuffer reply;          /* the result bytes for the scheduler (may be empty) */
     double seconds;                 /* time the task body took */
-    /* obj as bytes, for another worker (job_output_unpack), or NULL: it stays here */
-    int (*pack)(const void *obj, msgpack_sbuffer *sbuf);
+    /* obj as bytes, for another worker (job_output_unpack) or a spill file, written
+       through pk as they are made (no copy of the whole), or NULL: it stays here */
+    int (*pack)(const void *obj, msgpack_packer *pk);
 } job_output_t;
 
 /*
@@ -46,5 +47,16 @@ typedef const void *(*job_lookup_fn)(void *ctx, const char *key);
  */
 int job_task_run(const void *spec, size_t len, const job_spec_t *job, const ml_dataset_t *ds,
                  job_lookup_fn lookup, void *ctx, job_output_t *out, char *err);
+
+/*
+ * About how many bytes the task will allocate while it runs, beyond the
+ * dataset and the input it reads (input: what lookup would give for the
+ * spec's input key, or NULL): the fold's matrices it makes, and what its
+ * estimators' fits allocate on data of that shape (fit_bytes,
+ * ml_estimator.h). 0 for a spec it cannot read or a kind it does not
+ * estimate (STAGE: the scheduler reserves a stage's output itself).
+ */
+size_t job_task_need(const void *spec, size_t len, const job_spec_t *job, const ml_dataset_t *ds,
+                     const void *input);
 
 #endif

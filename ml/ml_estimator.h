@@ -35,6 +35,17 @@ typedef enum {
     ML_CLASSIFIER = 2,  /* fit + predict (+ decision_function, predict_proba) */
 } ml_role_t;
 
+/*
+ * The shape of the data a fit is given, for fit_bytes: rows, columns,
+ * stored entries (nnz for sparse data, nrows * ncols for dense), whether
+ * it is sparse, and the number of distinct labels (0 for none).
+ */
+typedef struct {
+    int64_t nrows, ncols, nnz;
+    int sparse;
+    int32_t n_classes;
+} ml_fit_shape_t;
+
 typedef struct ml_estimator_ops {
     const char *name;   /* scikit-learn's class name: "CountVectorizer" */
     ml_role_t role;
@@ -65,6 +76,11 @@ typedef struct ml_estimator_ops {
     /* Classifiers: the fitted classes_ (count in *n), owned by impl. */
     const int32_t *(*classes)(const void *impl, int32_t *n);
 
+    /* Optional: about how many bytes fit allocates on data of this shape beyond
+       the data itself, what it keeps included (its tables, its copies, the
+       model), from the parameters set; a worker under a memory limit makes
+       that much room before the fit starts. NULL: nothing worth counting. */
+    size_t (*fit_bytes)(const void *impl, const ml_fit_shape_t *shape);
     int (*save)(const void *impl, msgpack_packer *pk, char *err);
     int (*load)(void *impl, const msgpack_object *obj, char *err);
 } ml_estimator_ops_t;

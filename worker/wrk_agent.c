@@ -175,18 +175,65 @@ static void s_on_tasks_done(dsk_loop_t *loop, void *socket, int fd, void *arg)
 {
     wrk_agent_t *a = arg;
     wrk_task_t *task;
-    while ((task = wrk_executor_done(a->ex)))
+    while ((task = wrk_executor_done(a->ex))) {
+        wrk_memory_task_end(a->memory, task);
         wrk_tasks_finish(a->tasks, task);
+    }
     s_check_memory(a);
 }
 
+/*
+ * A task goes to the threads once the worker has made room for what it
+ * will allocate (wrk_memory.h); its inputs are pinned by now, so spilling
+ * cannot take them.
+ */
 static void s_submit_cb(void *arg, wrk_task_t *task)
 {
     wrk_agent_t *a = arg;
+    if (wrk_memory_state(a->memory)->limit && task->kind >= DSK_TASK_STAGE &&
+        task->kind <= DSK_TASK_REFIT && task->job)
+        task->need = job_task_need(task->spec, task->spec_len, task->job, task->ds, task->input);
+    wrk_memory_task_start(a->memory, a->tasks, task);
     wrk_executor_submit(a->ex, task);
 }
 
 static const wrk_runner_t s_runner = {s_submit_cb, job_output_unpack};
+
+/* An output for another worker, packed straight into its frame. */
+static int s_send_with_cb(void *arg, const dsk_msg_t *msg,
+                          int (*fill)(void *fill_arg, msgpack_sbuffer *sb), void *fill_arg)
+{
+    wrk_agent_t *a = arg;
+    char err[DSK_ERR_LEN];
+    if (!a->socket)
+        return DSK_EIO;
+    int rc = dsk_wire_send_with(a->socket, NULL, msg, fill, fill_arg, err);
+    if (rc < 0)
+        dsk_debug("%s", err);
+    return rc;
+}
+
+/*
+ * A FETCH (a copy of an output for an idle worker) packs the output whole:
+ * while this worker's running fits still need their memory, that copy
+ * could take it past its limit, so it is declined for now, and the
+ * scheduler drops the copy and asks again later.
+ */
+static int s_fetch_declined(wrk_agent_t *a, const char *key)
+{
+    uint64_t bytes = wrk_store_size_of(wrk_tasks_store(a->tasks), key);
+    if (wrk_memory_room_for_copy(a->memory, bytes))
+        return 0;
+    dsk_msg_t rep = {.type = DSK_MSG_FETCHED};
+    snprintf(rep.u.fetched.key, sizeof rep.u.fetched.key, "%s", key);
+    rep.u.fetched.code = DSK_ENOMEM;
+    snprintf(rep.u.fetched.error, sizeof rep.u.fetched.error,
+             "no room for a copy while this worker's tasks run under its memory limit");
+    s_send(a, &rep);
+    dsk_debug("FETCH %s (%llu bytes) declined: its tasks need the memory", key,
+              (unsigned long long)bytes);
+    return 1;
+}
 
 static void s_on_message(wrk_agent_t *a, dsk_msg_t *msg)
 {
@@ -230,6 +277,10 @@ static void s_on_message(wrk_agent_t *a, dsk_msg_t *msg)
         } else {
             dsk_warn("scheduler error: %s", msg->u.error.message);
         }
+        break;
+    case DSK_MSG_FETCH:
+        if (!s_fetch_declined(a, msg->u.free_.key))
+            wrk_tasks_on_message(a->tasks, msg);
         break;
     default:
         if (!wrk_tasks_on_message(a->tasks, msg))
@@ -321,6 +372,7 @@ wrk_agent_t *wrk_agent_new(const wrk_config_t *cfg, char *err)
     a->memory = wrk_memory_new(cfg->memory_limit);
     a->ex = wrk_executor_new((int)cfg->nthreads);
     a->tasks = wrk_tasks_new(&s_runner, a, s_send_cb, a);
+    wrk_tasks_set_send_with(a->tasks, s_send_with_cb);
     wrk_tasks_set_spill(a->tasks, a->spill);
     return a;
 }

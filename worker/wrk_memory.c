@@ -15,6 +15,8 @@
 
 struct wrk_memory {
     wrk_memory_state_t st;
+    int running;                /* tasks started and not ended */
+    uint64_t start_rss;         /* RSS when the first of them started (room made) */
 };
 
 /*
@@ -70,6 +72,90 @@ static void s_give_back(void)
     malloc_trim(0);
 }
 
+/* Spills toward RSS <= target; returns the bytes spilled. */
+static size_t s_spill_to(wrk_memory_state_t *st, wrk_tasks_t *tasks, uint64_t target,
+                         const char *why)
+{
+    int64_t t0 = dsk_clock_mono_ms();
+    uint64_t before = st->rss;
+    size_t freed = wrk_tasks_spill(tasks, (size_t)(st->rss - target));
+    if (freed > 0) {
+        s_give_back();
+        st->rss = wrk_memory_rss();
+        st->spilled_total += freed;
+        dsk_debug("memory: RSS %.1f MB of a %.1f MB limit%s: spilled %.1f MB in %lld ms, "
+                  "RSS now %.1f MB", s_mb(before), s_mb(st->limit), why, s_mb(freed),
+                  (long long)(dsk_clock_mono_ms() - t0), s_mb(st->rss));
+    }
+    return freed;
+}
+
+/* VmHWM: the peak RSS since the process started. */
+static uint64_t s_peak(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    unsigned long long kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return (uint64_t)kb * 1024;
+}
+
+void wrk_memory_task_start(wrk_memory_t *m, wrk_tasks_t *tasks, const wrk_task_t *task)
+{
+    wrk_memory_state_t *st = &m->st;
+    uint64_t need = task->need;
+    st->running_need += need;
+    if (!st->limit)
+        return;
+    m->running++;
+    if (need == 0) {
+        if (m->running == 1)
+            m->start_rss = wrk_memory_rss();
+        return;
+    }
+    /* what RSS may be now, so that the running tasks' allocations still fit */
+    uint64_t room = st->limit > st->running_need ? st->limit - st->running_need : 0;
+    st->rss = wrk_memory_rss();
+    if (st->rss > room) {
+        s_give_back();
+        st->rss = wrk_memory_rss();
+    }
+    if (st->rss > room)
+        s_spill_to(st, tasks, room, ", before a task that needs about that much more");
+    if (m->running == 1)
+        m->start_rss = st->rss;
+    st->held = wrk_tasks_bytes(tasks);
+    st->spilled = wrk_store_spilled(wrk_tasks_store(tasks));
+}
+
+int wrk_memory_room_for_copy(const wrk_memory_t *m, uint64_t bytes)
+{
+    const wrk_memory_state_t *st = &m->st;
+    if (!st->limit || st->running_need == 0)
+        return 1;
+    return wrk_memory_rss() + bytes + st->running_need <= st->limit;
+}
+
+void wrk_memory_task_end(wrk_memory_t *m, const wrk_task_t *task)
+{
+    wrk_memory_state_t *st = &m->st;
+    st->running_need -= task->need < st->running_need ? task->need : st->running_need;
+    if (!st->limit)
+        return;
+    m->running -= m->running > 0;
+    static const char *const kinds[] = {"?", "stage", "prefix", "score", "refit", "predict",
+                                        "noop"};
+    dsk_debug("memory: task %llu (%s) was expected to need %.1f MB; RSS %.1f MB when the "
+              "worker's tasks started, %.1f MB now; the worker's peak so far %.1f MB",
+              (unsigned long long)task->task_id,
+              kinds[task->kind <= DSK_TASK_KIND_MAX ? task->kind : 0], s_mb(task->need),
+              s_mb(m->start_rss), s_mb(wrk_memory_rss()), s_mb(s_peak()));
+}
+
 /*
  * The daemon keeps freed memory for the next task (dsk_alloc_keep_freed_memory,
  * dsk_bigmem's cache): near the limit that memory is given back before
@@ -88,19 +174,8 @@ int wrk_memory_check(wrk_memory_t *m, wrk_tasks_t *tasks)
         s_give_back();
         st->rss = wrk_memory_rss();
     }
-    if (st->limit && st->rss > spill_at) {
-        int64_t t0 = dsk_clock_mono_ms();
-        uint64_t before = st->rss;
-        size_t freed = wrk_tasks_spill(tasks, (size_t)(st->rss - target));
-        if (freed > 0) {
-            s_give_back();
-            st->rss = wrk_memory_rss();
-            st->spilled_total += freed;
-            dsk_debug("memory: RSS %.1f MB of a %.1f MB limit: spilled %.1f MB in %lld ms, "
-                      "RSS now %.1f MB", s_mb(before), s_mb(st->limit), s_mb(freed),
-                      (long long)(dsk_clock_mono_ms() - t0), s_mb(st->rss));
-        }
-    }
+    if (st->limit && st->rss > spill_at)
+        s_spill_to(st, tasks, target, "");
     st->held = wrk_tasks_bytes(tasks);
     st->spilled = wrk_store_spilled(wrk_tasks_store(tasks));
     int paused = st->limit && st->rss > pause_at;

@@ -162,7 +162,52 @@ static int s_write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
-int wrk_spill_write(wrk_spill_t *spill, const char *key, const void *buf, size_t len,
+#define S_WRITE_BUF ((size_t)1 << 16)
+
+/* A file written as a packer fills it: buffered, checksummed on the way. */
+typedef struct {
+    int fd;
+    int bad;                    /* a write failed: errno in saved; the rest is dropped */
+    int saved;
+    size_t n;                   /* bytes waiting in buf */
+    uint64_t len;               /* body bytes so far */
+    XXH64_state_t *hash;
+    char buf[S_WRITE_BUF];
+} s_writer_t;
+
+static void s_flush(s_writer_t *w)
+{
+    if (!w->bad && w->n > 0 && s_write_all(w->fd, w->buf, w->n) < 0) {
+        w->bad = 1;
+        w->saved = errno;
+    }
+    w->n = 0;
+}
+
+/* The packer's write callback. */
+static int s_writer_write(void *data, const char *buf, size_t len)
+{
+    s_writer_t *w = data;
+    XXH64_update(w->hash, buf, len);
+    w->len += len;
+    if (len >= S_WRITE_BUF) { /* a big body (a matrix's array) goes straight out */
+        s_flush(w);
+        if (!w->bad && s_write_all(w->fd, buf, len) < 0) {
+            w->bad = 1;
+            w->saved = errno;
+        }
+        return 0;
+    }
+    if (w->n + len > S_WRITE_BUF)
+        s_flush(w);
+    memcpy(w->buf + w->n, buf, len);
+    w->n += len;
+    return 0;
+}
+
+/* The header goes first with the length and checksum left 0, and is rewritten at the end. */
+int wrk_spill_write(wrk_spill_t *spill, const char *key,
+                    int (*pack)(const void *obj, msgpack_packer *pk), const void *obj,
                     uint64_t *id, char *err)
 {
     char file[4096];
@@ -172,19 +217,41 @@ int wrk_spill_write(wrk_spill_t *spill, const char *key, const void *buf, size_t
     memset(&h, 0, sizeof h);
     memcpy(h.magic, S_MAGIC, sizeof h.magic);
     snprintf(h.key, sizeof h.key, "%.*s", DSK_KEY_MAX, key);
-    s_put64(h.len, len);
-    s_put64(h.hash, XXH64(buf, len, 0));
     int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return dsk_seterr(err, DSK_EIO, "cannot create spill file %s: %s", file, strerror(errno));
-    int bad = s_write_all(fd, &h, sizeof h) < 0 || s_write_all(fd, buf, len) < 0;
-    int saved = errno;
-    if (close(fd) < 0 && !bad) {
-        bad = 1;
-        saved = errno;
+    s_writer_t *w = dsk_xcalloc(1, sizeof *w);
+    w->fd = fd;
+    w->hash = XXH64_createState();
+    if (!w->hash)
+        abort();
+    XXH64_reset(w->hash, 0);
+    if (s_write_all(fd, &h, sizeof h) < 0) {
+        w->bad = 1;
+        w->saved = errno;
     }
-    if (bad) {
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, w, s_writer_write);
+    int packed = pack(obj, &pk) == 0;
+    s_flush(w);
+    s_put64(h.len, w->len);
+    s_put64(h.hash, XXH64_digest(w->hash));
+    if (!w->bad && pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h) {
+        w->bad = 1;
+        w->saved = errno ? errno : EIO;
+    }
+    if (close(fd) < 0 && !w->bad) {
+        w->bad = 1;
+        w->saved = errno;
+    }
+    int bad = w->bad, saved = w->saved;
+    uint64_t len = w->len;
+    XXH64_freeState(w->hash);
+    free(w);
+    if (bad || !packed) {
         (void)unlink(file);
+        if (!packed)
+            return dsk_seterr(err, DSK_ETOOBIG, "%s cannot be packed", key);
         return dsk_seterr(err, DSK_EIO, "cannot write spill file %s: %s", file,
                           strerror(saved));
     }

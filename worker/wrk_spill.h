@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <msgpack.h>
+
 #include "dsk_error.h"
 
 typedef struct wrk_spill wrk_spill_t;
@@ -39,10 +41,15 @@ void wrk_spill_destroy(wrk_spill_t **spill_p);
 const char *wrk_spill_path(const wrk_spill_t *spill);
 
 /*
- * Writes len bytes as key's file; *id names it from now on (never 0).
- * DSK_EIO with err (the file removed again) when the disk refuses.
+ * Writes what pack(obj) packs as key's file, through a small buffer as it
+ * is packed: spilling an output costs no second copy of it in memory, as
+ * packing it whole first would (twice its size, while a buffer grows), at
+ * the moment memory is short. *id names the file from now on (never 0).
+ * DSK_EIO with err (the file removed again) when the disk refuses,
+ * DSK_ETOOBIG when pack fails.
  */
-int wrk_spill_write(wrk_spill_t *spill, const char *key, const void *buf, size_t len,
+int wrk_spill_write(wrk_spill_t *spill, const char *key,
+                    int (*pack)(const void *obj, msgpack_packer *pk), const void *obj,
                     uint64_t *id, char *err);
 /*
  * Maps file id, checks it was written for key and is whole, and calls

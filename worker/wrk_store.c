@@ -15,7 +15,7 @@ struct wrk_pin {
     int kind;
     void *obj;
     void (*destroy)(void *);
-    int (*pack)(const void *, msgpack_sbuffer *);
+    int (*pack)(const void *, msgpack_packer *);
     size_t bytes;
     int refs;               /* puts not yet freed: tasks of several jobs may make the same key */
     int pins;
@@ -66,7 +66,7 @@ static void s_drop(wrk_store_t *s, s_entry_t **link)
 
 void wrk_store_put(wrk_store_t *s, const char *key, int kind, void *obj,
                    void (*destroy)(void *), size_t bytes,
-                   int (*pack)(const void *obj, msgpack_sbuffer *sbuf))
+                   int (*pack)(const void *obj, msgpack_packer *pk))
 {
     s_entry_t **have = s_find(s, key);
     if (*have) { /* equal keys, equal content: keep one, count both */
@@ -138,7 +138,9 @@ int wrk_store_pack(const wrk_store_t *s, const char *key, msgpack_sbuffer *sbuf)
             dsk_error("cannot send %s: %s", key, err);
         return rc < 0 ? DSK_ENOTFOUND : DSK_OK;
     }
-    return (*e)->pack((*e)->obj, sbuf) ? DSK_ETOOBIG : DSK_OK;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
+    return (*e)->pack((*e)->obj, &pk) ? DSK_ETOOBIG : DSK_OK;
 }
 
 typedef struct {
@@ -251,12 +253,7 @@ static int s_spill_one(wrk_store_t *s, s_entry_t *e)
 {
     if (!e->spill_id) {
         char err[DSK_ERR_LEN];
-        msgpack_sbuffer sb;
-        msgpack_sbuffer_init(&sb);
-        int rc = e->pack(e->obj, &sb) ? dsk_seterr(err, DSK_ETOOBIG, "cannot be packed")
-                                      : wrk_spill_write(s->spill, e->key, sb.data, sb.size,
-                                                        &e->spill_id, err);
-        msgpack_sbuffer_destroy(&sb);
+        int rc = wrk_spill_write(s->spill, e->key, e->pack, e->obj, &e->spill_id, err);
         if (rc < 0) {
             dsk_warn("cannot spill %s (%zu bytes), keeping it in memory: %s", e->key, e->bytes,
                      err);
@@ -286,6 +283,12 @@ size_t wrk_store_spill(wrk_store_t *s, size_t want)
 }
 
 size_t wrk_store_bytes(const wrk_store_t *s) { return s->bytes; }
+
+size_t wrk_store_size_of(const wrk_store_t *s, const char *key)
+{
+    s_entry_t **e = s_find((wrk_store_t *)s, key);
+    return *e ? (*e)->bytes : 0;
+}
 size_t wrk_store_spilled(const wrk_store_t *s) { return s->spilled; }
 size_t wrk_store_count(const wrk_store_t *s) { return s->count; }
 

@@ -43,7 +43,7 @@ void wrk_store_destroy(wrk_store_t **store_p);
  */
 void wrk_store_put(wrk_store_t *s, const char *key, int kind, void *obj,
                    void (*destroy)(void *), size_t bytes,
-                   int (*pack)(const void *obj, msgpack_sbuffer *sbuf));
+                   int (*pack)(const void *obj, msgpack_packer *pk));
 /* What key holds, as bytes for another worker: DSK_ENOTFOUND, or DSK_EINVAL when it cannot move. */
 int wrk_store_pack(const wrk_store_t *s, const char *key, msgpack_sbuffer *sbuf);
 /* The object of that kind under key, or NULL (also while it is spilled: pin it to read it back). */
@@ -73,6 +73,8 @@ void wrk_store_free(wrk_store_t *s, const char *key);
 void wrk_store_clear(wrk_store_t *s);
 /* Bytes held in memory, and of outputs spilled to disk (their size in memory). */
 size_t wrk_store_bytes(const wrk_store_t *s);
+/* What key's object takes in memory, spilled or not (0: not held). */
+size_t wrk_store_size_of(const wrk_store_t *s, const char *key);
 size_t wrk_store_spilled(const wrk_store_t *s);
 size_t wrk_store_count(const wrk_store_t *s);
 

@@ -41,6 +41,7 @@ typedef struct wrk_task {
     struct wrk_pin *pins[3];    /* the store's entries for ds, job and input (wrk_store.h) */
     unsigned char *chunk;       /* a predict task's rows (owned) */
     size_t chunk_len;
+    uint64_t need;              /* bytes its body is expected to allocate (job_task_need) */
     /* filled by whoever runs it */
     int rc;
     char err[DSK_ERR_LEN];

@@ -17,6 +17,7 @@ struct wrk_tasks {
     wrk_runner_t runner;
     void *runner_arg;
     wrk_send_fn send;
+    wrk_send_with_fn send_with;
     void *arg;
     uint64_t session;
     uint64_t worker_id;         /* this session's, from its WELCOME */
@@ -33,6 +34,11 @@ wrk_tasks_t *wrk_tasks_new(const wrk_runner_t *runner, void *runner_arg, wrk_sen
     t->send = send;
     t->arg = arg;
     return t;
+}
+
+void wrk_tasks_set_send_with(wrk_tasks_t *t, wrk_send_with_fn send_with)
+{
+    t->send_with = send_with;
 }
 
 void wrk_tasks_destroy(wrk_tasks_t **t_p)
@@ -215,22 +221,52 @@ static void s_on_task(wrk_tasks_t *t, dsk_msg_task_t *m)
     t->runner.submit(t->runner_arg, task);
 }
 
-/* FETCH: a copy of an output for another worker, packed here on the loop thread. */
+typedef struct {
+    wrk_store_t *store;
+    const char *key;
+    int code;
+    size_t size;
+} s_fetch_fill_t;
+
+/* The output's bytes, packed into the frame (wrk_send_with_fn's fill). */
+static int s_fetch_fill(void *arg, msgpack_sbuffer *sb)
+{
+    s_fetch_fill_t *f = arg;
+    size_t before = sb->size;
+    f->code = wrk_store_pack(f->store, f->key, sb);
+    f->size = sb->size - before;
+    return f->code;
+}
+
+/*
+ * FETCH: a copy of an output for another worker, packed here on the loop
+ * thread, into the frame itself where the link allows; an output that
+ * cannot be packed is answered with its code.
+ */
 static void s_on_fetch(wrk_tasks_t *t, const char *key)
 {
     dsk_msg_t rep = {.type = DSK_MSG_FETCHED};
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
     snprintf(rep.u.fetched.key, sizeof rep.u.fetched.key, "%s", key);
     int64_t t0 = dsk_clock_mono_ms();
-    rep.u.fetched.code = wrk_store_pack(t->store, key, &sb);
-    if (rep.u.fetched.code)
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    s_fetch_fill_t f = {.store = t->store, .key = key};
+    if (t->send_with) {
+        /* a failure that is not the fill's is the link's: lost, as any message can be */
+        if (t->send_with(t->arg, &rep, s_fetch_fill, &f) == 0 || f.code == 0)
+            goto sent;
+    } else {
+        f.code = s_fetch_fill(&f, &sb);
+    }
+    rep.u.fetched.code = f.code;
+    if (f.code)
         snprintf(rep.u.fetched.error, sizeof rep.u.fetched.error, "%s",
-                 rep.u.fetched.code == DSK_ENOTFOUND ? "not held here" : "cannot move");
+                 f.code == DSK_ENOTFOUND ? "not held here" : "cannot move");
     else
         rep.u.fetched.data = (dsk_bytes_t){.data = (unsigned char *)sb.data, .len = sb.size};
     t->send(t->arg, &rep);
-    dsk_debug("FETCH %s: %zu bytes packed and sent in %lld ms", key, sb.size,
+sent:
+    dsk_debug("FETCH %s: %zu bytes packed and sent in %lld ms", key, f.size,
               (long long)(dsk_clock_mono_ms() - t0));
     msgpack_sbuffer_destroy(&sb);
 }

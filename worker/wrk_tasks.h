@@ -23,6 +23,7 @@
 #ifndef WRK_TASKS_H
 #define WRK_TASKS_H
 
+#include <msgpack.h>
 #include <stddef.h>
 
 #include "dsk_msg.h"
@@ -32,6 +33,12 @@
 
 typedef struct wrk_tasks wrk_tasks_t;
 typedef void (*wrk_send_fn)(void *arg, const dsk_msg_t *msg);
+/*
+ * Sends msg with its last (bin) field written by fill into the outgoing
+ * frame (dsk_wire_send_with); returns fill's failure as an error.
+ */
+typedef int (*wrk_send_with_fn)(void *arg, const dsk_msg_t *msg,
+                                int (*fill)(void *fill_arg, msgpack_sbuffer *sb), void *fill_arg);
 
 typedef struct {
     /* Runs task (takes it); it comes back through wrk_tasks_finish. */
@@ -55,6 +62,12 @@ void wrk_tasks_finish(wrk_tasks_t *t, wrk_task_t *task);
  */
 void wrk_tasks_reset(wrk_tasks_t *t, uint64_t worker_id);
 size_t wrk_tasks_bytes(const wrk_tasks_t *t);
+/*
+ * FETCHED goes out through send_with (same arg as send) when it is set: an
+ * output is packed straight into the frame, one copy of it in memory
+ * instead of two (packed, then encoded), at a time memory may be short.
+ */
+void wrk_tasks_set_send_with(wrk_tasks_t *t, wrk_send_with_fn send_with);
 /* Outputs may spill into spill (borrowed: it must outlive t), read back by the runner's unpack. */
 void wrk_tasks_set_spill(wrk_tasks_t *t, wrk_spill_t *spill);
 /* Spills least recently used outputs no task reads until want bytes left memory (wrk_store_spill). */

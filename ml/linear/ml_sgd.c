@@ -366,6 +366,24 @@ void ml_sgd_set_exact_ova(void *impl, int on)
     ((ml_sgd_t *)impl)->exact_ova = !!on;
 }
 
+/*
+ * The joint pass's tables (ml_sgd_joint_bytes) where it would run, else
+ * the per-class path's: coef_ (twice with averaging), the localized
+ * copy of sparse rows and the labels as doubles.
+ */
+static size_t s_fit_bytes(const void *impl, const ml_fit_shape_t *sh)
+{
+    const ml_sgd_t *m = impl;
+    int32_t k = sh->n_classes > 2 ? sh->n_classes : 2;
+    if (k > 2 && sh->sparse && !m->exact_ova && ml_sgd_joint_supports(&m->cfg))
+        return ml_sgd_joint_bytes(&m->cfg, sh->nrows, sh->ncols, sh->nnz, k);
+    double coef = (double)(k == 2 ? 1 : k) * (double)sh->ncols * sizeof(double);
+    double local = sh->sparse ? (double)sh->nnz * sizeof(int32_t) +
+                                (double)sh->ncols * sizeof(int32_t) : 0.0;
+    return (size_t)(coef * (m->cfg.average > 0 ? 2 : 1) + local +
+                    (double)sh->nrows * sizeof(double));
+}
+
 static const int32_t *s_classes(const void *impl, int32_t *n)
 {
     const ml_sgd_t *m = impl;
@@ -387,6 +405,7 @@ const ml_estimator_ops_t ml_sgd_classifier_ops = {
     .decision_function = s_decision,
     .predict_proba = s_proba,
     .classes = s_classes,
+    .fit_bytes = s_fit_bytes,
     .save = ml_sgd_save,
     .load = ml_sgd_load,
 };

@@ -700,6 +700,19 @@ int ml_sgd_joint_supports(const ml_sgd_config_t *cfg)
     return cfg->average == 0 && cfg->learning_rate != ML_SGD_LR_ADAPTIVE;
 }
 
+size_t ml_sgd_joint_bytes(const ml_sgd_config_t *cfg, int64_t nrows, int64_t ncols, int64_t nnz,
+                          int32_t K)
+{
+    int64_t Kp = (K + 7) / 8 * 8; /* the 8-lane build's padding, the larger */
+    int l1 = cfg->penalty == ML_SGD_PENALTY_L1 || cfg->penalty == ML_SGD_PENALTY_ELASTICNET;
+    double w = (double)ncols * (double)(l1 ? 2 * Kp : Kp) * sizeof(float);
+    /* the rows (ids and float values), their offsets and order; df, map and scale */
+    double rows = (double)nnz * (sizeof(int32_t) + sizeof(float)) +
+                  (double)nrows * (sizeof(int64_t) + sizeof(int32_t));
+    double cols = (double)ncols * (sizeof(int64_t) + sizeof(int32_t) + sizeof(double));
+    return (size_t)(w + rows + cols);
+}
+
 int ml_sgd_joint_wide_available(void)
 {
 #if ML_SGD_JOINT_WIDE

@@ -51,6 +51,16 @@
 int ml_sgd_joint_supports(const ml_sgd_config_t *cfg);
 
 /*
+ * About the bytes ml_sgd_joint allocates for nrows rows of ncols columns
+ * with nnz entries and K classes: the weight table (the widest build's
+ * lanes, penalties beside the weights under L1 and elasticnet, every
+ * column its own, as if none were folded), the renumbered rows and the
+ * columns' map and scale. An upper bound within a few percent.
+ */
+size_t ml_sgd_joint_bytes(const ml_sgd_config_t *cfg, int64_t nrows, int64_t ncols, int64_t nnz,
+                          int32_t K);
+
+/*
  * A joint fit's weights as the pass leaves them: float rows of `stride`
  * floats (class k in lane k), one row per renumbered column; a column's
  * coefficient for class k is W[map[f] * stride + k] * cscale[k] * scale[f]

@@ -22,16 +22,14 @@ typedef struct {
 
 static void s_out_destroy(void *obj) { free(obj); }
 
-static int s_out_pack(const void *obj, msgpack_sbuffer *sb)
+static int s_out_pack(const void *obj, msgpack_packer *pk)
 {
     const s_out_t *o = obj;
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 2);
-    ml_pack_key(&pk, "sim_output");
-    msgpack_pack_str_with_body(&pk, o->key, strlen(o->key));
-    ml_pack_key(&pk, "bytes");
-    msgpack_pack_uint64(&pk, o->bytes);
+    msgpack_pack_map(pk, 2);
+    ml_pack_key(pk, "sim_output");
+    msgpack_pack_str_with_body(pk, o->key, strlen(o->key));
+    ml_pack_key(pk, "bytes");
+    msgpack_pack_uint64(pk, o->bytes);
     return 0;
 }
 

@@ -369,6 +369,9 @@ START_TEST(test_joint_lane_builds_agree)
                 ck_assert_int_eq(ml_sgd_joint_4(&cfg, X->csr, y, K, pos, 7, 0.01, &j4, i4, &n4,
                                                 err), DSK_OK);
                 ck_assert(n4 > 0);
+                /* the estimate a worker makes room for covers either build's weight table */
+                size_t est = ml_sgd_joint_bytes(&cfg, N, D, X->csr->indptr[N], K);
+                ck_assert_uint_ge(est, (size_t)D * (size_t)j4->stride * sizeof(float));
                 ml_sgd_joint_coef(j4, c4);
                 s_joint_decides_as_coef(j4, X->csr, c4, i4);
 #if ML_SGD_JOINT_WIDE
@@ -376,6 +379,7 @@ START_TEST(test_joint_lane_builds_agree)
                     ck_assert_int_eq(ml_sgd_joint_8(&cfg, X->csr, y, K, pos, 7, 0.01, &j8, i8,
                                                     &n8, err), DSK_OK);
                     ml_sgd_joint_coef(j8, c8);
+                    ck_assert_uint_ge(est, (size_t)D * (size_t)j8->stride * sizeof(float));
                     ck_assert_int_eq(n8, n4);
                     ck_assert_msg(memcmp(c4, c8, (size_t)K * D * sizeof(double)) == 0 &&
                                       memcmp(i4, i8, (size_t)K * sizeof(double)) == 0,

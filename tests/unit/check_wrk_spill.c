@@ -6,7 +6,9 @@
  * spill file is an error that names the file, drops the entry, and fails
  * the task that needed it as an input not held (which the scheduler makes
  * again); files go when their entries do, the directory at the end, and a
- * directory a killed worker left is removed by the next one.
+ * directory a killed worker left is removed by the next one. Outputs are
+ * written as they are packed, in pieces of any size around the writer's
+ * buffer: what comes back is what went out, byte for byte.
  *
  * The outputs here are byte strings whose pack writes them as a msgpack
  * bin, so what comes back can be compared with what went out.
@@ -50,12 +52,10 @@ static void s_blob_destroy(void *obj)
     s_live--;
 }
 
-static int s_blob_pack(const void *obj, msgpack_sbuffer *sb)
+static int s_blob_pack(const void *obj, msgpack_packer *pk)
 {
     const s_blob_t *b = obj;
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-    return msgpack_pack_bin(&pk, b->len) || msgpack_pack_bin_body(&pk, b->text, b->len);
+    return msgpack_pack_bin(pk, b->len) || msgpack_pack_bin_body(pk, b->text, b->len);
 }
 
 static int s_unpacks; /* read-backs */
@@ -268,6 +268,55 @@ static void s_truncate_header(const char *file) { ck_assert_int_eq(truncate(file
 
 static void s_remove(const char *file) { ck_assert_int_eq(unlink(file), 0); }
 
+/* The blob's bin in pieces of 7 bytes: the spill's buffer fills and flushes mid-piece. */
+static int s_pieces_pack(const void *obj, msgpack_packer *pk)
+{
+    const s_blob_t *b = obj;
+    int bad = msgpack_pack_bin(pk, b->len);
+    for (size_t at = 0; at < b->len && !bad; at += 7)
+        bad = msgpack_pack_bin_body(pk, b->text + at, b->len - at < 7 ? b->len - at : 7);
+    return bad;
+}
+
+START_TEST(test_written_as_packed)
+{
+    /* around the 64 KiB buffer, and bodies written past it in one piece */
+    const size_t sizes[] = {0, 1, 65530, 65536, 65537, 200003};
+    const int piecewise[] = {1, 0};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        for (int p = 0; p < 2; p++) {
+            wrk_spill_t *sp;
+            wrk_store_t *s = s_store(&sp);
+            char *text = malloc(sizes[i] + 1);
+            for (size_t j = 0; j < sizes[i]; j++)
+                text[j] = (char)('a' + (j * 7919 + i) % 26);
+            text[sizes[i]] = '\0';
+            wrk_store_put(s, "x", DSK_DATA_OUTPUT, s_blob(text), s_blob_destroy, 100,
+                          piecewise[p] ? s_pieces_pack : s_blob_pack);
+            msgpack_sbuffer before, after;
+            msgpack_sbuffer_init(&before);
+            msgpack_sbuffer_init(&after);
+            ck_assert_int_eq(wrk_store_pack(s, "x", &before), DSK_OK);
+            ck_assert_uint_eq(wrk_store_spill(s, 1), 100);
+            ck_assert_int_eq(wrk_store_pack(s, "x", &after), DSK_OK); /* the file's body */
+            ck_assert_msg(after.size == before.size &&
+                              memcmp(after.data, before.data, before.size) == 0,
+                          "%zu bytes, %s: the file holds other bytes than pack wrote",
+                          sizes[i], piecewise[p] ? "in pieces" : "whole");
+            ck_assert_uint_eq(wrk_spill_disk_bytes(sp), 96 + before.size); /* header + body */
+            wrk_pin_t *pin;
+            ck_assert_int_eq(wrk_store_pin(s, "x", DSK_DATA_OUTPUT, &pin, NULL), DSK_OK);
+            ck_assert_str_eq(((const s_blob_t *)wrk_pin_obj(pin))->text, text);
+            wrk_store_unpin(s, pin);
+            msgpack_sbuffer_destroy(&before);
+            msgpack_sbuffer_destroy(&after);
+            free(text);
+            wrk_store_destroy(&s);
+            wrk_spill_destroy(&sp);
+        }
+}
+END_TEST
+
 START_TEST(test_damaged_files)
 {
     s_damaged(s_flip_last_byte, DSK_EPROTO, "corrupted (checksum mismatch)");
@@ -325,7 +374,9 @@ START_TEST(test_task_on_corrupted_input)
     s_blob_t *b = s_blob("a fold's matrices");
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
-    s_blob_pack(b, &sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    s_blob_pack(b, &pk);
     s_blob_destroy(b);
     put.u.data_put.data = (dsk_bytes_t){.data = (unsigned char *)sb.data, .len = sb.size};
     ck_assert_int_eq(wrk_tasks_on_message(t, &put), 1);
@@ -421,6 +472,7 @@ Suite *dsk_wrk_spill_suite(void)
     tcase_add_checked_fixture(tc, s_setup, s_teardown);
     tcase_add_test(tc, test_lru_choice);
     tcase_add_test(tc, test_read_back);
+    tcase_add_test(tc, test_written_as_packed);
     tcase_add_test(tc, test_damaged_files);
     tcase_add_test(tc, test_task_on_corrupted_input);
     tcase_add_test(tc, test_bad_directory);
