@@ -5,7 +5,8 @@
 #                   cluster suites with real daemons on loopback
 #   make deps       installs the Debian packages the build and tests need
 #                   (as root), or prints the apt-get line
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (programs, man pages, units, configs, Python)
+#   make uninstall  the same PREFIX and DESTDIR: removes what install wrote, never keys
 #   make demo       a local cluster, its status
 #   make fuzz       libFuzzer on every decoder of outside bytes (clang), FUZZ_SECONDS each
 #
@@ -72,7 +73,7 @@ SIM_ASAN   := $(BUILD)/asan/dsk-sim
 SIM_SEEDS  ?= 3000
 SEEDS      ?= 100000
 
-.PHONY: fuzz-build bench-e2e bench-notebook check-python all check check-layout check-unit check-asan check-cluster check-parity check-sim check-systemd deps deps-bench demo install clean bench fuzz sim
+.PHONY: fuzz-build bench-e2e bench-notebook check-python all check check-layout check-unit check-asan check-cluster check-parity check-sim check-systemd check-install deps deps-bench demo install uninstall clean bench fuzz sim
 all: $(PROGRAMS) $(LIBDSK) $(LIBML) $(LIBJOBS) $(SIM)
 
 # libdsk: common + proto + client API, the code every program shares.
@@ -162,7 +163,7 @@ $(BUILD)/asan/%.o: %.c
 	$(CC) $(ALL_CFLAGS) $(SAN) $(CHECK_CFLAGS) -I$(BUILD)/tests -c -o $@ $<
 
 check: deps
-	$(MAKE) check-layout check-unit check-asan check-sim check-parity check-systemd check-cluster check-python
+	$(MAKE) check-layout check-unit check-asan check-sim check-parity check-systemd check-install check-cluster check-python
 
 # The layers, one header per module, no include cycle (docs/architecture.md).
 check-layout:
@@ -201,6 +202,11 @@ check-python: $(PROGRAMS)
 
 check-systemd: $(PROGRAMS)
 	sh tests/check_systemd.sh $(BUILD)
+
+# make install into a scratch DESTDIR: every file where it belongs, the man
+# pages render without a warning, and make uninstall takes it all back.
+check-install: $(PROGRAMS)
+	sh tests/check_install.sh $(BUILD)
 
 deps:
 	@sh conf/deps.sh
@@ -259,7 +265,20 @@ fuzz-build: $(FUZZ_TARGETS)
 fuzz: $(FUZZ_TARGETS)
 	sh tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
 
-install: $(PROGRAMS)
+# The man pages (docs/man/), gzipped as Debian ships them: -n keeps the
+# name and time stamp out, so the same page gives the same bytes.
+MANDIR    := $(PREFIX)/share/man
+MAN_PAGES := dsk-submit.1 dsk-keygen.1 dsk-job.5 dskd-scheduler.8 dskd-worker.8
+MAN_GZ    := $(addprefix $(BUILD)/man/,$(addsuffix .gz,$(MAN_PAGES)))
+# where each lands: dsk-job.5 -> $(MANDIR)/man5/dsk-job.5.gz
+MAN_INSTALLED := $(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(m).gz)
+
+$(BUILD)/man/%.gz: docs/man/%
+	@mkdir -p $(@D)
+	gzip -9n -c $< > $@.tmp
+	mv $@.tmp $@
+
+install: $(PROGRAMS) $(MAN_GZ)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)/etc/dsk
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/dskd-scheduler.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/dskd-scheduler.service
@@ -268,6 +287,28 @@ install: $(PROGRAMS)
 	install -d -m 0755 $(DESTDIR)/etc/dsk/keys $(DESTDIR)/etc/dsk/keys/workers $(DESTDIR)/etc/dsk/keys/clients
 	install -d $(DESTDIR)$(PYTHON_SITE)/dsk
 	install -m 0644 python/dsk/*.py $(DESTDIR)$(PYTHON_SITE)/dsk/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(filter %.1.gz,$(MAN_GZ)) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(filter %.5.gz,$(MAN_GZ)) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(filter %.8.gz,$(MAN_GZ)) $(DESTDIR)$(MANDIR)/man8/
+
+# Removes what install wrote, file by file, given the same PREFIX and DESTDIR.
+# It never touches /etc/dsk/keys (the key pairs and allow-lists people made
+# there; its directories stay too) nor the scheduler's journal in
+# /var/lib/dsk, which install never wrote. The two configs go even if edited:
+# install overwrites them the same way. With the Python modules goes the
+# bytecode Python wrote beside them, and then their dsk/ directory: left
+# empty on Python's path it would still import, as an empty namespace package.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)))
+	rm -f $(DESTDIR)$(PREFIX)/lib/systemd/system/dskd-scheduler.service \
+	      $(DESTDIR)$(PREFIX)/lib/systemd/system/dskd-worker@.service
+	rm -f $(DESTDIR)/etc/dsk/dskd-scheduler.conf $(DESTDIR)/etc/dsk/dskd-worker.conf
+	rm -f $(addprefix $(DESTDIR),$(MAN_INSTALLED))
+	rm -f $(addprefix $(DESTDIR)$(PYTHON_SITE)/dsk/,$(notdir $(wildcard python/dsk/*.py)))
+	rm -rf $(DESTDIR)$(PYTHON_SITE)/dsk/__pycache__
+	if [ -d $(DESTDIR)$(PYTHON_SITE)/dsk ]; then \
+	    rmdir --ignore-fail-on-non-empty $(DESTDIR)$(PYTHON_SITE)/dsk; fi
 
 clean:
 	rm -rf $(BUILD)
