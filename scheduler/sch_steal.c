@@ -19,6 +19,9 @@
  */
 #define S_COPY_FIXED_US 100000
 #define S_COPY_BYTES_PER_US 50
+/* A holder that declined a copy is asked again after this (its running fits end by then,
+   or the next ask is declined as cheaply). */
+#define S_COPY_RETRY_MS 1000
 
 static double s_copy_us(uint64_t bytes)
 {
@@ -83,7 +86,8 @@ static int s_steal_for(sch_jobs_t *j, sch_job_t *job, sch_worker_t *w, const int
             const sch_out_t *o = &S->outs[dep];
             job_task_kind_t kind = job_plan_task(S->plan, dep)->kind;
             if ((kind != JOB_TASK_PREFIX && kind != JOB_TASK_STAGE) || o->moving_to ||
-                o->holders.n == 0 || (!stalled && !s_pays_output(job, dep, bytes)))
+                o->holders.n == 0 || sch_jobs_now(j) < o->copy_after_ms ||
+                (!stalled && !s_pays_output(job, dep, bytes)))
                 continue;
             bytes += o->resident;
         } else if (!stalled && !s_pays_data(job)) {
@@ -147,6 +151,8 @@ int sch_steal_on_fetched(sch_jobs_t *j, sch_job_t *job, const sch_worker_t *from
                 to->held -= o->resident;
             }
             o->moving_to = o->moving_from = 0;
+            if (f->code == DSK_ENOMEM)
+                o->copy_after_ms = sch_jobs_now(j) + S_COPY_RETRY_MS;
             return 1;
         }
         dsk_msg_t put = {.type = DSK_MSG_DATA_PUT};
