@@ -19,6 +19,10 @@ BUILD   ?= build
 CC      ?= cc
 PKGS    := libzmq msgpack jansson openblas libpcre2-8 zlib libxxhash
 CHECKPKG := check
+# libmicrohttpd: only dskd-scheduler links it (its dashboard, scheduler/sch_http.c)
+HTTPPKG := libmicrohttpd
+HTTP_CFLAGS := $(shell pkg-config --cflags $(HTTPPKG) 2>/dev/null)
+HTTP_LIBS   := $(shell pkg-config --libs $(HTTPPKG) 2>/dev/null)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -47,7 +51,7 @@ SUBMIT_SRC := $(wildcard submit/*.c)
 KEYGEN_SRC := $(wildcard keygen/*.c)
 UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 # The simulator drives the scheduler's engine and the worker's bookkeeping without sockets.
-SCHED_CORE_SRC := $(filter-out scheduler/main.c scheduler/sch_server.c,$(SCHED_SRC))
+SCHED_CORE_SRC := $(filter-out scheduler/main.c scheduler/sch_server.c scheduler/sch_http.c,$(SCHED_SRC))
 WORKER_CORE_SRC := worker/wrk_tasks.c worker/wrk_store.c worker/wrk_task.c worker/wrk_spill.c
 SIM_SRC    := $(wildcard tests/sim/*.c)
 CLUSTER_SRC := $(wildcard tests/cluster/*.c)
@@ -105,7 +109,21 @@ $(LIBJOBS_ASAN): $(call asan_obj,$(JOBS_SRC))
 	$(AR) rcs $@ $^
 
 $(BUILD)/dskd-scheduler: $(call obj,$(SCHED_SRC)) $(LIBJOBS) $(LIBML) $(LIBDSK)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(HTTP_LIBS) $(LDLIBS)
+
+# The dashboard's page (one self-contained HTML file) as a C string: each line
+# quoted, backslashes and quotes escaped.
+$(BUILD)/gen/sch_dash_page.h: scheduler/sch_dash_page.html
+	@mkdir -p $(@D)
+	{ echo '/* generated from scheduler/sch_dash_page.html by the Makefile: do not edit */'; \
+	  echo 'static const char sch_dash_page[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/scheduler/sch_http.o: scheduler/sch_http.c $(BUILD)/gen/sch_dash_page.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(HTTP_CFLAGS) -I$(BUILD)/gen -c -o $@ $<
 
 $(BUILD)/dskd-worker: $(call obj,$(WORKER_SRC)) $(LIBJOBS) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

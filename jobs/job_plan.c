@@ -485,6 +485,33 @@ static json_t *s_params_json(const ml_params_t *c)
     return o;
 }
 
+json_t *job_plan_best_so_far(const job_plan_t *p)
+{
+    int64_t best = -1;
+    double best_mean = 0;
+    int best_folds = 0;
+    for (int64_t c = 0; p->job->kind != JOB_FIT && c < p->n_cands; c++) {
+        double sum = 0;
+        int n = 0;
+        for (int k = 0; k < p->n_splits; k++) {
+            const s_cell_t *cell = &p->cells[c * p->n_splits + k];
+            if (cell->done && !isnan(cell->score)) {
+                sum += cell->score;
+                n++;
+            }
+        }
+        if (n > 0 && (best < 0 || sum / n > best_mean)) {
+            best = c;
+            best_mean = sum / n;
+            best_folds = n;
+        }
+    }
+    if (best < 0)
+        return NULL;
+    return json_pack("{s:o, s:o, s:i}", "score", s_real(best_mean), "params",
+                     s_params_json(&p->cands[best]), "folds", best_folds);
+}
+
 /* The double at offset off in candidate c's cell of split k (a field of s_cell_t). */
 static double s_cell_field(const job_plan_t *p, int64_t c, int k, size_t off)
 {

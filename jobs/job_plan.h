@@ -114,6 +114,13 @@ int job_plan_scores_done(const job_plan_t *p);
  */
 int64_t job_plan_add_refit(job_plan_t *p);
 /*
+ * While the search runs: the candidate whose scored folds have the best
+ * mean so far, as {"score", "params", "folds"} (folds: how many of its
+ * splits are scored; a candidate with fewer folds may still overtake it).
+ * New reference; NULL while no fold is scored (or for a fit).
+ */
+json_t *job_plan_best_so_far(const job_plan_t *p);
+/*
  * The result JSON (docs/job-files.md, "The result"): best_params, best_score, best_index,
  * n_candidates, n_splits, refit, cv_results (scikit-learn's keys and order).
  * New reference the caller owns; NULL before the scores are done.

@@ -7,6 +7,8 @@ const dsk_cfg_option_t sch_config_table[] = {
     {"listen", DSK_CFG_STRING, offsetof(sch_config_t, listen),
      sizeof(((sch_config_t *)0)->listen), "tcp://0.0.0.0:8786", 0, 0,
      "ZeroMQ endpoint for clients and workers"},
+    {"dashboard-port", DSK_CFG_INT, offsetof(sch_config_t, dashboard_port), 0, "8787", 0, 65535,
+     "HTTP dashboard and /metrics, on the host of --listen; 0 turns it off"},
     {"heartbeat-interval", DSK_CFG_DURATION, offsetof(sch_config_t, heartbeat_ms), 0,
      "1s", 50, 60000, "heartbeat period; a worker silent for 3 periods is dead"},
     {"max-message-size", DSK_CFG_SIZE, offsetof(sch_config_t, max_message_size), 0,

@@ -13,6 +13,7 @@
 
 typedef struct {
     char listen[256];          /* ZeroMQ endpoint of the ROUTER socket */
+    int64_t dashboard_port;    /* HTTP dashboard on listen's host (sch_http.h); 0: none */
     int64_t heartbeat_ms;      /* interval; a worker silent 3 intervals is dead */
     uint64_t max_message_size; /* ZMQ_MAXMSGSIZE of the socket */
     int64_t keep_finished_ms;  /* a finished job's result stays this long ... */

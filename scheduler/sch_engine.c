@@ -372,6 +372,10 @@ void sch_engine_set_refused(sch_engine_t *e, const sch_refused_t *refused, int c
 }
 
 uint32_t sch_engine_active_jobs(const sch_engine_t *e) { return sch_jobs_active(e->jobs); }
+uint64_t sch_engine_instance(const sch_engine_t *e) { return e->cfg.instance; }
+int64_t sch_engine_uptime_ms(const sch_engine_t *e) { return e->now - e->started_ms; }
+uint64_t sch_engine_handled(const sch_engine_t *e) { return e->handled; }
+int sch_engine_curve(const sch_engine_t *e) { return e->curve; }
 const sch_registry_t *sch_engine_registry(const sch_engine_t *e) { return e->workers; }
 const sch_jobs_t *sch_engine_jobs(const sch_engine_t *e) { return e->jobs; }
 sch_jobs_t *sch_engine_job_table(sch_engine_t *e) { return e->jobs; }

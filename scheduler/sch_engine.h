@@ -56,6 +56,12 @@ void sch_engine_set_refused(sch_engine_t *e, const sch_refused_t *refused, int c
 int64_t sch_engine_tick(sch_engine_t *e, int64_t now_ms);
 
 uint32_t sch_engine_active_jobs(const sch_engine_t *e);
+/* For the dashboard: this scheduler's instance number, its uptime by the engine's clock,
+   messages handled, and whether CURVE is on. */
+uint64_t sch_engine_instance(const sch_engine_t *e);
+int64_t sch_engine_uptime_ms(const sch_engine_t *e);
+uint64_t sch_engine_handled(const sch_engine_t *e);
+int sch_engine_curve(const sch_engine_t *e);
 /* The invariants of the registry and the jobs (sch_jobs_check): 0 or DSK_ESTATE with err. */
 int sch_engine_check(const sch_engine_t *e, char *err);
 /* The job table, for the server to journal and restore jobs (sch_jobs.h). */

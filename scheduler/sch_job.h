@@ -23,6 +23,7 @@
 #include "dsk_msg.h"
 #include "dsk_wire.h"
 #include "sch_registry.h"
+#include "sch_tasklog.h"
 
 typedef struct sch_jobs sch_jobs_t;
 typedef struct sch_job sch_job_t;
@@ -41,6 +42,7 @@ typedef struct {
     int64_t since[SCH_MAX_ATTEMPTS];    /* when each was sent (the engine's clock) */
     uint64_t reserve;       /* bytes an attempt reserves on its worker for the output */
     int kills, refusals;
+    int attempts;           /* attempts started, backups and re-runs included */
 } sch_task_t;
 
 typedef struct {
@@ -83,6 +85,9 @@ typedef struct sch_kind {
                       dsk_msg_fetched_t *f);
     /* Optional: bytes of the job's task outputs the scheduler counts on worker w. */
     uint64_t (*held_on)(const sch_job_t *job, uint64_t w);
+    /* Optional: the best candidate so far, {"score", "params", "folds"} (a new reference;
+       NULL while none), for the dashboard. */
+    json_t *(*best)(const sch_job_t *job);
     /* Optional: the kind's own invariants (the simulator calls it after every event). */
     int (*check)(const sch_jobs_t *j, const sch_job_t *job, char *err);
 } sch_kind_t;
@@ -109,6 +114,7 @@ struct sch_job {
     size_t model_len;
     sch_busy_t *busy;           /* per worker: tasks run and their time */
     int nbusy;
+    sch_tasklog_t *log;         /* its finished attempts, for the dashboard (NULL: none yet) */
     void *k;                    /* the kind's state */
     struct sch_job *next;
 };

@@ -22,6 +22,8 @@ struct sch_jobs {
     uint64_t next_id;
     int64_t now;
     int deadline_pass;          /* this pass looks for overdue tasks */
+    sch_task_count_t counts[SCH_COUNT_KINDS]; /* answered attempts by task kind, ever */
+    size_t ncounts;
     char violation[DSK_ERR_LEN]; /* the first broken invariant seen, "" while none */
 };
 
@@ -47,6 +49,7 @@ static void s_job_free(sch_job_t *job)
     json_decref(job->result);
     free(job->model);
     free(job->busy);
+    sch_tasklog_destroy(&job->log);
     free(job);
 }
 
@@ -150,6 +153,7 @@ void sch_jobs_dispatch(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_t *w
     t->on[t->nrun] = w->id;
     t->since[t->nrun] = j->now;
     t->nrun++;
+    t->attempts++;
     if (t->state == SCH_PENDING)
         t->state = SCH_RUNNING;
     w->running++;
@@ -559,6 +563,33 @@ void sch_jobs_on_job_req(sch_jobs_t *j, const dsk_peer_id_t *from, const char *o
 }
 
 /*
+ * An answered attempt, for the dashboard: into the job's task log (from
+ * when it was sent to when it was answered, as the scheduler saw it) and
+ * into the counts by kind that only go up (/metrics). A refusal for want of
+ * an input ran nothing and is logged as a failure.
+ */
+static void s_record(sch_jobs_t *j, sch_job_t *job, int64_t i, const sch_worker_t *w,
+                     int64_t since, const dsk_msg_task_done_t *d)
+{
+    const char *kind = job->kind->task_kind ? job->kind->task_kind(job, i) : job->kind->name;
+    if (!job->log)
+        job->log = sch_tasklog_new();
+    sch_tasklog_add(job->log, i, kind, w->info.name, since - job->started_ms,
+                    j->now - job->started_ms, d->code == 0, job->tasks[i].attempts, d->error);
+    size_t k = 0;
+    while (k < j->ncounts && strcmp(j->counts[k].kind, kind) != 0)
+        k++;
+    if (k == j->ncounts) {
+        if (k == SCH_COUNT_KINDS)
+            return;
+        j->counts[j->ncounts++] = (sch_task_count_t){.kind = kind};
+    }
+    j->counts[k].tasks++;
+    j->counts[k].failed += d->code != 0;
+    j->counts[k].micros += d->micros;
+}
+
+/*
  * TASK_DONE: only the answer of a running attempt counts (a worker that
  * was declared dead, dropped or reconnected has no attempt any more: its
  * late answer is ignored); the kind takes it from there.
@@ -571,8 +602,15 @@ void sch_jobs_on_task_done(sch_jobs_t *j, sch_worker_t *w, dsk_msg_t *msg)
     w->last_answer_ms = j->now;
     sch_job_t *job = s_by_id(j, d->task_id >> SCH_TASK_BITS);
     int64_t i = (int64_t)(d->task_id & ((1ULL << SCH_TASK_BITS) - 1));
-    if (!job || i >= job->ntasks || !s_attempt_end(j, &job->tasks[i], w->id))
+    if (!job || i >= job->ntasks)
         return;
+    int64_t since = -1;
+    for (int a = 0; a < job->tasks[i].nrun; a++)
+        if (job->tasks[i].on[a] == w->id)
+            since = job->tasks[i].since[a];
+    if (!s_attempt_end(j, &job->tasks[i], w->id))
+        return;
+    s_record(j, job, i, w, since, d);
     if (job->tasks[i].state == SCH_RUNNING && job->tasks[i].nrun == 0)
         job->tasks[i].state = SCH_PENDING; /* until the kind takes the result */
     job->kind->on_task_done(j, job, i, w, d);
@@ -761,6 +799,30 @@ void sch_jobs_running_text(const sch_jobs_t *j, uint64_t w, char *buf, size_t le
         at += (size_t)snprintf(buf + at, len - at, "%s%s:%d", k ? " " : "", names[k], counts[k]);
 }
 uint32_t sch_jobs_tasks_queued(const sch_jobs_t *j) { return s_count(j, 0); }
+
+const sch_job_t *sch_jobs_list(const sch_jobs_t *j) { return j->jobs; }
+
+size_t sch_jobs_task_counts(const sch_jobs_t *j, const sch_task_count_t **counts)
+{
+    *counts = j->counts;
+    return j->ncounts;
+}
+
+uint32_t sch_jobs_pending(const sch_job_t *job)
+{
+    uint32_t n = 0;
+    for (int64_t i = 0; i < job->ntasks; i++)
+        n += job->tasks[i].state == SCH_PENDING && job->kind->runnable(job, i);
+    return n;
+}
+
+uint32_t sch_jobs_running(const sch_job_t *job)
+{
+    uint32_t n = 0;
+    for (int64_t i = 0; i < job->ntasks; i++)
+        n += job->tasks[i].state == SCH_RUNNING;
+    return n;
+}
 
 /* ------------------------------------------------------------ invariants */
 

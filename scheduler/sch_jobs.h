@@ -131,6 +131,21 @@ sch_job_t *sch_jobs_oldest_active(sch_jobs_t *j);
 void sch_jobs_running_text(const sch_jobs_t *j, uint64_t w, char *buf, size_t len);
 uint32_t sch_jobs_tasks_running(const sch_jobs_t *j);
 uint32_t sch_jobs_tasks_queued(const sch_jobs_t *j);
+/* The same for one job (its runnable tasks waiting, its tasks running). */
+uint32_t sch_jobs_pending(const sch_job_t *job);
+uint32_t sch_jobs_running(const sch_job_t *job);
+/* Every job the table keeps, newest first (follow ->next); read-only, for the dashboard. */
+const sch_job_t *sch_jobs_list(const sch_jobs_t *j);
+
+/* Answered task attempts by task kind since the scheduler started: they only go up. */
+#define SCH_COUNT_KINDS 16
+typedef struct {
+    const char *kind;           /* "stage", "score", "predict", ... (a static string) */
+    uint64_t tasks, failed;     /* attempts answered, those that failed */
+    uint64_t micros;            /* the time the workers say they took */
+} sch_task_count_t;
+/* The counts (*counts points into the table) and how many kinds there are. */
+size_t sch_jobs_task_counts(const sch_jobs_t *j, const sch_task_count_t **counts);
 /*
  * The engine's invariants, for the simulator: every worker's counts
  * (attempts, bytes held) equal what the jobs record, every attempt and

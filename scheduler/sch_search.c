@@ -691,13 +691,19 @@ static const char *s_task_kind(const sch_job_t *job, int64_t i)
     return job_task_kind_name(sch_search_task(job, i)->kind);
 }
 
+static json_t *s_best(const sch_job_t *job)
+{
+    const sch_search_t *S = job->k;
+    return S && S->plan ? job_plan_best_so_far(S->plan) : NULL;
+}
+
 /* Search and fit differ only in what their SUBMIT must hold. */
 #define S_SEARCH_OPS                                                                       \
     .schedule = s_schedule, .on_task_done = s_on_task_done,                                \
     .on_worker_lost = s_on_worker_lost, .runnable = s_runnable, .task_kind = s_task_kind,  \
     .expected_us = sch_order_expected_us, .result = s_result, .release = s_release,        \
     .destroy = s_destroy, .on_fetched = sch_steal_on_fetched, .held_on = s_held_on,        \
-    .check = s_check
+    .best = s_best, .check = s_check
 
 const sch_kind_t sch_search_kind = {.name = "search", .on_submit = s_submit_search,
                                     .check_job = s_check_search, S_SEARCH_OPS};

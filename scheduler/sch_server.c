@@ -16,6 +16,7 @@
 #include "dsk_wire.h"
 #include "sch_auth.h"
 #include "sch_engine.h"
+#include "sch_http.h"
 #include "sch_journal.h"
 
 #define SCH_DRAIN_BATCH 256   /* messages read per wake-up, for fairness with timers */
@@ -29,6 +30,7 @@ struct sch_server {
     dsk_loop_t *loop;
     sch_engine_t *engine;
     sch_journal_t *journal;     /* NULL without --journal */
+    sch_http_t *http;           /* the dashboard, NULL with --dashboard-port 0 */
     sch_jobs_journal_t journal_hooks;
     /* what the engine sent while the journal had appends not yet durable: held until
        they are (group commit), then sent in order */
@@ -307,6 +309,15 @@ sch_server_t *sch_server_new(const sch_config_t *cfg, char *err)
         sch_server_destroy(&srv);
         return NULL;
     }
+    /* The dashboard is optional, the socket is not: a port in use (a second scheduler on
+       the host, dsk-submit --local beside a real one) costs the dashboard, not the cluster. */
+    if (cfg->dashboard_port > 0) {
+        char why[DSK_ERR_LEN];
+        srv->http = sch_http_new(cfg->listen, (int)cfg->dashboard_port, srv->loop, srv->engine,
+                                 why);
+        if (!srv->http)
+            dsk_warn("%s: serving without it", why);
+    }
     return srv;
 }
 
@@ -315,6 +326,7 @@ void sch_server_destroy(sch_server_t **server_p)
     sch_server_t *srv = *server_p;
     if (!srv)
         return;
+    sch_http_destroy(&srv->http); /* it reads the engine */
     sch_engine_destroy(&srv->engine); /* its last FREEs go nowhere: the socket closes next */
     for (size_t i = 0; i < srv->nheld; i++)
         free(srv->held[i].buf);
@@ -343,6 +355,9 @@ int sch_server_run(sch_server_t *srv)
     dsk_loop_add_timer(srv->loop, srv->cfg.heartbeat_ms / 4, s_engine_timer, srv);
     dsk_loop_add_timer(srv->loop, 1000, s_dropped_timer, srv);
     dsk_info("listening on %s", srv->endpoint);
+    if (srv->http)
+        dsk_info("dashboard on port %d (/, /api/status, /api/jobs, /metrics)",
+                 sch_http_port(srv->http));
     dsk_notify("READY=1\nSTATUS=serving");
     rc = dsk_loop_run(srv->loop);
     dsk_notify("STOPPING=1");
