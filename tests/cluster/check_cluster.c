@@ -342,6 +342,7 @@ Suite *dsk_cluster_predict_inputs_suite(void);
 Suite *dsk_cluster_security_suite(void);
 Suite *dsk_cluster_journal_suite(void);
 Suite *dsk_cluster_memory_suite(void);
+Suite *dsk_cluster_dashboard_suite(void);
 
 int main(void)
 {
@@ -361,6 +362,7 @@ int main(void)
     srunner_add_suite(sr, dsk_cluster_security_suite());
     srunner_add_suite(sr, dsk_cluster_journal_suite());
     srunner_add_suite(sr, dsk_cluster_memory_suite());
+    srunner_add_suite(sr, dsk_cluster_dashboard_suite());
     srunner_set_fork_status(sr, CK_FORK);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -118,11 +118,19 @@ static pid_t s_spawn(const char *const *prefix, const char *prog, const char *lo
         argv[n++] = prefix[i];
     argv[n++] = s_bin(prog, path, sizeof path);
     /* the daemons refuse to run without keys or --insecure; tests of CURVE give --key */
-    int keyed = 0;
-    for (size_t i = 0; args[i]; i++)
+    int keyed = 0, dashboard = 0;
+    for (size_t i = 0; args[i]; i++) {
         keyed |= strcmp(args[i], "--key") == 0;
+        dashboard |= strcmp(args[i], "--dashboard-port") == 0;
+    }
     if (strncmp(prog, "dskd-", 5) == 0 && !keyed)
         argv[n++] = "--insecure";
+    /* a scheduler's dashboard only where a test asks for one (check_dashboard.c): the
+       default port 8787 is the machine's, not the test's */
+    if (strcmp(prog, "dskd-scheduler") == 0 && !dashboard) {
+        argv[n++] = "--dashboard-port";
+        argv[n++] = "0";
+    }
     for (size_t i = 0; args[i] && n < 94; i++)
         argv[n++] = args[i];
     argv[n] = NULL;

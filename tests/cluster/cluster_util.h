@@ -26,7 +26,8 @@ const char *cu_tmpdir(void);
  * Starts $DSK_BIN/prog with the NULL-terminated argument list (not
  * including argv[0]); stdout and stderr go to TMPDIR/log_name. Returns the pid.
  * A daemon (dskd-*) without --key among args runs --insecure: loopback
- * tests need no keys, and the CURVE tests give theirs.
+ * tests need no keys, and the CURVE tests give theirs. A dskd-scheduler
+ * without --dashboard-port among args runs without its dashboard (0).
  * The process is remembered and killed by cu_kill_all.
  */
 pid_t cu_spawn(const char *prog, const char *log_name, const char *const *args);
