@@ -142,10 +142,13 @@ $(BUILD)/tests/suites.h: $(UNIT_SRC)
 
 $(BUILD)/tests/unit/check_main.o $(BUILD)/asan/tests/unit/check_main.o: $(BUILD)/tests/suites.h
 
-$(UNIT): $(call obj,$(UNIT_SRC) tests/unit/check_main.c $(WORKER_CORE_SRC)) $(LIBJOBS) $(LIBML) $(LIBDSK)
+# the scheduler's parts with a unit suite of their own (tests/unit/check_sch_*.c)
+SCHED_UNIT_SRC := scheduler/sch_tasklog.c
+
+$(UNIT): $(call obj,$(UNIT_SRC) tests/unit/check_main.c $(WORKER_CORE_SRC) $(SCHED_UNIT_SRC)) $(LIBJOBS) $(LIBML) $(LIBDSK)
 	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
-$(UNIT_ASAN): $(call asan_obj,$(UNIT_SRC) tests/unit/check_main.c $(WORKER_CORE_SRC)) $(LIBJOBS_ASAN) $(LIBML_ASAN) $(LIBDSK_ASAN)
+$(UNIT_ASAN): $(call asan_obj,$(UNIT_SRC) tests/unit/check_main.c $(WORKER_CORE_SRC) $(SCHED_UNIT_SRC)) $(LIBJOBS_ASAN) $(LIBML_ASAN) $(LIBDSK_ASAN)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 # The parity runner: scikit-learn's answers (tests/parity/golden/) on the
