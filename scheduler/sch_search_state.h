@@ -24,6 +24,7 @@ typedef struct {
     int64_t open_users;     /* tasks reading it that are not done */
     uint64_t moving_to;     /* a copy on its way to this worker (0: none) ... */
     uint64_t moving_from;   /* ... from this holder */
+    int64_t moving_since;   /* ... asked for then (the engine's clock; the task stream's) */
     int64_t copy_after_ms;  /* a holder declined a copy (its fits need the memory): none is
                                asked for before this */
     int64_t users_done;     /* readers done, the microseconds they took, the first's */

@@ -107,6 +107,7 @@ static int s_steal_for(sch_jobs_t *j, sch_job_t *job, sch_worker_t *w, const int
             sch_jobs_send(j, &src->peer, &m);
             o->moving_to = w->id;
             o->moving_from = src->id;
+            o->moving_since = sch_jobs_now(j);
             w->incoming = 1;
             w->held += o->resident;
             dsk_debug("job %llu: copying %s from '%s' to idle '%s'", (unsigned long long)job->id,
@@ -129,6 +130,22 @@ int sch_steal(sch_jobs_t *j, sch_job_t *job, const int64_t *ready, int64_t nread
 }
 
 /*
+ * A copy's trip (FETCH to its holder, FETCHED back, DATA_PUT on) in the
+ * job's task stream, on the lane of the worker it was for: that worker
+ * waited for it.
+ */
+static void s_log_transfer(sch_jobs_t *j, sch_job_t *job, int64_t i, const sch_worker_t *to,
+                           const sch_out_t *o, const dsk_msg_fetched_t *f)
+{
+    if (!to)
+        return;
+    if (!job->log)
+        job->log = sch_tasklog_new();
+    sch_tasklog_add(job->log, i, "transfer", to->info.name, o->moving_since - job->started_ms,
+                    sch_jobs_now(j) - job->started_ms, f->code == 0, 1, f->error);
+}
+
+/*
  * FETCHED: the copy this job asked of from; handed to the worker that
  * waits for it while its task still needs it and that worker still lacks it.
  */
@@ -142,6 +159,7 @@ int sch_steal_on_fetched(sch_jobs_t *j, sch_job_t *job, const sch_worker_t *from
             strcmp(job_plan_task(S->plan, i)->key, f->key) != 0)
             continue;
         sch_worker_t *to = sch_jobs_worker(j, o->moving_to);
+        s_log_transfer(j, job, i, to, o, f);
         if (f->code != 0 || !to || job->tasks[i].state != SCH_DONE || o->open_users == 0 ||
             sch_ids_has(&o->holders, to->id)) {
             dsk_debug("copy of %s from '%s' dropped: %s", f->key, from->info.name,
