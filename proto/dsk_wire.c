@@ -121,8 +121,10 @@ int dsk_wire_recv(void *socket, dsk_peer_id_t *from, dsk_peer_meta_t *meta,
                   dsk_msg_t *msg, char *err)
 {
     memset(msg, 0, sizeof *msg);
-    if (meta)
+    if (meta) {
         meta->address[0] = meta->user_id[0] = '\0';
+        meta->bytes = 0;
+    }
     if (from) {
         from->len = 0;
         zmq_msg_t id;
@@ -153,6 +155,7 @@ int dsk_wire_recv(void *socket, dsk_peer_id_t *from, dsk_peer_meta_t *meta,
         const char *u = zmq_msg_gets(&body, "User-Id");
         snprintf(meta->address, sizeof meta->address, "%s", a ? a : "");
         snprintf(meta->user_id, sizeof meta->user_id, "%s", u ? u : "");
+        meta->bytes = zmq_msg_size(&body);
     }
     size_t extra = s_discard_rest(socket);
     int rc;

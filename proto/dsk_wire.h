@@ -47,12 +47,13 @@ int dsk_wire_send_with(void *socket, const dsk_peer_id_t *to, const dsk_msg_t *m
 
 /*
  * What libzmq knows of a message's sender: its address ("127.0.0.1", ""
- * if unknown) and the User-Id the ZAP handler gave its connection ("" when
- * the socket authenticates nobody).
+ * if unknown), the User-Id the ZAP handler gave its connection ("" when
+ * the socket authenticates nobody) and the message's size in bytes.
  */
 typedef struct {
     char address[DSK_ADDR_MAX + 1];
     char user_id[128];
+    uint64_t bytes;     /* the message's body frame, as it came (for traffic counts) */
 } dsk_peer_meta_t;
 
 /*

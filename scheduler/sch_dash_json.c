@@ -48,13 +48,14 @@ char *sch_dash_status(const sch_engine_t *e)
                                 (json_int_t)w->info.held, "spilled",
                                 (json_int_t)w->info.spilled);
         json_array_append_new(workers, json_pack(
-            "{s:s, s:s, s:s, s:I, s:I, s:o, s:b, s:I, s:I, s:I, s:s, s:f, s:f}", "name",
+            "{s:s, s:s, s:s, s:I, s:I, s:o, s:b, s:I, s:I, s:I, s:s, s:f, s:f, s:I, s:I}", "name",
             w->info.name, "host", w->info.host, "address", w->info.address, "pid",
             (json_int_t)w->info.pid, "nthreads", (json_int_t)w->info.nthreads, "memory", mem,
             "paused", (int)w->info.paused, "tasks_running", (json_int_t)w->info.tasks_running,
             "tasks_queued", (json_int_t)w->info.tasks_queued, "assigned",
             (json_int_t)w->running, "running", running, "heartbeat_age_s",
-            s_secs(now - w->last_seen_ms), "uptime_s", s_secs(now - w->registered_ms)));
+            s_secs(now - w->last_seen_ms), "uptime_s", s_secs(now - w->registered_ms),
+            "bytes_in", (json_int_t)w->bytes_in, "bytes_out", (json_int_t)w->bytes_out));
         threads += w->info.nthreads;
         rss += w->info.memory_used;
         limit += w->info.memory_limit;
@@ -63,9 +64,12 @@ char *sch_dash_status(const sch_engine_t *e)
     }
     char instance[17];
     snprintf(instance, sizeof instance, "%016" PRIx64, sch_engine_instance(e));
-    json_t *sched = json_pack("{s:s, s:f, s:b, s:I}", "instance", instance, "uptime_s",
+    uint64_t bytes_in, bytes_out;
+    sch_engine_bytes(e, &bytes_in, &bytes_out);
+    json_t *sched = json_pack("{s:s, s:f, s:b, s:I, s:I, s:I}", "instance", instance, "uptime_s",
                               s_secs(sch_engine_uptime_ms(e)), "curve", sch_engine_curve(e),
-                              "messages_handled", (json_int_t)sch_engine_handled(e));
+                              "messages_handled", (json_int_t)sch_engine_handled(e), "bytes_in",
+                              (json_int_t)bytes_in, "bytes_out", (json_int_t)bytes_out);
     json_t *totals = json_pack(
         "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "workers",
         (json_int_t)sch_registry_count(reg), "threads", (json_int_t)threads, "memory_rss",
@@ -204,6 +208,17 @@ static void s_worker_metrics(FILE *f, const sch_registry_t *reg, const sch_jobs_
         s_label(f, sch_registry_at(reg, i)->info.name);
         fprintf(f, "} %d\n", sch_registry_at(reg, i)->running);
     }
+    s_family(f, "dsk_worker_bytes_total", "counter",
+             "Message bytes from (in) and to (out) a worker since it registered.");
+    for (size_t i = 0; i < n; i++) {
+        const sch_worker_t *w = sch_registry_at(reg, i);
+        fputs("dsk_worker_bytes_total{worker=", f);
+        s_label(f, w->info.name);
+        fprintf(f, ",direction=\"in\"} %" PRIu64 "\n", w->bytes_in);
+        fputs("dsk_worker_bytes_total{worker=", f);
+        s_label(f, w->info.name);
+        fprintf(f, ",direction=\"out\"} %" PRIu64 "\n", w->bytes_out);
+    }
     s_family(f, "dsk_worker_heartbeat_age_seconds", "gauge",
              "Seconds since the scheduler last heard from a worker.");
     for (size_t i = 0; i < n; i++) {
@@ -227,6 +242,12 @@ char *sch_dash_metrics(const sch_engine_t *e)
     s_family(f, "dsk_scheduler_messages_total", "counter",
              "Messages that reached the scheduler's handlers.");
     fprintf(f, "dsk_scheduler_messages_total %" PRIu64 "\n", sch_engine_handled(e));
+    uint64_t bytes_in, bytes_out;
+    sch_engine_bytes(e, &bytes_in, &bytes_out);
+    s_family(f, "dsk_scheduler_bytes_total", "counter",
+             "Message bytes the scheduler received (in) and sent (out), every peer.");
+    fprintf(f, "dsk_scheduler_bytes_total{direction=\"in\"} %" PRIu64 "\n", bytes_in);
+    fprintf(f, "dsk_scheduler_bytes_total{direction=\"out\"} %" PRIu64 "\n", bytes_out);
     s_family(f, "dsk_scheduler_workers", "gauge", "Workers registered with the scheduler.");
     fprintf(f, "dsk_scheduler_workers %zu\n", sch_registry_count(reg));
     s_family(f, "dsk_scheduler_tasks", "gauge",

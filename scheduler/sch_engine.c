@@ -24,6 +24,7 @@ struct sch_engine {
     sch_jobs_t *jobs;
     int64_t now, started_ms, next_heartbeat_ms, next_tick_ms;
     uint64_t handled;               /* messages that reached a handler */
+    uint64_t bytes_in, bytes_out;   /* every message's bytes, both ways (the dashboard) */
     const sch_refused_t *refused;   /* the server's counts of what never did */
     int curve;
     int64_t stalled_since;        /* every worker paused with nothing running since (sch_paused.h) */
@@ -376,6 +377,24 @@ uint64_t sch_engine_instance(const sch_engine_t *e) { return e->cfg.instance; }
 int64_t sch_engine_uptime_ms(const sch_engine_t *e) { return e->now - e->started_ms; }
 uint64_t sch_engine_handled(const sch_engine_t *e) { return e->handled; }
 int sch_engine_curve(const sch_engine_t *e) { return e->curve; }
+
+void sch_engine_count_bytes(sch_engine_t *e, const dsk_peer_id_t *peer, uint64_t in,
+                            uint64_t out)
+{
+    e->bytes_in += in;
+    e->bytes_out += out;
+    sch_worker_t *w = sch_registry_by_peer(e->workers, peer);
+    if (w) {
+        w->bytes_in += in;
+        w->bytes_out += out;
+    }
+}
+
+void sch_engine_bytes(const sch_engine_t *e, uint64_t *in, uint64_t *out)
+{
+    *in = e->bytes_in;
+    *out = e->bytes_out;
+}
 const sch_registry_t *sch_engine_registry(const sch_engine_t *e) { return e->workers; }
 const sch_jobs_t *sch_engine_jobs(const sch_engine_t *e) { return e->jobs; }
 sch_jobs_t *sch_engine_job_table(sch_engine_t *e) { return e->jobs; }

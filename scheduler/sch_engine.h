@@ -62,6 +62,15 @@ uint64_t sch_engine_instance(const sch_engine_t *e);
 int64_t sch_engine_uptime_ms(const sch_engine_t *e);
 uint64_t sch_engine_handled(const sch_engine_t *e);
 int sch_engine_curve(const sch_engine_t *e);
+/*
+ * Traffic, counted by the server as messages come in (in) and go out (out):
+ * onto the worker at peer if it is one, and into the scheduler's totals.
+ * Only adds: it neither sends nor changes what the engine decides.
+ */
+void sch_engine_count_bytes(sch_engine_t *e, const dsk_peer_id_t *peer, uint64_t in,
+                            uint64_t out);
+/* The totals since the scheduler started. */
+void sch_engine_bytes(const sch_engine_t *e, uint64_t *in, uint64_t *out);
 /* The invariants of the registry and the jobs (sch_jobs_check): 0 or DSK_ESTATE with err. */
 int sch_engine_check(const sch_engine_t *e, char *err);
 /* The job table, for the server to journal and restore jobs (sch_jobs.h). */

@@ -33,6 +33,7 @@ typedef struct {
     uint64_t reserved;            /* the expected outputs of the tasks running on it */
     int64_t last_answer_ms;       /* its last TASK_DONE or FETCHED (or its registration) */
     uint32_t stale;               /* threads it reports busy with tasks of an earlier session */
+    uint64_t bytes_in, bytes_out; /* message bytes from it and to it since it registered */
     uint64_t cpu_ms;              /* the CPU time it last reported ... */
     int64_t cpu_moved_ms;         /* ... and when it last grew by a twentieth of the time passed */
 } sch_worker_t;

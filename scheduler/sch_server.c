@@ -57,13 +57,15 @@ static void s_send(void *arg, const dsk_peer_id_t *to, const dsk_msg_t *msg)
 {
     sch_server_t *srv = arg;
     char err[DSK_ERR_LEN];
+    char *buf;
+    size_t len;
+    if (dsk_msg_encode(msg, &buf, &len, err) < 0) {
+        dsk_debug("%s", err);
+        return;
+    }
+    /* counted when sent or held: a held message goes once the journal is durable */
+    sch_engine_count_bytes(srv->engine, to, 0, len);
     if (srv->journal && sch_journal_dirty(srv->journal)) {
-        char *buf;
-        size_t len;
-        if (dsk_msg_encode(msg, &buf, &len, err) < 0) {
-            dsk_debug("%s", err);
-            return;
-        }
         if (srv->nheld == srv->held_cap) {
             srv->held_cap = srv->held_cap ? srv->held_cap * 2 : 64;
             srv->held = dsk_xrealloc(srv->held, srv->held_cap, sizeof *srv->held);
@@ -72,7 +74,7 @@ static void s_send(void *arg, const dsk_peer_id_t *to, const dsk_msg_t *msg)
                                                   .len = len};
         return;
     }
-    if (dsk_wire_send(srv->socket, to, msg, err) < 0)
+    if (dsk_wire_send_encoded(srv->socket, to, msg->type, buf, len, err) < 0)
         dsk_debug("%s", err);
 }
 
@@ -203,6 +205,7 @@ static void s_on_socket(dsk_loop_t *loop, void *socket, int fd, void *arg)
             continue;
         }
         sch_engine_on_message(srv->engine, &from, &origin, &msg, dsk_clock_mono_ms());
+        sch_engine_count_bytes(srv->engine, &from, meta.bytes, 0); /* a REGISTER's too */
         dsk_msg_clear(&msg);
     }
     s_commit(srv);

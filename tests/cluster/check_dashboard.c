@@ -514,6 +514,17 @@ START_TEST(test_status_jobs_and_metrics)
     for (int w = 0; w < 2; w++)
         CU_ASSERT(s_metric(&m, "dsk_worker_memory_bytes", "worker", names[w]) > 0,
                   "no memory for %s", names[w]);
+    /* traffic: the workers' share of what the scheduler sent and received (the client's too) */
+    double in = s_metric(&m, "dsk_scheduler_bytes_total", "direction", "in");
+    double out = s_metric(&m, "dsk_scheduler_bytes_total", "direction", "out");
+    double win = 0, wout = 0;
+    for (size_t k = 0; k < m.n; k++) {
+        json_t *dir = json_object_get(m.v[k].labels, "direction");
+        if (strcmp(m.v[k].name, "dsk_worker_bytes_total") == 0 && dir)
+            *(strcmp(json_string_value(dir), "in") == 0 ? &win : &wout) += m.v[k].value;
+    }
+    CU_ASSERT(win > 0 && wout > 0 && win < in && wout < out,
+              "bytes: workers %g in, %g out; the scheduler %g in, %g out", win, wout, in, out);
     CU_ASSERT(strcmp(json_string_value(json_object_get(m.types, "dsk_tasks_total")),
                      "counter") == 0, "dsk_tasks_total is not a counter");
 
