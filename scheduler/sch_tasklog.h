@@ -22,7 +22,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#define SCH_TASKLOG_MAX 100000   /* attempts kept per job (about 3 MB at most) */
+#define SCH_TASKLOG_MAX 100000   /* attempts kept per job (40 bytes each: 4 MB at most) */
 #define SCH_TASKLOG_ERRORS 32    /* failed attempts' errors kept per job */
 
 typedef struct sch_tasklog sch_tasklog_t;
