@@ -126,9 +126,10 @@ int submit_local_start(int n, char *endpoint, char *err)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     snprintf(threads, sizeof threads, "%ld", cpus / n > 0 ? cpus / n : 1);
     const char *level = getenv("DSK_LOCAL_LOG_LEVEL") ? getenv("DSK_LOCAL_LOG_LEVEL") : "warn";
-    /* a private cluster on loopback, gone with this process: no keys to make */
+    /* a private cluster on loopback, gone with this process: no keys to make, and no
+       dashboard (it would take the machine's port 8787 for a few seconds) */
     char *sargv[] = {sched, "--config", "/dev/null", "--insecure", "--listen", endpoint,
-                     "--log-level", (char *)level, NULL};
+                     "--dashboard-port", "0", "--log-level", (char *)level, NULL};
     int rc = s_spawn(sargv, err);
     for (int i = 0; rc == DSK_OK && i < n; i++) {
         snprintf(name, sizeof name, "local-%d", i + 1);

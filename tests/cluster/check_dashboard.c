@@ -13,7 +13,9 @@
  *   - a request libmicrohttpd cannot parse gets 400 (one of a single word
  *     is closed unanswered, HTTP/9.9 gets 505), an unknown path 404, a
  *     POST 405, and the scheduler still serves ZeroMQ (and HTTP) afterwards;
- *   - --dashboard-port 0 listens on nothing but the ZeroMQ socket;
+ *   - --dashboard-port 0 listens on nothing but the ZeroMQ socket, and a
+ *     dashboard port another process holds is warned about while the
+ *     scheduler serves its workers;
  *   - headless Chromium renders the page while a search runs: both workers,
  *     the job at 100% once it is done, and a screenshot in
  *     $DSK_BIN/test-artifacts/dashboard.png. Only when no chromium is
@@ -654,6 +656,23 @@ START_TEST(test_port_zero_serves_nothing)
     char log[65536];
     cu_read_log("scheduler.log", log, sizeof log);
     CU_ASSERT(!strstr(log, "dashboard on port"), "a dashboard with port 0:\n%s", log);
+
+    /* a dashboard port already taken costs the dashboard, with a warning, not the cluster */
+    cu_kill_all();
+    int taken = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    setsockopt(taken, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cu_free_port())};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(taken, (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(listen(taken, 1), 0);
+    char busy[16];
+    snprintf(busy, sizeof busy, "%d", ntohs(a.sin_port));
+    const char *busy_args[] = {"--dashboard-port", busy, NULL};
+    CU_ASSERT(cu_start_cluster(s_ep, 1, 1, busy_args, NULL) > 0,
+              "a scheduler whose dashboard port is taken does not serve its workers");
+    cu_read_log("scheduler.log", log, sizeof log);
+    CU_ASSERT(strstr(log, "serving without it"), "no warning for the taken port:\n%s", log);
+    close(taken);
 
     /* with a port, that one more (so the count above means what it says) */
     cu_kill_all();
