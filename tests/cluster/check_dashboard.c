@@ -10,6 +10,8 @@
  *     a float, an optional time stamp — or the parse fails), and its
  *     numbers agree with `dsk-submit status --json` and the job's stats;
  *     its counters do not go down from one job to the next;
+ *   - a task that fails is named in /api/jobs (kind, worker, attempt, the
+ *     worker's error) and counted in /metrics;
  *   - a request libmicrohttpd cannot parse gets 400 (one of a single word
  *     is closed unanswered, HTTP/9.9 gets 505), an unknown path 404, a
  *     POST 405, and the scheduler still serves ZeroMQ (and HTTP) afterwards;
@@ -599,6 +601,42 @@ START_TEST(test_bad_requests_get_4xx)
 }
 END_TEST
 
+/*
+ * A task that fails on its worker (CountVectorizer's min_df above what
+ * max_df leaves): /api/jobs names it, its kind, the worker and the
+ * attempt with the worker's error, and /metrics counts the failure.
+ */
+START_TEST(test_failed_task_named)
+{
+    s_cluster();
+    char path[512], out[16384] = "", err[4096] = "";
+    cu_seed_job(0, ", \"vect__min_df\": [5000]", path, sizeof path);
+    const char *args[] = {"search", path, NULL};
+    CU_ASSERT(cu_submit(s_ep, out, sizeof out, err, sizeof err, args) == 1,
+              "the job did not fail: %s", err);
+    json_t *jobs = s_get_json("/api/jobs");
+    json_t *job = s_job(jobs, 1);
+    CU_ASSERT(job && strcmp(json_string_value(json_object_get(job, "state")), "failed") == 0,
+              "job 1 is not failed");
+    json_t *e = json_array_get(json_object_get(job, "errors"), 0);
+    CU_ASSERT(e != NULL, "no error in /api/jobs");
+    const char *worker = json_string_value(json_object_get(e, "worker"));
+    CU_ASSERT(worker && (strcmp(worker, "w1") == 0 || strcmp(worker, "w2") == 0), "worker %s",
+              worker ? worker : "none");
+    CU_ASSERT(json_integer_value(json_object_get(e, "attempt")) == 1, "attempt");
+    CU_ASSERT(strstr(json_string_value(json_object_get(e, "error")), "min_df") != NULL,
+              "error: %s", json_string_value(json_object_get(e, "error")));
+    CU_ASSERT(strstr(err, json_string_value(json_object_get(e, "error"))) != NULL,
+              "the client's message and the dashboard's differ:\n%s", err);
+    s_metrics_t m;
+    s_fetch_metrics(&m);
+    CU_ASSERT(s_metric_sum(&m, "dsk_task_failures_total") >= 1, "no failure counted");
+    CU_ASSERT(s_metric(&m, "dsk_jobs", "state", "failed") == 1, "dsk_jobs failed");
+    s_metrics_free(&m);
+    json_decref(jobs);
+}
+END_TEST
+
 /* The TCP ports pid listens on (from /proc/net/tcp{,6} and pid's socket fds). */
 static int s_listening(pid_t pid, int *ports, int max)
 {
@@ -793,6 +831,7 @@ Suite *dsk_cluster_dashboard_suite(void)
     tcase_add_test(tc, test_prometheus_parser_rejects_malformed_lines);
     tcase_add_test(tc, test_status_jobs_and_metrics);
     tcase_add_test(tc, test_bad_requests_get_4xx);
+    tcase_add_test(tc, test_failed_task_named);
     tcase_add_test(tc, test_port_zero_serves_nothing);
     tcase_add_test(tc, test_page_in_a_browser);
     suite_add_tcase(s, tc);
