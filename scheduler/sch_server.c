@@ -330,7 +330,9 @@ void sch_server_destroy(sch_server_t **server_p)
     if (!srv)
         return;
     sch_http_destroy(&srv->http); /* it reads the engine */
-    sch_engine_destroy(&srv->engine); /* its last FREEs go nowhere: the socket closes next */
+    /* its last FREEs go nowhere (the socket closes next); s_send still counts their bytes
+       on the engine, whose jobs go before its registry and itself */
+    sch_engine_destroy(&srv->engine);
     for (size_t i = 0; i < srv->nheld; i++)
         free(srv->held[i].buf);
     free(srv->held);
