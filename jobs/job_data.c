@@ -543,3 +543,20 @@ void job_content_key(const void *buf, size_t len, char *key)
     snprintf(key, JOB_KEY_LEN + 1, "%016llx%016llx", (unsigned long long)h.high64,
              (unsigned long long)h.low64);
 }
+
+int64_t job_dataset_rows(const void *buf, size_t len)
+{
+    msgpack_unpacked u;
+    char why[DSK_ERR_LEN];
+    int64_t rows = -1, v;
+    /* a text chunk is one object a document: as many objects as bytes at most */
+    if (dsk_mp_unpack(buf, len, 8, len + 1, &u, why) == 0 && u.data.type == MSGPACK_OBJECT_MAP) {
+        const msgpack_object *x = ml_unpack_get(&u.data, "X");
+        if (x && x->type == MSGPACK_OBJECT_MAP &&
+            (ml_unpack_int(ml_unpack_get(x, "rows"), 0, S_MAX_ROWS, &v) == 0 ||
+             ml_unpack_int(ml_unpack_get(x, "n"), 0, S_MAX_ROWS, &v) == 0))
+            rows = v;
+    }
+    msgpack_unpacked_destroy(&u);
+    return rows;
+}

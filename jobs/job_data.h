@@ -41,6 +41,12 @@ int job_data_unpack_obj(const msgpack_object *o, const char *what, ml_data_t **o
 int job_dataset_unpack(const void *buf, size_t len, const char *what, ml_dataset_t **out,
                       char *err);
 int job_data_unpack(const void *buf, size_t len, const char *what, ml_data_t **out, char *err);
+/*
+ * The rows of len bytes holding one packed dataset, read from its header
+ * without copying its arrays (a predict chunk's size, for throughput), or
+ * -1 when the bytes are not one.
+ */
+int64_t job_dataset_rows(const void *buf, size_t len);
 /* Bytes the object holds in memory (for a worker's memory accounting). */
 size_t job_data_bytes(const ml_data_t *d);
 size_t job_dataset_bytes(const ml_dataset_t *ds);

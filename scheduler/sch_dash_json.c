@@ -70,8 +70,16 @@ char *sch_dash_status(const sch_engine_t *e)
                               s_secs(sch_engine_uptime_ms(e)), "curve", sch_engine_curve(e),
                               "messages_handled", (json_int_t)sch_engine_handled(e), "bytes_in",
                               (json_int_t)bytes_in, "bytes_out", (json_int_t)bytes_out);
+    const sch_task_count_t *c;
+    size_t nc = sch_jobs_task_counts(jobs, &c);
+    uint64_t tasks_done = 0;
+    for (size_t k = 0; k < nc; k++)
+        tasks_done += c[k].tasks;
+    /* counters, ever: the page makes the throughput (tasks/s, rows/s) of their differences */
     json_t *totals = json_pack(
-        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "workers",
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "tasks_done",
+        (json_int_t)tasks_done, "rows_predicted", (json_int_t)sch_jobs_rows_predicted(jobs),
+        "workers",
         (json_int_t)sch_registry_count(reg), "threads", (json_int_t)threads, "memory_rss",
         (json_int_t)rss, "memory_limit", (json_int_t)limit, "memory_held", (json_int_t)held,
         "memory_spilled", (json_int_t)spilled, "tasks_running",
@@ -269,6 +277,9 @@ char *sch_dash_metrics(const sch_engine_t *e)
     for (size_t k = 0; k < nc; k++)
         fprintf(f, "dsk_task_seconds_total{kind=\"%s\"} %.6f\n", c[k].kind,
                 (double)c[k].micros / 1e6);
+    s_family(f, "dsk_rows_predicted_total", "counter",
+             "Rows of predict chunks whose results went back to their clients.");
+    fprintf(f, "dsk_rows_predicted_total %" PRIu64 "\n", sch_jobs_rows_predicted(jobs));
     s_worker_metrics(f, reg, jobs);
     static const uint32_t states[] = {DSK_JOB_ACCEPTED, DSK_JOB_PROGRESS, DSK_JOB_DONE,
                                       DSK_JOB_FAILED, DSK_JOB_CANCELLED};

@@ -23,6 +23,7 @@ struct sch_jobs {
     int64_t now;
     int deadline_pass;          /* this pass looks for overdue tasks */
     sch_task_count_t counts[SCH_COUNT_KINDS]; /* answered attempts by task kind, ever */
+    uint64_t rows_predicted;    /* predict chunks' rows whose results went out, ever */
     size_t ncounts;
     char violation[DSK_ERR_LEN]; /* the first broken invariant seen, "" while none */
 };
@@ -807,6 +808,10 @@ size_t sch_jobs_task_counts(const sch_jobs_t *j, const sch_task_count_t **counts
     *counts = j->counts;
     return j->ncounts;
 }
+
+void sch_jobs_add_rows_predicted(sch_jobs_t *j, uint64_t rows) { j->rows_predicted += rows; }
+
+uint64_t sch_jobs_rows_predicted(const sch_jobs_t *j) { return j->rows_predicted; }
 
 uint32_t sch_jobs_pending(const sch_job_t *job)
 {

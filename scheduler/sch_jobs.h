@@ -146,6 +146,9 @@ typedef struct {
 } sch_task_count_t;
 /* The counts (*counts points into the table) and how many kinds there are. */
 size_t sch_jobs_task_counts(const sch_jobs_t *j, const sch_task_count_t **counts);
+/* Rows predicted: every predict chunk's rows, counted when its result goes to the client. */
+void sch_jobs_add_rows_predicted(sch_jobs_t *j, uint64_t rows);
+uint64_t sch_jobs_rows_predicted(const sch_jobs_t *j);
 /*
  * The engine's invariants, for the simulator: every worker's counts
  * (attempts, bytes held) equal what the jobs record, every attempt and

@@ -20,6 +20,7 @@ typedef struct {
     int64_t rows, nchunks, done;
     unsigned char **rows_of;    /* each chunk's packed rows, from CHUNK until its result */
     size_t *len_of;
+    int64_t *nrows_of;          /* each chunk's rows (-1: unreadable), for the rows/s shown */
     unsigned char *arrived;
     int64_t next;               /* no chunk below it waits to be sent */
     msgpack_sbuffer spec;
@@ -64,6 +65,7 @@ static int s_submit(sch_jobs_t *j, sch_job_t *job, dsk_msg_submit_t *sub, char *
         p->nchunks = json_integer_value(chunks);
         p->rows_of = dsk_xcalloc((size_t)p->nchunks, sizeof *p->rows_of);
         p->len_of = dsk_xcalloc((size_t)p->nchunks, sizeof *p->len_of);
+        p->nrows_of = dsk_xcalloc((size_t)p->nchunks, sizeof *p->nrows_of);
         p->arrived = dsk_xcalloc((size_t)p->nchunks, 1);
         char key[JOB_KEY_LEN + 1];
         job_content_key(sub->data.data, sub->data.len, key);
@@ -123,6 +125,7 @@ static void s_on_chunk(sch_jobs_t *j, sch_job_t *job, dsk_msg_chunk_t *c)
     }
     p->rows_of[c->index] = c->data.data;
     p->len_of[c->index] = c->data.len;
+    p->nrows_of[c->index] = job_dataset_rows(c->data.data, c->data.len);
     c->data = (dsk_bytes_t){0};
     p->bytes_in += p->len_of[c->index];
     if ((int64_t)c->index < p->next)
@@ -223,6 +226,8 @@ static void s_on_task_done(sch_jobs_t *j, sch_job_t *job, int64_t i, sch_worker_
     m.u.chunk.data = d->result;
     sch_jobs_send(j, &job->client, &m);
     p->bytes_out += d->result.len;
+    if (p->nrows_of[i] > 0)
+        sch_jobs_add_rows_predicted(j, (uint64_t)p->nrows_of[i]);
     free(p->rows_of[i]);
     p->rows_of[i] = NULL;
     t->state = SCH_DONE;
@@ -284,6 +289,7 @@ static void s_destroy(sch_job_t *job)
         free(p->rows_of[i]);
     free(p->rows_of);
     free(p->len_of);
+    free(p->nrows_of);
     free(p->arrived);
     msgpack_sbuffer_destroy(&p->spec);
     free(p);

@@ -561,6 +561,49 @@ START_TEST(test_status_jobs_and_metrics)
 }
 END_TEST
 
+/*
+ * A fit, then a predict of digits x 2 (3,594 rows) in chunks of 500: the
+ * rows predicted are counted as their results go back, in /metrics and in
+ * /api/status's totals (which the page turns into rows/s).
+ */
+START_TEST(test_rows_predicted_counted)
+{
+    s_cluster();
+    char job[512], model[512], input[512], err[4096] = "";
+    snprintf(job, sizeof job, "%s/fit.json", cu_tmpdir());
+    FILE *f = fopen(job, "w");
+    fprintf(f, "{\"data\": {\"loader\": \"digits\"}, \"pipeline\": [[\"svc\", \"SVC\", "
+               "{\"random_state\": 0}]]}\n");
+    fclose(f);
+    snprintf(model, sizeof model, "%s/svc.dskm", cu_tmpdir());
+    const char *fargs[] = {"fit", job, "--model-out", model, "--quiet", NULL};
+    CU_ASSERT(cu_submit(s_ep, NULL, 0, err, sizeof err, fargs) == 0, "fit: %s", err);
+    snprintf(input, sizeof input, "%s/x2.json", cu_tmpdir());
+    f = fopen(input, "w");
+    fprintf(f, "{\"loader\": \"digits\", \"repeat\": 2}\n");
+    fclose(f);
+    const char *pargs[] = {"predict", "--model", model, "--input", input, "--out", "-",
+                           "--format", "json", "--chunk-rows", "500", "--quiet", NULL};
+    char out[1 << 16];
+    CU_ASSERT(cu_submit(s_ep, out, sizeof out, err, sizeof err, pargs) == 0, "predict: %s", err);
+    s_metrics_t m;
+    s_fetch_metrics(&m);
+    CU_ASSERT(s_metric(&m, "dsk_rows_predicted_total", NULL, NULL) == 3594,
+              "dsk_rows_predicted_total %g, not 3594",
+              s_metric(&m, "dsk_rows_predicted_total", NULL, NULL));
+    s_metrics_free(&m);
+    json_t *st = s_get_json("/api/status");
+    json_t *totals = json_object_get(st, "totals");
+    CU_ASSERT(json_integer_value(json_object_get(totals, "rows_predicted")) == 3594,
+              "/api/status rows_predicted %lld",
+              (long long)json_integer_value(json_object_get(totals, "rows_predicted")));
+    CU_ASSERT(json_integer_value(json_object_get(totals, "tasks_done")) >= 1 + 8,
+              "tasks_done %lld: the refit and 8 chunks at least",
+              (long long)json_integer_value(json_object_get(totals, "tasks_done")));
+    json_decref(st);
+}
+END_TEST
+
 START_TEST(test_bad_requests_get_4xx)
 {
     s_cluster();
@@ -830,6 +873,7 @@ Suite *dsk_cluster_dashboard_suite(void)
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, test_prometheus_parser_rejects_malformed_lines);
     tcase_add_test(tc, test_status_jobs_and_metrics);
+    tcase_add_test(tc, test_rows_predicted_counted);
     tcase_add_test(tc, test_bad_requests_get_4xx);
     tcase_add_test(tc, test_failed_task_named);
     tcase_add_test(tc, test_port_zero_serves_nothing);

@@ -250,10 +250,33 @@ START_TEST(test_dataset_round_trip)
         else
             ck_assert_ptr_null(back->filenames);
         ck_assert_uint_eq(job_dataset_bytes(ds), job_dataset_bytes(back));
+        /* its rows, read from the header alone; a cut buffer has none */
+        ck_assert_int_eq(job_dataset_rows(sb.data, sb.size), 4);
+        ck_assert_int_eq(job_dataset_rows(sb.data, sb.size - 1), -1);
         msgpack_sbuffer_destroy(&sb);
         ml_dataset_destroy(&back);
         ml_dataset_destroy(&ds);
     }
+}
+END_TEST
+
+/* A packed dataset's rows, for each kind of data, without unpacking its arrays. */
+START_TEST(test_dataset_rows)
+{
+    ml_data_t *(*const make[])(void) = {s_text, s_dense, s_csr};
+    for (size_t k = 0; k < sizeof make / sizeof make[0]; k++) {
+        ml_dataset_t *ds = s_dataset(0);
+        ml_data_destroy(&ds->X);
+        ds->X = make[k]();
+        free(ds->y);
+        ds->y = NULL; /* labels need not match the rows here */
+        msgpack_sbuffer sb;
+        s_pack_dataset(ds, &sb);
+        ck_assert_int_eq(job_dataset_rows(sb.data, sb.size), ds->X->nrows);
+        msgpack_sbuffer_destroy(&sb);
+        ml_dataset_destroy(&ds);
+    }
+    ck_assert_int_eq(job_dataset_rows("\x93\x01\x02\x03", 4), -1); /* an array, not a dataset */
 }
 END_TEST
 
@@ -480,6 +503,7 @@ Suite *dsk_job_data_suite(void)
     tcase_add_test(tc, test_data_round_trip);
     tcase_add_test(tc, test_values_narrowed_exactly);
     tcase_add_test(tc, test_dataset_round_trip);
+    tcase_add_test(tc, test_dataset_rows);
     tcase_add_test(tc, test_truncations_rejected);
     tcase_add_test(tc, test_flipped_bytes_never_crash);
     tcase_add_test(tc, test_corrupt_lengths_and_structure);
