@@ -569,17 +569,10 @@ END_TEST
 START_TEST(test_rows_predicted_counted)
 {
     s_cluster();
-    char job[512], model[512], input[512], err[4096] = "";
-    snprintf(job, sizeof job, "%s/fit.json", cu_tmpdir());
-    FILE *f = fopen(job, "w");
-    fprintf(f, "{\"data\": {\"loader\": \"digits\"}, \"pipeline\": [[\"svc\", \"SVC\", "
-               "{\"random_state\": 0}]]}\n");
-    fclose(f);
-    snprintf(model, sizeof model, "%s/svc.dskm", cu_tmpdir());
-    const char *fargs[] = {"fit", job, "--model-out", model, "--quiet", NULL};
-    CU_ASSERT(cu_submit(s_ep, NULL, 0, err, sizeof err, fargs) == 0, "fit: %s", err);
+    char model[512], input[512], err[4096] = "";
+    cu_fit_digits_svc(s_ep, "\"random_state\": 0", model, sizeof model);
     snprintf(input, sizeof input, "%s/x2.json", cu_tmpdir());
-    f = fopen(input, "w");
+    FILE *f = fopen(input, "w");
     fprintf(f, "{\"loader\": \"digits\", \"repeat\": 2}\n");
     fclose(f);
     const char *pargs[] = {"predict", "--model", model, "--input", input, "--out", "-",

@@ -277,24 +277,16 @@ END_TEST
 START_TEST(test_fit_then_predict_in_order)
 {
     s_cluster(3, NULL);
-    char job[512], model[512], input[512], pred[512], err[4096] = "", out[8192] = "";
-    snprintf(job, sizeof job, "%s/fit.json", cu_tmpdir());
-    FILE *f = fopen(job, "w");
-    fprintf(f, "{\"data\": {\"loader\": \"digits\"}, \"pipeline\": [[\"svc\", \"SVC\", "
-               "{\"C\": 10, \"random_state\": 0}]]}\n");
-    fclose(f);
-    snprintf(model, sizeof model, "%s/svc.dskm", cu_tmpdir());
-    const char *fargs[] = {"fit", job, "--model-out", model, "--quiet", NULL};
-    int rc = cu_submit(s_ep, NULL, 0, err, sizeof err, fargs);
-    CU_ASSERT(rc == 0, "fit exited %d: %s", rc, err);
+    char model[512], input[512], pred[512], err[4096] = "", out[8192] = "";
+    cu_fit_digits_svc(s_ep, "\"C\": 10, \"random_state\": 0", model, sizeof model);
     snprintf(input, sizeof input, "%s/x10.json", cu_tmpdir());
-    f = fopen(input, "w");
+    FILE *f = fopen(input, "w");
     fprintf(f, "{\"loader\": \"digits\", \"repeat\": 10}\n");
     fclose(f);
     snprintf(pred, sizeof pred, "%s/pred.npy", cu_tmpdir());
     const char *pargs[] = {"predict", "--model", model, "--input", input, "--out", pred,
                            "--chunk-rows", "1000", "--quiet", NULL};
-    rc = cu_submit(s_ep, NULL, 0, err, sizeof err, pargs);
+    int rc = cu_submit(s_ep, NULL, 0, err, sizeof err, pargs);
     CU_ASSERT(rc == 0, "predict exited %d: %s", rc, err);
 
     char e[DSK_ERR_LEN];

@@ -473,6 +473,22 @@ const char *cu_seed_job(int seed, const char *extra_grid, char *path, size_t len
     return path;
 }
 
+const char *cu_fit_digits_svc(const char *endpoint, const char *params, char *model, size_t len)
+{
+    char job[512], err[4096] = "";
+    snprintf(job, sizeof job, "%s/fit.json", cu_tmpdir());
+    FILE *f = fopen(job, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "{\"data\": {\"loader\": \"digits\"}, \"pipeline\": [[\"svc\", \"SVC\", {%s}]]}\n",
+            params);
+    fclose(f);
+    snprintf(model, len, "%s/svc.dskm", cu_tmpdir());
+    const char *args[] = {"fit", job, "--model-out", model, "--quiet", NULL};
+    int rc = cu_submit(endpoint, NULL, 0, err, sizeof err, args);
+    ck_assert_msg(rc == 0, "fit exited %d: %s", rc, err);
+    return model;
+}
+
 json_t *cu_local_result(const char *job_path, void **model, size_t *model_len)
 {
     char err[DSK_ERR_LEN];

@@ -105,6 +105,12 @@ int64_t cu_job_done(const char *endpoint, uint64_t id);
  * written to TMPDIR/seed_SEED.json (into path); returns path.
  */
 const char *cu_seed_job(int seed, const char *extra_grid, char *path, size_t len);
+/*
+ * An SVC with params (a JSON object's members, e.g. "\"C\": 10") fitted on
+ * digits by the cluster at endpoint (`dsk-submit fit`), saved as
+ * TMPDIR/svc.dskm (into model); returns model. The test fails if the fit does.
+ */
+const char *cu_fit_digits_svc(const char *endpoint, const char *params, char *model, size_t len);
 /* The job file's search run in this process (job_search_local): the reference answer. */
 json_t *cu_local_result(const char *job_path, void **model, size_t *model_len);
 /* A JSON file, or the test fails naming it. */
