@@ -636,6 +636,27 @@ static int s_predict_proba(const void *impl, const ml_data_t *X, ml_dense_t **ou
     return DSK_OK;
 }
 
+/*
+ * The pairs train one after another, each with its own kernel cache: at
+ * most cache_size MB, or its whole kernel (l x l floats) when smaller; l
+ * is the pair's rows (all of them for two classes, else taken as twice a
+ * class's share, doubled for uneven classes). Beside it, the pair's rows
+ * as the solver copies them and, kept, the support vectors (every row at
+ * worst).
+ */
+static size_t s_fit_bytes(const void *impl, const ml_fit_shape_t *sh)
+{
+    const ml_svc_t *m = impl;
+    int32_t k = sh->n_classes > 2 ? sh->n_classes : 2;
+    double l = k == 2 ? (double)sh->nrows : fmin((double)sh->nrows, 4.0 * (double)sh->nrows / k);
+    double cache = fmin(m->cache_size * (double)(1 << 20), l * l * sizeof(float));
+    double row_bytes = sh->nrows > 0 ? (double)sh->nnz / (double)sh->nrows *
+                                           (sh->sparse ? sizeof(int32_t) + sizeof(double)
+                                                       : sizeof(double))
+                                     : 0.0;
+    return (size_t)(cache + l * row_bytes + (double)sh->nrows * row_bytes);
+}
+
 static const int32_t *s_get_classes(const void *impl, int32_t *n)
 {
     const ml_svc_t *m = impl;
@@ -761,6 +782,7 @@ const ml_estimator_ops_t ml_svc_ops = {
     .decision_function = s_decision_function,
     .predict_proba = s_predict_proba,
     .classes = s_get_classes,
+    .fit_bytes = s_fit_bytes,
     .save = s_save,
     .load = s_load,
 };

@@ -51,6 +51,31 @@ static ml_data_t *s_blobs(int64_t n, int32_t *y)
 }
 
 /* Separable 2-D with a hard margin: the known maximal-margin hyperplane. */
+/*
+ * What a worker makes room for: the kernel cache up to cache_size (the whole
+ * kernel when smaller), and a pair's rows for more classes.
+ */
+START_TEST(test_fit_bytes)
+{
+    void *m = ml_svc_ops.create();
+    ml_fit_shape_t small = {.nrows = 500, .ncols = 64, .nnz = 500 * 64, .n_classes = 2};
+    ml_fit_shape_t big = {.nrows = 20000, .ncols = 64, .nnz = 20000 * 64, .n_classes = 2};
+    size_t rows = 2 * 500 * 64 * sizeof(double);
+    ck_assert_uint_eq(ml_svc_ops.fit_bytes(m, &small), 500 * 500 * sizeof(float) + rows);
+    /* 20,000 rows: a 1.6 GB kernel, of which the default 200 MB are cached */
+    size_t b = ml_svc_ops.fit_bytes(m, &big);
+    ck_assert_uint_ge(b, (size_t)200 << 20);
+    ck_assert_uint_lt(b, ((size_t)200 << 20) + 2 * 20000 * 64 * sizeof(double) + 1);
+    s_set(m, "cache_size", ml_value_float(50));
+    ck_assert_uint_lt(ml_svc_ops.fit_bytes(m, &big), b);
+    /* ten classes: a pair has about a fifth of the rows (taken as 4/10 for uneven ones) */
+    big.n_classes = 10;
+    s_set(m, "cache_size", ml_value_float(10000));
+    ck_assert_uint_lt(ml_svc_ops.fit_bytes(m, &big), (size_t)8000 * 8000 * sizeof(float) * 2);
+    ml_svc_ops.destroy(m);
+}
+END_TEST
+
 START_TEST(test_linear_separable_margin)
 {
     static const double X[] = {0, 0, 1, 0, 0, 1, 3, 3, 4, 3, 3, 4};
@@ -325,6 +350,7 @@ Suite *dsk_ml_svc_suite(void)
     Suite *s = suite_create("ml_svc");
     TCase *tc = tcase_create("svc");
     tcase_set_timeout(tc, 10);
+    tcase_add_test(tc, test_fit_bytes);
     tcase_add_test(tc, test_linear_separable_margin);
     tcase_add_test(tc, test_blobs_three_classes);
     tcase_add_test(tc, test_options_agree);
