@@ -74,7 +74,7 @@ SIM_ASAN   := $(BUILD)/asan/dsk-sim
 SIM_SEEDS  ?= 3000
 SEEDS      ?= 100000
 
-.PHONY: fuzz-build bench-e2e bench-notebook check-python all check check-layout check-unit check-asan check-cluster check-parity check-sim check-systemd check-netns check-install deps deps-bench demo install uninstall clean bench fuzz sim
+.PHONY: fuzz-build bench-e2e bench-netns bench-notebook check-python all check check-layout check-unit check-asan check-cluster check-parity check-sim check-systemd check-netns check-install deps deps-bench demo install uninstall clean bench fuzz sim
 all: $(PROGRAMS) $(LIBDSK) $(LIBML) $(LIBJOBS) $(SIM)
 
 # libdsk: common + proto + client API, the code every program shares.
@@ -232,6 +232,13 @@ bench: deps-bench $(BUILD)/bench_ml $(PROGRAMS)
 	sh bench/e2e/run.sh $(BUILD) $(BENCH_REPLICATE)
 	sh bench/predict/run.sh $(BUILD)
 	PATH=$(CURDIR)/$(BUILD):$$PATH $(PYTHON) bench/notebook/bench_backends.py
+	sh bench/netns/run.sh $(BUILD) $(BENCH_NETNS_GRID)
+
+# Loopback against a scheduler and 2 workers in network namespaces, bare and
+# shaped links (as root; BENCH_NETNS_GRID=full for the whole 20-category grid).
+BENCH_NETNS_GRID ?= subset
+bench-netns: $(PROGRAMS)
+	DSK_DATA_HOME=$${DSK_DATA_HOME:-$(CURDIR)/../shared/data} sh bench/netns/run.sh $(BUILD) $(BENCH_NETNS_GRID)
 
 # Only the notebook's searches through joblib's "dsk" and "dask" backends.
 bench-notebook: deps-bench $(PROGRAMS)

@@ -9,7 +9,8 @@
 # by running docs/deploy.md's commands ("Keys" and "systemd on a fleet"),
 # read from the doc itself (net_doc), on those machines.
 #
-# The caller sets NET_TAG (a short tag, names of links and namespaces), DEST
+# The caller sets NET_TAG (a short tag, names of links and namespaces),
+# NET_ROOT (a scratch directory), DEST
 # (a `make install DESTDIR`: the installed programs, configs and units),
 # TOP (the source tree) and calls net_up; net_down undoes everything and is
 # safe to call twice or after a partial net_up.
@@ -62,6 +63,9 @@ net_down() {
         ip netns del "$(net_ns $m)" 2>/dev/null || true
     done
     ip link del "${NET_TAG}br" 2>/dev/null || true
+    for m in head w1 w2; do
+        rm -rf "${NET_ROOT:?}/$m"
+    done
 }
 
 # net_doc MACHINE LINE... — runs docs/deploy.md's command lines, as written

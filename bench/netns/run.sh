@@ -1,0 +1,136 @@
+#!/bin/sh
+# run.sh BUILD [GRID [RATES]] — bench/netns: the same searches on loopback and over
+# links of a given speed. A scheduler and 2 single-thread workers in three
+# network namespaces on a bridge (tests/netns/lib.sh: set up with
+# docs/deploy.md's commands, CURVE on), each link shaped in both directions
+# with `tc qdisc add dev LINK root tbf rate RATE burst 256kb latency 50ms`
+# (this kernel has no netem: bandwidth only, no added delay), against
+# `dsk-submit --local 2` on loopback. Each row is a fresh cluster.
+#
+# Jobs, both with SGDClassifier(random_state=0) so that every row's scores
+# can be compared with loopback's: the seed's search (best of 3) and GRID,
+#   full    examples/news20_full_grid.json (1,152 candidates x 3 folds;
+#           10+ minutes a run on 2 cores)
+#   subset  the full grid with vect__max_df 1.0, tfidf__use_idf true and
+#           clf__max_iter 10 only (64 candidates x 3 folds; the default)
+# RATES (default "none 1gbit 100mbit") are the rows over the namespaces:
+# "none" is the bare veth links, anything else a tbf rate.
+# Prints a table of wall times (from `dsk-submit search` to its result,
+# loading the data included) and the bytes the head's link carried.
+# Needs root and iproute2 (tc). Exits 1 when a row's scores differ.
+set -eu
+build=${1:-build}
+grid=${2:-subset}
+rates=${3:-none 1gbit 100mbit}
+NET_NAME=bench-netns
+say() { echo "bench/netns: $*" >&2; }
+fail() { say "$*"; exit 1; }
+[ "$(id -u)" = 0 ] || { say "skipped: needs root (network namespaces, tc)"; exit 0; }
+command -v tc >/dev/null 2>&1 || fail "tc not found (install iproute2: make deps)"
+
+TOP=$(pwd)
+. "$TOP/tests/netns/lib.sh"
+export DSK_DATA_HOME="${DSK_DATA_HOME:-$TOP/../shared/data}"
+NET_TAG="bn$$"
+NET_ROOT=$(mktemp -d)
+DEST="$NET_ROOT/dest"
+trap 'net_down; rm -rf "$NET_ROOT"' EXIT
+trap 'exit 1' INT TERM HUP
+make -s install DESTDIR="$DEST" PREFIX=/usr BUILD="$build" >/dev/null
+
+# The two jobs, random_state 0 (and GRID's reduction).
+python3 - "$grid" "$NET_ROOT" <<'EOF'
+import json, sys
+grid, root = sys.argv[1:3]
+def rs0(path):
+    job = json.load(open(path))
+    [clf] = [s for s in job["pipeline"] if s[1] == "SGDClassifier"]
+    clf[2]["random_state"] = 0
+    return job
+json.dump(rs0("examples/seed_grid.json"), open(root + "/seed.json", "w"))
+job = rs0("examples/news20_full_grid.json")
+if grid == "subset":
+    g = job["search"]["param_grid"]
+    g["vect__max_df"], g["tfidf__use_idf"], g["clf__max_iter"] = [1.0], [True], [10]
+elif grid != "full":
+    sys.exit("bench/netns: GRID is full or subset, not %r" % grid)
+json.dump(job, open(root + "/grid.json", "w"))
+EOF
+
+# s_time OUT CMD... — CMD's wall time in seconds, printed; its output in OUT.log.
+s_time() {
+    out=$1
+    shift
+    t0=$(date +%s.%N)
+    "$@" >"$out.log" 2>&1 || { cat "$out.log" >&2; fail "failed: $*"; }
+    t1=$(date +%s.%N)
+    echo "$t0 $t1" | awk '{printf "%.2f", $2 - $1}'
+}
+
+# s_same A B — the results' best_score and every test score are equal.
+s_same() {
+    python3 - "$1" "$2" <<'EOF'
+import json, re, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+same = a["best_score"] == b["best_score"] and all(
+    a["cv_results"][k] == b["cv_results"][k] for k in a["cv_results"]
+    if re.fullmatch(r"(split\d+|mean)_test_score", k))
+print("identical" if same else "DIFFER")
+EOF
+}
+
+# s_best3 NAME CMD... — the best of 3 wall times.
+s_best3() {
+    name=$1
+    shift
+    best=""
+    for i in 1 2 3; do
+        t=$(s_time "$NET_ROOT/$name.$i" "$@")
+        best=$(echo "$best $t" | awk '{m = $1; for (i = 2; i <= NF; i++) if ($i < m) m = $i; print m}')
+    done
+    echo "$best"
+}
+
+# s_shape RATE — tbf on both ends of every link ("" for none).
+s_shape() {
+    [ -n "$1" ] || return 0
+    for m in head w1 w2; do
+        tc qdisc add dev "$(net_link $m)" root tbf rate "$1" burst 256kb latency 50ms
+        tc -n "$(net_ns $m)" qdisc add dev "$(net_peer $m)" root tbf rate "$1" burst 256kb latency 50ms
+    done
+}
+
+# The bytes the head's link carried to and from the head.
+s_head_bytes() {
+    ip -n "$(net_ns head)" -s link show "$(net_peer head)" |
+        awk '/RX:/ {getline; rx = $1} /TX:/ {getline; tx = $1} END {printf "%.1f MB in, %.1f MB out", rx / 1e6, tx / 1e6}'
+}
+
+rows=""
+say "loopback: dsk-submit --local 2"
+seed_lo=$(s_best3 seed.lo "$build/dsk-submit" --local 2 search "$NET_ROOT/seed.json" --out "$NET_ROOT/seed.lo.json")
+grid_lo=$(s_time "$NET_ROOT/grid.lo" "$build/dsk-submit" --local 2 search "$NET_ROOT/grid.json" --out "$NET_ROOT/grid.lo.json")
+rows="| loopback (\`--local 2\`, no CURVE) | $seed_lo s | $grid_lo s | | |"
+
+for rate in $rates; do
+    say "namespaces, links: $rate"
+    net_up
+    [ $rate = none ] || s_shape $rate
+    net_cluster || fail "no cluster (docs/deploy.md's commands)"
+    seed=$(s_best3 seed.$rate net_client search "$NET_ROOT/seed.json" --out "$NET_ROOT/seed.$rate.json")
+    gridt=$(s_time "$NET_ROOT/grid.$rate" net_client search "$NET_ROOT/grid.json" --out "$NET_ROOT/grid.$rate.json")
+    bytes=$(s_head_bytes)
+    same="seed $(s_same "$NET_ROOT/seed.lo.json" "$NET_ROOT/seed.$rate.json"), grid $(s_same "$NET_ROOT/grid.lo.json" "$NET_ROOT/grid.$rate.json")"
+    label="namespaces, unshaped veth"
+    [ $rate = none ] || label="namespaces, tbf $rate"
+    rows="$rows
+| $label | $seed s | $gridt s | $bytes (whole run) | $same |"
+    net_down
+done
+
+cand=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["n_candidates"])' "$NET_ROOT/grid.lo.json")
+echo "bench/netns: $(date -u '+%Y-%m-%d %H:%M UTC'), grid $grid ($cand candidates x 3 folds), 2 workers of one thread"
+echo "| link | seed grid (best of 3) | 20-category grid | head's link carried | scores vs loopback |"
+echo "|---|---|---|---|---|"
+echo "$rows"
+case $rows in *DIFFER*) fail "scores differ from loopback's" ;; esac
