@@ -113,7 +113,6 @@ until [ "$(s_running w2-1)" -gt 0 ]; do
     [ "$(date +%s)" -le $deadline ] || fail "w2 ran no task of the 20-category search within 60 s"
     sleep 0.2
 done
-sleep 2
 ip link set "$(net_link w2)" down
 say "w2's link down ($(net_link w2)) while it runs $(s_running w2-1) task(s)"
 net_wait_workers 1 20 || fail "the scheduler still lists w2 20 s after its link went down"

@@ -13,15 +13,18 @@
 #           10+ minutes a run on 2 cores)
 #   subset  the full grid with vect__max_df 1.0, tfidf__use_idf true and
 #           clf__max_iter 10 only (64 candidates x 3 folds; the default)
-# RATES (default "none 1gbit 100mbit") are the rows over the namespaces:
-# "none" is the bare veth links, anything else a tbf rate.
+# RATES (default "none 1gbit 100mbit 100mbit/5s") are the rows over the
+# namespaces: "none" is the bare veth links, anything else a tbf rate;
+# RATE/INTERVAL adds `heartbeat-interval INTERVAL` to the head's
+# dskd-scheduler.conf (a worker is dead after 3 silent intervals; the
+# default is 1s). A row whose job fails says so in the table.
 # Prints a table of wall times (from `dsk-submit search` to its result,
 # loading the data included) and the bytes the head's link carried.
 # Needs root and iproute2 (tc). Exits 1 when a row's scores differ.
 set -eu
 build=${1:-build}
 grid=${2:-subset}
-rates=${3:-none 1gbit 100mbit}
+rates=${3:-none 1gbit 100mbit 100mbit/5s}
 NET_NAME=bench-netns
 say() { echo "bench/netns: $*" >&2; }
 fail() { say "$*"; exit 1; }
@@ -34,7 +37,18 @@ export DSK_DATA_HOME="${DSK_DATA_HOME:-$TOP/../shared/data}"
 NET_TAG="bn$$"
 NET_ROOT=$(mktemp -d)
 DEST="$NET_ROOT/dest"
-trap 'net_down; rm -rf "$NET_ROOT"' EXIT
+# On failure the daemons' logs are kept (their directory is printed).
+s_exit() {
+    rc=$?
+    if [ $rc != 0 ] && ls "$NET_ROOT"/*/*.log >/dev/null 2>&1; then
+        keep=$(mktemp -d "${TMPDIR:-/tmp}/bench-netns-logs.XXXXXX")
+        for f in "$NET_ROOT"/*/*.log; do cp "$f" "$keep/$(basename "$(dirname "$f")")-$(basename "$f")"; done
+        say "the daemons' logs are in $keep"
+    fi
+    net_down
+    rm -rf "$NET_ROOT"
+}
+trap s_exit EXIT
 trap 'exit 1' INT TERM HUP
 make -s install DESTDIR="$DEST" PREFIX=/usr BUILD="$build" >/dev/null
 
@@ -111,20 +125,33 @@ say "loopback: dsk-submit --local 2"
 seed_lo=$(s_best3 seed.lo "$build/dsk-submit" --local 2 search "$NET_ROOT/seed.json" --out "$NET_ROOT/seed.lo.json")
 grid_lo=$(s_time "$NET_ROOT/grid.lo" "$build/dsk-submit" --local 2 search "$NET_ROOT/grid.json" --out "$NET_ROOT/grid.lo.json")
 rows="| loopback (\`--local 2\`, no CURVE) | $seed_lo s | $grid_lo s | | |"
+say "$rows"
 
-for rate in $rates; do
-    say "namespaces, links: $rate"
+for row in $rates; do
+    rate=${row%/*} hb=""
+    [ "$row" = "$rate" ] || hb=${row#*/}
+    name=$(echo "$row" | tr / -)
+    say "namespaces, links: $rate${hb:+, heartbeat-interval $hb}"
     net_up
-    [ $rate = none ] || s_shape $rate
+    [ "$rate" = none ] || s_shape "$rate"
+    [ -z "$hb" ] || echo "heartbeat-interval $hb" >>"$NET_ROOT/head/etc/dsk/dskd-scheduler.conf"
     net_cluster || fail "no cluster (docs/deploy.md's commands)"
-    seed=$(s_best3 seed.$rate net_client search "$NET_ROOT/seed.json" --out "$NET_ROOT/seed.$rate.json")
-    gridt=$(s_time "$NET_ROOT/grid.$rate" net_client search "$NET_ROOT/grid.json" --out "$NET_ROOT/grid.$rate.json")
+    seed=$(s_best3 "seed.$name" net_client search "$NET_ROOT/seed.json" --out "$NET_ROOT/seed.$name.json")
+    if gridt=$(s_time "$NET_ROOT/grid.$name" net_client search "$NET_ROOT/grid.json" --out "$NET_ROOT/grid.$name.json"); then
+        gridt="$gridt s"
+        same="seed $(s_same "$NET_ROOT/seed.lo.json" "$NET_ROOT/seed.$name.json"), grid $(s_same "$NET_ROOT/grid.lo.json" "$NET_ROOT/grid.$name.json")"
+    else
+        gridt="FAILED: $(grep -o 'KilledWorker.*\|failed.*' "$NET_ROOT/grid.$name.log" | head -1)"
+        same="seed $(s_same "$NET_ROOT/seed.lo.json" "$NET_ROOT/seed.$name.json")"
+        grep -h 'declared dead' "$NET_ROOT/head/"*.log | head -3 >&2 || true
+    fi
     bytes=$(s_head_bytes)
-    same="seed $(s_same "$NET_ROOT/seed.lo.json" "$NET_ROOT/seed.$rate.json"), grid $(s_same "$NET_ROOT/grid.lo.json" "$NET_ROOT/grid.$rate.json")"
     label="namespaces, unshaped veth"
-    [ $rate = none ] || label="namespaces, tbf $rate"
+    [ "$rate" = none ] || label="namespaces, tbf $rate"
+    [ -z "$hb" ] || label="$label, heartbeat-interval $hb"
     rows="$rows
-| $label | $seed s | $gridt s | $bytes (whole run) | $same |"
+| $label | $seed s | $gridt | $bytes (whole run) | $same |"
+    say "| $label | $seed s | $gridt | $bytes (whole run) | $same |"
     net_down
 done
 
@@ -133,4 +160,4 @@ echo "bench/netns: $(date -u '+%Y-%m-%d %H:%M UTC'), grid $grid ($cand candidate
 echo "| link | seed grid (best of 3) | 20-category grid | head's link carried | scores vs loopback |"
 echo "|---|---|---|---|---|"
 echo "$rows"
-case $rows in *DIFFER*) fail "scores differ from loopback's" ;; esac
+case $rows in *DIFFER*|*FAILED*) fail "a row failed or its scores differ from loopback's" ;; esac
