@@ -3,7 +3,7 @@
 # bridge (tests/netns/lib.sh), set up with docs/deploy.md's own commands,
 # CURVE on. The scheduler (10.87.0.1) and two workers (.2, .3) run the
 # seed's search, which must give the scores of a run on loopback; then a
-# 20-category search (tests/netns/news20_12.json) during which one worker's
+# 20-category search (tests/netns/news20_24.json) during which one worker's
 # cable is pulled (`ip link set LINK down`): the job still completes with
 # the loopback run's scores, and when the cable is back the worker rejoins
 # (`dsk-submit status` lists 2 workers again).
@@ -66,7 +66,7 @@ print(w[0]["tasks_running"] if w else 0)' "$1" 2>/dev/null || echo 0
 }
 
 make -s install DESTDIR="$DEST" PREFIX=/usr BUILD="$build" >/dev/null
-cut_job="$TOP/tests/netns/news20_12.json"
+cut_job="$TOP/tests/netns/news20_24.json"
 # The seed's search with SGDClassifier(random_state=0): with the seed's
 # random_state=None each run draws its own shuffles (as scikit-learn's
 # does), and two runs could not be compared score for score.

@@ -4,8 +4,9 @@
 # network namespaces on a bridge (tests/netns/lib.sh: set up with
 # docs/deploy.md's commands, CURVE on), each link shaped in both directions
 # with `tc qdisc add dev LINK root tbf rate RATE burst 256kb latency 50ms`
-# (this kernel has no netem: bandwidth only, no added delay), against
-# `dsk-submit --local 2` on loopback. Each row is a fresh cluster.
+# (this kernel has no netem: bandwidth only, no added delay), against the
+# same daemons on loopback (127.0.0.1, CURVE on as well, keys from
+# dsk-keygen). Each row is a fresh cluster.
 #
 # Jobs, both with SGDClassifier(random_state=0) so that every row's scores
 # can be compared with loopback's: the seed's search (best of 3) and GRID,
@@ -19,7 +20,9 @@
 # dskd-scheduler.conf (a worker is dead after 3 silent intervals; the
 # default is 1s). A row whose job fails says so in the table.
 # Prints a table of wall times (from `dsk-submit search` to its result,
-# loading the data included) and the bytes the head's link carried.
+# loading the data included), the bytes the head's link carried and how
+# many times the scheduler dropped a worker (declared dead: 3 heartbeat
+# intervals silent).
 # Needs root and iproute2 (tc). Exits 1 when a row's scores differ.
 set -eu
 build=${1:-build}
@@ -120,11 +123,45 @@ s_head_bytes() {
         awk '/RX:/ {getline; rx = $1} /TX:/ {getline; tx = $1} END {printf "%.1f MB in, %.1f MB out", rx / 1e6, tx / 1e6}'
 }
 
+# The loopback cluster: a scheduler and 2 workers of one thread on
+# 127.0.0.1, CURVE on, as the namespaces' (their keys in lo/).
+s_loopback() {
+    lo="$NET_ROOT/lo"
+    mkdir -p "$lo/workers" "$lo/clients"
+    for k in scheduler w1 w2 alice; do "$build/dsk-keygen" --dir "$lo" $k >/dev/null; done
+    cp "$lo/w1.pub" "$lo/w2.pub" "$lo/workers/"
+    cp "$lo/alice.pub" "$lo/clients/"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    lo_addr="tcp://127.0.0.1:$port"
+    "$build/dskd-scheduler" --config /dev/null --listen "$lo_addr" --key "$lo/scheduler.key" \
+        --worker-keys "$lo/workers" --client-keys "$lo/clients" >>"$lo/daemons.log" 2>&1 &
+    NET_PIDS="$NET_PIDS $!"
+    for w in w1 w2; do
+        "$build/dskd-worker" --config /dev/null --scheduler "$lo_addr" --key "$lo/$w.key" \
+            --scheduler-key "$lo/scheduler.pub" --nthreads 1 --name "lo-$w" >>"$lo/daemons.log" 2>&1 &
+        NET_PIDS="$NET_PIDS $!"
+    done
+}
+s_lo_client() {
+    DSK_KEY="$NET_ROOT/lo/alice.key" DSK_SCHEDULER_KEY="$NET_ROOT/lo/scheduler.pub" \
+        "$build/dsk-submit" --scheduler "$lo_addr" "$@"
+}
+
 rows=""
-say "loopback: dsk-submit --local 2"
-seed_lo=$(s_best3 seed.lo "$build/dsk-submit" --local 2 search "$NET_ROOT/seed.json" --out "$NET_ROOT/seed.lo.json")
-grid_lo=$(s_time "$NET_ROOT/grid.lo" "$build/dsk-submit" --local 2 search "$NET_ROOT/grid.json" --out "$NET_ROOT/grid.lo.json")
-rows="| loopback (\`--local 2\`, no CURVE) | $seed_lo s | $grid_lo s | | |"
+say "loopback: a scheduler and 2 workers on 127.0.0.1"
+s_loopback
+i=0
+until [ "$(s_lo_client --timeout 2 --reconnect 0 status --json 2>/dev/null |
+          python3 -c 'import json,sys; print(len(json.load(sys.stdin)["workers"]))' 2>/dev/null)" = 2 ]; do
+    [ $i -lt 100 ] || fail "the loopback cluster did not come up: $(cat "$NET_ROOT/lo/daemons.log")"
+    sleep 0.2
+    i=$((i + 1))
+done
+seed_lo=$(s_best3 seed.lo s_lo_client search "$NET_ROOT/seed.json" --out "$NET_ROOT/seed.lo.json")
+grid_lo=$(s_time "$NET_ROOT/grid.lo" s_lo_client search "$NET_ROOT/grid.json" --out "$NET_ROOT/grid.lo.json")
+net_down
+drops=$(grep -c 'declared dead\|dropped:' "$NET_ROOT/lo/daemons.log" || true)
+rows="| loopback (127.0.0.1) | $seed_lo s | $grid_lo s | | $drops | |"
 say "$rows"
 
 for row in $rates; do
@@ -141,23 +178,25 @@ for row in $rates; do
         gridt="$gridt s"
         same="seed $(s_same "$NET_ROOT/seed.lo.json" "$NET_ROOT/seed.$name.json"), grid $(s_same "$NET_ROOT/grid.lo.json" "$NET_ROOT/grid.$name.json")"
     else
-        gridt="FAILED: $(grep -o 'KilledWorker.*\|failed.*' "$NET_ROOT/grid.$name.log" | head -1)"
+        gridt="FAILED: $( (grep -o 'KilledWorker.*' "$NET_ROOT/grid.$name.log" ||
+            tail -n 1 "$NET_ROOT/grid.$name.log") | head -1)"
         same="seed $(s_same "$NET_ROOT/seed.lo.json" "$NET_ROOT/seed.$name.json")"
         grep -h 'declared dead' "$NET_ROOT/head/"*.log | head -3 >&2 || true
     fi
     bytes=$(s_head_bytes)
+    drops=$(grep -c 'declared dead\|dropped:' "$NET_ROOT/head/dskd-scheduler.log" || true)
     label="namespaces, unshaped veth"
     [ "$rate" = none ] || label="namespaces, tbf $rate"
     [ -z "$hb" ] || label="$label, heartbeat-interval $hb"
     rows="$rows
-| $label | $seed s | $gridt | $bytes (whole run) | $same |"
-    say "| $label | $seed s | $gridt | $bytes (whole run) | $same |"
+| $label | $seed s | $gridt | $bytes | $drops | $same |"
+    say "| $label | $seed s | $gridt | $bytes | $drops | $same |"
     net_down
 done
 
 cand=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["n_candidates"])' "$NET_ROOT/grid.lo.json")
 echo "bench/netns: $(date -u '+%Y-%m-%d %H:%M UTC'), grid $grid ($cand candidates x 3 folds), 2 workers of one thread"
-echo "| link | seed grid (best of 3) | 20-category grid | head's link carried | scores vs loopback |"
-echo "|---|---|---|---|---|"
+echo "| link | seed grid (best of 3) | 20-category grid | head's link carried (whole run) | workers dropped | scores vs loopback |"
+echo "|---|---|---|---|---|---|"
 echo "$rows"
 case $rows in *DIFFER*|*FAILED*) fail "a row failed or its scores differ from loopback's" ;; esac
