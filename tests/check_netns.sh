@@ -31,7 +31,9 @@ NET_TAG="dn$$"
 NET_ROOT=$(mktemp -d)
 DEST="$NET_ROOT/dest"
 passed=0
+client=""
 cleanup() {
+    [ -z "$client" ] || kill "$client" 2>/dev/null || true
     net_down
     rm -rf "$NET_ROOT"
 }

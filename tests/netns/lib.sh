@@ -157,7 +157,7 @@ net_unit() {
 net_client() {
     (cd "$NET_ROOT/head/home" &&
         DSK_KEY="$NET_ROOT/head/home/alice.key" DSK_SCHEDULER_KEY="$NET_ROOT/head/home/scheduler.pub" \
-        ip netns exec "$(net_ns head)" "$DEST/usr/bin/dsk-submit" \
+        exec ip netns exec "$(net_ns head)" "$DEST/usr/bin/dsk-submit" \
             --scheduler "tcp://$(net_addr head):8786" "$@")
 }
 
