@@ -2,7 +2,8 @@
 #
 #   make            the three programs and the libraries, in build/
 #   make check      unit suites (plain and under ASan+UBSan), protocol and
-#                   cluster suites with real daemons on loopback
+#                   cluster suites with real daemons on loopback, and (as root)
+#                   a cluster across network namespaces (tests/check_netns.sh)
 #   make deps       installs the Debian packages the build and tests need
 #                   (as root), or prints the apt-get line
 #   make install    PREFIX=/usr/local DESTDIR= (programs, man pages, units, configs, Python)
@@ -77,7 +78,7 @@ SIM_ASAN   := $(BUILD)/asan/dsk-sim
 SIM_SEEDS  ?= 3000
 SEEDS      ?= 100000
 
-.PHONY: fuzz-build bench-e2e bench-notebook check-python all check check-layout check-unit check-asan check-cluster check-parity check-sim check-systemd check-install deps deps-bench demo install uninstall clean bench fuzz sim
+.PHONY: fuzz-build bench-e2e bench-netns bench-notebook check-python all check check-layout check-unit check-asan check-cluster check-parity check-sim check-systemd check-netns check-install deps deps-bench demo install uninstall clean bench fuzz sim
 all: $(PROGRAMS) $(LIBDSK) $(LIBML) $(LIBJOBS) $(SIM)
 
 # libdsk: common + proto + client API, the code every program shares.
@@ -184,7 +185,7 @@ $(BUILD)/asan/%.o: %.c
 	$(CC) $(ALL_CFLAGS) $(SAN) $(CHECK_CFLAGS) -I$(BUILD)/tests -c -o $@ $<
 
 check: deps
-	$(MAKE) check-layout check-unit check-asan check-sim check-parity check-systemd check-install check-cluster check-python
+	$(MAKE) check-layout check-unit check-asan check-sim check-parity check-systemd check-netns check-install check-cluster check-python
 
 # The layers, one header per module, no include cycle (docs/architecture.md).
 check-layout:
@@ -224,6 +225,11 @@ check-python: $(PROGRAMS)
 check-systemd: $(PROGRAMS)
 	sh tests/check_systemd.sh $(BUILD)
 
+# A cluster of three network namespaces set up with docs/deploy.md's commands,
+# CURVE on; a worker's link cut mid-job (root and iproute2; skipped otherwise).
+check-netns: $(PROGRAMS)
+	DSK_DATA_HOME=$${DSK_DATA_HOME:-$(CURDIR)/../shared/data} sh tests/check_netns.sh $(BUILD)
+
 # make install into a scratch DESTDIR: every file where it belongs, the man
 # pages render without a warning, and make uninstall takes it all back.
 check-install: $(PROGRAMS)
@@ -247,6 +253,13 @@ bench: deps-bench $(BUILD)/bench_ml $(PROGRAMS)
 	sh bench/e2e/run.sh $(BUILD) $(BENCH_REPLICATE)
 	sh bench/predict/run.sh $(BUILD)
 	PATH=$(CURDIR)/$(BUILD):$$PATH $(PYTHON) bench/notebook/bench_backends.py
+	sh bench/netns/run.sh $(BUILD) $(BENCH_NETNS_GRID)
+
+# Loopback against a scheduler and 2 workers in network namespaces, bare and
+# shaped links (as root; BENCH_NETNS_GRID=full for the whole 20-category grid).
+BENCH_NETNS_GRID ?= subset
+bench-netns: $(PROGRAMS)
+	DSK_DATA_HOME=$${DSK_DATA_HOME:-$(CURDIR)/../shared/data} sh bench/netns/run.sh $(BUILD) $(BENCH_NETNS_GRID)
 
 # Only the notebook's searches through joblib's "dsk" and "dask" backends.
 bench-notebook: deps-bench $(PROGRAMS)
