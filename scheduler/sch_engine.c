@@ -315,7 +315,9 @@ void sch_engine_on_message(sch_engine_t *e, const dsk_peer_id_t *from,
 }
 
 /*
- * Drops every worker silent for SCH_LIVENESS intervals, and every one that
+ * Drops every worker silent for SCH_LIVENESS intervals (counted from the
+ * end of a copy it is sending, if later: its heartbeats wait behind the
+ * copy on the same connection), and every one that
  * heartbeats but answers no task (sch_jobs_worker_hung): that one is told
  * (DISCONNECT), so if it ever recovers it registers anew and drops what it
  * held.
@@ -326,8 +328,9 @@ static void s_reap(sch_engine_t *e)
     for (size_t i = 0; i < sch_registry_count(e->workers);) {
         sch_worker_t *w = sch_registry_at(e->workers, i);
         int64_t silent = e->now - w->last_seen_ms;
+        int64_t from = w->sending_until_ms > w->last_seen_ms ? w->sending_until_ms : w->last_seen_ms;
         char why[DSK_TEXT_MAX];
-        if (silent > limit) {
+        if (e->now - from > limit) {
             dsk_warn("worker '%s' at %s silent for %.1f s: declared dead", w->info.name,
                      w->info.address, (double)silent / 1000.0);
             s_remove_worker(e, w);

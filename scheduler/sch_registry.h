@@ -26,6 +26,9 @@ typedef struct {
     dsk_worker_info_t info;
     int64_t registered_ms;        /* the engine's clock */
     int64_t last_seen_ms;         /* the engine's clock: last message of any kind */
+    int64_t sending_until_ms;     /* it sends a copy we asked for (FETCH) until about then: on a
+                                     slow link its heartbeats queue behind it, so its silence
+                                     counts from then */
     /* What the job engine has placed on it (sch_jobs.h) */
     int running;                  /* task attempts sent and not yet answered */
     int incoming;                 /* a copy of another worker's output on its way to it */

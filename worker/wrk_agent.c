@@ -24,6 +24,7 @@
 #include "wrk_tasks.h"
 
 #define WRK_LIVENESS 3             /* silent intervals before the scheduler is presumed gone */
+#define WRK_LIVENESS_REACHABLE 30  /* ... when its address still accepts connections */
 #define WRK_BACKOFF_MIN_MS 1000
 #define WRK_BACKOFF_MAX_MS 32000
 #define WRK_GOODBYE_LINGER_MS 500  /* how long the last DISCONNECT may take to leave */
@@ -323,6 +324,12 @@ static int64_t s_heartbeat_timer(dsk_loop_t *loop, int64_t id, void *arg)
         /* never welcomed on this connection: say why, not only that it is quiet */
         if (a->state == S_REGISTERING)
             dsk_probe_endpoint(a->cfg.scheduler, WRK_PROBE_MS, reason, sizeof reason);
+        /* registered, and the scheduler's address still accepts connections: on a slow
+           link its heartbeats may be waiting behind a big message to us (a copy of an
+           output takes 10 s at 100 Mbit/s), so it is given longer before we start over */
+        else if (silent <= WRK_LIVENESS_REACHABLE * a->heartbeat_ms &&
+                 dsk_probe_endpoint(a->cfg.scheduler, WRK_PROBE_MS, reason, sizeof reason) == 0)
+            return a->heartbeat_ms;
         snprintf(why, sizeof why, "scheduler %s silent for %.1f s%s%s", a->cfg.scheduler,
                  (double)silent / 1000.0, reason[0] ? ": " : "", reason);
         s_reconnect_later(a, why);
