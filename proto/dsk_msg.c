@@ -84,6 +84,8 @@ static const s_field_t s_heartbeat_fields[] = {
     S_NUM("held", S_U64, S_M(heartbeat, held)),
     S_NUM("spilled", S_U64, S_M(heartbeat, spilled)),
     S_NUM("paused", S_U32, S_M(heartbeat, paused)),
+    S_NUM("worker_id", S_U64, S_M(heartbeat, worker_id)),
+    S_NUM("instance", S_U64, S_M(heartbeat, instance)),
 };
 
 static const s_field_t s_disconnect_fields[] = {

@@ -104,6 +104,10 @@ typedef struct {
     uint64_t held;                /* worker: bytes its store holds in memory; scheduler: 0 */
     uint64_t spilled;             /* worker: bytes of outputs it spilled to disk; scheduler: 0 */
     uint32_t paused;              /* worker: 1 while past 85% of its memory limit (no new tasks) */
+    /* worker: who sends it, as WELCOME and REGISTER said (0 from the scheduler). Heartbeats
+       travel on a connection of their own, which the scheduler ties to the worker by these */
+    uint64_t worker_id;
+    uint64_t instance;
 } dsk_msg_heartbeat_t;
 
 typedef struct {

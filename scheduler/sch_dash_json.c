@@ -258,6 +258,13 @@ char *sch_dash_metrics(const sch_engine_t *e)
     fprintf(f, "dsk_scheduler_bytes_total{direction=\"out\"} %" PRIu64 "\n", bytes_out);
     s_family(f, "dsk_scheduler_workers", "gauge", "Workers registered with the scheduler.");
     fprintf(f, "dsk_scheduler_workers %zu\n", sch_registry_count(reg));
+    uint64_t silent, hung;
+    sch_engine_workers_lost(e, &silent, &hung);
+    s_family(f, "dsk_workers_lost_total", "counter",
+             "Workers the scheduler removed: silent for 3 heartbeat intervals, or hung "
+             "(heartbeating, answering no task).");
+    fprintf(f, "dsk_workers_lost_total{reason=\"silent\"} %" PRIu64 "\n", silent);
+    fprintf(f, "dsk_workers_lost_total{reason=\"hung\"} %" PRIu64 "\n", hung);
     s_family(f, "dsk_scheduler_tasks", "gauge",
              "Tasks of running jobs: running on a worker, or queued (runnable, not placed).");
     fprintf(f, "dsk_scheduler_tasks{state=\"running\"} %u\n", sch_jobs_tasks_running(jobs));

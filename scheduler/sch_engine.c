@@ -25,6 +25,7 @@ struct sch_engine {
     int64_t now, started_ms, next_heartbeat_ms, next_tick_ms;
     uint64_t handled;               /* messages that reached a handler */
     uint64_t bytes_in, bytes_out;   /* every message's bytes, both ways (the dashboard) */
+    uint64_t lost_silent, lost_hung; /* workers the reaper removed, by reason */
     const sch_refused_t *refused;   /* the server's counts of what never did */
     int curve;
     int64_t stalled_since;        /* every worker paused with nothing running since (sch_paused.h) */
@@ -165,11 +166,32 @@ static void s_on_register(sch_engine_t *e, const dsk_peer_id_t *from,
     sch_jobs_schedule(e->jobs);
 }
 
+/*
+ * The worker a HEARTBEAT is from. A worker heartbeats on a connection of
+ * its own (wrk_agent.c), which is tied to its registration by the id
+ * WELCOME gave it and the random instance its REGISTER sent; the
+ * scheduler's heartbeats go back on that connection. A heartbeat on the
+ * registration's connection itself is a worker's too.
+ */
+static sch_worker_t *s_heartbeat_sender(sch_engine_t *e, const dsk_peer_id_t *from,
+                                        const dsk_msg_heartbeat_t *hb)
+{
+    sch_worker_t *w = sch_registry_by_peer(e->workers, from);
+    if (w)
+        return w;
+    w = sch_registry_by_id(e->workers, hb->worker_id);
+    if (!w || !hb->worker_id || w->instance != hb->instance)
+        return NULL;
+    w->heartbeats = *from;
+    w->last_seen_ms = e->now;
+    return w;
+}
+
 /* HEARTBEAT: a known worker's load; an unknown one is told to register again. */
 static void s_on_heartbeat(sch_engine_t *e, const dsk_peer_id_t *from,
                            const sch_origin_t *origin, dsk_msg_t *msg)
 {
-    sch_worker_t *w = sch_registry_by_peer(e->workers, from);
+    sch_worker_t *w = s_heartbeat_sender(e, from, &msg->u.heartbeat);
     if (!w) {
         dsk_msg_t bye = {.type = DSK_MSG_DISCONNECT};
         bye.u.disconnect.code = DSK_ENOTFOUND;
@@ -315,12 +337,10 @@ void sch_engine_on_message(sch_engine_t *e, const dsk_peer_id_t *from,
 }
 
 /*
- * Drops every worker silent for SCH_LIVENESS intervals (counted from the
- * end of a copy it is sending, if later: its heartbeats wait behind the
- * copy on the same connection), and every one that
- * heartbeats but answers no task (sch_jobs_worker_hung): that one is told
- * (DISCONNECT), so if it ever recovers it registers anew and drops what it
- * held.
+ * Drops every worker silent for SCH_LIVENESS intervals on both its
+ * connections, and every one that heartbeats but answers no task
+ * (sch_jobs_worker_hung): that one is told (DISCONNECT), so if it ever
+ * recovers it registers anew and drops what it held.
  */
 static void s_reap(sch_engine_t *e)
 {
@@ -328,11 +348,11 @@ static void s_reap(sch_engine_t *e)
     for (size_t i = 0; i < sch_registry_count(e->workers);) {
         sch_worker_t *w = sch_registry_at(e->workers, i);
         int64_t silent = e->now - w->last_seen_ms;
-        int64_t from = w->sending_until_ms > w->last_seen_ms ? w->sending_until_ms : w->last_seen_ms;
         char why[DSK_TEXT_MAX];
-        if (e->now - from > limit) {
+        if (silent > limit) {
             dsk_warn("worker '%s' at %s silent for %.1f s: declared dead", w->info.name,
                      w->info.address, (double)silent / 1000.0);
+            e->lost_silent++;
             s_remove_worker(e, w);
             continue;
         }
@@ -342,6 +362,7 @@ static void s_reap(sch_engine_t *e)
             bye.u.disconnect.code = DSK_ETIMEDOUT;
             snprintf(bye.u.disconnect.reason, sizeof bye.u.disconnect.reason, "dropped: %.900s", why);
             s_send(e, &w->peer, &bye);
+            e->lost_hung++;
             s_remove_worker(e, w);
             continue;
         }
@@ -354,8 +375,10 @@ int64_t sch_engine_tick(sch_engine_t *e, int64_t now_ms)
     s_clock(e, now_ms);
     if (e->now >= e->next_heartbeat_ms) {
         dsk_msg_t hb = {.type = DSK_MSG_HEARTBEAT};
-        for (size_t i = 0; i < sch_registry_count(e->workers); i++)
-            s_send(e, &sch_registry_at(e->workers, i)->peer, &hb);
+        for (size_t i = 0; i < sch_registry_count(e->workers); i++) {
+            const sch_worker_t *w = sch_registry_at(e->workers, i);
+            s_send(e, w->heartbeats.len ? &w->heartbeats : &w->peer, &hb);
+        }
         e->next_heartbeat_ms = e->now + e->cfg.heartbeat_ms;
     }
     s_reap(e);
@@ -398,6 +421,12 @@ void sch_engine_bytes(const sch_engine_t *e, uint64_t *in, uint64_t *out)
     *in = e->bytes_in;
     *out = e->bytes_out;
 }
+void sch_engine_workers_lost(const sch_engine_t *e, uint64_t *silent, uint64_t *hung)
+{
+    *silent = e->lost_silent;
+    *hung = e->lost_hung;
+}
+
 const sch_registry_t *sch_engine_registry(const sch_engine_t *e) { return e->workers; }
 const sch_jobs_t *sch_engine_jobs(const sch_engine_t *e) { return e->jobs; }
 sch_jobs_t *sch_engine_job_table(sch_engine_t *e) { return e->jobs; }

@@ -71,6 +71,9 @@ void sch_engine_count_bytes(sch_engine_t *e, const dsk_peer_id_t *peer, uint64_t
                             uint64_t out);
 /* The totals since the scheduler started. */
 void sch_engine_bytes(const sch_engine_t *e, uint64_t *in, uint64_t *out);
+/* Workers it removed since it started: silent for 3 intervals (declared dead), or
+   heartbeating while answering no task (hung). */
+void sch_engine_workers_lost(const sch_engine_t *e, uint64_t *silent, uint64_t *hung);
 /* The invariants of the registry and the jobs (sch_jobs_check): 0 or DSK_ESTATE with err. */
 int sch_engine_check(const sch_engine_t *e, char *err);
 /* The job table, for the server to journal and restore jobs (sch_jobs.h). */

@@ -25,10 +25,9 @@ typedef struct {
        tasks. Its last_seen_ms and uptime_ms are filled when reporting. */
     dsk_worker_info_t info;
     int64_t registered_ms;        /* the engine's clock */
-    int64_t last_seen_ms;         /* the engine's clock: last message of any kind */
-    int64_t sending_until_ms;     /* it sends a copy we asked for (FETCH) until about then: on a
-                                     slow link its heartbeats queue behind it, so its silence
-                                     counts from then */
+    int64_t last_seen_ms;         /* the engine's clock: last message of any kind, on either
+                                     connection */
+    dsk_peer_id_t heartbeats;     /* its heartbeats' own connection (len 0: not yet known) */
     /* What the job engine has placed on it (sch_jobs.h) */
     int running;                  /* task attempts sent and not yet answered */
     int incoming;                 /* a copy of another worker's output on its way to it */

@@ -19,12 +19,6 @@
  */
 #define S_COPY_FIXED_US 100000
 #define S_COPY_BYTES_PER_US 50
-/*
- * The slowest link a copy is expected to cross, in bytes per millisecond
- * (4 MB/s, a third of 100 Mbit/s): a 130 MB fold's split takes 10 s at
- * 100 Mbit/s, during which the holder's heartbeats wait behind it.
- */
-#define S_SLOW_LINK_BYTES_PER_MS 4000
 /* A holder that declined a copy is asked again after this (its running fits end by then,
    or the next ask is declined as cheaply). */
 #define S_COPY_RETRY_MS 1000
@@ -108,9 +102,6 @@ static int s_steal_for(sch_jobs_t *j, sch_job_t *job, sch_worker_t *w, const int
         if (dep >= 0) {
             sch_out_t *o = &S->outs[dep];
             sch_worker_t *src = sch_jobs_worker(j, o->holders.ids[0]);
-            int64_t until = sch_jobs_now(j) + (int64_t)(o->resident / S_SLOW_LINK_BYTES_PER_MS);
-            if (until > src->sending_until_ms)
-                src->sending_until_ms = until;
             dsk_msg_t m = {.type = DSK_MSG_FETCH};
             snprintf(m.u.free_.key, sizeof m.u.free_.key, "%s", job_plan_task(S->plan, dep)->key);
             sch_jobs_send(j, &src->peer, &m);

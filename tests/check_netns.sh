@@ -26,10 +26,7 @@ command -v python3 >/dev/null 2>&1 || fail "python3 not found (make deps)"
 
 TOP=$(pwd)
 . "$TOP/tests/netns/lib.sh"
-export DSK_DATA_HOME="${DSK_DATA_HOME:-$TOP/../shared/data}"
-NET_TAG="dn$$"
-NET_ROOT=$(mktemp -d)
-DEST="$NET_ROOT/dest"
+net_prepare dn
 passed=0
 client=""
 cleanup() {

@@ -1,4 +1,12 @@
-/* wrk_agent.c — register, heartbeat, reconnect. */
+/*
+ * wrk_agent.c — register, heartbeat, reconnect.
+ *
+ * Two connections to the scheduler: one for everything the jobs send, and
+ * one for heartbeats only. On a slow link a copy of an output (a hundred MB
+ * crosses 100 Mbit/s in ten seconds) would hold back a heartbeat queued
+ * behind it on the same connection, and each side would take the other for
+ * dead; on their own connection, heartbeats pass beside it.
+ */
 #include "wrk_agent.h"
 
 #include <stdbool.h>
@@ -24,7 +32,6 @@
 #include "wrk_tasks.h"
 
 #define WRK_LIVENESS 3             /* silent intervals before the scheduler is presumed gone */
-#define WRK_LIVENESS_REACHABLE 30  /* ... when its address still accepts connections */
 #define WRK_BACKOFF_MIN_MS 1000
 #define WRK_BACKOFF_MAX_MS 32000
 #define WRK_GOODBYE_LINGER_MS 500  /* how long the last DISCONNECT may take to leave */
@@ -40,7 +47,8 @@ struct wrk_agent {
     wrk_config_t cfg;
     dsk_curve_client_t curve;
     void *ctx;
-    void *socket;
+    void *socket;               /* the jobs' messages */
+    void *heartbeats;           /* HEARTBEATs both ways (and a DISCONNECT answering one) */
     dsk_loop_t *loop;
     dsk_msg_register_t hello;
     s_state_t state;
@@ -73,44 +81,61 @@ static void s_send_register(wrk_agent_t *a)
     a->state = S_REGISTERING;
 }
 
-/*
- * A fresh DEALER each time: messages queued on the old one (for a scheduler
- * that may be gone) are dropped with it, and the scheduler sees a new
- * routing id, which it handles like any registration.
- */
-static int s_connect(wrk_agent_t *a)
+/* A DEALER connected to the scheduler and read by the loop, or NULL (logged). */
+static void *s_open(wrk_agent_t *a, int64_t max_message_size)
 {
     char err[DSK_ERR_LEN];
-    a->socket = dsk_wire_socket(a->ctx, ZMQ_DEALER, (int64_t)a->cfg.max_message_size, err);
-    if (!a->socket) {
+    void *socket = dsk_wire_socket(a->ctx, ZMQ_DEALER, max_message_size, err);
+    if (!socket) {
         dsk_error("%s", err);
-        return DSK_EZMQ;
+        return NULL;
     }
-    if (dsk_curve_client_apply(&a->curve, a->socket, err) < 0) {
+    if (dsk_curve_client_apply(&a->curve, socket, err) < 0) {
         dsk_error("%s", err);
-        zmq_close(a->socket);
-        a->socket = NULL;
-        return DSK_EZMQ;
+        zmq_close(socket);
+        return NULL;
     }
-    if (zmq_connect(a->socket, a->cfg.scheduler) < 0) {
+    if (zmq_connect(socket, a->cfg.scheduler) < 0) {
         dsk_error("cannot connect to %s: %s", a->cfg.scheduler, zmq_strerror(zmq_errno()));
-        zmq_close(a->socket);
-        a->socket = NULL;
-        return DSK_EZMQ;
+        zmq_close(socket);
+        return NULL;
     }
-    dsk_loop_add_reader(a->loop, a->socket, -1, s_on_socket, a);
-    a->last_heard_ms = dsk_clock_mono_ms();
-    s_send_register(a);
-    return DSK_OK;
+    dsk_loop_add_reader(a->loop, socket, -1, s_on_socket, a);
+    return socket;
+}
+
+static void s_close_socket(wrk_agent_t *a, void **socket_p)
+{
+    if (!*socket_p)
+        return;
+    dsk_loop_remove_reader(a->loop, *socket_p, -1);
+    zmq_close(*socket_p);
+    *socket_p = NULL;
 }
 
 static void s_close(wrk_agent_t *a)
 {
-    if (!a->socket)
-        return;
-    dsk_loop_remove_reader(a->loop, a->socket, -1);
-    zmq_close(a->socket);
-    a->socket = NULL;
+    s_close_socket(a, &a->socket);
+    s_close_socket(a, &a->heartbeats);
+}
+
+/*
+ * Fresh DEALERs each time: messages queued on the old ones (for a
+ * scheduler that may be gone) are dropped with them, and the scheduler
+ * sees new routing ids, which it handles like any registration. The
+ * heartbeats' connection carries nothing larger than a heartbeat.
+ */
+static int s_connect(wrk_agent_t *a)
+{
+    a->socket = s_open(a, (int64_t)a->cfg.max_message_size);
+    a->heartbeats = a->socket ? s_open(a, 64 * 1024) : NULL;
+    if (!a->heartbeats) {
+        s_close(a);
+        return DSK_EZMQ;
+    }
+    a->last_heard_ms = dsk_clock_mono_ms();
+    s_send_register(a);
+    return DSK_OK;
 }
 
 static int64_t s_reconnect_timer(dsk_loop_t *loop, int64_t id, void *arg)
@@ -150,7 +175,11 @@ static void s_send_heartbeat(wrk_agent_t *a)
     struct timespec cpu;
     if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu) == 0)
         hb.u.heartbeat.cpu_ms = (uint64_t)cpu.tv_sec * 1000 + (uint64_t)cpu.tv_nsec / 1000000;
-    s_send(a, &hb);
+    hb.u.heartbeat.worker_id = a->worker_id;
+    hb.u.heartbeat.instance = a->hello.instance;
+    char err[DSK_ERR_LEN];
+    if (a->heartbeats && dsk_wire_send(a->heartbeats, NULL, &hb, err) < 0)
+        dsk_debug("%s", err);
 }
 
 /* wrk_tasks' replies go out on whatever socket is current. */
@@ -292,7 +321,7 @@ static void s_on_message(wrk_agent_t *a, dsk_msg_t *msg)
 static void s_on_socket(dsk_loop_t *loop, void *socket, int fd, void *arg)
 {
     wrk_agent_t *a = arg;
-    for (int i = 0; i < 64 && a->socket == socket; i++) {
+    for (int i = 0; i < 64 && socket && (socket == a->socket || socket == a->heartbeats); i++) {
         dsk_msg_t msg;
         char err[DSK_ERR_LEN];
         int rc = dsk_wire_recv(socket, NULL, NULL, &msg, err);
@@ -324,12 +353,6 @@ static int64_t s_heartbeat_timer(dsk_loop_t *loop, int64_t id, void *arg)
         /* never welcomed on this connection: say why, not only that it is quiet */
         if (a->state == S_REGISTERING)
             dsk_probe_endpoint(a->cfg.scheduler, WRK_PROBE_MS, reason, sizeof reason);
-        /* registered, and the scheduler's address still accepts connections: on a slow
-           link its heartbeats may be waiting behind a big message to us (a copy of an
-           output takes 10 s at 100 Mbit/s), so it is given longer before we start over */
-        else if (silent <= WRK_LIVENESS_REACHABLE * a->heartbeat_ms &&
-                 dsk_probe_endpoint(a->cfg.scheduler, WRK_PROBE_MS, reason, sizeof reason) == 0)
-            return a->heartbeat_ms;
         snprintf(why, sizeof why, "scheduler %s silent for %.1f s%s%s", a->cfg.scheduler,
                  (double)silent / 1000.0, reason[0] ? ": " : "", reason);
         s_reconnect_later(a, why);

@@ -36,10 +36,7 @@ command -v tc >/dev/null 2>&1 || fail "tc not found (install iproute2: make deps
 
 TOP=$(pwd)
 . "$TOP/tests/netns/lib.sh"
-export DSK_DATA_HOME="${DSK_DATA_HOME:-$TOP/../shared/data}"
-NET_TAG="bn$$"
-NET_ROOT=$(mktemp -d)
-DEST="$NET_ROOT/dest"
+net_prepare bn
 # On failure the daemons' logs are kept (their directory is printed).
 s_exit() {
     rc=$?

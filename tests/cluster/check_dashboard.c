@@ -597,6 +597,41 @@ START_TEST(test_rows_predicted_counted)
 }
 END_TEST
 
+/*
+ * A worker stopped (SIGSTOP) past three heartbeat intervals is declared
+ * dead, counted once as lost for silence in /metrics; let go (SIGCONT), it
+ * registers again and the counter does not go back.
+ */
+START_TEST(test_lost_workers_counted)
+{
+    char port[16];
+    s_port = cu_free_port();
+    snprintf(port, sizeof port, "%d", s_port);
+    const char *args[] = {"--dashboard-port", port, "--heartbeat-interval", "300ms", NULL};
+    pid_t workers[2];
+    ck_assert_int_gt(cu_start_cluster(s_ep, 2, 1, args, workers), 0);
+    s_metrics_t m;
+    s_fetch_metrics(&m);
+    CU_ASSERT(s_metric(&m, "dsk_workers_lost_total", "reason", "silent") == 0, "lost at start");
+    s_metrics_free(&m);
+    kill(workers[1], SIGSTOP);
+    CU_ASSERT(cu_wait_workers(s_ep, 1, 10000) >= 0, "the stopped worker is still registered");
+    s_fetch_metrics(&m);
+    CU_ASSERT(s_metric(&m, "dsk_workers_lost_total", "reason", "silent") == 1,
+              "dsk_workers_lost_total{reason=\"silent\"} %g",
+              s_metric(&m, "dsk_workers_lost_total", "reason", "silent"));
+    CU_ASSERT(s_metric(&m, "dsk_workers_lost_total", "reason", "hung") == 0, "hung");
+    CU_ASSERT(s_metric(&m, "dsk_scheduler_workers", NULL, NULL) == 1, "workers");
+    s_metrics_free(&m);
+    kill(workers[1], SIGCONT);
+    CU_ASSERT(cu_wait_workers(s_ep, 2, 20000) >= 0, "the worker did not come back");
+    s_fetch_metrics(&m);
+    CU_ASSERT(s_metric(&m, "dsk_workers_lost_total", "reason", "silent") == 1,
+              "the counter moved: %g", s_metric(&m, "dsk_workers_lost_total", "reason", "silent"));
+    s_metrics_free(&m);
+}
+END_TEST
+
 START_TEST(test_bad_requests_get_4xx)
 {
     s_cluster();
@@ -867,6 +902,7 @@ Suite *dsk_cluster_dashboard_suite(void)
     tcase_add_test(tc, test_prometheus_parser_rejects_malformed_lines);
     tcase_add_test(tc, test_status_jobs_and_metrics);
     tcase_add_test(tc, test_rows_predicted_counted);
+    tcase_add_test(tc, test_lost_workers_counted);
     tcase_add_test(tc, test_bad_requests_get_4xx);
     tcase_add_test(tc, test_failed_task_named);
     tcase_add_test(tc, test_port_zero_serves_nothing);

@@ -9,16 +9,25 @@
 # by running docs/deploy.md's commands ("Keys" and "systemd on a fleet"),
 # read from the doc itself (net_doc), on those machines.
 #
-# The caller sets NET_TAG (a short tag, names of links and namespaces),
-# NET_ROOT (a scratch directory), DEST
-# (a `make install DESTDIR`: the installed programs, configs and units),
-# TOP (the source tree) and calls net_up; net_down undoes everything and is
-# safe to call twice or after a partial net_up.
+# The caller sets TOP (the source tree), sources this file, calls
+# net_prepare TAG (below) and then net_up; net_down undoes everything and
+# is safe to call twice or after a partial net_up.
 
 NET_PIDS=""
 NET_SUBNET=10.87.0
 
 net_say() { echo "${NET_NAME:-netns}: $*" >&2; }
+
+# net_prepare TAG — NET_TAG (TAG and this process's id: the names of links
+# and namespaces), NET_ROOT (a scratch directory), DEST (where `make
+# install DESTDIR` puts the installed programs, configs and units), and
+# DSK_DATA_HOME (the test data, beside the tree unless set).
+net_prepare() {
+    NET_TAG="$1$$"
+    NET_ROOT=$(mktemp -d)
+    DEST="$NET_ROOT/dest"
+    export DSK_DATA_HOME="${DSK_DATA_HOME:-$TOP/../shared/data}"
+}
 
 # The namespace, the bridge-side link and the namespace-side link of a machine.
 net_ns() { echo "${NET_TAG}-$1"; }

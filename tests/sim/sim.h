@@ -67,6 +67,8 @@ void sim_send(sim_t *s, sim_end_t from, sim_end_t to, const dsk_msg_t *msg);
 dsk_peer_id_t sim_peer_of(uint64_t conn);
 /* A new connection of a worker's or a client's (index), as a reconnect makes. */
 uint64_t sim_new_conn(sim_t *s, sim_role_t role, int index);
+/* What is sent on conn after this (to the scheduler: up, from it: down) arrives after ms. */
+void sim_conn_busy(sim_t *s, uint64_t conn, int64_t ms, int up, int down);
 /* Calls fn(s, arg) at now + after_ms (a timer of a worker, a client or the world). */
 typedef void (*sim_fn)(sim_t *s, void *arg, uint64_t tag);
 void sim_at(sim_t *s, int64_t after_ms, sim_fn fn, void *arg, uint64_t tag);
@@ -105,6 +107,12 @@ void sim_worker_pause(sim_t *s, sim_worker_t *w, int64_t ms);
 void sim_worker_hang(sim_t *s, sim_worker_t *w, int64_t ms);
 /* Past 85% of its memory limit for ms: it says so (HEARTBEAT paused) and back under after. */
 void sim_worker_memory_pause(sim_t *s, sim_worker_t *w, int64_t ms);
+/* A slow link: its data connection carries a big message for ms, one way or both. */
+void sim_worker_link_busy(sim_t *s, sim_worker_t *w, int64_t ms, int up, int down);
+/* Registered with the scheduler now up, and neither stopped nor hung since it started:
+   the scheduler must not lose it. Its id is WELCOME's. */
+int sim_worker_trusty(const sim_t *s, const sim_worker_t *w);
+uint64_t sim_worker_id(const sim_worker_t *w);
 int sim_worker_alive(const sim_worker_t *w);
 const char *sim_worker_name(const sim_worker_t *w);
 /* The worker's real store, and whether its current session belongs to the scheduler now up. */

@@ -3,7 +3,8 @@
  * the real worker's (wrk_tasks.h and its store: what the scheduler
  * placed, the check that a task's inputs are all here, pins, FREE, FETCH,
  * the replies, sessions); its link follows wrk_agent.c's rules (REGISTER
- * on connect, a heartbeat each interval, a scheduler silent for 3
+ * on connect, a heartbeat each interval on a connection of its own, which
+ * data on the other never holds back, a scheduler silent for 3
  * intervals means a fresh connection after a back-off doubling from 1 s to
  * 32 s, a new WELCOME's id or scheduler instance means a new session);
  * its task threads are virtual: a task takes a time drawn from its key,
@@ -43,6 +44,8 @@ struct sim_worker {
     uint64_t instance;          /* REGISTER's: random per process */
     s_state_t state;
     uint64_t conn;              /* 0: no connection */
+    uint64_t hb_conn;           /* the heartbeats' connection (wrk_agent.c) */
+    int troubled;               /* stopped or hung in this process's life: it may be lost */
     int64_t last_heard, backoff;
     uint64_t worker_id, scheduler;
     int ever_registered;
@@ -182,8 +185,10 @@ static void s_send_register(sim_t *s, sim_worker_t *w)
 static void s_connect(sim_t *s, sim_worker_t *w)
 {
     w->conn = sim_new_conn(s, SIM_WORKER, w->index);
+    w->hb_conn = sim_new_conn(s, SIM_WORKER, w->index);
     w->last_heard = sim_now(s);
-    sim_trace(s, "%s: connects (connection %llu)", w->name, (unsigned long long)w->conn);
+    sim_trace(s, "%s: connects (connections %llu, heartbeats %llu)", w->name,
+              (unsigned long long)w->conn, (unsigned long long)w->hb_conn);
     s_send_register(s, w);
 }
 
@@ -202,7 +207,7 @@ static void s_reconnect_timer(sim_t *s, void *arg, uint64_t tag)
 static void s_reconnect_later(sim_t *s, sim_worker_t *w, const char *why)
 {
     sim_trace(s, "%s: %s; reconnecting in %lld ms", w->name, why, (long long)w->backoff);
-    w->conn = 0;
+    w->conn = w->hb_conn = 0;
     w->state = S_WAITING;
     sim_at(s, w->backoff, s_reconnect_timer, w, w->incarnation);
     w->backoff = w->backoff * 2 > S_BACKOFF_MAX_MS ? S_BACKOFF_MAX_MS : w->backoff * 2;
@@ -227,7 +232,11 @@ static void s_send_heartbeat(sim_t *s, sim_worker_t *w)
     hb.u.heartbeat.tasks_stale = (uint32_t)wrk_tasks_stale(w->tasks);
     hb.u.heartbeat.held = wrk_tasks_bytes(w->tasks);
     hb.u.heartbeat.paused = sim_now(s) < w->memory_paused_until;
-    s_send(s, w, &hb);
+    hb.u.heartbeat.worker_id = w->worker_id;
+    hb.u.heartbeat.instance = w->instance;
+    if (w->hb_conn)
+        sim_send(s, (sim_end_t){.role = SIM_WORKER, .index = w->index, .conn = w->hb_conn},
+                 sim_scheduler_end(), &hb);
 }
 
 static void s_heartbeat_timer(sim_t *s, void *arg, uint64_t tag)
@@ -252,7 +261,7 @@ static void s_heartbeat_timer(sim_t *s, void *arg, uint64_t tag)
 
 static void s_handle(sim_t *s, sim_worker_t *w, uint64_t conn, dsk_msg_t *msg)
 {
-    if (!w->alive || conn != w->conn)
+    if (!w->alive || !conn || (conn != w->conn && conn != w->hb_conn))
         return; /* the connection is gone with its socket */
     w->last_heard = sim_now(s);
     switch (msg->type) {
@@ -317,7 +326,7 @@ static void s_resume(sim_t *s, void *arg, uint64_t tag)
 
 void sim_worker_deliver(sim_t *s, sim_worker_t *w, uint64_t conn, const char *bytes, size_t len)
 {
-    if (!w->alive || conn != w->conn)
+    if (!w->alive || !conn || (conn != w->conn && conn != w->hb_conn))
         return;
     if (sim_now(s) < w->paused_until || w->inbox) {
         s_inbox_t *m = dsk_xcalloc(1, sizeof *m);
@@ -369,7 +378,7 @@ static void s_stop(sim_worker_t *w)
     wrk_tasks_destroy(&w->tasks);
     w->alive = 0;
     w->busy = 0;
-    w->conn = 0;
+    w->conn = w->hb_conn = 0;
     w->incarnation++;
 }
 
@@ -393,6 +402,7 @@ void sim_worker_start(sim_t *s, sim_worker_t *w)
     w->backoff = S_BACKOFF_MIN_MS;
     w->ever_registered = 0;
     w->paused_until = w->hung_until = w->memory_paused_until = 0;
+    w->troubled = 0;
     w->tasks = wrk_tasks_new(&s_runner, w, s_send_cb, w);
     sim_trace(s, "%s: starts (%d threads, speed %.2f, memory limit %llu)", w->name,
               w->nthreads, w->speed, (unsigned long long)w->memory_limit);
@@ -413,6 +423,7 @@ void sim_worker_pause(sim_t *s, sim_worker_t *w, int64_t ms)
     if (!w->alive)
         return;
     sim_trace(s, "%s: stopped for %lld ms (SIGSTOP)", w->name, (long long)ms);
+    w->troubled = 1;
     w->paused_until = sim_now(s) + ms;
     sim_at(s, ms, s_resume, w, w->incarnation);
 }
@@ -444,7 +455,30 @@ void sim_worker_hang(sim_t *s, sim_worker_t *w, int64_t ms)
     sim_trace(s, "%s: its task threads hang for %s ms", w->name,
               ms == INT64_MAX ? "ever" : "some");
     w->hung_until = ms == INT64_MAX ? INT64_MAX : sim_now(s) + ms;
+    w->troubled = 1;
 }
+
+/*
+ * A big message on the worker's data connection (a copy of an output, on
+ * a slow link): what is sent on it after this, one way or both, arrives
+ * only after ms. Its heartbeats' connection is not held back.
+ */
+void sim_worker_link_busy(sim_t *s, sim_worker_t *w, int64_t ms, int up, int down)
+{
+    if (!w->alive || !w->conn)
+        return;
+    sim_trace(s, "%s: its data connection is busy for %lld ms (%s)", w->name, (long long)ms,
+              up && down ? "both ways" : up ? "to the scheduler" : "from the scheduler");
+    sim_conn_busy(s, w->conn, ms, up, down);
+}
+
+int sim_worker_trusty(const sim_t *s, const sim_worker_t *w)
+{
+    return w->alive && !w->troubled && w->state == S_READY && sim_scheduler_up(s) &&
+           w->scheduler == sch_engine_instance(sim_engine(s));
+}
+
+uint64_t sim_worker_id(const sim_worker_t *w) { return w->worker_id; }
 
 int sim_worker_registered(const sim_t *s, const sim_worker_t *w)
 {

@@ -62,6 +62,7 @@ struct sim {
     int tight;                  /* memory limits of a few datasets */
     sim_journal_t *journal;     /* NULL: the scheduler keeps jobs in memory only */
     int memory_stall;           /* a fault paused every worker for longer than the grace */
+    uint64_t lost_silent;       /* the engine's count of workers declared dead, last seen */
     int64_t up_at;              /* while it is down: when it is back */
     sim_worker_t *workers[SIM_MAX_WORKERS];
     int nworkers;
@@ -181,6 +182,17 @@ uint64_t sim_new_conn(sim_t *s, sim_role_t role, int index)
     s->conns = dsk_xrealloc(s->conns, (size_t)s->nconns + 2, sizeof *s->conns);
     s->conns[++s->nconns] = (s_conn_t){.role = role, .index = index};
     return s->nconns;
+}
+
+void sim_conn_busy(sim_t *s, uint64_t conn, int64_t ms, int up, int down)
+{
+    if (!conn || conn > s->nconns)
+        return;
+    int64_t until = s->now + ms;
+    if (up && s->conns[conn].last_up < until)
+        s->conns[conn].last_up = until;
+    if (down && s->conns[conn].last_down < until)
+        s->conns[conn].last_down = until;
 }
 
 dsk_peer_id_t sim_peer_of(uint64_t conn)
@@ -329,7 +341,7 @@ static void s_scheduler_start(sim_t *s, void *arg, uint64_t tag)
 /* ------------------------------------------------------------ faults */
 
 typedef enum {
-    F_KILL, F_PAUSE, F_HANG, F_RESTART, F_CANCEL, F_SLOW, F_MEMORY, F_MEMORY_ALL
+    F_KILL, F_PAUSE, F_HANG, F_RESTART, F_CANCEL, F_SLOW, F_MEMORY, F_MEMORY_ALL, F_LINK
 } s_fault_t;
 
 static void s_restart_worker(sim_t *s, void *arg, uint64_t tag)
@@ -394,6 +406,10 @@ static void s_fault(sim_t *s, void *arg, uint64_t tag)
         for (int i = 0; i < s->nworkers; i++)
             sim_worker_memory_pause(s, s->workers[i], ms);
         break;
+    case F_LINK: /* up to 30 heartbeat intervals: 300 MB at 100 Mbit/s */
+        if (w)
+            sim_worker_link_busy(s, w, ms, sim_chance(s, 0.7), sim_chance(s, 0.7));
+        break;
     case F_SLOW:
         break;
     }
@@ -404,7 +420,8 @@ static void s_fault(sim_t *s, void *arg, uint64_t tag)
  * a memory limit, some joining late), 1-5 clients with a job each, and up
  * to 8 faults in the first 40 virtual seconds (kill -9, SIGSTOP, hung threads, a
  * scheduler restart, a cancel, a worker paused past its memory limit for a while, or
- * every worker so for longer than the scheduler waits before it fails a job). Worker 1 is never lost for
+ * every worker so for longer than the scheduler waits before it fails a job, a
+ * worker's data connection busy with a big message for up to 30 s). Worker 1 is never lost for
  * good, so every job can end.
  */
 static void s_build(sim_t *s)
@@ -452,6 +469,9 @@ static void s_build(sim_t *s)
             /* every worker, longer than that grace: jobs may fail, naming the stall */
             f = F_MEMORY_ALL;
             ms = 6000 + sim_below(s, 10000);
+        } else if (r < 95) {
+            f = F_LINK;
+            ms = 2000 + sim_below(s, 28000);
         } else {
             f = F_CANCEL;
             who = (int)sim_below(s, (uint64_t)s->nclients);
@@ -475,12 +495,38 @@ static void s_count_live(void *arg, const char *key, int kind, size_t bytes, int
     h->live_entries++;
 }
 
-/* After every event: the engine's books, and every worker within its memory limit. */
+/*
+ * A worker the scheduler declared dead (silent for 3 intervals) must have
+ * been silent: not one that was never stopped nor hung, whose heartbeats
+ * kept coming on their own connection while its data connection was busy.
+ */
+static void s_check_lost(sim_t *s)
+{
+    uint64_t silent, hung;
+    sch_engine_workers_lost(s->engine, &silent, &hung);
+    if (silent < s->lost_silent)
+        s->lost_silent = 0; /* a new scheduler process counts from 0 */
+    if (silent == s->lost_silent)
+        return;
+    s->lost_silent = silent;
+    const sch_registry_t *reg = sch_engine_registry(s->engine);
+    for (int i = 0; i < s->nworkers; i++) {
+        sim_worker_t *w = s->workers[i];
+        if (sim_worker_trusty(s, w) && !sch_registry_by_id(reg, sim_worker_id(w)))
+            return sim_fail(s, "%s was declared dead while it heartbeat, neither stopped nor "
+                            "hung", sim_worker_name(w));
+    }
+}
+
+/* After every event: the engine's books, no worker lost while it heartbeats, and every
+   worker within its memory limit. */
 static void s_check(sim_t *s)
 {
     char err[DSK_ERR_LEN];
     if (s->engine && sch_engine_check(s->engine, err) < 0)
         sim_fail(s, "the scheduler's books: %s", err);
+    if (s->engine && !s->failed)
+        s_check_lost(s);
     /* what a worker holds live: an input freed while a task still reads it (a cancelled
        job's, a backup's) goes at that task's end, and the scheduler counts it as gone */
     for (int i = 0; i < s->nworkers && !s->failed; i++) {
@@ -523,6 +569,21 @@ static void s_check_quiet(sim_t *s)
             return sim_fail(s, "the scheduler counts %llu bytes on '%s' after every job ended",
                             (unsigned long long)sw->held, sw->info.name);
     }
+}
+
+/*
+ * Whether a job still active may be: a search or a fit goes on without
+ * its client (its result waits to be fetched) until its workers finish
+ * it; one that reads from its client (a predict, a noop) gives up on a
+ * client gone SIM_ORPHAN_MS after the scheduler's restart.
+ */
+static int s_may_be_active(const sim_t *s)
+{
+    for (const sch_job_t *job = sch_jobs_list(sch_engine_jobs(s->engine)); job; job = job->next)
+        if (sch_jobs_active_state(job->state) &&
+            (!job->kind->on_chunk || s->now < s->all_done_ms + SIM_ORPHAN_MS + 2 * SIM_HEARTBEAT_MS))
+            return 1;
+    return 0;
 }
 
 static int s_all_finished(const sim_t *s)
@@ -590,10 +651,9 @@ int sim_run(uint64_t seed, int verbose, sim_stats_t *stats, char *why, size_t wh
             break;
         if (s->all_done_ms < 0 && s_all_finished(s))
             s->all_done_ms = s->now;
-        /* a resumed job whose client died waits SIM_ORPHAN_MS for it, then fails: the quiet
-           period counts from its end (a job active longer than that is a broken invariant) */
-        if (s->all_done_ms >= 0 && s->engine && sch_engine_active_jobs(s->engine) > 0 &&
-            s->now < s->all_done_ms + SIM_ORPHAN_MS + 2 * SIM_HEARTBEAT_MS)
+        /* the quiet period counts from the end of the last job that may still be active
+           (one active longer is a broken invariant) */
+        if (s->all_done_ms >= 0 && s->engine && s_may_be_active(s))
             s->last_active_ms = s->now;
         int64_t quiet_from = s->all_done_ms > s->last_active_ms ? s->all_done_ms
                                                                 : s->last_active_ms;
@@ -607,8 +667,8 @@ int sim_run(uint64_t seed, int verbose, sim_stats_t *stats, char *why, size_t wh
             for (int i = 0; i < s->nclients; i++)
                 if (!sim_client_finished(s->clients[i]))
                     sim_client_describe(s->clients[i], d, sizeof d);
-            sim_fail(s, "%s did not end within %d virtual minutes of the last fault", d,
-                     S_END_BOUND_MS / 60000);
+            sim_fail(s, "%s did not end within %d virtual minutes of the last fault",
+                     d[0] ? d : "a job whose client is gone", S_END_BOUND_MS / 60000);
         }
     }
     s->stats.virtual_ms = s->now;

@@ -84,6 +84,8 @@ static void s_full(dsk_msg_t *m, int type, unsigned nworkers, int longest)
         m->u.heartbeat.held = (1ULL << 35) + 1;
         m->u.heartbeat.spilled = UINT64_MAX;
         m->u.heartbeat.paused = 1;
+        m->u.heartbeat.worker_id = (1ULL << 52) + 7;
+        m->u.heartbeat.instance = UINT64_MAX - 1;
         break;
     case DSK_MSG_DISCONNECT:
         m->u.disconnect.code = INT32_MIN;
@@ -558,7 +560,7 @@ END_TEST
 START_TEST(test_integer_ranges)
 {
     s_frame_t f;
-    msgpack_packer *pk = s_frame_start(&f, DSK_MSG_HEARTBEAT, 8);
+    msgpack_packer *pk = s_frame_start(&f, DSK_MSG_HEARTBEAT, 10);
     msgpack_pack_uint64(pk, 1);
     msgpack_pack_int32(pk, -1);
     msgpack_pack_uint32(pk, 1);
@@ -567,6 +569,8 @@ START_TEST(test_integer_ranges)
     msgpack_pack_uint64(pk, 0);
     msgpack_pack_uint64(pk, 0);
     msgpack_pack_uint32(pk, 0);
+    msgpack_pack_uint64(pk, 0);
+    msgpack_pack_uint64(pk, 0);
     s_frame_fails(&f, DSK_EPROTO, "HEARTBEAT field 2 (tasks_running): "
                                   "expected an unsigned integer, got a negative integer");
 
@@ -660,7 +664,7 @@ START_TEST(test_field_counts)
     s_frame_fails(&f, DSK_EPROTO, "STATUS_REQ field 1 (flags): missing");
 
     /* Trailing fields from a newer peer are skipped, whatever they hold. */
-    pk = s_frame_start(&f, DSK_MSG_HEARTBEAT, 10);
+    pk = s_frame_start(&f, DSK_MSG_HEARTBEAT, 12);
     msgpack_pack_uint64(pk, 11);
     msgpack_pack_uint32(pk, 22);
     msgpack_pack_uint32(pk, 33);
@@ -669,6 +673,8 @@ START_TEST(test_field_counts)
     msgpack_pack_uint64(pk, 6);
     msgpack_pack_uint64(pk, 7);
     msgpack_pack_uint32(pk, 1);
+    msgpack_pack_uint64(pk, 8);
+    msgpack_pack_uint64(pk, 9);
     msgpack_pack_map(pk, 1);
     s_pack_str(pk, "gpu", 3);
     msgpack_pack_true(pk);
@@ -682,6 +688,7 @@ START_TEST(test_field_counts)
     ck_assert_uint_eq(m.u.heartbeat.memory_used, 11);
     ck_assert_uint_eq(m.u.heartbeat.tasks_running, 22);
     ck_assert_uint_eq(m.u.heartbeat.tasks_queued, 33);
+    ck_assert_uint_eq(m.u.heartbeat.instance, 9);
     msgpack_sbuffer_destroy(&f.sb);
 
     /* Trailing bytes after the object are not a field: refused. */
