@@ -78,7 +78,7 @@ SIM_ASAN   := $(BUILD)/asan/dsk-sim
 SIM_SEEDS  ?= 3000
 SEEDS      ?= 100000
 
-.PHONY: fuzz-build bench-e2e bench-netns bench-notebook check-python all check check-layout check-unit check-asan check-cluster check-parity check-sim check-systemd check-netns check-install deps deps-bench demo install uninstall clean bench fuzz sim
+.PHONY: fuzz-build bench-e2e bench-netns bench-notebook check-python all check check-layout check-unit check-asan check-cluster check-parity check-sim check-systemd check-netns check-slurm check-install deps deps-bench demo install uninstall clean bench fuzz sim
 all: $(PROGRAMS) $(LIBDSK) $(LIBML) $(LIBJOBS) $(SIM)
 
 # libdsk: common + proto + client API, the code every program shares.
@@ -185,7 +185,7 @@ $(BUILD)/asan/%.o: %.c
 	$(CC) $(ALL_CFLAGS) $(SAN) $(CHECK_CFLAGS) -I$(BUILD)/tests -c -o $@ $<
 
 check: deps
-	$(MAKE) check-layout check-unit check-asan check-sim check-parity check-systemd check-netns check-install check-cluster check-python
+	$(MAKE) check-layout check-unit check-asan check-sim check-parity check-systemd check-netns check-slurm check-install check-cluster check-python
 
 # The layers, one header per module, no include cycle (docs/architecture.md).
 check-layout:
@@ -230,6 +230,11 @@ check-systemd: $(PROGRAMS)
 check-netns: $(PROGRAMS)
 	DSK_DATA_HOME=$${DSK_DATA_HOME:-$(CURDIR)/../shared/data} sh tests/check_netns.sh $(BUILD)
 
+# docs/deploy.md's Slurm batch script under sbatch on a real Slurm whose three
+# nodes are network namespaces (root and Slurm from `make deps`; skipped otherwise).
+check-slurm: $(PROGRAMS)
+	DSK_DATA_HOME=$${DSK_DATA_HOME:-$(CURDIR)/../shared/data} sh tests/check_slurm.sh $(BUILD)
+
 # make install into a scratch DESTDIR: every file where it belongs, the man
 # pages render without a warning, and make uninstall takes it all back.
 check-install: $(PROGRAMS)
@@ -271,6 +276,7 @@ bench-e2e: deps-bench $(PROGRAMS)
 
 deps-bench:
 	@sh conf/deps.sh bench
+
 
 # libFuzzer on every decoder of outside bytes (tests/fuzz/fuzz_*.c; needs clang and
 # libclang-rt: `make deps`), ASan+UBSan, each target FUZZ_SECONDS (60) from its seed corpus

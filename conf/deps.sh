@@ -7,7 +7,8 @@ set -eu
 # man-db and groff-base: `make check` renders the man pages (tests/check_install.sh).
 # chromium: the dashboard's page is checked in a headless browser (tests/cluster/check_dashboard.c).
 # iproute2: tests/check_netns.sh makes network namespaces, links and a bridge.
-pkgs="gcc make pkg-config libzmq3-dev libmicrohttpd-dev libmsgpack-dev libjansson-dev check libsubunit-dev libopenblas-dev libpcre2-dev zlib1g-dev libxxhash-dev systemd man-db groff-base valgrind python3-zmq python3-msgpack python3-numpy python3-scipy python3-sklearn python3-joblib python3-pytest python3-dask python3-tqdm python3-nbclient python3-ipykernel python3-pandas clang libclang-rt-14-dev tcpdump chromium iproute2"
+# slurmctld, slurmd, slurm-client, munge: tests/check_slurm.sh runs docs/deploy.md's batch script.
+pkgs="gcc make pkg-config libzmq3-dev libmicrohttpd-dev libmsgpack-dev libjansson-dev check libsubunit-dev libopenblas-dev libpcre2-dev zlib1g-dev libxxhash-dev systemd man-db groff-base valgrind python3-zmq python3-msgpack python3-numpy python3-scipy python3-sklearn python3-joblib python3-pytest python3-dask python3-tqdm python3-nbclient python3-ipykernel python3-pandas clang libclang-rt-14-dev tcpdump chromium iproute2 slurmctld slurmd slurm-client munge"
 if [ "${1:-}" = bench ]; then
     pkgs="$pkgs python3-sklearn python3-distributed python3-dask"
 fi

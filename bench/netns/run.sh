@@ -14,7 +14,7 @@
 #           10+ minutes a run on 2 cores)
 #   subset  the full grid with vect__max_df 1.0, tfidf__use_idf true and
 #           clf__max_iter 10 only (64 candidates x 3 folds; the default)
-# RATES (default "none 1gbit 100mbit 100mbit/5s") are the rows over the
+# RATES (default "none 1gbit 100mbit") are the rows over the
 # namespaces: "none" is the bare veth links, anything else a tbf rate;
 # RATE/INTERVAL adds `heartbeat-interval INTERVAL` to the head's
 # dskd-scheduler.conf (a worker is dead after 3 silent intervals; the
@@ -27,7 +27,7 @@
 set -eu
 build=${1:-build}
 grid=${2:-subset}
-rates=${3:-none 1gbit 100mbit 100mbit/5s}
+rates=${3:-none 1gbit 100mbit}
 NET_NAME=bench-netns
 say() { echo "bench/netns: $*" >&2; }
 fail() { say "$*"; exit 1; }
