@@ -78,7 +78,7 @@ SIM_ASAN   := $(BUILD)/asan/dsk-sim
 SIM_SEEDS  ?= 3000
 SEEDS      ?= 100000
 
-.PHONY: fuzz-build bench-e2e bench-netns bench-notebook check-python all check check-layout check-unit check-asan check-cluster check-parity check-sim check-systemd check-netns check-slurm check-install deps deps-bench demo install uninstall clean bench fuzz sim
+.PHONY: fuzz-build bench-e2e bench-netns bench-notebook check-python all check check-layout check-unit check-asan check-cluster check-parity check-sim check-systemd check-netns check-slurm check-image check-install deps deps-bench deps-build demo install uninstall clean bench fuzz sim
 all: $(PROGRAMS) $(LIBDSK) $(LIBML) $(LIBJOBS) $(SIM)
 
 # libdsk: common + proto + client API, the code every program shares.
@@ -235,6 +235,12 @@ check-netns: $(PROGRAMS)
 check-slurm: $(PROGRAMS)
 	DSK_DATA_HOME=$${DSK_DATA_HOME:-$(CURDIR)/../shared/data} sh tests/check_slurm.sh $(BUILD)
 
+# The Dockerfile and docs/deploy.md's "Containers" without a container engine:
+# applied to a debootstrap'd Debian 12, its docker run lines as chroots on three
+# namespaces (root and debootstrap; downloads Debian: not part of check).
+check-image: $(PROGRAMS)
+	DSK_DATA_HOME=$${DSK_DATA_HOME:-$(CURDIR)/../shared/data} sh tests/check_image.sh $(BUILD)
+
 # make install into a scratch DESTDIR: every file where it belongs, the man
 # pages render without a warning, and make uninstall takes it all back.
 check-install: $(PROGRAMS)
@@ -276,6 +282,10 @@ bench-e2e: deps-bench $(PROGRAMS)
 
 deps-bench:
 	@sh conf/deps.sh bench
+
+# Only what building and installing the programs needs (the container image).
+deps-build:
+	@sh conf/deps.sh build
 
 
 # libFuzzer on every decoder of outside bytes (tests/fuzz/fuzz_*.c; needs clang and

@@ -8,7 +8,13 @@ set -eu
 # chromium: the dashboard's page is checked in a headless browser (tests/cluster/check_dashboard.c).
 # iproute2: tests/check_netns.sh makes network namespaces, links and a bridge.
 # slurmctld, slurmd, slurm-client, munge: tests/check_slurm.sh runs docs/deploy.md's batch script.
-pkgs="gcc make pkg-config libzmq3-dev libmicrohttpd-dev libmsgpack-dev libjansson-dev check libsubunit-dev libopenblas-dev libpcre2-dev zlib1g-dev libxxhash-dev systemd man-db groff-base valgrind python3-zmq python3-msgpack python3-numpy python3-scipy python3-sklearn python3-joblib python3-pytest python3-dask python3-tqdm python3-nbclient python3-ipykernel python3-pandas clang libclang-rt-14-dev tcpdump chromium iproute2 slurmctld slurmd slurm-client munge"
+build_pkgs="gcc make pkg-config libzmq3-dev libmicrohttpd-dev libmsgpack-dev libjansson-dev libopenblas-dev libpcre2-dev zlib1g-dev libxxhash-dev"
+pkgs="$build_pkgs check libsubunit-dev systemd man-db groff-base valgrind python3-zmq python3-msgpack python3-numpy python3-scipy python3-sklearn python3-joblib python3-pytest python3-dask python3-tqdm python3-nbclient python3-ipykernel python3-pandas clang libclang-rt-14-dev tcpdump chromium iproute2 slurmctld slurmd slurm-client munge"
+# `deps.sh build`: only what building and installing the programs needs (the
+# container image's, Dockerfile).
+if [ "${1:-}" = build ]; then
+    pkgs=$build_pkgs
+fi
 if [ "${1:-}" = bench ]; then
     pkgs="$pkgs python3-sklearn python3-distributed python3-dask"
 fi

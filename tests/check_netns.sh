@@ -40,19 +40,8 @@ trap 'exit 1' INT TERM HUP
 # s_same A B WHAT — the two results have the same best_score, best_index
 # and every candidate's test scores (each split's and the mean), exactly.
 s_same() {
-    python3 - "$1" "$2" "$3" <<'EOF' || fail "$3: the scores differ from the loopback run's"
-import json, re, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-bad = [k for k in ("best_score", "best_index", "n_candidates") if a[k] != b[k]]
-for k in a["cv_results"]:
-    if re.fullmatch(r"(split\d+|mean)_test_score", k) and a["cv_results"][k] != b["cv_results"].get(k):
-        bad.append(k)
-if bad:
-    print("%s: differs in %s" % (sys.argv[3], ", ".join(bad)), file=sys.stderr)
-    sys.exit(1)
-print("check-netns: %s: best_score %r and the %d candidates' test scores as on loopback"
-      % (sys.argv[3], a["best_score"], a["n_candidates"]))
-EOF
+    python3 "$TOP/tests/netns/results.py" same "$1" "$2" "check-netns: $3" "on loopback" ||
+        fail "$3: the scores differ from the loopback run's"
     passed=$((passed + 1))
 }
 

@@ -140,11 +140,8 @@ section = section[:section.index("\n## ", 1)]
 if "examples/news20_full_grid.json" not in script:
     sys.exit("check-slurm: docs/deploy.md's Slurm script no longer runs examples/news20_full_grid.json")
 open(home + "/dsk-grid.sh", "w").write(script.replace("news20_full_grid.json", "seed_grid.json"))
-job = json.load(open(top + "/examples/seed_grid.json"))
-[clf] = [s for s in job["pipeline"] if s[1] == "SGDClassifier"]
-clf[2]["random_state"] = 0
-json.dump(job, open(home + "/examples/seed_grid.json", "w"))
 EOF
+python3 "$TOP/tests/netns/results.py" seed "$TOP/examples/seed_grid.json" "$home/examples/seed_grid.json"
 [ -s "$home/dsk-grid.sh" ] || fail "no Slurm script in docs/deploy.md"
 
 # sbatch on n1, as a user on the cluster's login node would; the script's
@@ -167,15 +164,6 @@ say "job $jobid: done in $((t1 - t0)) s, workers registered from n2 and n3"
 # The same search on a local cluster: the same scores.
 (cd "$home" && PATH="$DEST/usr/bin:$PATH" dsk-submit --local 2 search examples/seed_grid.json \
     --out local.json >/dev/null 2>&1) || fail "dsk-submit --local 2 failed"
-python3 - "$result" "$home/local.json" <<'EOF' || fail "the scores differ from the local run's"
-import json, re, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-bad = [k for k in ("best_score", "best_index", "n_candidates") if a[k] != b[k]]
-bad += [k for k in a["cv_results"]
-        if re.fullmatch(r"(split\d+|mean)_test_score", k) and a["cv_results"][k] != b["cv_results"].get(k)]
-if bad:
-    sys.exit("check-slurm: differs in " + ", ".join(bad))
-print("check-slurm: best_score %r and the %d candidates' test scores as on a local cluster"
-      % (a["best_score"], a["n_candidates"]))
-EOF
+python3 "$TOP/tests/netns/results.py" same "$result" "$home/local.json" "check-slurm: the batch job" \
+    "on a local cluster" || fail "the scores differ from the local run's"
 echo "1 passed, 0 failed"
