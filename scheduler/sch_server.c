@@ -275,6 +275,10 @@ sch_server_t *sch_server_new(const sch_config_t *cfg, char *err)
        the jobs pace what they send (a predict's 16 chunks ahead, a noop's window). */
     int no_limit = 0;
     zmq_setsockopt(srv->socket, ZMQ_SNDHWM, &no_limit, sizeof no_limit);
+    /* Workers name their connections (wrk_agent.c): one reconnecting under its name while
+       the old TCP connection still looks open here takes the name over. */
+    int handover = 1;
+    zmq_setsockopt(srv->socket, ZMQ_ROUTER_HANDOVER, &handover, sizeof handover);
     if (zmq_bind(srv->socket, cfg->listen) < 0) {
         dsk_seterr(err, DSK_EZMQ, "cannot listen on %s: %s", cfg->listen,
                    zmq_strerror(zmq_errno()));

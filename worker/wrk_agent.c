@@ -10,6 +10,7 @@
 #include "wrk_agent.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,18 @@ static void *s_open(wrk_agent_t *a, int64_t max_message_size)
         zmq_close(socket);
         return NULL;
     }
+    /* A routing id of its own, not the one the scheduler's ROUTER would make for each TCP
+       connection: should ZeroMQ reconnect this socket under a live registration (one of
+       the two connections reset), the scheduler still knows whose it is. ZeroMQ keeps
+       ids that start with a zero byte for itself. */
+    unsigned char id[16];
+    if (getrandom(id, sizeof id, 0) != sizeof id) {
+        uint64_t v = (uint64_t)dsk_clock_wall_ms() ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)socket;
+        memcpy(id, &v, sizeof v);
+        memcpy(id + sizeof v, &a->hello.instance, sizeof v);
+    }
+    id[0] = 'w';
+    zmq_setsockopt(socket, ZMQ_ROUTING_ID, id, sizeof id);
     if (zmq_connect(socket, a->cfg.scheduler) < 0) {
         dsk_error("cannot connect to %s: %s", a->cfg.scheduler, zmq_strerror(zmq_errno()));
         zmq_close(socket);

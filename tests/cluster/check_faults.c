@@ -311,6 +311,29 @@ START_TEST(test_kill_while_a_score_runs) { s_kill_while("score"); }
 END_TEST
 
 /*
+ * The two-category search on n fresh workers (pids into w): its fault-free
+ * answer first (job 1, into *ref), then the same search (job 2, its result
+ * to out) from a client left running until it has `fits` fits done.
+ * Returns the client's pid.
+ */
+static pid_t s_mid_search_running(int n, pid_t *w, int fits, char *job, char *out,
+                                  size_t len, json_t **ref)
+{
+    CU_ASSERT(cu_start_cluster(s_ep, n, 1, NULL, w) > 0, "%d workers did not register", n);
+    char ref_out[512];
+    s_mid_job(job, len);
+    snprintf(ref_out, sizeof ref_out, "%s/ref.json", cu_tmpdir());
+    *ref = s_search(job, ref_out);
+    snprintf(out, len, "%s/faulted.json", cu_tmpdir());
+    const char *args[] = {"--scheduler", s_ep, "search", job, "--out", out, "--quiet", NULL};
+    pid_t client = cu_spawn("dsk-submit", "client.log", args);
+    int64_t t0 = cu_now_ms();
+    while (cu_now_ms() - t0 < 30000 && cu_job_done(s_ep, 2) < fits)
+        cu_sleep_ms(20);
+    return client;
+}
+
+/*
  * SIGSTOP of one of 3 workers for 6 s mid-search: declared dead after
  * 3 s, its tasks run again elsewhere, the job completes with the
  * fault-free scores; after SIGCONT its late answers are ignored and it
@@ -319,17 +342,9 @@ END_TEST
 START_TEST(test_stopped_worker)
 {
     pid_t w[3];
-    CU_ASSERT(cu_start_cluster(s_ep, 3, 1, NULL, w) > 0, "3 workers did not register");
-    char job[512], out[512], ref_out[512];
-    s_mid_job(job, sizeof job);
-    snprintf(ref_out, sizeof ref_out, "%s/ref.json", cu_tmpdir());
-    json_t *ref = s_search(job, ref_out);
-    snprintf(out, sizeof out, "%s/stopped.json", cu_tmpdir());
-    const char *args[] = {"--scheduler", s_ep, "search", job, "--out", out, "--quiet", NULL};
-    pid_t client = cu_spawn("dsk-submit", "client.log", args);
-    int64_t t0 = cu_now_ms();
-    while (cu_now_ms() - t0 < 30000 && cu_job_done(s_ep, 2) < 3)
-        cu_sleep_ms(50);
+    char job[512], out[512];
+    json_t *ref;
+    pid_t client = s_mid_search_running(3, w, 3, job, out, sizeof job, &ref);
     kill(w[0], SIGSTOP);
     cu_sleep_ms(6000);
     kill(w[0], SIGCONT);
@@ -341,6 +356,61 @@ START_TEST(test_stopped_worker)
               "w1 was not declared dead while stopped");
     CU_ASSERT(cu_wait_workers(s_ep, 3, 15000) >= 0, "w1 did not come back after SIGCONT");
     json_decref(r);
+    json_decref(ref);
+}
+END_TEST
+
+/*
+ * Resets (ss -K: a RST, as a middlebox or a kernel under pressure may send)
+ * every TCP connection of w1's to the scheduler, its data's and its
+ * heartbeats', 4 fits into a search. ZeroMQ reconnects both under the ids
+ * w1 gave them, so the scheduler still knows them: nothing is declared
+ * dead, w1 registers once, the search completes with the fault-free
+ * scores (a message lost in a reset socket is a task run again past its
+ * deadline), and w1, alone once w2 is killed, runs it again. Skipped where ss cannot reset a socket (not root, or a kernel
+ * without SOCK_DESTROY).
+ */
+START_TEST(test_connections_reset)
+{
+    pid_t w[2];
+    char job[512], out[512], cmd[512], line[256];
+    json_t *ref;
+    int64_t t0 = cu_now_ms();
+    pid_t client = s_mid_search_running(2, w, 4, job, out, sizeof job, &ref);
+    int port = atoi(strrchr(s_ep, ':') + 1), reset = 0;
+    snprintf(cmd, sizeof cmd, "ss -tnpH state established '( dport = :%d )' | grep 'pid=%d,' | "
+             "awk '{print $3}'", port, (int)w[0]);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    while (fgets(line, sizeof line, p)) {
+        char kill_cmd[256];
+        snprintf(kill_cmd, sizeof kill_cmd, "ss -K -tn state established '( sport = :%d and "
+                 "dport = :%d )' | grep -q ':%d'", atoi(strrchr(line, ':') + 1), port, port);
+        reset += system(kill_cmd) == 0;
+    }
+    pclose(p);
+    int st = cu_wait_exit(client, 120000);
+    CU_ASSERT(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the search failed (%d)", st);
+    if (reset < 2) {
+        fprintf(stderr, "  connections reset: skipped, ss -K reset %d of w1's connections (root "
+                        "and a kernel with SOCK_DESTROY needed)\n", reset);
+    } else {
+        json_t *r = cu_load_json(out);
+        s_assert_same(r, ref, "with w1's connections reset");
+        CU_ASSERT(!s_log_has("scheduler.log", "declared dead"), "a worker was declared dead");
+        CU_ASSERT(!s_log_has("scheduler.log", "'w1' reconnected"), "w1 registered again");
+        CU_ASSERT(cu_worker_count(s_ep) == 2, "2 workers after the resets");
+        /* and w1 still serves: alone, it runs the search again (were its data connection
+           known to the scheduler by the reset one's id, its tasks would go nowhere) */
+        kill(w[1], SIGKILL);
+        CU_ASSERT(cu_wait_workers(s_ep, 1, 10000) >= 0, "w2 is still listed");
+        json_t *again = s_search(job, out);
+        s_assert_same(again, ref, "w1 alone, after its connections were reset");
+        fprintf(stderr, "  connections reset: %d of w1's, no worker lost, w1 alone after: "
+                        "%.1f s in all\n", reset, (double)(cu_now_ms() - t0) / 1000.0);
+        json_decref(again);
+        json_decref(r);
+    }
     json_decref(ref);
 }
 END_TEST
@@ -472,6 +542,7 @@ Suite *dsk_cluster_faults_suite(void)
     tcase_add_test(tc, test_kill_while_a_prefix_runs);
     tcase_add_test(tc, test_kill_while_a_score_runs);
     tcase_add_test(tc, test_stopped_worker);
+    tcase_add_test(tc, test_connections_reset);
     tcase_add_test(tc, test_hung_worker);
     tcase_add_test(tc, test_scheduler_restart_new_session);
     tcase_add_test(tc, test_finished_jobs_expire);
