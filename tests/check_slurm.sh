@@ -43,6 +43,12 @@ SL="$NET_ROOT/slurm"
 SLURM_PIDS=""
 s_exit() {
     rc=$?
+    # a job still running (a failed run) is cancelled first: its steps' processes
+    # (a scheduler, workers) would outlive slurmd
+    if [ -n "${SLURM_CONF:-}" ]; then
+        ip netns exec "$(net_ns head)" scancel --full --user=root 2>/dev/null || true
+        sleep 1
+    fi
     for p in $SLURM_PIDS; do kill "$p" 2>/dev/null || true; done
     sleep 0.5
     for p in $SLURM_PIDS; do kill -9 "$p" 2>/dev/null || true; done
@@ -67,11 +73,13 @@ node() { case $1 in head) echo n1 ;; w1) echo n2 ;; w2) echo n3 ;; esac; }
     echo "127.0.0.1 localhost"
     for k in head w1 w2; do echo "$(net_addr $k) $(node $k)"; done
 } >"$SL/hosts"
-# node_exec MACHINE CMD... — CMD on MACHINE's network, the nodes' names in /etc/hosts.
+# node_exec MACHINE CMD... — CMD on MACHINE's network, the nodes' names in
+# /etc/hosts; run in the background (`node_exec ... &`), it becomes CMD, so
+# that $! is CMD's pid.
 node_exec() {
     ns=$(net_ns "$1")
     shift
-    unshare -m sh -c 'mount --bind "$0" /etc/hosts && n=$1 && shift && exec nsenter --net="/run/netns/$n" "$@"' \
+    exec unshare -m sh -c 'mount --bind "$0" /etc/hosts && n=$1 && shift && exec nsenter --net="/run/netns/$n" "$@"' \
         "$SL/hosts" "$ns" "$@"
 }
 
