@@ -168,10 +168,10 @@ static void s_on_register(sch_engine_t *e, const dsk_peer_id_t *from,
 
 /*
  * The worker a HEARTBEAT is from. A worker heartbeats on a connection of
- * its own (wrk_agent.c), which is tied to its registration by the id
- * WELCOME gave it and the random instance its REGISTER sent; the
- * scheduler's heartbeats go back on that connection. A heartbeat on the
- * registration's connection itself is a worker's too.
+ * its own (wrk_agent.c); its first heartbeat there ties it to the
+ * registration by the id WELCOME gave and the random instance REGISTER
+ * sent, and from then on the registry knows the worker at either
+ * connection. The scheduler's heartbeats go back on it.
  */
 static sch_worker_t *s_heartbeat_sender(sch_engine_t *e, const dsk_peer_id_t *from,
                                         const dsk_msg_heartbeat_t *hb)

@@ -70,7 +70,9 @@ sch_worker_t *sch_registry_by_peer(const sch_registry_t *reg, const dsk_peer_id_
 {
     for (size_t i = 0; i < reg->count; i++) {
         sch_worker_t *w = reg->workers[i];
-        if (w->peer.len == peer->len && memcmp(w->peer.bytes, peer->bytes, peer->len) == 0)
+        if ((w->peer.len == peer->len && memcmp(w->peer.bytes, peer->bytes, peer->len) == 0) ||
+            (w->heartbeats.len == peer->len &&
+             memcmp(w->heartbeats.bytes, peer->bytes, peer->len) == 0))
             return w;
     }
     return NULL;

@@ -60,6 +60,7 @@ sch_worker_t *sch_registry_add(sch_registry_t *reg, const dsk_peer_id_t *peer,
                                const char *address, int64_t now_ms);
 void sch_registry_remove(sch_registry_t *reg, sch_worker_t *worker);
 
+/* The worker at peer: its registration's connection, or its heartbeats' once known. */
 sch_worker_t *sch_registry_by_peer(const sch_registry_t *reg, const dsk_peer_id_t *peer);
 sch_worker_t *sch_registry_by_name(const sch_registry_t *reg, const char *name);
 sch_worker_t *sch_registry_by_id(const sch_registry_t *reg, uint64_t id);

@@ -101,7 +101,7 @@ static int s_steal_for(sch_jobs_t *j, sch_job_t *job, sch_worker_t *w, const int
         }
         if (dep >= 0) {
             sch_out_t *o = &S->outs[dep];
-            sch_worker_t *src = sch_jobs_worker(j, o->holders.ids[0]);
+            const sch_worker_t *src = sch_jobs_worker(j, o->holders.ids[0]);
             dsk_msg_t m = {.type = DSK_MSG_FETCH};
             snprintf(m.u.free_.key, sizeof m.u.free_.key, "%s", job_plan_task(S->plan, dep)->key);
             sch_jobs_send(j, &src->peer, &m);

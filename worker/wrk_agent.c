@@ -10,7 +10,6 @@
 #include "wrk_agent.h"
 
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +49,7 @@ struct wrk_agent {
     void *ctx;
     void *socket;               /* the jobs' messages */
     void *heartbeats;           /* HEARTBEATs both ways (and a DISCONNECT answering one) */
+    uint64_t sockets_opened;    /* each one's routing id has its number */
     dsk_loop_t *loop;
     dsk_msg_register_t hello;
     s_state_t state;
@@ -67,12 +67,14 @@ struct wrk_agent {
 
 static void s_on_socket(dsk_loop_t *loop, void *socket, int fd, void *arg);
 
-static void s_send(wrk_agent_t *a, const dsk_msg_t *msg)
+static void s_send_on(void *socket, const dsk_msg_t *msg)
 {
     char err[DSK_ERR_LEN];
-    if (dsk_wire_send(a->socket, NULL, msg, err) < 0)
+    if (socket && dsk_wire_send(socket, NULL, msg, err) < 0)
         dsk_debug("%s", err);
 }
+
+static void s_send(wrk_agent_t *a, const dsk_msg_t *msg) { s_send_on(a->socket, msg); }
 
 static void s_send_register(wrk_agent_t *a)
 {
@@ -98,15 +100,14 @@ static void *s_open(wrk_agent_t *a, int64_t max_message_size)
     }
     /* A routing id of its own, not the one the scheduler's ROUTER would make for each TCP
        connection: should ZeroMQ reconnect this socket under a live registration (one of
-       the two connections reset), the scheduler still knows whose it is. ZeroMQ keeps
-       ids that start with a zero byte for itself. */
-    unsigned char id[16];
-    if (getrandom(id, sizeof id, 0) != sizeof id) {
-        uint64_t v = (uint64_t)dsk_clock_wall_ms() ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)socket;
-        memcpy(id, &v, sizeof v);
-        memcpy(id + sizeof v, &a->hello.instance, sizeof v);
-    }
+       the two connections reset), the scheduler still knows whose it is. The process's
+       random instance and the socket's number make it unique; ZeroMQ keeps ids that
+       start with a zero byte for itself. */
+    unsigned char id[1 + sizeof a->hello.instance + sizeof a->sockets_opened];
     id[0] = 'w';
+    a->sockets_opened++;
+    memcpy(id + 1, &a->hello.instance, sizeof a->hello.instance);
+    memcpy(id + 1 + sizeof a->hello.instance, &a->sockets_opened, sizeof a->sockets_opened);
     zmq_setsockopt(socket, ZMQ_ROUTING_ID, id, sizeof id);
     if (zmq_connect(socket, a->cfg.scheduler) < 0) {
         dsk_error("cannot connect to %s: %s", a->cfg.scheduler, zmq_strerror(zmq_errno()));
@@ -190,17 +191,13 @@ static void s_send_heartbeat(wrk_agent_t *a)
         hb.u.heartbeat.cpu_ms = (uint64_t)cpu.tv_sec * 1000 + (uint64_t)cpu.tv_nsec / 1000000;
     hb.u.heartbeat.worker_id = a->worker_id;
     hb.u.heartbeat.instance = a->hello.instance;
-    char err[DSK_ERR_LEN];
-    if (a->heartbeats && dsk_wire_send(a->heartbeats, NULL, &hb, err) < 0)
-        dsk_debug("%s", err);
+    s_send_on(a->heartbeats, &hb);
 }
 
 /* wrk_tasks' replies go out on whatever socket is current. */
 static void s_send_cb(void *arg, const dsk_msg_t *msg)
 {
-    wrk_agent_t *a = arg;
-    if (a->socket)
-        s_send(a, msg);
+    s_send(arg, msg);
 }
 
 /*
