@@ -122,10 +122,12 @@ static void s_send_welcome(sch_engine_t *e, const sch_worker_t *w)
 }
 
 /*
- * REGISTER. Three cases besides a plain new worker: the same connection
+ * REGISTER. Four cases besides a plain new worker: the same connection
  * registering again (it lost our WELCOME or was told to re-register); the
- * same worker process on a new connection (same name and instance: it
- * reconnected before we noticed it was gone, so the old entry is replaced);
+ * same connection as a new instance (its connection broke, so it starts
+ * afresh); the same worker process on a new connection (same name and
+ * instance: it reconnected before we noticed it was gone, so the old entry
+ * is replaced);
  * and a different process asking for a live worker's name (refused: two
  * workers must never share a name). The refused worker retries, so a
  * restarted worker gets its name back once the dead entry times out.
@@ -143,8 +145,13 @@ static void s_on_register(sch_engine_t *e, const dsk_peer_id_t *from,
         s_send_welcome(e, same_peer);
         return;
     }
-    if (same_peer)
+    if (same_peer) {
+        /* a worker whose connection broke registers anew (wrk_agent.c): what was in flight
+           on it is lost, so all it was given is placed again */
+        dsk_info("worker '%s' registers anew from %s: its work is placed again",
+                 same_peer->info.name, origin->address);
         s_remove_worker(e, same_peer);
+    }
     sch_worker_t *same_name = sch_registry_by_name(e->workers, hello->name);
     if (same_name && same_name->instance != hello->instance) {
         dsk_warn("refused worker '%s' from %s: the name is taken by a live worker at %s",

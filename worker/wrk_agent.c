@@ -6,6 +6,14 @@
  * crosses 100 Mbit/s in ten seconds) would hold back a heartbeat queued
  * behind it on the same connection, and each side would take the other for
  * dead; on their own connection, heartbeats pass beside it.
+ *
+ * ZeroMQ reconnects a connection that breaks, but what was in flight on
+ * it is gone: a TASK the scheduler sent, a TASK_DONE we sent. Neither side
+ * would ever hear of it, and the scheduler would count a thread of ours
+ * busy for good. So when the jobs' connection breaks (a monitor tells us),
+ * the worker registers anew under a new instance, as a restarted process
+ * would: the scheduler places again all it had given us, and we drop what
+ * we held for the old registration.
  */
 #include "wrk_agent.h"
 
@@ -49,6 +57,7 @@ struct wrk_agent {
     void *ctx;
     void *socket;               /* the jobs' messages */
     void *heartbeats;           /* HEARTBEATs both ways (and a DISCONNECT answering one) */
+    void *monitor;              /* the jobs' socket's events: a broken connection */
     uint64_t sockets_opened;    /* each one's routing id has its number */
     dsk_loop_t *loop;
     dsk_msg_register_t hello;
@@ -75,6 +84,7 @@ static void s_send_on(void *socket, const dsk_msg_t *msg)
 }
 
 static void s_send(wrk_agent_t *a, const dsk_msg_t *msg) { s_send_on(a->socket, msg); }
+static void s_on_monitor(dsk_loop_t *loop, void *socket, int fd, void *arg);
 
 static void s_send_register(wrk_agent_t *a)
 {
@@ -127,8 +137,31 @@ static void s_close_socket(wrk_agent_t *a, void **socket_p)
     *socket_p = NULL;
 }
 
+/* A PAIR that hears when the jobs' connection breaks (s_on_monitor), or NULL (logged). */
+static void *s_watch(wrk_agent_t *a, void *socket)
+{
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "inproc://dsk-worker-events-%llu",
+             (unsigned long long)a->sockets_opened);
+    void *pair = NULL;
+    if (zmq_socket_monitor(socket, endpoint, ZMQ_EVENT_DISCONNECTED) < 0 ||
+        !(pair = zmq_socket(a->ctx, ZMQ_PAIR)) || zmq_connect(pair, endpoint) < 0) {
+        dsk_error("cannot watch the connection to %s: %s", a->cfg.scheduler,
+                  zmq_strerror(zmq_errno()));
+        if (pair)
+            zmq_close(pair);
+        return NULL;
+    }
+    dsk_loop_add_reader(a->loop, pair, -1, s_on_monitor, a);
+    return pair;
+}
+
 static void s_close(wrk_agent_t *a)
 {
+    if (a->monitor) {
+        zmq_socket_monitor(a->socket, NULL, 0);
+        s_close_socket(a, &a->monitor);
+    }
     s_close_socket(a, &a->socket);
     s_close_socket(a, &a->heartbeats);
 }
@@ -142,7 +175,8 @@ static void s_close(wrk_agent_t *a)
 static int s_connect(wrk_agent_t *a)
 {
     a->socket = s_open(a, (int64_t)a->cfg.max_message_size);
-    a->heartbeats = a->socket ? s_open(a, 64 * 1024) : NULL;
+    a->monitor = a->socket ? s_watch(a, a->socket) : NULL;
+    a->heartbeats = a->monitor ? s_open(a, 64 * 1024) : NULL;
     if (!a->heartbeats) {
         s_close(a);
         return DSK_EZMQ;
@@ -347,6 +381,53 @@ static void s_on_socket(dsk_loop_t *loop, void *socket, int fd, void *arg)
     }
 }
 
+/* A random instance: REGISTER's word that this is a process the scheduler has not yet met. */
+static void s_new_instance(dsk_msg_register_t *hello)
+{
+    if (getrandom(&hello->instance, sizeof hello->instance, 0) != sizeof hello->instance)
+        hello->instance = ((uint64_t)dsk_clock_wall_ms() ^ ((uint64_t)getpid() << 32)) +
+                          hello->instance * 6364136223846793005ULL;
+}
+
+/*
+ * The jobs' connection broke (reset, or the scheduler went away) and
+ * ZeroMQ is reconnecting it. Whatever was in flight on it is lost, so the
+ * scheduler's picture of our work may be wrong in ways neither side can
+ * see: register anew, as a new instance, and the scheduler starts us from
+ * nothing. Sent now, the REGISTER waits in the socket for the reconnection.
+ */
+static void s_on_monitor(dsk_loop_t *loop, void *socket, int fd, void *arg)
+{
+    wrk_agent_t *a = arg;
+    for (;;) {
+        zmq_msg_t part;
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, socket, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&part);
+            return;
+        }
+        uint16_t event = 0;
+        if (zmq_msg_size(&part) >= sizeof event)
+            memcpy(&event, zmq_msg_data(&part), sizeof event);
+        int more = zmq_msg_more(&part);
+        zmq_msg_close(&part);
+        while (more) { /* the event's address part */
+            zmq_msg_init(&part);
+            if (zmq_msg_recv(&part, socket, 0) < 0)
+                more = 0;
+            else
+                more = zmq_msg_more(&part);
+            zmq_msg_close(&part);
+        }
+        if (event != ZMQ_EVENT_DISCONNECTED || a->state == S_WAITING || !a->ever_registered)
+            continue;
+        dsk_warn("the connection to %s broke: what was in flight on it is lost, so this worker "
+                 "registers anew", a->cfg.scheduler);
+        s_new_instance(&a->hello);
+        s_send_register(a);
+    }
+}
+
 /*
  * Every interval: heartbeat when registered, and check that the scheduler
  * still speaks. Checking liveness here rather than on every message keeps
@@ -397,8 +478,7 @@ wrk_agent_t *wrk_agent_new(const wrk_config_t *cfg, char *err)
     snprintf(h->name, sizeof h->name, "%s", cfg->name);
     if (gethostname(h->host, sizeof h->host - 1) < 0)
         snprintf(h->host, sizeof h->host, "unknown");
-    if (getrandom(&h->instance, sizeof h->instance, 0) != sizeof h->instance)
-        h->instance = (uint64_t)dsk_clock_wall_ms() ^ ((uint64_t)getpid() << 32);
+    s_new_instance(h);
     h->pid = (uint32_t)getpid();
     h->nthreads = (uint32_t)cfg->nthreads;
     h->memory_limit = cfg->memory_limit;

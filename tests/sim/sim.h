@@ -12,7 +12,8 @@
  * keeps a connection's order) and losses when a process dies. Faults are
  * drawn from the seed: workers killed (and started again), paused
  * (SIGSTOP: late answers after they were declared dead), hung (heartbeats
- * but no task ever finishes), slow; the scheduler restarted; jobs
+ * but no task ever finishes), slow, their connections busy (a slow link)
+ * or reset (what was in flight is lost); the scheduler restarted; jobs
  * cancelled. Time is virtual: a run of many virtual minutes takes
  * milliseconds, and the same seed replays the same run, event for event.
  *
@@ -69,6 +70,9 @@ dsk_peer_id_t sim_peer_of(uint64_t conn);
 uint64_t sim_new_conn(sim_t *s, sim_role_t role, int index);
 /* What is sent on conn after this (to the scheduler: up, from it: down) arrives after ms. */
 void sim_conn_busy(sim_t *s, uint64_t conn, int64_t ms, int up, int down);
+/* A reset (RST) of conn: what is in flight on it is lost, and what the scheduler sends in
+   the next reconnect_ms too; what the other end sends then waits for the new connection. */
+void sim_conn_reset(sim_t *s, uint64_t conn, int64_t reconnect_ms);
 /* Calls fn(s, arg) at now + after_ms (a timer of a worker, a client or the world). */
 typedef void (*sim_fn)(sim_t *s, void *arg, uint64_t tag);
 void sim_at(sim_t *s, int64_t after_ms, sim_fn fn, void *arg, uint64_t tag);
@@ -109,6 +113,8 @@ void sim_worker_hang(sim_t *s, sim_worker_t *w, int64_t ms);
 void sim_worker_memory_pause(sim_t *s, sim_worker_t *w, int64_t ms);
 /* A slow link: its data connection carries a big message for ms, one way or both. */
 void sim_worker_link_busy(sim_t *s, sim_worker_t *w, int64_t ms, int up, int down);
+/* Both its connections reset: it registers anew as a new instance (wrk_agent.c). */
+void sim_worker_reset(sim_t *s, sim_worker_t *w, int64_t reconnect_ms);
 /* Registered with the scheduler now up, and neither stopped nor hung since it started:
    the scheduler must not lose it. Its id is WELCOME's. */
 int sim_worker_trusty(const sim_t *s, const sim_worker_t *w);
@@ -119,6 +125,10 @@ const char *sim_worker_name(const sim_worker_t *w);
 const wrk_store_t *sim_worker_store(const sim_worker_t *w);
 uint64_t sim_worker_memory_limit(const sim_worker_t *w);
 int sim_worker_registered(const sim_t *s, const sim_worker_t *w);
+/* Its entry in the registry of the scheduler now up (NULL: none), and how many tasks it
+   has, running or queued, for any session. */
+const sch_worker_t *sim_worker_on_scheduler(const sim_t *s, const sim_worker_t *w);
+int sim_worker_tasks(const sim_worker_t *w);
 
 /* ------------------------------------------------------------ clients (sim_client.c) */
 

@@ -6,7 +6,8 @@
  * on connect, a heartbeat each interval on a connection of its own, which
  * data on the other never holds back, a scheduler silent for 3
  * intervals means a fresh connection after a back-off doubling from 1 s to
- * 32 s, a new WELCOME's id or scheduler instance means a new session);
+ * 32 s, a broken data connection means registering anew as a new
+ * instance, a new WELCOME's id or scheduler instance means a new session);
  * its task threads are virtual: a task takes a time drawn from its key,
  * its kind and the worker's speed, and its body is simulated
  * (sim_body_*: an output of some size, a score from its key).
@@ -472,6 +473,53 @@ void sim_worker_link_busy(sim_t *s, sim_worker_t *w, int64_t ms, int up, int dow
     sim_conn_busy(s, w->conn, ms, up, down);
 }
 
+/*
+ * The worker's reaction to its data connection breaking (wrk_agent.c's
+ * monitor): a new instance and a REGISTER, which waits in its socket for
+ * the new connection. Stopped, it reacts once it runs again.
+ */
+static void s_on_disconnected(sim_t *s, void *arg, uint64_t tag)
+{
+    sim_worker_t *w = arg;
+    if (tag != w->incarnation || !w->alive || w->state == S_WAITING || !w->ever_registered)
+        return;
+    if (sim_now(s) < w->paused_until) {
+        sim_at(s, w->paused_until - sim_now(s), s_on_disconnected, w, tag);
+        return;
+    }
+    w->instance = sim_rand(s) | 1;
+    sim_trace(s, "%s: its connection broke: registers anew", w->name);
+    s_send_register(s, w);
+}
+
+/*
+ * Both its connections reset (a RST): what is in flight on them is lost,
+ * and so is what reached it but was not read yet (stopped). ZeroMQ
+ * reconnects them after reconnect_ms under the same routing ids.
+ */
+void sim_worker_reset(sim_t *s, sim_worker_t *w, int64_t reconnect_ms)
+{
+    if (!w->alive || !w->conn)
+        return;
+    sim_trace(s, "%s: its connections are reset", w->name);
+    sim_conn_reset(s, w->conn, reconnect_ms);
+    sim_conn_reset(s, w->hb_conn, reconnect_ms);
+    for (s_inbox_t **p = &w->inbox; *p;) {
+        s_inbox_t *m = *p;
+        if (m->conn != w->conn && m->conn != w->hb_conn) {
+            p = &m->next;
+            continue;
+        }
+        *p = m->next;
+        free(m->bytes);
+        free(m);
+    }
+    w->inbox_tail = NULL;
+    for (s_inbox_t *m = w->inbox; m; m = m->next)
+        w->inbox_tail = m;
+    s_on_disconnected(s, w, w->incarnation);
+}
+
 int sim_worker_trusty(const sim_t *s, const sim_worker_t *w)
 {
     return w->alive && !w->troubled && w->state == S_READY && sim_scheduler_up(s) &&
@@ -480,12 +528,24 @@ int sim_worker_trusty(const sim_t *s, const sim_worker_t *w)
 
 uint64_t sim_worker_id(const sim_worker_t *w) { return w->worker_id; }
 
+const sch_worker_t *sim_worker_on_scheduler(const sim_t *s, const sim_worker_t *w)
+{
+    if (!w->alive || !w->conn || !sim_scheduler_up(s))
+        return NULL;
+    dsk_peer_id_t peer = sim_peer_of(w->conn);
+    return sch_registry_by_peer(sch_engine_registry(sim_engine(s)), &peer);
+}
+
 int sim_worker_registered(const sim_t *s, const sim_worker_t *w)
 {
-    if (!w->alive || w->state != S_READY || !sim_scheduler_up(s))
-        return 0;
-    const sch_registry_t *reg = sch_engine_registry(sim_engine(s));
-    dsk_peer_id_t peer = sim_peer_of(w->conn);
-    const sch_worker_t *sw = sch_registry_by_peer(reg, &peer);
+    const sch_worker_t *sw = w->state == S_READY ? sim_worker_on_scheduler(s, w) : NULL;
     return sw && sw->id == w->worker_id;
+}
+
+int sim_worker_tasks(const sim_worker_t *w)
+{
+    int n = 0;
+    for (const wrk_task_t *t = w->queue; t; t = t->next)
+        n++;
+    return n;
 }

@@ -37,6 +37,7 @@ typedef struct {
     char *bytes;
     size_t len;
     uint64_t generation;        /* the scheduler's, for what it sent */
+    uint64_t epoch;             /* its connection's when sent: a reset since loses it */
     sim_fn fn;
     void *arg;
     uint64_t tag;
@@ -46,6 +47,8 @@ typedef struct {
     sim_role_t role;            /* whose connection it is */
     int index;
     int64_t last_up, last_down; /* a connection keeps its order: deliveries never go back */
+    uint64_t epoch;             /* bumps at each reset: what was in flight is lost */
+    int64_t down_until;         /* after a reset, until ZeroMQ has reconnected */
 } s_conn_t;
 
 struct sim {
@@ -195,6 +198,20 @@ void sim_conn_busy(sim_t *s, uint64_t conn, int64_t ms, int up, int down)
         s->conns[conn].last_down = until;
 }
 
+void sim_conn_reset(sim_t *s, uint64_t conn, int64_t reconnect_ms)
+{
+    if (!conn || conn > s->nconns)
+        return;
+    s->conns[conn].epoch++;
+    s->conns[conn].down_until = s->now + reconnect_ms;
+}
+
+/* Whether a message sent on conn in epoch was lost in a reset since. */
+static int s_conn_lost(const sim_t *s, uint64_t conn, uint64_t epoch)
+{
+    return conn && conn <= s->nconns && s->conns[conn].epoch != epoch;
+}
+
 dsk_peer_id_t sim_peer_of(uint64_t conn)
 {
     dsk_peer_id_t p = {.len = 5};
@@ -239,13 +256,23 @@ void sim_send(sim_t *s, sim_end_t from, sim_end_t to, const dsk_msg_t *msg)
     }
     int64_t delay = sim_chance(s, 0.05) ? 10 + (int64_t)sim_below(s, 190)
                                          : (int64_t)sim_below(s, 4);
-    int64_t *last = from.role == SIM_SCHEDULER ? &s->conns[conn].last_down
-                                               : &s->conns[conn].last_up;
+    s_conn_t *c = &s->conns[conn];
+    if (s->now < c->down_until) {
+        /* reconnecting: the scheduler's ROUTER has no route and drops it, the worker's
+           DEALER keeps it for the new connection */
+        if (from.role == SIM_SCHEDULER) {
+            sim_trace(s, "(lost: connection %llu is down)", (unsigned long long)conn);
+            free(bytes);
+            return;
+        }
+        delay += c->down_until - s->now;
+    }
+    int64_t *last = from.role == SIM_SCHEDULER ? &c->last_down : &c->last_up;
     int64_t at = s->now + delay > *last ? s->now + delay : *last;
     *last = at;
     s->stats.messages++;
     s_push(s, (s_event_t){.time = at, .type = E_DELIVER, .from = from, .to = to, .bytes = bytes,
-                          .len = len, .generation = s->generation});
+                          .len = len, .generation = s->generation, .epoch = c->epoch});
 }
 
 int sim_decode(sim_t *s, const char *bytes, size_t len, dsk_msg_t *msg)
@@ -274,6 +301,12 @@ static void s_deliver(sim_t *s, s_event_t *ev)
 {
     if (ev->from.role == SIM_SCHEDULER && ev->generation != s->generation)
         return; /* queued in a scheduler process that has since gone */
+    uint64_t conn = ev->from.role == SIM_SCHEDULER ? ev->to.conn : ev->from.conn;
+    if (s_conn_lost(s, conn, ev->epoch)) {
+        sim_trace(s, "(a message in flight on connection %llu, lost in its reset)",
+                  (unsigned long long)conn);
+        return;
+    }
     if (ev->to.role == SIM_WORKER) {
         sim_worker_deliver(s, s->workers[ev->to.index], ev->to.conn, ev->bytes, ev->len);
         return;
@@ -341,7 +374,8 @@ static void s_scheduler_start(sim_t *s, void *arg, uint64_t tag)
 /* ------------------------------------------------------------ faults */
 
 typedef enum {
-    F_KILL, F_PAUSE, F_HANG, F_RESTART, F_CANCEL, F_SLOW, F_MEMORY, F_MEMORY_ALL, F_LINK
+    F_KILL, F_PAUSE, F_HANG, F_RESTART, F_CANCEL, F_SLOW, F_MEMORY, F_MEMORY_ALL, F_LINK,
+    F_RESET
 } s_fault_t;
 
 static void s_restart_worker(sim_t *s, void *arg, uint64_t tag)
@@ -410,6 +444,10 @@ static void s_fault(sim_t *s, void *arg, uint64_t tag)
         if (w)
             sim_worker_link_busy(s, w, ms, sim_chance(s, 0.7), sim_chance(s, 0.7));
         break;
+    case F_RESET: /* a RST: what is in flight is lost, ZeroMQ reconnects in ms */
+        if (w)
+            sim_worker_reset(s, w, ms);
+        break;
     case F_SLOW:
         break;
     }
@@ -421,8 +459,8 @@ static void s_fault(sim_t *s, void *arg, uint64_t tag)
  * to 8 faults in the first 40 virtual seconds (kill -9, SIGSTOP, hung threads, a
  * scheduler restart, a cancel, a worker paused past its memory limit for a while, or
  * every worker so for longer than the scheduler waits before it fails a job, a
- * worker's data connection busy with a big message for up to 30 s). Worker 1 is never lost for
- * good, so every job can end.
+ * worker's data connection busy with a big message for up to 30 s, a worker's connections
+ * reset). Worker 1 is never lost for good, so every job can end.
  */
 static void s_build(sim_t *s)
 {
@@ -469,9 +507,12 @@ static void s_build(sim_t *s)
             /* every worker, longer than that grace: jobs may fail, naming the stall */
             f = F_MEMORY_ALL;
             ms = 6000 + sim_below(s, 10000);
-        } else if (r < 95) {
+        } else if (r < 92) {
             f = F_LINK;
             ms = 2000 + sim_below(s, 28000);
+        } else if (r < 96) {
+            f = F_RESET;
+            ms = 1 + sim_below(s, 300);
         } else {
             f = F_CANCEL;
             who = (int)sim_below(s, (uint64_t)s->nclients);
@@ -544,7 +585,8 @@ static void s_check(sim_t *s)
 /*
  * Once every job has ended and things are quiet: nothing is left behind.
  * A worker registered with the scheduler holds nothing (every DATA_PUT and
- * every output got its FREE), and the scheduler counts nothing on it.
+ * every output got its FREE), and the scheduler counts nothing on it:
+ * neither bytes nor tasks.
  */
 static void s_check_quiet(sim_t *s)
 {
@@ -561,6 +603,12 @@ static void s_check_quiet(sim_t *s)
         if (h.live_entries)
             return sim_fail(s, "%s still holds %zu entries (%zu bytes) after every job ended",
                             sim_worker_name(w), h.live_entries, h.live_bytes);
+        /* a task the scheduler thinks runs there holds a thread of its for good (a TASK or
+           a TASK_DONE lost in a reset, unnoticed) */
+        const sch_worker_t *sw = sim_worker_on_scheduler(s, w);
+        if (sim_worker_trusty(s, w) && sw && sw->running > 0 && !sim_worker_tasks(w))
+            return sim_fail(s, "the scheduler counts %d tasks running on '%s', which runs none, "
+                            "after every job ended", sw->running, sim_worker_name(w));
     }
     const sch_registry_t *reg = sch_engine_registry(s->engine);
     for (size_t i = 0; i < sch_registry_count(reg); i++) {
