@@ -527,6 +527,7 @@ int sim_worker_trusty(const sim_t *s, const sim_worker_t *w)
 }
 
 uint64_t sim_worker_id(const sim_worker_t *w) { return w->worker_id; }
+uint64_t sim_worker_conn(const sim_worker_t *w) { return w->conn; }
 
 const sch_worker_t *sim_worker_on_scheduler(const sim_t *s, const sim_worker_t *w)
 {

@@ -206,6 +206,13 @@ void sim_conn_reset(sim_t *s, uint64_t conn, int64_t reconnect_ms)
     s->conns[conn].down_until = s->now + reconnect_ms;
 }
 
+/* Whether nothing sent on conn, either way, is still on its way. */
+static int s_conn_idle(const sim_t *s, uint64_t conn)
+{
+    return !conn || conn > s->nconns ||
+           (s->conns[conn].last_up <= s->now && s->conns[conn].last_down <= s->now);
+}
+
 /* Whether a message sent on conn in epoch was lost in a reset since. */
 static int s_conn_lost(const sim_t *s, uint64_t conn, uint64_t epoch)
 {
@@ -603,10 +610,12 @@ static void s_check_quiet(sim_t *s)
         if (h.live_entries)
             return sim_fail(s, "%s still holds %zu entries (%zu bytes) after every job ended",
                             sim_worker_name(w), h.live_entries, h.live_bytes);
-        /* a task the scheduler thinks runs there holds a thread of its for good (a TASK or
-           a TASK_DONE lost in a reset, unnoticed) */
+        /* a task the scheduler thinks runs there, while nothing is on its way either way
+           (a slow link's TASK may still be), holds a thread of its for good (a TASK or a
+           TASK_DONE lost in a reset, unnoticed) */
         const sch_worker_t *sw = sim_worker_on_scheduler(s, w);
-        if (sim_worker_trusty(s, w) && sw && sw->running > 0 && !sim_worker_tasks(w))
+        if (sim_worker_trusty(s, w) && sw && sw->running > 0 && !sim_worker_tasks(w) &&
+            s_conn_idle(s, sim_worker_conn(w)))
             return sim_fail(s, "the scheduler counts %d tasks running on '%s', which runs none, "
                             "after every job ended", sw->running, sim_worker_name(w));
     }
