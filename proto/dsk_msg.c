@@ -67,6 +67,7 @@ static const s_field_t s_register_fields[] = {
     S_NUM("pid", S_U32, S_M(reg, pid)),
     S_NUM("nthreads", S_U32, S_M(reg, nthreads)),
     S_NUM("memory_limit", S_U64, S_M(reg, memory_limit)),
+    S_NUM("connection", S_U32, S_M(reg, connection)),
 };
 
 static const s_field_t s_welcome_fields[] = {

@@ -87,6 +87,9 @@ typedef struct {
     uint32_t pid;
     uint32_t nthreads;
     uint64_t memory_limit;        /* bytes; 0 = no limit */
+    /* how many connections this instance has opened, this one included: a REGISTER
+       from an older one, late behind a slow link, is stale */
+    uint32_t connection;
 } dsk_msg_register_t;
 
 typedef struct {

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "dsk_msg.h"
 
@@ -23,6 +24,12 @@ typedef struct {
     unsigned char bytes[DSK_PEER_ID_MAX];
     size_t len;
 } dsk_peer_id_t;
+
+/* Whether a and b name the same peer. */
+static inline int dsk_peer_same(const dsk_peer_id_t *a, const dsk_peer_id_t *b)
+{
+    return a->len == b->len && memcmp(a->bytes, b->bytes, a->len) == 0;
+}
 
 /*
  * New socket of type (ZMQ_ROUTER, ZMQ_DEALER) with ZMQ_MAXMSGSIZE =

@@ -160,6 +160,14 @@ static void s_on_register(sch_engine_t *e, const dsk_peer_id_t *from,
                      "(pid %u)", hello->name, same_name->info.address, same_name->info.pid);
         return;
     }
+    if (same_name && hello->connection < same_name->connection) {
+        /* sent on a connection the worker has since replaced, and late (a slow link): the
+           live registration stands */
+        dsk_debug("a stale REGISTER of worker '%s' (its connection %u; it registered on its "
+                  "connection %u): ignored", hello->name, hello->connection,
+                  same_name->connection);
+        return;
+    }
     if (same_name) {
         dsk_info("worker '%s' reconnected from %s", hello->name, origin->address);
         s_remove_worker(e, same_name);
@@ -220,6 +228,8 @@ static void s_on_heartbeat(sch_engine_t *e, const dsk_peer_id_t *from,
                  (unsigned long long)w->info.memory_used,
                  (unsigned long long)w->info.memory_limit, (unsigned long long)w->info.held,
                  (unsigned long long)w->info.spilled);
+    if (was_paused && !w->info.paused)
+        e->stalled_since = 0; /* a stall is every worker paused throughout, not at each tick */
     /* threads still busy with what it ran before this registration are not ours to give */
     w->stale = msg->u.heartbeat.tasks_stale;
     /* its CPU moves while its tasks do: a twentieth of a core since the last mark will do */

@@ -632,7 +632,13 @@ void sch_jobs_on_chunk(sch_jobs_t *j, const dsk_peer_id_t *from, const char *own
     }
     if (!sch_jobs_active_state(job->state))
         return; /* cancelled or failed: the client hears it from JOB_STATE */
-    job->client = *from; /* after a restart, the first word of the job's client */
+    if (!dsk_peer_same(&job->client, from)) {
+        /* after a restart, the first word of the job's client: a JOB_STATE first, so that
+           it knows of the new scheduler before the results that follow (a noop's tasks run
+           again) */
+        job->client = *from;
+        sch_jobs_state(j, job, from, 0);
+    }
     job->kind->on_chunk(j, job, &msg->u.chunk);
     s_schedule(j);
 }

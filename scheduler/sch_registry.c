@@ -43,6 +43,7 @@ sch_worker_t *sch_registry_add(sch_registry_t *reg, const dsk_peer_id_t *peer,
     w->id = reg->next_id++;
     w->peer = *peer;
     w->instance = hello->instance;
+    w->connection = hello->connection;
     memcpy(w->info.name, hello->name, sizeof w->info.name);
     memcpy(w->info.host, hello->host, sizeof w->info.host);
     strncpy(w->info.address, address, sizeof w->info.address - 1);
@@ -70,9 +71,7 @@ sch_worker_t *sch_registry_by_peer(const sch_registry_t *reg, const dsk_peer_id_
 {
     for (size_t i = 0; i < reg->count; i++) {
         sch_worker_t *w = reg->workers[i];
-        if ((w->peer.len == peer->len && memcmp(w->peer.bytes, peer->bytes, peer->len) == 0) ||
-            (w->heartbeats.len == peer->len &&
-             memcmp(w->heartbeats.bytes, peer->bytes, peer->len) == 0))
+        if (dsk_peer_same(&w->peer, peer) || dsk_peer_same(&w->heartbeats, peer))
             return w;
     }
     return NULL;

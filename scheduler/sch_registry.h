@@ -21,6 +21,7 @@ typedef struct {
     uint64_t id;                  /* scheduler-assigned, unique across its restarts too */
     dsk_peer_id_t peer;
     uint64_t instance;
+    uint32_t connection;          /* REGISTER's: the worker's count of its connections */
     /* What STATUS_REP shows: name, host, address, pid, threads, memory,
        tasks. Its last_seen_ms and uptime_ms are filled when reporting. */
     dsk_worker_info_t info;

@@ -58,6 +58,7 @@ struct wrk_agent {
     void *socket;               /* the jobs' messages */
     void *heartbeats;           /* HEARTBEATs both ways (and a DISCONNECT answering one) */
     void *monitor;              /* the jobs' socket's events: a broken connection */
+    bool linked;                /* its connection is up (handshake done) and has not broken */
     uint64_t sockets_opened;    /* each one's routing id has its number */
     dsk_loop_t *loop;
     dsk_msg_register_t hello;
@@ -144,7 +145,8 @@ static void *s_watch(wrk_agent_t *a, void *socket)
     snprintf(endpoint, sizeof endpoint, "inproc://dsk-worker-events-%llu",
              (unsigned long long)a->sockets_opened);
     void *pair = NULL;
-    if (zmq_socket_monitor(socket, endpoint, ZMQ_EVENT_DISCONNECTED) < 0 ||
+    if (zmq_socket_monitor(socket, endpoint,
+                           ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED) < 0 ||
         !(pair = zmq_socket(a->ctx, ZMQ_PAIR)) || zmq_connect(pair, endpoint) < 0) {
         dsk_error("cannot watch the connection to %s: %s", a->cfg.scheduler,
                   zmq_strerror(zmq_errno()));
@@ -158,6 +160,7 @@ static void *s_watch(wrk_agent_t *a, void *socket)
 
 static void s_close(wrk_agent_t *a)
 {
+    a->linked = false;
     if (a->monitor) {
         zmq_socket_monitor(a->socket, NULL, 0);
         s_close_socket(a, &a->monitor);
@@ -182,6 +185,7 @@ static int s_connect(wrk_agent_t *a)
         return DSK_EZMQ;
     }
     a->last_heard_ms = dsk_clock_mono_ms();
+    a->hello.connection++; /* a REGISTER left behind on the old one is stale */
     s_send_register(a);
     return DSK_OK;
 }
@@ -391,10 +395,13 @@ static void s_new_instance(dsk_msg_register_t *hello)
 
 /*
  * The jobs' connection broke (reset, or the scheduler went away) and
- * ZeroMQ is reconnecting it. Whatever was in flight on it is lost, so the
- * scheduler's picture of our work may be wrong in ways neither side can
- * see: register anew, as a new instance, and the scheduler starts us from
- * nothing. Sent now, the REGISTER waits in the socket for the reconnection.
+ * ZeroMQ is reconnecting it. Whatever was in flight on it is lost (a
+ * WELCOME too: the scheduler may count us registered while we wait), so
+ * the scheduler's picture of our work may be wrong in ways neither side
+ * can see: register anew, as a new instance, and the scheduler starts us
+ * from nothing. Sent now, the REGISTER waits in the socket for the
+ * reconnection. A connection whose handshake failed (a wrong key) never
+ * carried anything: it is only retried.
  */
 static void s_on_monitor(dsk_loop_t *loop, void *socket, int fd, void *arg)
 {
@@ -419,7 +426,12 @@ static void s_on_monitor(dsk_loop_t *loop, void *socket, int fd, void *arg)
                 more = zmq_msg_more(&part);
             zmq_msg_close(&part);
         }
-        if (event != ZMQ_EVENT_DISCONNECTED || a->state == S_WAITING || !a->ever_registered)
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+            a->linked = true;
+        if (event != ZMQ_EVENT_DISCONNECTED || !a->linked)
+            continue;
+        a->linked = false;
+        if (a->state == S_WAITING)
             continue;
         dsk_warn("the connection to %s broke: what was in flight on it is lost, so this worker "
                  "registers anew", a->cfg.scheduler);

@@ -256,8 +256,8 @@ START_TEST(test_bad_dsk_message_answered)
     ck_assert_int_eq(zmq_connect(dealer, ep), 0);
 
     /* REGISTER whose name is an integer: ["DSK", version, 1, 42, ...] */
-    const unsigned char bad_field[] = {0x99, 0xa3, 'D', 'S', 'K', DSK_PROTO_VERSION, 0x01, 0x2a,
-                                       0xa1, 'h', 0x01, 0x01, 0x01, 0x01};
+    const unsigned char bad_field[] = {0x9a, 0xa3, 'D', 'S', 'K', DSK_PROTO_VERSION, 0x01, 0x2a,
+                                       0xa1, 'h', 0x01, 0x01, 0x01, 0x01, 0x01};
     zmq_send(dealer, bad_field, sizeof bad_field, 0);
     int n = s_reply(dealer, buf, sizeof buf, 2000);
     ck_assert_int_gt(n, 0);

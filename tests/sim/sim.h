@@ -129,8 +129,6 @@ int sim_worker_registered(const sim_t *s, const sim_worker_t *w);
    has, running or queued, for any session. */
 const sch_worker_t *sim_worker_on_scheduler(const sim_t *s, const sim_worker_t *w);
 int sim_worker_tasks(const sim_worker_t *w);
-/* Its data connection (0: none). */
-uint64_t sim_worker_conn(const sim_worker_t *w);
 
 /* ------------------------------------------------------------ clients (sim_client.c) */
 

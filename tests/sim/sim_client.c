@@ -546,6 +546,8 @@ int sim_client_waiting(const sim_client_t *c) { return c->accepted && !c->outcom
 
 void sim_client_vanish(sim_t *s, sim_client_t *c)
 {
+    /* what its socket kept for the scheduler while it was down goes with the process */
+    sim_conn_reset(s, c->conn, 0);
     s_finish(s, c, 'l', "its client died with the scheduler");
 }
 

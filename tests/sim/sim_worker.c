@@ -46,6 +46,7 @@ struct sim_worker {
     s_state_t state;
     uint64_t conn;              /* 0: no connection */
     uint64_t hb_conn;           /* the heartbeats' connection (wrk_agent.c) */
+    uint32_t connections;       /* REGISTER's connection: how many this process opened */
     int troubled;               /* stopped or hung in this process's life: it may be lost */
     int64_t last_heard, backoff;
     uint64_t worker_id, scheduler;
@@ -179,6 +180,7 @@ static void s_send_register(sim_t *s, sim_worker_t *w)
     m.u.reg.pid = (uint32_t)(1000 + w->index);
     m.u.reg.nthreads = (uint32_t)w->nthreads;
     m.u.reg.memory_limit = w->memory_limit;
+    m.u.reg.connection = w->connections;
     s_send(s, w, &m);
     w->state = S_REGISTERING;
 }
@@ -187,6 +189,7 @@ static void s_connect(sim_t *s, sim_worker_t *w)
 {
     w->conn = sim_new_conn(s, SIM_WORKER, w->index);
     w->hb_conn = sim_new_conn(s, SIM_WORKER, w->index);
+    w->connections++;
     w->last_heard = sim_now(s);
     sim_trace(s, "%s: connects (connections %llu, heartbeats %llu)", w->name,
               (unsigned long long)w->conn, (unsigned long long)w->hb_conn);
@@ -399,6 +402,7 @@ void sim_worker_start(sim_t *s, sim_worker_t *w)
     w->alive = 1;
     w->incarnation++;
     w->instance = sim_rand(s) | 1;
+    w->connections = 0;
     w->state = S_REGISTERING;
     w->backoff = S_BACKOFF_MIN_MS;
     w->ever_registered = 0;
@@ -481,8 +485,8 @@ void sim_worker_link_busy(sim_t *s, sim_worker_t *w, int64_t ms, int up, int dow
 static void s_on_disconnected(sim_t *s, void *arg, uint64_t tag)
 {
     sim_worker_t *w = arg;
-    if (tag != w->incarnation || !w->alive || w->state == S_WAITING || !w->ever_registered)
-        return;
+    if (tag != w->incarnation || !w->alive || w->state == S_WAITING)
+        return; /* (a WELCOME may have been lost: registered or not, it registers anew) */
     if (sim_now(s) < w->paused_until) {
         sim_at(s, w->paused_until - sim_now(s), s_on_disconnected, w, tag);
         return;
@@ -527,7 +531,6 @@ int sim_worker_trusty(const sim_t *s, const sim_worker_t *w)
 }
 
 uint64_t sim_worker_id(const sim_worker_t *w) { return w->worker_id; }
-uint64_t sim_worker_conn(const sim_worker_t *w) { return w->conn; }
 
 const sch_worker_t *sim_worker_on_scheduler(const sim_t *s, const sim_worker_t *w)
 {

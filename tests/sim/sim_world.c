@@ -67,11 +67,13 @@ struct sim {
     int memory_stall;           /* a fault paused every worker for longer than the grace */
     uint64_t lost_silent;       /* the engine's count of workers declared dead, last seen */
     int64_t up_at;              /* while it is down: when it is back */
+    int64_t started_at;         /* when the scheduler now up started */
     sim_worker_t *workers[SIM_MAX_WORKERS];
     int nworkers;
     sim_client_t *clients[SIM_MAX_CLIENTS];
     int nclients;
     int64_t faults_end, all_done_ms;
+    int64_t links_busy_until;   /* the last busy link's end: until then a FREE may be on its way */
     int64_t last_active_ms;     /* a job was active on the scheduler after every client ended */
     int verbose, failed;
     char why[DSK_ERR_LEN];
@@ -192,6 +194,8 @@ void sim_conn_busy(sim_t *s, uint64_t conn, int64_t ms, int up, int down)
     if (!conn || conn > s->nconns)
         return;
     int64_t until = s->now + ms;
+    if (s->links_busy_until < until)
+        s->links_busy_until = until;
     if (up && s->conns[conn].last_up < until)
         s->conns[conn].last_up = until;
     if (down && s->conns[conn].last_down < until)
@@ -204,13 +208,6 @@ void sim_conn_reset(sim_t *s, uint64_t conn, int64_t reconnect_ms)
         return;
     s->conns[conn].epoch++;
     s->conns[conn].down_until = s->now + reconnect_ms;
-}
-
-/* Whether nothing sent on conn, either way, is still on its way. */
-static int s_conn_idle(const sim_t *s, uint64_t conn)
-{
-    return !conn || conn > s->nconns ||
-           (s->conns[conn].last_up <= s->now && s->conns[conn].last_down <= s->now);
 }
 
 /* Whether a message sent on conn in epoch was lost in a reset since. */
@@ -369,6 +366,7 @@ static void s_scheduler_start(sim_t *s, void *arg, uint64_t tag)
                  .orphan_ms = SIM_ORPHAN_MS},
     };
     s->generation++;
+    s->started_at = s->now;
     s->engine = sch_engine_new(&cfg, s_engine_send, s, s->now);
     if (s->journal) {
         sim_journal_restore(s->journal, sch_engine_job_table(s->engine));
@@ -610,12 +608,10 @@ static void s_check_quiet(sim_t *s)
         if (h.live_entries)
             return sim_fail(s, "%s still holds %zu entries (%zu bytes) after every job ended",
                             sim_worker_name(w), h.live_entries, h.live_bytes);
-        /* a task the scheduler thinks runs there, while nothing is on its way either way
-           (a slow link's TASK may still be), holds a thread of its for good (a TASK or a
-           TASK_DONE lost in a reset, unnoticed) */
+        /* a task the scheduler thinks runs there holds a thread of its for good (a TASK or
+           a TASK_DONE lost in a reset, unnoticed) */
         const sch_worker_t *sw = sim_worker_on_scheduler(s, w);
-        if (sim_worker_trusty(s, w) && sw && sw->running > 0 && !sim_worker_tasks(w) &&
-            s_conn_idle(s, sim_worker_conn(w)))
+        if (sim_worker_trusty(s, w) && sw && sw->running > 0 && !sim_worker_tasks(w))
             return sim_fail(s, "the scheduler counts %d tasks running on '%s', which runs none, "
                             "after every job ended", sw->running, sim_worker_name(w));
     }
@@ -632,13 +628,15 @@ static void s_check_quiet(sim_t *s)
  * Whether a job still active may be: a search or a fit goes on without
  * its client (its result waits to be fetched) until its workers finish
  * it; one that reads from its client (a predict, a noop) gives up on a
- * client gone SIM_ORPHAN_MS after the scheduler's restart.
+ * client gone SIM_ORPHAN_MS after the scheduler's restart (its last one:
+ * each restart waits anew).
  */
 static int s_may_be_active(const sim_t *s)
 {
+    int64_t since = s->all_done_ms > s->started_at ? s->all_done_ms : s->started_at;
     for (const sch_job_t *job = sch_jobs_list(sch_engine_jobs(s->engine)); job; job = job->next)
         if (sch_jobs_active_state(job->state) &&
-            (!job->kind->on_chunk || s->now < s->all_done_ms + SIM_ORPHAN_MS + 2 * SIM_HEARTBEAT_MS))
+            (!job->kind->on_chunk || s->now < since + SIM_ORPHAN_MS + 2 * SIM_HEARTBEAT_MS))
             return 1;
     return 0;
 }
@@ -715,7 +713,7 @@ int sim_run(uint64_t seed, int verbose, sim_stats_t *stats, char *why, size_t wh
         int64_t quiet_from = s->all_done_ms > s->last_active_ms ? s->all_done_ms
                                                                 : s->last_active_ms;
         if (s->all_done_ms >= 0 && s->now >= quiet_from + S_QUIET_MS &&
-            s->now > s->faults_end) {
+            s->now > s->faults_end && s->now > s->links_busy_until + SIM_HEARTBEAT_MS) {
             s_check_quiet(s);
             break;
         }

@@ -69,6 +69,7 @@ static void s_full(dsk_msg_t *m, int type, unsigned nworkers, int longest)
         m->u.reg.pid = 4242;
         m->u.reg.nthreads = 64;
         m->u.reg.memory_limit = UINT64_MAX;
+        m->u.reg.connection = UINT32_MAX;
         break;
     case DSK_MSG_WELCOME:
         m->u.welcome.worker_id = 1ULL << 63;
@@ -322,13 +323,14 @@ START_TEST(test_wire_order)
     msgpack_unpacked_init(&up);
     ck_assert_int_eq(msgpack_unpack_next(&up, buf, len, NULL), MSGPACK_UNPACK_SUCCESS);
     e = up.data.via.array.ptr;
-    ck_assert_uint_eq(up.data.via.array.size, 9);
+    ck_assert_uint_eq(up.data.via.array.size, 10);
     ck_assert_uint_eq(e[3].via.str.size, DSK_NAME_MAX);
     ck_assert(memcmp(e[4].via.str.ptr, m.u.reg.host, e[4].via.str.size) == 0);
     ck_assert_uint_eq(e[5].via.u64, m.u.reg.instance);
     ck_assert_uint_eq(e[6].via.u64, m.u.reg.pid);
     ck_assert_uint_eq(e[7].via.u64, m.u.reg.nthreads);
     ck_assert_uint_eq(e[8].via.u64, m.u.reg.memory_limit);
+    ck_assert_uint_eq(e[9].via.u64, m.u.reg.connection);
     msgpack_unpacked_destroy(&up);
     free(buf);
 }
@@ -524,9 +526,9 @@ END_TEST
 START_TEST(test_wrong_field_type)
 {
     s_frame_t f;
-    msgpack_packer *pk = s_frame_start(&f, DSK_MSG_REGISTER, 6);
+    msgpack_packer *pk = s_frame_start(&f, DSK_MSG_REGISTER, 7);
     msgpack_pack_uint32(pk, 5);
-    s_pad(pk, 5);
+    s_pad(pk, 6);
     s_frame_fails(&f, DSK_EPROTO, "REGISTER field 1 (name): expected a string, got an integer");
 
     pk = s_frame_start(&f, DSK_MSG_WELCOME, 3);
@@ -618,9 +620,9 @@ START_TEST(test_strings_on_decode)
     char big[DSK_TEXT_MAX + 2];
     memset(big, 'x', sizeof big);
     s_frame_t f;
-    msgpack_packer *pk = s_frame_start(&f, DSK_MSG_REGISTER, 6);
+    msgpack_packer *pk = s_frame_start(&f, DSK_MSG_REGISTER, 7);
     s_pack_str(pk, big, DSK_NAME_MAX + 1);
-    s_pad(pk, 5);
+    s_pad(pk, 6);
     s_frame_fails(&f, DSK_ETOOBIG, "REGISTER field 1 (name) is 65 bytes, limit 64");
 
     pk = s_frame_start(&f, DSK_MSG_ERROR, 2);
