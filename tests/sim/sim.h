@@ -113,6 +113,8 @@ void sim_worker_hang(sim_t *s, sim_worker_t *w, int64_t ms);
 void sim_worker_memory_pause(sim_t *s, sim_worker_t *w, int64_t ms);
 /* A slow link: its data connection carries a big message for ms, one way or both. */
 void sim_worker_link_busy(sim_t *s, sim_worker_t *w, int64_t ms, int up, int down);
+/* Whether it is past its memory limit's pause mark now (sim_worker_memory_pause). */
+int sim_worker_memory_paused(const sim_t *s, const sim_worker_t *w);
 /* Both its connections reset: it registers anew as a new instance (wrk_agent.c). */
 void sim_worker_reset(sim_t *s, sim_worker_t *w, int64_t reconnect_ms);
 /* Registered with the scheduler now up, and neither stopped nor hung since it started:

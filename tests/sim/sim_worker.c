@@ -48,6 +48,8 @@ struct sim_worker {
     uint64_t hb_conn;           /* the heartbeats' connection (wrk_agent.c) */
     uint32_t connections;       /* REGISTER's connection: how many this process opened */
     int troubled;               /* stopped or hung in this process's life: it may be lost */
+    int reset;                  /* its connection was reset, and no WELCOME since: what it
+                                   was sent may be lost, so it may lack a task's input */
     int64_t last_heard, backoff;
     uint64_t worker_id, scheduler;
     int ever_registered;
@@ -158,11 +160,13 @@ static void s_submit(void *arg, wrk_task_t *task)
 
 static const wrk_runner_t s_runner = {s_submit, sim_body_unpack_output};
 
-/* What the bookkeeping sends goes to the scheduler; a refused task is a broken invariant. */
+/* What the bookkeeping sends goes to the scheduler; a refused task is a broken invariant
+   (but after a reset, which may have lost the input's DATA_PUT: the scheduler hears the
+   refusal and runs the task again, as it does for a real worker). */
 static void s_send_cb(void *arg, const dsk_msg_t *msg)
 {
     sim_worker_t *w = arg;
-    if (msg->type == DSK_MSG_TASK_DONE && msg->u.task_done.code != 0)
+    if (msg->type == DSK_MSG_TASK_DONE && msg->u.task_done.code != 0 && !w->reset)
         sim_fail(w->sim, "%s refused task %llu: %s (a task was sent where an input is not)",
                  w->name, (unsigned long long)msg->u.task_done.task_id,
                  msg->u.task_done.error);
@@ -282,6 +286,7 @@ static void s_handle(sim_t *s, sim_worker_t *w, uint64_t conn, dsk_msg_t *msg)
         w->state = S_READY;
         w->backoff = S_BACKOFF_MIN_MS;
         w->ever_registered = 1;
+        w->reset = 0;
         s_send_heartbeat(s, w);
         break;
     }
@@ -506,6 +511,10 @@ void sim_worker_reset(sim_t *s, sim_worker_t *w, int64_t reconnect_ms)
     if (!w->alive || !w->conn)
         return;
     sim_trace(s, "%s: its connections are reset", w->name);
+    w->reset = 1;
+    /* a stopped process reconnects nothing: its sockets' thread is stopped too */
+    if (sim_now(s) < w->paused_until)
+        reconnect_ms += w->paused_until - sim_now(s);
     sim_conn_reset(s, w->conn, reconnect_ms);
     sim_conn_reset(s, w->hb_conn, reconnect_ms);
     for (s_inbox_t **p = &w->inbox; *p;) {
@@ -522,6 +531,11 @@ void sim_worker_reset(sim_t *s, sim_worker_t *w, int64_t reconnect_ms)
     for (s_inbox_t *m = w->inbox; m; m = m->next)
         w->inbox_tail = m;
     s_on_disconnected(s, w, w->incarnation);
+}
+
+int sim_worker_memory_paused(const sim_t *s, const sim_worker_t *w)
+{
+    return w->alive && sim_now(s) < w->memory_paused_until;
 }
 
 int sim_worker_trusty(const sim_t *s, const sim_worker_t *w)

@@ -401,6 +401,11 @@ static void s_fault(sim_t *s, void *arg, uint64_t tag)
     int who = (int)((tag >> 8) & 0xff);
     int64_t ms = (int64_t)(tag >> 16);
     sim_worker_t *w = who < s->nworkers ? s->workers[who] : NULL;
+    /* killed or stopped while paused by its memory limit, a worker looks paused to the
+       scheduler until it is declared dead: the cluster may look stalled for longer than
+       the pause (a job may fail, naming the stall) */
+    if ((f == F_KILL || f == F_PAUSE) && w && sim_worker_memory_paused(s, w))
+        s->memory_stall = 1;
     switch (f) {
     case F_KILL:
         if (!w || !sim_worker_alive(w))
