@@ -221,7 +221,9 @@ int sch_jobs_overdue(const sch_jobs_t *j, const sch_job_t *job, int64_t i)
  * backup has had a whole deadline to run elsewhere), and its CPU time has
  * not moved for as long either. A slow worker answers, and a worker on a
  * long task burns CPU; a hung one, whose threads are stuck while its loop
- * heartbeats, does neither.
+ * heartbeats, does neither. When every attempt it runs is of a job that
+ * has ended, twice the unknown-task deadline without an answer or CPU will
+ * do (else its threads stay counted busy for good).
  */
 int sch_jobs_worker_hung(const sch_jobs_t *j, const sch_worker_t *w, char *why, size_t len)
 {
@@ -249,7 +251,18 @@ int sch_jobs_worker_hung(const sch_jobs_t *j, const sch_worker_t *w, char *why, 
                 }
         }
     }
-    if (!which || j->now - oldest <= deadline)
+    if (!which) {
+        /* every attempt it runs is of a job that ended: their threads still count as busy,
+           so nothing is placed there, and no deadline of an active job will ever catch it */
+        int64_t quiet = j->now - w->last_answer_ms;
+        if (quiet <= 2 * j->cfg.deadline_unknown_ms ||
+            j->now - w->cpu_moved_ms <= 2 * j->cfg.deadline_unknown_ms)
+            return 0;
+        snprintf(why, len, "it has answered no task for %.1f s, nor used CPU, while its threads "
+                 "are busy with tasks of jobs that have ended", (double)quiet / 1000.0);
+        return 1;
+    }
+    if (j->now - oldest <= deadline)
         return 0;
     int64_t silent = j->now - (w->last_answer_ms > oldest ? w->last_answer_ms : oldest);
     if (silent <= 2 * deadline || j->now - w->cpu_moved_ms <= 2 * deadline)
